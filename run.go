@@ -1,0 +1,47 @@
+package releaselake
+
+import "time"
+
+// Run statuses.
+const (
+	RunRunning   = "running"
+	RunSucceeded = "succeeded" // committed (or nothing new) and every product crawled
+	RunPartial   = "partial"   // committed (or nothing new) but some products failed or were skipped
+	RunFailed    = "failed"    // nothing could be committed
+)
+
+// Run is the record of one ingest run (crawl -> parse -> send).
+type Run struct {
+	ID        string       `json:"id"`
+	Trigger   string       `json:"trigger"` // "schedule", "cli", "mutation"
+	Status    string       `json:"status"`
+	StartedAt time.Time    `json:"startedAt"`
+	EndedAt   time.Time    `json:"endedAt,omitempty"`
+	Steps     []RunStep    `json:"steps"`
+	Products  []RunProduct `json:"products"`
+	// Version is the yellow version this run committed; NoVersion if it committed nothing.
+	Version int64  `json:"version"`
+	Rows    int    `json:"rows"`    // rows in the table after the run
+	Added   int    `json:"added"`   // rows new in this run
+	Changed int    `json:"changed"` // rows whose content changed
+	Removed int    `json:"removed"` // rows gone upstream
+	Error   string `json:"error,omitempty"`
+}
+
+// RunStep is one step of a run: crawl, parse, commit or send.
+type RunStep struct {
+	Name     string        `json:"name"`
+	Started  time.Time     `json:"started"`
+	Duration time.Duration `json:"durationNs"`
+	Error    string        `json:"error,omitempty"`
+}
+
+// RunProduct is what a run did for one product.
+type RunProduct struct {
+	Product  string `json:"product"`
+	Source   string `json:"source"`
+	Status   string `json:"status"` // "ok", "failed", "skipped"
+	Releases int    `json:"releases"`
+	Ignored  int    `json:"ignored"` // upstream tags that are not versions
+	Error    string `json:"error,omitempty"`
+}
