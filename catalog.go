@@ -1,0 +1,111 @@
+package releaselake
+
+import (
+	_ "embed"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// DefaultCatalogYAML is the default product catalog (catalog.yaml), embedded in the
+// binary. Package catalog parses it.
+//
+//go:embed catalog.yaml
+var DefaultCatalogYAML []byte
+
+var productKey = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
+// Catalog is the validated list of products the lake tracks, in catalog order.
+type Catalog struct {
+	products []Product
+	byKey    map[string]int
+}
+
+// NewCatalog validates products and returns them as a catalog. It refuses an
+// empty or malformed key, a duplicate key, and an entry with no source or more
+// than one; each error names the entry and its line.
+func NewCatalog(products []Product) (*Catalog, error) {
+	c := &Catalog{byKey: make(map[string]int, len(products))}
+	for _, p := range products {
+		where := fmt.Sprintf("line %d: product %q", p.Line, p.Key)
+		if !productKey.MatchString(p.Key) {
+			return nil, Errorf(Invalid, "%s: key must match %s", where, productKey)
+		}
+		if i, dup := c.byKey[p.Key]; dup {
+			return nil, Errorf(Invalid, "%s: duplicate key (first at line %d)", where, c.products[i].Line)
+		}
+		if n := len(p.sources()); n != 1 {
+			return nil, Errorf(Invalid, "%s: needs exactly one source of github, pypi, npm, maven, feed, page, manual (has %d)", where, n)
+		}
+		if (p.Tags || p.TagPattern != nil) && p.GitHub == "" {
+			return nil, Errorf(Invalid, "%s: tags and tag_pattern apply to github products only", where)
+		}
+		if p.GitHub != "" && strings.Count(p.GitHub, "/") != 1 {
+			return nil, Errorf(Invalid, "%s: github must be owner/name, got %q", where, p.GitHub)
+		}
+		if p.TagPattern != nil && p.TagPattern.NumSubexp() < 1 {
+			return nil, Errorf(Invalid, "%s: tag_pattern needs a capture group for the version", where)
+		}
+		if p.Name == "" {
+			p.Name = p.Key
+		}
+		c.byKey[p.Key] = len(c.products)
+		c.products = append(c.products, p)
+	}
+	if len(c.products) == 0 {
+		return nil, Errorf(Invalid, "catalog has no products")
+	}
+	return c, nil
+}
+
+func (p Product) sources() []string {
+	var s []string
+	for kind, v := range map[string]string{KindGitHub: p.GitHub, KindPyPI: p.PyPI, KindNPM: p.NPM,
+		KindMaven: p.Maven, KindFeed: p.Feed, KindPage: p.Page, KindManual: p.Manual} {
+		if v != "" {
+			s = append(s, kind)
+		}
+	}
+	return s
+}
+
+// Products returns every product in catalog order. The slice is shared: do not modify it.
+func (c *Catalog) Products() []Product { return c.products }
+
+// Product returns the product with the given key.
+func (c *Catalog) Product(key string) (Product, bool) {
+	i, ok := c.byKey[key]
+	if !ok {
+		return Product{}, false
+	}
+	return c.products[i], true
+}
+
+// Select returns the products with the given keys in the order given, duplicates
+// removed; no keys means every product. Unknown keys give an Invalid error that
+// names all of them.
+func (c *Catalog) Select(keys []string) ([]Product, error) {
+	if len(keys) == 0 {
+		return c.products, nil
+	}
+	var out []Product
+	var unknown []string
+	seen := map[string]bool{}
+	for _, k := range keys {
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if p, ok := c.Product(k); ok {
+			out = append(out, p)
+		} else {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return nil, Errorf(Invalid, "unknown product key(s): %s", strings.Join(unknown, ", "))
+	}
+	return out, nil
+}

@@ -1,0 +1,90 @@
+package catalog
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/releaselake/releaselake"
+)
+
+func TestDefault_has49ProductsWithOneSourceEach(t *testing.T) {
+	c, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := c.Products()
+	if len(ps) != 49 {
+		t.Fatalf("default catalog has %d products, want 49", len(ps))
+	}
+	want := strings.Fields(`python hive spark hadoop airflow prometheus grafana datahub elasticsearch delta_lake kafka
+		pandas graphql-js rails react tailwind mobx vuex node django rabbitmq kubernetes gatsby tableau flask fastapi
+		seaborn queryme storybook vue express recoil springboot redux grpc nuxt celery mybatis matplotlib angular next
+		redash nest laravel liquibase emotion spring powerbi numpy`)
+	for _, k := range want {
+		p, ok := c.Product(k)
+		if !ok {
+			t.Errorf("product %q missing", k)
+			continue
+		}
+		if p.Source() == "" || p.Name == "" {
+			t.Errorf("product %q: source %q name %q", k, p.Source(), p.Name)
+		}
+	}
+	if p, _ := c.Product("vue"); p.GitHub != "vuejs/core" {
+		t.Errorf("vue is %q, want vuejs/core (Vue 3)", p.GitHub)
+	}
+}
+
+func TestParse_errorsNameEntryAndLine(t *testing.T) {
+	cases := []struct {
+		name, yaml, want string
+	}{
+		{"unknown key", "products:\n  - key: a\n    github: o/a\n    githb: x\n", `:4: product "a": unknown key "githb"`},
+		{"two sources", "products:\n  - key: a\n    github: o/a\n    pypi: a\n", `line 2: product "a": needs exactly one source`},
+		{"no source", "products:\n  - key: a\n", `line 2: product "a": needs exactly one source`},
+		{"bad regex", "products:\n  - key: a\n    github: o/a\n    tag_pattern: '^v(('\n", `:4: product "a": tag_pattern: error parsing regexp`},
+		{"duplicate", "products:\n  - key: a\n    github: o/a\n  - key: a\n    pypi: a\n", `line 4: product "a": duplicate key (first at line 2)`},
+		{"no key", "products:\n  - github: o/a\n", `:2: product entry has no key`},
+		{"bad key", "products:\n  - key: A B\n    github: o/a\n", `line 2: product "A B": key must match`},
+		{"pattern without group", "products:\n  - key: a\n    github: o/a\n    tag_pattern: '^v'\n", `capture group`},
+		{"top-level typo", "product:\n  - key: a\n", `:1: unknown top-level key "product"`},
+		{"not yaml", "products: [\n", `test.yaml:`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml), "test.yaml")
+			if err == nil {
+				t.Fatalf("no error, want %q", tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "test.yaml") {
+				t.Fatalf("error %q, want it to start with the file name and contain %q", err, tc.want)
+			}
+			if releaselake.ClassOf(err) != releaselake.Invalid {
+				t.Fatalf("class %v, want Invalid", releaselake.ClassOf(err))
+			}
+		})
+	}
+}
+
+func TestLoad_fileReplacesDefault(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(path, []byte("products:\n  - key: flask\n    github: pallets/flask\n    tags: true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(c.Products()); n != 1 {
+		t.Fatalf("%d products, want 1", n)
+	}
+	p, _ := c.Product("flask")
+	if !p.Tags || p.Name != "flask" || p.Line != 2 {
+		t.Fatalf("got %+v", p)
+	}
+	if _, err := c.Select([]string{"flask", "nope", "zzz"}); err == nil || !strings.Contains(err.Error(), "nope, zzz") {
+		t.Fatalf("Select unknown: %v", err)
+	}
+}

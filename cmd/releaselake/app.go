@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/catalog"
+	"github.com/releaselake/releaselake/graph"
+	"github.com/releaselake/releaselake/ingest"
+	"github.com/releaselake/releaselake/ingest/github"
+	"github.com/releaselake/releaselake/lake"
+	"github.com/releaselake/releaselake/lake/localfs"
+	"github.com/releaselake/releaselake/page"
+)
+
+// ShutdownTimeout bounds a graceful shutdown.
+const ShutdownTimeout = 10 * time.Second
+
+// Main is the program: its configuration and the parts wired from it. An
+// end-to-end test runs it like main does, on 127.0.0.1:0 over a temp lake.
+type Main struct {
+	Config Config
+	Log    *slog.Logger
+
+	Catalog *releaselake.Catalog
+	Lake    *lake.Store
+	Runner  *ingest.Runner
+	notices []string
+
+	index   atomic.Pointer[releaselake.Index]
+	loadErr atomic.Pointer[error] // last load failure; nil when the lake was read fine
+	wake    chan struct{}         // a commit by this process: reload now
+
+	ln           net.Listener
+	srv          *http.Server
+	stopSchedule func()
+	cancel       context.CancelFunc
+	wg           sync.WaitGroup
+	closeOnce    sync.Once
+	closeErr     error
+	logOut       io.Writer
+}
+
+// NewMain returns a Main that logs to logOut.
+func NewMain(logOut io.Writer) *Main {
+	return &Main{logOut: logOut, wake: make(chan struct{}, 1)}
+}
+
+// Open validates the configuration and wires the catalog, the lake, the sources
+// and the ingest runner. It starts nothing.
+func (m *Main) Open() error {
+	c := &m.Config
+	var h slog.Handler = slog.NewTextHandler(m.logOut, nil)
+	if c.LogFormat == "json" {
+		h = slog.NewJSONHandler(m.logOut, nil)
+	}
+	m.Log = slog.New(h)
+
+	var err error
+	if c.Catalog != "" {
+		m.Catalog, err = catalog.Load(c.Catalog)
+	} else {
+		m.Catalog, err = catalog.Default()
+	}
+	if err != nil {
+		return err
+	}
+	fsys, err := openFS(c.Lake)
+	if err != nil {
+		return err
+	}
+	m.Lake = lake.Open(fsys)
+
+	m.Runner = &ingest.Runner{
+		Lake:      m.Lake,
+		Catalog:   m.Catalog,
+		Sources:   map[string]releaselake.Source{},
+		Disabled:  map[string]string{},
+		Log:       m.Log,
+		Committed: func(int64) { m.signal() },
+	}
+	if c.GitHubToken == "" {
+		n := 0
+		for _, p := range m.Catalog.Products() {
+			if p.Source() == releaselake.KindGitHub {
+				n++
+			}
+		}
+		why := "GITHUB_TOKEN is not set"
+		m.Runner.Disabled[releaselake.KindGitHub] = why
+		if n > 0 {
+			msg := fmt.Sprintf("GitHub products are not being crawled (%d products): GITHUB_TOKEN is not set. "+
+				"Set GITHUB_TOKEN to a GitHub token (a fine-grained token with no permissions is enough for public repositories) and restart.", n)
+			m.notices = append(m.notices, msg)
+			m.Log.Warn(msg)
+		}
+	} else {
+		m.Runner.Sources[releaselake.KindGitHub] = github.New(github.Config{URL: c.GitHubURL, Token: c.GitHubToken})
+	}
+	return nil
+}
+
+// openFS opens the lake root named by RELEASELAKE_LAKE.
+func openFS(root string) (lake.FS, error) {
+	switch {
+	case strings.HasPrefix(root, "hdfs://"):
+		return nil, releaselake.Errorf(releaselake.Invalid, "lake %s: the HDFS backend is not built yet; use a local path", root)
+	case strings.HasPrefix(root, "file://"):
+		u, err := url.Parse(root)
+		if err != nil || u.Path == "" || (u.Host != "" && u.Host != "localhost") {
+			return nil, releaselake.Errorf(releaselake.Invalid, "lake %q: want file:///absolute/path", root)
+		}
+		root = u.Path
+	case strings.Contains(root, "://"):
+		return nil, releaselake.Errorf(releaselake.Invalid, "lake %q: want a path, file:///abs/path or hdfs://host:port/path", root)
+	}
+	if root == "" {
+		return nil, releaselake.Errorf(releaselake.Invalid, "lake: empty path")
+	}
+	return localfs.New(root), nil
+}
+
+// Ingest runs one ingest now.
+func (m *Main) Ingest(ctx context.Context, trigger string, products []string) (releaselake.Run, error) {
+	return m.Runner.Run(ctx, trigger, products)
+}
+
+// Serve starts listening, loading the lake, and the ingest schedule; it returns
+// once the listener is open. Close stops everything.
+func (m *Main) Serve(ctx context.Context) error {
+	c := m.Config
+	var loc *time.Location
+	if c.Schedule != "off" {
+		var err error
+		if loc, err = time.LoadLocation(c.TZ); err != nil {
+			return fmt.Errorf("RELEASELAKE_TZ %q: %w", c.TZ, err)
+		}
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.ln = ln
+	m.srv = &http.Server{Handler: m.routes(), ReadHeaderTimeout: 10 * time.Second}
+	bg, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	m.wg.Add(2)
+	go func() {
+		defer m.wg.Done()
+		if err := m.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Error("http server", "err", err)
+		}
+	}()
+	go func() { defer m.wg.Done(); m.loadLoop(bg) }()
+	if c.Schedule != "off" {
+		m.stopSchedule, err = ingest.Schedule(c.Schedule, loc, m.Log, func(ctx context.Context) {
+			m.Ingest(ctx, "schedule", nil) // the run record and the log say how it went
+		})
+		if err != nil {
+			m.Close()
+			return err
+		}
+	} else {
+		m.Log.Info("ingest schedule off")
+	}
+	m.Log.Info("serving", "addr", "http://"+ln.Addr().String(), "lake", c.Lake, "products", len(m.Catalog.Products()))
+	return nil
+}
+
+// Addr returns the address Serve listens on.
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// Close stops the schedule and the server, waiting at most ShutdownTimeout.
+func (m *Main) Close() error {
+	m.closeOnce.Do(func() {
+		if m.stopSchedule != nil {
+			m.stopSchedule()
+		}
+		if m.srv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+			defer cancel()
+			m.closeErr = m.srv.Shutdown(ctx)
+		}
+		if m.cancel != nil {
+			m.cancel()
+		}
+		m.wg.Wait()
+	})
+	return m.closeErr
+}
+
+func (m *Main) routes() http.Handler {
+	mux := http.NewServeMux()
+	r := &graph.Resolver{
+		Catalog: m.Catalog,
+		Index:   m.index.Load,
+		Runs:    m.Lake.Runs,
+		Notices: func() []string { return m.notices },
+	}
+	mux.Handle("/graphql", graph.NewHandler(r, m.Log))
+	mux.Handle("/graphiql", graph.GraphiQL("/graphql"))
+	mux.Handle("/", &page.Handler{Catalog: m.Catalog, Index: m.index.Load, Notices: r.Notices})
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("/readyz", m.readyz)
+	return mux
+}
+
+// readyz answers 200 once the newest committed version is loaded and the lake
+// was reachable at the last look; 503 before and otherwise.
+func (m *Main) readyz(w http.ResponseWriter, _ *http.Request) {
+	ix := m.index.Load()
+	if errp := m.loadErr.Load(); errp != nil {
+		http.Error(w, "lake unreachable: "+releaselake.MessageOf(*errp), http.StatusServiceUnavailable)
+		return
+	}
+	if ix == nil {
+		http.Error(w, "loading the lake", http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintf(w, "ready: version %d, %d rows\n", ix.Version, ix.Rows())
+}
+
+// signal asks the load loop to look at the lake now.
+func (m *Main) signal() {
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+// loadLoop keeps the served index at the newest committed version: at start,
+// after each commit by this process, and every Poll for commits by others.
+func (m *Main) loadLoop(ctx context.Context) {
+	poll := m.Config.Poll
+	if poll == 0 {
+		poll = 10 * time.Second
+	}
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for {
+		m.load(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-m.wake:
+		}
+	}
+}
+
+// load swaps in a new index if the lake has a newer version than the one served.
+func (m *Main) load(ctx context.Context) {
+	head, err := m.Lake.Head(ctx)
+	if err == nil {
+		if cur := m.index.Load(); cur != nil && cur.Version == head {
+			m.loadErr.Store(nil)
+			return
+		}
+		var snap releaselake.Snapshot
+		if snap, err = m.Lake.Snapshot(ctx); err == nil {
+			start := time.Now()
+			ix := releaselake.NewIndex(snap)
+			m.index.Store(ix)
+			m.loadErr.Store(nil)
+			m.Log.Info("lake loaded", "version", ix.Version, "rows", ix.Rows(), "took", time.Since(start).Round(time.Millisecond))
+			return
+		}
+	}
+	if ctx.Err() == nil {
+		m.loadErr.Store(&err)
+		m.Log.Error("load lake", "err", err)
+	}
+}

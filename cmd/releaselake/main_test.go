@@ -1,0 +1,453 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/releaselake/releaselake/ingest/github/githubtest"
+)
+
+// fixtureTag is one line of ../shared/fixtures/github/<owner>__<repo>.jsonl.
+type fixtureTag struct {
+	Tag  string    `json:"tag"`
+	Date time.Time `json:"date"`
+}
+
+// fixtureTags reads a fixture file directly, so expectations are derived
+// independently of the code under test.
+func fixtureTags(t *testing.T, file string) []fixtureTag {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "..", "..", "shared", "fixtures", "github", file))
+	if err != nil {
+		t.Fatalf("fixtures are needed (../shared beside the repo): %v", err)
+	}
+	defer f.Close()
+	var out []fixtureTag
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var ft fixtureTag
+		if err := json.Unmarshal(sc.Bytes(), &ft); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, ft)
+	}
+	return out
+}
+
+// numeric returns the dot-separated numbers of s, or nil if s is anything else.
+func numeric(s string) []int {
+	var out []int
+	for _, part := range strings.Split(s, ".") {
+		n, err := strconv.Atoi(part)
+		if err != nil {
+			return nil
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// maxNumeric returns the greatest tag (after cutting prefix) that is purely numeric
+// with at least minParts parts, by plain numeric comparison.
+func maxNumeric(tags []fixtureTag, prefix string, minParts int) string {
+	var best []int
+	var bestTag string
+	for _, ft := range tags {
+		rest, ok := strings.CutPrefix(ft.Tag, prefix)
+		n := numeric(rest)
+		if !ok || len(n) < minParts {
+			continue
+		}
+		if best == nil || slices.Compare(n, best) > 0 {
+			best, bestTag = n, rest
+		}
+	}
+	return bestTag
+}
+
+type app struct {
+	t    *testing.T
+	lake string
+	env  map[string]string
+}
+
+func (a *app) getenv(k string) string { return a.env[k] }
+
+// run runs the command line like main does and returns the exit code and output.
+func (a *app) run(args ...string) (int, string) {
+	var out bytes.Buffer
+	code := Run(context.Background(), args, a.getenv, &out, &out)
+	return code, out.String()
+}
+
+// serve starts serve on 127.0.0.1:0 and waits until /readyz says ready.
+func (a *app) serve() string {
+	t := a.t
+	m := NewMain(io.Discard)
+	if err := m.Config.ParseFlags("serve", []string{"-addr", "127.0.0.1:0", "-schedule", "off", "-poll", "100ms"}, a.getenv, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Open(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Serve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	base := "http://" + m.Addr()
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return base
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready after 20s: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+type gqlResponse struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []struct {
+		Message    string         `json:"message"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"errors"`
+}
+
+func query(t *testing.T, base, q string, vars map[string]any, into any) gqlResponse {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
+	resp, err := http.Post(base+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r gqlResponse
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		t.Fatalf("decode response (HTTP %d): %v", resp.StatusCode, err)
+	}
+	if into != nil {
+		if len(r.Errors) > 0 {
+			t.Fatalf("query errors: %+v", r.Errors)
+		}
+		if err := json.Unmarshal(r.Data, into); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r
+}
+
+type release struct {
+	Product     struct{ Key string }
+	Version     string
+	Tag         string
+	PublishedAt time.Time
+	FirstSeenAt time.Time
+	Prerelease  bool
+	DateSource  string
+	Source      string
+	URL         string
+}
+
+type releasesPage struct {
+	Releases struct {
+		TotalCount int
+		PageInfo   struct {
+			HasNextPage bool
+			EndCursor   *string
+		}
+		Nodes []release
+	}
+}
+
+const releasesQuery = `query ($p: [String!], $s: DateTime, $after: String) {
+  releases(products: $p, since: $s, first: 50, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes { product { key } version tag publishedAt firstSeenAt prerelease dateSource source url }
+  }
+}`
+
+// allReleases pages through releases(products: [product], since: since).
+func allReleases(t *testing.T, base, product string, since *time.Time) ([]release, int) {
+	t.Helper()
+	vars := map[string]any{"p": []string{product}}
+	if since != nil {
+		vars["s"] = since.Format(time.RFC3339)
+	}
+	var all []release
+	total := -1
+	for page := 0; ; page++ {
+		var r releasesPage
+		query(t, base, releasesQuery, vars, &r)
+		if total >= 0 && r.Releases.TotalCount != total {
+			t.Fatalf("totalCount changed between pages: %d then %d", total, r.Releases.TotalCount)
+		}
+		total = r.Releases.TotalCount
+		all = append(all, r.Releases.Nodes...)
+		if !r.Releases.PageInfo.HasNextPage {
+			return all, total
+		}
+		if page > 100 {
+			t.Fatal("too many pages")
+		}
+		vars["after"] = *r.Releases.PageInfo.EndCursor
+	}
+}
+
+func TestMain_ingestThenServe_fromFakeGitHub(t *testing.T) {
+	gh := githubtest.NewServer(t)
+	a := &app{t: t, lake: t.TempDir()}
+	a.env = map[string]string{
+		"RELEASELAKE_LAKE":   a.lake,
+		"GITHUB_TOKEN":       gh.Token,
+		"GITHUB_GRAPHQL_URL": gh.URL,
+	}
+	// The default catalog: repositories without fixtures are NOT_FOUND at the fake,
+	// which also shows that one product's failure does not stop the others.
+	code, out := a.run("ingest")
+	if code != 0 {
+		t.Fatalf("ingest exit %d:\n%s", code, out)
+	}
+	if !strings.Contains(out, "partial") || !strings.Contains(out, "react failed") {
+		t.Errorf("ingest output should list failed products:\n%s", out)
+	}
+	base := a.serve()
+
+	t.Run("kafka comes from tags", func(t *testing.T) {
+		tags := fixtureTags(t, "apache__kafka.jsonl")
+		want := map[string]time.Time{}
+		for _, ft := range tags {
+			// X.Y.Z[.W] releases and the two released betas (0.8.0-beta1, 0.8.2-beta);
+			// not vote candidates (-rcN), kafka-*-candidate-*, tags/..., show.
+			base, beta, isBeta := strings.Cut(ft.Tag, "-beta")
+			plain := !isBeta && !strings.Contains(ft.Tag, "-")
+			released := isBeta && (beta == "" || numeric(beta) != nil)
+			if n := numeric(base); len(n) >= 3 && (plain || released) {
+				want[ft.Tag] = ft.Date
+			}
+		}
+		got, total := allReleases(t, base, "kafka", nil)
+		if total != len(want) || len(got) != len(want) {
+			t.Fatalf("kafka: totalCount %d, paged %d, want %d (tags that are versions)", total, len(got), len(want))
+		}
+		seen := map[string]bool{}
+		for _, r := range got {
+			if seen[r.Tag] {
+				t.Errorf("tag %s twice across pages", r.Tag)
+			}
+			seen[r.Tag] = true
+			d, ok := want[r.Tag]
+			if !ok {
+				t.Errorf("unexpected kafka row %s", r.Tag)
+				continue
+			}
+			if r.Source != "github-tag" || r.Version != r.Tag || !r.PublishedAt.Equal(d) {
+				t.Errorf("kafka %s: source %s version %s published %v, want github-tag, %s, %v", r.Tag, r.Source, r.Version, r.PublishedAt, r.Tag, d)
+			}
+		}
+		// since filters on publishedAt >= since.
+		since := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+		n := 0
+		for _, d := range want {
+			if !d.Before(since) {
+				n++
+			}
+		}
+		if _, total := allReleases(t, base, "kafka", &since); total != n {
+			t.Errorf("kafka since 2020: totalCount %d, want %d", total, n)
+		}
+	})
+
+	t.Run("latest by version order", func(t *testing.T) {
+		var r struct {
+			Latest []release
+		}
+		query(t, base, `query ($p: [String!]) { latest(products: $p) { product { key } version tag prerelease } }`,
+			map[string]any{"p": []string{"flask", "kafka", "mybatis", "prometheus"}}, &r)
+		want := map[string]string{
+			"flask":   maxNumeric(fixtureTags(t, "pallets__flask.jsonl"), "", 2),
+			"kafka":   maxNumeric(fixtureTags(t, "apache__kafka.jsonl"), "", 3),
+			"mybatis": maxNumeric(fixtureTags(t, "mybatis__mybatis-3.jsonl"), "mybatis-", 3),
+			// v0.3xx module twins must not beat v3.x
+			"prometheus": maxNumeric(fixtureTags(t, "prometheus__prometheus.jsonl"), "v3.", 2),
+		}
+		want["prometheus"] = "3." + want["prometheus"]
+		if len(r.Latest) != len(want) {
+			t.Fatalf("latest returned %d products: %+v", len(r.Latest), r.Latest)
+		}
+		order := []string{"flask", "kafka", "mybatis", "prometheus"}
+		for i, l := range r.Latest {
+			if l.Product.Key != order[i] {
+				t.Errorf("latest[%d] is %s, want %s (the order asked for)", i, l.Product.Key, order[i])
+			}
+			if l.Version != want[l.Product.Key] || l.Prerelease {
+				t.Errorf("latest %s = %s (prerelease %v), want %s", l.Product.Key, l.Version, l.Prerelease, want[l.Product.Key])
+			}
+		}
+	})
+
+	t.Run("prometheus module twins are not versions", func(t *testing.T) {
+		got, _ := allReleases(t, base, "prometheus", nil)
+		if len(got) == 0 {
+			t.Fatal("no prometheus releases")
+		}
+		for _, r := range got {
+			// Real 0.x releases stop at 0.20.0 (2016); v0.21+ and v0.3NN tags are Go-module twins.
+			if n := numeric(strings.SplitN(r.Version, "-", 2)[0]); len(n) == 3 && n[0] == 0 && n[1] > 20 {
+				t.Errorf("module twin %s stored as a version", r.Tag)
+			}
+		}
+	})
+
+	t.Run("unknown product keys are named", func(t *testing.T) {
+		r := query(t, base, releasesQuery, map[string]any{"p": []string{"flask", "nosuch", "zzz"}}, nil)
+		if len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, "nosuch, zzz") || r.Errors[0].Extensions["code"] != "BAD_USER_INPUT" {
+			t.Fatalf("errors %+v", r.Errors)
+		}
+	})
+
+	t.Run("page shows requested products in order", func(t *testing.T) {
+		resp, err := http.Get(base + "/?products=mybatis,kafka,nosuch")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		html := string(body)
+		i, j := strings.Index(html, `data-product="mybatis"`), strings.Index(html, `data-product="kafka"`)
+		if resp.StatusCode != 200 || i < 0 || j < i || strings.Contains(html, `data-product="flask"`) {
+			t.Fatalf("page %d: mybatis at %d, kafka at %d:\n%s", resp.StatusCode, i, j, html)
+		}
+		if v := maxNumeric(fixtureTags(t, "mybatis__mybatis-3.jsonl"), "mybatis-", 3); !strings.Contains(html, ">"+v+"</a>") {
+			t.Errorf("page lacks mybatis latest %s", v)
+		}
+		if !strings.Contains(html, "nosuch") {
+			t.Error("page does not mention the unknown key")
+		}
+	})
+
+	t.Run("graphiql", func(t *testing.T) {
+		resp, err := http.Get(base + "/graphiql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "graphiql") {
+			t.Fatalf("graphiql: %d", resp.StatusCode)
+		}
+	})
+
+	// A second run with nothing new upstream commits nothing and keeps firstSeenAt.
+	var before struct {
+		Lake struct {
+			Version int
+			Rows    int
+		}
+	}
+	query(t, base, `{ lake { version rows } }`, nil, &before)
+	first, _ := allReleases(t, base, "kafka", nil)
+	code, out = a.run("ingest")
+	if code != 0 {
+		t.Fatalf("second ingest exit %d:\n%s", code, out)
+	}
+	if !strings.Contains(out, "version -1") {
+		t.Errorf("second ingest should commit nothing:\n%s", out)
+	}
+	var after struct {
+		Lake struct {
+			Version int
+			Rows    int
+		}
+		IngestRuns []struct {
+			Status   string
+			Version  *int
+			Rows     int
+			Failures []struct{ Product, Status string }
+		}
+	}
+	query(t, base, `{ lake { version rows } ingestRuns(last: 5) { status version rows failures { product status } } }`, nil, &after)
+	if after.Lake != before.Lake {
+		t.Errorf("lake moved from %+v to %+v with nothing new upstream", before.Lake, after.Lake)
+	}
+	if len(after.IngestRuns) != 2 || after.IngestRuns[0].Version != nil || after.IngestRuns[1].Version == nil ||
+		*after.IngestRuns[1].Version != before.Lake.Version || after.IngestRuns[0].Status != "partial" {
+		t.Errorf("ingestRuns: %+v", after.IngestRuns)
+	}
+	second, _ := allReleases(t, base, "kafka", nil)
+	for i := range first {
+		if !first[i].FirstSeenAt.Equal(second[i].FirstSeenAt) {
+			t.Fatalf("firstSeenAt of %s changed: %v -> %v", first[i].Tag, first[i].FirstSeenAt, second[i].FirstSeenAt)
+		}
+	}
+}
+
+func TestMain_withoutGitHubToken_saysSoEverywhere(t *testing.T) {
+	a := &app{t: t, lake: t.TempDir()}
+	a.env = map[string]string{"RELEASELAKE_LAKE": a.lake}
+	code, out := a.run("ingest")
+	if code != 0 || !strings.Contains(out, "GITHUB_TOKEN is not set") {
+		t.Fatalf("ingest exit %d:\n%s", code, out)
+	}
+	base := a.serve()
+	var r struct {
+		Lake struct {
+			Version *int
+			Rows    int
+			Notices []string
+		}
+	}
+	query(t, base, `{ lake { version rows notices } }`, nil, &r)
+	if r.Lake.Version != nil || r.Lake.Rows != 0 || len(r.Lake.Notices) != 1 || !strings.Contains(r.Lake.Notices[0], "GITHUB_TOKEN") {
+		t.Fatalf("lake: %+v", r.Lake)
+	}
+	resp, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "GITHUB_TOKEN is not set") || strings.Count(string(body), "data-product=") != 49 {
+		t.Errorf("page lacks the banner or the 49 products")
+	}
+}
+
+func TestRun_badConfiguration(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "catalog.yaml")
+	os.WriteFile(bad, []byte("products:\n  - key: a\n    github: o/a\n    pypi: a\n"), 0o644)
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"ingest", "-lake", dir, "-catalog", bad}, 1, `line 2: product "a": needs exactly one source`},
+		{[]string{"ingest", "-lake", "s3://bucket/x"}, 1, "want a path"},
+		{[]string{"frobnicate"}, 2, "unknown command"},
+		{[]string{"ingest", "-nosuchflag"}, 2, "flag provided but not defined"},
+	}
+	for _, tc := range cases {
+		a := &app{t: t, env: map[string]string{}}
+		code, out := a.run(tc.args...)
+		if code != tc.code || !strings.Contains(out, tc.want) {
+			t.Errorf("%v: exit %d, want %d with %q:\n%s", tc.args, code, tc.code, tc.want, out)
+		}
+	}
+}
+

@@ -1,0 +1,31 @@
+package graph
+
+import (
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/releaselake/releaselake"
+)
+
+// MarshalDateTime writes t as an RFC 3339 timestamp in UTC.
+func MarshalDateTime(t time.Time) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		io.WriteString(w, strconv.Quote(t.UTC().Format(time.RFC3339Nano)))
+	})
+}
+
+// UnmarshalDateTime reads an RFC 3339 timestamp, with or without fractional seconds.
+func UnmarshalDateTime(v any) (time.Time, error) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, releaselake.Errorf(releaselake.Invalid, "DateTime must be an RFC 3339 string, got %T", v)
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, releaselake.Errorf(releaselake.Invalid, "DateTime must be RFC 3339 (e.g. 2026-11-25T00:00:00Z), got %q", s)
+	}
+	return t.UTC(), nil
+}

@@ -1,0 +1,54 @@
+package github
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+)
+
+// transport adds the token to requests for the GraphQL endpoint and, when the
+// request's context asks for it, keeps a copy of the answer. githubv4 keeps
+// neither the body (the red table wants it verbatim), nor the status and headers,
+// nor the errors' type and path; reading them here and restoring the body lets
+// the library decode as usual.
+type transport struct {
+	base  http.RoundTripper
+	token string
+	host  string // the token goes to this host only, never along a redirect elsewhere
+}
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.token != "" && req.URL.Host == t.host {
+		req = req.Clone(req.Context())
+		req.Header.Set("Authorization", "bearer "+t.token)
+	}
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := req.Context().Value(captureKey{}).(*response); ok {
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		*c = response{status: resp.StatusCode, header: resp.Header, body: body}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	return resp, nil
+}
+
+// response is one HTTP answer as it came over the wire.
+type response struct {
+	status int // 0 when no answer came
+	header http.Header
+	body   []byte
+}
+
+type captureKey struct{}
+
+// withCapture returns a context whose request's answer transport copies into r.
+func withCapture(ctx context.Context, r *response) context.Context {
+	return context.WithValue(ctx, captureKey{}, r)
+}

@@ -1,0 +1,52 @@
+package ingest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/releaselake/releaselake"
+)
+
+func TestMerge_keepsFirstSeenAtAndUncrawledProducts(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := time.Date(2026, 2, 1, 12, 0, 0, 123456789, time.UTC)
+	old := []releaselake.Release{
+		{Product: "a", Tag: "v1", Version: "1", PublishedAt: t0, FirstSeenAt: t0},
+		{Product: "a", Tag: "v2", Version: "2", PublishedAt: t0, FirstSeenAt: t0},
+		{Product: "a", Tag: "v3", Version: "3", PublishedAt: t0, FirstSeenAt: t0},
+		{Product: "b", Tag: "v1", Version: "1", PublishedAt: t0, FirstSeenAt: t0}, // b failed this run
+	}
+	crawled := map[string][]releaselake.Release{"a": {
+		{Product: "a", Tag: "v1", Version: "1", PublishedAt: t0},                   // unchanged
+		{Product: "a", Tag: "v2", Version: "2", PublishedAt: t0, Prerelease: true}, // edited
+		{Product: "a", Tag: "v4", Version: "4", PublishedAt: now},                  // new
+		{Product: "a", Tag: "v4", Version: "4", PublishedAt: now},                  // duplicate: first wins
+		// v3 deleted upstream
+	}}
+	rows, d := Merge(old, crawled, now)
+	if d != (Diff{Added: 1, Changed: 1, Removed: 1}) {
+		t.Fatalf("diff %+v", d)
+	}
+	got := map[releaselake.ReleaseKey]releaselake.Release{}
+	for _, r := range rows {
+		got[r.Key()] = r
+	}
+	if len(rows) != 4 || len(got) != 4 {
+		t.Fatalf("rows %+v", rows)
+	}
+	if r := got[releaselake.ReleaseKey{Product: "b", Tag: "v1"}]; !r.FirstSeenAt.Equal(t0) {
+		t.Errorf("uncrawled product's row lost or changed: %+v", r)
+	}
+	if r := got[releaselake.ReleaseKey{Product: "a", Tag: "v2"}]; !r.FirstSeenAt.Equal(t0) || !r.Prerelease {
+		t.Errorf("edited row: %+v", r)
+	}
+	if r := got[releaselake.ReleaseKey{Product: "a", Tag: "v4"}]; !r.FirstSeenAt.Equal(now.Truncate(time.Microsecond)) {
+		t.Errorf("new row firstSeenAt %v", r.FirstSeenAt)
+	}
+	if _, ok := got[releaselake.ReleaseKey{Product: "a", Tag: "v3"}]; ok {
+		t.Error("deleted release still in the state")
+	}
+	if _, d := Merge(rows, map[string][]releaselake.Release{"a": crawled["a"][:3]}, now.Add(time.Hour)); d != (Diff{}) {
+		t.Errorf("same crawl again: diff %+v, want none", d)
+	}
+}

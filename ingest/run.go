@@ -1,0 +1,224 @@
+// Package ingest is the ingest run: crawl every product from its source, keep the
+// raw answers in the red table, parse them into release rows, and commit the
+// complete new state to the yellow table, leaving a run record. Run is a plain
+// method; schedule.go is the thin gocron shell around it.
+package ingest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/releaselake/releaselake"
+)
+
+// Runner runs ingests, one at a time.
+type Runner struct {
+	Lake    releaselake.Lake
+	Catalog *releaselake.Catalog
+	// Sources by kind (releaselake.Kind*). A product whose kind has no source is
+	// reported as skipped in the run record.
+	Sources map[string]releaselake.Source
+	// Disabled maps a kind to why its source cannot run (e.g. no GITHUB_TOKEN);
+	// its products are reported as skipped with that reason.
+	Disabled map[string]string
+	Now      func() time.Time // defaults to time.Now
+	Log      *slog.Logger     // defaults to slog.Default()
+	// Committed, if set, is called with each version this runner commits.
+	Committed func(version int64)
+
+	mu sync.Mutex
+}
+
+// RedLine is one line of the red table: a raw upstream answer and the product it
+// was about, so that yellow can be rebuilt from red alone.
+type RedLine struct {
+	Product string          `json:"product"`
+	Answer  json.RawMessage `json:"answer"`
+}
+
+// Run does one ingest of the given products (all when empty) and returns its
+// record. The error is non-nil only when nothing could be committed (the record
+// then has status failed); products that failed are listed in the record.
+func (r *Runner) Run(ctx context.Context, trigger string, products []string) (releaselake.Run, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	run := releaselake.Run{ID: NewRunID(now), Trigger: trigger, Status: releaselake.RunRunning,
+		StartedAt: now, Version: releaselake.NoVersion}
+	log := r.log().With("run", run.ID)
+	selected, err := r.Catalog.Select(products)
+	if err != nil {
+		return r.fail(ctx, log, run, err)
+	}
+	if err := r.Lake.SaveRun(ctx, run); err != nil {
+		return r.fail(ctx, log, run, fmt.Errorf("save run record: %w", err))
+	}
+	log.Info("ingest started", "trigger", trigger, "products", len(selected))
+
+	parsed, err := r.crawl(ctx, log, &run, selected)
+	if err != nil {
+		return r.fail(ctx, log, run, err)
+	}
+	if err := r.commit(ctx, log, &run, parsed); err != nil {
+		return r.fail(ctx, log, run, err)
+	}
+	r.step(&run, "send", r.now(), nil) // the push to the page server comes with the page issue
+	run.Status = releaselake.RunSucceeded
+	for _, p := range run.Products {
+		if p.Status != "ok" {
+			run.Status = releaselake.RunPartial
+		}
+	}
+	run.EndedAt = r.now()
+	if err := r.Lake.SaveRun(ctx, run); err != nil {
+		log.Error("save run record", "err", err)
+	}
+	log.Info("ingest finished", "status", run.Status, "version", run.Version, "rows", run.Rows,
+		"added", run.Added, "changed", run.Changed, "removed", run.Removed)
+	return run, nil
+}
+
+// crawl fetches each product from its source, writes the raw answers to red and
+// parses them. It returns the rows of each product that was crawled successfully.
+func (r *Runner) crawl(ctx context.Context, log *slog.Logger, run *releaselake.Run, products []releaselake.Product) (map[string][]releaselake.Release, error) {
+	start := r.now()
+	byKind := map[string][]releaselake.Product{}
+	var kinds []string
+	for _, p := range products {
+		k := p.Source()
+		if byKind[k] == nil {
+			kinds = append(kinds, k)
+		}
+		byKind[k] = append(byKind[k], p)
+	}
+	parsed := map[string][]releaselake.Release{}
+	for _, kind := range kinds {
+		ps := byKind[kind]
+		src, ok := r.Sources[kind]
+		why, disabled := r.Disabled[kind]
+		if !ok && !disabled {
+			why = fmt.Sprintf("source %q is not implemented yet", kind)
+		}
+		if !ok || disabled {
+			log.Warn("products skipped", "source", kind, "count", len(ps), "reason", why)
+			for _, p := range ps {
+				run.Products = append(run.Products, releaselake.RunProduct{Product: p.Key, Source: kind, Status: "skipped", Error: why})
+			}
+			continue
+		}
+		fetched := src.Fetch(ctx, ps)
+		var red [][]byte
+		for _, f := range fetched {
+			for _, raw := range f.Raw {
+				line, err := json.Marshal(RedLine{Product: f.Product, Answer: raw})
+				if err != nil {
+					return nil, fmt.Errorf("encode red line of %s: %w", f.Product, err)
+				}
+				red = append(red, line)
+			}
+		}
+		if len(red) > 0 {
+			if err := r.Lake.AppendRed(ctx, run.ID, start, kind, red); err != nil {
+				return nil, fmt.Errorf("write red %s: %w", kind, err)
+			}
+		}
+		for i, f := range fetched {
+			p := ps[i]
+			rp := releaselake.RunProduct{Product: p.Key, Source: kind, Status: "ok"}
+			if f.Err == nil {
+				var res releaselake.Parsed
+				if res, f.Err = src.Parse(p, f.Raw); f.Err == nil {
+					parsed[p.Key] = res.Releases
+					rp.Releases, rp.Ignored = len(res.Releases), res.Ignored
+				}
+			}
+			if f.Err != nil {
+				rp.Status, rp.Error = "failed", f.Err.Error()
+				log.Warn("product failed", "product", p.Key, "source", kind, "err", f.Err)
+			}
+			run.Products = append(run.Products, rp)
+		}
+	}
+	failed := 0
+	for _, p := range run.Products {
+		if p.Status != "ok" {
+			failed++
+		}
+	}
+	r.step(run, "crawl", start, nil)
+	log.Info("crawl done", "products", len(products), "ok", len(parsed), "not_ok", failed)
+	return parsed, nil
+}
+
+// commit merges the new rows into the current state and commits it if anything
+// changed. Products not crawled successfully keep their rows.
+func (r *Runner) commit(ctx context.Context, log *slog.Logger, run *releaselake.Run, parsed map[string][]releaselake.Release) error {
+	start := r.now()
+	snap, err := r.Lake.Snapshot(ctx)
+	if err != nil {
+		return fmt.Errorf("read yellow: %w", err)
+	}
+	rows, d := Merge(snap.Releases, parsed, start)
+	run.Rows, run.Added, run.Changed, run.Removed = len(rows), d.Added, d.Changed, d.Removed
+	if d.Added+d.Changed+d.Removed == 0 {
+		r.step(run, "commit", start, nil)
+		log.Info("nothing new to commit", "version", snap.Version, "rows", len(rows))
+		return nil
+	}
+	v, err := r.Lake.Commit(ctx, snap.Version, rows, releaselake.CommitInfo{RunID: run.ID, Operation: "INGEST", At: r.now()})
+	if err != nil {
+		return fmt.Errorf("commit yellow v%d: %w", snap.Version+1, err)
+	}
+	run.Version = v
+	r.step(run, "commit", start, nil)
+	log.Info("committed", "version", v, "rows", len(rows), "added", d.Added, "changed", d.Changed, "removed", d.Removed)
+	if r.Committed != nil {
+		r.Committed(v)
+	}
+	return nil
+}
+
+func (r *Runner) fail(ctx context.Context, log *slog.Logger, run releaselake.Run, err error) (releaselake.Run, error) {
+	run.Status, run.Error, run.EndedAt = releaselake.RunFailed, err.Error(), r.now()
+	if serr := r.Lake.SaveRun(ctx, run); serr != nil {
+		log.Error("save run record", "err", serr)
+	}
+	log.Error("ingest failed", "err", err)
+	return run, err
+}
+
+func (r *Runner) step(run *releaselake.Run, name string, start time.Time, err error) {
+	s := releaselake.RunStep{Name: name, Started: start, Duration: r.now().Sub(start)}
+	if err != nil {
+		s.Error = err.Error()
+	}
+	run.Steps = append(run.Steps, s)
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (r *Runner) log() *slog.Logger {
+	if r.Log != nil {
+		return r.Log
+	}
+	return slog.Default()
+}
+
+// NewRunID returns a run id like 20261125T000000Z-3f9a: sortable by time, and
+// only [0-9A-Za-z_-] because HDFS refuses ':' in names.
+func NewRunID(now time.Time) string {
+	var b [2]byte
+	rand.Read(b[:])
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}

@@ -1,0 +1,155 @@
+package lake
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+)
+
+// The Delta Lake log, as far as this lake writes and reads it: protocol reader 1
+// / writer 2, no partitions, no deletion vectors. See
+// https://github.com/delta-io/delta/blob/master/PROTOCOL.md.
+
+const (
+	readerVersion = 1
+	writerVersion = 2
+	engineInfo    = "releaselake"
+)
+
+// action is one line of a log entry; exactly one field is set.
+type action struct {
+	CommitInfo *commitInfo `json:"commitInfo,omitempty"`
+	Protocol   *protocol   `json:"protocol,omitempty"`
+	MetaData   *metaData   `json:"metaData,omitempty"`
+	Remove     *removeFile `json:"remove,omitempty"`
+	Add        *addFile    `json:"add,omitempty"`
+}
+
+type protocol struct {
+	MinReaderVersion int `json:"minReaderVersion"`
+	MinWriterVersion int `json:"minWriterVersion"`
+}
+
+type format struct {
+	Provider string            `json:"provider"`
+	Options  map[string]string `json:"options"`
+}
+
+type metaData struct {
+	ID               string            `json:"id"`
+	Name             *string           `json:"name,omitempty"`
+	Format           format            `json:"format"`
+	SchemaString     string            `json:"schemaString"`
+	PartitionColumns []string          `json:"partitionColumns"`
+	Configuration    map[string]string `json:"configuration"`
+	CreatedTime      int64             `json:"createdTime"`
+}
+
+type addFile struct {
+	Path             string            `json:"path"`
+	PartitionValues  map[string]string `json:"partitionValues"`
+	Size             int64             `json:"size"`
+	ModificationTime int64             `json:"modificationTime"`
+	DataChange       bool              `json:"dataChange"`
+	Stats            string            `json:"stats,omitempty"`
+	// DeletionVector is only read, to refuse tables that use them.
+	DeletionVector json.RawMessage `json:"deletionVector,omitempty"`
+}
+
+type removeFile struct {
+	Path              string            `json:"path"`
+	DeletionTimestamp int64             `json:"deletionTimestamp"`
+	DataChange        bool              `json:"dataChange"`
+	PartitionValues   map[string]string `json:"partitionValues,omitempty"`
+	Size              int64             `json:"size,omitempty"`
+}
+
+// commitInfo is free-form in the protocol; these are the fields this lake
+// writes. Other engines' extra fields are ignored on reading.
+type commitInfo struct {
+	Timestamp           int64             `json:"timestamp"`
+	Operation           string            `json:"operation"`
+	OperationParameters map[string]string `json:"operationParameters"`
+	ReadVersion         *int64            `json:"readVersion,omitempty"`
+	IsolationLevel      string            `json:"isolationLevel,omitempty"`
+	IsBlindAppend       bool              `json:"isBlindAppend"`
+	EngineInfo          string            `json:"engineInfo"`
+	TxnID               string            `json:"txnId"`
+	RunID               string            `json:"runId,omitempty"`
+}
+
+// stats is the JSON held in addFile.Stats.
+type stats struct {
+	NumRecords int64          `json:"numRecords"`
+	MinValues  map[string]any `json:"minValues"`
+	MaxValues  map[string]any `json:"maxValues"`
+	NullCount  map[string]int `json:"nullCount"`
+}
+
+// logDir is the table's log, relative to the lake root.
+const logDir = yellowDir + "/_delta_log"
+
+// entryName returns the log entry of version v.
+func entryName(v int64) string { return fmt.Sprintf("%s/%020d.json", logDir, v) }
+
+var entryPattern = regexp.MustCompile(`^([0-9]{20})\.json$`)
+
+// parseEntryName returns the version of a log entry's base name; ok is false
+// for anything else in the log directory (checkpoints, temporary files).
+func parseEntryName(base string) (v int64, ok bool) {
+	m := entryPattern.FindStringSubmatch(base)
+	if m == nil {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(m[1], 10, 64)
+	return v, err == nil
+}
+
+// encodeEntry renders actions as a log entry: one JSON object per line, each
+// line ending in a newline.
+func encodeEntry(actions []action) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	for _, a := range actions {
+		if err := enc.Encode(a); err != nil {
+			return nil, err
+		}
+	}
+	return buf.Bytes(), nil
+}
+
+// errIncomplete marks a log entry that is not (yet) a whole commit.
+var errIncomplete = errors.New("incomplete log entry")
+
+// decodeEntry parses a log entry. An entry is complete when every non-empty
+// line is a JSON object and one of them is a commitInfo: this lake writes
+// commitInfo as the last line, so an entry cut short at any byte (a backend
+// whose Publish shows a file while it is written, a crashed writer) has either a
+// broken last line or no commitInfo, and fails with errIncomplete.
+func decodeEntry(data []byte) ([]action, *commitInfo, error) {
+	var (
+		actions []action
+		info    *commitInfo
+	)
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var a action
+		if err := json.Unmarshal(line, &a); err != nil {
+			return nil, nil, fmt.Errorf("%w: line %d: %v", errIncomplete, i+1, err)
+		}
+		if a.CommitInfo != nil {
+			info = a.CommitInfo
+		}
+		actions = append(actions, a)
+	}
+	if info == nil {
+		return nil, nil, fmt.Errorf("%w: no commitInfo", errIncomplete)
+	}
+	return actions, info, nil
+}

@@ -1,0 +1,34 @@
+package laketest
+
+import (
+	"context"
+
+	"github.com/releaselake/releaselake/lake"
+)
+
+// FaultFS wraps an FS so a test can make some of its calls fail: each non-nil
+// function field replaces the method of that name, and may call the wrapped FS
+// itself (to fail after the work is done, for example).
+type FaultFS struct {
+	lake.FS
+	PublishFunc func(ctx context.Context, name string, data []byte) error
+	CreateFunc  func(ctx context.Context, name string) (lake.Writer, error)
+}
+
+var _ lake.FS = (*FaultFS)(nil)
+
+// Publish calls PublishFunc if set, the wrapped FS's Publish otherwise.
+func (f *FaultFS) Publish(ctx context.Context, name string, data []byte) error {
+	if f.PublishFunc != nil {
+		return f.PublishFunc(ctx, name, data)
+	}
+	return f.FS.Publish(ctx, name, data)
+}
+
+// Create calls CreateFunc if set, the wrapped FS's Create otherwise.
+func (f *FaultFS) Create(ctx context.Context, name string) (lake.Writer, error) {
+	if f.CreateFunc != nil {
+		return f.CreateFunc(ctx, name)
+	}
+	return f.FS.Create(ctx, name)
+}

@@ -1,0 +1,89 @@
+// Package lake keeps the release lake on a file system (FS): the red table of
+// raw upstream answers, the yellow table of release rows as a Delta Lake table
+// of Parquet files, and the run records. Store implements releaselake.Lake.
+//
+// Layout under the lake root:
+//
+//	red/dt=YYYY-MM-DD/run=<run-id>/<source>.jsonl   raw answers, never overwritten
+//	yellow/_delta_log/%020d.json                    Delta log (reader 1 / writer 2)
+//	yellow/part-00000-<uuid>-c000.snappy.parquet    data files
+//	_runs/<run-id>.json                             run records
+//	_state/                                         crawl state (not written yet)
+package lake
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/releaselake/releaselake"
+)
+
+// Directories of the lake, relative to its root.
+const (
+	redDir    = "red"
+	yellowDir = "yellow"
+	runsDir   = "_runs"
+)
+
+var _ releaselake.Lake = (*Store)(nil)
+
+// Store is the release lake on an FS. It holds no state of its own besides its
+// options: every call reads what it needs, so several Stores (processes) may
+// share a lake, and concurrent commits are settled by the log (one wins, the
+// others get Conflict).
+type Store struct {
+	fs  FS
+	now func() time.Time
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithClock makes the Store take the time from now (for file modification
+// times, deletion timestamps, the table's creation time, and commits whose
+// CommitInfo.At is zero). The default is time.Now.
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// Open returns a Store over the lake at the root of fsys. It touches nothing:
+// missing directories are created by the first write.
+func Open(fsys FS, opts ...Option) *Store {
+	s := &Store{fs: fsys, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// FS returns the file system the Store works on.
+func (s *Store) FS() FS { return s.fs }
+
+var idPattern = regexp.MustCompile(`^[0-9A-Za-z_-]+$`)
+
+// validID checks a run id or source name used in a path: HDFS refuses ':' and
+// the lake refuses anything that could leave its directory.
+func validID(kind, id string) error {
+	if !idPattern.MatchString(id) {
+		return releaselake.Errorf(releaselake.Invalid, "%s %q: want only [0-9A-Za-z_-]", kind, id)
+	}
+	return nil
+}
+
+// boundary wraps err once at a Store method's edge: errors already classified
+// (Conflict, Invalid, a corrupt log) keep their class, and anything else, an
+// FS failure, is Unavailable.
+func boundary(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	msg := fmt.Sprintf(format, args...)
+	var e *releaselake.Error
+	if errors.As(err, &e) {
+		return fmt.Errorf("%s: %w", msg, err)
+	}
+	return releaselake.Wrap(releaselake.Unavailable, err, msg)
+}
+
+// millis is the Delta log's time format: milliseconds since the epoch.
+func millis(t time.Time) int64 { return t.UnixMilli() }
