@@ -450,4 +450,3 @@ func TestRun_badConfiguration(t *testing.T) {
 		}
 	}
 }
-
