@@ -9,27 +9,43 @@ import (
 	"github.com/go-co-op/gocron/v2"
 )
 
+// Scheduled is a running ingest schedule.
+type Scheduled struct {
+	s      gocron.Scheduler
+	job    gocron.Job
+	cancel context.CancelFunc
+	log    *slog.Logger
+}
+
 // Schedule runs job on the cron spec (5 fields, e.g. "0 0 * * *") in loc until
-// the returned stop function is called. A tick that comes while the previous
-// run is still going is skipped.
-func Schedule(spec string, loc *time.Location, log *slog.Logger, job func(ctx context.Context)) (stop func(), err error) {
+// Stop. A tick that comes while the previous run is still going is skipped.
+func Schedule(spec string, loc *time.Location, log *slog.Logger, job func(ctx context.Context)) (*Scheduled, error) {
 	s, err := gocron.NewScheduler(gocron.WithLocation(loc))
 	if err != nil {
 		return nil, fmt.Errorf("new scheduler: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err = s.NewJob(gocron.CronJob(spec, false), gocron.NewTask(func() { job(ctx) }),
+	j, err := s.NewJob(gocron.CronJob(spec, false), gocron.NewTask(func() { job(ctx) }),
 		gocron.WithSingletonMode(gocron.LimitModeReschedule), gocron.WithName("ingest"))
 	if err != nil {
 		cancel()
+		s.Shutdown()
 		return nil, fmt.Errorf("schedule %q: %w", spec, err)
 	}
 	s.Start()
-	log.Info("ingest scheduled", "cron", spec, "tz", loc.String())
-	return func() {
-		cancel()
-		if err := s.Shutdown(); err != nil {
-			log.Warn("scheduler shutdown", "err", err)
-		}
-	}, nil
+	sc := &Scheduled{s: s, job: j, cancel: cancel, log: log}
+	next, _ := sc.NextRun()
+	log.Info("ingest scheduled", "cron", spec, "tz", loc.String(), "next", next)
+	return sc, nil
+}
+
+// NextRun returns when the job runs next.
+func (sc *Scheduled) NextRun() (time.Time, error) { return sc.job.NextRun() }
+
+// Stop stops the schedule; a run in progress has its context cancelled.
+func (sc *Scheduled) Stop() {
+	sc.cancel()
+	if err := sc.s.Shutdown(); err != nil {
+		sc.log.Warn("scheduler shutdown", "err", err)
+	}
 }

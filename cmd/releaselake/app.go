@@ -42,14 +42,14 @@ type Main struct {
 	loadErr atomic.Pointer[error] // last load failure; nil when the lake was read fine
 	wake    chan struct{}         // a commit by this process: reload now
 
-	ln           net.Listener
-	srv          *http.Server
-	stopSchedule func()
-	cancel       context.CancelFunc
-	wg           sync.WaitGroup
-	closeOnce    sync.Once
-	closeErr     error
-	logOut       io.Writer
+	ln        net.Listener
+	srv       *http.Server
+	schedule  *ingest.Scheduled
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
+	logOut    io.Writer
 }
 
 // NewMain returns a Main that logs to logOut.
@@ -164,7 +164,7 @@ func (m *Main) Serve(ctx context.Context) error {
 	}()
 	go func() { defer m.wg.Done(); m.loadLoop(bg) }()
 	if c.Schedule != "off" {
-		m.stopSchedule, err = ingest.Schedule(c.Schedule, loc, m.Log, func(ctx context.Context) {
+		m.schedule, err = ingest.Schedule(c.Schedule, loc, m.Log, func(ctx context.Context) {
 			m.Ingest(ctx, "schedule", nil) // the run record and the log say how it went
 		})
 		if err != nil {
@@ -184,8 +184,8 @@ func (m *Main) Addr() string { return m.ln.Addr().String() }
 // Close stops the schedule and the server, waiting at most ShutdownTimeout.
 func (m *Main) Close() error {
 	m.closeOnce.Do(func() {
-		if m.stopSchedule != nil {
-			m.stopSchedule()
+		if m.schedule != nil {
+			m.schedule.Stop()
 		}
 		if m.srv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)

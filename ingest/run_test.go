@@ -1,0 +1,147 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/lake"
+	"github.com/releaselake/releaselake/lake/localfs"
+)
+
+// fakeSource is a releaselake.Source whose behaviour the test sets.
+type fakeSource struct {
+	kind  string
+	fetch func(p releaselake.Product) ([][]byte, error)
+}
+
+func (f *fakeSource) Kind() string { return f.kind }
+
+func (f *fakeSource) Fetch(_ context.Context, ps []releaselake.Product) []releaselake.Fetched {
+	var out []releaselake.Fetched
+	for _, p := range ps {
+		raw, err := f.fetch(p)
+		out = append(out, releaselake.Fetched{Product: p.Key, Raw: raw, Err: err})
+	}
+	return out
+}
+
+// Parse reads answers of the form {"tags": ["1.0", "nightly", ...]}.
+func (f *fakeSource) Parse(p releaselake.Product, raw [][]byte) (releaselake.Parsed, error) {
+	var res releaselake.Parsed
+	for _, r := range raw {
+		var a struct{ Tags []string }
+		if err := json.Unmarshal(r, &a); err != nil {
+			return res, err
+		}
+		for _, tag := range a.Tags {
+			v, ok := releaselake.VersionFromTag(tag, nil)
+			if !ok {
+				res.Ignored++
+				continue
+			}
+			res.Releases = append(res.Releases, releaselake.Release{Product: p.Key, Tag: tag, Version: v,
+				Source: releaselake.SourceGitHubTag, PublishedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
+		}
+	}
+	return res, nil
+}
+
+func TestRunner_Run_recordsEveryProductAndKeepsFailedOnesRows(t *testing.T) {
+	cat, err := releaselake.NewCatalog([]releaselake.Product{
+		{Key: "a", GitHub: "o/a"}, {Key: "b", GitHub: "o/b"}, {Key: "c", PyPI: "c"}, {Key: "d", Page: "https://x"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	store := lake.Open(localfs.New(dir))
+	answers := map[string]string{"a": `{"tags":["v1.0.0","nightly"]}`, "b": `{"tags":["2.0"]}`}
+	failB := false
+	src := &fakeSource{kind: releaselake.KindGitHub, fetch: func(p releaselake.Product) ([][]byte, error) {
+		if p.Key == "b" && failB {
+			return nil, errors.New("upstream said 502")
+		}
+		return [][]byte{[]byte(answers[p.Key])}, nil
+	}}
+	var committed []int64
+	r := &Runner{Lake: store, Catalog: cat, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Sources:   map[string]releaselake.Source{releaselake.KindGitHub: src},
+		Disabled:  map[string]string{releaselake.KindPyPI: "no mirror configured"},
+		Committed: func(v int64) { committed = append(committed, v) }}
+
+	run, err := r.Run(context.Background(), "test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != releaselake.RunPartial || run.Version != 0 || run.Rows != 2 || run.Added != 2 {
+		t.Fatalf("run %+v", run)
+	}
+	want := map[string]string{"a": "ok", "b": "ok", "c": "skipped: no mirror configured", "d": `skipped: source "page" is not implemented yet`}
+	for _, p := range run.Products {
+		got := p.Status
+		if p.Error != "" {
+			got += ": " + p.Error
+		}
+		if got != want[p.Product] {
+			t.Errorf("product %s: %q, want %q", p.Product, got, want[p.Product])
+		}
+		if p.Product == "a" && (p.Releases != 1 || p.Ignored != 1) {
+			t.Errorf("a: %d releases %d ignored", p.Releases, p.Ignored)
+		}
+	}
+	// red keeps each raw answer with its product.
+	red, err := os.ReadFile(filepath.Join(dir, lake.RedPath(run.ID, run.StartedAt, "github")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSpace(string(red)), "\n"); len(lines) != 2 || lines[0] != `{"product":"a","answer":{"tags":["v1.0.0","nightly"]}}` {
+		t.Fatalf("red: %s", red)
+	}
+
+	// b fails now: its rows stay, a's new tag is added, the record says why.
+	failB = true
+	answers["a"] = `{"tags":["v1.0.0","v1.1.0"]}`
+	run, err = r.Run(context.Background(), "test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := store.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Version != 1 || len(snap.Releases) != 3 || run.Added != 1 || len(committed) != 2 {
+		t.Fatalf("run %+v, %d rows, commits %v", run, len(snap.Releases), committed)
+	}
+	runs, err := store.Runs(context.Background(), 10)
+	if err != nil || len(runs) != 2 || runs[0].ID != run.ID {
+		t.Fatalf("runs %v %+v", err, runs)
+	}
+	for _, p := range runs[0].Products {
+		if p.Product == "b" && (p.Status != "failed" || p.Error != "upstream said 502") {
+			t.Errorf("b: %+v", p)
+		}
+	}
+	// Nothing new: no commit.
+	run, err = r.Run(context.Background(), "test", nil)
+	if err != nil || run.Version != releaselake.NoVersion || len(committed) != 2 {
+		t.Fatalf("run %+v err %v commits %v", run, err, committed)
+	}
+}
+
+func TestRunner_Run_unknownProductFails(t *testing.T) {
+	cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", GitHub: "o/a"}})
+	r := &Runner{Lake: lake.Open(localfs.New(t.TempDir())), Catalog: cat, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	run, err := r.Run(context.Background(), "test", []string{"zzz"})
+	if err == nil || run.Status != releaselake.RunFailed || !strings.Contains(run.Error, "zzz") {
+		t.Fatalf("run %+v err %v", run, err)
+	}
+}
