@@ -38,6 +38,12 @@ type Lake interface {
 	// returns the new version. It returns an error of class Conflict if another
 	// writer committed base+1 first; on any error the table stays at base.
 	Commit(ctx context.Context, base int64, rows []Release, info CommitInfo) (int64, error)
+	// ReadState returns the crawl state saved under name (e.g. "github/react"),
+	// nil and no error if there is none.
+	ReadState(ctx context.Context, name string) ([]byte, error)
+	// WriteState replaces the crawl state saved under name, atomically. The ingest
+	// writes it only after the commit that holds the rows it describes.
+	WriteState(ctx context.Context, name string, data []byte) error
 	// SaveRun writes (or overwrites) the record of a run under _runs/<id>.json.
 	SaveRun(ctx context.Context, run Run) error
 	// Runs returns up to last run records, newest first.

@@ -40,8 +40,11 @@ type RunStep struct {
 type RunProduct struct {
 	Product  string `json:"product"`
 	Source   string `json:"source"`
-	Status   string `json:"status"` // "ok", "failed", "skipped"
+	Status   string `json:"status"` // "ok", "unchanged", "failed", "skipped"
 	Releases int    `json:"releases"`
 	Ignored  int    `json:"ignored"` // upstream tags that are not versions
 	Error    string `json:"error,omitempty"`
 }
+
+// OK reports whether the product was crawled: fetched and parsed, or found unchanged.
+func (p RunProduct) OK() bool { return p.Status == "ok" || p.Status == "unchanged" }

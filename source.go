@@ -4,27 +4,45 @@ import "context"
 
 // Source crawls one kind of upstream (GitHub, PyPI, ...). Fetching and parsing are
 // separate so that the yellow table can always be rebuilt from the raw answers kept
-// in the red table.
+// in the red table: replaying each run's answers through Parse, oldest run first,
+// gives the same rows as the runs did.
 type Source interface {
 	// Kind is the Product.Source value this source serves, also the red file's name.
 	Kind() string
-	// Fetch asks upstream about each product and returns, per product in the same
-	// order, the raw answers (one JSON document each) or the error that stopped it.
-	Fetch(ctx context.Context, products []Product) []Fetched
-	// Parse turns the raw answers of one product into release rows (FirstSeenAt
-	// left zero). It uses nothing but its arguments.
-	Parse(p Product, raw [][]byte) (Parsed, error)
+	// Fetch asks upstream about each product and returns, per crawl in the same
+	// order, the raw answers (one JSON document each), or that nothing changed, or
+	// the error that stopped it. One product's failure never stops the others.
+	Fetch(ctx context.Context, crawls []Crawl) []Fetched
+	// Parse turns one product's raw answers of one run into the product's complete
+	// set of release rows (FirstSeenAt left zero), given its rows before the run
+	// (an incremental answer says what changed, prev supplies the rest). It uses
+	// nothing but its arguments.
+	Parse(p Product, raw [][]byte, prev []Release) (Parsed, error)
+}
+
+// Crawl is one product for Source.Fetch, with what the lake knows of it.
+type Crawl struct {
+	Product Product
+	Prev    []Release // the product's rows in the newest committed version
+	State   []byte    // what the source returned in Fetched.State last time; nil if none
 }
 
 // Fetched is what Source.Fetch got for one product.
 type Fetched struct {
 	Product string
 	Raw     [][]byte // raw upstream answers, one JSON document each
-	Err     error
+	// State is saved for the product's next Crawl once this run's rows are
+	// committed (never before: the state must not run ahead of yellow); nil keeps
+	// the previous state.
+	State []byte
+	// Unchanged means upstream said nothing changed (e.g. HTTP 304): the product
+	// keeps its rows and Raw is empty.
+	Unchanged bool
+	Err       error
 }
 
 // Parsed is what Source.Parse made of one product's answers.
 type Parsed struct {
-	Releases []Release
-	Ignored  int // upstream tags or entries that are not versions
+	Releases []Release // the product's complete set of rows after the run
+	Ignored  int       // upstream tags or entries that are not versions
 }

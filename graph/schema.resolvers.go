@@ -33,7 +33,7 @@ func (r *ingestRunResolver) Version(ctx context.Context, obj *releaselake.Run) (
 func (r *ingestRunResolver) Failures(ctx context.Context, obj *releaselake.Run) ([]IngestFailure, error) {
 	var out []IngestFailure
 	for _, p := range obj.Products {
-		if p.Status != "ok" {
+		if !p.OK() {
 			out = append(out, IngestFailure{Product: p.Product, Status: p.Status, Message: p.Error})
 		}
 	}

@@ -31,6 +31,11 @@ type Runner struct {
 	Log      *slog.Logger     // defaults to slog.Default()
 	// Committed, if set, is called with each version this runner commits.
 	Committed func(version int64)
+	// Send, if set, is the run's last step (the push to the page server). It runs
+	// after every run that did not fail, decides itself whether anything needs
+	// sending (a new version, or a push that failed before), and its error is
+	// recorded in the run's "send" step: it never fails the run.
+	Send func(ctx context.Context) error
 
 	mu sync.Mutex
 }
@@ -61,17 +66,34 @@ func (r *Runner) Run(ctx context.Context, trigger string, products []string) (re
 	}
 	log.Info("ingest started", "trigger", trigger, "products", len(selected))
 
-	parsed, err := r.crawl(ctx, log, &run, selected)
+	snap, err := r.Lake.Snapshot(ctx)
+	if err != nil {
+		return r.fail(ctx, log, run, fmt.Errorf("read yellow: %w", err))
+	}
+	parsed, states, err := r.crawl(ctx, log, &run, selected, snap.Releases)
 	if err != nil {
 		return r.fail(ctx, log, run, err)
 	}
-	if err := r.commit(ctx, log, &run, parsed); err != nil {
+	if err := r.commit(ctx, log, &run, snap, parsed); err != nil {
 		return r.fail(ctx, log, run, err)
 	}
-	r.step(&run, "send", r.now(), nil) // the push to the page server comes with the page issue
+	// The crawl state may now describe what yellow holds: save it, never before.
+	for name, st := range states {
+		if err := r.Lake.WriteState(ctx, name, st); err != nil {
+			log.Warn("save crawl state; the next run redoes more work", "state", name, "err", err)
+		}
+	}
+	if r.Send != nil {
+		start := r.now()
+		err := r.Send(ctx)
+		r.step(&run, "send", start, err)
+		if err != nil {
+			log.Warn("send failed; retried on the next run", "err", err)
+		}
+	}
 	run.Status = releaselake.RunSucceeded
 	for _, p := range run.Products {
-		if p.Status != "ok" {
+		if !p.OK() {
 			run.Status = releaselake.RunPartial
 		}
 	}
@@ -85,9 +107,14 @@ func (r *Runner) Run(ctx context.Context, trigger string, products []string) (re
 }
 
 // crawl fetches each product from its source, writes the raw answers to red and
-// parses them. It returns the rows of each product that was crawled successfully.
-func (r *Runner) crawl(ctx context.Context, log *slog.Logger, run *releaselake.Run, products []releaselake.Product) (map[string][]releaselake.Release, error) {
+// parses them. It returns the complete rows of each product that was crawled
+// successfully and changed, and the crawl states to save after the commit.
+func (r *Runner) crawl(ctx context.Context, log *slog.Logger, run *releaselake.Run, products []releaselake.Product, current []releaselake.Release) (map[string][]releaselake.Release, map[string][]byte, error) {
 	start := r.now()
+	prev := map[string][]releaselake.Release{}
+	for _, rel := range current {
+		prev[rel.Product] = append(prev[rel.Product], rel)
+	}
 	byKind := map[string][]releaselake.Product{}
 	var kinds []string
 	for _, p := range products {
@@ -98,6 +125,7 @@ func (r *Runner) crawl(ctx context.Context, log *slog.Logger, run *releaselake.R
 		byKind[k] = append(byKind[k], p)
 	}
 	parsed := map[string][]releaselake.Release{}
+	states := map[string][]byte{}
 	for _, kind := range kinds {
 		ps := byKind[kind]
 		src, ok := r.Sources[kind]
@@ -112,28 +140,43 @@ func (r *Runner) crawl(ctx context.Context, log *slog.Logger, run *releaselake.R
 			}
 			continue
 		}
-		fetched := src.Fetch(ctx, ps)
+		crawls := make([]releaselake.Crawl, len(ps))
+		for i, p := range ps {
+			st, err := r.Lake.ReadState(ctx, stateName(kind, p.Key))
+			if err != nil {
+				return nil, nil, fmt.Errorf("read crawl state of %s: %w", p.Key, err)
+			}
+			crawls[i] = releaselake.Crawl{Product: p, Prev: prev[p.Key], State: st}
+		}
+		fetched := src.Fetch(ctx, crawls)
+		if len(fetched) != len(ps) {
+			return nil, nil, fmt.Errorf("source %s answered %d products of %d", kind, len(fetched), len(ps))
+		}
 		var red [][]byte
 		for _, f := range fetched {
 			for _, raw := range f.Raw {
 				line, err := json.Marshal(RedLine{Product: f.Product, Answer: raw})
 				if err != nil {
-					return nil, fmt.Errorf("encode red line of %s: %w", f.Product, err)
+					return nil, nil, fmt.Errorf("encode red line of %s: %w", f.Product, err)
 				}
 				red = append(red, line)
 			}
 		}
 		if len(red) > 0 {
 			if err := r.Lake.AppendRed(ctx, run.ID, start, kind, red); err != nil {
-				return nil, fmt.Errorf("write red %s: %w", kind, err)
+				return nil, nil, fmt.Errorf("write red %s: %w", kind, err)
 			}
 		}
 		for i, f := range fetched {
 			p := ps[i]
-			rp := releaselake.RunProduct{Product: p.Key, Source: kind, Status: "ok"}
-			if f.Err == nil {
+			rp := releaselake.RunProduct{Product: p.Key, Source: kind, Status: "ok", Releases: len(prev[p.Key])}
+			switch {
+			case f.Err != nil:
+			case f.Unchanged:
+				rp.Status = "unchanged"
+			default:
 				var res releaselake.Parsed
-				if res, f.Err = src.Parse(p, f.Raw); f.Err == nil {
+				if res, f.Err = src.Parse(p, f.Raw, prev[p.Key]); f.Err == nil {
 					parsed[p.Key] = res.Releases
 					rp.Releases, rp.Ignored = len(res.Releases), res.Ignored
 				}
@@ -141,29 +184,30 @@ func (r *Runner) crawl(ctx context.Context, log *slog.Logger, run *releaselake.R
 			if f.Err != nil {
 				rp.Status, rp.Error = "failed", f.Err.Error()
 				log.Warn("product failed", "product", p.Key, "source", kind, "err", f.Err)
+			} else if f.State != nil {
+				states[stateName(kind, p.Key)] = f.State
 			}
 			run.Products = append(run.Products, rp)
 		}
 	}
 	failed := 0
 	for _, p := range run.Products {
-		if p.Status != "ok" {
+		if !p.OK() {
 			failed++
 		}
 	}
 	r.step(run, "crawl", start, nil)
-	log.Info("crawl done", "products", len(products), "ok", len(parsed), "not_ok", failed)
-	return parsed, nil
+	log.Info("crawl done", "products", len(products), "parsed", len(parsed), "not_ok", failed)
+	return parsed, states, nil
 }
+
+// stateName is where a product's crawl state lives: _state/<kind>/<product>.json.
+func stateName(kind, product string) string { return kind + "/" + product }
 
 // commit merges the new rows into the current state and commits it if anything
 // changed. Products not crawled successfully keep their rows.
-func (r *Runner) commit(ctx context.Context, log *slog.Logger, run *releaselake.Run, parsed map[string][]releaselake.Release) error {
+func (r *Runner) commit(ctx context.Context, log *slog.Logger, run *releaselake.Run, snap releaselake.Snapshot, parsed map[string][]releaselake.Release) error {
 	start := r.now()
-	snap, err := r.Lake.Snapshot(ctx)
-	if err != nil {
-		return fmt.Errorf("read yellow: %w", err)
-	}
 	rows, d := Merge(snap.Releases, parsed, start)
 	run.Rows, run.Added, run.Changed, run.Removed = len(rows), d.Added, d.Changed, d.Removed
 	if d.Added+d.Changed+d.Removed == 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -21,21 +22,28 @@ import (
 type fakeSource struct {
 	kind  string
 	fetch func(p releaselake.Product) ([][]byte, error)
+	// after, if set, may change what Fetch returns for a crawl (state, unchanged).
+	after func(c releaselake.Crawl, f *releaselake.Fetched)
 }
 
 func (f *fakeSource) Kind() string { return f.kind }
 
-func (f *fakeSource) Fetch(_ context.Context, ps []releaselake.Product) []releaselake.Fetched {
+func (f *fakeSource) Fetch(_ context.Context, cs []releaselake.Crawl) []releaselake.Fetched {
 	var out []releaselake.Fetched
-	for _, p := range ps {
+	for _, c := range cs {
+		p := c.Product
 		raw, err := f.fetch(p)
-		out = append(out, releaselake.Fetched{Product: p.Key, Raw: raw, Err: err})
+		got := releaselake.Fetched{Product: p.Key, Raw: raw, Err: err}
+		if f.after != nil {
+			f.after(c, &got)
+		}
+		out = append(out, got)
 	}
 	return out
 }
 
 // Parse reads answers of the form {"tags": ["1.0", "nightly", ...]}.
-func (f *fakeSource) Parse(p releaselake.Product, raw [][]byte) (releaselake.Parsed, error) {
+func (f *fakeSource) Parse(p releaselake.Product, raw [][]byte, _ []releaselake.Release) (releaselake.Parsed, error) {
 	var res releaselake.Parsed
 	for _, r := range raw {
 		var a struct{ Tags []string }
@@ -144,4 +152,55 @@ func TestRunner_Run_unknownProductFails(t *testing.T) {
 	if err == nil || run.Status != releaselake.RunFailed || !strings.Contains(run.Error, "zzz") {
 		t.Fatalf("run %+v err %v", run, err)
 	}
+}
+
+func TestRunner_Run_savesStateAfterCommitAndKeepsUnchangedRows(t *testing.T) {
+	cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", GitHub: "o/a"}})
+	store := lake.Open(localfs.New(t.TempDir()))
+	ctx := context.Background()
+	var seen []string
+	src := &fakeSource{kind: releaselake.KindGitHub,
+		fetch: func(releaselake.Product) ([][]byte, error) { return [][]byte{[]byte(`{"tags":["1.0"]}`)}, nil },
+		after: func(c releaselake.Crawl, f *releaselake.Fetched) {
+			seen = append(seen, fmt.Sprintf("%s:%d", c.State, len(c.Prev)))
+			if c.State != nil { // the second run: upstream says 304
+				f.Raw, f.Unchanged = nil, true
+			}
+			f.State = []byte(fmt.Sprintf(`"etag%d"`, len(seen)))
+		}}
+	r := &Runner{Lake: store, Catalog: cat, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Sources: map[string]releaselake.Source{releaselake.KindGitHub: src}}
+	for range 2 {
+		if run, err := r.Run(ctx, "test", nil); err != nil || run.Status != releaselake.RunSucceeded {
+			t.Fatalf("run %+v: %v", run, err)
+		}
+	}
+	if fmt.Sprint(seen) != `[:0 "etag1":1]` {
+		t.Errorf("crawls saw state:prev %v", seen)
+	}
+	if st, _ := store.ReadState(ctx, "github/a"); string(st) != `"etag2"` {
+		t.Errorf("state %s", st)
+	}
+	snap, _ := store.Snapshot(ctx)
+	if snap.Version != 0 || len(snap.Releases) != 1 {
+		t.Errorf("unchanged product lost its rows: v%d %d rows", snap.Version, len(snap.Releases))
+	}
+
+	// A commit that fails must not save the state.
+	src.after = func(c releaselake.Crawl, f *releaselake.Fetched) { f.State = []byte(`"never"`) }
+	src.fetch = func(releaselake.Product) ([][]byte, error) { return [][]byte{[]byte(`{"tags":["1.0","2.0"]}`)}, nil }
+	r.Lake = &failingCommit{Lake: store}
+	if _, err := r.Run(ctx, "test", nil); err == nil {
+		t.Fatal("run with a failing commit succeeded")
+	}
+	if st, _ := store.ReadState(ctx, "github/a"); string(st) != `"etag2"` {
+		t.Errorf("state ran ahead of yellow: %s", st)
+	}
+}
+
+// failingCommit is a lake whose commits fail.
+type failingCommit struct{ releaselake.Lake }
+
+func (failingCommit) Commit(context.Context, int64, []releaselake.Release, releaselake.CommitInfo) (int64, error) {
+	return 0, errors.New("disk full")
 }

@@ -7,23 +7,16 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"sort"
+	"strings"
 	"syscall"
 )
-
-const usage = `usage: releaselake <command> [flags]
-
-commands:
-  serve    serve GraphQL (/graphql), GraphiQL (/graphiql), the release page (/),
-           /healthz and /readyz, and run the ingest on its schedule
-  ingest   run one ingest now and exit (0: committed or nothing new; 1: could not commit)
-
-Run 'releaselake <command> -h' for the flags; each defaults to an environment
-variable (see README.md).
-`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -31,58 +24,95 @@ func main() {
 	os.Exit(Run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
+// command is one subcommand. Its flags are parsed into m.Config first; commands
+// with open set get m.Open() before run.
+type command struct {
+	summary string
+	open    bool // call m.Open before run
+	run     func(ctx context.Context, m *Main, stdout io.Writer) int
+}
+
+// commands is every subcommand; each lives in its own file.
+var commands = map[string]command{
+	"serve":  {summary: "serve GraphQL, GraphiQL, the release page, /healthz, /readyz; run the ingest schedule", open: true, run: runServe},
+	"ingest": {summary: "run one ingest now and exit (0: committed or nothing new; 1: could not commit)", open: true, run: runIngest},
+}
+
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage: releaselake <command> [flags]\n\ncommands:\n")
+	names := make([]string, 0, len(commands))
+	for name := range commands {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Fprintf(&b, "  %-8s %s\n", name, commands[name].summary)
+	}
+	b.WriteString("\nRun 'releaselake <command> -h' for the flags; each defaults to an environment\nvariable (see README.md).\n")
+	return b.String()
+}
+
 // Run runs the command line args and returns the exit code. serve returns when
 // ctx is done, after a graceful shutdown.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		if len(args) == 0 {
 			return 2
 		}
 		return 0
 	}
-	cmd := args[0]
-	if cmd != "serve" && cmd != "ingest" {
-		fmt.Fprintf(stderr, "releaselake: unknown command %q\n\n%s", cmd, usage)
+	name := args[0]
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "releaselake: unknown command %q\n\n%s", name, usage())
 		return 2
 	}
 	m := NewMain(stderr)
-	if err := m.Config.ParseFlags(cmd, args[1:], getenv, stderr); err != nil {
-		if err.Error() == "flag: help requested" {
+	if err := m.Config.ParseFlags(name, args[1:], getenv, stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		fmt.Fprintf(stderr, "releaselake %s: %v\n", cmd, err)
+		fmt.Fprintf(stderr, "releaselake %s: %v\n", name, err)
 		return 2
 	}
-	if err := m.Open(); err != nil {
-		fmt.Fprintf(stderr, "releaselake %s: %v\n", cmd, err)
+	if cmd.open {
+		if err := m.Open(); err != nil {
+			fmt.Fprintf(stderr, "releaselake %s: %v\n", name, err)
+			return 1
+		}
+		defer m.Close()
+	}
+	return cmd.run(ctx, m, stdout)
+}
+
+func runIngest(ctx context.Context, m *Main, stdout io.Writer) int {
+	run, err := m.Ingest(ctx, "cli", nil)
+	fmt.Fprintf(stdout, "run %s: %s, version %d, %d rows (+%d ~%d -%d)\n",
+		run.ID, run.Status, run.Version, run.Rows, run.Added, run.Changed, run.Removed)
+	for _, p := range run.Products {
+		if !p.OK() {
+			fmt.Fprintf(stdout, "  %s %s: %s\n", p.Product, p.Status, p.Error)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stdout, "could not commit: %v\n", err)
 		return 1
 	}
-	defer m.Close()
-	switch cmd {
-	case "ingest":
-		run, err := m.Ingest(ctx, "cli", nil)
-		fmt.Fprintf(stdout, "run %s: %s, version %d, %d rows (+%d ~%d -%d)\n",
-			run.ID, run.Status, run.Version, run.Rows, run.Added, run.Changed, run.Removed)
-		for _, p := range run.Products {
-			if p.Status != "ok" {
-				fmt.Fprintf(stdout, "  %s %s: %s\n", p.Product, p.Status, p.Error)
-			}
-		}
-		if err != nil {
-			return 1
-		}
-		return 0
-	default: // serve
-		if err := m.Serve(ctx); err != nil {
-			fmt.Fprintf(stderr, "releaselake serve: %v\n", err)
-			return 1
-		}
-		<-ctx.Done()
-		if err := m.Close(); err != nil {
-			fmt.Fprintf(stderr, "releaselake serve: shutdown: %v\n", err)
-			return 1
-		}
-		return 0
+	return 0
+}
+
+func runServe(ctx context.Context, m *Main, _ io.Writer) int {
+	if err := m.Serve(ctx); err != nil {
+		m.Log.Error("serve", "err", err)
+		return 1
 	}
+	<-ctx.Done()
+	m.Log.Info("shutting down")
+	if err := m.Close(); err != nil {
+		m.Log.Error("shutdown", "err", err)
+		return 1
+	}
+	return 0
 }

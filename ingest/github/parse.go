@@ -15,8 +15,9 @@ import (
 // repository publishes no release that is not a draft: the rule Fetch used to
 // decide whether to ask for tags. Drafts never become rows; tags (and release tag
 // names) that p.TagPattern does not make a version are counted in Ignored; a tag
-// seen twice gives one row, the first seen (newest first).
-func (s *Source) Parse(p releaselake.Product, raw [][]byte) (releaselake.Parsed, error) {
+// seen twice gives one row, the first seen (newest first). Fetch reads the whole
+// history every run, so prev is not needed.
+func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.Release) (releaselake.Parsed, error) {
 	releases, tags, err := readPages(raw)
 	if err != nil {
 		return releaselake.Parsed{}, fmt.Errorf("github %s: %w", p.GitHub, err)

@@ -177,7 +177,7 @@ func TestSource_Parse(t *testing.T) {
 	s := New(Config{})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := s.Parse(tt.product, tt.raw)
+			got, err := s.Parse(tt.product, tt.raw, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -199,7 +199,7 @@ func TestSource_Parse_refusesUnreadableRaw(t *testing.T) {
 		"no repository": `{"kind":"releases","data":{"repository":null}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			if _, err := New(Config{}).Parse(p, [][]byte{[]byte(line)}); err == nil {
+			if _, err := New(Config{}).Parse(p, [][]byte{[]byte(line)}, nil); err == nil {
 				t.Fatal("no error")
 			}
 		})

@@ -77,9 +77,10 @@ func (s *Source) Kind() string { return releaselake.KindGitHub }
 // then all its tags when the product asks for tags or the repository publishes no
 // release that is not a draft. One product's failure does not stop the others; once
 // ctx is done the remaining products fail with ctx's error.
-func (s *Source) Fetch(ctx context.Context, products []releaselake.Product) []releaselake.Fetched {
-	out := make([]releaselake.Fetched, len(products))
-	for i, p := range products {
+func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releaselake.Fetched {
+	out := make([]releaselake.Fetched, len(crawls))
+	for i, c := range crawls {
+		p := c.Product
 		out[i].Product = p.Key
 		if err := ctx.Err(); err != nil {
 			out[i].Err = err

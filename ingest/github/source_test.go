@@ -89,7 +89,7 @@ func TestSource_Fetch_pagesReleasesNewestFirst(t *testing.T) {
 	}}
 	src := s.start(t)
 	p := releaselake.Product{Key: "flask", GitHub: "pallets/flask"}
-	got := src.Fetch(context.Background(), []releaselake.Product{p})
+	got := src.Fetch(context.Background(), crawls(p))
 	if len(got) != 1 || got[0].Product != "flask" || got[0].Err != nil {
 		t.Fatalf("Fetch = %+v", got)
 	}
@@ -126,7 +126,7 @@ func TestSource_Fetch_pagesReleasesNewestFirst(t *testing.T) {
 		t.Errorf("second page after %v, want c2", reqs[1].Vars["after"])
 	}
 
-	parsed, err := src.Parse(p, got[0].Raw)
+	parsed, err := src.Parse(p, got[0].Raw, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestSource_Fetch_whichConnections(t *testing.T) {
 				return 200, data(drafts, false, "")
 			}}
 			src := s.start(t)
-			got := src.Fetch(context.Background(), []releaselake.Product{tt.product})[0]
+			got := src.Fetch(context.Background(), crawls(tt.product))[0]
 			if got.Err != nil {
 				t.Fatal(got.Err)
 			}
@@ -170,7 +170,7 @@ func TestSource_Fetch_whichConnections(t *testing.T) {
 			if strings.Join(kinds, " ") != strings.Join(tt.want, " ") || len(got.Raw) != len(tt.want) {
 				t.Fatalf("requests %v, %d raw pages; want %v", kinds, len(got.Raw), tt.want)
 			}
-			parsed, err := src.Parse(tt.product, got.Raw)
+			parsed, err := src.Parse(tt.product, got.Raw, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,10 +207,10 @@ func TestSource_Fetch_productErrors(t *testing.T) {
 				return 200, ok
 			}}
 			src := s.start(t)
-			got := src.Fetch(context.Background(), []releaselake.Product{
-				{Key: "nope", GitHub: "pallets/nope"},
-				{Key: "flask", GitHub: "pallets/flask"},
-			})
+			got := src.Fetch(context.Background(), crawls(
+				releaselake.Product{Key: "nope", GitHub: "pallets/nope"},
+				releaselake.Product{Key: "flask", GitHub: "pallets/flask"},
+			))
 			if err := got[0].Err; err == nil || releaselake.ClassOf(err) != tt.class || releaselake.MessageOf(err) != tt.msg {
 				t.Errorf("error %v (class %s, message %q), want class %s, message %q",
 					err, releaselake.ClassOf(err), releaselake.MessageOf(err), tt.class, tt.msg)
@@ -229,14 +229,14 @@ func TestSource_Fetch_unreachable(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
 	src := New(Config{URL: srv.URL, Token: "t"})
-	got := src.Fetch(context.Background(), []releaselake.Product{{Key: "flask", GitHub: "pallets/flask"}})
+	got := src.Fetch(context.Background(), crawls(releaselake.Product{Key: "flask", GitHub: "pallets/flask"}))
 	if err := got[0].Err; releaselake.ClassOf(err) != releaselake.Unavailable {
 		t.Errorf("error %v, want class Unavailable", err)
 	}
 }
 
 func TestSource_Fetch_invalidRepository(t *testing.T) {
-	got := New(Config{URL: "http://127.0.0.1:1"}).Fetch(context.Background(), []releaselake.Product{{Key: "x", GitHub: "just-a-name"}})
+	got := New(Config{URL: "http://127.0.0.1:1"}).Fetch(context.Background(), crawls(releaselake.Product{Key: "x", GitHub: "just-a-name"}))
 	if err := got[0].Err; releaselake.ClassOf(err) != releaselake.Invalid {
 		t.Errorf("error %v, want class Invalid", err)
 	}
@@ -250,7 +250,7 @@ func TestSource_Fetch_stopsWhenContextDone(t *testing.T) {
 		return 200, data(releasesLine("pallets/flask", 1, rel(1, "1.0.0", "-", "2024-01-01T00:00:00Z", false, false)), true, "c1")
 	}
 	src := s.start(t)
-	got := src.Fetch(ctx, []releaselake.Product{{Key: "flask", GitHub: "pallets/flask"}, {Key: "django", GitHub: "django/django"}})
+	got := src.Fetch(ctx, crawls(releaselake.Product{Key: "flask", GitHub: "pallets/flask"}, releaselake.Product{Key: "django", GitHub: "django/django"}))
 	for _, f := range got {
 		if !errors.Is(f.Err, context.Canceled) {
 			t.Errorf("%s: error %v, want context.Canceled", f.Product, f.Err)
@@ -275,11 +275,11 @@ func TestSource_FetchParse_tagsOnlyRepository(t *testing.T) {
 	srv, src := newFakeSource(t, 40)
 	kafka := releaselake.Product{Key: "kafka", GitHub: "apache/kafka",
 		TagPattern: regexp.MustCompile(`^(\d+\.\d+\.\d+(?:\.\d+)?)$`)} // the catalog's, without tags: true
-	got := src.Fetch(context.Background(), []releaselake.Product{kafka})[0]
+	got := src.Fetch(context.Background(), crawls(kafka))[0]
 	if got.Err != nil {
 		t.Fatal(got.Err)
 	}
-	parsed, err := src.Parse(kafka, got.Raw)
+	parsed, err := src.Parse(kafka, got.Raw, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,11 +338,11 @@ func TestSource_FetchParse_releases(t *testing.T) {
 		t.Run(tt.product.Key, func(t *testing.T) {
 			srv, src := newFakeSource(t, 0)
 			p := tt.product
-			got := src.Fetch(context.Background(), []releaselake.Product{p})[0]
+			got := src.Fetch(context.Background(), crawls(p))[0]
 			if got.Err != nil {
 				t.Fatal(got.Err)
 			}
-			parsed, err := src.Parse(p, got.Raw)
+			parsed, err := src.Parse(p, got.Raw, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -386,11 +386,11 @@ func TestSource_FetchParse_releases(t *testing.T) {
 
 func TestSource_Fetch_unknownRepositoryFailsAlone(t *testing.T) {
 	_, src := newFakeSource(t, 0)
-	got := src.Fetch(context.Background(), []releaselake.Product{
-		{Key: "flask", GitHub: "pallets/flask"},
-		{Key: "nope", GitHub: "pallets/no-such-repo"},
-		{Key: "seaborn", GitHub: "mwaskom/seaborn"},
-	})
+	got := src.Fetch(context.Background(), crawls(
+		releaselake.Product{Key: "flask", GitHub: "pallets/flask"},
+		releaselake.Product{Key: "nope", GitHub: "pallets/no-such-repo"},
+		releaselake.Product{Key: "seaborn", GitHub: "mwaskom/seaborn"},
+	))
 	if err := got[1].Err; releaselake.ClassOf(err) != releaselake.NotFound || !strings.Contains(releaselake.MessageOf(err), "pallets/no-such-repo") {
 		t.Errorf("unknown repository: %v", err)
 	}
@@ -399,4 +399,13 @@ func TestSource_Fetch_unknownRepositoryFailsAlone(t *testing.T) {
 			t.Errorf("%s: %d raw pages, error %v", got[i].Product, len(got[i].Raw), got[i].Err)
 		}
 	}
+}
+
+// crawls makes first crawls (nothing known yet) of products.
+func crawls(ps ...releaselake.Product) []releaselake.Crawl {
+	out := make([]releaselake.Crawl, len(ps))
+	for i, p := range ps {
+		out[i] = releaselake.Crawl{Product: p}
+	}
+	return out
 }
