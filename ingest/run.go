@@ -47,23 +47,59 @@ type RedLine struct {
 	Answer  json.RawMessage `json:"answer"`
 }
 
+// Start begins a run in the background and returns its record at once, with
+// status running. The run goes on after ctx ends (bounded by Runner's own
+// deadline-free context); its outcome is in its run record. It fails at once if
+// the products are unknown or another run of this runner is in progress.
+func (r *Runner) Start(ctx context.Context, trigger string, products []string) (releaselake.Run, error) {
+	if _, err := r.Catalog.Select(products); err != nil {
+		return releaselake.Run{}, err
+	}
+	if !r.mu.TryLock() {
+		return releaselake.Run{}, releaselake.Errorf(releaselake.Conflict, "an ingest run is already in progress")
+	}
+	started := make(chan releaselake.Run, 1)
+	go func() {
+		defer r.mu.Unlock()
+		r.run(context.WithoutCancel(ctx), trigger, products, started)
+	}()
+	return <-started, nil
+}
+
 // Run does one ingest of the given products (all when empty) and returns its
 // record. The error is non-nil only when nothing could be committed (the record
 // then has status failed); products that failed are listed in the record.
 func (r *Runner) Run(ctx context.Context, trigger string, products []string) (releaselake.Run, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.run(ctx, trigger, products, nil)
+}
+
+// run is Run with the lock held; started, if not nil, receives the record as soon
+// as the run is under way (or has failed).
+func (r *Runner) run(ctx context.Context, trigger string, products []string, started chan<- releaselake.Run) (releaselake.Run, error) {
+	notify := func(run releaselake.Run) {
+		if started != nil {
+			started <- run
+			started = nil
+		}
+	}
 	now := r.now()
 	run := releaselake.Run{ID: NewRunID(now), Trigger: trigger, Status: releaselake.RunRunning,
 		StartedAt: now, Version: releaselake.NoVersion}
 	log := r.log().With("run", run.ID)
 	selected, err := r.Catalog.Select(products)
 	if err != nil {
-		return r.fail(ctx, log, run, err)
+		run, err = r.fail(ctx, log, run, err)
+		notify(run)
+		return run, err
 	}
 	if err := r.Lake.SaveRun(ctx, run); err != nil {
-		return r.fail(ctx, log, run, fmt.Errorf("save run record: %w", err))
+		run, err = r.fail(ctx, log, run, fmt.Errorf("save run record: %w", err))
+		notify(run)
+		return run, err
 	}
+	notify(run)
 	log.Info("ingest started", "trigger", trigger, "products", len(selected))
 
 	snap, err := r.Lake.Snapshot(ctx)

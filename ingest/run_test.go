@@ -204,3 +204,37 @@ type failingCommit struct{ releaselake.Lake }
 func (failingCommit) Commit(context.Context, int64, []releaselake.Release, releaselake.CommitInfo) (int64, error) {
 	return 0, errors.New("disk full")
 }
+
+func TestRunner_Start_returnsRunningRecordThenFinishes(t *testing.T) {
+	cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", GitHub: "o/a"}})
+	store := lake.Open(localfs.New(t.TempDir()))
+	release := make(chan struct{})
+	src := &fakeSource{kind: releaselake.KindGitHub, fetch: func(releaselake.Product) ([][]byte, error) {
+		<-release
+		return [][]byte{[]byte(`{"tags":["1.0"]}`)}, nil
+	}}
+	r := &Runner{Lake: store, Catalog: cat, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Sources: map[string]releaselake.Source{releaselake.KindGitHub: src}}
+	ctx, cancel := context.WithCancel(context.Background())
+	run, err := r.Start(ctx, "mutation", []string{"a"})
+	cancel() // the request that started it may end; the run goes on
+	if err != nil || run.Status != releaselake.RunRunning || run.ID == "" {
+		t.Fatalf("Start: %+v %v", run, err)
+	}
+	if _, err := r.Start(context.Background(), "mutation", nil); releaselake.ClassOf(err) != releaselake.Conflict {
+		t.Fatalf("second Start while running: %v", err)
+	}
+	if _, err := r.Start(context.Background(), "mutation", []string{"zz"}); releaselake.ClassOf(err) != releaselake.Invalid {
+		t.Fatalf("Start with unknown product: %v", err)
+	}
+	close(release)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		runs, _ := store.Runs(context.Background(), 1)
+		if len(runs) == 1 && runs[0].ID == run.ID && runs[0].Status == releaselake.RunSucceeded {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run did not finish: %+v", runs)
+		}
+	}
+}
