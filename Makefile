@@ -8,7 +8,7 @@ BIN := bin/releaselake
 GITHUB_SCHEMA := .cache/github-schema.graphql
 PY_VENV := .cache/venv
 
-.PHONY: run build test test-go deps github-schema py-deps generate check-generate vet clean
+.PHONY: run build test test-go deps chromium github-schema py-deps generate check-generate vet clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/releaselake
@@ -27,11 +27,15 @@ test-go:
 
 vet:
 	$(GO) vet ./...
-	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './.cache/*' -not -path '*/node_modules/*')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 
-deps: github-schema py-deps
+deps: github-schema py-deps chromium
 	$(GO) mod download
+
+# A real browser for the page tests: Debian's chromium (CI runs as root).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 # GitHub's published GraphQL schema (npm @octokit/graphql-schema), re-printed so
 # gqlparser loads it; the fake GitHub server validates every query against it.
@@ -52,9 +56,11 @@ generate:
 
 # Generated code must be reproducible: regenerating from a clean tree changes nothing.
 check-generate:
-	$(GO) generate ./...
-	@if ! git diff --quiet -- graph/ go.mod go.sum 2>/dev/null; then \
-	  echo "go generate changed files:"; git diff --stat -- graph/ go.mod go.sum; exit 1; fi
+	@before=$$(sha256sum graph/*.go go.mod go.sum); \
+	  $(GO) generate ./...; \
+	  after=$$(sha256sum graph/*.go go.mod go.sum); \
+	  if [ "$$before" != "$$after" ]; then echo "go generate changed files:"; \
+	    diff <(echo "$$before") <(echo "$$after"); exit 1; fi
 
 clean:
 	rm -rf bin .cache

@@ -1,7 +1,7 @@
 package releaselake
 
 import (
-	_ "embed"
+	"embed"
 	"fmt"
 	"regexp"
 	"sort"
@@ -13,6 +13,13 @@ import (
 //
 //go:embed catalog.yaml
 var DefaultCatalogYAML []byte
+
+// DefaultManualFiles holds the files of releases kept by hand that the default
+// catalog names (manual: releases/queryme.yaml), embedded beside it: a relative
+// manual path of the default catalog is read from here.
+//
+//go:embed releases/*.yaml
+var DefaultManualFiles embed.FS
 
 var productKey = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 

@@ -1,6 +1,11 @@
 package releaselake
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
 	"testing"
 	"time"
 )
@@ -74,18 +79,178 @@ func TestIndex_Releases_filters(t *testing.T) {
 	}
 }
 
-func TestAfter_resumesPastCursorEvenWhenRowsChange(t *testing.T) {
-	ix := testIndex()
-	rows := ix.Releases(Filter{})
-	for i := range rows {
-		if got := After(rows, rows[i]); got != i+1 {
-			t.Errorf("After(row %d) = %d", i, got)
+// reference lists what a query should return, the slow and obvious way.
+func reference(all []Release, q Query) []Release {
+	var out []Release
+	for _, r := range all {
+		if q.Products != nil && !slices.Contains(q.Products, r.Product) {
+			continue
+		}
+		if q.Filter.match(&r) {
+			out = append(out, r)
 		}
 	}
-	// The cursor row itself is gone (deleted upstream): resume at the next one.
-	cur := rows[2]
-	rest := append(append([]Release{}, rows[:2]...), rows[3:]...)
-	if got := After(rest, cur); got != 2 {
-		t.Errorf("After(deleted cursor) = %d, want 2", got)
+	less := func(a, b *Release) bool {
+		switch q.Sort.Key {
+		case ByVersion:
+			if a.Product != b.Product {
+				return a.Product < b.Product
+			}
+			if q.Sort.Asc {
+				return lessVersion(b, a)
+			}
+			return lessVersion(a, b)
+		case ByFirstSeen:
+			if q.Sort.Asc {
+				return lessFirstSeen(b, a)
+			}
+			return lessFirstSeen(a, b)
+		}
+		if q.Sort.Asc {
+			return Less(b, a)
+		}
+		return Less(a, b)
+	}
+	sort.Slice(out, func(i, j int) bool { return less(&out[i], &out[j]) })
+	return out
+}
+
+// randomRows makes n releases of up to 5 products with colliding dates,
+// versions that sort differently from their strings, and some prereleases.
+func randomRows(rng *rand.Rand, n int) []Release {
+	seen := map[ReleaseKey]bool{}
+	var out []Release
+	for len(out) < n {
+		p := string(rune('a' + rng.IntN(5)))
+		v := fmt.Sprintf("%d.%d.%d", rng.IntN(3), rng.IntN(12), rng.IntN(4))
+		pre := rng.IntN(4) == 0
+		if pre {
+			v += fmt.Sprintf("-rc.%d", rng.IntN(3))
+		}
+		tag := "v" + v
+		if rng.IntN(5) == 0 {
+			tag = v // the same version under two tags
+		}
+		k := ReleaseKey{p, tag}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, Release{Product: p, Tag: tag, Version: v, Prerelease: pre, Yanked: rng.IntN(20) == 0,
+			PublishedAt: day(1 + rng.IntN(20)), FirstSeenAt: day(1 + rng.IntN(3))})
+	}
+	return out
+}
+
+func TestIndex_Page_matchesReferenceAcrossPages(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 60 {
+		all := randomRows(rng, 1+rng.IntN(120))
+		ix := NewIndex(Snapshot{Version: 1, Releases: slices.Clone(all)})
+		yes, no := true, false
+		d5, d12 := day(5), day(12)
+		var q Query
+		switch rng.IntN(4) {
+		case 1:
+			q.Products = []string{"b"}
+		case 2:
+			q.Products = []string{"d", "a", "c", "a", "zz"}
+		case 3:
+			q.Products = []string{}
+		}
+		if q.Products != nil && len(q.Products) == 0 {
+			q.Products = nil
+		}
+		q.Prerelease = []*bool{nil, &yes, &no}[rng.IntN(3)]
+		q.Since = []*time.Time{nil, &d5}[rng.IntN(2)]
+		q.Until = []*time.Time{nil, &d12}[rng.IntN(2)]
+		q.Sort = Sort{Key: SortKey(rng.IntN(int(numSortKeys))), Asc: rng.IntN(2) == 0}
+		q.First = 1 + rng.IntN(15)
+		want := reference(all, q)
+		var got []string
+		for pages := 0; ; pages++ {
+			pg := ix.Page(q)
+			if pg.Total != len(want) {
+				t.Fatalf("round %d %+v: total %d, want %d", round, q, pg.Total, len(want))
+			}
+			for _, r := range pg.Releases {
+				got = append(got, r.Product+"@"+r.Tag)
+			}
+			if !pg.HasNext {
+				break
+			}
+			if len(pg.Releases) != q.First || pages > 200 {
+				t.Fatalf("round %d: a page of %d with more to come", round, len(pg.Releases))
+			}
+			c := *pg.Releases[len(pg.Releases)-1]
+			q.After = &c
+		}
+		if w := tags(want); strings.Join(got, " ") != strings.Join(w, " ") {
+			t.Fatalf("round %d sort %+v products %v:\n got %v\nwant %v", round, q.Sort, q.Products, got, w)
+		}
+	}
+}
+
+func TestIndex_Page_cursorOfDeletedRowResumesAtTheNext(t *testing.T) {
+	for _, s := range []Sort{{ByPublished, false}, {ByPublished, true}, {ByVersion, false}, {ByVersion, true}, {ByFirstSeen, false}, {ByFirstSeen, true}} {
+		all := testIndex().Releases(Filter{})
+		full := reference(all, Query{Sort: s})
+		gone := full[2]
+		var rest []Release
+		for _, r := range all {
+			if r.Key() != gone.Key() {
+				rest = append(rest, r)
+			}
+		}
+		ix := NewIndex(Snapshot{Releases: rest})
+		pg := ix.Page(Query{Sort: s, After: &gone, First: 100})
+		if got, want := tags(derefs(pg.Releases)), tags(full[3:]); strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%+v: after deleted %s got %v, want %v", s, gone.Tag, got, want)
+		}
+	}
+}
+
+func TestIndex_Page_versionOrderIsVersionNotString(t *testing.T) {
+	pg := testIndex().Page(Query{Filter: Filter{Products: []string{"a"}}, Sort: Sort{Key: ByVersion}, First: 10})
+	want := []string{"a@v2.0.0-rc.1", "a@v1.13.5", "a@v1.12.9", "a@v1.9.3"}
+	if got := tags(derefs(pg.Releases)); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+func derefs(rs []*Release) []Release {
+	out := make([]Release, len(rs))
+	for i, r := range rs {
+		out[i] = *r
+	}
+	return out
+}
+
+func TestSearchProducts(t *testing.T) {
+	ps := []Product{
+		{Key: "react", Name: "React", GitHub: "facebook/react"},
+		{Key: "preact", Name: "Preact", GitHub: "preactjs/preact"},
+		{Key: "redux", Name: "Redux", GitHub: "reduxjs/redux"},
+		{Key: "spring", Name: "Spring Framework", Maven: "org.springframework:spring-core"},
+		{Key: "springboot", Name: "Spring Boot", GitHub: "spring-projects/spring-boot"},
+	}
+	cases := []struct{ q, want string }{
+		{"", "react preact redux spring springboot"},
+		{"react", "react preact"},
+		{"REA", "react preact"},
+		{"facebook", "react"},
+		{"spring", "spring springboot"},
+		{"boot spring", "springboot"},
+		{"js", "preact redux"},
+		{"nothing", ""},
+	}
+	for _, tc := range cases {
+		var got []string
+		for _, p := range SearchProducts(ps, tc.q) {
+			got = append(got, p.Key)
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("search %q = %v, want %s", tc.q, got, tc.want)
+		}
 	}
 }

@@ -29,18 +29,43 @@ type Lake interface {
 	// and source under red/dt=<day of at>/run=<runID>/<source>.jsonl. Never edits an
 	// existing file.
 	AppendRed(ctx context.Context, runID string, at time.Time, source string, lines [][]byte) error
+	// RedRuns lists the runs in the red table, oldest first (run ids sort by time),
+	// with the sources each kept answers of.
+	RedRuns(ctx context.Context) ([]RedRun, error)
+	// ReadRed returns the lines of one run's red file for source.
+	ReadRed(ctx context.Context, run RedRun, source string) ([][]byte, error)
 	// Head returns the newest committed version, NoVersion if there is none. It is
 	// cheap enough to poll.
 	Head(ctx context.Context) (int64, error)
 	// Snapshot reads the newest committed version in full.
 	Snapshot(ctx context.Context) (Snapshot, error)
+	// SnapshotAt reads committed version v in full, as it was when committed
+	// (time travel); v = NoVersion gives the empty snapshot. Class NotFound if v
+	// is not committed, or can no longer be read because vacuum removed its
+	// files (after the retention period, 7 days by default). Committed versions
+	// never change, so callers may cache what it returns by version.
+	SnapshotAt(ctx context.Context, v int64) (Snapshot, error)
+	// VersionAsOf returns the newest version committed at or before t (by its
+	// commit time, as Snapshot.CommittedAt gives it), NoVersion if none was:
+	// "what did the lake know at t". Pass the result to SnapshotAt.
+	VersionAsOf(ctx context.Context, t time.Time) (int64, error)
 	// Commit writes rows as the complete new state on top of version base and
 	// returns the new version. It returns an error of class Conflict if another
-	// writer committed base+1 first; on any error the table stays at base.
+	// writer committed base+1 first. On an error the table stays at base, except
+	// when the file system failed so that the outcome could not be read back (the
+	// error says so): then base+1 with these rows may still appear, so callers
+	// read the head again before their next commit.
 	Commit(ctx context.Context, base int64, rows []Release, info CommitInfo) (int64, error)
 	// ReadState returns the crawl state saved under name (e.g. "github/react"),
 	// nil and no error if there is none.
 	ReadState(ctx context.Context, name string) ([]byte, error)
+	// Claim creates the marker _locks/<name> if nobody has; true if this call did.
+	// Replicas claim a schedule tick so that one of them runs it.
+	Claim(ctx context.Context, name string) (bool, error)
+	// AcquireLease takes the lease name for owner for ttl, unless another owner
+	// holds it unexpired: then it returns an error of class Conflict saying who
+	// and until when. A lease left by a dead process is taken over once expired.
+	AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (Lease, error)
 	// WriteState replaces the crawl state saved under name, atomically. The ingest
 	// writes it only after the commit that holds the rows it describes.
 	WriteState(ctx context.Context, name string, data []byte) error
@@ -48,4 +73,20 @@ type Lake interface {
 	SaveRun(ctx context.Context, run Run) error
 	// Runs returns up to last run records, newest first.
 	Runs(ctx context.Context, last int) ([]Run, error)
+}
+
+// Lease is a held lease (see Lake.AcquireLease).
+type Lease interface {
+	// Renew extends the lease by its ttl from now; it fails if the lease was lost
+	// (it expired and another owner took it over).
+	Renew(ctx context.Context) error
+	// Release gives the lease up.
+	Release(ctx context.Context) error
+}
+
+// RedRun is one run's part of the red table.
+type RedRun struct {
+	ID      string
+	Day     string   // the dt= partition, YYYY-MM-DD
+	Sources []string // sources with a file in the run, sorted
 }

@@ -12,13 +12,14 @@ const (
 
 // Run is the record of one ingest run (crawl -> parse -> send).
 type Run struct {
-	ID        string       `json:"id"`
-	Trigger   string       `json:"trigger"` // "schedule", "cli", "mutation"
-	Status    string       `json:"status"`
-	StartedAt time.Time    `json:"startedAt"`
-	EndedAt   time.Time    `json:"endedAt,omitempty"`
-	Steps     []RunStep    `json:"steps"`
-	Products  []RunProduct `json:"products"`
+	ID        string        `json:"id"`
+	Trigger   string        `json:"trigger"` // "schedule", "cli", "mutation"
+	Status    string        `json:"status"`
+	StartedAt time.Time     `json:"startedAt"`
+	EndedAt   time.Time     `json:"endedAt,omitempty"`
+	Steps     []RunStep     `json:"steps"`
+	Products  []RunProduct  `json:"products"`
+	Sources   []SourceStats `json:"sources,omitempty"` // what each source's fetch cost upstream
 	// Version is the yellow version this run committed; NoVersion if it committed nothing.
 	Version int64  `json:"version"`
 	Rows    int    `json:"rows"`    // rows in the table after the run

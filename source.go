@@ -1,6 +1,9 @@
 package releaselake
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Source crawls one kind of upstream (GitHub, PyPI, ...). Fetching and parsing are
 // separate so that the yellow table can always be rebuilt from the raw answers kept
@@ -45,4 +48,18 @@ type Fetched struct {
 type Parsed struct {
 	Releases []Release // the product's complete set of rows after the run
 	Ignored  int       // upstream tags or entries that are not versions
+}
+
+// SourceStats is what one Fetch cost upstream, for the run record.
+type SourceStats struct {
+	Kind          string    `json:"kind"`
+	Requests      int       `json:"requests"`
+	Points        int       `json:"points"`                  // rate-limit points spent (GitHub)
+	RateRemaining int       `json:"rateRemaining,omitempty"` // points left after the last request
+	RateResetAt   time.Time `json:"rateResetAt,omitzero"`
+}
+
+// Reporter is a Source that tells what its last Fetch cost.
+type Reporter interface {
+	LastStats() SourceStats
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -123,5 +124,37 @@ func entry(n *yaml.Node) (releaselake.Product, error) {
 	if p.Key == "" {
 		return p, fmt.Errorf("%d: product entry has no key", n.Line)
 	}
+	if err := patterns(p); err != nil {
+		return p, fmt.Errorf("%d: product %q: %v", n.Line, p.Key, err)
+	}
 	return p, nil
+}
+
+// patterns checks the keys that say how a feed or a page is read: feeds need a
+// version_pattern, pages a version_pattern and a date_pattern with a group, and
+// no other source reads them.
+func patterns(p releaselake.Product) error {
+	switch {
+	case p.Feed != "" || p.Page != "":
+		if p.VersionPattern == nil {
+			return fmt.Errorf("%s needs a version_pattern", p.Source())
+		}
+		if p.Page != "" && p.DatePattern == nil {
+			return fmt.Errorf("page needs a date_pattern")
+		}
+		if p.Feed != "" && (p.DatePattern != nil || p.DateLayout != "") {
+			return fmt.Errorf("date_pattern and date_layout apply to page products only: a feed entry has its own date")
+		}
+		if p.DatePattern != nil && p.DatePattern.NumSubexp() < 1 {
+			return fmt.Errorf("date_pattern needs a capture group for the date")
+		}
+		// A layout is Go's reference time written the page's way; one without a
+		// year is a layout written some other way ("YYYY-MM-DD").
+		if p.DateLayout != "" && !strings.Contains(p.DateLayout, "06") {
+			return fmt.Errorf("date_layout %q is not a Go time layout: write the date 2006-01-02 (Mon Jan 2) the way the page does, e.g. \"January 2, 2006\"", p.DateLayout)
+		}
+	case p.VersionPattern != nil || p.DatePattern != nil || p.DateLayout != "":
+		return fmt.Errorf("version_pattern, date_pattern and date_layout apply to feed and page products only")
+	}
+	return nil
 }

@@ -1,8 +1,9 @@
 package graph
 
 import (
+	"context"
 	"encoding/base64"
-	"encoding/json"
+	"encoding/binary"
 	"time"
 
 	"github.com/releaselake/releaselake"
@@ -11,66 +12,126 @@ import (
 // MaxFirst is the largest page a client may ask for, as on GitHub.
 const MaxFirst = 100
 
-// cursor is the sort key of a release: pages stay stable when rows are added.
-type cursor struct {
-	PublishedAt time.Time `json:"p"`
-	Product     string    `json:"k"`
-	Version     string    `json:"v"`
-	Tag         string    `json:"t"`
+// listArgs are the arguments of Query.releases and Product.releases.
+type listArgs struct {
+	Product    string   // Product.releases: this product, not checked against the catalog
+	Products   []string // nil: all products
+	Since      *time.Time
+	Until      *time.Time
+	Prerelease *bool
+	OrderBy    *ReleaseOrder
+	First      *int
+	After      *string
+	AsOf       *time.Time
 }
 
-func encodeCursor(r *releaselake.Release) string {
-	b, _ := json.Marshal(cursor{r.PublishedAt, r.Product, r.Version, r.Tag})
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string) (releaselake.Release, error) {
-	var c cursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		err = json.Unmarshal(b, &c)
+// sortOf turns the GraphQL order into the domain's; nil is newest published first.
+func sortOf(o *ReleaseOrder) (releaselake.Sort, error) {
+	var s releaselake.Sort
+	if o == nil {
+		return s, nil
 	}
-	if err != nil || c.Product == "" {
-		return releaselake.Release{}, releaselake.Errorf(releaselake.Invalid, "after: not a cursor from this API: %q", s)
+	switch o.Field {
+	case ReleaseOrderFieldPublishedAt, "":
+		s.Key = releaselake.ByPublished
+	case ReleaseOrderFieldVersion:
+		s.Key = releaselake.ByVersion
+	case ReleaseOrderFieldFirstSeenAt:
+		s.Key = releaselake.ByFirstSeen
+	default:
+		return s, releaselake.Errorf(releaselake.Invalid, "orderBy.field: unknown %q", o.Field)
 	}
-	return releaselake.Release{PublishedAt: c.PublishedAt, Product: c.Product, Version: c.Version, Tag: c.Tag}, nil
+	switch o.Direction {
+	case OrderDirectionDesc, "":
+	case OrderDirectionAsc:
+		s.Asc = true
+	default:
+		return s, releaselake.Errorf(releaselake.Invalid, "orderBy.direction: unknown %q", o.Direction)
+	}
+	return s, nil
 }
 
-// connection pages the releases that match f.
-func (r *Resolver) connection(f releaselake.Filter, first *int, after *string) (*ReleaseConnection, error) {
+func sortName(s releaselake.Sort) string {
+	field := [...]string{releaselake.ByPublished: "PUBLISHED_AT", releaselake.ByVersion: "VERSION", releaselake.ByFirstSeen: "FIRST_SEEN_AT"}[s.Key]
+	dir := "DESC"
+	if s.Asc {
+		dir = "ASC"
+	}
+	return "{field: " + field + ", direction: " + dir + "}"
+}
+
+// query validates list arguments against the catalog and returns the domain query.
+func (r *Resolver) query(a *listArgs) (releaselake.Query, error) {
+	var q releaselake.Query
 	n := MaxFirst
-	if first != nil {
-		n = *first
+	if a.First != nil {
+		n = *a.First
 	}
 	if n < 0 || n > MaxFirst {
-		return nil, releaselake.Errorf(releaselake.Invalid, "first must be between 0 and %d, got %d", MaxFirst, n)
+		return q, releaselake.Errorf(releaselake.Invalid, "first must be between 0 and %d, got %d", MaxFirst, n)
 	}
-	ix, err := r.index()
+	q.First = n
+	switch {
+	case a.Product != "":
+		q.Products = []string{a.Product}
+	case a.Products != nil:
+		ps, err := r.Catalog.Select(a.Products)
+		if err != nil {
+			return q, err
+		}
+		q.Products = keys(ps)
+	}
+	q.Since, q.Until, q.Prerelease = a.Since, a.Until, a.Prerelease
+	var err error
+	if q.Sort, err = sortOf(a.OrderBy); err != nil {
+		return q, err
+	}
+	if a.After != nil {
+		c, s, err := decodeCursor(*a.After)
+		if err != nil {
+			return q, err
+		}
+		if s != q.Sort {
+			return q, releaselake.Errorf(releaselake.Invalid,
+				"after: this cursor belongs to a list ordered by %s, not %s; pass the orderBy of the page it came from",
+				sortName(s), sortName(q.Sort))
+		}
+		q.After = &c
+	}
+	return q, nil
+}
+
+// page answers list arguments: the index they read (at asOf), the query and its page.
+func (r *Resolver) page(ctx context.Context, a *listArgs) (releaselake.Query, releaselake.Page, error) {
+	q, err := r.query(a)
+	if err != nil {
+		return q, releaselake.Page{}, err
+	}
+	ix, err := r.indexAt(ctx, a.AsOf)
+	if err != nil {
+		return q, releaselake.Page{}, err
+	}
+	return q, ix.Page(q), nil
+}
+
+// connection pages the releases that match a, for the gqlgen resolvers.
+func (r *Resolver) connection(ctx context.Context, a *listArgs) (*ReleaseConnection, error) {
+	q, pg, err := r.page(ctx, a)
 	if err != nil {
 		return nil, err
 	}
-	rows := ix.Releases(f)
-	start := 0
-	if after != nil {
-		c, err := decodeCursor(*after)
-		if err != nil {
-			return nil, err
-		}
-		start = releaselake.After(rows, c)
-	}
-	end := min(start+n, len(rows))
-	page := rows[start:end]
 	conn := &ReleaseConnection{
-		TotalCount: len(rows),
-		Nodes:      page,
-		Edges:      make([]ReleaseEdge, len(page)),
-		PageInfo:   &PageInfo{HasNextPage: end < len(rows)},
+		TotalCount: pg.Total,
+		Nodes:      make([]releaselake.Release, len(pg.Releases)),
+		Edges:      make([]ReleaseEdge, len(pg.Releases)),
+		PageInfo:   &PageInfo{HasNextPage: pg.HasNext},
 	}
-	for i := range page {
-		conn.Edges[i] = ReleaseEdge{Cursor: encodeCursor(&page[i]), Node: &page[i]}
+	for i, rel := range pg.Releases {
+		conn.Nodes[i] = *rel
+		conn.Edges[i] = ReleaseEdge{Cursor: encodeCursor(q.Sort, rel), Node: rel}
 	}
-	if len(page) > 0 {
-		c := conn.Edges[len(page)-1].Cursor
+	if n := len(pg.Releases); n > 0 {
+		c := conn.Edges[n-1].Cursor
 		conn.PageInfo.EndCursor = &c
 	}
 	return conn, nil
@@ -82,4 +143,95 @@ func keys(ps []releaselake.Product) []string {
 		out[i] = p.Key
 	}
 	return out
+}
+
+// A cursor is the sort key of a release plus the order it belongs to, so pages
+// stay stable when rows are added or removed (keyset paging). It is opaque to
+// clients: base64url of
+//
+//	1 (format) | sort | publishedAt | firstSeenAt | product | version | tag
+//
+// with times as varint seconds and uvarint nanoseconds, strings as uvarint
+// length and bytes.
+const cursorFormat = 1
+
+func encodeCursor(s releaselake.Sort, r *releaselake.Release) string {
+	var buf [160]byte
+	return string(appendCursor(buf[:0], s, r))
+}
+
+// appendCursor appends the base64url cursor of r to dst.
+func appendCursor(dst []byte, s releaselake.Sort, r *releaselake.Release) []byte {
+	var raw [128]byte
+	b := append(raw[:0], cursorFormat, sortByte(s))
+	b = appendTime(b, r.PublishedAt)
+	b = appendTime(b, r.FirstSeenAt)
+	for _, str := range []string{r.Product, r.Version, r.Tag} {
+		b = binary.AppendUvarint(b, uint64(len(str)))
+		b = append(b, str...)
+	}
+	return base64.RawURLEncoding.AppendEncode(dst, b)
+}
+
+func sortByte(s releaselake.Sort) byte {
+	b := byte(s.Key) << 1
+	if s.Asc {
+		b |= 1
+	}
+	return b
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	b = binary.AppendVarint(b, t.Unix())
+	return binary.AppendUvarint(b, uint64(t.Nanosecond()))
+}
+
+var errCursor = releaselake.Errorf(releaselake.Invalid, "after: not a cursor from this API; pass a pageInfo.endCursor or edges.cursor")
+
+// decodeCursor reads a cursor made by encodeCursor: the release's sort fields
+// and the order it belongs to.
+func decodeCursor(s string) (releaselake.Release, releaselake.Sort, error) {
+	var r releaselake.Release
+	var srt releaselake.Sort
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < 2 || b[0] != cursorFormat {
+		return r, srt, errCursor
+	}
+	srt = releaselake.Sort{Key: releaselake.SortKey(b[1] >> 1), Asc: b[1]&1 == 1}
+	if b[1]>>1 > byte(releaselake.ByFirstSeen) {
+		return r, srt, errCursor
+	}
+	b = b[2:]
+	var ok bool
+	if r.PublishedAt, b, ok = readTime(b); !ok {
+		return r, srt, errCursor
+	}
+	if r.FirstSeenAt, b, ok = readTime(b); !ok {
+		return r, srt, errCursor
+	}
+	for _, dst := range []*string{&r.Product, &r.Version, &r.Tag} {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)-k) {
+			return r, srt, errCursor
+		}
+		*dst = string(b[k : k+int(n)])
+		b = b[k+int(n):]
+	}
+	if len(b) != 0 || r.Product == "" {
+		return r, srt, errCursor
+	}
+	return r, srt, nil
+}
+
+func readTime(b []byte) (time.Time, []byte, bool) {
+	sec, k := binary.Varint(b)
+	if k <= 0 {
+		return time.Time{}, nil, false
+	}
+	b = b[k:]
+	ns, k := binary.Uvarint(b)
+	if k <= 0 || ns >= 1e9 {
+		return time.Time{}, nil, false
+	}
+	return time.Unix(sec, int64(ns)).UTC(), b[k:], true
 }

@@ -29,9 +29,13 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	IngestRun() IngestRunResolver
+	IngestStep() IngestStepResolver
+	Mutation() MutationResolver
 	Product() ProductResolver
+	PushResult() PushResultResolver
 	Query() QueryResolver
 	Release() ReleaseResolver
+	SourceStats() SourceStatsResolver
 }
 
 type DirectiveRoot struct {
@@ -45,18 +49,28 @@ type ComplexityRoot struct {
 	}
 
 	IngestRun struct {
-		Added     func(childComplexity int) int
-		Changed   func(childComplexity int) int
-		EndedAt   func(childComplexity int) int
-		Error     func(childComplexity int) int
-		Failures  func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Removed   func(childComplexity int) int
-		Rows      func(childComplexity int) int
-		StartedAt func(childComplexity int) int
-		Status    func(childComplexity int) int
-		Trigger   func(childComplexity int) int
-		Version   func(childComplexity int) int
+		Added        func(childComplexity int) int
+		Changed      func(childComplexity int) int
+		EndedAt      func(childComplexity int) int
+		Error        func(childComplexity int) int
+		Failures     func(childComplexity int) int
+		GithubPoints func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Removed      func(childComplexity int) int
+		Rows         func(childComplexity int) int
+		Sources      func(childComplexity int) int
+		StartedAt    func(childComplexity int) int
+		Status       func(childComplexity int) int
+		Steps        func(childComplexity int) int
+		Trigger      func(childComplexity int) int
+		Version      func(childComplexity int) int
+	}
+
+	IngestStep struct {
+		DurationMs func(childComplexity int) int
+		Error      func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Started    func(childComplexity int) int
 	}
 
 	Lake struct {
@@ -66,6 +80,11 @@ type ComplexityRoot struct {
 		Version     func(childComplexity int) int
 	}
 
+	Mutation struct {
+		PushPage  func(childComplexity int) int
+		RunIngest func(childComplexity int, products []string) int
+	}
+
 	PageInfo struct {
 		EndCursor   func(childComplexity int) int
 		HasNextPage func(childComplexity int) int
@@ -73,20 +92,28 @@ type ComplexityRoot struct {
 
 	Product struct {
 		Key      func(childComplexity int) int
-		Latest   func(childComplexity int) int
+		Latest   func(childComplexity int, asOf *time.Time) int
 		Name     func(childComplexity int) int
-		Releases func(childComplexity int, since *time.Time, until *time.Time, prerelease *bool, first *int, after *string) int
+		Releases func(childComplexity int, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time) int
 		Repo     func(childComplexity int) int
 		Source   func(childComplexity int) int
+	}
+
+	PushResult struct {
+		At      func(childComplexity int) int
+		Message func(childComplexity int) int
+		Pushed  func(childComplexity int) int
+		Status  func(childComplexity int) int
+		Version func(childComplexity int) int
 	}
 
 	Query struct {
 		IngestRuns func(childComplexity int, last *int) int
 		Lake       func(childComplexity int) int
-		Latest     func(childComplexity int, products []string) int
+		Latest     func(childComplexity int, products []string, asOf *time.Time) int
 		Product    func(childComplexity int, key string) int
-		Products   func(childComplexity int) int
-		Releases   func(childComplexity int, products []string, since *time.Time, until *time.Time, prerelease *bool, first *int, after *string) int
+		Products   func(childComplexity int, search *string) int
+		Releases   func(childComplexity int, products []string, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time) int
 	}
 
 	Release struct {
@@ -115,6 +142,14 @@ type ComplexityRoot struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
+
+	SourceStats struct {
+		Kind          func(childComplexity int) int
+		Points        func(childComplexity int) int
+		RateRemaining func(childComplexity int) int
+		RateResetAt   func(childComplexity int) int
+		Requests      func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -125,23 +160,41 @@ type IngestRunResolver interface {
 	EndedAt(ctx context.Context, obj *releaselake.Run) (*time.Time, error)
 	Version(ctx context.Context, obj *releaselake.Run) (*int, error)
 
+	GithubPoints(ctx context.Context, obj *releaselake.Run) (int, error)
+
 	Failures(ctx context.Context, obj *releaselake.Run) ([]IngestFailure, error)
 	Error(ctx context.Context, obj *releaselake.Run) (*string, error)
 }
+type IngestStepResolver interface {
+	DurationMs(ctx context.Context, obj *releaselake.RunStep) (float64, error)
+	Error(ctx context.Context, obj *releaselake.RunStep) (*string, error)
+}
+type MutationResolver interface {
+	RunIngest(ctx context.Context, products []string) (*releaselake.Run, error)
+	PushPage(ctx context.Context) (*releaselake.PushResult, error)
+}
 type ProductResolver interface {
-	Latest(ctx context.Context, obj *releaselake.Product) (*releaselake.Release, error)
-	Releases(ctx context.Context, obj *releaselake.Product, since *time.Time, until *time.Time, prerelease *bool, first *int, after *string) (*ReleaseConnection, error)
+	Latest(ctx context.Context, obj *releaselake.Product, asOf *time.Time) (*releaselake.Release, error)
+	Releases(ctx context.Context, obj *releaselake.Product, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time) (*ReleaseConnection, error)
+}
+type PushResultResolver interface {
+	Version(ctx context.Context, obj *releaselake.PushResult) (*int, error)
+
+	Status(ctx context.Context, obj *releaselake.PushResult) (*int, error)
 }
 type QueryResolver interface {
-	Releases(ctx context.Context, products []string, since *time.Time, until *time.Time, prerelease *bool, first *int, after *string) (*ReleaseConnection, error)
-	Latest(ctx context.Context, products []string) ([]releaselake.Release, error)
-	Products(ctx context.Context) ([]releaselake.Product, error)
+	Releases(ctx context.Context, products []string, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time) (*ReleaseConnection, error)
+	Latest(ctx context.Context, products []string, asOf *time.Time) ([]releaselake.Release, error)
+	Products(ctx context.Context, search *string) ([]releaselake.Product, error)
 	Product(ctx context.Context, key string) (*releaselake.Product, error)
 	Lake(ctx context.Context) (*LakeStatus, error)
 	IngestRuns(ctx context.Context, last *int) ([]releaselake.Run, error)
 }
 type ReleaseResolver interface {
 	Product(ctx context.Context, obj *releaselake.Release) (*releaselake.Product, error)
+}
+type SourceStatsResolver interface {
+	RateResetAt(ctx context.Context, obj *releaselake.SourceStats) (*time.Time, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -211,6 +264,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IngestRun.Failures(childComplexity), true
+	case "IngestRun.githubPoints":
+		if e.ComplexityRoot.IngestRun.GithubPoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestRun.GithubPoints(childComplexity), true
 	case "IngestRun.id":
 		if e.ComplexityRoot.IngestRun.ID == nil {
 			break
@@ -229,6 +288,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IngestRun.Rows(childComplexity), true
+	case "IngestRun.sources":
+		if e.ComplexityRoot.IngestRun.Sources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestRun.Sources(childComplexity), true
 	case "IngestRun.startedAt":
 		if e.ComplexityRoot.IngestRun.StartedAt == nil {
 			break
@@ -241,6 +306,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IngestRun.Status(childComplexity), true
+	case "IngestRun.steps":
+		if e.ComplexityRoot.IngestRun.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestRun.Steps(childComplexity), true
 	case "IngestRun.trigger":
 		if e.ComplexityRoot.IngestRun.Trigger == nil {
 			break
@@ -253,6 +324,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IngestRun.Version(childComplexity), true
+
+	case "IngestStep.durationMs":
+		if e.ComplexityRoot.IngestStep.DurationMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestStep.DurationMs(childComplexity), true
+	case "IngestStep.error":
+		if e.ComplexityRoot.IngestStep.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestStep.Error(childComplexity), true
+	case "IngestStep.name":
+		if e.ComplexityRoot.IngestStep.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestStep.Name(childComplexity), true
+	case "IngestStep.startedAt":
+		if e.ComplexityRoot.IngestStep.Started == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestStep.Started(childComplexity), true
 
 	case "Lake.committedAt":
 		if e.ComplexityRoot.Lake.CommittedAt == nil {
@@ -279,6 +375,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Lake.Version(childComplexity), true
 
+	case "Mutation.pushPage":
+		if e.ComplexityRoot.Mutation.PushPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.PushPage(childComplexity), true
+	case "Mutation.runIngest":
+		if e.ComplexityRoot.Mutation.RunIngest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_runIngest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RunIngest(childComplexity, args["products"].([]string)), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -303,7 +417,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Product.Latest(childComplexity), true
+		args, err := ec.field_Product_latest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Product.Latest(childComplexity, args["asOf"].(*time.Time)), true
 	case "Product.name":
 		if e.ComplexityRoot.Product.Name == nil {
 			break
@@ -320,7 +439,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Product.Releases(childComplexity, args["since"].(*time.Time), args["until"].(*time.Time), args["prerelease"].(*bool), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Product.Releases(childComplexity, args["since"].(*time.Time), args["until"].(*time.Time), args["prerelease"].(*bool), args["orderBy"].(*ReleaseOrder), args["first"].(*int), args["after"].(*string), args["asOf"].(*time.Time)), true
 	case "Product.repo":
 		if e.ComplexityRoot.Product.Repo == nil {
 			break
@@ -333,6 +452,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Product.Source(childComplexity), true
+
+	case "PushResult.at":
+		if e.ComplexityRoot.PushResult.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PushResult.At(childComplexity), true
+	case "PushResult.message":
+		if e.ComplexityRoot.PushResult.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PushResult.Message(childComplexity), true
+	case "PushResult.pushed":
+		if e.ComplexityRoot.PushResult.Pushed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PushResult.Pushed(childComplexity), true
+	case "PushResult.status":
+		if e.ComplexityRoot.PushResult.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PushResult.Status(childComplexity), true
+	case "PushResult.version":
+		if e.ComplexityRoot.PushResult.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PushResult.Version(childComplexity), true
 
 	case "Query.ingestRuns":
 		if e.ComplexityRoot.Query.IngestRuns == nil {
@@ -362,7 +512,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Latest(childComplexity, args["products"].([]string)), true
+		return e.ComplexityRoot.Query.Latest(childComplexity, args["products"].([]string), args["asOf"].(*time.Time)), true
 	case "Query.product":
 		if e.ComplexityRoot.Query.Product == nil {
 			break
@@ -379,7 +529,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Query.Products(childComplexity), true
+		args, err := ec.field_Query_products_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Products(childComplexity, args["search"].(*string)), true
 	case "Query.releases":
 		if e.ComplexityRoot.Query.Releases == nil {
 			break
@@ -390,7 +545,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Releases(childComplexity, args["products"].([]string), args["since"].(*time.Time), args["until"].(*time.Time), args["prerelease"].(*bool), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Releases(childComplexity, args["products"].([]string), args["since"].(*time.Time), args["until"].(*time.Time), args["prerelease"].(*bool), args["orderBy"].(*ReleaseOrder), args["first"].(*int), args["after"].(*string), args["asOf"].(*time.Time)), true
 
 	case "Release.dateSource":
 		if e.ComplexityRoot.Release.DateSource == nil {
@@ -503,6 +658,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReleaseEdge.Node(childComplexity), true
 
+	case "SourceStats.kind":
+		if e.ComplexityRoot.SourceStats.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceStats.Kind(childComplexity), true
+	case "SourceStats.points":
+		if e.ComplexityRoot.SourceStats.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceStats.Points(childComplexity), true
+	case "SourceStats.rateRemaining":
+		if e.ComplexityRoot.SourceStats.RateRemaining == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceStats.RateRemaining(childComplexity), true
+	case "SourceStats.rateResetAt":
+		if e.ComplexityRoot.SourceStats.RateResetAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceStats.RateResetAt(childComplexity), true
+	case "SourceStats.requests":
+		if e.ComplexityRoot.SourceStats.Requests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceStats.Requests(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -511,7 +697,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
-		return graphql.NewInputUnmarshalerIndex()
+		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ReleaseOrder", ec.unmarshalInputReleaseOrder),
+		)
 	}
 	first := true
 
@@ -546,6 +734,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 			return &response
 		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -578,22 +781,34 @@ fractional seconds on input), e.g. ` + "`" + `2026-11-25T00:00:00Z` + "`" + `.
 """
 scalar DateTime
 
+"What the API answers: releases, products, the lake and its ingest runs."
 type Query {
   """
   Releases of the given products (all products when absent), newest published
-  first, prereleases included and flagged. ` + "`" + `since` + "`" + `/` + "`" + `until` + "`" + ` filter on ` + "`" + `publishedAt` + "`" + `
-  (` + "`" + `publishedAt >= since` + "`" + `, ` + "`" + `< until` + "`" + `). A page holds ` + "`" + `first` + "`" + ` releases (default and
-  maximum 100); pass the previous page's ` + "`" + `pageInfo.endCursor` + "`" + ` as ` + "`" + `after` + "`" + ` for the
-  next. Unknown product keys are an error that names them.
+  first unless ` + "`" + `orderBy` + "`" + ` says otherwise, prereleases included and flagged.
+  ` + "`" + `since` + "`" + `/` + "`" + `until` + "`" + ` filter on ` + "`" + `publishedAt` + "`" + ` (` + "`" + `publishedAt >= since` + "`" + `, ` + "`" + `< until` + "`" + `). A
+  page holds ` + "`" + `first` + "`" + ` releases (default and maximum 100); pass the previous page's
+  ` + "`" + `pageInfo.endCursor` + "`" + ` as ` + "`" + `after` + "`" + ` for the next, with the same ` + "`" + `orderBy` + "`" + `. Unknown
+  product keys are an error that names them. ` + "`" + `asOf` + "`" + ` answers from the lake as it
+  was at that instant (the newest version committed at or before it).
   """
   releases(
+    "Catalog keys, e.g. ` + "`" + `[\"react\", \"vue\"]` + "`" + `; all products when absent."
     products: [String!]
+    "Only releases published at or after this instant."
     since: DateTime
+    "Only releases published before this instant."
     until: DateTime
     "Only prereleases (` + "`" + `true` + "`" + `) or only stable releases (` + "`" + `false` + "`" + `); both when absent."
     prerelease: Boolean
+    "The order of the list; newest published first when absent."
+    orderBy: ReleaseOrder
+    "Page size, 0 to 100; 100 when absent."
     first: Int
+    "The ` + "`" + `endCursor` + "`" + ` of the previous page."
     after: String
+    "Answer from the lake as it was at this instant."
+    asOf: DateTime
   ): ReleaseConnection!
 
   """
@@ -601,10 +816,19 @@ type Query {
   version order, in the order the products were asked for (catalog order when
   absent). Products with no stable release are left out.
   """
-  latest(products: [String!]): [Release!]!
+  latest(
+    "Catalog keys; all products when absent."
+    products: [String!]
+    "Answer from the lake as it was at this instant."
+    asOf: DateTime
+  ): [Release!]!
 
-  "Every product in the catalog, in catalog order."
-  products: [Product!]!
+  """
+  The products of the catalog, in catalog order. With ` + "`" + `search` + "`" + `, only those whose
+  key, name or repository contains every word of it (ignoring case), exact and
+  prefix matches of key or name first.
+  """
+  products(search: String): [Product!]!
 
   "One product by key; null when the catalog has no such product."
   product(key: String!): Product
@@ -612,8 +836,52 @@ type Query {
   "The state of the lake the server is answering from."
   lake: Lake!
 
-  "The records of the most recent ingest runs, newest first."
+  "The records of the most recent ingest runs, newest first: ` + "`" + `last` + "`" + ` from 1 to 100."
   ingestRuns(last: Int = 10): [IngestRun!]!
+}
+
+"""
+Operations that change things. Each needs the header
+` + "`" + `Authorization: Bearer <RELEASELAKE_ADMIN_TOKEN>` + "`" + `; without it the error's
+` + "`" + `extensions.code` + "`" + ` is ` + "`" + `UNAUTHENTICATED` + "`" + `, and ` + "`" + `FORBIDDEN` + "`" + ` when the server has no
+admin token configured.
+"""
+type Mutation {
+  """
+  Starts an ingest run of the given products (all when absent) in the background
+  and returns its record at once, with status ` + "`" + `running` + "`" + `; follow it with
+  ` + "`" + `ingestRuns` + "`" + `. ` + "`" + `CONFLICT` + "`" + ` if a run is already in progress.
+  """
+  runIngest(products: [String!]): IngestRun!
+
+  "Pushes the current snapshot to the page server now and says how it went."
+  pushPage: PushResult!
+}
+
+"An order for a list of releases."
+input ReleaseOrder {
+  "What to order by."
+  field: ReleaseOrderField! = PUBLISHED_AT
+  "` + "`" + `DESC` + "`" + ` (newest or greatest first) or ` + "`" + `ASC` + "`" + `."
+  direction: OrderDirection! = DESC
+}
+
+"What a list of releases can be ordered by. Ties are broken so every order is total."
+enum ReleaseOrderField {
+  "` + "`" + `publishedAt` + "`" + `, then product key, then version, then tag."
+  PUBLISHED_AT
+  "Product key (always ascending), then version order (1.13.5 after 1.9.3), then tag."
+  VERSION
+  "` + "`" + `firstSeenAt` + "`" + ` (when this lake first saw the release), then as ` + "`" + `PUBLISHED_AT` + "`" + `."
+  FIRST_SEEN_AT
+}
+
+"A direction of an order."
+enum OrderDirection {
+  "Smallest, oldest first."
+  ASC
+  "Greatest, newest first."
+  DESC
 }
 
 "A page of releases (Relay connection)."
@@ -624,17 +892,21 @@ type ReleaseConnection {
   nodes: [Release!]!
   "The releases of this page with their cursors."
   edges: [ReleaseEdge!]!
+  "Where this page is in the whole list."
   pageInfo: PageInfo!
 }
 
 "A release and its cursor."
 type ReleaseEdge {
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this release (with the same ` + "`" + `orderBy` + "`" + `)."
   cursor: String!
+  "The release."
   node: Release!
 }
 
 "Where a page is in the whole list."
 type PageInfo {
+  "More releases follow this page."
   hasNextPage: Boolean!
   "Cursor of the last release of the page; null on an empty page."
   endCursor: String
@@ -642,6 +914,7 @@ type PageInfo {
 
 "One published version of a product."
 type Release {
+  "The product it is a release of."
   product: Product!
   "The version: the tag without the project's prefix, e.g. ` + "`" + `3.1.0` + "`" + ` for ` + "`" + `rel/release-3.1.0` + "`" + `."
   version: String!
@@ -671,15 +944,27 @@ type Release {
 type Product {
   "The id used in ` + "`" + `products:` + "`" + ` arguments and in the page's ` + "`" + `?products=` + "`" + `."
   key: String!
+  "Display name."
   name: String!
   "Kind of source: github, pypi, npm, maven, feed, page, manual."
   source: String!
   "The upstream repository (owner/name), package, feed or page."
   repo: String!
   "The greatest stable version, by version order; null if none."
-  latest: Release
-  "This product's releases, newest published first."
-  releases(since: DateTime, until: DateTime, prerelease: Boolean, first: Int, after: String): ReleaseConnection!
+  latest(
+    "Answer from the lake as it was at this instant."
+    asOf: DateTime
+  ): Release
+  "This product's releases, newest published first unless ` + "`" + `orderBy` + "`" + ` says otherwise; arguments as on ` + "`" + `Query.releases` + "`" + `."
+  releases(
+    since: DateTime
+    until: DateTime
+    prerelease: Boolean
+    orderBy: ReleaseOrder
+    first: Int
+    after: String
+    asOf: DateTime
+  ): ReleaseConnection!
 }
 
 "The lake the server answers from."
@@ -696,30 +981,86 @@ type Lake {
 
 "The record of one ingest run."
 type IngestRun {
+  "Run id, e.g. ` + "`" + `20261125T000000Z-3f9a` + "`" + `."
   id: String!
   "schedule, cli or mutation."
   trigger: String!
   "running, succeeded, partial or failed."
   status: String!
+  "When the run started."
   startedAt: DateTime!
+  "When it ended; null while running."
   endedAt: DateTime
   "The yellow version this run committed; null if it committed nothing."
   version: Int
+  "Rows in the table after the run."
   rows: Int!
+  "Rows new in this run."
   added: Int!
+  "Rows whose content changed."
   changed: Int!
+  "Rows gone upstream."
   removed: Int!
+  "GitHub rate-limit points the run spent."
+  githubPoints: Int!
+  "What each source's fetch cost upstream."
+  sources: [SourceStats!]!
+  "The steps of the run: crawl, parse, commit, send."
+  steps: [IngestStep!]!
   "Products that failed or were skipped, with the reason."
   failures: [IngestFailure!]!
+  "Why nothing could be committed; null otherwise."
+  error: String
+}
+
+"What one source's fetch cost upstream in a run."
+type SourceStats {
+  "Kind of source: github, pypi, npm, ..."
+  kind: String!
+  "Requests sent."
+  requests: Int!
+  "Rate-limit points spent (GitHub)."
+  points: Int!
+  "Points left after the last request (GitHub); 0 when unknown."
+  rateRemaining: Int!
+  "When the rate limit resets (GitHub); null when unknown."
+  rateResetAt: DateTime
+}
+
+"One step of an ingest run."
+type IngestStep {
+  "crawl, parse, commit or send."
+  name: String!
+  "When the step started."
+  startedAt: DateTime!
+  "How long it took, in milliseconds."
+  durationMs: Float!
+  "What went wrong; null if nothing."
   error: String
 }
 
 "A product an ingest run could not crawl."
 type IngestFailure {
+  "The product key."
   product: String!
   "failed or skipped."
   status: String!
+  "Why."
   message: String!
+}
+
+"The outcome of pushing the page snapshot to the page server."
+type PushResult {
+  "The lake version pushed (or attempted); null when the lake has none."
+  version: Int
+  "The page server accepted it."
+  pushed: Boolean!
+  "The page server's HTTP status; null if it was not reached."
+  status: Int
+  "What happened, fit for an operator."
+  message: String!
+  "When the push ended."
+  at: DateTime!
 }
 `, BuiltIn: false},
 }
@@ -763,12 +1104,32 @@ func (ec *executionContext) childFields_IngestRun(ctx context.Context, field gra
 		return ec.fieldContext_IngestRun_changed(ctx, field)
 	case "removed":
 		return ec.fieldContext_IngestRun_removed(ctx, field)
+	case "githubPoints":
+		return ec.fieldContext_IngestRun_githubPoints(ctx, field)
+	case "sources":
+		return ec.fieldContext_IngestRun_sources(ctx, field)
+	case "steps":
+		return ec.fieldContext_IngestRun_steps(ctx, field)
 	case "failures":
 		return ec.fieldContext_IngestRun_failures(ctx, field)
 	case "error":
 		return ec.fieldContext_IngestRun_error(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IngestRun", field.Name)
+}
+
+func (ec *executionContext) childFields_IngestStep(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_IngestStep_name(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_IngestStep_startedAt(ctx, field)
+	case "durationMs":
+		return ec.fieldContext_IngestStep_durationMs(ctx, field)
+	case "error":
+		return ec.fieldContext_IngestStep_error(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IngestStep", field.Name)
 }
 
 func (ec *executionContext) childFields_Lake(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -811,6 +1172,22 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 		return ec.fieldContext_Product_releases(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
+}
+
+func (ec *executionContext) childFields_PushResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "version":
+		return ec.fieldContext_PushResult_version(ctx, field)
+	case "pushed":
+		return ec.fieldContext_PushResult_pushed(ctx, field)
+	case "status":
+		return ec.fieldContext_PushResult_status(ctx, field)
+	case "message":
+		return ec.fieldContext_PushResult_message(ctx, field)
+	case "at":
+		return ec.fieldContext_PushResult_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PushResult", field.Name)
 }
 
 func (ec *executionContext) childFields_Release(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -865,6 +1242,22 @@ func (ec *executionContext) childFields_ReleaseEdge(ctx context.Context, field g
 		return ec.fieldContext_ReleaseEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReleaseEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SourceStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_SourceStats_kind(ctx, field)
+	case "requests":
+		return ec.fieldContext_SourceStats_requests(ctx, field)
+	case "points":
+		return ec.fieldContext_SourceStats_points(ctx, field)
+	case "rateRemaining":
+		return ec.fieldContext_SourceStats_rateRemaining(ctx, field)
+	case "rateResetAt":
+		return ec.fieldContext_SourceStats_rateResetAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SourceStats", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -983,6 +1376,34 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Mutation_runIngest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "products",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["products"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Product_latest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Product_releases_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1010,22 +1431,38 @@ func (ec *executionContext) field_Product_releases_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["prerelease"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ReleaseOrder, error) {
+			return ec.unmarshalOReleaseOrder2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg4
+	args["after"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg6
 	return args, nil
 }
 
@@ -1068,6 +1505,14 @@ func (ec *executionContext) field_Query_latest_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["products"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg1
 	return args, nil
 }
 
@@ -1082,6 +1527,20 @@ func (ec *executionContext) field_Query_product_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["key"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_products_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "search",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg0
 	return args, nil
 }
 
@@ -1120,22 +1579,38 @@ func (ec *executionContext) field_Query_releases_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["prerelease"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ReleaseOrder, error) {
+			return ec.unmarshalOReleaseOrder2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg5
+	args["after"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg7
 	return args, nil
 }
 
@@ -1512,6 +1987,93 @@ func (ec *executionContext) fieldContext_IngestRun_removed(_ context.Context, fi
 	return graphql.NewScalarFieldContext("IngestRun", field, false, false, "Int")
 }
 
+func (ec *executionContext) _IngestRun_githubPoints(ctx context.Context, field graphql.CollectedField, obj *releaselake.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestRun_githubPoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IngestRun().GithubPoints(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestRun_githubPoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestRun", field, true, true, "Int")
+}
+
+func (ec *executionContext) _IngestRun_sources(ctx context.Context, field graphql.CollectedField, obj *releaselake.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestRun_sources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sources, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []releaselake.SourceStats) graphql.Marshaler {
+			return ec.marshalNSourceStats2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚐSourceStatsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestRun_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IngestRun",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SourceStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IngestRun_steps(ctx context.Context, field graphql.CollectedField, obj *releaselake.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestRun_steps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Steps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []releaselake.RunStep) graphql.Marshaler {
+			return ec.marshalNIngestStep2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚐRunStepᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestRun_steps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IngestRun",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IngestStep(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _IngestRun_failures(ctx context.Context, field graphql.CollectedField, obj *releaselake.Run) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1565,6 +2127,98 @@ func (ec *executionContext) _IngestRun_error(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_IngestRun_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("IngestRun", field, true, true, "String")
+}
+
+func (ec *executionContext) _IngestStep_name(ctx context.Context, field graphql.CollectedField, obj *releaselake.RunStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestStep_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestStep_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestStep", field, false, false, "String")
+}
+
+func (ec *executionContext) _IngestStep_startedAt(ctx context.Context, field graphql.CollectedField, obj *releaselake.RunStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestStep_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Started, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestStep_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestStep", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _IngestStep_durationMs(ctx context.Context, field graphql.CollectedField, obj *releaselake.RunStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestStep_durationMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IngestStep().DurationMs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IngestStep_durationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestStep", field, true, true, "Float")
+}
+
+func (ec *executionContext) _IngestStep_error(ctx context.Context, field graphql.CollectedField, obj *releaselake.RunStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IngestStep_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IngestStep().Error(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IngestStep_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IngestStep", field, true, true, "String")
 }
 
 func (ec *executionContext) _Lake_version(ctx context.Context, field graphql.CollectedField, obj *LakeStatus) (ret graphql.Marshaler) {
@@ -1657,6 +2311,82 @@ func (ec *executionContext) _Lake_notices(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Lake_notices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Lake", field, false, false, "String")
+}
+
+func (ec *executionContext) _Mutation_runIngest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_runIngest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RunIngest(ctx, fc.Args["products"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *releaselake.Run) graphql.Marshaler {
+			return ec.marshalNIngestRun2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐRun(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_runIngest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IngestRun(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_runIngest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_pushPage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_pushPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().PushPage(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *releaselake.PushResult) graphql.Marshaler {
+			return ec.marshalNPushResult2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐPushResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_pushPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PushResult(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *PageInfo) (ret graphql.Marshaler) {
@@ -1806,7 +2536,8 @@ func (ec *executionContext) _Product_latest(ctx context.Context, field graphql.C
 			return ec.fieldContext_Product_latest(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Product().Latest(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Product().Latest(ctx, obj, fc.Args["asOf"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *releaselake.Release) graphql.Marshaler {
@@ -1816,7 +2547,7 @@ func (ec *executionContext) _Product_latest(ctx context.Context, field graphql.C
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Product_latest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Product_latest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Product",
 		Field:      field,
@@ -1825,6 +2556,17 @@ func (ec *executionContext) fieldContext_Product_latest(_ context.Context, field
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Release(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Product_latest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -1839,7 +2581,7 @@ func (ec *executionContext) _Product_releases(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Product().Releases(ctx, obj, fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["prerelease"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Product().Releases(ctx, obj, fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["prerelease"].(*bool), fc.Args["orderBy"].(*ReleaseOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["asOf"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ReleaseConnection) graphql.Marshaler {
@@ -1873,6 +2615,121 @@ func (ec *executionContext) fieldContext_Product_releases(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _PushResult_version(ctx context.Context, field graphql.CollectedField, obj *releaselake.PushResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PushResult_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PushResult().Version(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PushResult_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PushResult", field, true, true, "Int")
+}
+
+func (ec *executionContext) _PushResult_pushed(ctx context.Context, field graphql.CollectedField, obj *releaselake.PushResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PushResult_pushed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pushed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PushResult_pushed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PushResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PushResult_status(ctx context.Context, field graphql.CollectedField, obj *releaselake.PushResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PushResult_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PushResult().Status(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PushResult_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PushResult", field, true, true, "Int")
+}
+
+func (ec *executionContext) _PushResult_message(ctx context.Context, field graphql.CollectedField, obj *releaselake.PushResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PushResult_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PushResult_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PushResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _PushResult_at(ctx context.Context, field graphql.CollectedField, obj *releaselake.PushResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PushResult_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PushResult_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PushResult", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _Query_releases(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1883,7 +2740,7 @@ func (ec *executionContext) _Query_releases(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Releases(ctx, fc.Args["products"].([]string), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["prerelease"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Releases(ctx, fc.Args["products"].([]string), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["prerelease"].(*bool), fc.Args["orderBy"].(*ReleaseOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["asOf"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ReleaseConnection) graphql.Marshaler {
@@ -1927,7 +2784,7 @@ func (ec *executionContext) _Query_latest(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Latest(ctx, fc.Args["products"].([]string))
+			return ec.Resolvers.Query().Latest(ctx, fc.Args["products"].([]string), fc.Args["asOf"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []releaselake.Release) graphql.Marshaler {
@@ -1970,7 +2827,8 @@ func (ec *executionContext) _Query_products(ctx context.Context, field graphql.C
 			return ec.fieldContext_Query_products(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().Products(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Products(ctx, fc.Args["search"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []releaselake.Product) graphql.Marshaler {
@@ -1980,7 +2838,7 @@ func (ec *executionContext) _Query_products(ctx context.Context, field graphql.C
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_products(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_products(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
@@ -1989,6 +2847,17 @@ func (ec *executionContext) fieldContext_Query_products(_ context.Context, field
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Product(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_products_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -2646,6 +3515,121 @@ func (ec *executionContext) fieldContext_ReleaseEdge_node(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SourceStats_kind(ctx context.Context, field graphql.CollectedField, obj *releaselake.SourceStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceStats_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceStats_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceStats", field, false, false, "String")
+}
+
+func (ec *executionContext) _SourceStats_requests(ctx context.Context, field graphql.CollectedField, obj *releaselake.SourceStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceStats_requests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Requests, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceStats_requests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SourceStats_points(ctx context.Context, field graphql.CollectedField, obj *releaselake.SourceStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceStats_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceStats_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SourceStats_rateRemaining(ctx context.Context, field graphql.CollectedField, obj *releaselake.SourceStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceStats_rateRemaining(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RateRemaining, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceStats_rateRemaining(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SourceStats_rateResetAt(ctx context.Context, field graphql.CollectedField, obj *releaselake.SourceStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceStats_rateResetAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SourceStats().RateResetAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SourceStats_rateResetAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceStats", field, true, true, "DateTime")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -3721,6 +4705,62 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputReleaseOrder(ctx context.Context, obj any) (ReleaseOrder, error) {
+	var it ReleaseOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["field"]; !present {
+		asMap["field"] = "PUBLISHED_AT"
+	}
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "DESC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNReleaseOrderField2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReleaseOrder unmarshals raw into the ReleaseOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReleaseOrder(ctx context.Context, raw any) (ReleaseOrder, error) {
+	var out ReleaseOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReleaseOrder", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -3835,6 +4875,22 @@ func (ec *executionContext) _IngestRun(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "githubPoints":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IngestRun_githubPoints(ctx, field, obj)
+				})
+		case "sources":
+			out.Values[i] = ec._IngestRun_sources(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "steps":
+			out.Values[i] = ec._IngestRun_steps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "failures":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -3846,6 +4902,56 @@ func (ec *executionContext) _IngestRun(ctx context.Context, sel ast.SelectionSet
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._IngestRun_error(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ingestStepImplementors = []string{"IngestStep"}
+
+func (ec *executionContext) _IngestStep(ctx context.Context, sel ast.SelectionSet, obj *releaselake.RunStep) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ingestStepImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IngestStep")
+		case "name":
+			out.Values[i] = ec._IngestStep_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startedAt":
+			out.Values[i] = ec._IngestStep_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "durationMs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IngestStep_durationMs(ctx, field, obj)
+				})
+		case "error":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IngestStep_error(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -3892,6 +4998,56 @@ func (ec *executionContext) _Lake(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "notices":
 			out.Values[i] = ec._Lake_notices(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "runIngest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_runIngest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pushPage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_pushPage(ctx, field)
+			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -3993,6 +5149,61 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Product_releases(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pushResultImplementors = []string{"PushResult"}
+
+func (ec *executionContext) _PushResult(ctx context.Context, sel ast.SelectionSet, obj *releaselake.PushResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pushResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PushResult")
+		case "version":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PushResult_version(ctx, field, obj)
+				})
+		case "pushed":
+			out.Values[i] = ec._PushResult_pushed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PushResult_status(ctx, field, obj)
+				})
+		case "message":
+			out.Values[i] = ec._PushResult_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._PushResult_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -4254,6 +5465,60 @@ func (ec *executionContext) _ReleaseEdge(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sourceStatsImplementors = []string{"SourceStats"}
+
+func (ec *executionContext) _SourceStats(ctx context.Context, sel ast.SelectionSet, obj *releaselake.SourceStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sourceStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SourceStats")
+		case "kind":
+			out.Values[i] = ec._SourceStats_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requests":
+			out.Values[i] = ec._SourceStats_requests(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "points":
+			out.Values[i] = ec._SourceStats_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rateRemaining":
+			out.Values[i] = ec._SourceStats_rateRemaining(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rateResetAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SourceStats_rateResetAt(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -4661,6 +5926,20 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) marshalNIngestFailure2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐIngestFailure(ctx context.Context, sel ast.SelectionSet, v IngestFailure) graphql.Marshaler {
 	return ec._IngestFailure(ctx, sel, &v)
 }
@@ -4701,6 +5980,34 @@ func (ec *executionContext) marshalNIngestRun2ᚕgithubᚗcomᚋreleaselakeᚋre
 	return ret
 }
 
+func (ec *executionContext) marshalNIngestRun2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐRun(ctx context.Context, sel ast.SelectionSet, v *releaselake.Run) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IngestRun!")
+		return graphql.Null
+	}
+	return ec._IngestRun(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNIngestStep2githubᚗcomᚋreleaselakeᚋreleaselakeᚐRunStep(ctx context.Context, sel ast.SelectionSet, v releaselake.RunStep) graphql.Marshaler {
+	return ec._IngestStep(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNIngestStep2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚐRunStepᚄ(ctx context.Context, sel ast.SelectionSet, v []releaselake.RunStep) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIngestStep2githubᚗcomᚋreleaselakeᚋreleaselakeᚐRunStep(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -4721,6 +6028,16 @@ func (ec *executionContext) marshalNLake2ᚖgithubᚗcomᚋreleaselakeᚋrelease
 		return graphql.Null
 	}
 	return ec._Lake(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOrderDirection2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐOrderDirection(ctx context.Context, v any) (OrderDirection, error) {
+	var res OrderDirection
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOrderDirection2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐOrderDirection(ctx context.Context, sel ast.SelectionSet, v OrderDirection) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *PageInfo) graphql.Marshaler {
@@ -4757,6 +6074,14 @@ func (ec *executionContext) marshalNProduct2ᚖgithubᚗcomᚋreleaselakeᚋrele
 		return graphql.Null
 	}
 	return ec._Product(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPushResult2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐPushResult(ctx context.Context, sel ast.SelectionSet, v *releaselake.PushResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PushResult!")
+		return graphql.Null
+	}
+	return ec._PushResult(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRelease2githubᚗcomᚋreleaselakeᚋreleaselakeᚐRelease(ctx context.Context, sel ast.SelectionSet, v releaselake.Release) graphql.Marshaler {
@@ -4804,6 +6129,36 @@ func (ec *executionContext) marshalNReleaseEdge2ᚕgithubᚗcomᚋreleaselakeᚋ
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReleaseEdge2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNReleaseOrderField2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseOrderField(ctx context.Context, v any) (ReleaseOrderField, error) {
+	var res ReleaseOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReleaseOrderField2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseOrderField(ctx context.Context, sel ast.SelectionSet, v ReleaseOrderField) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNSourceStats2githubᚗcomᚋreleaselakeᚋreleaselakeᚐSourceStats(ctx context.Context, sel ast.SelectionSet, v releaselake.SourceStats) graphql.Marshaler {
+	return ec._SourceStats(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSourceStats2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚐSourceStatsᚄ(ctx context.Context, sel ast.SelectionSet, v []releaselake.SourceStats) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSourceStats2githubᚗcomᚋreleaselakeᚋreleaselakeᚐSourceStats(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -5096,6 +6451,14 @@ func (ec *executionContext) marshalORelease2ᚖgithubᚗcomᚋreleaselakeᚋrele
 		return graphql.Null
 	}
 	return ec._Release(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOReleaseOrder2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseOrder(ctx context.Context, v any) (*ReleaseOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReleaseOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

@@ -31,7 +31,7 @@ func testServer(t *testing.T, ix *releaselake.Index) *httptest.Server {
 		Runs:    func(context.Context, int) ([]releaselake.Run, error) { return nil, fmt.Errorf("disk on fire") },
 		Notices: func() []string { return nil },
 	}
-	srv := httptest.NewServer(NewHandler(r, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	srv := httptest.NewServer(NewHandler(r, Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	t.Cleanup(srv.Close)
 	return srv
 }

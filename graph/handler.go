@@ -2,9 +2,14 @@ package graph
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -12,7 +17,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -21,30 +26,86 @@ import (
 
 // Limits of the handler.
 const (
-	ComplexityLimit = 5000    // per query; lists count by their page size
+	ComplexityLimit = 5000    // per operation; lists count by their page size
 	MaxBodyBytes    = 1 << 20 // request body cap
 	ParserTokens    = 15000   // parser token limit
 )
 
-// NewHandler returns the /graphql handler: GET, POST and OPTIONS transports only
-// (no form or multipart, so no simple cross-site posts), a parsed-query cache,
-// introspection, a complexity limit and the error presenter.
-func NewHandler(r *Resolver, log *slog.Logger) http.Handler {
+// Defaults of Options.
+const (
+	DefaultMaxAge     = 60 * time.Second // Cache-Control max-age of GET query answers
+	DefaultCacheBytes = 64 << 20         // response cache
+)
+
+// Options configure the /graphql handler.
+type Options struct {
+	Log *slog.Logger // where internal errors go; slog.Default() when nil
+	// AdminToken is what mutations need as "Authorization: Bearer <token>";
+	// empty refuses every mutation (FORBIDDEN).
+	AdminToken string
+	// CORSOrigins are the browser origins allowed to call /graphql ("*" for
+	// any); none sends no CORS headers, so browsers refuse cross-origin calls.
+	CORSOrigins []string
+	MaxAge      time.Duration // DefaultMaxAge when 0
+	CacheBytes  int           // DefaultCacheBytes when 0; negative: no response cache
+
+	noFastPath bool          // tests: answer everything through gqlgen's executor
+	fastHits   *atomic.Int64 // tests: counts root fields the fast path answered
+}
+
+// NewHandler returns the /graphql handler:
+//   - transports OPTIONS, GET and POST (application/json) only: no form or
+//     multipart, so a mutation cannot be posted cross-site without a preflight;
+//     GET refuses mutations (see transport.go);
+//   - CORS for the allowed origins; the admin token on mutations;
+//   - automatic persisted queries, a parsed-query cache, introspection;
+//   - complexity, parser-token and body limits;
+//   - a response cache keyed by (request, lake version), ETag = lake version and
+//     Cache-Control on GET query answers, 304 on If-None-Match, no-store else;
+//   - the error presenter: extensions.code, internals logged and hidden.
+func NewHandler(r *Resolver, o Options) http.Handler {
+	log := o.Log
+	if log == nil {
+		log = slog.Default()
+	}
 	cfg := Config{Resolvers: r}
-	cfg.Complexity.Query.Releases = func(child int, _ []string, _, _ *time.Time, _ *bool, first *int, _ *string) int {
+	cfg.Complexity.Query.Releases = func(child int, _ []string, _, _ *time.Time, _ *bool, _ *ReleaseOrder, first *int, _ *string, _ *time.Time) int {
 		return pageCost(child, first)
 	}
-	cfg.Complexity.Product.Releases = func(child int, _, _ *time.Time, _ *bool, first *int, _ *string) int {
+	cfg.Complexity.Product.Releases = func(child int, _, _ *time.Time, _ *bool, _ *ReleaseOrder, first *int, _ *string, _ *time.Time) int {
 		return pageCost(child, first)
 	}
+	catalogSize := len(r.Catalog.Products())
+	cfg.Complexity.Query.Products = func(child int, _ *string) int { return 1 + catalogSize*child }
+	cfg.Complexity.Query.Latest = func(child int, products []string, _ *time.Time) int {
+		n := len(products)
+		if n == 0 {
+			n = catalogSize
+		}
+		return 1 + n*child
+	}
+	cfg.Complexity.Query.IngestRuns = func(child int, last *int) int {
+		n := 10
+		if last != nil && *last >= 1 && *last <= 100 {
+			n = *last
+		}
+		return 1 + n*child
+	}
+
 	srv := handler.New(NewExecutableSchema(cfg))
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(getTransport{})
+	srv.AddTransport(postTransport{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(ParserTokens)
 	srv.Use(extension.Introspection{})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(extension.FixedComplexityLimit(ComplexityLimit))
+	srv.Use(newAdminAuth(o.AdminToken))
+	srv.Use(noteAnswer{})
+	if !o.noFastPath {
+		srv.Use(fastPath{r: r, hits: o.fastHits})
+	}
 	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
 		return present(ctx, err, log)
 	})
@@ -52,7 +113,46 @@ func NewHandler(r *Resolver, log *slog.Logger) http.Handler {
 		log.ErrorContext(ctx, "graphql panic", "panic", v)
 		return errors.New("internal error")
 	})
-	return http.MaxBytesHandler(srv, MaxBodyBytes)
+
+	maxAge := o.MaxAge
+	if maxAge == 0 {
+		maxAge = DefaultMaxAge
+	}
+	h := &httpLayer{
+		next:      srv,
+		index:     r.Index,
+		publicHdr: []string{"public, max-age=" + strconv.Itoa(int(maxAge/time.Second))},
+		etags:     etagMemo{fingerprint: fingerprint(r.Catalog)},
+	}
+	switch {
+	case o.CacheBytes == 0:
+		h.cache = newResponseCache(DefaultCacheBytes)
+	case o.CacheBytes > 0:
+		h.cache = newResponseCache(o.CacheBytes)
+	}
+	if len(o.CORSOrigins) == 0 {
+		return h
+	}
+	return cors.New(cors.Options{
+		AllowedOrigins: o.CORSOrigins,
+		AllowedMethods: []string{http.MethodGet, http.MethodPost},
+		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept", "If-None-Match"},
+		ExposedHeaders: []string{"ETag"},
+		MaxAge:         600,
+	}).Handler(h)
+}
+
+// fingerprint is a short hash of what shapes answers besides the lake: the
+// schema and the catalog.
+func fingerprint(c *releaselake.Catalog) string {
+	h := sha256.New()
+	for _, s := range sources {
+		fmt.Fprintf(h, "%s\x00", s.Input)
+	}
+	for _, p := range c.Products() {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", p.Key, p.Name, p.Source(), p.Repo())
+	}
+	return hex.EncodeToString(h.Sum(nil))[:8]
 }
 
 // pageCost prices a connection by the page it may return.
@@ -79,7 +179,7 @@ func present(ctx context.Context, err error, log *slog.Logger) *gqlerror.Error {
 	}
 	var ge *gqlerror.Error
 	if errors.As(err, &ge) && ge.Extensions["code"] != nil {
-		return gerr // gqlgen's own: parse, validation, complexity
+		return gerr // gqlgen's own: parse, validation, complexity, persisted query
 	}
 	if errors.As(err, &ge) && ge.Path == nil {
 		return gerr // argument coercion and other request errors carry no path
@@ -95,9 +195,4 @@ func setCode(e *gqlerror.Error, code string) {
 		e.Extensions = map[string]any{}
 	}
 	e.Extensions["code"] = code
-}
-
-// GraphiQL returns the /graphiql page that talks to endpoint.
-func GraphiQL(endpoint string) http.Handler {
-	return playground.Handler("releaselake GraphiQL", endpoint)
 }

@@ -3,25 +3,37 @@
 package graph
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+
 	"github.com/releaselake/releaselake"
 )
 
 // A product an ingest run could not crawl.
 type IngestFailure struct {
+	// The product key.
 	Product string `json:"product"`
 	// failed or skipped.
-	Status  string `json:"status"`
+	Status string `json:"status"`
+	// Why.
 	Message string `json:"message"`
+}
+
+// Operations that change things. Each needs the header
+// `Authorization: Bearer <RELEASELAKE_ADMIN_TOKEN>`; without it the error's
+// `extensions.code` is `UNAUTHENTICATED`, and `FORBIDDEN` when the server has no
+// admin token configured.
+type Mutation struct {
 }
 
 // Where a page is in the whole list.
 type PageInfo struct {
+	// More releases follow this page.
 	HasNextPage bool `json:"hasNextPage"`
 	// Cursor of the last release of the page; null on an empty page.
 	EndCursor *string `json:"endCursor,omitempty"`
-}
-
-type Query struct {
 }
 
 // A page of releases (Relay connection).
@@ -31,12 +43,142 @@ type ReleaseConnection struct {
 	// The releases of this page.
 	Nodes []releaselake.Release `json:"nodes"`
 	// The releases of this page with their cursors.
-	Edges    []ReleaseEdge `json:"edges"`
-	PageInfo *PageInfo     `json:"pageInfo"`
+	Edges []ReleaseEdge `json:"edges"`
+	// Where this page is in the whole list.
+	PageInfo *PageInfo `json:"pageInfo"`
 }
 
 // A release and its cursor.
 type ReleaseEdge struct {
-	Cursor string               `json:"cursor"`
-	Node   *releaselake.Release `json:"node"`
+	// Pass as `after` to continue after this release (with the same `orderBy`).
+	Cursor string `json:"cursor"`
+	// The release.
+	Node *releaselake.Release `json:"node"`
+}
+
+// An order for a list of releases.
+type ReleaseOrder struct {
+	// What to order by.
+	Field ReleaseOrderField `json:"field"`
+	// `DESC` (newest or greatest first) or `ASC`.
+	Direction OrderDirection `json:"direction"`
+}
+
+// A direction of an order.
+type OrderDirection string
+
+const (
+	// Smallest, oldest first.
+	OrderDirectionAsc OrderDirection = "ASC"
+	// Greatest, newest first.
+	OrderDirectionDesc OrderDirection = "DESC"
+)
+
+var AllOrderDirection = []OrderDirection{
+	OrderDirectionAsc,
+	OrderDirectionDesc,
+}
+
+func (e OrderDirection) IsValid() bool {
+	switch e {
+	case OrderDirectionAsc, OrderDirectionDesc:
+		return true
+	}
+	return false
+}
+
+func (e OrderDirection) String() string {
+	return string(e)
+}
+
+func (e *OrderDirection) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrderDirection(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrderDirection", str)
+	}
+	return nil
+}
+
+func (e OrderDirection) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrderDirection) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrderDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a list of releases can be ordered by. Ties are broken so every order is total.
+type ReleaseOrderField string
+
+const (
+	// `publishedAt`, then product key, then version, then tag.
+	ReleaseOrderFieldPublishedAt ReleaseOrderField = "PUBLISHED_AT"
+	// Product key (always ascending), then version order (1.13.5 after 1.9.3), then tag.
+	ReleaseOrderFieldVersion ReleaseOrderField = "VERSION"
+	// `firstSeenAt` (when this lake first saw the release), then as `PUBLISHED_AT`.
+	ReleaseOrderFieldFirstSeenAt ReleaseOrderField = "FIRST_SEEN_AT"
+)
+
+var AllReleaseOrderField = []ReleaseOrderField{
+	ReleaseOrderFieldPublishedAt,
+	ReleaseOrderFieldVersion,
+	ReleaseOrderFieldFirstSeenAt,
+}
+
+func (e ReleaseOrderField) IsValid() bool {
+	switch e {
+	case ReleaseOrderFieldPublishedAt, ReleaseOrderFieldVersion, ReleaseOrderFieldFirstSeenAt:
+		return true
+	}
+	return false
+}
+
+func (e ReleaseOrderField) String() string {
+	return string(e)
+}
+
+func (e *ReleaseOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReleaseOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReleaseOrderField", str)
+	}
+	return nil
+}
+
+func (e ReleaseOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReleaseOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReleaseOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -1,15 +1,20 @@
 // Package graph is the GraphQL gateway: gqlgen resolvers over the domain's
-// in-memory Index, the handler with its transports and limits, and the error
-// presenter. It sees the lake only through the functions in Resolver.
+// in-memory Index, the HTTP handler around them (transports, limits, CORS,
+// caching, the admin token), a fast path that writes release lists straight to
+// JSON, and the error presenter. It sees the lake only through the functions in
+// Resolver.
 package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/releaselake/releaselake"
 )
 
-// Resolver holds what the resolvers read. All fields are required.
+// Resolver holds what the resolvers read and do. Catalog, Index, Runs and
+// Notices are required; a nil RunIngest, PushPage or AsOf makes that feature
+// answer UNAVAILABLE.
 type Resolver struct {
 	Catalog *releaselake.Catalog
 	// Index returns the index being served, nil until the first load.
@@ -18,13 +23,80 @@ type Resolver struct {
 	Runs func(ctx context.Context, last int) ([]releaselake.Run, error)
 	// Notices returns what an operator should know (e.g. GitHub not crawled).
 	Notices func() []string
+	// RunIngest starts an ingest of products (all when empty) in the background
+	// and returns its record, status running.
+	RunIngest func(ctx context.Context, products []string) (releaselake.Run, error)
+	// PushPage pushes the current snapshot to the page server now.
+	PushPage func(ctx context.Context) (releaselake.PushResult, error)
+	// AsOf returns the index of the lake as it was at t: the newest version
+	// committed at or before t.
+	AsOf func(ctx context.Context, t time.Time) (*releaselake.Index, error)
 }
 
-// index returns the served index, or an Unavailable error before the first load.
-func (r *Resolver) index() (*releaselake.Index, error) {
-	ix := r.Index()
+// index returns the index this request reads: the one pinned when the request
+// came in (so that every field of a response and its cache key agree), else
+// the one served now; an Unavailable error before the first load.
+func (r *Resolver) index(ctx context.Context) (*releaselake.Index, error) {
+	var ix *releaselake.Index
+	if n := noteOf(ctx); n != nil {
+		ix = n.ix
+	} else {
+		ix = r.Index()
+	}
 	if ix == nil {
 		return nil, releaselake.Errorf(releaselake.Unavailable, "the lake is not loaded yet; retry shortly")
 	}
 	return ix, nil
+}
+
+// indexAt returns the index at asOf, or the current one when asOf is nil.
+func (r *Resolver) indexAt(ctx context.Context, asOf *time.Time) (*releaselake.Index, error) {
+	if asOf == nil {
+		return r.index(ctx)
+	}
+	if r.AsOf == nil {
+		return nil, releaselake.Errorf(releaselake.Unavailable, "asOf: this server cannot read older lake versions")
+	}
+	ix, err := r.AsOf(ctx, *asOf)
+	if err == nil && ix == nil {
+		err = releaselake.Errorf(releaselake.NotFound, "asOf: the lake has no version committed at or before %s", asOf.UTC().Format(time.RFC3339))
+	}
+	return ix, err
+}
+
+// product returns the catalog entry of a release's product; a row of a product
+// since removed from the catalog still has one, named by its key.
+func (r *Resolver) product(key string) releaselake.Product {
+	if p, ok := r.Catalog.Product(key); ok {
+		return p
+	}
+	return releaselake.Product{Key: key, Name: key}
+}
+
+// latest returns the greatest stable release of each product (catalog order
+// when products is nil), at asOf.
+func (r *Resolver) latest(ctx context.Context, products []string, asOf *time.Time) ([]*releaselake.Release, error) {
+	ps, err := r.Catalog.Select(products)
+	if err != nil {
+		return nil, err
+	}
+	ix, err := r.indexAt(ctx, asOf)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*releaselake.Release, 0, len(ps))
+	for _, p := range ps {
+		if rel := ix.LatestRef(p.Key); rel != nil {
+			out = append(out, rel)
+		}
+	}
+	return out, nil
+}
+
+// products returns the catalog's products matching search (all when nil).
+func (r *Resolver) products(search *string) []releaselake.Product {
+	if search == nil {
+		return r.Catalog.Products()
+	}
+	return releaselake.SearchProducts(r.Catalog.Products(), *search)
 }

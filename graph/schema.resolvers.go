@@ -29,9 +29,20 @@ func (r *ingestRunResolver) Version(ctx context.Context, obj *releaselake.Run) (
 	return &v, nil
 }
 
+// GithubPoints is the resolver for the githubPoints field.
+func (r *ingestRunResolver) GithubPoints(ctx context.Context, obj *releaselake.Run) (int, error) {
+	n := 0
+	for _, st := range obj.Sources {
+		if st.Kind == releaselake.KindGitHub {
+			n += st.Points
+		}
+	}
+	return n, nil
+}
+
 // Failures is the resolver for the failures field.
 func (r *ingestRunResolver) Failures(ctx context.Context, obj *releaselake.Run) ([]IngestFailure, error) {
-	var out []IngestFailure
+	out := []IngestFailure{}
 	for _, p := range obj.Products {
 		if !p.OK() {
 			out = append(out, IngestFailure{Product: p.Product, Status: p.Status, Message: p.Error})
@@ -48,58 +59,100 @@ func (r *ingestRunResolver) Error(ctx context.Context, obj *releaselake.Run) (*s
 	return &obj.Error, nil
 }
 
-// Latest is the resolver for the latest field.
-func (r *productResolver) Latest(ctx context.Context, obj *releaselake.Product) (*releaselake.Release, error) {
-	ix, err := r.index()
+// DurationMs is the resolver for the durationMs field.
+func (r *ingestStepResolver) DurationMs(ctx context.Context, obj *releaselake.RunStep) (float64, error) {
+	return float64(obj.Duration) / float64(time.Millisecond), nil
+}
+
+// Error is the resolver for the error field.
+func (r *ingestStepResolver) Error(ctx context.Context, obj *releaselake.RunStep) (*string, error) {
+	if obj.Error == "" {
+		return nil, nil
+	}
+	return &obj.Error, nil
+}
+
+// RunIngest is the resolver for the runIngest field.
+func (r *mutationResolver) RunIngest(ctx context.Context, products []string) (*releaselake.Run, error) {
+	if r.Resolver.RunIngest == nil {
+		return nil, releaselake.Errorf(releaselake.Unavailable, "this server cannot run ingests")
+	}
+	if _, err := r.Catalog.Select(products); err != nil {
+		return nil, err
+	}
+	run, err := r.Resolver.RunIngest(ctx, products)
 	if err != nil {
 		return nil, err
 	}
-	if rel, ok := ix.Latest(obj.Key); ok {
-		return &rel, nil
+	return &run, nil
+}
+
+// PushPage is the resolver for the pushPage field.
+func (r *mutationResolver) PushPage(ctx context.Context) (*releaselake.PushResult, error) {
+	if r.Resolver.PushPage == nil {
+		return nil, releaselake.Errorf(releaselake.Unavailable, "this server cannot push the page")
 	}
-	return nil, nil
+	res, err := r.Resolver.PushPage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// Latest is the resolver for the latest field.
+func (r *productResolver) Latest(ctx context.Context, obj *releaselake.Product, asOf *time.Time) (*releaselake.Release, error) {
+	ix, err := r.indexAt(ctx, asOf)
+	if err != nil {
+		return nil, err
+	}
+	return ix.LatestRef(obj.Key), nil
 }
 
 // Releases is the resolver for the releases field.
-func (r *productResolver) Releases(ctx context.Context, obj *releaselake.Product, since *time.Time, until *time.Time, prerelease *bool, first *int, after *string) (*ReleaseConnection, error) {
-	return r.connection(releaselake.Filter{Products: []string{obj.Key}, Since: since, Until: until, Prerelease: prerelease}, first, after)
+func (r *productResolver) Releases(ctx context.Context, obj *releaselake.Product, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time) (*ReleaseConnection, error) {
+	return r.connection(ctx, &listArgs{Product: obj.Key, Since: since, Until: until, Prerelease: prerelease,
+		OrderBy: orderBy, First: first, After: after, AsOf: asOf})
+}
+
+// Version is the resolver for the version field.
+func (r *pushResultResolver) Version(ctx context.Context, obj *releaselake.PushResult) (*int, error) {
+	if obj.Version == releaselake.NoVersion {
+		return nil, nil
+	}
+	v := int(obj.Version)
+	return &v, nil
+}
+
+// Status is the resolver for the status field.
+func (r *pushResultResolver) Status(ctx context.Context, obj *releaselake.PushResult) (*int, error) {
+	if obj.Status == 0 {
+		return nil, nil
+	}
+	return &obj.Status, nil
 }
 
 // Releases is the resolver for the releases field.
-func (r *queryResolver) Releases(ctx context.Context, products []string, since *time.Time, until *time.Time, prerelease *bool, first *int, after *string) (*ReleaseConnection, error) {
-	ps, err := r.Catalog.Select(products)
-	if err != nil {
-		return nil, err
-	}
-	f := releaselake.Filter{Since: since, Until: until, Prerelease: prerelease}
-	if products != nil {
-		f.Products = keys(ps)
-	}
-	return r.connection(f, first, after)
+func (r *queryResolver) Releases(ctx context.Context, products []string, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time) (*ReleaseConnection, error) {
+	return r.connection(ctx, &listArgs{Products: products, Since: since, Until: until, Prerelease: prerelease,
+		OrderBy: orderBy, First: first, After: after, AsOf: asOf})
 }
 
 // Latest is the resolver for the latest field.
-func (r *queryResolver) Latest(ctx context.Context, products []string) ([]releaselake.Release, error) {
-	ix, err := r.index()
+func (r *queryResolver) Latest(ctx context.Context, products []string, asOf *time.Time) ([]releaselake.Release, error) {
+	rels, err := r.latest(ctx, products, asOf)
 	if err != nil {
 		return nil, err
 	}
-	ps, err := r.Catalog.Select(products)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]releaselake.Release, 0, len(ps))
-	for _, p := range ps {
-		if rel, ok := ix.Latest(p.Key); ok {
-			out = append(out, rel)
-		}
+	out := make([]releaselake.Release, len(rels))
+	for i, rel := range rels {
+		out[i] = *rel
 	}
 	return out, nil
 }
 
 // Products is the resolver for the products field.
-func (r *queryResolver) Products(ctx context.Context) ([]releaselake.Product, error) {
-	return r.Catalog.Products(), nil
+func (r *queryResolver) Products(ctx context.Context, search *string) ([]releaselake.Product, error) {
+	return r.products(search), nil
 }
 
 // Product is the resolver for the product field.
@@ -112,8 +165,9 @@ func (r *queryResolver) Product(ctx context.Context, key string) (*releaselake.P
 
 // Lake is the resolver for the lake field.
 func (r *queryResolver) Lake(ctx context.Context) (*LakeStatus, error) {
+	markVolatile(ctx) // notices are not tied to the lake version
 	st := &LakeStatus{Notices: r.Notices()}
-	if ix := r.Index(); ix != nil {
+	if ix, _ := r.index(ctx); ix != nil {
 		st.Rows = ix.Rows()
 		if ix.Version != releaselake.NoVersion {
 			v, at := ix.Version, ix.CommittedAt
@@ -128,6 +182,7 @@ func (r *queryResolver) Lake(ctx context.Context) (*LakeStatus, error) {
 
 // IngestRuns is the resolver for the ingestRuns field.
 func (r *queryResolver) IngestRuns(ctx context.Context, last *int) ([]releaselake.Run, error) {
+	markVolatile(ctx) // runs change without a new lake version
 	n := 10
 	if last != nil {
 		n = *last
@@ -140,18 +195,32 @@ func (r *queryResolver) IngestRuns(ctx context.Context, last *int) ([]releaselak
 
 // Product is the resolver for the product field.
 func (r *releaseResolver) Product(ctx context.Context, obj *releaselake.Release) (*releaselake.Product, error) {
-	if p, ok := r.Catalog.Product(obj.Product); ok {
-		return &p, nil
+	p := r.product(obj.Product)
+	return &p, nil
+}
+
+// RateResetAt is the resolver for the rateResetAt field.
+func (r *sourceStatsResolver) RateResetAt(ctx context.Context, obj *releaselake.SourceStats) (*time.Time, error) {
+	if obj.RateResetAt.IsZero() {
+		return nil, nil
 	}
-	// A row of a product since removed from the catalog still has a product.
-	return &releaselake.Product{Key: obj.Product, Name: obj.Product}, nil
+	return &obj.RateResetAt, nil
 }
 
 // IngestRun returns IngestRunResolver implementation.
 func (r *Resolver) IngestRun() IngestRunResolver { return &ingestRunResolver{r} }
 
+// IngestStep returns IngestStepResolver implementation.
+func (r *Resolver) IngestStep() IngestStepResolver { return &ingestStepResolver{r} }
+
+// Mutation returns MutationResolver implementation.
+func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+
 // Product returns ProductResolver implementation.
 func (r *Resolver) Product() ProductResolver { return &productResolver{r} }
+
+// PushResult returns PushResultResolver implementation.
+func (r *Resolver) PushResult() PushResultResolver { return &pushResultResolver{r} }
 
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
@@ -159,9 +228,16 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // Release returns ReleaseResolver implementation.
 func (r *Resolver) Release() ReleaseResolver { return &releaseResolver{r} }
 
+// SourceStats returns SourceStatsResolver implementation.
+func (r *Resolver) SourceStats() SourceStatsResolver { return &sourceStatsResolver{r} }
+
 type (
-	ingestRunResolver struct{ *Resolver }
-	productResolver   struct{ *Resolver }
-	queryResolver     struct{ *Resolver }
-	releaseResolver   struct{ *Resolver }
+	ingestRunResolver   struct{ *Resolver }
+	ingestStepResolver  struct{ *Resolver }
+	mutationResolver    struct{ *Resolver }
+	productResolver     struct{ *Resolver }
+	pushResultResolver  struct{ *Resolver }
+	queryResolver       struct{ *Resolver }
+	releaseResolver     struct{ *Resolver }
+	sourceStatsResolver struct{ *Resolver }
 )

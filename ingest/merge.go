@@ -60,3 +60,24 @@ func sameRow(a, b releaselake.Release) bool {
 		a.Repo == b.Repo && a.DateSource == b.DateSource && a.PublishedAt.Equal(b.PublishedAt) &&
 		a.Prerelease == b.Prerelease && a.Yanked == b.Yanked
 }
+
+// Compare counts how rows differ from old, firstSeenAt included.
+func Compare(old, rows []releaselake.Release) Diff {
+	prev := make(map[releaselake.ReleaseKey]releaselake.Release, len(old))
+	for _, r := range old {
+		prev[r.Key()] = r
+	}
+	var d Diff
+	for _, r := range rows {
+		p, ok := prev[r.Key()]
+		switch {
+		case !ok:
+			d.Added++
+		case !sameRow(r, p) || !r.FirstSeenAt.Equal(p.FirstSeenAt):
+			d.Changed++
+		}
+		delete(prev, r.Key())
+	}
+	d.Removed = len(prev)
+	return d
+}

@@ -5,12 +5,14 @@
 package ingest
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -31,6 +33,14 @@ type Runner struct {
 	Log      *slog.Logger     // defaults to slog.Default()
 	// Committed, if set, is called with each version this runner commits.
 	Committed func(version int64)
+	// Owner names this process in the ingest lease [hostname-pid].
+	Owner string
+	// LeaseTTL is how long the ingest lease lasts unless renewed; it is renewed
+	// every third of it while the run lives [1 minute].
+	LeaseTTL time.Duration
+	// LeaseWait is how long a run waits for another process's run to end (or its
+	// lease to expire, if it died) before giving up [10 minutes].
+	LeaseWait time.Duration
 	// Send, if set, is the run's last step (the push to the page server). It runs
 	// after every run that did not fail, decides itself whether anything needs
 	// sending (a new version, or a push that failed before), and its error is
@@ -100,6 +110,11 @@ func (r *Runner) run(ctx context.Context, trigger string, products []string, sta
 		return run, err
 	}
 	notify(run)
+	ctx, release, err := r.lease(ctx, log)
+	if err != nil {
+		return r.fail(ctx, log, run, err)
+	}
+	defer release()
 	log.Info("ingest started", "trigger", trigger, "products", len(selected))
 
 	snap, err := r.Lake.Snapshot(ctx)
@@ -185,6 +200,12 @@ func (r *Runner) crawl(ctx context.Context, log *slog.Logger, run *releaselake.R
 			crawls[i] = releaselake.Crawl{Product: p, Prev: prev[p.Key], State: st}
 		}
 		fetched := src.Fetch(ctx, crawls)
+		if rep, ok := src.(releaselake.Reporter); ok {
+			st := rep.LastStats()
+			st.Kind = kind
+			run.Sources = append(run.Sources, st)
+			log.Info("fetched", "source", kind, "products", len(ps), "requests", st.Requests, "points", st.Points, "rate_remaining", st.RateRemaining)
+		}
 		if len(fetched) != len(ps) {
 			return nil, nil, fmt.Errorf("source %s answered %d products of %d", kind, len(fetched), len(ps))
 		}
@@ -244,7 +265,9 @@ func stateName(kind, product string) string { return kind + "/" + product }
 // changed. Products not crawled successfully keep their rows.
 func (r *Runner) commit(ctx context.Context, log *slog.Logger, run *releaselake.Run, snap releaselake.Snapshot, parsed map[string][]releaselake.Release) error {
 	start := r.now()
-	rows, d := Merge(snap.Releases, parsed, start)
+	// firstSeenAt is the run's start to the second, the time its id carries, so
+	// a rebuild from red gives the same rows.
+	rows, d := Merge(snap.Releases, parsed, run.StartedAt.Truncate(time.Second))
 	run.Rows, run.Added, run.Changed, run.Removed = len(rows), d.Added, d.Changed, d.Removed
 	if d.Added+d.Changed+d.Removed == 0 {
 		r.step(run, "commit", start, nil)
@@ -301,4 +324,59 @@ func NewRunID(now time.Time) string {
 	var b [2]byte
 	rand.Read(b[:])
 	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// lease takes the lake's ingest lease, waiting while another process's run holds
+// it, and keeps it renewed. The returned context ends if the lease is lost, so a
+// run that lost it stops before committing; release gives it up.
+func (r *Runner) lease(ctx context.Context, log *slog.Logger) (context.Context, func(), error) {
+	owner := r.Owner
+	if owner == "" {
+		host, _ := os.Hostname()
+		owner = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
+	ttl := cmp.Or(r.LeaseTTL, time.Minute)
+	deadline := r.now().Add(cmp.Or(r.LeaseWait, 10*time.Minute))
+	var l releaselake.Lease
+	for {
+		var err error
+		l, err = r.Lake.AcquireLease(ctx, "ingest", owner, ttl)
+		if err == nil {
+			break
+		}
+		if releaselake.ClassOf(err) != releaselake.Conflict || r.now().After(deadline) {
+			return ctx, nil, fmt.Errorf("take the ingest lease: %w", err)
+		}
+		log.Info("waiting for another ingest to finish", "why", releaselake.MessageOf(err))
+		select {
+		case <-ctx.Done():
+			return ctx, nil, ctx.Err()
+		case <-time.After(min(ttl/4, 5*time.Second)):
+		}
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if err := l.Renew(ctx); err != nil {
+					log.Error("ingest lease lost: stopping the run before it commits", "err", err)
+					cancel(err)
+					return
+				}
+			}
+		}
+	}()
+	return ctx, func() {
+		close(done)
+		cancel(nil)
+		if err := l.Release(context.WithoutCancel(ctx)); err != nil {
+			log.Warn("release the ingest lease", "err", err)
+		}
+	}, nil
 }

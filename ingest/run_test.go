@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -236,5 +238,55 @@ func TestRunner_Start_returnsRunningRecordThenFinishes(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("run did not finish: %+v", runs)
 		}
+	}
+}
+
+func TestRunner_Run_waitsForAnotherRunAndTakesOverADeadOnesLease(t *testing.T) {
+	cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", GitHub: "o/a"}})
+	store := lake.Open(localfs.New(t.TempDir()))
+	ctx := context.Background()
+	// A process that died holding the lease: it expires in 300 ms.
+	if _, err := store.AcquireLease(ctx, "ingest", "dead-1", 300*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	var fetching atomic.Int32
+	var overlap atomic.Bool
+	src := &fakeSource{kind: releaselake.KindGitHub, fetch: func(releaselake.Product) ([][]byte, error) {
+		if fetching.Add(1) > 1 {
+			overlap.Store(true)
+		}
+		time.Sleep(50 * time.Millisecond)
+		fetching.Add(-1)
+		return [][]byte{[]byte(`{"tags":["1.0"]}`)}, nil
+	}}
+	newRunner := func(owner string) *Runner {
+		return &Runner{Lake: store, Catalog: cat, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Owner: owner,
+			LeaseTTL: 300 * time.Millisecond, LeaseWait: 10 * time.Second,
+			Sources: map[string]releaselake.Source{releaselake.KindGitHub: src}}
+	}
+	var wg sync.WaitGroup
+	runs := make([]releaselake.Run, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			if runs[i], err = newRunner(fmt.Sprint("replica-", i)).Run(ctx, "test", nil); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if overlap.Load() {
+		t.Error("two runs crawled at once")
+	}
+	commits := 0
+	for _, r := range runs {
+		if r.Version != releaselake.NoVersion {
+			commits++
+		}
+	}
+	if commits != 1 {
+		t.Errorf("%d commits, want 1 (the second run finds nothing new): %+v", commits, runs)
 	}
 }

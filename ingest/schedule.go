@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
@@ -17,15 +18,22 @@ type Scheduled struct {
 	log    *slog.Logger
 }
 
-// Schedule runs job on the cron spec (5 fields, e.g. "0 0 * * *") in loc until
-// Stop. A tick that comes while the previous run is still going is skipped.
-func Schedule(spec string, loc *time.Location, log *slog.Logger, job func(ctx context.Context)) (*Scheduled, error) {
+// Schedule runs job on the cron spec in loc until Stop: 5 fields (e.g.
+// "0 0 * * *"), or 6 with seconds first. A tick that comes while the previous run
+// is still going is skipped. job gets the tick's time, cut to the spec's
+// granularity, so that replicas whose clocks differ a little name a tick alike.
+func Schedule(spec string, loc *time.Location, log *slog.Logger, job func(ctx context.Context, tick time.Time)) (*Scheduled, error) {
 	s, err := gocron.NewScheduler(gocron.WithLocation(loc))
 	if err != nil {
 		return nil, fmt.Errorf("new scheduler: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	j, err := s.NewJob(gocron.CronJob(spec, false), gocron.NewTask(func() { job(ctx) }),
+	seconds := len(strings.Fields(spec)) == 6
+	grain := time.Minute
+	if seconds {
+		grain = time.Second
+	}
+	j, err := s.NewJob(gocron.CronJob(spec, seconds), gocron.NewTask(func() { job(ctx, time.Now().UTC().Truncate(grain)) }),
 		gocron.WithSingletonMode(gocron.LimitModeReschedule), gocron.WithName("ingest"))
 	if err != nil {
 		cancel()

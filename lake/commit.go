@@ -1,6 +1,7 @@
 package lake
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -14,48 +15,147 @@ import (
 )
 
 // Commit implements releaselake.Lake. It writes the rows, sorted by (product,
-// tag), to one new data file under a name no log entry mentions yet, closes it,
-// and then publishes log entry base+1 (without overwriting) holding a remove
-// for every file of base, an add for the new one (none if rows is empty) and
-// commitInfo. Version 0 also carries protocol and metaData.
+// tag), to one new data file under _staging, closes it, renames it into
+// yellow/, and then publishes log entry base+1 (without overwriting) holding a
+// remove for every file of base, an add for the new one (none if rows is
+// empty) and commitInfo. Version 0 also carries protocol and metaData. After
+// a commit it writes the checkpoint if one is due and removes what failed
+// and crashed commits left behind (clean.go); neither fails the commit.
 //
-// Errors: class Conflict if base is not the head or another writer publishes
-// base+1 first (the data file is then removed); class Invalid if a row has no
-// product or tag or two rows share (product, tag). On any error the table stays
-// at base; a data file left by a failure is never read (vacuum removes it).
+// What can go wrong, and what it does:
+//   - Writing the data file fails (on HDFS, a DataNode died mid-write): the
+//     file is removed and written again under a new name, a few times with
+//     back-off, so that the NameNode stops choosing the dead DataNode.
+//   - Another writer publishes base+1 first: class Conflict, and the data
+//     file is removed.
+//   - base+1 is claimed but incomplete, its writer gone: once the file is
+//     sealed (Sealed), it is replaced by a repair entry that changes nothing
+//     (repair.go), and the commit goes on at the next version, since the
+//     table is still as at base. It waits at most the repair wait (see
+//     WithRepairWait) for that, then fails with class Conflict.
+//   - Publishing fails for another reason: the entry is read back. If ours is
+//     there the commit succeeded; if nothing is, the error (class
+//     Unavailable) means the table is at base. If it cannot be read back
+//     (the file system is unreachable), the outcome is unknown until it is:
+//     the error says so and the data file is kept for the entry that may
+//     name it.
+//
+// Errors: class Conflict if base is not the head (repair entries above base
+// do not count: they change nothing); class Invalid if a row has no product or
+// tag or two rows share (product, tag). A process killed at any moment leaves
+// the table at base or at base+1 with exactly these rows, readable either way.
 func (s *Store) Commit(ctx context.Context, base int64, rows []releaselake.Release, info releaselake.CommitInfo) (int64, error) {
-	if err := s.commit(ctx, base, rows, info); err != nil {
+	v, err := s.commit(ctx, base, rows, info)
+	if err != nil {
 		return base, boundary(err, "commit yellow v%d", base+1)
 	}
-	return base + 1, nil
+	return v, nil
 }
 
-func (s *Store) commit(ctx context.Context, base int64, rels []releaselake.Release, info releaselake.CommitInfo) error {
+// maxRebases bounds how many repair entries one commit steps over.
+const maxRebases = 8
+
+func (s *Store) commit(ctx context.Context, base int64, rels []releaselake.Release, info releaselake.CommitInfo) (int64, error) {
 	rows, err := validRows(rels)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	head, err := s.head(ctx)
+	head, lst, err := s.head(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if head != base {
-		return releaselake.Errorf(releaselake.Conflict, "base v%d is not the head v%d", base, head)
+		if base > head || !s.onlyRepairs(ctx, lst, base, head) {
+			return 0, releaselake.Errorf(releaselake.Conflict, "base v%d is not the head v%d", base, head)
+		}
+		base = head // only repair entries since base: the table is as it was
 	}
-	prev := &tableState{version: releaselake.NoVersion, files: map[string]*addFile{}}
+	prev := emptyState()
 	if base != releaselake.NoVersion {
-		if prev, err = s.replay(ctx, base); err != nil {
-			return err
+		if prev, err = s.state(ctx, lst, base); err != nil {
+			return 0, err
 		}
 	}
 
 	now := s.now()
-	at := info.At
-	if at.IsZero() {
-		at = now
+	at := cmp.Or(info.At, now)
+	txn := uuid.NewString()
+	c := &pending{base: base, prev: prev, now: now, info: info, at: at, txn: txn}
+	if len(rows) > 0 {
+		if c.add, err = s.writeDataFile(ctx, rows, base+1, txn, now); err != nil {
+			// Our staged file is gone if another writer committed our version
+			// and removed it as the orphan it then is.
+			if h, _, herr := s.head(ctx); errors.Is(err, fs.ErrNotExist) && herr == nil && h > base {
+				return 0, releaselake.Wrap(releaselake.Conflict, err, fmt.Sprintf("v%d was committed by another writer", base+1))
+			}
+			return 0, err
+		}
 	}
+	for rebases, tries := 0, 0; ; tries++ {
+		if tries > 2*maxRebases {
+			s.removeOrphan(ctx, c.dataName())
+			return 0, releaselake.Errorf(releaselake.Conflict, "could not publish log entry v%d: it keeps changing", c.base+1)
+		}
+		v := c.base + 1
+		entry, err := c.entry()
+		if err != nil {
+			return 0, err
+		}
+		perr := s.fs.Publish(ctx, entryName(v), entry)
+		if perr == nil {
+			s.afterCommit(ctx, v)
+			return v, nil
+		}
+		switch got, rerr := s.settle(ctx, v, txn); got {
+		case entryOurs:
+			s.afterCommit(ctx, v)
+			return v, nil
+		case entryRepair:
+			if rebases++; rebases > maxRebases {
+				s.removeOrphan(ctx, c.dataName())
+				return 0, fmt.Errorf("publish log entry: stepped over %d repair entries: %w", maxRebases, perr)
+			}
+			c.base = v // it changed nothing: commit on top of it
+		case entryOther:
+			s.removeOrphan(ctx, c.dataName())
+			return 0, releaselake.Wrap(releaselake.Conflict, perr, fmt.Sprintf("v%d was committed by another writer", v))
+		case entryIncomplete:
+			if err := s.repair(ctx, v); err != nil {
+				s.removeOrphan(ctx, c.dataName())
+				return 0, err
+			}
+		case entryAbsent:
+			s.removeOrphan(ctx, c.dataName())
+			return 0, fmt.Errorf("publish log entry: %w", perr)
+		default:
+			// Unknown: keep the data file, which an entry of ours may name.
+			return 0, fmt.Errorf("publish log entry: %w (then reading it back: %v; the commit may yet show up)", perr, rerr)
+		}
+	}
+}
+
+// pending is a commit being published.
+type pending struct {
+	base int64 // the version it goes on top of
+	prev *tableState
+	add  *addFile // nil when the table becomes empty
+	now  time.Time
+	info releaselake.CommitInfo
+	at   time.Time
+	txn  string
+}
+
+func (c *pending) dataName() string {
+	if c.add == nil {
+		return ""
+	}
+	return yellowDir + "/" + c.add.Path
+}
+
+// entry renders the log entry of the commit on top of c.base.
+func (c *pending) entry() ([]byte, error) {
 	var actions []action
-	if base == releaselake.NoVersion {
+	if c.base == releaselake.NoVersion {
 		actions = append(actions,
 			action{Protocol: &protocol{MinReaderVersion: readerVersion, MinWriterVersion: writerVersion}},
 			action{MetaData: &metaData{
@@ -64,112 +164,161 @@ func (s *Store) commit(ctx context.Context, base int64, rels []releaselake.Relea
 				SchemaString:     schemaString,
 				PartitionColumns: []string{},
 				Configuration:    map[string]string{},
-				CreatedTime:      millis(now),
+				CreatedTime:      millis(c.now),
 			}})
 	}
-	for _, name := range sortedKeys(prev.files) {
-		f := prev.files[name]
+	for _, name := range sortedKeys(c.prev.files) {
+		f := c.prev.files[name]
 		actions = append(actions, action{Remove: &removeFile{
-			Path: f.Path, DeletionTimestamp: millis(now), DataChange: true,
+			Path: f.Path, DeletionTimestamp: millis(c.now), DataChange: true,
 			PartitionValues: map[string]string{}, Size: f.Size,
 		}})
 	}
-	var data string // the new data file's lake name, "" if none
-	if len(rows) > 0 {
-		add, err := s.writeDataFile(ctx, rows, now)
-		if err != nil {
-			return err
-		}
-		data = yellowDir + "/" + add.Path
-		actions = append(actions, action{Add: add})
+	if c.add != nil {
+		actions = append(actions, action{Add: c.add})
 	}
 	ci := &commitInfo{
-		Timestamp:           millis(at),
-		Operation:           cmp.Or(info.Operation, "WRITE"),
-		OperationParameters: map[string]string{"mode": "Overwrite", "runId": info.RunID},
+		Timestamp:           millis(c.at),
+		Operation:           cmp.Or(c.info.Operation, "WRITE"),
+		OperationParameters: map[string]string{"mode": "Overwrite", "runId": c.info.RunID},
 		IsolationLevel:      "Serializable",
 		EngineInfo:          engineInfo,
-		TxnID:               uuid.NewString(),
-		RunID:               info.RunID,
+		TxnID:               c.txn,
+		RunID:               c.info.RunID,
 	}
-	if base != releaselake.NoVersion {
-		ci.ReadVersion = &base
+	if c.base != releaselake.NoVersion {
+		ci.ReadVersion = &c.base
 	}
 	actions = append(actions, action{CommitInfo: ci}) // last: it marks the entry complete
-	entry, err := encodeEntry(actions)
-	if err != nil {
-		return err
-	}
-	return s.publishEntry(ctx, base+1, entry, ci.TxnID, data)
+	return encodeEntry(actions)
 }
 
-// publishEntry publishes log entry v. When that fails it settles what
-// happened, so the caller's error means "still at v-1": the entry already there
-// may be ours after all (published, then a later step failed), another
-// writer's (Conflict), or absent.
-func (s *Store) publishEntry(ctx context.Context, v int64, entry []byte, txnID, data string) error {
-	err := s.fs.Publish(ctx, entryName(v), entry)
-	if err == nil {
-		return nil
-	}
-	if !errors.Is(err, fs.ErrExist) {
-		_, got, rerr := s.readEntry(context.WithoutCancel(ctx), v)
-		switch {
-		case rerr == nil && got.TxnID == txnID:
-			return nil // ours landed: committed
-		case rerr == nil:
-			err = fs.ErrExist // another writer's
-		case errors.Is(rerr, fs.ErrNotExist):
-			s.removeOrphan(ctx, data)
-			return fmt.Errorf("publish log entry: %w", err)
-		default:
-			// Unknown: keep the data file, which an entry of ours may name.
-			return fmt.Errorf("publish log entry: %w (then reading it back: %v)", err, rerr)
+// onlyRepairs reports whether every version in (base, head] is a repair entry.
+func (s *Store) onlyRepairs(ctx context.Context, lst *logListing, base, head int64) bool {
+	for v := base + 1; v <= head; v++ {
+		actions, info, err := s.entry(ctx, lst, v)
+		if err != nil || !isRepair(actions, info) {
+			return false
 		}
 	}
-	s.removeOrphan(ctx, data)
-	return releaselake.Wrap(releaselake.Conflict, err, fmt.Sprintf("v%d was committed by another writer", v))
+	return true
+}
+
+// What a failed publish of log entry v left at its name.
+type entryState int
+
+const (
+	entryUnknown    entryState = iota // it could not be read
+	entryOurs                         // complete, with our commit: committed after all
+	entryRepair                       // complete, a repair entry
+	entryOther                        // complete, another writer's commit
+	entryIncomplete                   // claimed but not (yet) complete
+	entryAbsent                       // nothing
+)
+
+// settle reads entry v after a failed publish, so that the caller's error
+// tells the truth about the table.
+func (s *Store) settle(ctx context.Context, v int64, txn string) (entryState, error) {
+	actions, info, err := s.readEntry(context.WithoutCancel(ctx), v)
+	switch {
+	case err == nil && info.TxnID == txn:
+		return entryOurs, nil
+	case err == nil && isRepair(actions, info):
+		return entryRepair, nil
+	case err == nil:
+		return entryOther, nil
+	case errors.Is(err, errIncomplete):
+		return entryIncomplete, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return entryAbsent, nil
+	default:
+		return entryUnknown, err
+	}
 }
 
 // removeOrphan removes a data file no log entry names. Failure is harmless:
-// readers never see it and vacuum removes it later.
+// readers never see it and the next commit or vacuum removes it.
 func (s *Store) removeOrphan(ctx context.Context, name string) {
 	if name != "" {
 		_ = s.fs.Remove(context.WithoutCancel(ctx), name)
 	}
 }
 
-// writeDataFile writes rows as a new Parquet file under yellow/ and returns its
-// add action. The file is closed (durable) before it returns; on failure it is
-// removed.
-func (s *Store) writeDataFile(ctx context.Context, rows []row, now time.Time) (_ *addFile, err error) {
-	base := fmt.Sprintf("part-00000-%s-c000.snappy.parquet", uuid.NewString())
-	name := yellowDir + "/" + base
+// dataFileAttempts bounds how often a failed data file write is redone; the
+// back-off between attempts (0.5, 1, 2, 4 s) outlasts the few seconds a
+// NameNode takes to stop choosing a DataNode that died.
+const dataFileAttempts = 5
+
+// writeDataFile writes rows as a new Parquet file for version v of commit txn:
+// under _staging first, closed (durable), then renamed into yellow/. A write
+// that fails is removed and redone into a new file. It returns the add action.
+func (s *Store) writeDataFile(ctx context.Context, rows []row, v int64, txn string, now time.Time) (*addFile, error) {
+	var buf bytes.Buffer
+	size, err := writeParquet(&buf, rows)
+	if err != nil {
+		return nil, fmt.Errorf("encode data file: %w", err)
+	}
 	st, err := statsOf(rows)
 	if err != nil {
 		return nil, err
 	}
+	wait := s.retryWait
+	for attempt := 0; ; attempt++ {
+		base := dataFileName(v, txn, attempt)
+		staged := stagingDir + "/" + base
+		err := s.writeFile(ctx, staged, buf.Bytes())
+		if err == nil {
+			if err := s.fs.Rename(ctx, staged, yellowDir+"/"+base); err != nil {
+				s.removeOrphan(ctx, staged)
+				return nil, fmt.Errorf("move %s into the table: %w", staged, err)
+			}
+			return &addFile{
+				Path: base, PartitionValues: map[string]string{}, Size: size,
+				ModificationTime: millis(now), DataChange: true, Stats: st,
+			}, nil
+		}
+		if attempt+1 >= dataFileAttempts || ctx.Err() != nil {
+			return nil, fmt.Errorf("write data file (%d attempts): %w", attempt+1, err)
+		}
+		s.log.Warn("lake: writing a data file failed; writing a new one", "file", staged, "err", err)
+		if err := sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+		wait *= 2
+	}
+}
+
+// writeFile writes data to a new file name and closes it; on failure the file
+// is removed.
+func (s *Store) writeFile(ctx context.Context, name string, data []byte) (err error) {
 	w, err := s.fs.Create(ctx, name)
 	if err != nil {
-		return nil, fmt.Errorf("create %s: %w", name, err)
+		return fmt.Errorf("create %s: %w", name, err)
 	}
 	defer func() {
 		if err != nil {
 			s.removeOrphan(ctx, name)
 		}
 	}()
-	size, err := writeParquet(w, rows)
-	if err != nil {
+	if _, err := w.Write(data); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("write %s: %w", name, err)
+		return fmt.Errorf("write %s: %w", name, err)
 	}
 	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("close %s: %w", name, err)
+		return fmt.Errorf("close %s: %w", name, err)
 	}
-	return &addFile{
-		Path: base, PartitionValues: map[string]string{}, Size: size,
-		ModificationTime: millis(now), DataChange: true, Stats: st,
-	}, nil
+	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // validRows converts releases to rows sorted by (product, tag), refusing rows

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
+	"time"
 )
 
 // The Delta Lake log, as far as this lake writes and reads it: protocol reader 1
@@ -91,6 +93,74 @@ type stats struct {
 
 // logDir is the table's log, relative to the lake root.
 const logDir = yellowDir + "/_delta_log"
+
+// stagingDir holds data files while they are written: Delta and Spark readers
+// skip directories whose name starts with "_", and no log entry names a file
+// there.
+const stagingDir = yellowDir + "/_staging"
+
+// dataFileName names the data file of commit txn for version v; attempt
+// counts the writes redone after a failure (a DataNode that died). The version
+// and commit in the name let the cleaner tell a file whose commit lost (an
+// orphan) from one still being committed, without clocks: see clean.go.
+func dataFileName(v int64, txn string, attempt int) string {
+	return fmt.Sprintf("part-%020d-%s-c%03d.snappy.parquet", v, txn, attempt)
+}
+
+var dataFilePattern = regexp.MustCompile(`^part-([0-9]{20})-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-c[0-9]{3}\.snappy\.parquet$`)
+
+// parseDataFileName returns the version and commit a data file was written
+// for; ok is false for names this lake does not make.
+func parseDataFileName(base string) (v int64, txn string, ok bool) {
+	m := dataFilePattern.FindStringSubmatch(base)
+	if m == nil {
+		return 0, "", false
+	}
+	v, err := strconv.ParseInt(m[1], 10, 64)
+	return v, m[2], err == nil
+}
+
+// checkpointInterval is how often a checkpoint is written: for every version
+// that is a multiple of it, as Delta does by default.
+const checkpointInterval = 10
+
+// checkpointName returns the classic (single-file, V1) checkpoint of version v.
+func checkpointName(v int64) string { return fmt.Sprintf("%s/%020d.checkpoint.parquet", logDir, v) }
+
+var checkpointPattern = regexp.MustCompile(`^([0-9]{20})\.checkpoint\.parquet$`)
+
+// lastCheckpointName points readers at the newest checkpoint.
+const lastCheckpointName = logDir + "/_last_checkpoint"
+
+// lastCheckpoint is the content of _last_checkpoint.
+type lastCheckpoint struct {
+	Version       int64 `json:"version"`
+	Size          int64 `json:"size"` // actions in the checkpoint
+	SizeInBytes   int64 `json:"sizeInBytes"`
+	NumOfAddFiles int64 `json:"numOfAddFiles"`
+}
+
+// tombstoneRetention is how long a checkpoint keeps remove actions (Delta's
+// delta.deletedFileRetentionDuration default); vacuum reads the whole log.
+const tombstoneRetention = 7 * 24 * time.Hour
+
+// repairOperation is the commitInfo operation of a repair entry: an entry
+// written in place of one a writer claimed and abandoned half-written (see
+// repair.go). It changes nothing in the table.
+const repairOperation = "REPAIR"
+
+// isRepair reports whether a complete entry is a repair entry.
+func isRepair(actions []action, info *commitInfo) bool {
+	if info.Operation != repairOperation || info.EngineInfo != engineInfo || !strings.HasPrefix(info.TxnID, "repair-") {
+		return false
+	}
+	for _, a := range actions {
+		if a.Add != nil || a.Remove != nil {
+			return false
+		}
+	}
+	return true
+}
 
 // entryName returns the log entry of version v.
 func entryName(v int64) string { return fmt.Sprintf("%s/%020d.json", logDir, v) }

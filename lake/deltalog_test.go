@@ -34,7 +34,7 @@ func TestStore_Commit_writesDeltaLogActions(t *testing.T) {
 	mustCommit(t, s, releaselake.NoVersion, sampleRows(), "run1")
 	mustCommit(t, s, 0, sampleRows()[:1], "run2")
 	uuidRE := `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`
-	partRE := regexp.MustCompile(`^part-00000-` + uuidRE + `-c000\.snappy\.parquet$`)
+	partRE := regexp.MustCompile(`^part-00000000000000000000-` + uuidRE + `-c000\.snappy\.parquet$`)
 	clockMs := float64(clockTime.UnixMilli())
 
 	v0 := logLines(t, readAll(t, fsys, "yellow/_delta_log/00000000000000000000.json"))
@@ -99,6 +99,9 @@ func TestStore_Commit_writesDeltaLogActions(t *testing.T) {
 		t.Errorf("stats = %+v (timestamps: min rounded down, max up, to the ms)", st)
 	}
 	ci := v0[3]["commitInfo"]
+	if txn, _ := ci["txnId"].(string); !strings.Contains(path, txn) {
+		t.Errorf("data file %s is not named for its commit %v", path, ci["txnId"])
+	}
 	if ci["timestamp"] != clockMs || ci["operation"] != "INGEST" || ci["engineInfo"] != "releaselake" ||
 		ci["runId"] != "run1" || ci["txnId"] == nil || ci["operationParameters"] == nil || ci["readVersion"] != nil {
 		t.Errorf("v0 commitInfo = %v", ci)

@@ -65,6 +65,15 @@ type FS interface {
 	// MkdirAll creates a directory and any missing parents; an existing
 	// directory is not an error.
 	MkdirAll(ctx context.Context, name string) error
+
+	// Sealed reports whether a file's content is final: nobody can write to
+	// it any more. A file made by Publish or by a closed Writer is sealed. On
+	// local disk every file is; on HDFS a file is not while its writer holds
+	// it open, which after the writer died lasts until the NameNode recovers
+	// the writer's lease (asking starts that once the lease's soft limit has
+	// passed). The lake uses it to tell a log entry being written from one
+	// abandoned half-written, which may then be replaced.
+	Sealed(ctx context.Context, name string) (bool, error)
 }
 
 // File is a file open for reading. ReadAt may be used concurrently with itself.

@@ -3,6 +3,7 @@ package lake_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"reflect"
 	"slices"
 	"strings"
@@ -23,7 +24,17 @@ var (
 func newStore(t *testing.T) (*lake.Store, *localfs.FS) {
 	t.Helper()
 	fsys := localfs.New(t.TempDir())
-	return lake.Open(fsys, lake.WithClock(func() time.Time { return clockTime })), fsys
+	return openStore(t, fsys, lake.WithClock(func() time.Time { return clockTime })), fsys
+}
+
+// openStore opens a Store that logs to the test's output and backs off for
+// milliseconds only before redoing a failed write.
+func openStore(t *testing.T, fsys lake.FS, opts ...lake.Option) *lake.Store {
+	t.Helper()
+	opts = append([]lake.Option{lake.WithLogger(slog.New(slog.NewTextHandler(t.Output(), nil)))}, opts...)
+	s := lake.Open(fsys, opts...)
+	lake.SetRetryWait(s, time.Millisecond)
+	return s
 }
 
 // sampleRows has times in other zones, below a microsecond, before the epoch

@@ -6,219 +6,169 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/releaselake/releaselake"
 )
 
-// Head implements releaselake.Lake: one listing of the log and one read of its
-// newest entry.
+// logListing is one listing of the log directory.
+type logListing struct {
+	entries     map[int64]fs.FileInfo // log entries by version
+	versions    []int64               // versions with an entry, ascending
+	checkpoints []int64               // versions with a checkpoint, ascending
+	temps       []fs.FileInfo         // names starting with "." (temporary files)
+}
+
+func (s *Store) listLog(ctx context.Context) (*logListing, error) {
+	lst := &logListing{entries: map[int64]fs.FileInfo{}}
+	infos, err := s.fs.ReadDir(ctx, logDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return lst, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", logDir, err)
+	}
+	for _, fi := range infos {
+		if fi.IsDir() {
+			continue
+		}
+		if v, ok := parseEntryName(fi.Name()); ok {
+			lst.entries[v] = fi
+			lst.versions = append(lst.versions, v)
+		} else if m := checkpointPattern.FindStringSubmatch(fi.Name()); m != nil {
+			v, _ := parseEntryName(m[1] + ".json")
+			lst.checkpoints = append(lst.checkpoints, v)
+		} else if strings.HasPrefix(fi.Name(), ".") {
+			lst.temps = append(lst.temps, fi)
+		}
+	}
+	slices.Sort(lst.versions)
+	slices.Sort(lst.checkpoints)
+	return lst, nil
+}
+
+// Head implements releaselake.Lake: one listing of the log and, the first
+// time a version is seen, one read of its entry.
 //
 // A version is committed when its log entry is complete (see decodeEntry).
 // On local disk an entry appears whole, but on a backend whose Publish shows a
 // file while it is being written (HDFS), or after a writer died there, the
-// newest entry may be cut short: Head then reports the version below it. Only
+// newest entry may be incomplete: Head then reports the version below it. Only
 // the newest entry may be incomplete (a writer claims version v+1 only after
-// reading v as the head); an incomplete one below it is a corrupt log. A
-// version left incomplete for good also blocks the next commit (its name is
-// taken, so Commit answers Conflict) until someone repairs the log.
+// reading v as the head); an incomplete one below it is a corrupt log. The
+// next commit repairs an entry its writer abandoned (repair.go).
 func (s *Store) Head(ctx context.Context) (int64, error) {
-	v, err := s.head(ctx)
+	v, _, err := s.head(ctx)
 	if err != nil {
 		return releaselake.NoVersion, boundary(err, "read yellow head")
 	}
 	return v, nil
 }
 
-func (s *Store) head(ctx context.Context) (int64, error) {
-	infos, err := s.fs.ReadDir(ctx, logDir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return releaselake.NoVersion, nil
-	}
+func (s *Store) head(ctx context.Context) (int64, *logListing, error) {
+	lst, err := s.listLog(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("list %s: %w", logDir, err)
+		return 0, nil, err
 	}
-	var versions []int64
-	for _, fi := range infos {
-		if v, ok := parseEntryName(fi.Name()); ok && !fi.IsDir() {
-			versions = append(versions, v)
-		}
-	}
-	slices.Sort(versions)
-	for i := len(versions) - 1; i >= 0 && i >= len(versions)-2; i-- {
-		_, _, err := s.readEntry(ctx, versions[i])
-		if errors.Is(err, errIncomplete) && i == len(versions)-1 {
+	v, err := s.headOf(ctx, lst)
+	return v, lst, err
+}
+
+// headOf returns the newest committed version of a listing.
+func (s *Store) headOf(ctx context.Context, lst *logListing) (int64, error) {
+	vs := lst.versions
+	for i := len(vs) - 1; i >= 0 && i >= len(vs)-2; i-- {
+		_, _, err := s.entry(ctx, lst, vs[i])
+		if errors.Is(err, errIncomplete) && i == len(vs)-1 {
 			continue // being written, or abandoned: not committed
 		}
 		if err != nil {
 			return 0, err
 		}
-		return versions[i], nil
+		return vs[i], nil
 	}
 	return releaselake.NoVersion, nil
 }
 
-// readEntry reads and decodes the log entry of version v. An incomplete entry
+// entry returns the decoded log entry of version v, from the cache when the
+// listing shows the same file that was decoded before. An incomplete entry
 // gives an error matching errIncomplete and classed Internal (callers that
 // tolerate one test for errIncomplete first).
+func (s *Store) entry(ctx context.Context, lst *logListing, v int64) ([]action, *commitInfo, error) {
+	fi, ok := lst.entries[v]
+	if !ok {
+		return nil, nil, fmt.Errorf("log entry %d: %w", v, fs.ErrNotExist)
+	}
+	if e, ok := s.entries.get(v, fi); ok {
+		return e.actions, e.info, nil
+	}
+	actions, info, err := s.readEntry(ctx, v)
+	if err == nil {
+		s.entries.put(v, fi, actions, info)
+	}
+	return actions, info, err
+}
+
+// readEntry reads and decodes the log entry of version v, bypassing the cache.
 func (s *Store) readEntry(ctx context.Context, v int64) ([]action, *commitInfo, error) {
-	name := entryName(v)
-	f, err := s.fs.Open(ctx, name)
+	data, err := s.readFile(ctx, entryName(v))
 	if err != nil {
 		return nil, nil, err
 	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", name, err)
-	}
 	actions, info, err := decodeEntry(data)
 	if err != nil {
-		return nil, nil, releaselake.Wrap(releaselake.Internal, err, "corrupt log entry "+name)
+		return nil, nil, releaselake.Wrap(releaselake.Internal, err, "corrupt log entry "+entryName(v))
 	}
 	return actions, info, nil
 }
 
-// tableState is the table at one version, as replayed from the log.
-type tableState struct {
-	version     int64
-	committedAt time.Time
-	protocol    *protocol
-	metaData    *metaData
-	files       map[string]*addFile // live data files by (decoded) path
-}
-
-// replay rebuilds the table at version v by applying log entries in order.
-// Today it starts from an empty table at entry 0; checkpoints will seed the
-// state from the newest checkpoint at or below v and set from to the entry
-// after it, the loop staying as it is.
-func (s *Store) replay(ctx context.Context, v int64) (*tableState, error) {
-	st := &tableState{version: releaselake.NoVersion, files: map[string]*addFile{}}
-	from := int64(0)
-	for i := from; i <= v; i++ {
-		actions, info, err := s.readEntry(ctx, i)
-		if err != nil {
-			return nil, fmt.Errorf("replay log to v%d: %w", v, err)
-		}
-		if err := st.apply(i, actions, info); err != nil {
-			return nil, releaselake.Wrap(releaselake.Internal, err, fmt.Sprintf("replay log entry %d", i))
-		}
-	}
-	if st.protocol == nil || st.metaData == nil {
-		return nil, releaselake.Errorf(releaselake.Internal, "replay log to v%d: no protocol or metaData", v)
-	}
-	return st, nil
-}
-
-// apply applies the actions of entry v.
-func (st *tableState) apply(v int64, actions []action, info *commitInfo) error {
-	for _, a := range actions {
-		switch {
-		case a.Protocol != nil:
-			if a.Protocol.MinReaderVersion > readerVersion {
-				return fmt.Errorf("table needs Delta reader version %d; this reader has %d",
-					a.Protocol.MinReaderVersion, readerVersion)
-			}
-			st.protocol = a.Protocol
-		case a.MetaData != nil:
-			if len(a.MetaData.PartitionColumns) > 0 {
-				return fmt.Errorf("table is partitioned by %v; this reader reads unpartitioned tables", a.MetaData.PartitionColumns)
-			}
-			if p := a.MetaData.Format.Provider; p != "parquet" {
-				return fmt.Errorf("table format %q; want parquet", p)
-			}
-			st.metaData = a.MetaData
-		case a.Add != nil:
-			if len(a.Add.DeletionVector) > 0 && string(a.Add.DeletionVector) != "null" {
-				return fmt.Errorf("add %s has a deletion vector", a.Add.Path)
-			}
-			p, err := dataPath(a.Add.Path)
-			if err != nil {
-				return err
-			}
-			st.files[p] = a.Add
-		case a.Remove != nil:
-			p, err := dataPath(a.Remove.Path)
-			if err != nil {
-				return err
-			}
-			delete(st.files, p)
-		}
-	}
-	st.version = v
-	st.committedAt = time.UnixMilli(info.Timestamp).UTC()
-	return nil
-}
-
-// dataPath decodes an add or remove path (a URI relative to the table root)
-// to a lake name under yellow/.
-func dataPath(uri string) (string, error) {
-	p, err := url.PathUnescape(uri)
-	if err != nil {
-		return "", fmt.Errorf("data file path %q: %w", uri, err)
-	}
-	name := yellowDir + "/" + p
-	if strings.Contains(uri, ":") || !fs.ValidPath(name) {
-		return "", fmt.Errorf("data file path %q: only paths relative to the table are supported", uri)
-	}
-	return name, nil
-}
-
-// Snapshot implements releaselake.Lake: it replays the log to the head and
-// reads every live data file. CommittedAt is the head's commitInfo timestamp
-// (Delta keeps milliseconds). Releases is empty, not nil, for an empty lake.
-func (s *Store) Snapshot(ctx context.Context) (releaselake.Snapshot, error) {
-	snap, err := s.snapshot(ctx)
-	if err != nil {
-		return releaselake.Snapshot{Version: releaselake.NoVersion}, boundary(err, "read yellow snapshot")
-	}
-	return snap, nil
-}
-
-func (s *Store) snapshot(ctx context.Context) (releaselake.Snapshot, error) {
-	none := releaselake.Snapshot{Version: releaselake.NoVersion, Releases: []releaselake.Release{}}
-	head, err := s.head(ctx)
-	if err != nil || head == releaselake.NoVersion {
-		return none, err
-	}
-	st, err := s.replay(ctx, head)
-	if err != nil {
-		return none, err
-	}
-	rels := []releaselake.Release{}
-	for _, name := range sortedKeys(st.files) {
-		rows, err := s.readDataFile(ctx, name)
-		if err != nil {
-			return none, fmt.Errorf("v%d: %w", head, err)
-		}
-		for _, r := range rows {
-			rels = append(rels, fromRow(r))
-		}
-	}
-	return releaselake.Snapshot{Version: head, CommittedAt: st.committedAt, Releases: rels}, nil
-}
-
-func (s *Store) readDataFile(ctx context.Context, name string) ([]row, error) {
+func (s *Store) readFile(ctx context.Context, name string) ([]byte, error) {
 	f, err := s.fs.Open(ctx, name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	rows, err := readParquet(f, f.Size())
+	data, err := io.ReadAll(f)
 	if err != nil {
-		return nil, releaselake.Wrap(releaselake.Internal, err, "read data file "+name)
+		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	return rows, nil
+	return data, nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// entryCache keeps decoded complete log entries. A complete entry never
+// changes, but a table can be deleted and made again under the same name, so
+// an entry is only taken from the cache when its file's size and modification
+// time are the ones it was decoded from.
+type entryCache struct {
+	mu sync.Mutex
+	m  map[int64]cachedEntry
+}
+
+type cachedEntry struct {
+	size    int64
+	mod     time.Time
+	actions []action
+	info    *commitInfo
+}
+
+func (c *entryCache) get(v int64, fi fs.FileInfo) (cachedEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[v]
+	if !ok || e.size != fi.Size() || !e.mod.Equal(fi.ModTime()) {
+		return cachedEntry{}, false
 	}
-	slices.Sort(keys)
-	return keys
+	return e, true
+}
+
+func (c *entryCache) put(v int64, fi fs.FileInfo, actions []action, info *commitInfo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[int64]cachedEntry{}
+	}
+	c.m[v] = cachedEntry{size: fi.Size(), mod: fi.ModTime(), actions: actions, info: info}
 }

@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/releaselake/releaselake"
 )
@@ -18,12 +21,16 @@ func RedPath(runID string, at time.Time, source string) string {
 	return fmt.Sprintf("%s/dt=%s/run=%s/%s.jsonl", redDir, at.UTC().Format(time.DateOnly), runID, source)
 }
 
-// AppendRed implements releaselake.Lake. The file is published whole and never
-// replaced: a second call for the same run, day and source fails with class
-// Conflict and leaves the first file as it was. runID and source must match
-// [0-9A-Za-z_-]+ (class Invalid otherwise). A line holding line breaks (pretty-
-// printed JSON) is compacted onto one line; one that is not JSON then is
-// refused as Invalid.
+// AppendRed implements releaselake.Lake. The file appears whole or not at all
+// (it is written to a temporary name starting with ".", which readers skip,
+// and renamed into place; on HDFS a failed write is redone into a new
+// temporary file), so a run killed while writing leaves no partial answers.
+// It is never replaced: a second call for the same run, day and source fails
+// with class Conflict and leaves the first file as it was (two calls racing
+// for one name are not told apart: run ids are unique to a run, and a run
+// writes each source once). runID and source must match [0-9A-Za-z_-]+
+// (class Invalid otherwise). A line holding line breaks (pretty-printed JSON)
+// is compacted onto one line; one that is not JSON then is refused as Invalid.
 func (s *Store) AppendRed(ctx context.Context, runID string, at time.Time, source string, lines [][]byte) error {
 	name := RedPath(runID, at, source)
 	if err := validID("run id", runID); err != nil {
@@ -36,10 +43,13 @@ func (s *Store) AppendRed(ctx context.Context, runID string, at time.Time, sourc
 	if err != nil {
 		return boundary(err, "append red %s", name)
 	}
-	err = s.fs.Publish(ctx, name, data)
-	if errors.Is(err, fs.ErrExist) {
-		err = releaselake.Wrap(releaselake.Conflict, err, "red file exists")
+	if _, err := s.fs.Stat(ctx, name); err == nil {
+		return boundary(releaselake.Wrap(releaselake.Conflict, fs.ErrExist, "red file exists"), "append red %s", name)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return boundary(err, "append red %s", name)
 	}
+	dir := path.Dir(name)
+	err = s.writeAndRename(ctx, dir, "."+path.Base(name)+".tmp-"+uuid.NewString(), name, data)
 	return boundary(err, "append red %s", name)
 }
 

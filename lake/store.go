@@ -4,16 +4,27 @@
 //
 // Layout under the lake root:
 //
-//	red/dt=YYYY-MM-DD/run=<run-id>/<source>.jsonl   raw answers, never overwritten
-//	yellow/_delta_log/%020d.json                    Delta log (reader 1 / writer 2)
-//	yellow/part-00000-<uuid>-c000.snappy.parquet    data files
-//	_runs/<run-id>.json                             run records
-//	_state/                                         crawl state (not written yet)
+//	red/dt=YYYY-MM-DD/run=<run-id>/<source>.jsonl         raw answers, never overwritten
+//	yellow/_delta_log/%020d.json                          Delta log (reader 1 / writer 2)
+//	yellow/_delta_log/%020d.checkpoint.parquet            checkpoint every 10 versions
+//	yellow/_delta_log/_last_checkpoint                    the newest checkpoint
+//	yellow/part-%020d-<txn>-c%03d.snappy.parquet          data files (version, commit, attempt)
+//	yellow/_staging/                                      data files being written
+//	_runs/<run-id>.json                                   run records
+//	_state/                                               crawl state
+//
+// A commit writes its data file under _staging (where no reader looks), closes
+// it, renames it into yellow/ and then publishes the next log entry, which no
+// two writers can both publish. See commit.go for what happens when any of
+// these steps fails or the process dies, repair.go for log entries abandoned
+// half-written, clean.go and vacuum.go for what removes leftovers.
 package lake
 
 import (
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"regexp"
 	"time"
 
@@ -34,8 +45,13 @@ var _ releaselake.Lake = (*Store)(nil)
 // share a lake, and concurrent commits are settled by the log (one wins, the
 // others get Conflict).
 type Store struct {
-	fs  FS
-	now func() time.Time
+	fs         FS
+	now        func() time.Time
+	log        *slog.Logger
+	repairWait time.Duration
+	retryWait  time.Duration // first back-off before redoing a failed write
+
+	entries entryCache // decoded complete log entries: they never change
 }
 
 // Option configures a Store.
@@ -46,10 +62,22 @@ type Option func(*Store)
 // CommitInfo.At is zero). The default is time.Now.
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
+// WithLogger makes the Store log what it does besides its answers: repairs
+// of abandoned log entries, checkpoints and orphan cleanup that failed (they
+// never fail a commit). The default is slog.Default().
+func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
+
+// WithRepairWait bounds how long a commit waits for a log entry that another
+// writer claimed but has not finished: on HDFS a writer that died holds its
+// file until the NameNode's lease soft limit (60 s by default) has passed.
+// The default is 2 minutes; after it the commit fails with class Conflict.
+func WithRepairWait(d time.Duration) Option { return func(s *Store) { s.repairWait = d } }
+
 // Open returns a Store over the lake at the root of fsys. It touches nothing:
 // missing directories are created by the first write.
 func Open(fsys FS, opts ...Option) *Store {
-	s := &Store{fs: fsys, now: time.Now}
+	s := &Store{fs: fsys, now: time.Now, log: slog.Default(), repairWait: 2 * time.Minute,
+		retryWait: 500 * time.Millisecond}
 	for _, o := range opts {
 		o(s)
 	}
@@ -58,6 +86,14 @@ func Open(fsys FS, opts ...Option) *Store {
 
 // FS returns the file system the Store works on.
 func (s *Store) FS() FS { return s.fs }
+
+// Close closes the file system if it holds connections (HDFS).
+func (s *Store) Close() error {
+	if c, ok := s.fs.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
 
 var idPattern = regexp.MustCompile(`^[0-9A-Za-z_-]+$`)
 

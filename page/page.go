@@ -1,12 +1,18 @@
-// Package page renders the release page: a grid of products with their latest
-// stable version, its date and a link to its release notes. It is server-rendered
-// with html/template and works without JavaScript.
+// Package page is the release page and everything around it: the page itself
+// (server-rendered with html/template, works without JavaScript), the Atom feed,
+// the Snapshot they are rendered from, the push of a snapshot to the public page
+// server (HMAC-signed, retried with backoff) and that page server (Server, with
+// its on-disk Store).
 package page
 
 import (
+	"bytes"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -21,34 +27,41 @@ var tmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 	"datetime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 }).Parse(pageHTML))
 
-// RecentCount is how many recent releases a card lists.
-const RecentCount = 5
-
 // View is what the page shows.
 type View struct {
-	Version     int64 // lake version; releaselake.NoVersion before the first commit
+	Loaded      bool   // there is a snapshot; when false the page says Pending
+	Pending     string // e.g. "The lake is loading."
+	Version     int64
 	CommittedAt time.Time
-	Loaded      bool // false until the lake has been read
 	Notices     []string
 	Cards       []Card
-	Unknown     []string // requested keys the catalog does not have
+	Unknown     []string // requested keys the snapshot does not have
+	FeedURL     string   // the feed of the same products, relative to the page
 }
 
 // Card is one product's box on the page.
 type Card struct {
-	Product releaselake.Product
-	Latest  *releaselake.Release
-	Recent  []releaselake.Release // newest first, prereleases included
+	Key, Name string
+	Latest    *Item
+	Recent    []Item // newest first, prereleases included
 }
 
-// Build makes the view of the given product keys (all when empty) from an index,
-// which may be nil before the lake is loaded.
-func Build(cat *releaselake.Catalog, ix *releaselake.Index, keys []string, notices []string) View {
-	v := View{Version: releaselake.NoVersion, Notices: notices}
-	if ix != nil {
-		v.Loaded, v.Version, v.CommittedAt = true, ix.Version, ix.CommittedAt
+// Item is a release on a card.
+type Item struct {
+	releaselake.Release
+	New bool // published within NewWindow before the snapshot
+}
+
+// Build makes the view of the given product keys (all when empty, in snapshot
+// order; otherwise in the order asked, duplicates dropped) from a snapshot,
+// which may be nil when there is none yet.
+func Build(s *Snapshot, keys []string, notices []string) View {
+	v := View{Notices: notices, FeedURL: feedURL(keys)}
+	if s == nil {
+		return v
 	}
-	products := cat.Products()
+	v.Loaded, v.Version, v.CommittedAt = true, s.Version, s.CommittedAt
+	products := s.Products
 	if len(keys) > 0 {
 		products = nil
 		seen := map[string]bool{}
@@ -57,7 +70,7 @@ func Build(cat *releaselake.Catalog, ix *releaselake.Index, keys []string, notic
 				continue
 			}
 			seen[k] = true
-			if p, ok := cat.Product(k); ok {
+			if p, ok := s.product(k); ok {
 				products = append(products, p)
 			} else {
 				v.Unknown = append(v.Unknown, k)
@@ -65,24 +78,36 @@ func Build(cat *releaselake.Catalog, ix *releaselake.Index, keys []string, notic
 		}
 	}
 	for _, p := range products {
-		c := Card{Product: p}
-		if ix != nil {
-			if l, ok := ix.Latest(p.Key); ok {
-				c.Latest = &l
-			}
-			rs := ix.Releases(releaselake.Filter{Products: []string{p.Key}})
-			c.Recent = rs[:min(RecentCount, len(rs))]
+		c := Card{Key: p.Key, Name: p.Name}
+		if p.Latest != nil {
+			c.Latest = &Item{Release: *p.Latest, New: s.isNew(*p.Latest)}
+		}
+		for _, r := range p.Recent {
+			c.Recent = append(c.Recent, Item{Release: r, New: s.isNew(r)})
 		}
 		v.Cards = append(v.Cards, c)
 	}
 	return v
 }
 
+// feedURL is the feed of the given products, relative to the page.
+func feedURL(keys []string) string {
+	if len(keys) == 0 {
+		return "feed.atom"
+	}
+	esc := make([]string, len(keys))
+	for i, k := range keys {
+		esc[i] = url.QueryEscape(k)
+	}
+	return "feed.atom?products=" + strings.Join(esc, ",")
+}
+
 // Handler serves the page at / for ?products=a,b,c (all products when absent).
+// The page of one snapshot and one query is the same bytes on every request.
 type Handler struct {
-	Catalog *releaselake.Catalog
-	Index   func() *releaselake.Index // nil before the lake is loaded
-	Notices func() []string
+	Snapshot func() *Snapshot // nil while there is none
+	Notices  func() []string  // banners for operators; may be nil
+	Pending  string           // what the page says while there is no snapshot
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -90,16 +115,52 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	if !allowGet(w, r) {
 		return
 	}
-	v := Build(h.Catalog, h.Index(), ParseProducts(r.URL.Query().Get("products")), h.Notices())
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := tmpl.Execute(w, v); err != nil {
-		http.Error(w, "render page", http.StatusInternalServerError)
+	var notices []string
+	if h.Notices != nil {
+		notices = h.Notices()
 	}
+	v := Build(h.Snapshot(), ParseProducts(r.URL.Query().Get("products")), notices)
+	v.Pending = h.Pending
+	if v.Pending == "" {
+		v.Pending = "The lake is loading."
+	}
+	var buf bytes.Buffer
+	if err := tmpl.Execute(&buf, v); err != nil {
+		http.Error(w, "render page", http.StatusInternalServerError)
+		return
+	}
+	serveBytes(w, r, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// allowGet answers 405 to anything but GET and HEAD.
+func allowGet(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return true
+	}
+	w.Header().Set("Allow", "GET, HEAD")
+	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	return false
+}
+
+// serveBytes writes body with a strong ETag of its content, answering 304 to a
+// matching If-None-Match.
+func serveBytes(w http.ResponseWriter, r *http.Request, contentType string, body []byte) {
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Cache-Control", "no-cache")
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if r.Method == http.MethodHead {
+		return
+	}
+	w.Write(body)
 }
 
 // ParseProducts splits a ?products= value: comma-separated keys, blanks dropped.

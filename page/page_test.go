@@ -2,6 +2,7 @@ package page
 
 import (
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -10,7 +11,10 @@ import (
 	"github.com/releaselake/releaselake"
 )
 
-func handler(t *testing.T, ix *releaselake.Index) *Handler {
+func day(d int) time.Time { return time.Date(2026, 3, d, 0, 0, 0, 0, time.UTC) }
+
+func testCatalog(t *testing.T) *releaselake.Catalog {
+	t.Helper()
 	cat, err := releaselake.NewCatalog([]releaselake.Product{
 		{Key: "react", Name: "React", GitHub: "facebook/react"},
 		{Key: "vue", Name: "Vue", GitHub: "vuejs/core"},
@@ -19,10 +23,28 @@ func handler(t *testing.T, ix *releaselake.Index) *Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Handler{Catalog: cat, Index: func() *releaselake.Index { return ix }, Notices: func() []string { return []string{"GITHUB_TOKEN is not set <b>"} }}
+	return cat
 }
 
-func get(h *Handler, url string) (int, string) {
+// testSnapshot is version 7, committed on March 9, of three products.
+func testSnapshot(t *testing.T) *Snapshot {
+	t.Helper()
+	ix := releaselake.NewIndex(releaselake.Snapshot{Version: 7, CommittedAt: day(9), Releases: []releaselake.Release{
+		{Product: "vue", Tag: "v3.5.0", Version: "3.5.0", URL: "https://github.com/vuejs/core/releases/tag/v3.5.0", PublishedAt: day(1)},
+		{Product: "vue", Tag: "v3.6.0-rc.1", Version: "3.6.0-rc.1", Prerelease: true, URL: "https://x/rc", PublishedAt: day(5)},
+		{Product: "vue", Tag: "v3.4.9", Version: "3.4.9", URL: "https://x/349", PublishedAt: day(6)},
+		{Product: "react", Tag: "v19.0.0", Version: "19.0.0", URL: "https://x/r", PublishedAt: day(2)},
+	}})
+	return NewSnapshot(testCatalog(t), ix)
+}
+
+func handler(snap *Snapshot) *Handler {
+	return &Handler{Snapshot: func() *Snapshot { return snap }, Notices: func() []string { return []string{"GITHUB_TOKEN is not set <b>"} }}
+}
+
+func get(h interface {
+	ServeHTTP(w http.ResponseWriter, r *http.Request)
+}, url string) (int, string) {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", url, nil))
 	b, _ := io.ReadAll(rec.Body)
@@ -30,14 +52,7 @@ func get(h *Handler, url string) (int, string) {
 }
 
 func TestHandler_productsInRequestedOrderWithLatest(t *testing.T) {
-	d := func(day int) time.Time { return time.Date(2026, 3, day, 0, 0, 0, 0, time.UTC) }
-	ix := releaselake.NewIndex(releaselake.Snapshot{Version: 7, CommittedAt: d(9), Releases: []releaselake.Release{
-		{Product: "vue", Tag: "v3.5.0", Version: "3.5.0", URL: "https://github.com/vuejs/core/releases/tag/v3.5.0", PublishedAt: d(1)},
-		{Product: "vue", Tag: "v3.6.0-rc.1", Version: "3.6.0-rc.1", Prerelease: true, URL: "https://x/rc", PublishedAt: d(5)},
-		{Product: "vue", Tag: "v3.4.9", Version: "3.4.9", URL: "https://x/349", PublishedAt: d(6)},
-		{Product: "react", Tag: "v19.0.0", Version: "19.0.0", URL: "https://x/r", PublishedAt: d(2)},
-	}})
-	h := handler(t, ix)
+	h := handler(testSnapshot(t))
 	code, html := get(h, "/?products=vue,,nosuch,react,vue")
 	if code != 200 {
 		t.Fatalf("status %d", code)
@@ -51,11 +66,15 @@ func TestHandler_productsInRequestedOrderWithLatest(t *testing.T) {
 		!strings.Contains(vue, `2026-03-01`) || !strings.Contains(vue, `3.6.0-rc.1</a> <span class="pre">pre</span>`) {
 		t.Errorf("vue card: latest must be 3.5.0 by version order, rc marked:\n%s", vue)
 	}
-	if !strings.Contains(html, "Unknown product keys: nosuch.") || !strings.Contains(html, "lake version 7") {
-		t.Error("missing unknown-key note or data version")
+	if !strings.Contains(html, "Unknown product keys: nosuch.") || !strings.Contains(html, "lake version 7") ||
+		!strings.Contains(html, `datetime="2026-03-09T00:00:00Z"`) {
+		t.Error("missing unknown-key note, data version or refresh time")
 	}
 	if !strings.Contains(html, "GITHUB_TOKEN is not set &lt;b&gt;") {
 		t.Error("notice missing or not escaped")
+	}
+	if !strings.Contains(html, `href="feed.atom?products=vue,nosuch,react,vue"`) {
+		t.Error("no link to the feed of the same products")
 	}
 	if _, again := get(h, "/?products=vue,,nosuch,react,vue"); again != html {
 		t.Error("page differs between two requests of one snapshot")
@@ -65,10 +84,37 @@ func TestHandler_productsInRequestedOrderWithLatest(t *testing.T) {
 	}
 }
 
+// The "new" badge is relative to the snapshot's time, so the page of one
+// snapshot is the same whenever it is asked for.
+func TestHandler_newBadgeRelativeToSnapshot(t *testing.T) {
+	snap := testSnapshot(t) // committed March 9: vue 3.4.9 (6th) and 3.6.0-rc.1 (5th) are new, 3.5.0 (1st) is not
+	_, html := get(handler(snap), "/?products=vue")
+	for _, want := range []string{
+		`<a href="https://x/349">3.4.9</a> <span class="new">new</span>`,
+		`3.6.0-rc.1</a> <span class="pre">pre</span> <span class="new">new</span>`,
+		`>3.5.0</a></span><time`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("page lacks %s:\n%s", want, html)
+		}
+	}
+	if strings.Count(html, `class="new"`) != 2 {
+		t.Errorf("want exactly two new badges:\n%s", html)
+	}
+	snap.CommittedAt = day(20)
+	if _, later := get(handler(snap), "/?products=vue"); strings.Contains(later, `class="new"`) {
+		t.Error("releases older than 7 days before the snapshot are badged new")
+	}
+}
+
 func TestHandler_beforeLoadAndOtherPaths(t *testing.T) {
-	h := handler(t, nil)
-	if code, html := get(h, "/"); code != 200 || !strings.Contains(html, "The lake is loading.") {
+	h := handler(nil)
+	if code, html := get(h, "/"); code != 200 || !strings.Contains(html, "The lake is loading.") || strings.Contains(html, `data-product="`) {
 		t.Fatalf("%d %s", code, html)
+	}
+	h.Pending = "Nothing here yet."
+	if _, html := get(h, "/"); !strings.Contains(html, "Nothing here yet.") {
+		t.Fatal("Pending not shown")
 	}
 	if code, _ := get(h, "/nope"); code != 404 {
 		t.Fatalf("status %d", code)
@@ -77,5 +123,52 @@ func TestHandler_beforeLoadAndOtherPaths(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest("POST", "/", nil))
 	if rec.Code != 405 {
 		t.Fatalf("POST: %d", rec.Code)
+	}
+}
+
+func TestHandler_etagAnswersNotModified(t *testing.T) {
+	h := handler(testSnapshot(t))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	etag := rec.Header().Get("ETag")
+	if etag == "" {
+		t.Fatal("no ETag")
+	}
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("If-None-Match", etag)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 304 || rec.Body.Len() != 0 {
+		t.Fatalf("If-None-Match: %d, %d bytes", rec.Code, rec.Body.Len())
+	}
+}
+
+func TestHandler_upstreamTextIsEscaped(t *testing.T) {
+	snap := testSnapshot(t)
+	snap.Products[0].Name = `Re<script>alert(1)</script>act`
+	snap.Products[0].Recent[0].URL = "javascript:alert(1)"
+	snap.Products[0].Recent[0].Version = `19"><b>`
+	_, html := get(handler(snap), "/?products=react")
+	if strings.Contains(html, "<script>alert") || strings.Contains(html, `href="javascript:`) || strings.Contains(html, `"><b>`) {
+		t.Fatalf("upstream text not escaped:\n%s", html)
+	}
+}
+
+func TestFromIndex_rebuildsOnlyWhenTheIndexChanges(t *testing.T) {
+	cat := testCatalog(t)
+	ix := releaselake.NewIndex(releaselake.Snapshot{Version: 1, CommittedAt: day(1)})
+	cur := ix
+	snap := FromIndex(cat, func() *releaselake.Index { return cur })
+	a, b := snap(), snap()
+	if a == nil || a != b || a.Version != 1 || len(a.Products) != 3 {
+		t.Fatalf("%+v %p %p", a, a, b)
+	}
+	cur = releaselake.NewIndex(releaselake.Snapshot{Version: 2, CommittedAt: day(2)})
+	if c := snap(); c == a || c.Version != 2 {
+		t.Fatalf("not rebuilt: %+v", c)
+	}
+	cur = nil
+	if snap() != nil {
+		t.Fatal("snapshot of no index")
 	}
 }

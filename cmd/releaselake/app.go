@@ -17,6 +17,7 @@ import (
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/catalog"
 	"github.com/releaselake/releaselake/graph"
+	"github.com/releaselake/releaselake/graph/graphiql"
 	"github.com/releaselake/releaselake/ingest"
 	"github.com/releaselake/releaselake/ingest/github"
 	"github.com/releaselake/releaselake/lake"
@@ -36,6 +37,7 @@ type Main struct {
 	Catalog *releaselake.Catalog
 	Lake    *lake.Store
 	Runner  *ingest.Runner
+	pages   *page.Sender // the send step; nil when RELEASELAKE_PAGE_URL is not set
 	notices []string
 
 	index   atomic.Pointer[releaselake.Index]
@@ -89,6 +91,12 @@ func (m *Main) Open() error {
 		Disabled:  map[string]string{},
 		Log:       m.Log,
 		Committed: func(int64) { m.signal() },
+	}
+	if err := m.openPush(); err != nil {
+		return err
+	}
+	if err := m.addSources(); err != nil {
+		return err
 	}
 	if c.GitHubToken == "" {
 		n := 0
@@ -164,13 +172,13 @@ func (m *Main) Serve(ctx context.Context) error {
 	}()
 	go func() { defer m.wg.Done(); m.loadLoop(bg) }()
 	if c.Schedule != "off" {
-		m.schedule, err = ingest.Schedule(c.Schedule, loc, m.Log, func(ctx context.Context) {
-			m.Ingest(ctx, "schedule", nil) // the run record and the log say how it went
-		})
+		m.schedule, err = ingest.Schedule(c.Schedule, loc, m.Log, m.scheduledIngest)
 		if err != nil {
 			m.Close()
 			return err
 		}
+		m.wg.Add(1)
+		go func() { defer m.wg.Done(); m.firstIngest(bg) }()
 	} else {
 		m.Log.Info("ingest schedule off")
 	}
@@ -207,10 +215,20 @@ func (m *Main) routes() http.Handler {
 		Index:   m.index.Load,
 		Runs:    m.Lake.Runs,
 		Notices: func() []string { return m.notices },
+		RunIngest: func(ctx context.Context, products []string) (releaselake.Run, error) {
+			return m.Runner.Start(ctx, "mutation", products)
+		},
+		PushPage: m.PushPage,
+		// Time travel: the 4 most recently asked older versions stay in memory.
+		AsOf: graph.AsOfIndexes(m.Lake.VersionAsOf, m.Lake.SnapshotAt, m.index.Load, 4),
 	}
-	mux.Handle("/graphql", graph.NewHandler(r, m.Log))
-	mux.Handle("/graphiql", graph.GraphiQL("/graphql"))
-	mux.Handle("/", &page.Handler{Catalog: m.Catalog, Index: m.index.Load, Notices: r.Notices})
+	mux.Handle("/graphql", graph.NewHandler(r, graph.Options{Log: m.Log, AdminToken: m.Config.AdminToken, CORSOrigins: m.Config.CORSOrigins}))
+	gi := graphiql.Handler("/graphiql", "/graphql")
+	mux.Handle("/graphiql", gi)
+	mux.Handle("/graphiql/", gi)
+	snapshot := page.FromIndex(m.Catalog, m.index.Load)
+	mux.Handle("/", &page.Handler{Snapshot: snapshot, Notices: r.Notices})
+	mux.Handle("/feed.atom", &page.Feed{Snapshot: snapshot})
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("/readyz", m.readyz)
 	return mux

@@ -21,6 +21,14 @@ type Config struct {
 	GitHubToken string        // GITHUB_TOKEN
 	GitHubURL   string        // GITHUB_GRAPHQL_URL
 	LogFormat   string        // RELEASELAKE_LOG: text or json
+	CORSOrigins []string      // RELEASELAKE_CORS_ORIGINS: browser origins allowed to call /graphql
+	Check       bool          // rebuild -check: compare only
+	PageURL     string        // RELEASELAKE_PAGE_URL: page server to push to; empty: no push
+	PageSecret  string        // RELEASELAKE_PAGE_SECRET: HMAC secret of pushes (both ends)
+	PageDir     string        // RELEASELAKE_PAGE_DIR: where `page` keeps received snapshots
+	PyPIURL     string        // RELEASELAKE_PYPI_URL: PyPI base (GET $URL/pypi/NAME/json)
+	NPMURL      string        // RELEASELAKE_NPM_URL: npm registry base (GET $URL/NAME)
+	MavenURL    string        // RELEASELAKE_MAVEN_URL: Maven repository base
 }
 
 // ParseFlags reads the flags of a subcommand over defaults taken from getenv.
@@ -33,9 +41,13 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 	}
 	fs := flag.NewFlagSet("releaselake "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.Lake, "lake", env("RELEASELAKE_LAKE", "./lake"), "lake root: a path, file:///abs/path or hdfs://host:port/path (RELEASELAKE_LAKE)")
-	fs.StringVar(&c.Catalog, "catalog", env("RELEASELAKE_CATALOG", ""), "catalog file replacing the embedded one (RELEASELAKE_CATALOG)")
-	fs.StringVar(&c.GitHubURL, "github-url", env("GITHUB_GRAPHQL_URL", "https://api.github.com/graphql"), "GitHub GraphQL endpoint (GITHUB_GRAPHQL_URL)")
+	if cmd != "page" { // the page server has no lake and no GitHub
+		fs.StringVar(&c.Lake, "lake", env("RELEASELAKE_LAKE", "./lake"), "lake root: a path, file:///abs/path or hdfs://host:port/path (RELEASELAKE_LAKE)")
+		fs.StringVar(&c.Catalog, "catalog", env("RELEASELAKE_CATALOG", ""), "catalog file replacing the embedded one (RELEASELAKE_CATALOG)")
+		fs.StringVar(&c.GitHubURL, "github-url", env("GITHUB_GRAPHQL_URL", "https://api.github.com/graphql"), "GitHub GraphQL endpoint (GITHUB_GRAPHQL_URL)")
+		c.sourceFlags(fs, env)
+	}
+	c.pageFlags(cmd, fs, env, getenv)
 	fs.StringVar(&c.LogFormat, "log", env("RELEASELAKE_LOG", "text"), "log format: text or json (RELEASELAKE_LOG)")
 	c.GitHubToken = getenv("GITHUB_TOKEN")
 	c.AdminToken = getenv("RELEASELAKE_ADMIN_TOKEN")
@@ -48,6 +60,12 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 			return fmt.Errorf("RELEASELAKE_POLL: %w", err)
 		}
 		fs.DurationVar(&c.Poll, "poll", poll, "how often to look for commits by other processes (RELEASELAKE_POLL)")
+		c.CORSOrigins = splitList(getenv("RELEASELAKE_CORS_ORIGINS"))
+		fs.Func("cors-origins", "comma-separated browser origins allowed to call /graphql, * for any (RELEASELAKE_CORS_ORIGINS)",
+			func(s string) error { c.CORSOrigins = splitList(s); return nil })
+	}
+	if cmd == "rebuild" {
+		fs.BoolVar(&c.Check, "check", false, "only compare the rebuild with yellow; exit 1 if they differ")
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -59,4 +77,15 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 		return fmt.Errorf("poll must not be negative")
 	}
 	return nil
+}
+
+// splitList splits a comma-separated list, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for part := range strings.SplitSeq(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }

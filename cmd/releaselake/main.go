@@ -34,8 +34,11 @@ type command struct {
 
 // commands is every subcommand; each lives in its own file.
 var commands = map[string]command{
-	"serve":  {summary: "serve GraphQL, GraphiQL, the release page, /healthz, /readyz; run the ingest schedule", open: true, run: runServe},
-	"ingest": {summary: "run one ingest now and exit (0: committed or nothing new; 1: could not commit)", open: true, run: runIngest},
+	"serve":   {summary: "serve GraphQL, GraphiQL, the release page, /healthz, /readyz; run the ingest schedule", open: true, run: runServe},
+	"rebuild": {summary: "recompute yellow from red and commit it if it differs (-check: only compare, exit 1 if it differs)", open: true, run: runRebuild},
+	"ingest":  {summary: "run one ingest now and exit (0: committed or nothing new; 1: could not commit)", open: true, run: runIngest},
+	"push":    {summary: "push the current snapshot to the page server now (RELEASELAKE_PAGE_URL)", open: true, run: runPush},
+	"page":    {summary: "the public page server: receives signed snapshot pushes, serves the page and feed", open: false, run: runPage},
 }
 
 func usage() string {

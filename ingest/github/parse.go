@@ -10,76 +10,76 @@ import (
 	"github.com/releaselake/releaselake"
 )
 
-// Parse turns the raw pages Fetch returned for p into release rows. The rows come
-// from the releases pages, or from the tags pages when p.Tags is set or the
-// repository publishes no release that is not a draft: the rule Fetch used to
-// decide whether to ask for tags. Drafts never become rows; tags (and release tag
-// names) that p.TagPattern does not make a version are counted in Ignored; a tag
-// seen twice gives one row, the first seen (newest first). Fetch reads the whole
-// history every run, so prev is not needed.
+// Parse turns one run's red lines for p into p's complete rows. The lines say
+// which connection holds the versions (mode) and whether the run listed it to its
+// end: then the rows are exactly what the lines hold; otherwise the lines hold the
+// newest items only, which replace prev's rows of the same tags, and prev's other
+// rows stay (Fetch made sure nothing outside its pages changed, or listed in full).
+// Drafts never become rows, and a release that became a draft leaves; tags (and
+// release tag names) that p.TagPattern does not make a version are counted in
+// Ignored; a tag seen twice gives one row, the first seen (newest first).
 func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.Release) (releaselake.Parsed, error) {
-	releases, tags, err := readPages(raw)
+	lines, err := readLines(raw)
 	if err != nil {
 		return releaselake.Parsed{}, fmt.Errorf("github %s: %w", p.GitHub, err)
 	}
-	b := builder{product: p, seen: map[string]bool{}}
-	if p.Tags || !publishes(releases) {
-		for _, r := range tags {
-			b.tags(r)
+	b := builder{product: p, seen: map[string]bool{}, drafts: map[string]bool{}}
+	mode, complete := lines[len(lines)-1].Mode, lines[len(lines)-1].Complete
+	for _, l := range lines {
+		switch mode {
+		case modeReleases:
+			b.releases(l.repo)
+		case modeTags:
+			b.tags(l.repo)
 		}
-	} else {
-		for _, r := range releases {
-			b.releases(r)
+	}
+	if !complete {
+		for _, r := range prev {
+			if !b.seen[r.Tag] && !b.drafts[r.Tag] {
+				b.seen[r.Tag] = true
+				b.add(r)
+			}
 		}
 	}
 	return b.out, nil
 }
 
-// readPages reads red lines into the repository of each releases and tags page.
-func readPages(raw [][]byte) (releases, tags []*repository, err error) {
-	for i, line := range raw {
-		var pg struct {
-			Kind string `json:"kind"`
-			Data answer `json:"data"`
-		}
-		if err := json.Unmarshal(line, &pg); err != nil {
-			return nil, nil, fmt.Errorf("read raw page %d: %w", i+1, err)
-		}
-		r := pg.Data.Repository
-		if r == nil {
-			return nil, nil, fmt.Errorf("raw page %d has no repository", i+1)
-		}
-		switch pg.Kind {
-		case kindReleases:
-			releases = append(releases, r)
-		case kindTags:
-			tags = append(tags, r)
-		default:
-			return nil, nil, fmt.Errorf("raw page %d: unknown kind %q", i+1, pg.Kind)
-		}
-	}
-	return releases, tags, nil
+// line is a red line read back.
+type line struct {
+	rawLine
+	repo *repository
 }
 
-// publishes reports whether the pages hold a release that is not a draft.
-func publishes(pages []*repository) bool {
-	for _, r := range pages {
-		if r.Releases == nil {
-			continue
+// readLines reads red lines; they must agree on the mode.
+func readLines(raw [][]byte) ([]line, error) {
+	if len(raw) == 0 {
+		return nil, fmt.Errorf("no raw answers")
+	}
+	out := make([]line, len(raw))
+	for i, b := range raw {
+		var a answer
+		if err := json.Unmarshal(b, &out[i].rawLine); err != nil {
+			return nil, fmt.Errorf("read raw line %d: %w", i+1, err)
 		}
-		for _, rel := range r.Releases.Nodes {
-			if !rel.IsDraft {
-				return true
-			}
+		if err := json.Unmarshal(out[i].Data, &a); err != nil {
+			return nil, fmt.Errorf("read raw line %d: %w", i+1, err)
+		}
+		if a.Repository == nil {
+			return nil, fmt.Errorf("raw line %d has no repository", i+1)
+		}
+		out[i].repo = a.Repository
+		if m := out[i].Mode; m != modeReleases && m != modeTags || m != out[0].Mode {
+			return nil, fmt.Errorf("raw line %d: mode %q (first line: %q)", i+1, m, out[0].Mode)
 		}
 	}
-	return false
+	return out, nil
 }
 
 // builder gathers the rows of one product.
 type builder struct {
 	product releaselake.Product
 	seen    map[string]bool // tags already read
+	drafts  map[string]bool // tags of drafts: a release that became a draft leaves
 	out     releaselake.Parsed
 }
 
@@ -88,7 +88,11 @@ func (b *builder) releases(r *repository) {
 		return
 	}
 	for _, rel := range r.Releases.Nodes {
-		if rel.IsDraft || b.seen[rel.TagName] {
+		if rel.IsDraft {
+			b.drafts[rel.TagName] = true
+			continue
+		}
+		if b.seen[rel.TagName] {
 			continue
 		}
 		b.seen[rel.TagName] = true

@@ -1,6 +1,7 @@
 package github
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -13,7 +14,7 @@ import (
 
 // releasesLine is a red line of releases of repo holding the given release nodes (JSON).
 func releasesLine(repo string, page int, nodes ...string) []byte {
-	return []byte(fmt.Sprintf(`{"repo":%q,"kind":"releases","page":%d,"fetchedAt":"2026-11-25T00:00:00Z",
+	return []byte(fmt.Sprintf(`{"repo":%q,"mode":"releases","complete":true,"round":%d,"fetchedAt":"2026-11-25T00:00:00Z",
 		"data":{"repository":{"nameWithOwner":%q,"url":"https://github.com/%s",
 		"releases":{"totalCount":%d,"pageInfo":{"hasNextPage":false,"endCursor":null},"nodes":[%s]}}}}`,
 		repo, page, repo, repo, len(nodes), strings.Join(nodes, ",")))
@@ -21,10 +22,24 @@ func releasesLine(repo string, page int, nodes ...string) []byte {
 
 // tagsLine is a red line of tags of repo holding the given ref nodes (JSON).
 func tagsLine(repo string, page int, nodes ...string) []byte {
-	return []byte(fmt.Sprintf(`{"repo":%q,"kind":"tags","page":%d,"fetchedAt":"2026-11-25T00:00:00Z",
+	return []byte(fmt.Sprintf(`{"repo":%q,"mode":"tags","complete":true,"round":%d,"fetchedAt":"2026-11-25T00:00:00Z",
 		"data":{"repository":{"nameWithOwner":%q,"url":"https://github.com/%s",
 		"refs":{"totalCount":%d,"pageInfo":{"hasNextPage":false,"endCursor":null},"nodes":[%s]}}}}`,
 		repo, page, repo, repo, len(nodes), strings.Join(nodes, ",")))
+}
+
+// as marks lines with the mode and completeness a run settled on.
+func as(mode string, complete bool, lines ...[]byte) [][]byte {
+	out := make([][]byte, len(lines))
+	for i, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal(l, &m); err != nil {
+			panic(err)
+		}
+		m["mode"], m["complete"] = mode, complete
+		out[i], _ = json.Marshal(m)
+	}
+	return out
 }
 
 func rel(id int, tag, name string, published string, pre, draft bool) string {
@@ -147,20 +162,20 @@ func TestSource_Parse(t *testing.T) {
 	}, {
 		name:    "tags: true reads tags even when releases exist",
 		product: releaselake.Product{Key: "kafka", GitHub: "apache/kafka", Tags: true},
-		raw: [][]byte{
+		raw: as("tags", true,
 			releasesLine("apache/kafka", 1, rel(1, "9.9.9", "-", "2024-01-01T00:00:00Z", false, false)),
 			tagsLine("apache/kafka", 1, annotated("3.8.0", "2024-07-23T00:00:00Z", "2024-07-20T00:00:00Z")),
-		},
+		),
 		want: []releaselake.Release{tagRow(kafka, "3.8.0", "3.8.0", "3.8.0", releaselake.DateTagger, "2024-07-23T00:00:00Z")},
 	}, {
 		name:    "no published release: tags, the draft ignored",
 		product: kafka,
-		raw: [][]byte{
+		raw: as("tags", true,
 			releasesLine("apache/kafka", 1, rel(1, "4.0.0", "-", "", false, true)),
 			tagsLine("apache/kafka", 1,
 				lightweight("3.8.1-rc1", "2024-10-01T00:00:00Z"),
 				annotated("3.8.0", "2024-07-23T00:00:00Z", "2024-07-20T00:00:00Z")),
-		},
+		),
 		want: []releaselake.Release{
 			func() releaselake.Release {
 				r := tagRow(kafka, "3.8.1-rc1", "3.8.1-rc1", "3.8.1-rc1", releaselake.DateCommit, "2024-10-01T00:00:00Z")
@@ -172,7 +187,7 @@ func TestSource_Parse(t *testing.T) {
 	}, {
 		name:    "nothing at all",
 		product: kafka,
-		raw:     [][]byte{releasesLine("apache/kafka", 1), tagsLine("apache/kafka", 1)},
+		raw:     as("tags", true, releasesLine("apache/kafka", 1), tagsLine("apache/kafka", 1)),
 	}}
 	s := New(Config{})
 	for _, tt := range tests {
@@ -195,13 +210,47 @@ func TestSource_Parse_refusesUnreadableRaw(t *testing.T) {
 	p := releaselake.Product{Key: "flask", GitHub: "pallets/flask"}
 	for name, line := range map[string]string{
 		"not JSON":      `{"repo":`,
-		"unknown kind":  `{"kind":"issues","data":{"repository":{}}}`,
-		"no repository": `{"kind":"releases","data":{"repository":null}}`,
+		"unknown mode":  `{"mode":"issues","data":{"repository":{}}}`,
+		"no repository": `{"mode":"releases","data":{"repository":null}}`,
+		"mixed modes":   `{"mode":"releases","data":{"repository":{}}}` + "\n",
 	} {
 		t.Run(name, func(t *testing.T) {
-			if _, err := New(Config{}).Parse(p, [][]byte{[]byte(line)}, nil); err == nil {
+			raw := [][]byte{[]byte(line)}
+			if name == "mixed modes" {
+				raw = append(raw, []byte(`{"mode":"tags","data":{"repository":{}}}`))
+			}
+			if _, err := New(Config{}).Parse(p, raw, nil); err == nil {
 				t.Fatal("no error")
 			}
 		})
+	}
+}
+
+func TestSource_Parse_incrementalKeepsPrevOutsideThePages(t *testing.T) {
+	flask := releaselake.Product{Key: "flask", GitHub: "pallets/flask"}
+	row := func(tag string, pre bool) releaselake.Release {
+		return releaselake.Release{Product: "flask", Tag: tag, Version: tag, Name: tag, Prerelease: pre,
+			PublishedAt: date("2020-01-01T00:00:00Z"), FirstSeenAt: date("2020-01-02T00:00:00Z")}
+	}
+	prev := []releaselake.Release{row("3.0.0rc1", true), row("2.0.0", false), row("1.0.0", false), row("0.9.0", false)}
+	raw := as("releases", false, releasesLine("pallets/flask", 1,
+		rel(9, "3.1.0", "-", "2024-03-01T10:00:00Z", false, false),        // new
+		rel(8, "3.0.0rc1", "-", "2024-02-01T10:00:00Z", false, true),      // became a draft: leaves
+		rel(7, "2.0.0", "Flask 2", "2024-01-01T10:00:00Z", false, false))) // retitled
+	got, err := New(Config{}).Parse(flask, raw, prev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tags []string
+	for _, r := range got.Releases {
+		tags = append(tags, r.Tag+"/"+r.Name)
+	}
+	if want := "[3.1.0/3.1.0 2.0.0/Flask 2 1.0.0/1.0.0 0.9.0/0.9.0]"; fmt.Sprint(tags) != want {
+		t.Fatalf("rows %v, want %s", tags, want)
+	}
+	// The same lines marked complete: only what they hold.
+	got, _ = New(Config{}).Parse(flask, as("releases", true, raw...), prev)
+	if len(got.Releases) != 2 {
+		t.Fatalf("complete listing kept prev rows: %+v", got.Releases)
 	}
 }

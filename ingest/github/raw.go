@@ -4,64 +4,70 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 )
 
-// Kinds of raw page (rawPage.Kind).
-const (
-	kindReleases = "releases"
-	kindTags     = "tags"
-)
-
-// rawPage is one line of the red table: one page of one repository's releases or
-// tags, as GitHub answered it, with what is needed to read it alone.
+// rawLine is one line of the red table: one repository's part of one answer, as
+// GitHub gave it (the alias renamed to "repository"), with what is needed to read
+// it alone: the listing mode the run settled on and whether the run listed that
+// connection to its end (complete) or only its newest items (incremental).
 //
-//	{"repo":"pallets/flask","kind":"releases","page":1,"fetchedAt":"2026-11-25T00:00:00Z",
-//	 "data":{"repository":{"nameWithOwner":"pallets/flask","url":"https://github.com/pallets/flask",
-//	   "releases":{"totalCount":…,"pageInfo":{…},"nodes":[…]}}}}
-//
-// data is the GraphQL answer's data member, byte for byte but compacted.
-type rawPage struct {
-	Repo      string          `json:"repo"` // owner/name as the catalog says it
-	Kind      string          `json:"kind"` // kindReleases or kindTags
-	Page      int             `json:"page"` // 1, 2, … in the order fetched
+//	{"repo":"pallets/flask","round":1,"fetchedAt":"2026-11-25T00:00:00Z","mode":"releases","complete":false,
+//	 "data":{"repository":{"nameWithOwner":"pallets/flask","url":"…","releases":{"totalCount":…,"pageInfo":{…},"nodes":[…]}}}}
+type rawLine struct {
+	Repo      string          `json:"repo"`  // owner/name as the catalog says it
+	Round     int             `json:"round"` // 1, 2, … in the order fetched
 	FetchedAt time.Time       `json:"fetchedAt"`
-	Data      json.RawMessage `json:"data"`
+	Mode      string          `json:"mode"`     // modeReleases or modeTags
+	Complete  bool            `json:"complete"` // the mode's connection was listed to its end in this run
+	Data      json.RawMessage `json:"data"`     // {"repository": …}
 }
 
-// marshal returns the page as one line of JSON.
-func (p rawPage) marshal() ([]byte, error) {
+// marshal returns the line as compact JSON.
+func (l rawLine) marshal() ([]byte, error) {
 	var data bytes.Buffer
-	if err := json.Compact(&data, p.Data); err != nil {
+	if err := json.Compact(&data, l.Data); err != nil {
 		return nil, fmt.Errorf("compact data: %w", err)
 	}
-	p.Data = data.Bytes()
+	l.Data = data.Bytes()
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false) // keep GitHub's text as it came
-	if err := enc.Encode(p); err != nil {
+	if err := enc.Encode(l); err != nil {
 		return nil, err
 	}
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-// The answer as Parse reads it: plain JSON, the shape the queries in query.go ask for.
+// The answer as plain JSON, the shape batch.go asks for.
 
 type answer struct {
 	Repository *repository `json:"repository"`
 }
 
 type repository struct {
-	NameWithOwner string `json:"nameWithOwner"`
-	URL           string `json:"url"`
-	Releases      *struct {
-		TotalCount int       `json:"totalCount"`
-		Nodes      []release `json:"nodes"`
-	} `json:"releases"`
-	Refs *struct {
-		TotalCount int   `json:"totalCount"`
-		Nodes      []ref `json:"nodes"`
-	} `json:"refs"`
+	NameWithOwner string        `json:"nameWithOwner"`
+	URL           string        `json:"url"`
+	Releases      *releasesPage `json:"releases"`
+	Refs          *refsPage     `json:"refs"`
+}
+
+type pageInfo struct {
+	HasNextPage bool
+	EndCursor   *string
+}
+
+type releasesPage struct {
+	TotalCount int       `json:"totalCount"`
+	PageInfo   pageInfo  `json:"pageInfo"`
+	Nodes      []release `json:"nodes"`
+}
+
+type refsPage struct {
+	TotalCount int      `json:"totalCount"`
+	PageInfo   pageInfo `json:"pageInfo"`
+	Nodes      []ref    `json:"nodes"`
 }
 
 type release struct {
@@ -70,13 +76,34 @@ type release struct {
 	Name         *string    `json:"name"`
 	URL          string     `json:"url"`
 	PublishedAt  *time.Time `json:"publishedAt"`
+	CreatedAt    time.Time  `json:"createdAt"`
 	IsPrerelease bool       `json:"isPrerelease"`
 	IsDraft      bool       `json:"isDraft"`
+}
+
+// key identifies a release across runs: its id (a tag can move between releases).
+func (r release) key() string {
+	if r.DatabaseID != nil {
+		return strconv.FormatInt(*r.DatabaseID, 10)
+	}
+	return "tag:" + r.TagName
 }
 
 type ref struct {
 	Name   string     `json:"name"`
 	Target *gitObject `json:"target"`
+}
+
+// orderKey is the date GitHub orders tags by (TAG_COMMIT_DATE): the commit's.
+func (t ref) orderKey() int64 {
+	o := t.Target
+	if o != nil && o.Typename == "Tag" {
+		o = o.Target
+	}
+	if o != nil && o.CommittedDate != nil {
+		return o.CommittedDate.Unix()
+	}
+	return 0
 }
 
 // gitObject is a ref's target: a Commit (lightweight tag) or a Tag (annotated),
@@ -89,3 +116,15 @@ type gitObject struct {
 	} `json:"tagger"` // Tag
 	Target *gitObject `json:"target"` // Tag
 }
+
+// githubv4 decoding types for the tag targets (see batch.go).
+
+type annotatedTag struct {
+	Tagger *struct{ Date *time.Time }
+	Target *struct {
+		Typename string     `graphql:"__typename"`
+		Commit   commitDate `graphql:"... on Commit"`
+	}
+}
+
+type commitDate struct{ CommittedDate *time.Time }

@@ -1,16 +1,19 @@
 // Package github is the GitHub source: it reads the releases of repositories, or
-// their tags, through GitHub's GraphQL API v4 (githubv4), keeps each answer page as
-// a raw red line, and turns those pages into release rows.
+// their tags, through GitHub's GraphQL API v4 (githubv4), many repositories per
+// request and incrementally, keeps each repository's part of each answer as a raw
+// red line, and turns those lines into release rows.
+//
+// Costs and limits (see docs/github.md): requests go one at a time; rateLimit
+// rides along on every request; a daily run with nothing new upstream costs one
+// request for the whole catalog.
 package github
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shurcooL/githubv4"
@@ -21,23 +24,43 @@ import (
 // DefaultURL is GitHub's GraphQL endpoint.
 const DefaultURL = "https://api.github.com/graphql"
 
-// Config configures a Source.
+// Config configures a Source. Zero values take the defaults in brackets.
 type Config struct {
-	URL        string       // GraphQL endpoint; DefaultURL if empty
+	URL        string       // GraphQL endpoint [DefaultURL]
 	Token      string       // sent as "Authorization: bearer <token>"
-	HTTPClient *http.Client // http.DefaultClient if nil; its transport is wrapped, not changed
-	PageSize   int          // nodes per page, 1..100; 100 if zero
-	Now        func() time.Time
+	HTTPClient *http.Client // [http.DefaultClient]; its transport is wrapped, not changed
+	PageSize   int          // nodes per page of a full listing, 1..100 [100]
+	MaxBatch   int          // repositories per request [50]
+	NodeBudget int          // first-level nodes per request, summed over repositories [5000]
+	// Window is the fresh window: items this new are re-read every run, so edits
+	// and deletions show [30 days].
+	Window time.Duration
+	// ResyncEvery is how often a repository is listed in full; each repository's
+	// turn is staggered between 0.5 and 1.5 times this [7 days].
+	ResyncEvery time.Duration
+	// MaxWait is the longest the source waits for the primary rate limit to reset;
+	// past it the run ends with what it has [2 minutes].
+	MaxWait time.Duration
+	// Backoff is the first wait after a secondary rate limit without Retry-After,
+	// or a failed connection; it doubles on each retry [60 s].
+	Backoff time.Duration
+	Now     func() time.Time                                 // [time.Now]
+	Sleep   func(ctx context.Context, d time.Duration) error // [a timer that ctx cancels]
 }
 
 // Source reads GitHub repositories. It sends one request at a time.
 type Source struct {
-	client   *githubv4.Client
-	pageSize int
-	now      func() time.Time
+	cfg    Config
+	client *githubv4.Client
+
+	mu    sync.Mutex
+	stats releaselake.SourceStats
 }
 
-var _ releaselake.Source = (*Source)(nil)
+var (
+	_ releaselake.Source   = (*Source)(nil)
+	_ releaselake.Reporter = (*Source)(nil)
+)
 
 // New returns a Source for cfg.
 func New(cfg Config) *Source {
@@ -47,8 +70,29 @@ func New(cfg Config) *Source {
 	if cfg.PageSize <= 0 || cfg.PageSize > 100 {
 		cfg.PageSize = 100
 	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 50
+	}
+	if cfg.NodeBudget <= 0 {
+		cfg.NodeBudget = 5000
+	}
+	if cfg.Window <= 0 {
+		cfg.Window = 30 * 24 * time.Hour
+	}
+	if cfg.ResyncEvery <= 0 {
+		cfg.ResyncEvery = 7 * 24 * time.Hour
+	}
+	if cfg.MaxWait <= 0 {
+		cfg.MaxWait = 2 * time.Minute
+	}
+	if cfg.Backoff <= 0 {
+		cfg.Backoff = 60 * time.Second
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleep
 	}
 	hc := http.DefaultClient
 	if cfg.HTTPClient != nil {
@@ -63,157 +107,28 @@ func New(cfg Config) *Source {
 		t.host = u.Host
 	}
 	client.Transport = t
-	return &Source{
-		client:   githubv4.NewEnterpriseClient(cfg.URL, &client),
-		pageSize: cfg.PageSize,
-		now:      cfg.Now,
-	}
+	return &Source{cfg: cfg, client: githubv4.NewEnterpriseClient(cfg.URL, &client)}
 }
 
 // Kind returns releaselake.KindGitHub.
 func (s *Source) Kind() string { return releaselake.KindGitHub }
 
-// Fetch reads each product's repository in turn: all its releases, newest first,
-// then all its tags when the product asks for tags or the repository publishes no
-// release that is not a draft. One product's failure does not stop the others; once
-// ctx is done the remaining products fail with ctx's error.
-func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releaselake.Fetched {
-	out := make([]releaselake.Fetched, len(crawls))
-	for i, c := range crawls {
-		p := c.Product
-		out[i].Product = p.Key
-		if err := ctx.Err(); err != nil {
-			out[i].Err = err
-			continue
-		}
-		out[i].Raw, out[i].Err = s.fetch(ctx, p)
-	}
-	return out
+// LastStats returns what the last Fetch cost: requests, points, the rate limit left.
+func (s *Source) LastStats() releaselake.SourceStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
 }
 
-func (s *Source) fetch(ctx context.Context, p releaselake.Product) ([][]byte, error) {
-	r, err := parseRepo(p.GitHub)
-	if err != nil {
-		return nil, err
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
-	var raw [][]byte
-	if !p.Tags {
-		lines, err := s.pages(ctx, r, kindReleases, func() pager { return &releasesQuery{} })
-		if err != nil {
-			return nil, err
-		}
-		// Decide from the red lines with Parse's own rule, so the two always agree.
-		releases, _, err := readPages(lines)
-		if err != nil {
-			return nil, fmt.Errorf("github %s: %w", r, err)
-		}
-		if publishes(releases) {
-			return lines, nil
-		}
-		raw = lines
-	}
-	lines, err := s.pages(ctx, r, kindTags, func() pager { return &tagsQuery{} })
-	if err != nil {
-		return nil, err
-	}
-	return append(raw, lines...), nil
-}
-
-// pager is a query for one page of one connection of a repository.
-type pager interface {
-	// page returns the connection's page info, or false if the repository is null.
-	page() (pageInfo, bool)
-}
-
-// pages asks for every page of one connection of r, in order, and returns them as
-// red lines. newQuery makes the struct for one page.
-func (s *Source) pages(ctx context.Context, r repo, kind string, newQuery func() pager) ([][]byte, error) {
-	var lines [][]byte
-	var after *string
-	for n := 1; ; n++ {
-		q := newQuery()
-		at := s.now().UTC()
-		resp, err := s.query(ctx, q, vars(r, s.pageSize, after))
-		if err != nil {
-			return nil, fail(ctx, r, kind, n, err)
-		}
-		info, ok := q.page()
-		if !ok {
-			return nil, releaselake.Errorf(releaselake.Unavailable, "github %s: %s page %d: no repository in the answer", r, kind, n)
-		}
-		var body struct{ Data json.RawMessage }
-		if err := json.Unmarshal(resp.body, &body); err != nil {
-			return nil, fail(ctx, r, kind, n, err)
-		}
-		line, err := rawPage{Repo: r.String(), Kind: kind, Page: n, FetchedAt: at, Data: body.Data}.marshal()
-		if err != nil {
-			return nil, fail(ctx, r, kind, n, err)
-		}
-		lines = append(lines, line)
-		if !info.HasNextPage {
-			return lines, nil
-		}
-		if info.EndCursor == nil || (after != nil && *info.EndCursor == *after) {
-			return nil, releaselake.Errorf(releaselake.Unavailable, "github %s: %s page %d: next page without a new cursor", r, kind, n)
-		}
-		after = info.EndCursor
-	}
-}
-
-// query sends one request and returns its answer as it came. Errors in the answer
-// are returned as *graphQLError, with their type.
-func (s *Source) query(ctx context.Context, q any, v map[string]any) (response, error) {
-	var resp response
-	err := s.client.Query(withCapture(ctx, &resp), q, v)
-	if resp.status == 0 {
-		return resp, err // no answer: transport error or ctx done
-	}
-	if resp.status != http.StatusOK {
-		return resp, &statusError{status: resp.status}
-	}
-	var body struct{ Errors []graphQLError }
-	if json.Unmarshal(resp.body, &body) == nil && len(body.Errors) > 0 {
-		return resp, &body.Errors[0]
-	}
-	return resp, err
-}
-
-// fail says what err stopped (page n of kind of r) and classifies it.
-func fail(ctx context.Context, r repo, kind string, n int, err error) error {
-	msg := fmt.Sprintf("github %s: %s page %d", r, kind, n)
-	if ctx.Err() != nil {
-		return releaselake.Wrap(releaselake.Unavailable, ctx.Err(), msg)
-	}
-	var ge *graphQLError
-	var se *statusError
-	switch {
-	case errors.As(err, &ge) && ge.Type == "NOT_FOUND":
-		// The query asks for one repository, so it is what was not found.
-		return releaselake.Wrap(releaselake.NotFound, err, fmt.Sprintf("github repository %s not found", r))
-	case errors.As(err, &se) && se.status == http.StatusUnauthorized:
-		return releaselake.Wrap(releaselake.Unauthorized, err, msg+": token refused")
-	}
-	return releaselake.Wrap(releaselake.Unavailable, err, msg)
-}
-
-// graphQLError is an entry of a GraphQL answer's errors, with GitHub's type.
-type graphQLError struct {
-	Type    string `json:"type"` // NOT_FOUND, RATE_LIMITED, FORBIDDEN …
-	Message string `json:"message"`
-}
-
-func (e *graphQLError) Error() string {
-	if e.Type == "" {
-		return e.Message
-	}
-	return e.Type + ": " + e.Message
-}
-
-// statusError is an HTTP answer other than 200.
-type statusError struct{ status int }
-
-func (e *statusError) Error() string {
-	return fmt.Sprintf("HTTP %d %s", e.status, http.StatusText(e.status))
 }
 
 // repo is a repository's owner and name.

@@ -2,12 +2,10 @@ package github
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"regexp"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -17,389 +15,9 @@ import (
 	"github.com/releaselake/releaselake/ingest/github/githubtest"
 )
 
-// stub is a hand-written GitHub GraphQL endpoint: answer gets each request's
-// variables and which connection the query asks for ("releases" or "tags") and
-// returns the HTTP status and body. It checks nothing about the query but its
-// shape; the end-to-end test checks queries against GitHub's schema.
-type stub struct {
-	answer func(kind string, vars map[string]any) (int, string)
-
-	mu       sync.Mutex
-	requests []stubRequest
-}
-
-type stubRequest struct {
-	Auth  string
-	Kind  string
-	Query string
-	Vars  map[string]any
-}
-
-func (s *stub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Query     string         `json:"query"`
-		Variables map[string]any `json:"variables"`
-	}
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	kind := kindReleases
-	if strings.Contains(in.Query, "refs(") {
-		kind = kindTags
-	}
-	s.mu.Lock()
-	s.requests = append(s.requests, stubRequest{r.Header.Get("Authorization"), kind, in.Query, in.Variables})
-	s.mu.Unlock()
-	status, body := s.answer(kind, in.Variables)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	fmt.Fprint(w, body)
-}
-
-func (s *stub) start(t *testing.T) *Source {
-	t.Helper()
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
-	return New(Config{URL: srv.URL, Token: "t0ken", HTTPClient: srv.Client(), PageSize: 2,
-		Now: func() time.Time { return time.Date(2026, 11, 25, 1, 2, 3, 0, time.FixedZone("X", 3600)) }})
-}
-
-// data wraps a red line's data as a GraphQL answer, with page info.
-func data(line []byte, hasNext bool, cursor string) string {
-	var pg struct{ Data json.RawMessage }
-	if err := json.Unmarshal(line, &pg); err != nil {
-		panic(err)
-	}
-	info := fmt.Sprintf(`"pageInfo":{"hasNextPage":%t,"endCursor":%q}`, hasNext, cursor)
-	return `{"data":` + strings.Replace(string(pg.Data), `"pageInfo":{"hasNextPage":false,"endCursor":null}`, info, 1) + `}`
-}
-
-const notFound = `{"data":{"repository":null},"errors":[{"type":"NOT_FOUND","path":["repository"],
-	"locations":[{"line":1,"column":64}],"message":"Could not resolve to a Repository with the name 'pallets/nope'."}]}`
-
-func TestSource_Fetch_pagesReleasesNewestFirst(t *testing.T) {
-	s := &stub{answer: func(kind string, v map[string]any) (int, string) {
-		if v["after"] == nil {
-			return 200, data(releasesLine("pallets/flask", 1,
-				rel(3, "3.0.0", "-", "2024-03-01T00:00:00Z", false, false),
-				rel(2, "2.0.0", "-", "2024-02-01T00:00:00Z", false, false)), true, "c2")
-		}
-		return 200, data(releasesLine("pallets/flask", 1, rel(1, "1.0.0", "-", "2024-01-01T00:00:00Z", false, false)), false, "c3")
-	}}
-	src := s.start(t)
-	p := releaselake.Product{Key: "flask", GitHub: "pallets/flask"}
-	got := src.Fetch(context.Background(), crawls(p))
-	if len(got) != 1 || got[0].Product != "flask" || got[0].Err != nil {
-		t.Fatalf("Fetch = %+v", got)
-	}
-	if len(got[0].Raw) != 2 {
-		t.Fatalf("%d raw pages, want 2", len(got[0].Raw))
-	}
-	for i, line := range got[0].Raw {
-		if strings.Contains(string(line), "\n") {
-			t.Errorf("raw page %d spans lines", i+1)
-		}
-		var pg rawPage
-		if err := json.Unmarshal(line, &pg); err != nil {
-			t.Fatal(err)
-		}
-		want := rawPage{Repo: "pallets/flask", Kind: kindReleases, Page: i + 1, FetchedAt: time.Date(2026, 11, 25, 0, 2, 3, 0, time.UTC)}
-		if pg.Repo != want.Repo || pg.Kind != want.Kind || pg.Page != want.Page || !pg.FetchedAt.Equal(want.FetchedAt) {
-			t.Errorf("raw page %d = %s", i+1, line)
-		}
-	}
-
-	reqs := s.requests
-	if len(reqs) != 2 {
-		t.Fatalf("%d requests, want 2 (no tags once releases exist)", len(reqs))
-	}
-	for i, r := range reqs {
-		if r.Auth != "bearer t0ken" {
-			t.Errorf("request %d: Authorization %q", i+1, r.Auth)
-		}
-		if r.Vars["owner"] != "pallets" || r.Vars["name"] != "flask" || r.Vars["first"] != 2.0 {
-			t.Errorf("request %d: variables %v", i+1, r.Vars)
-		}
-	}
-	if reqs[1].Vars["after"] != "c2" {
-		t.Errorf("second page after %v, want c2", reqs[1].Vars["after"])
-	}
-
-	parsed, err := src.Parse(p, got[0].Raw, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tags []string
-	for _, r := range parsed.Releases {
-		tags = append(tags, r.Tag)
-	}
-	if strings.Join(tags, " ") != "3.0.0 2.0.0 1.0.0" {
-		t.Errorf("rows %v", tags)
-	}
-}
-
-func TestSource_Fetch_whichConnections(t *testing.T) {
-	drafts := releasesLine("apache/kafka", 1, rel(1, "4.0.0", "-", "", false, true))
-	tags := tagsLine("apache/kafka", 1, lightweight("3.8.0", "2024-07-20T00:00:00Z"))
-	tests := []struct {
-		name    string
-		product releaselake.Product
-		want    []string // kinds of the requests, in order
-	}{
-		{"only drafts: releases then tags", releaselake.Product{Key: "kafka", GitHub: "apache/kafka"}, []string{kindReleases, kindTags}},
-		{"tags: true asks for tags only", releaselake.Product{Key: "kafka", GitHub: "apache/kafka", Tags: true}, []string{kindTags}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := &stub{answer: func(kind string, _ map[string]any) (int, string) {
-				if kind == kindTags {
-					return 200, data(tags, false, "")
-				}
-				return 200, data(drafts, false, "")
-			}}
-			src := s.start(t)
-			got := src.Fetch(context.Background(), crawls(tt.product))[0]
-			if got.Err != nil {
-				t.Fatal(got.Err)
-			}
-			var kinds []string
-			for _, r := range s.requests {
-				kinds = append(kinds, r.Kind)
-			}
-			if strings.Join(kinds, " ") != strings.Join(tt.want, " ") || len(got.Raw) != len(tt.want) {
-				t.Fatalf("requests %v, %d raw pages; want %v", kinds, len(got.Raw), tt.want)
-			}
-			parsed, err := src.Parse(tt.product, got.Raw, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(parsed.Releases) != 1 || parsed.Releases[0].Tag != "3.8.0" || parsed.Releases[0].Source != releaselake.SourceGitHubTag {
-				t.Errorf("rows %+v", parsed.Releases)
-			}
-		})
-	}
-}
-
-func TestSource_Fetch_productErrors(t *testing.T) {
-	ok := data(releasesLine("pallets/flask", 1, rel(1, "1.0.0", "-", "2024-01-01T00:00:00Z", false, false)), false, "")
-	tests := []struct {
-		name   string
-		status int
-		body   string
-		class  releaselake.Class
-		msg    string
-	}{
-		{"missing repository", 200, notFound, releaselake.NotFound, "github repository pallets/nope not found"},
-		{"server error", 502, `{"message":"Bad gateway"}`, releaselake.Unavailable, "github pallets/nope: releases page 1"},
-		{"token refused", 401, `{"message":"Bad credentials"}`, releaselake.Unauthorized, "github pallets/nope: releases page 1: token refused"},
-		{"other GraphQL error", 200, `{"data":null,"errors":[{"type":"RATE_LIMITED","message":"API rate limit exceeded"}]}`,
-			releaselake.Unavailable, "github pallets/nope: releases page 1"},
-		{"null repository without an error", 200, `{"data":{"repository":null}}`,
-			releaselake.Unavailable, "github pallets/nope: releases page 1: no repository in the answer"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := &stub{answer: func(_ string, v map[string]any) (int, string) {
-				if v["name"] == "nope" {
-					return tt.status, tt.body
-				}
-				return 200, ok
-			}}
-			src := s.start(t)
-			got := src.Fetch(context.Background(), crawls(
-				releaselake.Product{Key: "nope", GitHub: "pallets/nope"},
-				releaselake.Product{Key: "flask", GitHub: "pallets/flask"},
-			))
-			if err := got[0].Err; err == nil || releaselake.ClassOf(err) != tt.class || releaselake.MessageOf(err) != tt.msg {
-				t.Errorf("error %v (class %s, message %q), want class %s, message %q",
-					err, releaselake.ClassOf(err), releaselake.MessageOf(err), tt.class, tt.msg)
-			}
-			if got[0].Raw != nil {
-				t.Errorf("failed product has %d raw pages", len(got[0].Raw))
-			}
-			if got[1].Product != "flask" || got[1].Err != nil || len(got[1].Raw) != 1 {
-				t.Errorf("the next product: %+v", got[1])
-			}
-		})
-	}
-}
-
-func TestSource_Fetch_unreachable(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	srv.Close()
-	src := New(Config{URL: srv.URL, Token: "t"})
-	got := src.Fetch(context.Background(), crawls(releaselake.Product{Key: "flask", GitHub: "pallets/flask"}))
-	if err := got[0].Err; releaselake.ClassOf(err) != releaselake.Unavailable {
-		t.Errorf("error %v, want class Unavailable", err)
-	}
-}
-
-func TestSource_Fetch_invalidRepository(t *testing.T) {
-	got := New(Config{URL: "http://127.0.0.1:1"}).Fetch(context.Background(), crawls(releaselake.Product{Key: "x", GitHub: "just-a-name"}))
-	if err := got[0].Err; releaselake.ClassOf(err) != releaselake.Invalid {
-		t.Errorf("error %v, want class Invalid", err)
-	}
-}
-
-func TestSource_Fetch_stopsWhenContextDone(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &stub{}
-	s.answer = func(string, map[string]any) (int, string) {
-		cancel() // the first answer arrives after the run was cancelled
-		return 200, data(releasesLine("pallets/flask", 1, rel(1, "1.0.0", "-", "2024-01-01T00:00:00Z", false, false)), true, "c1")
-	}
-	src := s.start(t)
-	got := src.Fetch(ctx, crawls(releaselake.Product{Key: "flask", GitHub: "pallets/flask"}, releaselake.Product{Key: "django", GitHub: "django/django"}))
-	for _, f := range got {
-		if !errors.Is(f.Err, context.Canceled) {
-			t.Errorf("%s: error %v, want context.Canceled", f.Product, f.Err)
-		}
-	}
-	if len(s.requests) != 1 {
-		t.Errorf("%d requests after cancel, want 1", len(s.requests))
-	}
-}
-
-// The tests below run Fetch and Parse against githubtest, a fake GitHub that checks
-// every query against GitHub's published schema and serves the real tag fixtures.
-
-func newFakeSource(t *testing.T, pageSize int) (*githubtest.Server, *Source) {
-	t.Helper()
-	srv := githubtest.NewServer(t)
-	// No HTTPClient: the token must come from Source's own transport.
-	return srv, New(Config{URL: srv.URL, Token: srv.Token, PageSize: pageSize})
-}
-
-func TestSource_FetchParse_tagsOnlyRepository(t *testing.T) {
-	srv, src := newFakeSource(t, 40)
-	kafka := releaselake.Product{Key: "kafka", GitHub: "apache/kafka",
-		TagPattern: regexp.MustCompile(`^(\d+\.\d+\.\d+(?:\.\d+)?)$`)} // the catalog's, without tags: true
-	got := src.Fetch(context.Background(), crawls(kafka))[0]
-	if got.Err != nil {
-		t.Fatal(got.Err)
-	}
-	parsed, err := src.Parse(kafka, got.Raw, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	fixture, _ := srv.Repo("apache/kafka")
-	want := map[string]githubtest.Tag{}
-	for _, tag := range fixture.Tags {
-		if _, ok := releaselake.VersionFromTag(tag.Name, kafka.TagPattern); ok {
-			want[tag.Name] = tag
-		}
-	}
-	if len(want) < 50 {
-		t.Fatalf("fixture has only %d kafka versions; is it the right fixture?", len(want))
-	}
-	if len(parsed.Releases) != len(want) || parsed.Ignored != len(fixture.Tags)-len(want) {
-		t.Errorf("%d rows, %d ignored; want %d rows, %d ignored",
-			len(parsed.Releases), parsed.Ignored, len(want), len(fixture.Tags)-len(want))
-	}
-	for _, r := range parsed.Releases {
-		tag, ok := want[r.Tag]
-		if !ok {
-			t.Errorf("row for %q, not a version of the fixture", r.Tag)
-			continue
-		}
-		dateSource := releaselake.DateCommit
-		if tag.Annotated {
-			dateSource = releaselake.DateTagger
-		}
-		if r.Product != "kafka" || r.Version != r.Tag || r.Source != releaselake.SourceGitHubTag || r.Repo != "apache/kafka" ||
-			r.DateSource != dateSource || !r.PublishedAt.Equal(tag.Date) || r.PublishedAt.Location() != time.UTC ||
-			r.URL != "https://github.com/apache/kafka/releases/tag/"+r.Tag || r.Prerelease {
-			t.Errorf("row %+v; fixture %+v", r, tag)
-		}
-	}
-
-	// Releases (none) once, then every page of tags.
-	reqs := srv.Requests()
-	pages := (len(fixture.Tags) + 39) / 40
-	if len(reqs) != 1+pages || len(got.Raw) != 1+pages {
-		t.Errorf("%d requests, %d raw pages; want 1 + %d", len(reqs), len(got.Raw), pages)
-	}
-	if !strings.Contains(reqs[0].Query, "releases(") || !strings.Contains(reqs[1].Query, "refs(") {
-		t.Errorf("first queries:\n%s\n%s", reqs[0].Query, reqs[1].Query)
-	}
-}
-
-func TestSource_FetchParse_releases(t *testing.T) {
-	tests := []struct {
-		product releaselake.Product
-	}{
-		{releaselake.Product{Key: "flask", GitHub: "pallets/flask"}},
-		{releaselake.Product{Key: "mobx", GitHub: "mobxjs/mobx", // a monorepo: its catalog pattern
-			TagPattern: regexp.MustCompile(`^(?:mobx@)?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)$`)}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.product.Key, func(t *testing.T) {
-			srv, src := newFakeSource(t, 0)
-			p := tt.product
-			got := src.Fetch(context.Background(), crawls(p))[0]
-			if got.Err != nil {
-				t.Fatal(got.Err)
-			}
-			parsed, err := src.Parse(p, got.Raw, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range srv.Requests() {
-				if strings.Contains(r.Query, "refs(") {
-					t.Errorf("asked for tags of a repository that publishes releases")
-				}
-			}
-
-			fixture, _ := srv.Repo(p.GitHub)
-			want := map[string]githubtest.Release{}
-			for _, rel := range fixture.Releases {
-				if _, ok := releaselake.VersionFromTag(rel.TagName, p.TagPattern); ok && !rel.IsDraft {
-					want[rel.TagName] = rel
-				}
-			}
-			if len(want) == 0 || len(parsed.Releases) != len(want) || parsed.Ignored != len(fixture.Releases)-len(want) {
-				t.Errorf("%d rows, %d ignored; want %d rows of %d releases", len(parsed.Releases), parsed.Ignored, len(want), len(fixture.Releases))
-			}
-			mislabeled := 0
-			for _, r := range parsed.Releases {
-				rel, ok := want[r.Tag]
-				if !ok {
-					t.Errorf("row for %q, not a release of the fixture", r.Tag)
-					continue
-				}
-				if rel.Mislabeled {
-					mislabeled++
-				}
-				if r.Product != p.Key || r.Source != releaselake.SourceGitHubRelease || r.Repo != p.GitHub ||
-					r.DateSource != releaselake.DateReleasePublished || !r.PublishedAt.Equal(rel.PublishedAt) ||
-					r.Name != rel.TagName || !strings.HasPrefix(r.URL, "https://github.com/"+p.GitHub+"/releases/tag/") ||
-					r.Prerelease != (rel.IsPrerelease || releaselake.IsPrerelease(r.Version)) || (rel.Mislabeled && !r.Prerelease) {
-					t.Errorf("row %+v; fixture %+v", r, rel)
-				}
-			}
-			t.Logf("%d rows, %d ignored, %d mislabeled prereleases corrected", len(parsed.Releases), parsed.Ignored, mislabeled)
-		})
-	}
-}
-
-func TestSource_Fetch_unknownRepositoryFailsAlone(t *testing.T) {
-	_, src := newFakeSource(t, 0)
-	got := src.Fetch(context.Background(), crawls(
-		releaselake.Product{Key: "flask", GitHub: "pallets/flask"},
-		releaselake.Product{Key: "nope", GitHub: "pallets/no-such-repo"},
-		releaselake.Product{Key: "seaborn", GitHub: "mwaskom/seaborn"},
-	))
-	if err := got[1].Err; releaselake.ClassOf(err) != releaselake.NotFound || !strings.Contains(releaselake.MessageOf(err), "pallets/no-such-repo") {
-		t.Errorf("unknown repository: %v", err)
-	}
-	for _, i := range []int{0, 2} {
-		if got[i].Err != nil || len(got[i].Raw) == 0 {
-			t.Errorf("%s: %d raw pages, error %v", got[i].Product, len(got[i].Raw), got[i].Err)
-		}
-	}
-}
+// now is the test clock: after every fixture date, so the fixtures are old news
+// and releases added "yesterday" are inside the fresh window.
+var now = time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
 
 // crawls makes first crawls (nothing known yet) of products.
 func crawls(ps ...releaselake.Product) []releaselake.Crawl {
@@ -408,4 +26,352 @@ func crawls(ps ...releaselake.Product) []releaselake.Crawl {
 		out[i] = releaselake.Crawl{Product: p}
 	}
 	return out
+}
+
+var (
+	kafka = releaselake.Product{Key: "kafka", GitHub: "apache/kafka", Tags: true,
+		TagPattern: regexp.MustCompile(`^(\d+\.\d+\.\d+(?:\.\d+)?(?:-beta\d*)?)$`)}
+	flask      = releaselake.Product{Key: "flask", GitHub: "pallets/flask"}
+	mybatis    = releaselake.Product{Key: "mybatis", GitHub: "mybatis/mybatis-3", TagPattern: regexp.MustCompile(`^mybatis-(\d+\.\d+\.\d+(?:[-.][0-9A-Za-z.]+)?)$`)}
+	seaborn    = releaselake.Product{Key: "seaborn", GitHub: "mwaskom/seaborn"}
+	prometheus = releaselake.Product{Key: "prometheus", GitHub: "prometheus/prometheus"}
+	fixtures   = []releaselake.Product{kafka, flask, mybatis, seaborn, prometheus}
+)
+
+// lake is what the run keeps between fetches: rows and crawl state per product.
+type lake struct {
+	rows  map[string][]releaselake.Release
+	state map[string][]byte
+}
+
+// crawl fetches products with what l knows, parses, and keeps the result in l
+// (state only for products that succeeded, as the run does after a commit).
+// It returns the fetch results.
+func (l *lake) crawl(t *testing.T, s *Source, ps []releaselake.Product) []releaselake.Fetched {
+	t.Helper()
+	if l.rows == nil {
+		l.rows, l.state = map[string][]releaselake.Release{}, map[string][]byte{}
+	}
+	cs := make([]releaselake.Crawl, len(ps))
+	for i, p := range ps {
+		cs[i] = releaselake.Crawl{Product: p, Prev: l.rows[p.Key], State: l.state[p.Key]}
+	}
+	got := s.Fetch(context.Background(), cs)
+	for i, f := range got {
+		if f.Err != nil {
+			continue
+		}
+		parsed, err := s.Parse(ps[i], f.Raw, l.rows[ps[i].Key])
+		if err != nil {
+			t.Fatalf("parse %s: %v", ps[i].Key, err)
+		}
+		l.rows[ps[i].Key], l.state[ps[i].Key] = parsed.Releases, f.State
+	}
+	return got
+}
+
+// summary is a product's rows as sorted text, for comparing two lakes.
+func summary(rows []releaselake.Release) string {
+	var out []string
+	for _, r := range rows {
+		out = append(out, fmt.Sprintf("%s|%s|%s|%s|%s|%s|%v", r.Tag, r.Version, r.Name, r.Repo, r.DateSource, r.PublishedAt.Format(time.RFC3339), r.Prerelease))
+	}
+	sort.Strings(out)
+	return strings.Join(out, "\n")
+}
+
+func newSource(srv *githubtest.Server, cfg Config) *Source {
+	cfg.URL, cfg.Token, cfg.Now = srv.URL, srv.Token, func() time.Time { return now }
+	if cfg.Sleep == nil {
+		cfg.Sleep = func(context.Context, time.Duration) error { return nil }
+	}
+	return New(cfg)
+}
+
+// fresh crawls ps from scratch with a new source: the oracle incremental runs must match.
+func fresh(t *testing.T, srv *githubtest.Server, ps []releaselake.Product) *lake {
+	l := &lake{}
+	for _, f := range l.crawl(t, newSource(srv, Config{}), ps) {
+		if f.Err != nil {
+			t.Fatalf("fresh crawl of %s: %v", f.Product, f.Err)
+		}
+	}
+	return l
+}
+
+func sameRows(t *testing.T, got, want *lake, ps []releaselake.Product) {
+	t.Helper()
+	for _, p := range ps {
+		if g, w := summary(got.rows[p.Key]), summary(want.rows[p.Key]); g != w {
+			t.Errorf("%s: rows differ from a fresh full crawl:\n got %d rows\nwant %d rows", p.Key, len(got.rows[p.Key]), len(want.rows[p.Key]))
+		}
+	}
+}
+
+func TestSource_Fetch_firstCrawlBatchesEveryRepository(t *testing.T) {
+	srv := githubtest.NewServer(t)
+	l := &lake{}
+	for _, f := range l.crawl(t, newSource(srv, Config{}), fixtures) {
+		if f.Err != nil {
+			t.Fatalf("%s: %v", f.Product, f.Err)
+		}
+	}
+	// The fewest requests GitHub allows: every repository's pages go in parallel,
+	// 100 items a page, so the longest listing sets the count.
+	most := 0
+	for _, p := range fixtures {
+		r, _ := srv.Repo(p.GitHub)
+		n := len(r.Tags)
+		if r.PublishesReleases && !p.Tags {
+			n = len(r.Releases)
+		}
+		most = max(most, (n+99)/100)
+	}
+	if got := len(srv.Requests()); got != most {
+		t.Errorf("first crawl took %d requests, want %d (the longest listing's pages)", got, most)
+	}
+	// kafka from tags: every fixture tag the pattern makes a version.
+	r, _ := srv.Repo("apache/kafka")
+	want := 0
+	for _, tag := range r.Tags {
+		if kafka.TagPattern.MatchString(tag.Name) {
+			want++
+		}
+	}
+	if got := len(l.rows["kafka"]); got != want || want == 0 {
+		t.Errorf("kafka: %d rows, want %d", got, want)
+	}
+	for _, row := range l.rows["flask"] {
+		if row.Source != releaselake.SourceGitHubRelease {
+			t.Fatalf("flask row from %s", row.Source)
+		}
+	}
+}
+
+func TestSource_Fetch_nothingNewCostsOneRequest(t *testing.T) {
+	srv := githubtest.NewServer(t)
+	l := &lake{}
+	s := newSource(srv, Config{})
+	l.crawl(t, s, fixtures)
+	before := len(srv.Requests())
+	for run := 0; run < 3; run++ {
+		l.crawl(t, s, fixtures)
+	}
+	if got := len(srv.Requests()) - before; got != 3 {
+		t.Errorf("three runs with nothing new took %d requests, want 3", got)
+	}
+	if st := s.LastStats(); st.Requests != 1 || st.Points < 1 || st.RateRemaining <= 0 {
+		t.Errorf("stats %+v", st)
+	}
+	sameRows(t, l, fresh(t, srv, fixtures), fixtures)
+}
+
+func TestSource_Fetch_catchesEditsAndDeletions(t *testing.T) {
+	srv := githubtest.NewServer(t)
+	l := &lake{}
+	s := newSource(srv, Config{})
+	l.crawl(t, s, fixtures)
+	yesterday := now.Add(-24 * time.Hour)
+	steps := []struct {
+		name     string
+		change   func()
+		requests int // 0: more than one is fine (a full listing)
+	}{
+		{"three new releases", func() {
+			srv.AddRelease("pallets/flask", githubtest.Release{TagName: "3.9.0rc1", PublishedAt: yesterday, CreatedAt: yesterday})
+			srv.AddRelease("mwaskom/seaborn", githubtest.Release{TagName: "v0.99.0", Name: "v0.99.0", PublishedAt: yesterday, CreatedAt: yesterday, IsPrerelease: true})
+			srv.AddTag("apache/kafka", githubtest.Tag{Name: "9.9.0", Date: yesterday, Annotated: true})
+		}, 1},
+		{"prerelease edited to GA and retitled", func() {
+			srv.EditRelease("mwaskom/seaborn", "v0.99.0", func(r *githubtest.Release) { r.IsPrerelease, r.Name = false, "Seaborn 0.99" })
+		}, 1},
+		{"a new release turned into a draft", func() { srv.SetDraft("pallets/flask", "3.9.0rc1", true) }, 1},
+		{"a fresh release deleted", func() { srv.DeleteRelease("mwaskom/seaborn", "v0.99.0") }, 0},
+		{"an old release deleted", func() { srv.DeleteRelease("pallets/flask", "2.0.0") }, 0},
+		{"an old tag backfilled", func() {
+			srv.AddTag("apache/kafka", githubtest.Tag{Name: "0.0.1", Date: time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC)})
+		}, 0},
+	}
+	for _, st := range steps {
+		before := len(srv.Requests())
+		st.change()
+		for _, f := range l.crawl(t, s, fixtures) {
+			if f.Err != nil {
+				t.Fatalf("%s: %s: %v", st.name, f.Product, f.Err)
+			}
+		}
+		got := len(srv.Requests()) - before
+		if st.requests > 0 && got != st.requests {
+			t.Errorf("%s: %d requests, want %d", st.name, got, st.requests)
+		}
+		sameRows(t, l, fresh(t, srv, fixtures), fixtures)
+	}
+	has := func(p, tag string) bool {
+		return slices.ContainsFunc(l.rows[p], func(r releaselake.Release) bool { return r.Tag == tag })
+	}
+	if has("flask", "2.0.0") || has("flask", "3.9.0rc1") || has("seaborn", "v0.99.0") || !has("kafka", "9.9.0") || !has("kafka", "0.0.1") {
+		t.Errorf("final rows miss a change")
+	}
+}
+
+func TestSource_Fetch_resyncsInFullWhenDue(t *testing.T) {
+	srv := githubtest.NewServer(t)
+	l := &lake{}
+	clock := now
+	s := New(Config{URL: srv.URL, Token: srv.Token, Now: func() time.Time { return clock }})
+	l.crawl(t, s, fixtures)
+	before := len(srv.Requests())
+	clock = clock.Add(11 * 24 * time.Hour) // past every repository's staggered period (<= 1.5 x 7 days)
+	l.crawl(t, s, fixtures)
+	if got := len(srv.Requests()) - before; got < 2 {
+		t.Errorf("resync took %d requests; a full listing of prometheus needs several", got)
+	}
+	before = len(srv.Requests())
+	l.crawl(t, s, fixtures)
+	if got := len(srv.Requests()) - before; got != 1 {
+		t.Errorf("run after the resync took %d requests, want 1", got)
+	}
+}
+
+func TestSource_Fetch_faultsGiveTheSameRows(t *testing.T) {
+	srv := githubtest.NewServer(t)
+	var mu sync.Mutex
+	n := 0
+	srv.SetFault(func(*githubtest.Request) *githubtest.Fault {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		switch {
+		case n%4 == 0:
+			return githubtest.BadGateway()
+		case n%7 == 0:
+			return githubtest.SecondaryRateLimit(time.Second)
+		}
+		return nil
+	})
+	var waits []time.Duration
+	s := newSource(srv, Config{Sleep: func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }})
+	l := &lake{}
+	yesterday := now.Add(-24 * time.Hour)
+	for run := 0; run < 3; run++ {
+		if run > 0 {
+			srv.AddRelease("pallets/flask", githubtest.Release{TagName: fmt.Sprintf("4.%d.0", run), PublishedAt: yesterday, CreatedAt: yesterday})
+		}
+		for _, f := range l.crawl(t, s, fixtures) {
+			if f.Err != nil {
+				t.Fatalf("run %d: %s: %v", run, f.Product, f.Err)
+			}
+		}
+	}
+	srv.SetFault(nil)
+	sameRows(t, l, fresh(t, srv, fixtures), fixtures)
+	if !slices.Contains(waits, time.Second) {
+		t.Errorf("Retry-After not honoured: waits %v", waits)
+	}
+}
+
+func TestSource_Fetch_timeoutsSplitBatchesAndShrinkPages(t *testing.T) {
+	srv := githubtest.NewServer(t)
+	// GitHub gives up on more than two repositories at once, and on prometheus's
+	// releases at more than 25 a page.
+	srv.SetFault(func(r *githubtest.Request) *githubtest.Fault {
+		repos := 0
+		for k := range r.Variables {
+			if strings.HasPrefix(k, "o") {
+				repos++
+			}
+		}
+		if repos > 2 {
+			return githubtest.BadGateway()
+		}
+		for k, v := range r.Variables {
+			if strings.HasPrefix(k, "n") && v == "prometheus" {
+				if first, _ := r.Variables["rf"+k[1:]].(float64); first > 25 {
+					return githubtest.BadGateway()
+				}
+			}
+		}
+		return nil
+	})
+	l := &lake{}
+	got := l.crawl(t, newSource(srv, Config{}), fixtures)
+	for _, f := range got {
+		if f.Err != nil {
+			t.Fatalf("%s: %v", f.Product, f.Err)
+		}
+	}
+	if st := readState(got[4].State); st == nil || st.PageSize == 0 || st.PageSize > 25 {
+		t.Errorf("prometheus not remembered as heavy: %+v", st)
+	}
+	srv.SetFault(nil)
+	sameRows(t, l, fresh(t, srv, fixtures), fixtures)
+}
+
+func TestSource_Fetch_errorsStayWithTheirRepository(t *testing.T) {
+	srv := githubtest.NewServer(t)
+	srv.RenameRepo("pallets/flask", "pallets/flask2")
+	ps := []releaselake.Product{flask, {Key: "nope", GitHub: "pallets/nope"}, {Key: "bad", GitHub: "no-slash"}, seaborn}
+	got := (&lake{}).crawl(t, newSource(srv, Config{}), ps)
+	if releaselake.ClassOf(got[1].Err) != releaselake.NotFound || !strings.Contains(got[1].Err.Error(), "pallets/nope not found") {
+		t.Errorf("unknown repository: %v", got[1].Err)
+	}
+	if releaselake.ClassOf(got[2].Err) != releaselake.Invalid {
+		t.Errorf("bad name: %v", got[2].Err)
+	}
+	if got[0].Err != nil || got[3].Err != nil {
+		t.Fatalf("others failed: %v, %v", got[0].Err, got[3].Err)
+	}
+	parsed, _ := New(Config{}).Parse(flask, got[0].Raw, nil)
+	if len(parsed.Releases) == 0 || parsed.Releases[0].Repo != "pallets/flask2" {
+		t.Errorf("renamed repository's rows carry %q", parsed.Releases[0].Repo)
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+}
+
+func TestSource_Fetch_refusedTokenStopsAtOnce(t *testing.T) {
+	srv := githubtest.NewServer(t)
+	s := New(Config{URL: srv.URL, Token: "wrong"})
+	for _, f := range s.Fetch(context.Background(), crawls(fixtures...)) {
+		if releaselake.ClassOf(f.Err) != releaselake.Unauthorized || !strings.Contains(f.Err.Error(), "GITHUB_TOKEN") {
+			t.Errorf("%s: %v", f.Product, f.Err)
+		}
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Errorf("%d requests after a 401, want 1", n)
+	}
+}
+
+func TestSource_Fetch_primaryRateLimit(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		reset time.Duration
+		wait  bool
+	}{{"reset soon: wait", 30 * time.Second, true}, {"reset late: keep what was fetched", time.Hour, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := githubtest.NewServer(t)
+			n := 0
+			srv.SetFault(func(*githubtest.Request) *githubtest.Fault {
+				n++
+				if n == 2 {
+					return githubtest.RateLimited(now.Add(tc.reset))
+				}
+				return nil
+			})
+			var slept time.Duration
+			s := newSource(srv, Config{Sleep: func(_ context.Context, d time.Duration) error { slept += d; return nil }})
+			got := s.Fetch(context.Background(), crawls(flask, kafka)) // flask: 1 page; kafka: 3
+			if got[0].Err != nil {
+				t.Fatalf("flask, done before the limit: %v", got[0].Err)
+			}
+			if tc.wait {
+				if got[1].Err != nil || slept < tc.reset {
+					t.Errorf("kafka %v after sleeping %v", got[1].Err, slept)
+				}
+			} else if got[1].Err == nil || !strings.Contains(got[1].Err.Error(), "rate limit exhausted") || slept != 0 {
+				t.Errorf("kafka %v after sleeping %v", got[1].Err, slept)
+			}
+		})
+	}
 }

@@ -13,6 +13,7 @@ type FaultFS struct {
 	lake.FS
 	PublishFunc func(ctx context.Context, name string, data []byte) error
 	CreateFunc  func(ctx context.Context, name string) (lake.Writer, error)
+	SealedFunc  func(ctx context.Context, name string) (bool, error)
 }
 
 var _ lake.FS = (*FaultFS)(nil)
@@ -31,4 +32,12 @@ func (f *FaultFS) Create(ctx context.Context, name string) (lake.Writer, error) 
 		return f.CreateFunc(ctx, name)
 	}
 	return f.FS.Create(ctx, name)
+}
+
+// Sealed calls SealedFunc if set, the wrapped FS's Sealed otherwise.
+func (f *FaultFS) Sealed(ctx context.Context, name string) (bool, error) {
+	if f.SealedFunc != nil {
+		return f.SealedFunc(ctx, name)
+	}
+	return f.FS.Sealed(ctx, name)
 }

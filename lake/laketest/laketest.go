@@ -37,6 +37,7 @@ func TestFS(t *testing.T, newFS func(t *testing.T) lake.FS) {
 		{"MkdirAllIsIdempotent", testMkdirAll},
 		{"InvalidNamesRefused", testInvalidNames},
 		{"CanceledContextRefused", testCanceled},
+		{"ClosedAndPublishedFilesAreSealed", testSealed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -268,6 +269,24 @@ func testCanceled(t *testing.T, ctx context.Context, fsys lake.FS) {
 	}
 	if _, err := fsys.Stat(context.Background(), "c"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("a canceled call left a file: Stat: %v", err)
+	}
+}
+
+func testSealed(t *testing.T, ctx context.Context, fsys lake.FS) {
+	write(t, ctx, fsys, "z/created", []byte("closed"))
+	if err := fsys.Publish(ctx, "z/published", []byte("published")); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"z/created", "z/published"} {
+		if ok, err := fsys.Sealed(ctx, name); !ok || err != nil {
+			t.Errorf("Sealed(%s) = %v, %v; want true", name, ok, err)
+		}
+		if got := read(t, ctx, fsys, name); len(got) == 0 {
+			t.Errorf("Sealed changed %s: now empty", name)
+		}
+	}
+	if _, err := fsys.Sealed(ctx, "z/missing"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Sealed(missing): %v, want fs.ErrNotExist", err)
 	}
 }
 

@@ -237,3 +237,16 @@ func syncDir(dir string) error {
 	}
 	return err
 }
+
+// Sealed implements lake.FS: a file on local disk is final once it exists,
+// since Publish links complete files and Writers are not shared.
+func (f *FS) Sealed(ctx context.Context, name string) (bool, error) {
+	fi, err := f.Stat(ctx, name)
+	if err != nil {
+		return false, err
+	}
+	if fi.IsDir() {
+		return false, &fs.PathError{Op: "sealed", Path: name, Err: errors.New("is a directory")}
+	}
+	return true, nil
+}

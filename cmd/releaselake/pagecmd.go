@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/page"
+)
+
+// DefaultPageAddr is where `releaselake page` listens by default: beside a
+// local `serve` on 8080.
+const DefaultPageAddr = "127.0.0.1:8081"
+
+// pageFlags adds the flags of the page server (`page`) and of the push (every
+// other command) to fs.
+func (c *Config) pageFlags(cmd string, fs *flag.FlagSet, env func(name, def string) string, getenv func(string) string) {
+	c.PageSecret = getenv("RELEASELAKE_PAGE_SECRET")
+	if cmd == "page" {
+		fs.StringVar(&c.Addr, "addr", env("RELEASELAKE_ADDR", DefaultPageAddr), "listen address (RELEASELAKE_ADDR)")
+		fs.StringVar(&c.PageDir, "dir", env("RELEASELAKE_PAGE_DIR", "./page-data"), "where received snapshots are kept (RELEASELAKE_PAGE_DIR)")
+		return
+	}
+	fs.StringVar(&c.PageURL, "page-url", env("RELEASELAKE_PAGE_URL", ""), "page server base URL to push snapshots to; empty: no push (RELEASELAKE_PAGE_URL)")
+}
+
+// openPush wires the send step when a page server is configured.
+func (m *Main) openPush() error {
+	c := m.Config
+	if c.PageURL == "" {
+		return nil
+	}
+	u, err := url.Parse(c.PageURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return releaselake.Errorf(releaselake.Invalid, "RELEASELAKE_PAGE_URL %q: want http(s)://host[:port][/path]", c.PageURL)
+	}
+	if c.PageSecret == "" {
+		return releaselake.Errorf(releaselake.Invalid, "RELEASELAKE_PAGE_URL is set but RELEASELAKE_PAGE_SECRET is not: pushes are signed with it")
+	}
+	m.pages = &page.Sender{
+		Pusher:   &page.Pusher{URL: c.PageURL, Secret: []byte(c.PageSecret)},
+		State:    m.Lake,
+		Snapshot: m.pageSnapshot,
+	}
+	m.Runner.Send = m.pages.Send
+	return nil
+}
+
+// pageSnapshot returns the page snapshot of the newest committed version, nil
+// if there is none. It reads the lake unless the served index is that version.
+func (m *Main) pageSnapshot(ctx context.Context) (*page.Snapshot, error) {
+	head, err := m.Lake.Head(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read lake head: %w", err)
+	}
+	if head == releaselake.NoVersion {
+		return nil, nil
+	}
+	ix := m.index.Load()
+	if ix == nil || ix.Version != head {
+		snap, err := m.Lake.Snapshot(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read lake: %w", err)
+		}
+		ix = releaselake.NewIndex(snap)
+	}
+	return page.NewSnapshot(m.Catalog, ix), nil
+}
+
+// PushPage pushes the current snapshot to the page server now, whether or not
+// it was pushed before (the pushPage mutation, `releaselake push`). The error
+// is non-nil only when no push could be made: no page server configured, nothing
+// committed yet (both class Unavailable), or the lake unreadable. A push the page
+// server refused or never received is a result with Pushed false; the next
+// ingest run tries again.
+func (m *Main) PushPage(ctx context.Context) (releaselake.PushResult, error) {
+	if m.pages == nil {
+		return releaselake.PushResult{Version: releaselake.NoVersion},
+			releaselake.Errorf(releaselake.Unavailable, "no page server configured: set RELEASELAKE_PAGE_URL and RELEASELAKE_PAGE_SECRET")
+	}
+	res, err := m.pages.Push(ctx)
+	if err != nil {
+		return res, err
+	}
+	if res.Pushed {
+		m.Log.Info("page pushed", "version", res.Version, "message", res.Message)
+	} else {
+		m.Log.Warn("page push failed", "version", res.Version, "status", res.Status, "message", res.Message)
+	}
+	return res, nil
+}
+
+func runPush(ctx context.Context, m *Main, stdout io.Writer) int {
+	res, err := m.PushPage(ctx)
+	if err != nil {
+		fmt.Fprintf(stdout, "push: %v\n", releaselake.MessageOf(err))
+		return 1
+	}
+	if !res.Pushed {
+		fmt.Fprintf(stdout, "push of version %d failed: %s\n", res.Version, res.Message)
+		return 1
+	}
+	fmt.Fprintf(stdout, "pushed version %d: %s\n", res.Version, res.Message)
+	return 0
+}
+
+// newLogger is the program's logger: text or JSON on out.
+func newLogger(out io.Writer, format string) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(out, nil))
+	}
+	return slog.New(slog.NewTextHandler(out, nil))
+}
+
+// ServePage starts the page server (`releaselake page`): it listens, resumes
+// from the newest snapshot in RELEASELAKE_PAGE_DIR, and returns. Close stops it.
+func (m *Main) ServePage(ctx context.Context) error {
+	if m.Log == nil {
+		m.Log = newLogger(m.logOut, m.Config.LogFormat)
+	}
+	c := m.Config
+	if c.PageSecret == "" {
+		return releaselake.Errorf(releaselake.Invalid, "RELEASELAKE_PAGE_SECRET is not set: the page server verifies every push with it")
+	}
+	store, err := page.OpenStore(c.PageDir, page.DefaultKeep)
+	if err != nil {
+		return err
+	}
+	srv, err := page.NewServer([]byte(c.PageSecret), store, m.Log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.ln = ln
+	// The page server faces the internet: bound every phase of a request.
+	m.srv = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		if err := m.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Error("http server", "err", err)
+		}
+	}()
+	version := releaselake.NoVersion
+	if s := srv.Current(); s != nil {
+		version = s.Version
+	}
+	m.Log.Info("page server", "addr", "http://"+ln.Addr().String(), "dir", c.PageDir, "version", version)
+	return nil
+}
+
+func runPage(ctx context.Context, m *Main, _ io.Writer) int {
+	m.Log = newLogger(m.logOut, m.Config.LogFormat)
+	if err := m.ServePage(ctx); err != nil {
+		m.Log.Error("page", "err", err)
+		return 1
+	}
+	<-ctx.Done()
+	m.Log.Info("shutting down")
+	if err := m.Close(); err != nil {
+		m.Log.Error("shutdown", "err", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,199 @@
+// Package deploy_test checks the deployment files: every Kubernetes manifest
+// decodes strictly into the API types (a typo fails), the probes, security
+// context and secrets are as the README says, and the Dockerfile builds the
+// binary the way the Makefile does.
+package deploy_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// decode reads every document of every manifest in k8s/ strictly into its type.
+func decode(t *testing.T) (deployments map[string]*appsv1.Deployment, kinds map[string]int) {
+	t.Helper()
+	files, err := filepath.Glob("k8s/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no manifests: %v", err)
+	}
+	deployments, kinds = map[string]*appsv1.Deployment{}, map[string]int{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, doc := range regexp.MustCompile(`(?m)^---\s*$`).Split(string(data), -1) {
+			if strings.TrimSpace(doc) == "" {
+				continue
+			}
+			var meta struct{ Kind, APIVersion string }
+			if err := yaml.Unmarshal([]byte(doc), &meta); err != nil {
+				t.Fatalf("%s doc %d: %v", f, i, err)
+			}
+			var obj any
+			switch meta.APIVersion + "/" + meta.Kind {
+			case "apps/v1/Deployment":
+				d := &appsv1.Deployment{}
+				deployments[d.Name] = d
+				obj = d
+			case "v1/Service":
+				obj = &corev1.Service{}
+			case "v1/ConfigMap":
+				obj = &corev1.ConfigMap{}
+			case "v1/Secret":
+				obj = &corev1.Secret{}
+			case "v1/PersistentVolumeClaim":
+				obj = &corev1.PersistentVolumeClaim{}
+			default:
+				t.Fatalf("%s doc %d: unexpected %s %s", f, i, meta.APIVersion, meta.Kind)
+			}
+			if err := yaml.UnmarshalStrict([]byte(doc), obj); err != nil {
+				t.Fatalf("%s doc %d (%s): %v", f, i, meta.Kind, err)
+			}
+			if d, ok := obj.(*appsv1.Deployment); ok {
+				delete(deployments, "")
+				deployments[d.Name] = d
+			}
+			kinds[meta.Kind]++
+		}
+	}
+	return deployments, kinds
+}
+
+func TestManifests_decodeStrictlyAndAreSafe(t *testing.T) {
+	deployments, kinds := decode(t)
+	if kinds["Deployment"] != 2 || kinds["Service"] != 2 || kinds["ConfigMap"] < 1 {
+		t.Fatalf("kinds %v", kinds)
+	}
+	for name, args := range map[string]string{"releaselake": "serve", "releaselake-page": "page"} {
+		d := deployments[name]
+		if d == nil {
+			t.Fatalf("no deployment %s", name)
+		}
+		spec := d.Spec.Template.Spec
+		if len(spec.Containers) != 1 {
+			t.Fatalf("%s: %d containers", name, len(spec.Containers))
+		}
+		c := spec.Containers[0]
+		if !slices.Equal(c.Args, []string{args}) {
+			t.Errorf("%s: args %v, want [%s]", name, c.Args, args)
+		}
+		if sc := spec.SecurityContext; sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot {
+			t.Errorf("%s: pod may run as root", name)
+		}
+		if sc := c.SecurityContext; sc == nil || sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem ||
+			sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
+			t.Errorf("%s: root filesystem writable or privilege escalation allowed", name)
+		}
+		if c.Resources.Requests.Cpu().IsZero() || c.Resources.Limits.Memory().IsZero() {
+			t.Errorf("%s: resources not set", name)
+		}
+		if c.LivenessProbe == nil || c.LivenessProbe.HTTPGet == nil || c.LivenessProbe.HTTPGet.Path != "/healthz" {
+			t.Errorf("%s: liveness probe is not /healthz", name)
+		}
+	}
+	serve := deployments["releaselake"].Spec.Template.Spec.Containers[0]
+	if p := serve.ReadinessProbe; p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/readyz" {
+		t.Error("serve: readiness probe is not /readyz")
+	}
+	secrets := map[string]bool{}
+	env := map[string]string{}
+	for _, e := range serve.Env {
+		if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
+			secrets[e.ValueFrom.SecretKeyRef.Key] = true
+		}
+		env[e.Name] = e.Value
+	}
+	for _, s := range []string{"GITHUB_TOKEN", "RELEASELAKE_ADMIN_TOKEN", "RELEASELAKE_PAGE_SECRET"} {
+		if !secrets[s] {
+			t.Errorf("serve: %s does not come from a Secret", s)
+		}
+	}
+	if env["HADOOP_CONF_DIR"] == "" || env["RELEASELAKE_CATALOG"] == "" {
+		t.Error("serve: HADOOP_CONF_DIR or RELEASELAKE_CATALOG not set")
+	}
+}
+
+// goBuild returns the flags and package of the `go build` in a command line,
+// without -o's argument.
+func goBuild(t *testing.T, cmd string) string {
+	t.Helper()
+	m := regexp.MustCompile(`CGO_ENABLED=0 (?:\$\(GO\)|go) build (.*)`).FindStringSubmatch(cmd)
+	if m == nil {
+		t.Fatalf("no CGO_ENABLED=0 go build in %q", cmd)
+	}
+	f := strings.Fields(m[1])
+	for i := 0; i < len(f); i++ {
+		if f[i] == "-o" {
+			f = append(f[:i], f[i+2:]...)
+			i--
+		}
+	}
+	return strings.Join(f, " ")
+}
+
+func TestDockerfile_stagesUserAndBuildMatchTheMakefile(t *testing.T) {
+	f, err := os.Open("../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := parser.Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var froms, runs, users []string
+	var entrypoint, cmd string
+	for _, n := range res.AST.Children {
+		switch strings.ToLower(n.Value) {
+		case "from":
+			froms = append(froms, n.Original)
+		case "run":
+			runs = append(runs, n.Original)
+		case "user":
+			users = append(users, n.Next.Value)
+		case "entrypoint":
+			entrypoint = n.Original
+		case "cmd":
+			cmd = n.Original
+		}
+	}
+	if len(froms) < 2 {
+		t.Errorf("want a multi-stage build, got %v", froms)
+	}
+	if len(users) == 0 || strings.HasPrefix(users[len(users)-1], "root") || users[len(users)-1] == "0" {
+		t.Errorf("the runtime stage runs as %v", users)
+	}
+	if !strings.Contains(entrypoint, `["releaselake"]`) || !strings.Contains(cmd, `["serve"]`) {
+		t.Errorf("entrypoint %q cmd %q", entrypoint, cmd)
+	}
+	var docker string
+	for _, r := range runs {
+		if strings.Contains(r, "go build") {
+			docker = goBuild(t, r)
+		}
+	}
+	mk, err := os.ReadFile("../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var make_ string
+	for _, l := range strings.Split(string(mk), "\n") {
+		if strings.Contains(l, "go build") || strings.Contains(l, "$(GO) build") {
+			make_ = goBuild(t, l)
+			break
+		}
+	}
+	if docker == "" || docker != make_ {
+		t.Errorf("Dockerfile builds with %q, the Makefile with %q", docker, make_)
+	}
+}

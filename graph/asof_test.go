@@ -1,0 +1,77 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/releaselake/releaselake"
+)
+
+func TestAsOfIndexes(t *testing.T) {
+	// Version v was committed on day v of January; the lake is at version 5.
+	current := releaselake.NewIndex(releaselake.Snapshot{Version: 5, Releases: rows(5)})
+	var loads atomic.Int64
+	fail := atomic.Bool{}
+	versionAsOf := func(_ context.Context, t time.Time) (int64, error) {
+		d := t.Day()
+		if t.Before(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) {
+			return releaselake.NoVersion, nil
+		}
+		return int64(min(d, 5)), nil
+	}
+	snapshotAt := func(_ context.Context, v int64) (releaselake.Snapshot, error) {
+		loads.Add(1)
+		time.Sleep(10 * time.Millisecond) // let concurrent askers pile up
+		if fail.Load() {
+			return releaselake.Snapshot{}, errors.New("disk on fire")
+		}
+		return releaselake.Snapshot{Version: v, Releases: rows(int(v))}, nil
+	}
+	asOf := AsOfIndexes(versionAsOf, snapshotAt, func() *releaselake.Index { return current }, 2)
+	day := func(d int) time.Time { return time.Date(2026, 1, d, 12, 0, 0, 0, time.UTC) }
+	ctx := context.Background()
+
+	if ix, err := asOf(ctx, day(9)); err != nil || ix != current {
+		t.Fatalf("at the current version: %v %v", ix, err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if ix, err := asOf(ctx, day(2)); err != nil || ix.Version != 2 || ix.Rows() != 2 {
+				t.Errorf("day 2: %v %v", ix, err)
+			}
+		})
+	}
+	wg.Wait()
+	if loads.Load() != 1 {
+		t.Fatalf("8 concurrent asks loaded %d times", loads.Load())
+	}
+	asOf(ctx, day(3))
+	asOf(ctx, day(2)) // most recently used: 2, then 3
+	asOf(ctx, day(4)) // evicts 3
+	n := loads.Load()
+	asOf(ctx, day(2))
+	asOf(ctx, day(4))
+	if loads.Load() != n {
+		t.Fatalf("cached versions were loaded again")
+	}
+	asOf(ctx, day(3))
+	if loads.Load() != n+1 {
+		t.Fatalf("evicted version not loaded again")
+	}
+	if _, err := asOf(ctx, time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)); releaselake.ClassOf(err) != releaselake.NotFound {
+		t.Fatalf("before the first commit: %v", err)
+	}
+	fail.Store(true)
+	if _, err := asOf(ctx, day(1)); err == nil {
+		t.Fatal("a failed load answered")
+	}
+	fail.Store(false)
+	if ix, err := asOf(ctx, day(1)); err != nil || ix.Version != 1 {
+		t.Fatalf("a failed load was remembered: %v", err)
+	}
+}

@@ -1,0 +1,82 @@
+package graph
+
+import (
+	"container/list"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/releaselake/releaselake"
+)
+
+// responseCache keeps whole answers to queries, keyed by the raw request
+// (method, Accept, query string or body: the operation, its variables and
+// extensions) for one index at a time. A new index empties it, so an entry is
+// never served for another lake version. Bounded in bytes, least recently used
+// out first.
+type responseCache struct {
+	mu    sync.Mutex
+	ix    *releaselake.Index // the generation the entries belong to
+	items map[string]*list.Element
+	lru   list.List // of *cacheEntry, most recent at the front
+	size  int       // bytes of keys and bodies held
+	max   int
+}
+
+type cacheEntry struct {
+	key    string
+	header http.Header // Content-Type and Content-Length
+	body   []byte
+}
+
+func newResponseCache(maxBytes int) *responseCache {
+	return &responseCache{items: map[string]*list.Element{}, max: maxBytes}
+}
+
+// get returns the answer to key for index ix, nil if there is none.
+func (c *responseCache) get(ix *releaselake.Index, key []byte) *cacheEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ix != ix {
+		return nil
+	}
+	el, ok := c.items[string(key)]
+	if !ok {
+		return nil
+	}
+	c.lru.MoveToFront(el)
+	return el.Value.(*cacheEntry)
+}
+
+// put keeps an answer for index ix. Answers too big for a sixteenth of the
+// cache are not kept. A newer index than the cache's starts a new generation.
+func (c *responseCache) put(ix *releaselake.Index, key []byte, header http.Header, body []byte) {
+	n := len(key) + len(body)
+	if n > c.max/16 {
+		return
+	}
+	e := &cacheEntry{key: string(key), body: append([]byte(nil), body...), header: http.Header{
+		"Content-Type":   header["Content-Type"],
+		"Content-Length": {strconv.Itoa(len(body))},
+	}}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ix != ix {
+		if c.ix != nil && ix.Version < c.ix.Version {
+			return // a request that began before the newer index was swapped in
+		}
+		clear(c.items)
+		c.lru.Init()
+		c.ix, c.size = ix, 0
+	}
+	if _, ok := c.items[e.key]; ok {
+		return
+	}
+	c.items[e.key] = c.lru.PushFront(e)
+	c.size += n
+	for c.size > c.max {
+		old := c.lru.Remove(c.lru.Back()).(*cacheEntry)
+		delete(c.items, old.key)
+		c.size -= len(old.key) + len(old.body)
+	}
+}

@@ -1,0 +1,183 @@
+package graph
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/releaselake/releaselake"
+)
+
+// go test -fuzz=FuzzRequest ./graph: whatever arrives over HTTP, the handler
+// answers (no panic) with JSON.
+func FuzzRequest(f *testing.F) {
+	for _, tc := range fastPathCases {
+		b, _ := json.Marshal(map[string]any{"query": tc.query, "variables": tc.vars})
+		f.Add(true, string(b), "application/json")
+		f.Add(false, url.Values{"query": {tc.query}}.Encode(), "")
+	}
+	f.Add(true, `{"query": 1}`, "application/graphql-response+json")
+	f.Add(true, `{"query":"{ releases { totalCount } }","variables":[]}`, "*/*")
+	f.Add(true, `{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"00"}}}`, "")
+	f.Add(false, "query=%7B&variables=%7B", "")
+	f.Add(true, `{"query":"mutation { pushPage { pushed } }"}`, "")
+	h := NewHandler(oddResolver(f), Options{AdminToken: "t", CacheBytes: 1 << 20})
+	f.Fuzz(func(t *testing.T, post bool, payload, accept string) {
+		var req *http.Request
+		if post {
+			req = httptest.NewRequest("POST", "/graphql", strings.NewReader(payload))
+			req.Header.Set("Content-Type", "application/json")
+		} else {
+			req = httptest.NewRequest("GET", "/graphql", nil)
+			req.URL.RawQuery = payload
+		}
+		req.Header.Set("Accept", accept)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if !json.Valid(rec.Body.Bytes()) {
+			t.Fatalf("%d answer is not JSON: %q", rec.Code, rec.Body.String())
+		}
+	})
+}
+
+// go test -fuzz=FuzzFastPath ./graph: for any query and variables, the fast
+// path answers exactly as gqlgen's executor.
+func FuzzFastPath(f *testing.F) {
+	for _, tc := range fastPathCases {
+		v, _ := json.Marshal(tc.vars)
+		f.Add(tc.query, string(v))
+	}
+	r := oddResolver(f)
+	fast := NewHandler(r, Options{CacheBytes: -1})
+	slow := NewHandler(r, Options{CacheBytes: -1, noFastPath: true})
+	f.Fuzz(func(t *testing.T, query, vars string) {
+		var v any
+		if json.Unmarshal([]byte(vars), &v) != nil {
+			v = nil
+		}
+		body, _ := json.Marshal(map[string]any{"query": query, "variables": v})
+		answer := func(h http.Handler) []byte {
+			req := httptest.NewRequest("POST", "/graphql", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			return rec.Body.Bytes()
+		}
+		a, b := answer(fast), answer(slow)
+		if bytes.Equal(a, b) {
+			return
+		}
+		// Root fields run concurrently in gqlgen: several errors may come in any
+		// order. Everything else must be equal.
+		var ra, rb struct {
+			Data   json.RawMessage
+			Errors []json.RawMessage
+		}
+		json.Unmarshal(a, &ra)
+		json.Unmarshal(b, &rb)
+		sortRaw := func(l []json.RawMessage) []string {
+			var out []string
+			for _, e := range l {
+				out = append(out, string(e))
+			}
+			slices.Sort(out)
+			return out
+		}
+		if len(ra.Errors) < 2 || !bytes.Equal(ra.Data, rb.Data) || !reflect.DeepEqual(sortRaw(ra.Errors), sortRaw(rb.Errors)) {
+			t.Fatalf("fast path differs:\nfast %s\nslow %s", a, b)
+		}
+	})
+}
+
+// go test -fuzz=FuzzCursor ./graph: any string decodes without panic to a
+// cursor or a BAD_USER_INPUT error, and cursors survive a round trip.
+func FuzzCursor(f *testing.F) {
+	for _, r := range oddRows()[:5] {
+		f.Add(encodeCursor(releaselake.Sort{Key: releaselake.ByVersion, Asc: true}, &r))
+	}
+	f.Add("")
+	f.Add("AQ")
+	f.Add("AQAAAAAAAAA")
+	f.Fuzz(func(t *testing.T, s string) {
+		rel, srt, err := decodeCursor(s)
+		if err != nil {
+			if releaselake.ClassOf(err) != releaselake.Invalid {
+				t.Fatalf("class %s", releaselake.ClassOf(err))
+			}
+			return
+		}
+		again, srt2, err := decodeCursor(encodeCursor(srt, &rel))
+		if err != nil || srt2 != srt || !again.PublishedAt.Equal(rel.PublishedAt) || !again.FirstSeenAt.Equal(rel.FirstSeenAt) ||
+			again.Product != rel.Product || again.Version != rel.Version || again.Tag != rel.Tag {
+			t.Fatalf("round trip: %+v %v -> %+v %v (%v)", rel, srt, again, srt2, err)
+		}
+	})
+}
+
+// go test -fuzz=FuzzListArgs ./graph: argument values of any shape are read
+// without panic, and what is read either makes a query or a BAD_USER_INPUT.
+func FuzzListArgs(f *testing.F) {
+	f.Add(`{"products":["a","b"],"since":"2026-01-01T00:00:00Z","first":5,"orderBy":{"field":"VERSION"}}`)
+	f.Add(`{"products":"a","until":"2026-01-01T00:00:00.5+02:00","prerelease":true,"after":"AQ"}`)
+	f.Add(`{"orderBy":{"field":"NOPE","direction":1},"first":-1,"asOf":3}`)
+	f.Add(`{"products":[null],"first":1e100}`)
+	r := oddResolver(f)
+	f.Fuzz(func(t *testing.T, raw string) {
+		d := json.NewDecoder(strings.NewReader(raw))
+		d.UseNumber()
+		var m map[string]any
+		if d.Decode(&m) != nil {
+			return
+		}
+		a, ok := readListArgs(m)
+		if !ok {
+			return
+		}
+		if _, err := r.query(&a); err != nil && releaselake.ClassOf(err) != releaselake.Invalid {
+			t.Fatalf("%s: class %s: %v", raw, releaselake.ClassOf(err), err)
+		}
+	})
+}
+
+// go test -fuzz=FuzzWriteResponse ./graph: writeResponse writes what
+// json.Marshal writes for any response whose data is compact JSON.
+func FuzzWriteResponse(f *testing.F) {
+	f.Add(`{"a":"<b>&amp;\u2028\u2029 ü","n":[1,2.5,null,true],"s":"\u0001\"\\"}`, "oops <&>", true)
+	f.Add(`null`, "", false)
+	f.Add(`"\u00e2\u0080\u00a8"`, "", true)
+	f.Fuzz(func(t *testing.T, value, message string, ext bool) {
+		var v any
+		if json.Unmarshal([]byte(value), &v) != nil {
+			return
+		}
+		var data bytes.Buffer
+		enc := json.NewEncoder(&data)
+		enc.SetEscapeHTML(false) // as gqlgen's marshalers: raw <, >, &
+		enc.Encode(v)
+		resp := &graphql.Response{Data: bytes.TrimSuffix(data.Bytes(), []byte("\n"))}
+		if message != "" {
+			resp.Errors = gqlerror.List{{Message: message, Extensions: map[string]any{"code": "X"}}}
+		}
+		if ext {
+			resp.Extensions = map[string]any{"n": 1, "s": message}
+		}
+		want, err := json.Marshal(resp)
+		if err != nil {
+			t.Skip(err)
+		}
+		var got bytes.Buffer
+		writeResponse(&got, resp)
+		if !bytes.Equal(got.Bytes(), want) {
+			t.Fatalf("got  %s\nwant %s", got.Bytes(), want)
+		}
+	})
+}

@@ -1,0 +1,281 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/releaselake/releaselake"
+)
+
+// requestNote travels in a request's context from the HTTP layer through
+// gqlgen and back: the index the request reads, and what the HTTP layer needs
+// to know about the answer to cache it and set its headers.
+type requestNote struct {
+	ix       *releaselake.Index // pinned when the request came in; nil before the first load
+	query    atomic.Bool        // a query operation answered without errors
+	volatile atomic.Bool        // the answer read something the lake version does not determine
+	denied   atomic.Value       // releaselake.Class of a refused mutation
+	executed atomic.Bool        // execution began: gqlgen's response interceptors ran
+}
+
+type noteKey struct{}
+
+func noteOf(ctx context.Context) *requestNote {
+	n, _ := ctx.Value(noteKey{}).(*requestNote)
+	return n
+}
+
+// markVolatile says the answer must not be cached or given an ETag.
+func markVolatile(ctx context.Context) {
+	if n := noteOf(ctx); n != nil {
+		n.volatile.Store(true)
+	}
+}
+
+// httpLayer is what /graphql does around gqlgen: it caps the body, pins the
+// index, answers repeated queries from the response cache, and sets ETag,
+// Cache-Control and the status of refused mutations.
+type httpLayer struct {
+	next      http.Handler // gqlgen
+	index     func() *releaselake.Index
+	cache     *responseCache // nil: no response cache
+	publicHdr []string       // Cache-Control of cacheable GET answers
+	etags     etagMemo
+}
+
+var (
+	noStoreHdr   = []string{"no-store"}
+	varyHdr      = []string{"Accept"}
+	jsonHdr      = []string{"application/json"}
+	graphqlJSON  = "application/graphql-response+json"
+	notJSONBody  = []byte(`{"errors":[{"message":"a POST needs Content-Type: application/json","extensions":{"code":"BAD_USER_INPUT"}}]}`)
+	tooLargeBody = []byte(`{"errors":[{"message":"request body too large: at most 1048576 bytes","extensions":{"code":"BAD_USER_INPUT"}}]}`)
+)
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func getBuf() *bytes.Buffer {
+	b := bufPool.Get().(*bytes.Buffer)
+	b.Reset()
+	return b
+}
+
+func putBuf(b *bytes.Buffer) {
+	if b.Cap() <= 1<<20 {
+		bufPool.Put(b)
+	}
+}
+
+func (h *httpLayer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	get := r.Method == http.MethodGet
+	var body *bytes.Buffer
+	if r.Method == http.MethodPost {
+		if !isJSON(r.Header.Get("Content-Type")) {
+			// Only application/json, which browsers cannot send cross-site
+			// without a preflight: no form posts, no text/plain.
+			w.Header()["Content-Type"] = jsonHdr
+			w.Header()["Cache-Control"] = noStoreHdr
+			w.WriteHeader(http.StatusUnsupportedMediaType)
+			w.Write(notJSONBody)
+			return
+		}
+		body = getBuf()
+		defer putBuf(body)
+		if _, err := body.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBodyBytes)); err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				w.Header()["Content-Type"] = jsonHdr
+				w.Header()["Cache-Control"] = noStoreHdr
+				w.WriteHeader(http.StatusRequestEntityTooLarge)
+				w.Write(tooLargeBody)
+				return
+			}
+			http.Error(w, "could not read the request body", http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body.Bytes()))
+	}
+
+	ix := h.index()
+	var key *bytes.Buffer
+	if h.cache != nil && ix != nil && (get || body != nil) {
+		key = getBuf()
+		defer putBuf(key)
+		key.WriteString(r.Method)
+		key.WriteByte(0)
+		key.WriteString(r.Header.Get("Accept"))
+		key.WriteByte(0)
+		if get {
+			key.WriteString(r.URL.RawQuery)
+		} else {
+			key.Write(body.Bytes())
+		}
+		if e := h.cache.get(ix, key.Bytes()); e != nil {
+			h.write(w, r, e.header, http.StatusOK, e.body, true, ix)
+			return
+		}
+	}
+
+	note := &requestNote{ix: ix}
+	rec := getRecorder()
+	defer putRecorder(rec)
+	h.next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), noteKey{}, note)))
+
+	out, status := rec.buf.Bytes(), rec.status
+	if !note.executed.Load() {
+		out, status = h.requestError(note, rec)
+	}
+	cacheable := ix != nil && status == http.StatusOK && note.query.Load() && !note.volatile.Load()
+	if cacheable && key != nil {
+		h.cache.put(ix, key.Bytes(), rec.header, out)
+	}
+	h.write(w, r, rec.header, status, out, cacheable, ix)
+}
+
+// requestError adjusts an answer given before execution began (a request that
+// does not parse or validate, a refused mutation) to GraphQL over HTTP: no
+// "data" entry; with application/json, status 200; with
+// application/graphql-response+json, 4xx (401 or 403 for a refused mutation).
+func (h *httpLayer) requestError(note *requestNote, rec *recorder) ([]byte, int) {
+	out, status := rec.buf.Bytes(), rec.status
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(out, &fields) == nil {
+		if _, ok := fields["data"]; ok {
+			delete(fields, "data")
+			if b, err := json.Marshal(fields); err == nil {
+				out = b
+			}
+		}
+	}
+	graphqlResponse := strings.HasPrefix(rec.header.Get("Content-Type"), graphqlJSON)
+	switch c, denied := note.denied.Load().(releaselake.Class); {
+	case denied && graphqlResponse:
+		status = http.StatusForbidden
+		if c == releaselake.Unauthorized {
+			status = http.StatusUnauthorized
+			rec.header.Set("WWW-Authenticate", `Bearer realm="releaselake"`)
+		}
+	case graphqlResponse && status < 400:
+		status = http.StatusBadRequest // e.g. over the complexity limit: no data, so 4xx
+	case !graphqlResponse && status == http.StatusUnprocessableEntity:
+		status = http.StatusOK // gqlgen's 422 for parse and validation errors
+	}
+	return out, status
+}
+
+// isJSON reports whether a Content-Type is application/json, parameters aside.
+func isJSON(ct string) bool {
+	mt, _, _ := strings.Cut(ct, ";")
+	return strings.EqualFold(strings.TrimSpace(mt), "application/json")
+}
+
+// write sends an answer with its caching headers: a cacheable GET answer gets
+// the ETag of the lake version and a public max-age (or 304 when the client has
+// it); everything else no-store.
+func (h *httpLayer) write(w http.ResponseWriter, r *http.Request, header http.Header, status int, body []byte, cacheable bool, ix *releaselake.Index) {
+	out := w.Header()
+	for k, v := range header {
+		out[k] = v
+	}
+	if cacheable && r.Method == http.MethodGet {
+		etag := h.etags.of(ix)
+		out["Etag"] = etag
+		out["Cache-Control"] = h.publicHdr
+		out["Vary"] = append(out["Vary"], varyHdr...)
+		if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, etag[0]) {
+			delete(out, "Content-Type")
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	} else {
+		out["Cache-Control"] = noStoreHdr
+	}
+	if _, ok := header["Content-Length"]; !ok {
+		out["Content-Length"] = []string{strconv.Itoa(len(body))}
+	}
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// etagMatch reports whether an If-None-Match header names etag (weak
+// comparison, as RFC 9110 asks for If-None-Match).
+func etagMatch(header, etag string) bool {
+	for part := range strings.SplitSeq(header, ",") {
+		part = strings.TrimSpace(part)
+		if part == "*" || strings.TrimPrefix(part, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// etagMemo makes the ETag of an index once: the lake version and a
+// fingerprint of what else shapes answers (schema and catalog), so a restart
+// with another catalog never answers 304 with an old body.
+type etagMemo struct {
+	fingerprint string
+	last        atomic.Pointer[etagOf]
+}
+
+type etagOf struct {
+	ix  *releaselake.Index
+	hdr []string
+}
+
+func (m *etagMemo) of(ix *releaselake.Index) []string {
+	if l := m.last.Load(); l != nil && l.ix == ix {
+		return l.hdr
+	}
+	v := "empty"
+	if ix.Version != releaselake.NoVersion {
+		v = "v" + strconv.FormatInt(ix.Version, 10)
+	}
+	e := &etagOf{ix: ix, hdr: []string{`"` + v + "-" + m.fingerprint + `"`}}
+	m.last.Store(e)
+	return e.hdr
+}
+
+// recorder holds gqlgen's answer so the HTTP layer can decide its headers.
+type recorder struct {
+	header http.Header
+	status int
+	buf    bytes.Buffer
+	wrote  bool
+}
+
+var recPool = sync.Pool{New: func() any { return &recorder{header: http.Header{}} }}
+
+func getRecorder() *recorder {
+	rec := recPool.Get().(*recorder)
+	clear(rec.header)
+	rec.status, rec.wrote = http.StatusOK, false
+	rec.buf.Reset()
+	return rec
+}
+
+func putRecorder(rec *recorder) {
+	if rec.buf.Cap() <= 1<<20 {
+		recPool.Put(rec)
+	}
+}
+
+func (rec *recorder) Header() http.Header { return rec.header }
+
+func (rec *recorder) WriteHeader(status int) {
+	if !rec.wrote {
+		rec.status, rec.wrote = status, true
+	}
+}
+
+func (rec *recorder) Write(b []byte) (int, error) {
+	rec.wrote = true
+	return rec.buf.Write(b)
+}

@@ -1,0 +1,458 @@
+package graph
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/releaselake/releaselake"
+)
+
+// served is a test server with a swappable index and counters on its effects.
+type served struct {
+	*httptest.Server
+	ix        atomic.Pointer[releaselake.Index]
+	hits      *atomic.Int64
+	ingests   atomic.Int64
+	pushes    atomic.Int64
+	runIngest func(ctx context.Context, products []string) (releaselake.Run, error)
+}
+
+func serve(t *testing.T, o Options) *served {
+	t.Helper()
+	s := &served{hits: new(atomic.Int64)}
+	s.ix.Store(releaselake.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(30)}))
+	r := oddResolver(t)
+	r.Index = s.ix.Load
+	r.Runs = func(context.Context, int) ([]releaselake.Run, error) {
+		return []releaselake.Run{{ID: "r1", Trigger: "schedule", Status: releaselake.RunPartial, Version: 4,
+			StartedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+			Sources:   []releaselake.SourceStats{{Kind: "github", Requests: 2, Points: 3}, {Kind: "pypi", Requests: 5}, {Kind: "github", Points: 4}},
+			Steps:     []releaselake.RunStep{{Name: "crawl", Duration: 1500 * time.Millisecond}, {Name: "send", Error: "page server down"}},
+			Products:  []releaselake.RunProduct{{Product: "a", Status: "ok"}, {Product: "b", Status: "failed", Error: "404"}}}}, nil
+	}
+	r.RunIngest = func(ctx context.Context, products []string) (releaselake.Run, error) {
+		s.ingests.Add(1)
+		if s.runIngest != nil {
+			return s.runIngest(ctx, products)
+		}
+		return releaselake.Run{ID: "r2", Trigger: "mutation", Status: releaselake.RunRunning, Version: releaselake.NoVersion}, nil
+	}
+	r.PushPage = func(context.Context) (releaselake.PushResult, error) {
+		s.pushes.Add(1)
+		return releaselake.PushResult{Version: 1, Pushed: true, Status: 200, Message: "pushed", At: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)}, nil
+	}
+	o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	o.fastHits = s.hits
+	s.Server = httptest.NewServer(NewHandler(r, o))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// do sends a request and returns the response with its body read.
+func do(t *testing.T, method, u string, body string, header map[string]string) (*http.Response, string) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, u, rd)
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(b)
+}
+
+func getURL(base, query string, vars map[string]any) string {
+	v := url.Values{"query": {query}}
+	if vars != nil {
+		b, _ := json.Marshal(vars)
+		v.Set("variables", string(b))
+	}
+	return base + "?" + v.Encode()
+}
+
+func codeOf(t *testing.T, body string) string {
+	t.Helper()
+	var r response
+	if err := json.Unmarshal([]byte(body), &r); err != nil {
+		t.Fatalf("not JSON: %s", body)
+	}
+	return code(r)
+}
+
+func TestHTTP_getQueryHasETagAnd304(t *testing.T) {
+	s := serve(t, Options{MaxAge: 30 * time.Second})
+	u := getURL(s.URL, `query($p: [String!]) { releases(products: $p, first: 5) { nodes { tag } } }`, map[string]any{"p": []string{"a"}})
+	resp, body := do(t, "GET", u, "", nil)
+	etag := resp.Header.Get("ETag")
+	if resp.StatusCode != 200 || !strings.HasPrefix(etag, `"v1-`) || resp.Header.Get("Cache-Control") != "public, max-age=30" {
+		t.Fatalf("%d ETag %q Cache-Control %q: %s", resp.StatusCode, etag, resp.Header.Get("Cache-Control"), body)
+	}
+	resp, body = do(t, "GET", u, "", map[string]string{"If-None-Match": etag})
+	if resp.StatusCode != http.StatusNotModified || body != "" || resp.Header.Get("ETag") != etag {
+		t.Fatalf("If-None-Match: %d %q", resp.StatusCode, body)
+	}
+	// A new lake version: a new ETag, a full answer.
+	s.ix.Store(releaselake.NewIndex(releaselake.Snapshot{Version: 2, Releases: rows(31)}))
+	resp, body = do(t, "GET", u, "", map[string]string{"If-None-Match": etag})
+	if resp.StatusCode != 200 || resp.Header.Get("ETag") == etag || !strings.Contains(body, "v1.0.30") {
+		t.Fatalf("after a new version: %d ETag %q %s", resp.StatusCode, resp.Header.Get("ETag"), body)
+	}
+}
+
+func TestHTTP_neverIngestedLakeIsCacheableToo(t *testing.T) {
+	s := serve(t, Options{})
+	s.ix.Store(releaselake.NewIndex(releaselake.Snapshot{Version: releaselake.NoVersion}))
+	resp, body := do(t, "GET", getURL(s.URL, `{ releases { totalCount } }`, nil), "", nil)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("ETag"), `"empty-`) || !strings.HasPrefix(resp.Header.Get("Cache-Control"), "public") {
+		t.Fatalf("%d ETag %q Cache-Control %q %s", resp.StatusCode, resp.Header.Get("ETag"), resp.Header.Get("Cache-Control"), body)
+	}
+	// Before the first load: an error, never stored.
+	s.ix.Store(nil)
+	resp, body = do(t, "GET", getURL(s.URL, `{ releases { totalCount } }`, nil), "", nil)
+	if resp.Header.Get("ETag") != "" || resp.Header.Get("Cache-Control") != "no-store" || codeOf(t, body) != "UNAVAILABLE" {
+		t.Fatalf("before load: ETag %q Cache-Control %q %s", resp.Header.Get("ETag"), resp.Header.Get("Cache-Control"), body)
+	}
+}
+
+func TestHTTP_noStoreOnPostsMutationsErrorsAndVolatileAnswers(t *testing.T) {
+	s := serve(t, Options{AdminToken: "sekret"})
+	auth := map[string]string{"Authorization": "Bearer sekret"}
+	cases := []struct {
+		name, method, u, body string
+		header                map[string]string
+	}{
+		{"POST query", "POST", s.URL, `{"query":"{ releases { totalCount } }"}`, nil},
+		{"mutation", "POST", s.URL, `{"query":"mutation { pushPage { pushed } }"}`, auth},
+		{"GET with an error", "GET", getURL(s.URL, `{ releases(first: 500) { totalCount } }`, nil), "", nil},
+		{"GET ingest runs", "GET", getURL(s.URL, `{ ingestRuns { id } }`, nil), "", nil},
+		{"GET lake", "GET", getURL(s.URL, `{ lake { version notices } }`, nil), "", nil},
+	}
+	for _, tc := range cases {
+		resp, body := do(t, tc.method, tc.u, tc.body, tc.header)
+		if resp.Header.Get("Cache-Control") != "no-store" || resp.Header.Get("ETag") != "" {
+			t.Errorf("%s: Cache-Control %q ETag %q (%s)", tc.name, resp.Header.Get("Cache-Control"), resp.Header.Get("ETag"), body)
+		}
+	}
+}
+
+func TestHTTP_repeatedQueryIsAnsweredFromTheCache(t *testing.T) {
+	s := serve(t, Options{})
+	body := `{"query":"query($p: [String!]) { releases(products: $p) { totalCount nodes { tag } } }","variables":{"p":["a"]}}`
+	_, first := do(t, "POST", s.URL, body, nil)
+	n := s.hits.Load()
+	_, second := do(t, "POST", s.URL, body, nil)
+	if first != second || s.hits.Load() != n {
+		t.Fatalf("second answer not from the cache (executions %d -> %d)", n, s.hits.Load())
+	}
+	// Other variables, another Accept, another version: not the cached answer.
+	do(t, "POST", s.URL, strings.Replace(body, `["a"]`, `["b"]`, 1), nil)
+	do(t, "POST", s.URL, body, map[string]string{"Accept": "application/graphql-response+json"})
+	if s.hits.Load() != n+2 {
+		t.Fatalf("executions %d, want %d", s.hits.Load(), n+2)
+	}
+	s.ix.Store(releaselake.NewIndex(releaselake.Snapshot{Version: 2, Releases: rows(31)}))
+	_, third := do(t, "POST", s.URL, body, nil)
+	if third == first || !strings.Contains(third, `"totalCount":31`) {
+		t.Fatalf("after a new version the cache answered: %s", third)
+	}
+}
+
+func TestHTTP_limits(t *testing.T) {
+	s := serve(t, Options{})
+	resp, body := do(t, "POST", s.URL, `{"query":"{ __typename }","x":"`+strings.Repeat("x", MaxBodyBytes)+`"}`, nil)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || codeOf(t, body) != "BAD_USER_INPUT" {
+		t.Errorf("big body: %d %s", resp.StatusCode, body)
+	}
+	deep := "{ releases { nodes { " + strings.Repeat("tag ", ParserTokens) + "} } }"
+	b, _ := json.Marshal(map[string]string{"query": deep})
+	if _, body := do(t, "POST", s.URL, string(b), nil); !strings.Contains(body, "token limit") {
+		t.Errorf("token limit: %s", body)
+	}
+	resp, body = do(t, "GET", getURL(s.URL, `mutation { pushPage { pushed } }`, nil), "", nil)
+	if resp.StatusCode/100 != 4 || s.pushes.Load() != 0 {
+		t.Errorf("GET mutation: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestHTTP_cors(t *testing.T) {
+	s := serve(t, Options{CORSOrigins: []string{"https://app.example.com"}})
+	preflight := func(origin string) *http.Response {
+		resp, _ := do(t, "OPTIONS", s.URL, "", map[string]string{"Origin": origin,
+			"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"})
+		return resp
+	}
+	resp := preflight("https://app.example.com")
+	if resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" ||
+		!strings.Contains(strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers")), "authorization") {
+		t.Errorf("allowed preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	if resp := preflight("https://evil.example.com"); resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("refused preflight allowed: %v", resp.Header)
+	}
+	resp, _ = do(t, "GET", getURL(s.URL, `{ __typename }`, nil), "", map[string]string{"Origin": "https://app.example.com"})
+	if resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" || !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "Etag") {
+		t.Errorf("actual request: %v", resp.Header)
+	}
+	// No origins configured: no CORS headers at all.
+	s2 := serve(t, Options{})
+	resp, _ = do(t, "OPTIONS", s2.URL, "", map[string]string{"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"})
+	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("CORS without origins: %v", resp.Header)
+	}
+}
+
+func TestMutations_needTheAdminToken(t *testing.T) {
+	s := serve(t, Options{AdminToken: "sekret"})
+	none := serve(t, Options{})
+	mutations := []string{`mutation { runIngest(products: ["nope"]) { id } }`, `mutation { pushPage { pushed } }`}
+	cases := []struct {
+		name   string
+		srv    *served
+		header map[string]string
+		code   string
+		status int // with Accept: application/graphql-response+json
+	}{
+		{"no header", s, nil, "UNAUTHENTICATED", 401},
+		{"wrong token", s, map[string]string{"Authorization": "Bearer sekreT"}, "UNAUTHENTICATED", 401},
+		{"longer token", s, map[string]string{"Authorization": "Bearer sekret2"}, "UNAUTHENTICATED", 401},
+		{"not bearer", s, map[string]string{"Authorization": "Basic c2VrcmV0"}, "UNAUTHENTICATED", 401},
+		{"no token configured", none, map[string]string{"Authorization": "Bearer sekret"}, "FORBIDDEN", 403},
+	}
+	for _, tc := range cases {
+		for _, m := range mutations {
+			b, _ := json.Marshal(map[string]string{"query": m})
+			resp, body := do(t, "POST", tc.srv.URL, string(b), tc.header)
+			if resp.StatusCode != 200 || codeOf(t, body) != tc.code {
+				t.Errorf("%s %s: %d %s", tc.name, m, resp.StatusCode, body)
+			}
+			h := map[string]string{"Accept": "application/graphql-response+json"}
+			for k, v := range tc.header {
+				h[k] = v
+			}
+			if resp, body := do(t, "POST", tc.srv.URL, string(b), h); resp.StatusCode != tc.status || codeOf(t, body) != tc.code {
+				t.Errorf("%s %s (graphql-response+json): %d %s", tc.name, m, resp.StatusCode, body)
+			}
+		}
+		if tc.srv.ingests.Load()+tc.srv.pushes.Load() != 0 {
+			t.Fatalf("%s: a refused mutation ran", tc.name)
+		}
+	}
+
+	auth := map[string]string{"Authorization": "bearer sekret"}
+	_, body := do(t, "POST", s.URL, `{"query":"mutation { runIngest(products: [\"a\"]) { id status trigger version } }"}`, auth)
+	if !strings.Contains(body, `{"runIngest":{"id":"r2","status":"running","trigger":"mutation","version":null}}`) {
+		t.Errorf("runIngest: %s", body)
+	}
+	_, body = do(t, "POST", s.URL, `{"query":"mutation { runIngest(products: [\"nope\", \"a\"]) { id } }"}`, auth)
+	if codeOf(t, body) != "BAD_USER_INPUT" || !strings.Contains(body, "unknown product key(s): nope") {
+		t.Errorf("runIngest unknown product: %s", body)
+	}
+	s.runIngest = func(context.Context, []string) (releaselake.Run, error) {
+		return releaselake.Run{}, releaselake.Errorf(releaselake.Conflict, "an ingest run is already in progress")
+	}
+	if _, body = do(t, "POST", s.URL, `{"query":"mutation { runIngest { id } }"}`, auth); codeOf(t, body) != "CONFLICT" {
+		t.Errorf("runIngest while running: %s", body)
+	}
+	_, body = do(t, "POST", s.URL, `{"query":"mutation { pushPage { version pushed status message at } }"}`, auth)
+	if !strings.Contains(body, `{"pushPage":{"version":1,"pushed":true,"status":200,"message":"pushed","at":"2026-01-02T00:00:00Z"}}`) {
+		t.Errorf("pushPage: %s", body)
+	}
+}
+
+func TestMutations_unavailableWhenNotWired(t *testing.T) {
+	r := oddResolver(t)
+	srv := httptest.NewServer(NewHandler(r, Options{AdminToken: "t", Log: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	defer srv.Close()
+	for _, m := range []string{`mutation { runIngest { id } }`, `mutation { pushPage { pushed } }`} {
+		b, _ := json.Marshal(map[string]string{"query": m})
+		if _, body := do(t, "POST", srv.URL, string(b), map[string]string{"Authorization": "Bearer t"}); codeOf(t, body) != "UNAVAILABLE" {
+			t.Errorf("%s: %s", m, body)
+		}
+	}
+}
+
+func TestQuery_ingestRunsAndLake(t *testing.T) {
+	s := serve(t, Options{})
+	_, body := do(t, "POST", s.URL, `{"query":"{ ingestRuns(last: 1) { id status version githubPoints sources { kind requests points rateResetAt } steps { name durationMs error } failures { product status message } error } lake { version rows notices } }"}`, nil)
+	want := `{"data":{"ingestRuns":[{"id":"r1","status":"partial","version":4,"githubPoints":7,` +
+		`"sources":[{"kind":"github","requests":2,"points":3,"rateResetAt":null},{"kind":"pypi","requests":5,"points":0,"rateResetAt":null},{"kind":"github","requests":0,"points":4,"rateResetAt":null}],` +
+		`"steps":[{"name":"crawl","durationMs":1500,"error":null},{"name":"send","durationMs":0,"error":"page server down"}],` +
+		`"failures":[{"product":"b","status":"failed","message":"404"}],"error":null}],"lake":{"version":1,"rows":30,"notices":[]}}}`
+	if body != want {
+		t.Fatalf("got  %s\nwant %s", body, want)
+	}
+}
+
+func TestQuery_cursorMisuse(t *testing.T) {
+	s := serve(t, Options{})
+	_, body := do(t, "POST", s.URL, `{"query":"{ releases(first: 2, orderBy: {field: VERSION}) { pageInfo { endCursor } } }"}`, nil)
+	var r struct {
+		Data struct {
+			Releases struct{ PageInfo struct{ EndCursor string } }
+		}
+	}
+	json.Unmarshal([]byte(body), &r)
+	cur := r.Data.Releases.PageInfo.EndCursor
+	b, _ := json.Marshal(map[string]any{"query": `query($c: String) { releases(after: $c) { totalCount } }`, "variables": map[string]any{"c": cur}})
+	if _, body := do(t, "POST", s.URL, string(b), nil); codeOf(t, body) != "BAD_USER_INPUT" || !strings.Contains(body, "orderBy") {
+		t.Errorf("cursor of another order: %s", body)
+	}
+	for _, bad := range []string{cur[:len(cur)-3], cur + "A", "", "!!!", strings.Repeat("A", 500)} {
+		b, _ := json.Marshal(map[string]any{"query": `query($c: String) { releases(after: $c, orderBy: {field: VERSION}) { totalCount } }`, "variables": map[string]any{"c": bad}})
+		if _, body := do(t, "POST", s.URL, string(b), nil); codeOf(t, body) != "BAD_USER_INPUT" || !strings.Contains(body, "not a cursor") {
+			t.Errorf("cursor %q: %s", bad, body)
+		}
+	}
+}
+
+func TestQuery_asOfUnavailableWhenNotWired(t *testing.T) {
+	r := oddResolver(t)
+	r.AsOf = nil
+	srv := httptest.NewServer(NewHandler(r, Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	defer srv.Close()
+	_, body := do(t, "POST", srv.URL, `{"query":"{ releases(asOf: \"2026-01-01T00:00:00Z\") { totalCount } }"}`, nil)
+	if codeOf(t, body) != "UNAVAILABLE" {
+		t.Errorf("asOf: %s", body)
+	}
+}
+
+func TestQuery_persistedQueries(t *testing.T) {
+	s := serve(t, Options{})
+	q := `{ releases(first: 1) { totalCount } }`
+	sum := sha256.Sum256([]byte(q))
+	ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(sum[:])}}
+	hashOnly, _ := json.Marshal(map[string]any{"extensions": ext})
+	if _, body := do(t, "POST", s.URL, string(hashOnly), nil); codeOf(t, body) != "PERSISTED_QUERY_NOT_FOUND" {
+		t.Fatalf("unknown hash: %s", body)
+	}
+	full, _ := json.Marshal(map[string]any{"query": q, "extensions": ext})
+	if _, body := do(t, "POST", s.URL, string(full), nil); body != `{"data":{"releases":{"totalCount":30}}}` {
+		t.Fatalf("register: %s", body)
+	}
+	e, _ := json.Marshal(ext)
+	u := s.URL + "?" + url.Values{"extensions": {string(e)}}.Encode()
+	resp, body := do(t, "GET", u, "", nil)
+	if body != `{"data":{"releases":{"totalCount":30}}}` || resp.Header.Get("ETag") == "" {
+		t.Fatalf("GET by hash: %s %v", body, resp.Header)
+	}
+}
+
+func TestQuery_introspection(t *testing.T) {
+	s := serve(t, Options{})
+	_, body := do(t, "POST", s.URL, `{"query":"{ __schema { queryType { name } mutationType { name } } __type(name: \"ReleaseOrderField\") { enumValues { name } } }"}`, nil)
+	if !strings.Contains(body, `"mutationType":{"name":"Mutation"}`) || !strings.Contains(body, `{"name":"FIRST_SEEN_AT"}`) {
+		t.Fatal(body)
+	}
+}
+
+func TestQuery_productsSearch(t *testing.T) {
+	s := serve(t, Options{})
+	_, body := do(t, "POST", s.URL, `{"query":"{ products(search: \"scope\") { key } all: products { key } }"}`, nil)
+	if body != `{"data":{"products":[{"key":"c"}],"all":[{"key":"a"},{"key":"b"},{"key":"c"},{"key":"empty"}]}}` {
+		t.Fatal(body)
+	}
+}
+
+func TestEtagMatch(t *testing.T) {
+	for _, tc := range []struct {
+		header string
+		want   bool
+	}{{`"v1-x"`, true}, {`W/"v1-x"`, true}, {`"a", "v1-x"`, true}, {`*`, true}, {`"v2-x"`, false}, {`v1-x`, false}} {
+		if got := etagMatch(tc.header, `"v1-x"`); got != tc.want {
+			t.Errorf("etagMatch(%s) = %v", tc.header, got)
+		}
+	}
+}
+
+func TestHTTP_answersAreValidJSONWithTheRightContentType(t *testing.T) {
+	s := serve(t, Options{})
+	for _, accept := range []string{"", "application/json", "application/graphql-response+json", "*/*"} {
+		resp, body := do(t, "POST", s.URL, `{"query":"{ releases(first: 3) { nodes { tag } } }"}`, map[string]string{"Accept": accept})
+		want := "application/json"
+		if accept == "application/graphql-response+json" {
+			want = accept
+		}
+		if !strings.HasPrefix(resp.Header.Get("Content-Type"), want) || !json.Valid([]byte(body)) {
+			t.Errorf("Accept %q: Content-Type %q %s", accept, resp.Header.Get("Content-Type"), body)
+		}
+		// The second time comes from the cache: same headers.
+		resp2, body2 := do(t, "POST", s.URL, `{"query":"{ releases(first: 3) { nodes { tag } } }"}`, map[string]string{"Accept": accept})
+		if resp2.Header.Get("Content-Type") != resp.Header.Get("Content-Type") || body2 != body || resp2.Header.Get("Content-Length") == "" {
+			t.Errorf("Accept %q cached: %v %s", accept, resp2.Header, body2)
+		}
+	}
+}
+
+func TestHTTP_onlyJSONPostsAreAnswered(t *testing.T) {
+	s := serve(t, Options{})
+	body := `{"query":"{ releases { totalCount } }"}`
+	do(t, "POST", s.URL, body, nil) // now in the response cache
+	for _, ct := range []string{"", "text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"} {
+		req, _ := http.NewRequest("POST", s.URL, strings.NewReader(body))
+		req.Header.Set("Content-Type", ct)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnsupportedMediaType || strings.Contains(string(b), "totalCount") {
+			t.Errorf("Content-Type %q: %d %s", ct, resp.StatusCode, b)
+		}
+	}
+	if resp, _ := do(t, "POST", s.URL, body, map[string]string{"Content-Type": "Application/JSON; charset=utf-8"}); resp.StatusCode != 200 {
+		t.Errorf("application/json with a charset: %d", resp.StatusCode)
+	}
+}
+
+func TestHTTP_requestErrorsFollowGraphQLOverHTTP(t *testing.T) {
+	s := serve(t, Options{})
+	cases := []struct {
+		name, body string
+		code       string
+	}{
+		{"parse", `{"query":"{ releases( }"}`, "GRAPHQL_PARSE_FAILED"},
+		{"validation", `{"query":"{ releases { nope } }"}`, "GRAPHQL_VALIDATION_FAILED"},
+		{"variables", `{"query":"query($f: Int) { releases(first: $f) { totalCount } }","variables":{"f":"x"}}`, "GRAPHQL_VALIDATION_FAILED"},
+		{"complexity", `{"query":"{ releases(first: 100) { nodes { product { releases(first: 100) { nodes { tag } } } } } }"}`, "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"mutation refused", `{"query":"mutation { pushPage { pushed } }"}`, "FORBIDDEN"},
+	}
+	for _, tc := range cases {
+		for accept, status := range map[string]int{"application/json": 200, "application/graphql-response+json": 400} {
+			if tc.code == "FORBIDDEN" && status == 400 {
+				status = 403
+			}
+			resp, body := do(t, "POST", s.URL, tc.body, map[string]string{"Accept": accept})
+			var fields map[string]json.RawMessage
+			json.Unmarshal([]byte(body), &fields)
+			if _, hasData := fields["data"]; resp.StatusCode != status || hasData || codeOf(t, body) != tc.code {
+				t.Errorf("%s, %s: %d (want %d) %s", tc.name, accept, resp.StatusCode, status, body)
+			}
+		}
+	}
+	// An error during execution keeps "data".
+	if _, body := do(t, "POST", s.URL, `{"query":"{ releases(first: 500) { totalCount } }"}`, nil); !strings.Contains(body, `"data":null`) {
+		t.Errorf("field error: %s", body)
+	}
+}

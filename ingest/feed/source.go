@@ -1,0 +1,213 @@
+// Package feed is the feed source: releases announced in an RSS or Atom feed,
+// read with gofeed, one row per entry whose title the catalog's version_pattern
+// matches, dated by the entry's published date (RSS pubDate), else its updated
+// date. A feed shows only its latest entries, so the rows of entries that have
+// left it are kept: a product's rows only grow.
+package feed
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+
+	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/ingest/httpfetch"
+)
+
+// Source reads feeds.
+type Source struct {
+	client httpfetch.Client // a copy counting into sent
+	sent   atomic.Int64
+}
+
+var (
+	_ releaselake.Source   = (*Source)(nil)
+	_ releaselake.Reporter = (*Source)(nil)
+)
+
+// New returns a Source that fetches with client.
+func New(client *httpfetch.Client) *Source {
+	s := &Source{client: *client}
+	s.client.Sent = &s.sent
+	return s
+}
+
+// Kind returns releaselake.KindFeed.
+func (s *Source) Kind() string { return releaselake.KindFeed }
+
+// LastStats says how many requests the last Fetch sent, for the run record.
+func (s *Source) LastStats() releaselake.SourceStats {
+	return releaselake.SourceStats{Kind: s.Kind(), Requests: int(s.sent.Load())}
+}
+
+// Fetch reads each product's feed, conditionally when the product has rows and
+// validators saved for the same URL and pattern.
+func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releaselake.Fetched {
+	s.sent.Store(0)
+	out := make([]releaselake.Fetched, len(crawls))
+	for i, c := range crawls {
+		out[i] = s.fetch(ctx, c)
+	}
+	return out
+}
+
+func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fetched {
+	p := c.Product
+	f := releaselake.Fetched{Product: p.Key}
+	if err := ctx.Err(); err != nil {
+		f.Err = err
+		return f
+	}
+	if p.VersionPattern == nil {
+		f.Err = fmt.Errorf("feed %s: the catalog entry has no version_pattern", p.Feed)
+		return f
+	}
+	key := p.Feed + " " + p.VersionPattern.String()
+	resp, err := s.client.Do(ctx, httpfetch.Request{URL: p.Feed,
+		Accept: "application/atom+xml, application/rss+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1",
+		If:     httpfetch.Conditional(c.State, key, len(c.Prev) > 0)})
+	if err != nil {
+		f.Err = fmt.Errorf("feed %s: %w", p.Feed, err)
+		return f
+	}
+	if resp.NotModified() {
+		f.Unchanged = true
+		return f
+	}
+	line, err := resp.Line(false)
+	if err != nil {
+		f.Err = fmt.Errorf("feed %s: %w", p.Feed, err)
+		return f
+	}
+	f.Raw, f.State = [][]byte{line}, resp.State(key)
+	return f
+}
+
+// Parse turns the feed into rows: one per version (the earliest entry when
+// several titles give the same version), plus the product's earlier feed rows
+// whose entries have left the feed. Titles the pattern does not match are
+// counted in Ignored; a feed where it matches no title at all fails, since that
+// is what a changed title format looks like, and the product keeps its rows.
+func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.Release) (releaselake.Parsed, error) {
+	fail := func(format string, args ...any) (releaselake.Parsed, error) {
+		return releaselake.Parsed{}, fmt.Errorf("feed %s: %s", p.Feed, fmt.Sprintf(format, args...))
+	}
+	if p.VersionPattern == nil {
+		return fail("the catalog entry has no version_pattern")
+	}
+	if len(raw) != 1 {
+		return fail("want 1 raw answer, got %d", len(raw))
+	}
+	a, err := httpfetch.ReadAnswer(raw[0])
+	if err != nil {
+		return fail("%v", err)
+	}
+	body := a.Body()
+	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	if err != nil {
+		return fail("not an RSS or Atom feed: %v (starts %s)", err, httpfetch.Excerpt(body))
+	}
+	var out releaselake.Parsed
+	byTag := map[string]int{}
+	matched := 0
+	for _, item := range feed.Items {
+		title := strings.TrimSpace(item.Title)
+		version, ok := VersionOf(title, p.VersionPattern)
+		if !ok {
+			out.Ignored++
+			continue
+		}
+		matched++
+		at := item.PublishedParsed
+		if at == nil {
+			at = item.UpdatedParsed
+		}
+		if at == nil {
+			out.Ignored++ // a release needs a date
+			continue
+		}
+		link := item.Link
+		if link == "" {
+			link = feed.Link
+		}
+		r := releaselake.Release{
+			Product:     p.Key,
+			Tag:         version,
+			Version:     version,
+			Name:        title,
+			URL:         link,
+			Source:      releaselake.SourceFeed,
+			Repo:        p.Feed,
+			DateSource:  releaselake.DateFeed,
+			PublishedAt: at.UTC(),
+			Prerelease:  releaselake.IsPrerelease(version),
+		}
+		if i, dup := byTag[version]; dup {
+			if r.PublishedAt.Before(out.Releases[i].PublishedAt) {
+				out.Releases[i] = r
+			}
+			continue
+		}
+		byTag[version] = len(out.Releases)
+		out.Releases = append(out.Releases, r)
+	}
+	if matched == 0 {
+		return fail("version_pattern `%s` matches none of the %d entry titles (the feed's titles may have changed)", p.VersionPattern, len(feed.Items))
+	}
+	for _, r := range prev {
+		if _, now := byTag[r.Tag]; !now && r.Source == releaselake.SourceFeed {
+			out.Releases = append(out.Releases, r)
+		}
+	}
+	sort.Slice(out.Releases, func(i, j int) bool {
+		return releaselake.CompareVersions(out.Releases[i].Version, out.Releases[j].Version) > 0
+	})
+	return out, nil
+}
+
+// VersionOf returns the version a title (or any text) carries by pattern: the
+// group named "version", else group 1, as for a tag_pattern. A vendor that names
+// releases by month ("Power BI November 2024 Feature Summary") is read with the
+// groups named "year" and "month" (a number or an English month name), which
+// give the calendar version YYYY.MM. The result must look like a version.
+func VersionOf(text string, pattern *regexp.Regexp) (string, bool) {
+	yi, mi := pattern.SubexpIndex("year"), pattern.SubexpIndex("month")
+	if yi < 0 || mi < 0 {
+		return releaselake.VersionFromTag(text, pattern)
+	}
+	m := pattern.FindStringSubmatch(text)
+	if m == nil {
+		return "", false
+	}
+	year, err := strconv.Atoi(m[yi])
+	month := monthNumber(m[mi])
+	if err != nil || year < 1000 || year > 9999 || month == 0 {
+		return "", false
+	}
+	return fmt.Sprintf("%d.%02d", year, month), true
+}
+
+// monthNumber reads "11", "Nov" or "November" (any case); 0 if it is none.
+func monthNumber(s string) int {
+	if n, err := strconv.Atoi(s); err == nil {
+		if n >= 1 && n <= 12 {
+			return n
+		}
+		return 0
+	}
+	for m := time.January; m <= time.December; m++ {
+		name := m.String()
+		if strings.EqualFold(s, name) || (len(s) == 3 && strings.EqualFold(s, name[:3])) {
+			return int(m)
+		}
+	}
+	return 0
+}

@@ -1,0 +1,211 @@
+package feed
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/ingest/httpfetch"
+)
+
+// fakeSite serves one feed with an ETag it honours.
+type fakeSite struct {
+	mu     sync.Mutex
+	body   []byte
+	ctype  string
+	etag   string
+	notMod int
+}
+
+func (f *fakeSite) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if r.Header.Get("If-None-Match") == f.etag {
+		f.notMod++
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("ETag", f.etag)
+	w.Header().Set("Content-Type", f.ctype)
+	w.Write(f.body)
+}
+
+func (f *fakeSite) set(body []byte, etag string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.body, f.etag = body, etag
+}
+
+func newFake(t *testing.T, file, ctype string) (*fakeSite, string, *Source) {
+	t.Helper()
+	body, err := os.ReadFile("testdata/" + file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeSite{body: body, ctype: ctype, etag: `"1"`}
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	return f, srv.URL + "/feed/", New(&httpfetch.Client{HTTP: srv.Client(), Sleep: func(context.Context, time.Duration) error { return nil }})
+}
+
+var powerBIPattern = regexp.MustCompile(`^Power BI (?P<month>[A-Za-z]+) (?P<year>\d{4}) Feature Summary`)
+
+func run(t *testing.T, s *Source, c releaselake.Crawl) (releaselake.Fetched, releaselake.Parsed, error) {
+	t.Helper()
+	f := s.Fetch(context.Background(), []releaselake.Crawl{c})[0]
+	if f.Err != nil {
+		t.Fatal(f.Err)
+	}
+	if f.Unchanged {
+		return f, releaselake.Parsed{}, nil
+	}
+	got, err := s.Parse(c.Product, f.Raw, c.Prev)
+	return f, got, err
+}
+
+func TestSource_RSS_monthlyReleases(t *testing.T) {
+	_, u, s := newFake(t, "powerbi-blog.rss", "application/rss+xml; charset=UTF-8")
+	p := releaselake.Product{Key: "powerbi", Feed: u, VersionPattern: powerBIPattern}
+	_, got, err := run(t, s, releaselake.Crawl{Product: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ version, published, url string }{
+		{"2024.11", "2024-11-12T17:05:12Z", "https://powerbi.microsoft.com/en-us/blog/power-bi-november-2024-feature-summary/"},
+		{"2024.10", "2024-10-15T15:00:00Z", "https://powerbi.microsoft.com/en-us/blog/power-bi-october-2024-feature-summary/"},
+		// the "(updated)" post repeats September: the first announcement dates it
+		{"2024.09", "2024-09-11T16:30:00Z", "https://powerbi.microsoft.com/en-us/blog/power-bi-september-2024-feature-summary/"},
+	}
+	if len(got.Releases) != len(want) || got.Ignored != 1 {
+		t.Fatalf("%d rows, %d ignored: %+v", len(got.Releases), got.Ignored, got.Releases)
+	}
+	for i, w := range want {
+		r := got.Releases[i]
+		if r.Version != w.version || r.Tag != w.version || r.PublishedAt.Format(time.RFC3339) != w.published || r.URL != w.url ||
+			r.Source != releaselake.SourceFeed || r.DateSource != releaselake.DateFeed || r.Repo != u || r.Prerelease ||
+			!strings.HasPrefix(r.Name, "Power BI ") {
+			t.Errorf("row %d: %+v, want %+v", i, r, w)
+		}
+	}
+}
+
+func TestSource_Atom_publishedElseUpdated(t *testing.T) {
+	_, u, s := newFake(t, "releases.atom", "application/atom+xml")
+	p := releaselake.Product{Key: "acme", Feed: u, VersionPattern: regexp.MustCompile(`^Acme Analytics (\S+) released$`)}
+	_, got, err := run(t, s, releaselake.Crawl{Product: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Releases) != 2 || got.Ignored != 1 {
+		t.Fatalf("%+v", got)
+	}
+	rc, final := got.Releases[0], got.Releases[1] // newest version first
+	if final.Version != "3.1.0" || final.PublishedAt.Format(time.RFC3339) != "2024-10-01T06:00:00Z" || final.Prerelease {
+		t.Errorf("3.1.0 dated by <published>, in UTC: %+v", final)
+	}
+	if rc.Version != "3.2.0-rc.1" || rc.PublishedAt.Format(time.RFC3339) != "2024-11-20T09:00:00Z" || !rc.Prerelease ||
+		rc.URL != "https://acme.example/releases/3.2.0-rc.1" {
+		t.Errorf("3.2.0-rc.1 dated by <updated>, a prerelease: %+v", rc)
+	}
+}
+
+func TestSource_rowsThatLeftTheFeedAreKept_andA304(t *testing.T) {
+	site, u, s := newFake(t, "powerbi-blog.rss", "application/rss+xml")
+	p := releaselake.Product{Key: "powerbi", Feed: u, VersionPattern: powerBIPattern}
+	first, rows, err := run(t, s, releaselake.Crawl{Product: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, _, _ := run(t, s, releaselake.Crawl{Product: p, Prev: rows.Releases, State: first.State})
+	if !second.Unchanged || site.notMod != 1 {
+		t.Fatalf("second run: %+v", second)
+	}
+	// December arrives; September has scrolled out of the feed.
+	body := strings.Replace(string(site.body), "<item>", `<item>
+		<title>Power BI December 2024 Feature Summary</title>
+		<link>https://powerbi.microsoft.com/en-us/blog/power-bi-december-2024-feature-summary/</link>
+		<pubDate>Tue, 10 Dec 2024 17:00:00 +0000</pubDate>
+	</item>
+	<item>`, 1)
+	body = body[:strings.Index(body, "<item>\n\t\t<title>Power BI September")] + "</channel></rss>"
+	site.set([]byte(body), `"2"`)
+	_, third, err := run(t, s, releaselake.Crawl{Product: p, Prev: rows.Releases, State: first.State})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var versions []string
+	for _, r := range third.Releases {
+		versions = append(versions, r.Version)
+	}
+	if strings.Join(versions, " ") != "2024.12 2024.11 2024.10 2024.09" {
+		t.Fatalf("versions %v", versions)
+	}
+}
+
+func TestSource_failures(t *testing.T) {
+	cases := map[string]struct {
+		body    string
+		pattern string
+		want    string
+	}{
+		"titles changed": {"", `^Power BI (?P<month>[A-Za-z]+) (?P<year>\d{4}) Update$`, "matches none of the 5 entry titles"},
+		"not a feed":     {"<html><head><title>Blog</title></head><body>moved</body></html>", powerBIPattern.String(), "not an RSS or Atom feed"},
+		"truncated":      {"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><title>Power BI Nov", powerBIPattern.String(), "unexpected EOF"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			site, u, s := newFake(t, "powerbi-blog.rss", "application/rss+xml")
+			if tc.body != "" {
+				site.set([]byte(tc.body), `"x"`)
+			}
+			p := releaselake.Product{Key: "powerbi", Feed: u, VersionPattern: regexp.MustCompile(tc.pattern)}
+			_, _, err := run(t, s, releaselake.Crawl{Product: p})
+			if err == nil || !strings.HasPrefix(err.Error(), "feed "+u+": ") || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err %v, want %q", err, tc.want)
+
+			}
+		})
+	}
+	t.Run("no pattern", func(t *testing.T) {
+		_, u, s := newFake(t, "powerbi-blog.rss", "application/rss+xml")
+		f := s.Fetch(context.Background(), []releaselake.Crawl{{Product: releaselake.Product{Key: "x", Feed: u}}})[0]
+		if f.Err == nil || !strings.Contains(f.Err.Error(), "no version_pattern") {
+			t.Fatal(f.Err)
+		}
+	})
+}
+
+func TestVersionOf(t *testing.T) {
+	monthly := regexp.MustCompile(`(?P<month>\w+) (?P<year>\d+)`)
+	plain := regexp.MustCompile(`Tableau (\d{4}\.\d+(?:\.\d+)?)`)
+	named := regexp.MustCompile(`(?:beta|release) (?P<version>[\d.]+\w*)`)
+	cases := []struct {
+		text    string
+		pattern *regexp.Regexp
+		want    string
+	}{
+		{"November 2024", monthly, "2024.11"},
+		{"sep 2024", monthly, "2024.09"},
+		{"3 2025", monthly, "2025.03"},
+		{"Smarch 2024", monthly, ""},
+		{"13 2024", monthly, ""},
+		{"May 24", monthly, ""},
+		{"Tableau 2024.2.3 is out", plain, "2024.2.3"},
+		{"Tableau 2024 is out", plain, ""},
+		{"release 1.4.0rc1", named, "1.4.0rc1"},
+		{"release 7", named, ""}, // one component is a branch, not a version
+	}
+	for _, tc := range cases {
+		got, ok := VersionOf(tc.text, tc.pattern)
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("VersionOf(%q, %s) = %q, %v; want %q", tc.text, tc.pattern, got, ok, tc.want)
+		}
+	}
+}

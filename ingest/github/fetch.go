@@ -1,0 +1,345 @@
+package github
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/releaselake/releaselake"
+)
+
+// Bounds of the retry loops.
+const (
+	maxJobRetries   = 6 // 502s and timeouts on one repository before it fails
+	maxBatchRetries = 5 // secondary limits and lost connections on one request
+)
+
+// Fetch crawls each product's repository: many repositories per request, one
+// request at a time, each repository paging on its own cursor. One product's
+// failure does not stop the others; a refused token or an exhausted rate limit
+// ends the crawl, and the products not yet done fail with that reason.
+func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releaselake.Fetched {
+	now := s.cfg.Now().UTC()
+	log := slog.Default().With("source", "github")
+	out := make([]releaselake.Fetched, len(crawls))
+	var queue []*job
+	for i, c := range crawls {
+		out[i].Product = c.Product.Key
+		j, err := s.newJob(i, c, now)
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		queue = append(queue, j)
+	}
+	s.mu.Lock()
+	s.stats = releaselake.SourceStats{Kind: releaselake.KindGitHub}
+	s.mu.Unlock()
+
+	finish := func(j *job) {
+		if j.err == nil {
+			if j.name != "" && !strings.EqualFold(j.name, j.r.String()) {
+				log.Warn("github repository renamed: rows carry the new name; update the catalog", "product", j.p.Key, "catalog", j.r.String(), "github", j.name)
+			}
+			out[j.out], j.err = j.result(now)
+		}
+		if j.err != nil {
+			out[j.out] = releaselake.Fetched{Product: j.p.Key, Err: j.err}
+		}
+	}
+	round := 0
+	for len(queue) > 0 {
+		round++
+		var batch []*job
+		batch, queue = s.takeBatch(queue)
+		next, fatal := s.request(ctx, batch, round, now, log)
+		if fatal != nil {
+			for _, j := range append(next, queue...) {
+				j.err = fatal
+				finish(j)
+			}
+			break
+		}
+		var again []*job
+		for _, j := range batch {
+			switch {
+			case j.err != nil || j.done:
+				finish(j)
+			default:
+				again = append(again, j)
+			}
+		}
+		// Split or shrunk jobs go first, then those with more pages, then the rest.
+		queue = append(append(next, again...), queue...)
+		queue = dedupe(queue)
+	}
+	return out
+}
+
+// takeBatch takes from the front of queue as many jobs as fit in one request.
+// A heavy repository (GitHub timed out on it before) goes alone.
+func (s *Source) takeBatch(queue []*job) (batch, rest []*job) {
+	nodes := 0
+	limit := s.cfg.MaxBatch
+	for i, j := range queue {
+		if j.cap > 0 {
+			limit = min(limit, j.cap)
+		}
+		if len(batch) > 0 && (j.heavy || len(batch) >= limit || nodes+j.nodes() > s.cfg.NodeBudget) {
+			return batch, queue[i:]
+		}
+		batch = append(batch, j)
+		nodes += j.nodes()
+		if j.heavy {
+			return batch, queue[i+1:]
+		}
+	}
+	return batch, nil
+}
+
+// request sends one batch, retrying what GitHub asks to retry, and hands each
+// repository's part of the answer to take. It returns jobs to requeue first
+// (the halves of a batch GitHub could not finish) and, if the whole crawl must
+// stop, why.
+func (s *Source) request(ctx context.Context, batch []*job, round int, now time.Time, log *slog.Logger) (requeue []*job, fatal error) {
+	asks := make([]ask, len(batch))
+	for i, j := range batch {
+		asks[i] = j.ask()
+	}
+	backoff := s.cfg.Backoff
+	for attempt := 1; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return batch, releaselake.Wrap(releaselake.Unavailable, err, "github crawl stopped")
+		}
+		at := s.cfg.Now().UTC()
+		resp, body, qerr := s.send(ctx, asks)
+		verdict, wait := classify(resp, body, qerr, at)
+		switch verdict {
+		case verdictOK:
+			s.read(batch, body, round, at, now, log)
+			return nil, nil
+		case verdictUnauthorized:
+			return batch, releaselake.Errorf(releaselake.Unauthorized, "GitHub refused the token (HTTP 401): check GITHUB_TOKEN")
+		case verdictPrimaryLimit:
+			if wait > s.cfg.MaxWait {
+				return batch, releaselake.Errorf(releaselake.Unavailable, "GitHub rate limit exhausted until %s; the run keeps what it fetched", at.Add(wait).Format(time.RFC3339))
+			}
+			log.Warn("github rate limit exhausted: waiting for the reset", "wait", wait)
+		case verdictSecondaryLimit, verdictRetry:
+			if attempt >= maxBatchRetries {
+				return batch, releaselake.Errorf(releaselake.Unavailable, "GitHub kept refusing (%s) after %d attempts", describe(resp, qerr), attempt)
+			}
+			if wait == 0 {
+				wait, backoff = backoff, backoff*2
+			}
+			log.Warn("github asks to slow down", "why", describe(resp, qerr), "wait", wait, "attempt", attempt)
+		case verdictTooHeavy:
+			return s.lighten(batch, describe(resp, qerr), log), nil
+		}
+		if err := s.cfg.Sleep(ctx, wait); err != nil {
+			return batch, releaselake.Wrap(releaselake.Unavailable, err, "github crawl stopped")
+		}
+	}
+}
+
+// lighten answers a timeout: a batch is split in two, a lone repository gets
+// smaller pages (and is remembered as heavy), down to 5 nodes a page.
+func (s *Source) lighten(batch []*job, why string, log *slog.Logger) []*job {
+	if len(batch) > 1 {
+		log.Info("github timed out: splitting the batch", "repositories", len(batch), "why", why)
+		for _, j := range batch {
+			j.cap = len(batch) / 2 // takeBatch puts at most this many together again
+		}
+		return batch
+	}
+	j := batch[0]
+	j.retries++
+	if j.retries > maxJobRetries || j.first <= 5 {
+		j.err = releaselake.Errorf(releaselake.Unavailable, "github %s: GitHub timed out on it (%s) even at %d items a page", j.r, why, j.first)
+		return nil
+	}
+	j.first, j.heavy = max(5, j.first/2), true
+	log.Info("github timed out: smaller pages", "repo", j.r.String(), "page_size", j.first)
+	return []*job{j}
+}
+
+// send posts one query for asks through githubv4 and returns the answer as it
+// came over the wire.
+func (s *Source) send(ctx context.Context, asks []ask) (response, []byte, error) {
+	q := reflect.New(batchType(len(asks))).Interface()
+	var resp response
+	err := s.client.Query(withCapture(ctx, &resp), q, batchVars(asks))
+	s.mu.Lock()
+	s.stats.Requests++
+	s.mu.Unlock()
+	return resp, resp.body, err
+}
+
+// read hands each repository's part of an OK answer to its job.
+func (s *Source) read(batch []*job, body []byte, round int, at, now time.Time, log *slog.Logger) {
+	var ans struct {
+		Data   map[string]json.RawMessage `json:"data"`
+		Errors []graphQLError             `json:"errors"`
+	}
+	if err := json.Unmarshal(body, &ans); err != nil {
+		for _, j := range batch {
+			j.err = releaselake.Wrap(releaselake.Unavailable, err, fmt.Sprintf("github %s: unreadable answer", j.r))
+		}
+		return
+	}
+	var rl rateLimit
+	if raw, ok := ans.Data["rateLimit"]; ok && json.Unmarshal(raw, &rl) == nil {
+		s.mu.Lock()
+		s.stats.Points += rl.Cost
+		s.stats.RateRemaining, s.stats.RateResetAt = rl.Remaining, rl.ResetAt
+		s.mu.Unlock()
+	}
+	errs := map[string]*graphQLError{}
+	for i := range ans.Errors {
+		if len(ans.Errors[i].Path) > 0 {
+			if a, ok := ans.Errors[i].Path[0].(string); ok {
+				errs[a] = &ans.Errors[i]
+			}
+		}
+	}
+	for i, j := range batch {
+		a := alias(i)
+		raw := ans.Data[a]
+		var rep *repository
+		if len(raw) > 0 {
+			if err := json.Unmarshal(raw, &rep); err != nil {
+				j.err = releaselake.Wrap(releaselake.Unavailable, err, fmt.Sprintf("github %s: unreadable answer", j.r))
+				continue
+			}
+		}
+		if rep == nil {
+			j.err = missing(j.r, errs[a])
+			continue
+		}
+		j.round++
+		line := rawLine{Repo: j.r.String(), Round: round, FetchedAt: at, Data: json.RawMessage(`{"repository":` + string(raw) + `}`)}
+		j.done = !s.take(j, rep, line, now, log)
+	}
+}
+
+// missing is the error for a repository the answer has no data for.
+func missing(r repo, e *graphQLError) error {
+	switch {
+	case e != nil && e.Type == "NOT_FOUND":
+		return releaselake.Errorf(releaselake.NotFound, "github repository %s not found", r)
+	case e != nil:
+		return releaselake.Errorf(releaselake.Unavailable, "github %s: %s", r, e)
+	}
+	return releaselake.Errorf(releaselake.Unavailable, "github %s: no data in the answer", r)
+}
+
+// graphQLError is an entry of a GraphQL answer's errors, with GitHub's type and path.
+type graphQLError struct {
+	Type    string `json:"type"` // NOT_FOUND, RATE_LIMITED, FORBIDDEN …
+	Message string `json:"message"`
+	Path    []any  `json:"path"`
+}
+
+func (e *graphQLError) Error() string {
+	if e.Type == "" {
+		return e.Message
+	}
+	return e.Type + ": " + e.Message
+}
+
+// Verdicts on one answer.
+type verdict int
+
+const (
+	verdictOK verdict = iota
+	verdictRetry
+	verdictSecondaryLimit
+	verdictPrimaryLimit
+	verdictTooHeavy
+	verdictUnauthorized
+)
+
+// classify reads an answer as GitHub means it. wait is how long GitHub asks to
+// wait (Retry-After, or until x-ratelimit-reset), 0 if it does not say.
+func classify(resp response, body []byte, qerr error, at time.Time) (verdict, time.Duration) {
+	if resp.status == 0 {
+		return verdictRetry, 0 // no answer: connection refused, reset, timeout
+	}
+	var ans struct {
+		Errors []graphQLError `json:"errors"`
+	}
+	json.Unmarshal(body, &ans)
+	secondary := resp.status != http.StatusOK && strings.Contains(strings.ToLower(string(body)), "secondary rate limit")
+	for _, e := range ans.Errors {
+		secondary = secondary || strings.Contains(strings.ToLower(e.Message), "secondary rate limit")
+	}
+	retryAfter := time.Duration(0)
+	if s := resp.header.Get("Retry-After"); s != "" {
+		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n >= 0 {
+			retryAfter = time.Duration(n) * time.Second
+		}
+	}
+	untilReset := func() time.Duration {
+		if n, err := strconv.ParseInt(resp.header.Get("X-RateLimit-Reset"), 10, 64); err == nil {
+			return max(time.Unix(n, 0).Sub(at), 0) + time.Second
+		}
+		return 0
+	}
+	switch {
+	case resp.status == http.StatusUnauthorized:
+		return verdictUnauthorized, 0
+	case secondary:
+		return verdictSecondaryLimit, retryAfter
+	case resp.status == http.StatusForbidden || resp.status == http.StatusTooManyRequests:
+		if resp.header.Get("X-RateLimit-Remaining") == "0" {
+			return verdictPrimaryLimit, untilReset()
+		}
+		return verdictSecondaryLimit, retryAfter
+	case resp.status == http.StatusBadGateway || resp.status == http.StatusGatewayTimeout:
+		return verdictTooHeavy, 0
+	case resp.status >= 500:
+		return verdictRetry, retryAfter
+	case resp.status != http.StatusOK:
+		return verdictRetry, retryAfter
+	}
+	for _, e := range ans.Errors {
+		switch {
+		case e.Type == "RATE_LIMITED":
+			return verdictPrimaryLimit, untilReset()
+		case strings.Contains(strings.ToLower(e.Message), "something went wrong while executing your query"):
+			return verdictTooHeavy, 0
+		}
+	}
+	_ = qerr // errors with a path belong to one repository each: read handles them
+	return verdictOK, 0
+}
+
+// describe says in a few words what an answer was.
+func describe(resp response, err error) string {
+	if resp.status == 0 {
+		if err != nil {
+			return err.Error()
+		}
+		return "no answer"
+	}
+	return fmt.Sprintf("HTTP %d", resp.status)
+}
+
+// dedupe keeps the first of each job in queue.
+func dedupe(queue []*job) []*job {
+	seen := map[*job]bool{}
+	out := queue[:0]
+	for _, j := range queue {
+		if !seen[j] {
+			seen[j] = true
+			out = append(out, j)
+		}
+	}
+	return out
+}

@@ -1,0 +1,183 @@
+// Package webpage is the vendor-page source, for closed-source products that
+// publish their releases only as a web page. Two Go regexps from the catalog
+// entry read the raw HTML (not extracted text): version_pattern finds each
+// version, and date_pattern the first date after it and before the next version,
+// parsed with date_layout (2006-01-02 unless it says otherwise). A page often
+// shows only recent releases, so rows of versions that left it are kept.
+package webpage
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/ingest/feed"
+	"github.com/releaselake/releaselake/ingest/httpfetch"
+)
+
+// DefaultLayout is how a date reads when the catalog gives no date_layout.
+const DefaultLayout = "2006-01-02"
+
+// Source reads vendor pages.
+type Source struct {
+	client httpfetch.Client // a copy counting into sent
+	sent   atomic.Int64
+}
+
+var (
+	_ releaselake.Source   = (*Source)(nil)
+	_ releaselake.Reporter = (*Source)(nil)
+)
+
+// New returns a Source that fetches with client.
+func New(client *httpfetch.Client) *Source {
+	s := &Source{client: *client}
+	s.client.Sent = &s.sent
+	return s
+}
+
+// Kind returns releaselake.KindPage.
+func (s *Source) Kind() string { return releaselake.KindPage }
+
+// LastStats says how many requests the last Fetch sent, for the run record.
+func (s *Source) LastStats() releaselake.SourceStats {
+	return releaselake.SourceStats{Kind: s.Kind(), Requests: int(s.sent.Load())}
+}
+
+// Fetch reads each product's page, conditionally when the product has rows and
+// validators saved for the same URL, patterns and layout.
+func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releaselake.Fetched {
+	s.sent.Store(0)
+	out := make([]releaselake.Fetched, len(crawls))
+	for i, c := range crawls {
+		out[i] = s.fetch(ctx, c)
+	}
+	return out
+}
+
+func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fetched {
+	p := c.Product
+	f := releaselake.Fetched{Product: p.Key}
+	if err := ctx.Err(); err != nil {
+		f.Err = err
+		return f
+	}
+	if err := check(p); err != nil {
+		f.Err = err
+		return f
+	}
+	key := strings.Join([]string{p.Page, p.VersionPattern.String(), p.DatePattern.String(), p.DateLayout}, " ")
+	resp, err := s.client.Do(ctx, httpfetch.Request{URL: p.Page, Accept: "text/html, application/xhtml+xml;q=0.9, */*;q=0.1",
+		If: httpfetch.Conditional(c.State, key, len(c.Prev) > 0)})
+	if err != nil {
+		f.Err = fmt.Errorf("page %s: %w", p.Page, err)
+		return f
+	}
+	if resp.NotModified() {
+		f.Unchanged = true
+		return f
+	}
+	line, err := resp.Line(false)
+	if err != nil {
+		f.Err = fmt.Errorf("page %s: %w", p.Page, err)
+		return f
+	}
+	f.Raw, f.State = [][]byte{line}, resp.State(key)
+	return f
+}
+
+func check(p releaselake.Product) error {
+	if p.VersionPattern == nil || p.DatePattern == nil {
+		return fmt.Errorf("page %s: the catalog entry needs version_pattern and date_pattern", p.Page)
+	}
+	if p.DatePattern.NumSubexp() < 1 {
+		return fmt.Errorf("page %s: date_pattern needs a capture group for the date", p.Page)
+	}
+	return nil
+}
+
+// Parse finds the versions on the page and dates each by the first date match
+// between it and the next version match. A version seen twice keeps its first
+// dated sighting; one with no date before the next version is counted in
+// Ignored. A page where version_pattern finds nothing, or no version has a date,
+// fails: that is what a changed layout looks like, and the product keeps its rows.
+func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.Release) (releaselake.Parsed, error) {
+	fail := func(format string, args ...any) (releaselake.Parsed, error) {
+		return releaselake.Parsed{}, fmt.Errorf("page %s: %s", p.Page, fmt.Sprintf(format, args...))
+	}
+	if err := check(p); err != nil {
+		return releaselake.Parsed{}, err
+	}
+	if len(raw) != 1 {
+		return fail("want 1 raw answer, got %d", len(raw))
+	}
+	a, err := httpfetch.ReadAnswer(raw[0])
+	if err != nil {
+		return fail("%v", err)
+	}
+	page := string(a.Body())
+	layout := p.DateLayout
+	if layout == "" {
+		layout = DefaultLayout
+	}
+	matches := p.VersionPattern.FindAllStringIndex(page, -1)
+	if len(matches) == 0 {
+		return fail("version_pattern `%s` finds no version in the %d bytes of the page (has its layout changed?)", p.VersionPattern, len(page))
+	}
+	var out releaselake.Parsed
+	seen := map[string]bool{}
+	for i, m := range matches {
+		version, ok := feed.VersionOf(page[m[0]:m[1]], p.VersionPattern)
+		if !ok {
+			out.Ignored++
+			continue
+		}
+		if seen[version] {
+			continue
+		}
+		end := len(page)
+		if i+1 < len(matches) {
+			end = matches[i+1][0]
+		}
+		dm := p.DatePattern.FindStringSubmatch(page[m[1]:end])
+		if dm == nil || dm[1] == "" {
+			out.Ignored++
+			continue
+		}
+		text := strings.Join(strings.Fields(html.UnescapeString(dm[1])), " ")
+		at, err := time.Parse(layout, text)
+		if err != nil {
+			return fail("version %s: date %q does not read as %q: %v", version, text, layout, err)
+		}
+		seen[version] = true
+		out.Releases = append(out.Releases, releaselake.Release{
+			Product:     p.Key,
+			Tag:         version,
+			Version:     version,
+			Name:        version,
+			URL:         p.Page,
+			Source:      releaselake.SourcePage,
+			Repo:        p.Page,
+			DateSource:  releaselake.DatePage,
+			PublishedAt: at.UTC(),
+			Prerelease:  releaselake.IsPrerelease(version),
+		})
+	}
+	if len(out.Releases) == 0 {
+		return fail("version_pattern finds %d versions but date_pattern `%s` dates none of them (has the layout changed?)", len(matches), p.DatePattern)
+	}
+	for _, r := range prev {
+		if !seen[r.Tag] && r.Source == releaselake.SourcePage {
+			out.Releases = append(out.Releases, r)
+		}
+	}
+	sort.Slice(out.Releases, func(i, j int) bool {
+		return releaselake.CompareVersions(out.Releases[i].Version, out.Releases[j].Version) > 0
+	})
+	return out, nil
+}

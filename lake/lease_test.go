@@ -1,0 +1,95 @@
+package lake_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/lake"
+	"github.com/releaselake/releaselake/lake/localfs"
+)
+
+func TestStore_Claim_onlyOnce(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	var won atomic.Int32
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, err := s.Claim(ctx, "tick-20261126T0000Z")
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				won.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if won.Load() != 1 {
+		t.Fatalf("%d claims won, want 1", won.Load())
+	}
+	if _, err := s.Claim(ctx, "bad:name"); releaselake.ClassOf(err) != releaselake.Invalid {
+		t.Errorf("bad name: %v", err)
+	}
+}
+
+func TestStore_AcquireLease_heldExpiredLost(t *testing.T) {
+	ctx := context.Background()
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
+	s := lake.Open(localfs.New(t.TempDir()), lake.WithClock(now))
+
+	a, err := s.AcquireLease(ctx, "ingest", "a", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AcquireLease(ctx, "ingest", "b", time.Minute); releaselake.ClassOf(err) != releaselake.Conflict {
+		t.Fatalf("second owner while held: %v", err)
+	}
+	advance(50 * time.Second)
+	if err := a.Renew(ctx); err != nil {
+		t.Fatal(err)
+	}
+	advance(50 * time.Second) // 100 s after the start, 50 after the renewal: still held
+	if _, err := s.AcquireLease(ctx, "ingest", "b", time.Minute); releaselake.ClassOf(err) != releaselake.Conflict {
+		t.Fatalf("taken despite the renewal: %v", err)
+	}
+	advance(20 * time.Second) // expired: a died, say. Of many takers one wins.
+	var won atomic.Int32
+	var wg sync.WaitGroup
+	var b releaselake.Lease
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l, err := s.AcquireLease(ctx, "ingest", string(rune('b'+i)), time.Minute)
+			if err == nil {
+				won.Add(1)
+				b = l
+			} else if releaselake.ClassOf(err) != releaselake.Conflict {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if won.Load() != 1 {
+		t.Fatalf("%d takeovers won, want 1", won.Load())
+	}
+	if err := a.Renew(ctx); releaselake.ClassOf(err) != releaselake.Conflict {
+		t.Fatalf("the old holder renewed a lost lease: %v", err)
+	}
+	if err := b.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AcquireLease(ctx, "ingest", "z", time.Minute); err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+}

@@ -1,0 +1,123 @@
+package page
+
+import (
+	"bytes"
+	"encoding/xml"
+	"io"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/atom"
+)
+
+// checkAtom parses body with gofeed's Atom parser and checks what RFC 4287
+// requires of a feed and its entries (section 4.1): it returns the parsed feed.
+func checkAtom(t *testing.T, body []byte) *atom.Feed {
+	t.Helper()
+	// Well-formed XML first: gofeed is lenient.
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	for {
+		if _, err := dec.Token(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("not well-formed XML: %v", err)
+		}
+	}
+	if ft := gofeed.DetectFeedType(bytes.NewReader(body)); ft != gofeed.FeedTypeAtom {
+		t.Fatalf("gofeed detects %v, want Atom", ft)
+	}
+	f, err := (&atom.Parser{}).Parse(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("gofeed atom: %v", err)
+	}
+	iri := func(what, s string) {
+		if u, err := url.Parse(s); err != nil || u.Scheme == "" {
+			t.Errorf("%s %q is not an absolute IRI", what, s)
+		}
+	}
+	rfc3339 := func(what, s string) {
+		if _, err := time.Parse(time.RFC3339, s); err != nil {
+			t.Errorf("%s %q is not an RFC 3339 date: %v", what, s, err)
+		}
+	}
+	if f.Title == "" {
+		t.Error("feed has no title")
+	}
+	iri("feed id", f.ID)
+	rfc3339("feed updated", f.Updated)
+	hasSelf := false
+	for _, l := range f.Links {
+		hasSelf = hasSelf || l.Rel == "self"
+	}
+	if !hasSelf {
+		t.Error("feed has no self link")
+	}
+	ids := map[string]bool{}
+	for _, e := range f.Entries {
+		if e.Title == "" {
+			t.Errorf("entry %s has no title", e.ID)
+		}
+		iri("entry id", e.ID)
+		if ids[e.ID] {
+			t.Errorf("entry id %s twice", e.ID)
+		}
+		ids[e.ID] = true
+		rfc3339("entry updated", e.Updated)
+		if len(f.Authors) == 0 && len(e.Authors) == 0 {
+			t.Errorf("entry %s has no author, nor has the feed", e.ID)
+		}
+		alternate := false
+		for _, l := range e.Links {
+			alternate = alternate || (l.Rel == "alternate" || l.Rel == "") && l.Href != ""
+		}
+		if e.Content == nil && !alternate {
+			t.Errorf("entry %s has neither content nor an alternate link", e.ID)
+		}
+	}
+	return f
+}
+
+func TestFeed_isValidAtomOfThePagesReleases(t *testing.T) {
+	snap := testSnapshot(t)
+	f := &Feed{Snapshot: func() *Snapshot { return snap }}
+	code, body := get(f, "/feed.atom?products=vue,nosuch")
+	if code != 200 {
+		t.Fatalf("status %d: %s", code, body)
+	}
+	feed := checkAtom(t, []byte(body))
+	if feed.Updated != "2026-03-09T00:00:00Z" {
+		t.Errorf("feed updated %s, want the snapshot's commit time", feed.Updated)
+	}
+	var got []string
+	for _, e := range feed.Entries {
+		got = append(got, e.Title+" "+e.Updated)
+	}
+	want := []string{ // newest first
+		"Vue 3.4.9 2026-03-06T00:00:00Z",
+		"Vue 3.6.0-rc.1 (prerelease) 2026-03-05T00:00:00Z",
+		"Vue 3.5.0 2026-03-01T00:00:00Z",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("entries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if e := feed.Entries[2]; len(e.Links) != 1 || e.Links[0].Href != "https://github.com/vuejs/core/releases/tag/v3.5.0" {
+		t.Errorf("entry links %+v", e.Links)
+	}
+	if _, again := get(f, "/feed.atom?products=vue,nosuch"); again != body {
+		t.Error("feed differs between two requests of one snapshot")
+	}
+	_, all := get(f, "/feed.atom")
+	if n := len(checkAtom(t, []byte(all)).Entries); n != 4 {
+		t.Errorf("feed of all products has %d entries, want 4", n)
+	}
+}
+
+func TestFeed_beforeAnySnapshot(t *testing.T) {
+	f := &Feed{Snapshot: func() *Snapshot { return nil }}
+	if code, _ := get(f, "/feed.atom"); code != 503 {
+		t.Fatalf("status %d, want 503", code)
+	}
+}

@@ -1,0 +1,161 @@
+package page
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/releaselake/releaselake"
+)
+
+// RecentCount is how many recent releases a product carries in a snapshot, and
+// so on its card and in the feed.
+const RecentCount = 5
+
+// NewWindow is how long a release counts as new: published within NewWindow
+// before the snapshot's time (not the request's, so that a page of one snapshot
+// never changes).
+const NewWindow = 7 * 24 * time.Hour
+
+// Snapshot is everything the page and the feed show, as of one lake version:
+// every product of the catalog, in catalog order, with its latest stable release
+// and its most recent releases. serve builds it from its index; it is what is
+// pushed to the page server, which keeps it on disk and serves the same page.
+type Snapshot struct {
+	Version     int64     `json:"version"`     // lake version
+	CommittedAt time.Time `json:"committedAt"` // commit time of that version (UTC): "data as of"
+	Products    []Product `json:"products"`
+}
+
+// Product is one product of a snapshot.
+type Product struct {
+	Key    string               `json:"key"`
+	Name   string               `json:"name"`
+	Latest *releaselake.Release `json:"latest,omitempty"` // greatest stable version; nil if none
+	// Recent are the newest published releases, newest first, prereleases
+	// included; at most RecentCount.
+	Recent []releaselake.Release `json:"recent"`
+}
+
+// NewSnapshot returns the snapshot of an index for the products of cat. It
+// returns nil for a nil index (the lake is not loaded yet).
+func NewSnapshot(cat *releaselake.Catalog, ix *releaselake.Index) *Snapshot {
+	if ix == nil {
+		return nil
+	}
+	s := &Snapshot{Version: ix.Version, CommittedAt: ix.CommittedAt.UTC(), Products: []Product{}}
+	for _, p := range cat.Products() {
+		sp := Product{Key: p.Key, Name: p.Name, Recent: []releaselake.Release{}}
+		if l, ok := ix.Latest(p.Key); ok {
+			sp.Latest = &l
+		}
+		rs := ix.Releases(releaselake.Filter{Products: []string{p.Key}})
+		sp.Recent = append(sp.Recent, rs[:min(RecentCount, len(rs))]...)
+		s.Products = append(s.Products, sp)
+	}
+	return s
+}
+
+// Validate reports what makes s unfit to serve: a negative version, a product
+// without key or name, a key twice, a release of another product, or more than
+// RecentCount recent releases.
+func (s *Snapshot) Validate() error {
+	if s.Version < 0 {
+		return fmt.Errorf("version %d: want a committed lake version (>= 0)", s.Version)
+	}
+	if s.CommittedAt.IsZero() {
+		return fmt.Errorf("committedAt is missing")
+	}
+	if len(s.Products) == 0 {
+		return fmt.Errorf("no products")
+	}
+	seen := map[string]bool{}
+	for i, p := range s.Products {
+		if p.Key == "" || p.Name == "" {
+			return fmt.Errorf("products[%d]: key and name are required", i)
+		}
+		if seen[p.Key] {
+			return fmt.Errorf("products[%d]: key %q twice", i, p.Key)
+		}
+		seen[p.Key] = true
+		if len(p.Recent) > RecentCount {
+			return fmt.Errorf("product %q: %d recent releases, at most %d", p.Key, len(p.Recent), RecentCount)
+		}
+		rs := p.Recent
+		if p.Latest != nil {
+			rs = append([]releaselake.Release{*p.Latest}, rs...)
+		}
+		for _, r := range rs {
+			if r.Product != p.Key {
+				return fmt.Errorf("product %q: holds a release of %q", p.Key, r.Product)
+			}
+			if r.Version == "" || r.PublishedAt.IsZero() {
+				return fmt.Errorf("product %q: a release without version or publishedAt", p.Key)
+			}
+		}
+	}
+	return nil
+}
+
+// Encode returns the JSON of s, the body of a push.
+func (s *Snapshot) Encode() ([]byte, error) { return json.Marshal(s) }
+
+// Hash returns a digest of s's content: two snapshots with the same hash show the
+// same page.
+func (s *Snapshot) Hash() string {
+	b, err := s.Encode()
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// Decode parses and validates a snapshot.
+func Decode(b []byte) (*Snapshot, error) {
+	var s Snapshot
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("decode snapshot: %w", err)
+	}
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid snapshot: %w", err)
+	}
+	return &s, nil
+}
+
+// product returns the product with the given key.
+func (s *Snapshot) product(key string) (Product, bool) {
+	for _, p := range s.Products {
+		if p.Key == key {
+			return p, true
+		}
+	}
+	return Product{}, false
+}
+
+// isNew reports whether r was published within NewWindow before the snapshot.
+func (s *Snapshot) isNew(r releaselake.Release) bool {
+	return r.PublishedAt.After(s.CommittedAt.Add(-NewWindow))
+}
+
+// FromIndex returns a function giving the snapshot of the index that ix returns,
+// built again only when the index changes (serve swaps in a new one per commit).
+func FromIndex(cat *releaselake.Catalog, ix func() *releaselake.Index) func() *Snapshot {
+	type memo struct {
+		ix   *releaselake.Index
+		snap *Snapshot
+	}
+	var last atomic.Pointer[memo]
+	return func() *Snapshot {
+		cur := ix()
+		if m := last.Load(); m != nil && m.ix == cur {
+			return m.snap
+		}
+		m := &memo{ix: cur, snap: NewSnapshot(cat, cur)}
+		last.Store(m)
+		return m.snap
+	}
+}

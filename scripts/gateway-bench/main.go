@@ -1,0 +1,485 @@
+// Command gateway-bench measures the GraphQL gateway under load on loopback,
+// beside a plain net/http handler that writes the same response bytes.
+//
+//	go run ./scripts/gateway-bench run [-o BENCHMARKS.md] [-d 8s] [-rounds 3]
+//
+// run starts each server as a child process (this binary, "serve") pinned to
+// CPU 0 with GOMAXPROCS=1, and drives it with Debian's wrk (-t2 -c32) pinned to
+// CPU 1, alternating plain / GraphQL repeated / GraphQL distinct, rounds
+// times. "repeated" sends the same query each time (the response cache answers);
+// "distinct" varies `since` per request, so no cache can. It prints a markdown
+// section (and, with -o, replaces the gateway section of that file) with
+// throughput, the ratios to the plain handler, p50/p99 and allocations per
+// request, read from the server's runtime counters.
+//
+// Both servers load the same synthetic index: the embedded catalog's 49
+// products, 400 releases each. Only 127.0.0.1 is ever addressed.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/catalog"
+	"github.com/releaselake/releaselake/graph"
+)
+
+// The query of the benchmark: 5 products, since, first 50.
+const benchQuery = `query ($p: [String!], $s: DateTime) {
+  releases(products: $p, since: $s, first: 50) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes { product { key name } version tag name url publishedAt prerelease source dateSource }
+  }
+}`
+
+var benchProducts = []string{"react", "vue", "spark", "kafka", "django"}
+
+const benchSince = "2021-01-01T00:00:00Z"
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: gateway-bench run|serve [flags]")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "serve":
+		err = serve(os.Args[2:])
+	case "run":
+		err = run(os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown command %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gateway-bench:", err)
+		os.Exit(1)
+	}
+}
+
+// resolver builds the synthetic index and the resolver both servers answer from.
+func resolver() (*graph.Resolver, error) {
+	cat, err := catalog.Default()
+	if err != nil {
+		return nil, err
+	}
+	var rows []releaselake.Release
+	start := time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC)
+	for pi, p := range cat.Products() {
+		for i := range 400 {
+			v := fmt.Sprintf("%d.%d.%d", i/100, (i/10)%10, i%10)
+			pre := i%10 == 9
+			if pre {
+				v += "-rc.1"
+			}
+			at := start.Add(time.Duration(i)*218*time.Hour + time.Duration(pi)*time.Hour)
+			rows = append(rows, releaselake.Release{Product: p.Key, Tag: "v" + v, Version: v, Name: p.Name + " " + v,
+				URL: "https://github.com/" + p.Repo() + "/releases/tag/v" + v, Source: releaselake.SourceGitHubRelease,
+				Repo: p.Repo(), DateSource: releaselake.DateReleasePublished, PublishedAt: at, FirstSeenAt: at.Add(time.Hour),
+				Prerelease: pre})
+		}
+	}
+	ix := releaselake.NewIndex(releaselake.Snapshot{Version: 42, CommittedAt: start, Releases: rows})
+	return &graph.Resolver{
+		Catalog: cat,
+		Index:   func() *releaselake.Index { return ix },
+		Runs:    func(context.Context, int) ([]releaselake.Run, error) { return nil, nil },
+		Notices: func() []string { return nil },
+	}, nil
+}
+
+func requestBody(since string) []byte {
+	b, _ := json.Marshal(map[string]any{"query": benchQuery, "variables": map[string]any{"p": benchProducts, "s": since}})
+	return b
+}
+
+// serve runs one server: the gateway ("graphql") or a plain handler writing
+// the gateway's answer to the benchmark query ("plain"). /_stats gives the
+// runtime's allocation count and the requests served.
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	mode := fs.String("mode", "graphql", "graphql or plain")
+	addr := fs.String("addr", "127.0.0.1:0", "listen address (loopback)")
+	fs.Parse(args)
+	r, err := resolver()
+	if err != nil {
+		return err
+	}
+	gql := graph.NewHandler(r, graph.Options{
+		Log:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		AdminToken:  "bench",
+		CORSOrigins: []string{"https://app.example.com"},
+	})
+	var h http.Handler = gql
+	if *mode == "plain" {
+		rec := &capture{header: http.Header{}}
+		req, _ := http.NewRequest("POST", "/graphql", bytes.NewReader(requestBody(benchSince)))
+		req.Header.Set("Content-Type", "application/json")
+		gql.ServeHTTP(rec, req)
+		answer := rec.body.Bytes()
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(answer)
+		})
+	}
+	var served atomic.Int64
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		h.ServeHTTP(w, r)
+	}))
+	mux.HandleFunc("/_stats", func(w http.ResponseWriter, _ *http.Request) {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		json.NewEncoder(w).Encode(stats{Mallocs: ms.Mallocs, Requests: served.Load()})
+	})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	fmt.Println(ln.Addr().String()) // the parent reads the address
+	return (&http.Server{Handler: mux}).Serve(ln)
+}
+
+type stats struct {
+	Mallocs  uint64
+	Requests int64
+}
+
+type capture struct {
+	header http.Header
+	body   bytes.Buffer
+}
+
+func (c *capture) Header() http.Header         { return c.header }
+func (c *capture) WriteHeader(int)             {}
+func (c *capture) Write(b []byte) (int, error) { return c.body.Write(b) }
+
+// scenario is one measured configuration.
+type scenario struct {
+	name, mode, lua string
+}
+
+// result is one wrk run.
+type result struct {
+	rps, p50, p99 float64 // requests/s; latencies in ms
+	allocs        float64 // per request, from the server's runtime
+	errors        string
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("run", flag.ExitOnError)
+	out := fs.String("o", "", "markdown file whose gateway section to replace (created if missing)")
+	dur := fs.Duration("d", 8*time.Second, "duration of each wrk run")
+	rounds := fs.Int("rounds", 3, "times to alternate the servers")
+	fs.Parse(args)
+	for _, tool := range []string{"wrk", "taskset"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("%s is needed (Debian: apt-get install -y %s)", tool, map[string]string{"wrk": "wrk", "taskset": "util-linux"}[tool])
+		}
+	}
+	if runtime.NumCPU() < 2 {
+		return fmt.Errorf("needs 2 CPUs (server on CPU 0, wrk on CPU 1); this machine has %d", runtime.NumCPU())
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "gateway-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	scenarios := []scenario{
+		{"plain net/http, same bytes", "plain", writeLua(dir, "repeated", false)},
+		{"GraphQL, repeated query", "graphql", writeLua(dir, "repeated", false)},
+		{"GraphQL, distinct queries", "graphql", writeLua(dir, "distinct", true)},
+	}
+	if err := check(self); err != nil {
+		return err
+	}
+	results := make([][]result, len(scenarios))
+	for round := range *rounds {
+		for i, sc := range scenarios {
+			res, err := measure(self, sc, *dur)
+			if err != nil {
+				return fmt.Errorf("%s: %w", sc.name, err)
+			}
+			fmt.Fprintf(os.Stderr, "round %d %-28s %8.0f req/s  p50 %.2f ms  p99 %.2f ms  %.0f allocs/req\n",
+				round+1, sc.name, res.rps, res.p50, res.p99, res.allocs)
+			results[i] = append(results[i], res)
+		}
+	}
+	md := report(scenarios, results, *dur, *rounds)
+	fmt.Print(md)
+	if *out != "" {
+		return replaceSection(*out, md)
+	}
+	return nil
+}
+
+// writeLua writes the wrk script of a scenario: POST the benchmark query, with
+// since varying per request (distinct) or not.
+func writeLua(dir, name string, distinct bool) string {
+	path := filepath.Join(dir, name+".lua")
+	body := strings.ReplaceAll(string(requestBody(benchSince)), benchSince, "%s")
+	var b strings.Builder
+	fmt.Fprintf(&b, "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n")
+	fmt.Fprintf(&b, "local template = %q\n", body)
+	if !distinct {
+		fmt.Fprintf(&b, "wrk.body = string.format(template, %q)\n", benchSince)
+	} else {
+		// Each thread walks its own seconds: every request's since is new, and
+		// always before 2021-06, so the page stays 50 rows.
+		b.WriteString(`local counter = 0
+local offset = 0
+local threads = 0
+function setup(thread)
+  thread:set("offset", threads * 5000000)
+  threads = threads + 1
+end
+function request()
+  counter = counter + 1
+  local t = 1577836800 + offset + counter -- 2020-01-01 onwards
+  local since = os.date("!%Y-%m-%dT%H:%M:%SZ", t)
+  return wrk.format(nil, nil, nil, string.format(template, since))
+end
+`)
+	}
+	os.WriteFile(path, []byte(b.String()), 0o644)
+	return path
+}
+
+// check makes sure the two servers answer the benchmark with the same 50 rows.
+func check(self string) error {
+	var answers [2][]byte
+	for i, mode := range []string{"plain", "graphql"} {
+		addr, stop, err := start(self, mode)
+		if err != nil {
+			return err
+		}
+		resp, err := http.Post("http://"+addr+"/graphql", "application/json", bytes.NewReader(requestBody(benchSince)))
+		if err == nil {
+			answers[i], err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		stop()
+		if err != nil {
+			return err
+		}
+	}
+	if !bytes.Equal(answers[0], answers[1]) {
+		return fmt.Errorf("plain and GraphQL answers differ")
+	}
+	var r struct {
+		Data struct {
+			Releases struct{ Nodes []json.RawMessage }
+		}
+	}
+	if err := json.Unmarshal(answers[1], &r); err != nil || len(r.Data.Releases.Nodes) != 50 {
+		return fmt.Errorf("the benchmark query answers %d rows, want 50 (%v)", len(r.Data.Releases.Nodes), err)
+	}
+	fmt.Fprintf(os.Stderr, "checked: both servers answer the same %d bytes, 50 rows\n", len(answers[0]))
+	return nil
+}
+
+// start runs a server pinned to CPU 0 with GOMAXPROCS=1 and returns its address.
+func start(self, mode string) (string, func(), error) {
+	cmd := exec.Command("taskset", "-c", "0", self, "serve", "-mode", mode)
+	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() { cmd.Process.Kill(); cmd.Wait() }
+	line := make([]byte, 64)
+	n, err := stdout.Read(line)
+	if err != nil {
+		stop()
+		return "", nil, fmt.Errorf("server did not start: %w", err)
+	}
+	return strings.TrimSpace(string(line[:n])), stop, nil
+}
+
+func measure(self string, sc scenario, dur time.Duration) (result, error) {
+	var res result
+	addr, stop, err := start(self, sc.mode)
+	if err != nil {
+		return res, err
+	}
+	defer stop()
+	url := "http://" + addr + "/graphql"
+	// Warm up: the query cache, the response cache (repeated), the heap.
+	if err := wrk(sc.lua, url, time.Second, nil); err != nil {
+		return res, err
+	}
+	before, err := readStats(addr)
+	if err != nil {
+		return res, err
+	}
+	if err := wrk(sc.lua, url, dur, &res); err != nil {
+		return res, err
+	}
+	after, err := readStats(addr)
+	if err != nil {
+		return res, err
+	}
+	if n := after.Requests - before.Requests; n > 0 {
+		res.allocs = float64(after.Mallocs-before.Mallocs) / float64(n)
+	}
+	return res, nil
+}
+
+func readStats(addr string) (stats, error) {
+	var s stats
+	resp, err := http.Get("http://" + addr + "/_stats")
+	if err != nil {
+		return s, err
+	}
+	defer resp.Body.Close()
+	return s, json.NewDecoder(resp.Body).Decode(&s)
+}
+
+var (
+	rpsRe     = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	latencyRe = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
+	errorsRe  = regexp.MustCompile(`(Non-2xx or 3xx responses: \d+|Socket errors: .*)`)
+)
+
+// wrk runs wrk on CPU 1 and parses its report into res (when not nil).
+func wrk(lua, url string, dur time.Duration, res *result) error {
+	secs := strconv.Itoa(max(1, int(dur.Seconds())))
+	cmd := exec.Command("taskset", "-c", "1", "wrk", "-t2", "-c32", "-d"+secs+"s", "--latency", "-s", lua, url)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("wrk: %v\n%s", err, out)
+	}
+	if res == nil {
+		return nil
+	}
+	m := rpsRe.FindSubmatch(out)
+	if m == nil {
+		return fmt.Errorf("wrk output has no Requests/sec:\n%s", out)
+	}
+	res.rps, _ = strconv.ParseFloat(string(m[1]), 64)
+	for _, l := range latencyRe.FindAllSubmatch(out, -1) {
+		v, _ := strconv.ParseFloat(string(l[2]), 64)
+		switch string(l[3]) {
+		case "us":
+			v /= 1000
+		case "s":
+			v *= 1000
+		}
+		if string(l[1]) == "50" {
+			res.p50 = v
+		} else {
+			res.p99 = v
+		}
+	}
+	if e := errorsRe.FindAll(out, -1); len(e) > 0 {
+		res.errors = string(bytes.Join(e, []byte("; ")))
+		return fmt.Errorf("wrk saw errors: %s\n%s", res.errors, out)
+	}
+	return nil
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func report(scenarios []scenario, results [][]result, dur time.Duration, rounds int) string {
+	var b strings.Builder
+	b.WriteString(sectionStart + "\n## GraphQL gateway under load\n\n")
+	fmt.Fprintf(&b, "`make bench` (`go run ./scripts/gateway-bench run`), %s. Machine: %s.\n\n", time.Now().UTC().Format("2006-01-02"), machine())
+	fmt.Fprintf(&b, "Query: `releases(products: [%s], since: %q, first: 50)` with `totalCount`, `pageInfo` and 9 fields of each node "+
+		"(50 rows, POST application/json). Each server alone on CPU 0 with `GOMAXPROCS=1`; `wrk -t2 -c32 -d%s --latency` on CPU 1; "+
+		"plain / repeated / distinct alternated %d times, medians below (each run after a 1 s warm-up). "+
+		"\"plain\" is a `net/http` handler writing the gateway's own answer bytes; \"distinct\" varies `since` per request so "+
+		"neither the response cache nor any other can answer. Allocations per request are the server's `runtime.MemStats.Mallocs` "+
+		"over the run divided by the requests served.\n\n", strings.Join(benchProducts, ", "), benchSince, dur, rounds)
+	b.WriteString("| server | req/s (median) | each run | ratio to plain | p50 ms | p99 ms | allocs/req |\n|---|---:|---|---:|---:|---:|---:|\n")
+	var plain float64
+	for i, sc := range scenarios {
+		var rps, p50, p99, allocs []float64
+		var each []string
+		for _, r := range results[i] {
+			rps, p50, p99, allocs = append(rps, r.rps), append(p50, r.p50), append(p99, r.p99), append(allocs, r.allocs)
+			each = append(each, fmt.Sprintf("%.0f", r.rps))
+		}
+		m := median(rps)
+		if i == 0 {
+			plain = m
+		}
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %.2f | %.2f | %.2f | %.0f |\n", sc.name, m, strings.Join(each, ", "), m/plain,
+			median(p50), median(p99), median(allocs))
+	}
+	b.WriteString("\nTargets (issue 6): repeated ≥ 0.8 of plain, distinct ≥ 0.25, p99 ≤ 5 ms at 32 connections.\n" + sectionEnd + "\n")
+	return b.String()
+}
+
+func machine() string {
+	model := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		if m := regexp.MustCompile(`(?m)^model name\s*:\s*(.+)$`).FindSubmatch(b); m != nil {
+			model = string(m[1])
+		}
+	}
+	kernel := ""
+	if b, err := exec.Command("uname", "-r").Output(); err == nil {
+		kernel = ", Linux " + strings.TrimSpace(string(b))
+	}
+	wrkVersion := ""
+	if b, _ := exec.Command("wrk", "-v").CombinedOutput(); len(b) > 0 {
+		wrkVersion = ", " + strings.Fields(string(b))[0] + " " + strings.Fields(string(b))[1]
+	}
+	return fmt.Sprintf("%s, %d CPUs%s, %s%s", model, runtime.NumCPU(), kernel, runtime.Version(), wrkVersion)
+}
+
+const (
+	sectionStart = "<!-- gateway-bench: generated by `make bench`; do not edit by hand -->"
+	sectionEnd   = "<!-- /gateway-bench -->"
+)
+
+// replaceSection puts md in place of the gateway section of path, or appends it.
+func replaceSection(path, md string) error {
+	old, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	s := string(old)
+	if s == "" {
+		s = "# Benchmarks\n\nEach section says how to reproduce it and on what machine it ran.\n"
+	}
+	i, j := strings.Index(s, sectionStart), strings.Index(s, sectionEnd)
+	if i >= 0 && j > i {
+		s = s[:i] + md + s[j+len(sectionEnd)+1:]
+	} else {
+		s = strings.TrimRight(s, "\n") + "\n\n" + md
+	}
+	return os.WriteFile(path, []byte(s), 0o644)
+}
