@@ -9,6 +9,8 @@ GITHUB_SCHEMA := .cache/github-schema.graphql
 PY_VENV := .cache/venv
 
 .PHONY: run build test test-go deps chromium github-schema py-deps generate check-generate vet clean
+.PHONY: graphql-audit bench bench-gateway wrk bench-github fuzz soak
+.PHONY: hdfs-up hdfs-down spark-check
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/releaselake
@@ -19,18 +21,34 @@ run: build
 	mkdir -p .run
 	cd .run && exec ../$(BIN) serve
 
-test: deps vet check-generate test-go
+test: deps vet check-generate test-go fuzz
 
 # The venv comes first on PATH so the tests' python3 is the one with deltalake.
+# The HDFS tests use the real HDFS of scripts/hdfs: started for the run and
+# stopped after it, unless it was up already (then it stays up).
 test-go:
-	PATH="$(CURDIR)/$(PY_VENV)/bin:$$PATH" $(GO) test -count=1 ./...
+	scripts/hdfs up --for $$$$; rc=0; \
+	  PATH="$(CURDIR)/$(PY_VENV)/bin:$$PATH" $(GO) test -count=1 ./... || rc=$$?; \
+	  scripts/hdfs release $$$$; exit $$rc
+
+# A local HDFS (NameNode 127.0.0.1:9000, 3 DataNodes) that stays up until hdfs-down.
+hdfs-up:
+	scripts/hdfs up
+hdfs-down:
+	scripts/hdfs down
+
+# Spark 4 (pyspark, delta-spark from PyPI) reads the lake on the local HDFS: yellow
+# as a Delta table (current and VERSION AS OF 0), red with spark.read.json. Slow
+# (a JVM, Spark's jars), so not part of make test.
+spark-check:
+	scripts/spark-check
 
 vet:
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './.cache/*' -not -path '*/node_modules/*')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 
-deps: github-schema py-deps chromium
+deps: github-schema py-deps chromium graphql-audit
 	$(GO) mod download
 
 # A real browser for the page tests: Debian's chromium (CI runs as root).
@@ -64,3 +82,44 @@ check-generate:
 
 clean:
 	rm -rf bin .cache
+
+# The graphql-http audit suite (GraphQL over HTTP), run by a Go test against the
+# real server (cmd/releaselake/graphql_test.go).
+graphql-audit: scripts/graphql-audit/node_modules/.package-lock.json
+scripts/graphql-audit/node_modules/.package-lock.json: scripts/graphql-audit/package-lock.json
+	npm ci --prefix scripts/graphql-audit --no-audit --no-fund --loglevel=error
+
+# Benchmarks; each writes its section of BENCHMARKS.md.
+bench: bench-gateway bench-github
+
+# GitHub crawl cost against the fake GitHub serving the default catalog:
+# requests and points of a first crawl, a run with nothing new, three new releases.
+bench-github: github-schema
+	@{ echo; echo "## GitHub crawl cost ($$(date -u +%Y-%m-%d), $$(nproc) CPUs, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"; \
+	  echo; echo 'Command: `make bench-github` (`go test -run CrawlCost ./ingest/github/`). Default catalog, 46 GitHub repositories:'; \
+	  echo 'the fixtures of ../shared/fixtures plus generated histories (vercel/next.js: 2,500 releases).'; echo; \
+	  echo '| scenario | GraphQL requests | points | seed (REST per repository, per page of 100) |'; echo '|---|---|---|---|'; } > .cache/bench-github.md
+	RELEASELAKE_BENCH_OUT=$(CURDIR)/.cache/bench-github.md $(GO) test -count=1 -run CrawlCost ./ingest/github/
+	cat .cache/bench-github.md >> BENCHMARKS.md
+
+# Soak: serve under a fixed query rate for SOAK_DURATION (default 10m) while
+# ingests commit every 30 s; appends errors, p99 and RSS to BENCHMARKS.md. Not in CI.
+soak: github-schema
+	$(GO) test -tags soak -count=1 -run TestSoak -timeout 30m -v ./cmd/releaselake/
+
+# Fuzz targets, each for FUZZTIME (CI: part of make test). Seeds are in the
+# targets; a failing input is written to the package's testdata/fuzz/.
+FUZZTIME ?= 10s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzVersions$$' -fuzztime $(FUZZTIME) .
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./catalog/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./ingest/github/
+
+# The GraphQL gateway under load on loopback, beside a plain net/http handler
+# (scripts/gateway-bench): needs 2 CPUs, taskset and Debian's wrk.
+bench-gateway: wrk
+	$(GO) build -o .cache/gateway-bench ./scripts/gateway-bench
+	.cache/gateway-bench run -o BENCHMARKS.md
+
+wrk:
+	@command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }

@@ -155,6 +155,10 @@ func NewIndex(snap Snapshot) *Index {
 // Rows returns the number of releases in the index.
 func (ix *Index) Rows() int { return len(ix.rows) }
 
+// Row returns release number i, 0 <= i < Rows(): a stable name of a release
+// within this index, for callers that keep something per release.
+func (ix *Index) Row(i int) *Release { return &ix.rows[i] }
+
 // Latest returns the greatest stable (neither prerelease nor yanked) release of
 // a product by version order.
 func (ix *Index) Latest(product string) (Release, bool) {
@@ -215,6 +219,7 @@ type Query struct {
 // Page is one page of a listing.
 type Page struct {
 	Releases []*Release // owned by the index: do not modify
+	Rows     []int32    // the row number of each release in the index (see Index.Row)
 	Total    int        // releases matching the filter, across all pages
 	HasNext  bool       // more releases follow this page
 }
@@ -223,6 +228,9 @@ type Page struct {
 // q.After, at most q.First of them. Unknown product keys match nothing.
 func (ix *Index) Page(q Query) Page {
 	first := max(q.First, 0)
+	if q.Products != nil {
+		q.Products = uniqueSorted(q.Products) // once for count and runs
+	}
 	pg := Page{Total: ix.count(&q.Filter)}
 	if pg.Total == 0 {
 		return pg
@@ -232,6 +240,7 @@ func (ix *Index) Page(q Query) Page {
 		ix.skipTo(runs, q.Sort, q.After)
 	}
 	pg.Releases = make([]*Release, 0, min(first, pg.Total))
+	pg.Rows = make([]int32, 0, min(first, pg.Total))
 	for {
 		i, ok := ix.next(runs, q.Sort)
 		if !ok {
@@ -246,6 +255,7 @@ func (ix *Index) Page(q Query) Page {
 			return pg
 		}
 		pg.Releases = append(pg.Releases, r)
+		pg.Rows = append(pg.Rows, i)
 	}
 }
 
@@ -273,8 +283,8 @@ func (r *run) pop() {
 	}
 }
 
-// runs returns the orderings a query merges: one per asked product, or the
-// global one. ByPublished runs are cut to the since/until window up front; for
+// runs returns the orderings a query merges: one per asked product (sorted,
+// without duplicates), or the global one. ByPublished runs are cut to the since/until window up front; for
 // the other keys the window is checked row by row.
 func (ix *Index) runs(q *Query) []run {
 	pick := func(pi *productIndex) []int32 { return pi.order[q.Sort.Key] }
@@ -283,7 +293,7 @@ func (ix *Index) runs(q *Query) []run {
 	case q.Sort.Key == ByVersion:
 		keys := ix.keys
 		if q.Filter.Products != nil {
-			keys = uniqueSorted(q.Filter.Products)
+			keys = q.Filter.Products
 		}
 		for _, k := range keys {
 			if pi := ix.products[k]; pi != nil {
@@ -294,7 +304,8 @@ func (ix *Index) runs(q *Query) []run {
 	case q.Filter.Products == nil:
 		out = append(out, run{ix.order[q.Sort.Key], q.Sort.Asc})
 	default:
-		for _, k := range uniqueSorted(q.Filter.Products) {
+		out = make([]run, 0, len(q.Filter.Products))
+		for _, k := range q.Filter.Products {
 			if pi := ix.products[k]; pi != nil {
 				out = append(out, run{pick(pi), q.Sort.Asc})
 			}
@@ -323,7 +334,8 @@ func (ix *Index) window(idx []int32, f *Filter) (lo, hi int) {
 }
 
 // count returns how many releases match f, from the ByPublished orderings and
-// their prerelease counts, without visiting rows.
+// their prerelease counts, without visiting rows. f.Products is sorted and
+// without duplicates.
 func (ix *Index) count(f *Filter) int {
 	one := func(idx, pre []int32) int {
 		lo, hi := ix.window(idx, f)
@@ -341,7 +353,7 @@ func (ix *Index) count(f *Filter) int {
 		return one(ix.order[ByPublished], ix.pre)
 	}
 	total := 0
-	for _, k := range uniqueSorted(f.Products) {
+	for _, k := range f.Products {
 		if pi := ix.products[k]; pi != nil {
 			total += one(pi.order[ByPublished], pi.pre)
 		}

@@ -173,8 +173,11 @@ func TestIndex_Page_matchesReferenceAcrossPages(t *testing.T) {
 			if pg.Total != len(want) {
 				t.Fatalf("round %d %+v: total %d, want %d", round, q, pg.Total, len(want))
 			}
-			for _, r := range pg.Releases {
+			for i, r := range pg.Releases {
 				got = append(got, r.Product+"@"+r.Tag)
+				if ix.Row(int(pg.Rows[i])) != r {
+					t.Fatalf("round %d: Rows[%d] is not the release's row number", round, i)
+				}
 			}
 			if !pg.HasNext {
 				break

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"container/list"
+	"hash/maphash"
 	"net/http"
 	"strconv"
 	"sync"
@@ -13,10 +14,14 @@ import (
 // (method, Accept, query string or body: the operation, its variables and
 // extensions) for one index at a time. A new index empties it, so an entry is
 // never served for another lake version. Bounded in bytes, least recently used
-// out first.
+// out first. A request is kept only the second time it is seen (a doorkeeper,
+// as in TinyLFU), so one-off queries neither cost a copy nor push repeated ones
+// out.
 type responseCache struct {
 	mu    sync.Mutex
-	ix    *releaselake.Index // the generation the entries belong to
+	seed  maphash.Seed
+	seen  map[uint64]struct{} // hashes of keys asked once; reset when full
+	ix    *releaselake.Index  // the generation the entries belong to
 	items map[string]*list.Element
 	lru   list.List // of *cacheEntry, most recent at the front
 	size  int       // bytes of keys and bodies held
@@ -29,8 +34,11 @@ type cacheEntry struct {
 	body   []byte
 }
 
+// maxSeen bounds the doorkeeper: about 1 MiB of hashes.
+const maxSeen = 1 << 16
+
 func newResponseCache(maxBytes int) *responseCache {
-	return &responseCache{items: map[string]*list.Element{}, max: maxBytes}
+	return &responseCache{items: map[string]*list.Element{}, max: maxBytes, seed: maphash.MakeSeed(), seen: map[uint64]struct{}{}}
 }
 
 // get returns the answer to key for index ix, nil if there is none.
@@ -48,13 +56,24 @@ func (c *responseCache) get(ix *releaselake.Index, key []byte) *cacheEntry {
 	return el.Value.(*cacheEntry)
 }
 
-// put keeps an answer for index ix. Answers too big for a sixteenth of the
-// cache are not kept. A newer index than the cache's starts a new generation.
+// put keeps an answer for index ix if its key was seen before. Answers too big
+// for a sixteenth of the cache are not kept. A newer index than the cache's starts a new generation.
 func (c *responseCache) put(ix *releaselake.Index, key []byte, header http.Header, body []byte) {
 	n := len(key) + len(body)
 	if n > c.max/16 {
 		return
 	}
+	h := maphash.Bytes(c.seed, key)
+	c.mu.Lock()
+	if _, ok := c.seen[h]; !ok {
+		if len(c.seen) >= maxSeen {
+			clear(c.seen)
+		}
+		c.seen[h] = struct{}{}
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
 	e := &cacheEntry{key: string(key), body: append([]byte(nil), body...), header: http.Header{
 		"Content-Type":   header["Content-Type"],
 		"Content-Length": {strconv.Itoa(len(body))},

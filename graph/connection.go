@@ -102,21 +102,21 @@ func (r *Resolver) query(a *listArgs) (releaselake.Query, error) {
 }
 
 // page answers list arguments: the index they read (at asOf), the query and its page.
-func (r *Resolver) page(ctx context.Context, a *listArgs) (releaselake.Query, releaselake.Page, error) {
+func (r *Resolver) page(ctx context.Context, a *listArgs) (*releaselake.Index, releaselake.Query, releaselake.Page, error) {
 	q, err := r.query(a)
 	if err != nil {
-		return q, releaselake.Page{}, err
+		return nil, q, releaselake.Page{}, err
 	}
 	ix, err := r.indexAt(ctx, a.AsOf)
 	if err != nil {
-		return q, releaselake.Page{}, err
+		return nil, q, releaselake.Page{}, err
 	}
-	return q, ix.Page(q), nil
+	return ix, q, ix.Page(q), nil
 }
 
 // connection pages the releases that match a, for the gqlgen resolvers.
 func (r *Resolver) connection(ctx context.Context, a *listArgs) (*ReleaseConnection, error) {
-	q, pg, err := r.page(ctx, a)
+	_, q, pg, err := r.page(ctx, a)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,8 +26,20 @@ import (
 // which produces the error exactly as without it. Tests hold both paths to
 // byte-identical output.
 type fastPath struct {
-	r    *Resolver
-	hits *atomic.Int64 // tests: counts answers; may be nil
+	r        *Resolver
+	products map[string]*releaselake.Product // the catalog by key, not copied per row
+	size     *atomic.Int64                   // the last answer's size: the next one's buffer
+	memos    *rowMemos                       // rows already written, for the served index
+	hits     *atomic.Int64                   // tests: counts answers; may be nil
+}
+
+func newFastPath(r *Resolver, hits *atomic.Int64) fastPath {
+	f := fastPath{r: r, products: map[string]*releaselake.Product{}, size: new(atomic.Int64), memos: &rowMemos{}, hits: hits}
+	ps := r.Catalog.Products()
+	for i := range ps {
+		f.products[ps[i].Key] = &ps[i]
+	}
+	return f
 }
 
 func (fastPath) ExtensionName() string                   { return "ReleaseFastPath" }
@@ -54,16 +67,18 @@ func (f fastPath) answer(ctx context.Context, oc *graphql.OperationContext, fiel
 			out, ok = nil, false
 		}
 	}()
-	typ, ok := rootTypes[field.Name]
+	def, ok := rootFields[field.Name]
 	if !ok {
 		return nil, false
 	}
-	root, ok := compile(oc, field, typ)
+	root, ok := compile(oc, field, def)
 	if !ok {
 		return nil, false
 	}
-	w := &jsonWriter{r: f.r, ctx: ctx, buf: make([]byte, 0, 4096)}
-	ok = w.root(root)
+	w := &jsonWriter{r: f.r, products: f.products, memos: f.memos, ctx: ctx, buf: noteOf(ctx).buffer(int(max(512, f.size.Load()*9/8)))}
+	if ok = w.root(root); ok {
+		f.size.Store(int64(len(w.buf)))
+	}
 	return w.buf, ok
 }
 
@@ -71,69 +86,120 @@ type rawJSON []byte
 
 func (b rawJSON) MarshalGQL(w io.Writer) { w.Write(b) }
 
-// The object types the fast path writes, and the type of each of their object
-// fields ("" for a scalar). A field not listed sends the query to gqlgen.
+// The object types the fast path writes, and their fields: an id to switch on
+// and the field's object type ("" for a scalar). A field not listed sends the
+// query to gqlgen.
+type fieldID uint8
+
+const (
+	fTypename fieldID = iota
+	fTotalCount
+	fNodes
+	fEdges
+	fPageInfo
+	fCursor
+	fNode
+	fHasNextPage
+	fEndCursor
+	fProduct
+	fVersion
+	fTag
+	fName
+	fURL
+	fPublishedAt
+	fPrerelease
+	fYanked
+	fSource
+	fRepo
+	fDateSource
+	fFirstSeenAt
+	fKey
+	fLatest
+	fReleases
+	fProducts
+)
+
+type fieldDef struct {
+	id  fieldID
+	typ string
+}
+
 var (
-	rootTypes = map[string]string{"releases": "ReleaseConnection", "latest": "Release", "products": "Product", "product": "Product"}
-	fields    = map[string]map[string]string{
-		"ReleaseConnection": {"__typename": "", "totalCount": "", "nodes": "Release", "edges": "ReleaseEdge", "pageInfo": "PageInfo"},
-		"ReleaseEdge":       {"__typename": "", "cursor": "", "node": "Release"},
-		"PageInfo":          {"__typename": "", "hasNextPage": "", "endCursor": ""},
-		"Release": {"__typename": "", "product": "Product", "version": "", "tag": "", "name": "", "url": "",
-			"publishedAt": "", "prerelease": "", "yanked": "", "source": "", "repo": "", "dateSource": "", "firstSeenAt": ""},
-		"Product": {"__typename": "", "key": "", "name": "", "source": "", "repo": "", "latest": "Release", "releases": "ReleaseConnection"},
+	rootFields = map[string]fieldDef{"releases": {fReleases, "ReleaseConnection"}, "latest": {fLatest, "Release"},
+		"products": {fProducts, "Product"}, "product": {fProduct, "Product"}}
+	fields = map[string]map[string]fieldDef{
+		"ReleaseConnection": {"__typename": {fTypename, ""}, "totalCount": {fTotalCount, ""}, "nodes": {fNodes, "Release"},
+			"edges": {fEdges, "ReleaseEdge"}, "pageInfo": {fPageInfo, "PageInfo"}},
+		"ReleaseEdge": {"__typename": {fTypename, ""}, "cursor": {fCursor, ""}, "node": {fNode, "Release"}},
+		"PageInfo":    {"__typename": {fTypename, ""}, "hasNextPage": {fHasNextPage, ""}, "endCursor": {fEndCursor, ""}},
+		"Release": {"__typename": {fTypename, ""}, "product": {fProduct, "Product"}, "version": {fVersion, ""}, "tag": {fTag, ""},
+			"name": {fName, ""}, "url": {fURL, ""}, "publishedAt": {fPublishedAt, ""}, "prerelease": {fPrerelease, ""},
+			"yanked": {fYanked, ""}, "source": {fSource, ""}, "repo": {fRepo, ""}, "dateSource": {fDateSource, ""},
+			"firstSeenAt": {fFirstSeenAt, ""}},
+		"Product": {"__typename": {fTypename, ""}, "key": {fKey, ""}, "name": {fName, ""}, "source": {fSource, ""},
+			"repo": {fRepo, ""}, "latest": {fLatest, "Release"}, "releases": {fReleases, "ReleaseConnection"}},
+	}
+	aliases struct { // alias -> `"alias":`, made once (for a bounded number of aliases)
+		sync.RWMutex
+		m map[string][]byte
 	}
 )
 
 // plan is a field with its arguments read and its selection collected, once
 // per request rather than once per row.
 type plan struct {
-	name string
+	id   fieldID
 	key  []byte // `"alias":`
 	args map[string]any
 	sel  []plan
+	sig  string // of a Release selection whose rows can be memoized (see memoSig)
 }
 
 // compile collects the selection of field, of object type typ, recursively.
-func compile(oc *graphql.OperationContext, field graphql.CollectedField, typ string) (plan, bool) {
-	p := plan{name: field.Name, key: append(appendQuoted(nil, field.Alias), ':')}
+func compile(oc *graphql.OperationContext, field graphql.CollectedField, def fieldDef) (plan, bool) {
+	p := plan{id: def.id, key: aliasKey(field.Alias)}
 	if field.IsDeferred() {
 		return p, false
 	}
 	if len(field.Arguments) > 0 {
 		p.args = field.ArgumentMap(oc.Variables)
 	}
-	if typ == "" {
+	if def.typ == "" {
 		return p, true
 	}
-	known := fields[typ]
-	for _, cf := range graphql.CollectFields(oc, field.Selections, []string{typ}) {
-		childType, ok := known[cf.Name]
+	known := fields[def.typ]
+	for _, cf := range graphql.CollectFields(oc, field.Selections, []string{def.typ}) {
+		childDef, ok := known[cf.Name]
 		if !ok {
 			return p, false
 		}
-		child, ok := compile(oc, cf, childType)
+		child, ok := compile(oc, cf, childDef)
 		if !ok {
 			return p, false
 		}
 		p.sel = append(p.sel, child)
+	}
+	if def.typ == "Release" {
+		p.sig = memoSig(p.sel)
 	}
 	return p, true
 }
 
 // jsonWriter writes values the way gqlgen's executor marshals them.
 type jsonWriter struct {
-	r   *Resolver
-	ctx context.Context
-	buf []byte
+	r        *Resolver
+	products map[string]*releaselake.Product
+	memos    *rowMemos
+	ctx      context.Context
+	buf      []byte
 }
 
 func (w *jsonWriter) root(p plan) bool {
-	switch p.name {
-	case "releases":
+	switch p.id {
+	case fReleases:
 		a, ok := readListArgs(p.args)
 		return ok && w.connection(p.sel, &a)
-	case "latest":
+	case fLatest:
 		products, ok1 := argStrings(p.args["products"])
 		asOf, ok2 := argTime(p.args["asOf"])
 		if !ok1 || !ok2 {
@@ -154,7 +220,7 @@ func (w *jsonWriter) root(p plan) bool {
 		}
 		w.buf = append(w.buf, ']')
 		return true
-	case "products":
+	case fProducts:
 		search, ok := argString(p.args["search"])
 		if !ok {
 			return false
@@ -170,7 +236,7 @@ func (w *jsonWriter) root(p plan) bool {
 		}
 		w.buf = append(w.buf, ']')
 		return true
-	case "product":
+	case fProduct:
 		key, ok := argString(p.args["key"])
 		if !ok || key == nil {
 			return false
@@ -186,7 +252,7 @@ func (w *jsonWriter) root(p plan) bool {
 }
 
 func (w *jsonWriter) connection(sel []plan, a *listArgs) bool {
-	q, pg, err := w.r.page(w.ctx, a)
+	ix, q, pg, err := w.r.page(w.ctx, a)
 	if err != nil {
 		return false
 	}
@@ -196,34 +262,41 @@ func (w *jsonWriter) connection(sel []plan, a *listArgs) bool {
 			w.buf = append(w.buf, ',')
 		}
 		w.buf = append(w.buf, f.key...)
-		switch f.name {
-		case "__typename":
+		switch f.id {
+		case fTypename:
 			w.buf = append(w.buf, `"ReleaseConnection"`...)
-		case "totalCount":
+		case fTotalCount:
 			w.buf = strconv.AppendInt(w.buf, int64(pg.Total), 10)
-		case "nodes":
+		case fNodes:
 			w.buf = append(w.buf, '[')
+			memo := w.memos.get(ix, w.r.Index(), f.sig)
 			for j, rel := range pg.Releases {
 				if j > 0 {
 					w.buf = append(w.buf, ',')
 				}
-				if !w.release(f.sel, rel) {
+				if !w.row(f.sel, memo, pg.Rows[j], rel) {
 					return false
 				}
 			}
 			w.buf = append(w.buf, ']')
-		case "edges":
+		case fEdges:
 			w.buf = append(w.buf, '[')
+			var memo *rowMemo
+			for _, ef := range f.sel {
+				if ef.id == fNode {
+					memo = w.memos.get(ix, w.r.Index(), ef.sig)
+				}
+			}
 			for j, rel := range pg.Releases {
 				if j > 0 {
 					w.buf = append(w.buf, ',')
 				}
-				if !w.edge(f.sel, q.Sort, rel) {
+				if !w.edge(f.sel, q.Sort, memo, pg.Rows[j], rel) {
 					return false
 				}
 			}
 			w.buf = append(w.buf, ']')
-		case "pageInfo":
+		case fPageInfo:
 			w.pageInfo(f.sel, q.Sort, &pg)
 		default:
 			return false
@@ -233,20 +306,20 @@ func (w *jsonWriter) connection(sel []plan, a *listArgs) bool {
 	return true
 }
 
-func (w *jsonWriter) edge(sel []plan, s releaselake.Sort, rel *releaselake.Release) bool {
+func (w *jsonWriter) edge(sel []plan, s releaselake.Sort, memo *rowMemo, row int32, rel *releaselake.Release) bool {
 	w.buf = append(w.buf, '{')
 	for i, f := range sel {
 		if i > 0 {
 			w.buf = append(w.buf, ',')
 		}
 		w.buf = append(w.buf, f.key...)
-		switch f.name {
-		case "__typename":
+		switch f.id {
+		case fTypename:
 			w.buf = append(w.buf, `"ReleaseEdge"`...)
-		case "cursor":
+		case fCursor:
 			w.cursor(s, rel)
-		case "node":
-			if !w.release(f.sel, rel) {
+		case fNode:
+			if !w.row(f.sel, memo, row, rel) {
 				return false
 			}
 		default:
@@ -264,12 +337,12 @@ func (w *jsonWriter) pageInfo(sel []plan, s releaselake.Sort, pg *releaselake.Pa
 			w.buf = append(w.buf, ',')
 		}
 		w.buf = append(w.buf, f.key...)
-		switch f.name {
-		case "__typename":
+		switch f.id {
+		case fTypename:
 			w.buf = append(w.buf, `"PageInfo"`...)
-		case "hasNextPage":
+		case fHasNextPage:
 			w.buf = strconv.AppendBool(w.buf, pg.HasNext)
-		case "endCursor":
+		case fEndCursor:
 			if n := len(pg.Releases); n > 0 {
 				w.cursor(s, pg.Releases[n-1])
 			} else {
@@ -287,6 +360,23 @@ func (w *jsonWriter) cursor(s releaselake.Sort, rel *releaselake.Release) {
 	w.buf = append(w.buf, '"')
 }
 
+// row writes a release of a page, from the memo when it has the row.
+func (w *jsonWriter) row(sel []plan, memo *rowMemo, row int32, rel *releaselake.Release) bool {
+	if memo == nil {
+		return w.release(sel, rel)
+	}
+	if b := memo.load(row); b != nil {
+		w.buf = append(w.buf, b...)
+		return true
+	}
+	start := len(w.buf)
+	if !w.release(sel, rel) {
+		return false
+	}
+	memo.store(row, w.buf[start:])
+	return true
+}
+
 func (w *jsonWriter) release(sel []plan, rel *releaselake.Release) bool {
 	w.buf = append(w.buf, '{')
 	for i, f := range sel {
@@ -294,35 +384,39 @@ func (w *jsonWriter) release(sel []plan, rel *releaselake.Release) bool {
 			w.buf = append(w.buf, ',')
 		}
 		w.buf = append(w.buf, f.key...)
-		switch f.name {
-		case "__typename":
+		switch f.id {
+		case fTypename:
 			w.buf = append(w.buf, `"Release"`...)
-		case "product":
-			p := w.r.product(rel.Product)
-			if !w.product(f.sel, &p) {
+		case fProduct:
+			p := w.products[rel.Product]
+			if p == nil {
+				gone := w.r.product(rel.Product)
+				p = &gone
+			}
+			if !w.product(f.sel, p) {
 				return false
 			}
-		case "version":
+		case fVersion:
 			w.buf = appendQuoted(w.buf, rel.Version)
-		case "tag":
+		case fTag:
 			w.buf = appendQuoted(w.buf, rel.Tag)
-		case "name":
+		case fName:
 			w.buf = appendQuoted(w.buf, rel.Name)
-		case "url":
+		case fURL:
 			w.buf = appendQuoted(w.buf, rel.URL)
-		case "publishedAt":
+		case fPublishedAt:
 			w.buf = appendTimeJSON(w.buf, rel.PublishedAt)
-		case "prerelease":
+		case fPrerelease:
 			w.buf = strconv.AppendBool(w.buf, rel.Prerelease)
-		case "yanked":
+		case fYanked:
 			w.buf = strconv.AppendBool(w.buf, rel.Yanked)
-		case "source":
+		case fSource:
 			w.buf = appendQuoted(w.buf, rel.Source)
-		case "repo":
+		case fRepo:
 			w.buf = appendQuoted(w.buf, rel.Repo)
-		case "dateSource":
+		case fDateSource:
 			w.buf = appendQuoted(w.buf, rel.DateSource)
-		case "firstSeenAt":
+		case fFirstSeenAt:
 			w.buf = appendTimeJSON(w.buf, rel.FirstSeenAt)
 		default:
 			return false
@@ -339,18 +433,18 @@ func (w *jsonWriter) product(sel []plan, p *releaselake.Product) bool {
 			w.buf = append(w.buf, ',')
 		}
 		w.buf = append(w.buf, f.key...)
-		switch f.name {
-		case "__typename":
+		switch f.id {
+		case fTypename:
 			w.buf = append(w.buf, `"Product"`...)
-		case "key":
+		case fKey:
 			w.buf = appendQuoted(w.buf, p.Key)
-		case "name":
+		case fName:
 			w.buf = appendQuoted(w.buf, p.Name)
-		case "source":
+		case fSource:
 			w.buf = appendQuoted(w.buf, p.Source())
-		case "repo":
+		case fRepo:
 			w.buf = appendQuoted(w.buf, p.Repo())
-		case "latest":
+		case fLatest:
 			asOf, ok := argTime(f.args["asOf"])
 			if !ok {
 				return false
@@ -364,7 +458,7 @@ func (w *jsonWriter) product(sel []plan, p *releaselake.Product) bool {
 			} else if !w.release(f.sel, rel) {
 				return false
 			}
-		case "releases":
+		case fReleases:
 			a, ok := readListArgs(f.args)
 			if !ok {
 				return false
@@ -390,13 +484,23 @@ func appendTimeJSON(b []byte, t time.Time) []byte {
 
 const hexDigits = "0123456789ABCDEF"
 
-// appendQuoted writes s as a JSON string exactly as gqlgen's MarshalString
-// does: control characters, quote and backslash escaped, everything else as is.
+// needsEscape marks the bytes gqlgen's MarshalString escapes: control
+// characters, quote and backslash. Other bytes, UTF-8 or not, go out as they are.
+var needsEscape = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
+// appendQuoted writes s as a JSON string exactly as gqlgen's MarshalString does.
 func appendQuoted(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
-	for i, c := range s {
-		if c >= 0x20 && c != '\\' && c != '"' {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !needsEscape[c] {
 			continue
 		}
 		b = append(b, s[start:i]...)
@@ -419,4 +523,24 @@ func appendQuoted(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// aliasKey returns `"alias":`, made once per alias.
+func aliasKey(alias string) []byte {
+	aliases.RLock()
+	k, ok := aliases.m[alias]
+	aliases.RUnlock()
+	if ok {
+		return k
+	}
+	k = append(appendQuoted(nil, alias), ':')
+	aliases.Lock()
+	if aliases.m == nil {
+		aliases.m = map[string][]byte{}
+	}
+	if len(aliases.m) < 4096 {
+		aliases.m[alias] = k
+	}
+	aliases.Unlock()
+	return k
 }

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -142,8 +144,9 @@ var fastPathCases = []struct {
 
 func TestFastPath_answersExactlyAsGqlgen(t *testing.T) {
 	pr := pairOf(t, oddResolver(t))
-	for _, tc := range fastPathCases {
-		t.Run(tc.name, func(t *testing.T) {
+	// Twice: the second time rows come from the row memo.
+	for pass, tc := range append(slices.Clone(fastPathCases), fastPathCases...) {
+		t.Run(fmt.Sprintf("%s/%d", tc.name, pass/len(fastPathCases)), func(t *testing.T) {
 			body, _ := json.Marshal(map[string]any{"query": tc.query, "variables": tc.vars})
 			before := pr.hits.Load()
 			fs, fb := rawPost(t, pr.fast.URL, body)
@@ -224,4 +227,32 @@ func TestFastPath_allocatesLittle(t *testing.T) {
 	if f*5 > s {
 		t.Errorf("fast path allocates %.0f per request, gqlgen %.0f: expected at least 5x fewer", f, s)
 	}
+}
+
+// Many requests at once, over the row memo: every answer is gqlgen's.
+func TestFastPath_concurrentAnswersMatch(t *testing.T) {
+	pr := pairOf(t, oddResolver(t))
+	var want [][]byte
+	var bodies [][]byte
+	for _, tc := range fastPathCases {
+		if !tc.fast {
+			continue
+		}
+		body, _ := json.Marshal(map[string]any{"query": tc.query, "variables": tc.vars})
+		_, sb := rawPost(t, pr.slow.URL, body)
+		bodies, want = append(bodies, body), append(want, sb)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for k := range 3 * len(bodies) {
+				i := (k + g) % len(bodies)
+				if _, fb := rawPost(t, pr.fast.URL, bodies[i]); !bytes.Equal(fb, want[i]) {
+					t.Errorf("concurrent answer differs:\nfast %s\nslow %s", fb, want[i])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

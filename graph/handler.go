@@ -104,7 +104,7 @@ func NewHandler(r *Resolver, o Options) http.Handler {
 	srv.Use(newAdminAuth(o.AdminToken))
 	srv.Use(noteAnswer{})
 	if !o.noFastPath {
-		srv.Use(fastPath{r: r, hits: o.fastHits})
+		srv.Use(newFastPath(r, o.fastHits))
 	}
 	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
 		return present(ctx, err, log)

@@ -24,6 +24,38 @@ type requestNote struct {
 	volatile atomic.Bool        // the answer read something the lake version does not determine
 	denied   atomic.Value       // releaselake.Class of a refused mutation
 	executed atomic.Bool        // execution began: gqlgen's response interceptors ran
+
+	mu   sync.Mutex
+	bufs []*[]byte // buffers to recycle once the answer is written
+}
+
+var answerPool sync.Pool // of *[]byte
+
+// buffer returns an empty buffer of at least size bytes that lives until the
+// request's answer is written (a nil note gives a plain allocation).
+func (n *requestNote) buffer(size int) []byte {
+	if n == nil {
+		return make([]byte, 0, size)
+	}
+	bp, _ := answerPool.Get().(*[]byte)
+	if bp == nil || cap(*bp) < size {
+		b := make([]byte, 0, size)
+		bp = &b
+	}
+	n.mu.Lock()
+	n.bufs = append(n.bufs, bp)
+	n.mu.Unlock()
+	return (*bp)[:0]
+}
+
+// recycle gives the request's buffers back; nothing may read them after.
+func (n *requestNote) recycle() {
+	for _, bp := range n.bufs {
+		if cap(*bp) <= 1<<20 {
+			answerPool.Put(bp)
+		}
+	}
+	n.bufs = nil
 }
 
 type noteKey struct{}
@@ -125,6 +157,7 @@ func (h *httpLayer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	note := &requestNote{ix: ix}
+	defer note.recycle()
 	rec := getRecorder()
 	defer putRecorder(rec)
 	h.next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), noteKey{}, note)))
@@ -192,6 +225,7 @@ func (h *httpLayer) write(w http.ResponseWriter, r *http.Request, header http.He
 		out["Vary"] = append(out["Vary"], varyHdr...)
 		if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, etag[0]) {
 			delete(out, "Content-Type")
+			delete(out, "Content-Length")
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}

@@ -156,12 +156,13 @@ func decodeJSON(r io.Reader, v any) error {
 }
 
 // writeResponse writes resp as json.Marshal would, except that Data is copied
-// with escaping rather than re-parsed.
+// with escaping rather than re-parsed; it is written in pieces, so a big answer
+// is not copied into a buffer of its own first.
 func writeResponse(w io.Writer, resp *graphql.Response) {
 	if resp == nil {
 		return
 	}
-	b := make([]byte, 0, len(resp.Data)+256)
+	b := make([]byte, 0, 256)
 	b = append(b, '{')
 	if len(resp.Errors) > 0 {
 		b = appendField(b, "errors", resp.Errors)
@@ -171,7 +172,9 @@ func writeResponse(w io.Writer, resp *graphql.Response) {
 	if resp.Data == nil {
 		b = append(b, "null"...)
 	} else {
-		b = appendEscaped(b, resp.Data)
+		w.Write(b)
+		writeEscaped(w, resp.Data)
+		b = b[:0]
 	}
 	if resp.Label != "" {
 		b = appendField(append(b, ','), "label", resp.Label)
@@ -199,25 +202,51 @@ func appendField(b []byte, name string, v any) []byte {
 	return append(b, m...)
 }
 
-// appendEscaped appends compact JSON escaped for HTML as encoding/json does:
-// <, >, & and U+2028, U+2029 (which only occur inside strings).
-func appendEscaped(b, data []byte) []byte {
-	start := 0
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		switch {
-		case c == '<' || c == '>' || c == '&':
-			b = append(b, data[start:i]...)
-			b = append(b, '\\', 'u', '0', '0', hexLower[c>>4], hexLower[c&0xF])
-			start = i + 1
-		case c == 0xE2 && i+2 < len(data) && data[i+1] == 0x80 && data[i+2]&^1 == 0xA8:
-			b = append(b, data[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexLower[data[i+2]&0xF])
-			start = i + 3
-			i += 2
+// writeEscaped writes compact JSON escaped for HTML as encoding/json does: <,
+// > and & as \u003c, \u003e, \u0026, and U+2028, U+2029 (which only occur
+// inside strings). It finds them with bytes.IndexByte, which is vectorized,
+// keeping the next position of each so every byte is looked at once.
+func writeEscaped(w io.Writer, data []byte) {
+	esc := make([]byte, 0, 6)
+	specials := [4]byte{'<', '>', '&', 0xE2}
+	var next [4]int
+	find := func(k, from int) {
+		if i := bytes.IndexByte(data[from:], specials[k]); i >= 0 {
+			next[k] = from + i
+		} else {
+			next[k] = len(data)
 		}
 	}
-	return append(b, data[start:]...)
+	for k := range specials {
+		find(k, 0)
+	}
+	start := 0
+	for {
+		k := 0
+		for j := 1; j < len(next); j++ {
+			if next[j] < next[k] {
+				k = j
+			}
+		}
+		i := next[k]
+		if i >= len(data) {
+			break
+		}
+		switch c := data[i]; {
+		case c != 0xE2:
+			w.Write(data[start:i])
+			esc = append(esc[:0], '\\', 'u', '0', '0', hexLower[c>>4], hexLower[c&0xF])
+			w.Write(esc)
+			start = i + 1
+		case i+2 < len(data) && data[i+1] == 0x80 && data[i+2]&^1 == 0xA8:
+			w.Write(data[start:i])
+			esc = append(esc[:0], '\\', 'u', '2', '0', '2', hexLower[data[i+2]&0xF])
+			w.Write(esc)
+			start = i + 3
+		}
+		find(k, i+1)
+	}
+	w.Write(data[start:])
 }
 
 const hexLower = "0123456789abcdef"

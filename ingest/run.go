@@ -33,6 +33,8 @@ type Runner struct {
 	Log      *slog.Logger     // defaults to slog.Default()
 	// Committed, if set, is called with each version this runner commits.
 	Committed func(version int64)
+	// Finished, if set, is told of every run's final record (for metrics).
+	Finished func(run releaselake.Run)
 	// Owner names this process in the ingest lease [hostname-pid].
 	Owner string
 	// LeaseTTL is how long the ingest lease lasts unless renewed; it is renewed
@@ -58,9 +60,9 @@ type RedLine struct {
 }
 
 // Start begins a run in the background and returns its record at once, with
-// status running. The run goes on after ctx ends (bounded by Runner's own
-// deadline-free context); its outcome is in its run record. It fails at once if
-// the products are unknown or another run of this runner is in progress.
+// status running. The run goes on after ctx (the request that asked for it)
+// ends; its outcome is in its run record. It fails at once if the products are
+// unknown (Invalid) or another run of this runner is in progress (Conflict).
 func (r *Runner) Start(ctx context.Context, trigger string, products []string) (releaselake.Run, error) {
 	if _, err := r.Catalog.Select(products); err != nil {
 		return releaselake.Run{}, err
@@ -151,6 +153,9 @@ func (r *Runner) run(ctx context.Context, trigger string, products []string, sta
 	run.EndedAt = r.now()
 	if err := r.Lake.SaveRun(ctx, run); err != nil {
 		log.Error("save run record", "err", err)
+	}
+	if r.Finished != nil {
+		r.Finished(run)
 	}
 	log.Info("ingest finished", "status", run.Status, "version", run.Version, "rows", run.Rows,
 		"added", run.Added, "changed", run.Changed, "removed", run.Removed)
@@ -293,6 +298,9 @@ func (r *Runner) fail(ctx context.Context, log *slog.Logger, run releaselake.Run
 		log.Error("save run record", "err", serr)
 	}
 	log.Error("ingest failed", "err", err)
+	if r.Finished != nil {
+		r.Finished(run)
+	}
 	return run, err
 }
 

@@ -17,9 +17,9 @@ import (
 // checkpointRow reads the columns of a checkpoint this test looks at.
 type checkpointRow struct {
 	Add *struct {
-		Path       string `parquet:"path"`
-		Size       int64  `parquet:"size"`
-		DataChange bool   `parquet:"dataChange"`
+		Path       string  `parquet:"path"`
+		Size       int64   `parquet:"size"`
+		DataChange bool    `parquet:"dataChange"`
 		Stats      *string `parquet:"stats,optional"`
 	} `parquet:"add,optional"`
 	Remove *struct {

@@ -244,10 +244,14 @@ func (s *Store) removeOrphan(ctx context.Context, name string) {
 	}
 }
 
-// dataFileAttempts bounds how often a failed data file write is redone; the
-// back-off between attempts (0.5, 1, 2, 4 s) outlasts the few seconds a
-// NameNode takes to stop choosing a DataNode that died.
-const dataFileAttempts = 5
+// dataFileAttempts bounds how often a failed data file write is redone. The
+// back-off between attempts (0.5, 1, 2, 4, 8, 16 s) outlasts the time a NameNode
+// that avoids stale DataNodes for writes (dfs.namenode.avoid.write.stale.datanode)
+// takes to notice one died: the stale interval plus up to 5 s between its
+// checks. A NameNode that does not avoid them keeps choosing a dead DataNode
+// until it declares it dead (10.5 min by default): the commit fails, cleanly,
+// and a later run commits.
+const dataFileAttempts = 7
 
 // writeDataFile writes rows as a new Parquet file for version v of commit txn:
 // under _staging first, closed (durable), then renamed into yellow/. A write

@@ -303,8 +303,8 @@ func TestStore_Commit_dataFileFailureLeavesNothing(t *testing.T) {
 		return failingWriter{w}, err
 	}}
 	_, err := openStore(t, faulty).Commit(context.Background(), 0, sampleRows(), releaselake.CommitInfo{})
-	if err == nil || !strings.Contains(err.Error(), "5 attempts") {
-		t.Fatalf("Commit with every data file write failing = %v, want an error after 5 attempts", err)
+	if err == nil || !strings.Contains(err.Error(), "7 attempts") {
+		t.Fatalf("Commit with every data file write failing = %v, want an error after 7 attempts", err)
 	}
 	assertSnapshot(t, s, 0, sampleRows())
 	if got := names(t, base, "yellow", ".parquet"); len(got) != 1 {

@@ -35,7 +35,7 @@ type VacuumResult struct {
 //     age, see clean.go), and data files no log entry names and whose
 //     modification time is before the cutoff;
 //   - temporary files (names starting with ".") of the table, its log, the
-//     red table, run records and crawl state, older than the cutoff.
+//     red table, run records, crawl state and locks, older than the cutoff.
 //
 // It never removes log entries or checkpoints, nor a file of the head
 // version, nor anything a writer may still be committing. With dryRun it
@@ -117,7 +117,7 @@ func (s *Store) vacuum(ctx context.Context, retention time.Duration, dryRun bool
 			remove[logDir+"/"+fi.Name()] = fi.Size()
 		}
 	}
-	for _, dir := range []string{redDir, runsDir, stateDir} {
+	for _, dir := range []string{redDir, runsDir, stateDir, locksDir} {
 		if err := s.oldTemps(ctx, dir, cutoff, remove); err != nil {
 			return res, err
 		}

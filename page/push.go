@@ -28,6 +28,8 @@ type Pusher struct {
 	Backoff  time.Duration
 	Now      func() time.Time                                 // defaults to time.Now
 	Sleep    func(ctx context.Context, d time.Duration) error // defaults to a timer; tests make it instant
+	// Observe, if set, is told of every push's outcome (for metrics).
+	Observe func(releaselake.PushResult)
 }
 
 // Defaults of Pusher.
@@ -41,6 +43,14 @@ var defaultClient = &http.Client{Timeout: 30 * time.Second}
 // Push sends s and reports the outcome; it does not return an error because
 // every outcome, a failure included, is a PushResult.
 func (p *Pusher) Push(ctx context.Context, s *Snapshot) releaselake.PushResult {
+	res := p.push(ctx, s)
+	if p.Observe != nil {
+		p.Observe(res)
+	}
+	return res
+}
+
+func (p *Pusher) push(ctx context.Context, s *Snapshot) releaselake.PushResult {
 	res := releaselake.PushResult{Version: s.Version}
 	body, err := s.Encode()
 	if err != nil {

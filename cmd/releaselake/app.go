@@ -21,7 +21,9 @@ import (
 	"github.com/releaselake/releaselake/ingest"
 	"github.com/releaselake/releaselake/ingest/github"
 	"github.com/releaselake/releaselake/lake"
+	"github.com/releaselake/releaselake/lake/hdfs"
 	"github.com/releaselake/releaselake/lake/localfs"
+	"github.com/releaselake/releaselake/metrics"
 	"github.com/releaselake/releaselake/page"
 )
 
@@ -37,6 +39,7 @@ type Main struct {
 	Catalog *releaselake.Catalog
 	Lake    *lake.Store
 	Runner  *ingest.Runner
+	Metrics *metrics.Metrics
 	pages   *page.Sender // the send step; nil when RELEASELAKE_PAGE_URL is not set
 	notices []string
 
@@ -63,11 +66,7 @@ func NewMain(logOut io.Writer) *Main {
 // and the ingest runner. It starts nothing.
 func (m *Main) Open() error {
 	c := &m.Config
-	var h slog.Handler = slog.NewTextHandler(m.logOut, nil)
-	if c.LogFormat == "json" {
-		h = slog.NewJSONHandler(m.logOut, nil)
-	}
-	m.Log = slog.New(h)
+	m.Log = newLogger(m.logOut, c.LogFormat)
 
 	var err error
 	if c.Catalog != "" {
@@ -82,6 +81,12 @@ func (m *Main) Open() error {
 	if err != nil {
 		return err
 	}
+	m.Metrics = metrics.New()
+	backend := "local"
+	if strings.HasPrefix(c.Lake, "hdfs://") {
+		backend = "hdfs"
+	}
+	fsys = lake.Instrument(fsys, func(op string, d time.Duration, failed bool) { m.Metrics.FS(backend, op, d, failed) })
 	m.Lake = lake.Open(fsys)
 
 	m.Runner = &ingest.Runner{
@@ -91,6 +96,7 @@ func (m *Main) Open() error {
 		Disabled:  map[string]string{},
 		Log:       m.Log,
 		Committed: func(int64) { m.signal() },
+		Finished:  m.Metrics.Run,
 	}
 	if err := m.openPush(); err != nil {
 		return err
@@ -123,7 +129,13 @@ func (m *Main) Open() error {
 func openFS(root string) (lake.FS, error) {
 	switch {
 	case strings.HasPrefix(root, "hdfs://"):
-		return nil, releaselake.Errorf(releaselake.Invalid, "lake %s: the HDFS backend is not built yet; use a local path", root)
+		// HADOOP_CONF_DIR and HADOOP_USER_NAME are read by lake/hdfs; it connects
+		// on first use, so serve starts (and reports) while the NameNode is down.
+		fsys, err := hdfs.Open(hdfs.Config{URL: root})
+		if err != nil {
+			return nil, releaselake.Wrap(releaselake.Invalid, err, "lake "+root)
+		}
+		return fsys, nil
 	case strings.HasPrefix(root, "file://"):
 		u, err := url.Parse(root)
 		if err != nil || u.Path == "" || (u.Host != "" && u.Host != "localhost") {
@@ -222,7 +234,8 @@ func (m *Main) routes() http.Handler {
 		// Time travel: the 4 most recently asked older versions stay in memory.
 		AsOf: graph.AsOfIndexes(m.Lake.VersionAsOf, m.Lake.SnapshotAt, m.index.Load, 4),
 	}
-	mux.Handle("/graphql", graph.NewHandler(r, graph.Options{Log: m.Log, AdminToken: m.Config.AdminToken, CORSOrigins: m.Config.CORSOrigins}))
+	mux.Handle("/graphql", m.observeGraphQL(graph.NewHandler(r, graph.Options{Log: m.Log, AdminToken: m.Config.AdminToken, CORSOrigins: m.Config.CORSOrigins})))
+	mux.Handle("/metrics", m.Metrics.Handler())
 	gi := graphiql.Handler("/graphiql", "/graphql")
 	mux.Handle("/graphiql", gi)
 	mux.Handle("/graphiql/", gi)
@@ -290,6 +303,7 @@ func (m *Main) load(ctx context.Context) {
 			start := time.Now()
 			ix := releaselake.NewIndex(snap)
 			m.index.Store(ix)
+			m.Metrics.Index(ix.Version, ix.Rows(), time.Now())
 			m.loadErr.Store(nil)
 			m.Log.Info("lake loaded", "version", ix.Version, "rows", ix.Rows(), "took", time.Since(start).Round(time.Millisecond))
 			return

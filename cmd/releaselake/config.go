@@ -20,7 +20,7 @@ type Config struct {
 	AdminToken  string        // RELEASELAKE_ADMIN_TOKEN
 	GitHubToken string        // GITHUB_TOKEN
 	GitHubURL   string        // GITHUB_GRAPHQL_URL
-	LogFormat   string        // RELEASELAKE_LOG: text or json
+	LogFormat   string        // RELEASELAKE_LOG: auto, text or json
 	CORSOrigins []string      // RELEASELAKE_CORS_ORIGINS: browser origins allowed to call /graphql
 	Check       bool          // rebuild -check: compare only
 	PageURL     string        // RELEASELAKE_PAGE_URL: page server to push to; empty: no push
@@ -29,6 +29,8 @@ type Config struct {
 	PyPIURL     string        // RELEASELAKE_PYPI_URL: PyPI base (GET $URL/pypi/NAME/json)
 	NPMURL      string        // RELEASELAKE_NPM_URL: npm registry base (GET $URL/NAME)
 	MavenURL    string        // RELEASELAKE_MAVEN_URL: Maven repository base
+	Retention   time.Duration // vacuum -retention (RELEASELAKE_RETENTION): keep unneeded files this long
+	DryRun      bool          // vacuum -dry-run: list, remove nothing
 }
 
 // ParseFlags reads the flags of a subcommand over defaults taken from getenv.
@@ -48,7 +50,7 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 		c.sourceFlags(fs, env)
 	}
 	c.pageFlags(cmd, fs, env, getenv)
-	fs.StringVar(&c.LogFormat, "log", env("RELEASELAKE_LOG", "text"), "log format: text or json (RELEASELAKE_LOG)")
+	fs.StringVar(&c.LogFormat, "log", env("RELEASELAKE_LOG", "auto"), "log format: auto (text on a terminal, else JSON), text or json (RELEASELAKE_LOG)")
 	c.GitHubToken = getenv("GITHUB_TOKEN")
 	c.AdminToken = getenv("RELEASELAKE_ADMIN_TOKEN")
 	if cmd == "serve" {
@@ -66,6 +68,9 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 	}
 	if cmd == "rebuild" {
 		fs.BoolVar(&c.Check, "check", false, "only compare the rebuild with yellow; exit 1 if they differ")
+	}
+	if err := c.vacuumFlags(cmd, fs, env); err != nil {
+		return err
 	}
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/releaselake/releaselake"
@@ -46,7 +47,7 @@ func (m *Main) openPush() error {
 		return releaselake.Errorf(releaselake.Invalid, "RELEASELAKE_PAGE_URL is set but RELEASELAKE_PAGE_SECRET is not: pushes are signed with it")
 	}
 	m.pages = &page.Sender{
-		Pusher:   &page.Pusher{URL: c.PageURL, Secret: []byte(c.PageSecret)},
+		Pusher:   &page.Pusher{URL: c.PageURL, Secret: []byte(c.PageSecret), Observe: m.Metrics.Push},
 		State:    m.Lake,
 		Snapshot: m.pageSnapshot,
 	}
@@ -113,7 +114,17 @@ func runPush(ctx context.Context, m *Main, stdout io.Writer) int {
 }
 
 // newLogger is the program's logger: text or JSON on out.
+// newLogger logs to out as format says: json, text, or auto (text on a terminal,
+// JSON otherwise, as in a container).
 func newLogger(out io.Writer, format string) *slog.Logger {
+	if format == "auto" {
+		format = "json"
+		if f, ok := out.(*os.File); ok {
+			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+				format = "text"
+			}
+		}
+	}
 	if format == "json" {
 		return slog.New(slog.NewJSONHandler(out, nil))
 	}

@@ -20,6 +20,7 @@ files=(
   "graphiql@$GRAPHIQL package/LICENSE LICENSE.graphiql -"
   "react@$REACT package/umd/react.production.min.js react-$REACT.production.min.js sha256-S0lp+k7zWUMk2ixteM6HZvu8L9Eh//OVrt+ZfbCpmgY="
   "react@$REACT package/LICENSE LICENSE.react -"
+  "react-dom@$REACT package/LICENSE LICENSE.react-dom -"
   "react-dom@$REACT package/umd/react-dom.production.min.js react-dom-$REACT.production.min.js sha256-IXWO0ITNDjfnNXIu5POVfqlgYoop36bDzhodR6LW5Pc="
   "@graphiql/plugin-explorer@$EXPLORER package/dist/index.umd.js plugin-explorer-$EXPLORER.umd.js sha256-UM8sWOS0Xa9yLY85q6Clh0pF4qpxX+TOcJ41flECqBs="
   "@graphiql/plugin-explorer@$EXPLORER package/dist/style.css plugin-explorer-$EXPLORER.css -"
@@ -49,6 +50,8 @@ for entry in "${files[@]}"; do
   fi
   cp "$dir/$path" "assets.new/$name"
 done
+# @graphiql/plugin-explorer ships no LICENSE file; its package.json says MIT.
+echo "@graphiql/plugin-explorer@$EXPLORER: MIT (package.json; the package ships no LICENSE file)" > assets.new/LICENSE.plugin-explorer
 rm -rf assets && mv assets.new assets
 echo "fetched into $(pwd)/assets:"
 ls -l assets

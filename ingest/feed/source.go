@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/mmcdole/gofeed"
@@ -24,8 +23,7 @@ import (
 
 // Source reads feeds.
 type Source struct {
-	client httpfetch.Client // a copy counting into sent
-	sent   atomic.Int64
+	http *httpfetch.Counter
 }
 
 var (
@@ -35,59 +33,32 @@ var (
 
 // New returns a Source that fetches with client.
 func New(client *httpfetch.Client) *Source {
-	s := &Source{client: *client}
-	s.client.Sent = &s.sent
-	return s
+	return &Source{http: httpfetch.NewCounter(client)}
 }
 
 // Kind returns releaselake.KindFeed.
 func (s *Source) Kind() string { return releaselake.KindFeed }
 
 // LastStats says how many requests the last Fetch sent, for the run record.
-func (s *Source) LastStats() releaselake.SourceStats {
-	return releaselake.SourceStats{Kind: s.Kind(), Requests: int(s.sent.Load())}
-}
+func (s *Source) LastStats() releaselake.SourceStats { return s.http.Stats(s.Kind()) }
 
 // Fetch reads each product's feed, conditionally when the product has rows and
 // validators saved for the same URL and pattern.
 func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releaselake.Fetched {
-	s.sent.Store(0)
-	out := make([]releaselake.Fetched, len(crawls))
-	for i, c := range crawls {
-		out[i] = s.fetch(ctx, c)
-	}
-	return out
+	return s.http.Fetch(ctx, crawls, s.fetch)
 }
 
 func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fetched {
 	p := c.Product
-	f := releaselake.Fetched{Product: p.Key}
-	if err := ctx.Err(); err != nil {
-		f.Err = err
-		return f
-	}
 	if p.VersionPattern == nil {
-		f.Err = fmt.Errorf("feed %s: the catalog entry has no version_pattern", p.Feed)
-		return f
+		return releaselake.Fetched{Err: fmt.Errorf("feed %s: the catalog entry has no version_pattern", p.Feed)}
 	}
 	key := p.Feed + " " + p.VersionPattern.String()
-	resp, err := s.client.Do(ctx, httpfetch.Request{URL: p.Feed,
-		Accept: "application/atom+xml, application/rss+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1",
-		If:     httpfetch.Conditional(c.State, key, len(c.Prev) > 0)})
+	f, err := s.http.Document(ctx, c, httpfetch.Request{URL: p.Feed,
+		Accept: "application/atom+xml, application/rss+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"}, key, false)
 	if err != nil {
 		f.Err = fmt.Errorf("feed %s: %w", p.Feed, err)
-		return f
 	}
-	if resp.NotModified() {
-		f.Unchanged = true
-		return f
-	}
-	line, err := resp.Line(false)
-	if err != nil {
-		f.Err = fmt.Errorf("feed %s: %w", p.Feed, err)
-		return f
-	}
-	f.Raw, f.State = [][]byte{line}, resp.State(key)
 	return f
 }
 

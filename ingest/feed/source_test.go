@@ -2,78 +2,29 @@ package feed
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
-	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/releaselake/releaselake"
-	"github.com/releaselake/releaselake/ingest/httpfetch"
+	"github.com/releaselake/releaselake/ingest/httpfetch/fetchtest"
 )
 
-// fakeSite serves one feed with an ETag it honours.
-type fakeSite struct {
-	mu     sync.Mutex
-	body   []byte
-	ctype  string
-	etag   string
-	notMod int
-}
-
-func (f *fakeSite) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if r.Header.Get("If-None-Match") == f.etag {
-		f.notMod++
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	w.Header().Set("ETag", f.etag)
-	w.Header().Set("Content-Type", f.ctype)
-	w.Write(f.body)
-}
-
-func (f *fakeSite) set(body []byte, etag string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.body, f.etag = body, etag
-}
-
-func newFake(t *testing.T, file, ctype string) (*fakeSite, string, *Source) {
+// newFake serves one feed, the file in testdata, with an ETag it honours.
+func newFake(t *testing.T, file, ctype string) (*fetchtest.Document, string, *Source) {
 	t.Helper()
-	body, err := os.ReadFile("testdata/" + file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fakeSite{body: body, ctype: ctype, etag: `"1"`}
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	return f, srv.URL + "/feed/", New(&httpfetch.Client{HTTP: srv.Client(), Sleep: func(context.Context, time.Duration) error { return nil }})
+	doc := fetchtest.ETag(fetchtest.Testdata(t, file), ctype, `"1"`)
+	u, client := fetchtest.Serve(t, doc)
+	return doc, u + "/feed/", New(client)
 }
 
 var powerBIPattern = regexp.MustCompile(`^Power BI (?P<month>[A-Za-z]+) (?P<year>\d{4}) Feature Summary`)
 
-func run(t *testing.T, s *Source, c releaselake.Crawl) (releaselake.Fetched, releaselake.Parsed, error) {
-	t.Helper()
-	f := s.Fetch(context.Background(), []releaselake.Crawl{c})[0]
-	if f.Err != nil {
-		t.Fatal(f.Err)
-	}
-	if f.Unchanged {
-		return f, releaselake.Parsed{}, nil
-	}
-	got, err := s.Parse(c.Product, f.Raw, c.Prev)
-	return f, got, err
-}
-
 func TestSource_RSS_monthlyReleases(t *testing.T) {
 	_, u, s := newFake(t, "powerbi-blog.rss", "application/rss+xml; charset=UTF-8")
 	p := releaselake.Product{Key: "powerbi", Feed: u, VersionPattern: powerBIPattern}
-	_, got, err := run(t, s, releaselake.Crawl{Product: p})
+	_, got, err := fetchtest.Run(t, s, releaselake.Crawl{Product: p})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +50,7 @@ func TestSource_RSS_monthlyReleases(t *testing.T) {
 func TestSource_Atom_publishedElseUpdated(t *testing.T) {
 	_, u, s := newFake(t, "releases.atom", "application/atom+xml")
 	p := releaselake.Product{Key: "acme", Feed: u, VersionPattern: regexp.MustCompile(`^Acme Analytics (\S+) released$`)}
-	_, got, err := run(t, s, releaselake.Crawl{Product: p})
+	_, got, err := fetchtest.Run(t, s, releaselake.Crawl{Product: p})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,24 +70,24 @@ func TestSource_Atom_publishedElseUpdated(t *testing.T) {
 func TestSource_rowsThatLeftTheFeedAreKept_andA304(t *testing.T) {
 	site, u, s := newFake(t, "powerbi-blog.rss", "application/rss+xml")
 	p := releaselake.Product{Key: "powerbi", Feed: u, VersionPattern: powerBIPattern}
-	first, rows, err := run(t, s, releaselake.Crawl{Product: p})
+	first, rows, err := fetchtest.Run(t, s, releaselake.Crawl{Product: p})
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, _, _ := run(t, s, releaselake.Crawl{Product: p, Prev: rows.Releases, State: first.State})
-	if !second.Unchanged || site.notMod != 1 {
+	second, _, _ := fetchtest.Run(t, s, releaselake.Crawl{Product: p, Prev: rows.Releases, State: first.State})
+	if !second.Unchanged || site.NotModified() != 1 {
 		t.Fatalf("second run: %+v", second)
 	}
 	// December arrives; September has scrolled out of the feed.
-	body := strings.Replace(string(site.body), "<item>", `<item>
+	body := strings.Replace(string(site.Body()), "<item>", `<item>
 		<title>Power BI December 2024 Feature Summary</title>
 		<link>https://powerbi.microsoft.com/en-us/blog/power-bi-december-2024-feature-summary/</link>
 		<pubDate>Tue, 10 Dec 2024 17:00:00 +0000</pubDate>
 	</item>
 	<item>`, 1)
 	body = body[:strings.Index(body, "<item>\n\t\t<title>Power BI September")] + "</channel></rss>"
-	site.set([]byte(body), `"2"`)
-	_, third, err := run(t, s, releaselake.Crawl{Product: p, Prev: rows.Releases, State: first.State})
+	site.Set([]byte(body), `"2"`)
+	_, third, err := fetchtest.Run(t, s, releaselake.Crawl{Product: p, Prev: rows.Releases, State: first.State})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,10 +114,10 @@ func TestSource_failures(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			site, u, s := newFake(t, "powerbi-blog.rss", "application/rss+xml")
 			if tc.body != "" {
-				site.set([]byte(tc.body), `"x"`)
+				site.Set([]byte(tc.body), `"x"`)
 			}
 			p := releaselake.Product{Key: "powerbi", Feed: u, VersionPattern: regexp.MustCompile(tc.pattern)}
-			_, _, err := run(t, s, releaselake.Crawl{Product: p})
+			_, _, err := fetchtest.Run(t, s, releaselake.Crawl{Product: p})
 			if err == nil || !strings.HasPrefix(err.Error(), "feed "+u+": ") || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err %v, want %q", err, tc.want)
 

@@ -17,7 +17,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/releaselake/releaselake"
@@ -32,9 +31,8 @@ const Parallel = 4
 
 // Source reads Maven artifacts.
 type Source struct {
-	base   string
-	client httpfetch.Client // a copy counting into sent
-	sent   atomic.Int64
+	base string
+	http *httpfetch.Counter
 }
 
 var (
@@ -47,41 +45,28 @@ func New(base string, client *httpfetch.Client) *Source {
 	if base == "" {
 		base = DefaultURL
 	}
-	s := &Source{base: strings.TrimSuffix(base, "/"), client: *client}
-	s.client.Sent = &s.sent
-	return s
+	return &Source{base: strings.TrimSuffix(base, "/"), http: httpfetch.NewCounter(client)}
 }
 
 // Kind returns releaselake.KindMaven.
 func (s *Source) Kind() string { return releaselake.KindMaven }
 
 // LastStats says how many requests the last Fetch sent, for the run record.
-func (s *Source) LastStats() releaselake.SourceStats {
-	return releaselake.SourceStats{Kind: s.Kind(), Requests: int(s.sent.Load())}
-}
+func (s *Source) LastStats() releaselake.SourceStats { return s.http.Stats(s.Kind()) }
 
 // Fetch reads each artifact's metadata, conditionally when the product has rows
 // and saved validators (a 304 leaves it unchanged), then the POM of each version
 // the product has no row for yet. The raw answers are the metadata and one line
 // per POM answer.
 func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releaselake.Fetched {
-	s.sent.Store(0)
-	out := make([]releaselake.Fetched, len(crawls))
-	for i, c := range crawls {
-		out[i] = s.fetch(ctx, c)
-	}
-	return out
+	return s.http.Fetch(ctx, crawls, s.fetch)
 }
 
 func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fetched {
 	p := c.Product
-	f := releaselake.Fetched{Product: p.Key}
+	var f releaselake.Fetched
 	fail := func(err error) releaselake.Fetched {
 		f.Err = fmt.Errorf("maven %s: %w", p.Maven, err)
-		return f
-	}
-	if err := ctx.Err(); err != nil {
-		f.Err = err
 		return f
 	}
 	a, err := parseCoordinates(p.Maven)
@@ -90,7 +75,7 @@ func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fet
 	}
 	dir := s.base + "/" + a.path()
 	u := dir + "/maven-metadata.xml"
-	resp, err := s.client.Do(ctx, httpfetch.Request{URL: u, Accept: "application/xml, text/xml;q=0.9",
+	resp, err := s.http.Do(ctx, httpfetch.Request{URL: u, Accept: "application/xml, text/xml;q=0.9",
 		If: httpfetch.Conditional(c.State, u, len(c.Prev) > 0)})
 	if err != nil {
 		return fail(err)
@@ -156,10 +141,10 @@ func (s *Source) poms(ctx context.Context, dir, artifact string, versions []stri
 }
 
 func (s *Source) pom(ctx context.Context, u string) ([]byte, error) {
-	resp, err := s.client.Do(ctx, httpfetch.Request{Method: http.MethodHead, URL: u})
+	resp, err := s.http.Do(ctx, httpfetch.Request{Method: http.MethodHead, URL: u})
 	var se *httpfetch.StatusError
 	if errors.As(err, &se) && (se.Status == http.StatusMethodNotAllowed || se.Status == http.StatusNotImplemented) {
-		resp, err = s.client.Do(ctx, httpfetch.Request{URL: u})
+		resp, err = s.http.Do(ctx, httpfetch.Request{URL: u})
 		if resp != nil {
 			resp.Body = nil // only its Last-Modified matters
 		}

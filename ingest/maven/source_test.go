@@ -3,8 +3,6 @@ package maven
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -12,7 +10,7 @@ import (
 	"time"
 
 	"github.com/releaselake/releaselake"
-	"github.com/releaselake/releaselake/ingest/httpfetch"
+	"github.com/releaselake/releaselake/ingest/httpfetch/fetchtest"
 )
 
 const dir = "/maven2/org/springframework/spring-core"
@@ -103,14 +101,10 @@ var pomDates = map[string]time.Time{
 
 func newFake(t *testing.T) (*fakeRepo, *Source) {
 	t.Helper()
-	md, err := os.ReadFile("testdata/spring-core-metadata.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	md := fetchtest.Testdata(t, "spring-core-metadata.xml")
 	f := &fakeRepo{metadata: md, etag: `"m1"`, pomDates: pomDates}
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	return f, New(srv.URL+"/maven2", &httpfetch.Client{HTTP: srv.Client(), Sleep: func(context.Context, time.Duration) error { return nil }})
+	u, client := fetchtest.Serve(t, f)
+	return f, New(u+"/maven2", client)
 }
 
 var spring = releaselake.Product{Key: "spring", Maven: "org.springframework:spring-core"}

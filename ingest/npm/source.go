@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/releaselake/releaselake"
@@ -22,9 +21,8 @@ const DefaultURL = "https://registry.npmjs.org"
 
 // Source reads npm packages, one request each.
 type Source struct {
-	base   string
-	client httpfetch.Client // a copy counting into sent
-	sent   atomic.Int64
+	base string
+	http *httpfetch.Counter
 }
 
 var (
@@ -37,55 +35,28 @@ func New(base string, client *httpfetch.Client) *Source {
 	if base == "" {
 		base = DefaultURL
 	}
-	s := &Source{base: strings.TrimSuffix(base, "/"), client: *client}
-	s.client.Sent = &s.sent
-	return s
+	return &Source{base: strings.TrimSuffix(base, "/"), http: httpfetch.NewCounter(client)}
 }
 
 // Kind returns releaselake.KindNPM.
 func (s *Source) Kind() string { return releaselake.KindNPM }
 
 // LastStats says how many requests the last Fetch sent, for the run record.
-func (s *Source) LastStats() releaselake.SourceStats {
-	return releaselake.SourceStats{Kind: s.Kind(), Requests: int(s.sent.Load())}
-}
+func (s *Source) LastStats() releaselake.SourceStats { return s.http.Stats(s.Kind()) }
 
 // Fetch asks for each package's full document (the abbreviated one has no time
 // map), conditionally when the product has rows and saved validators.
 func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releaselake.Fetched {
-	s.sent.Store(0)
-	out := make([]releaselake.Fetched, len(crawls))
-	for i, c := range crawls {
-		out[i] = s.fetch(ctx, c)
-	}
-	return out
+	return s.http.Fetch(ctx, crawls, s.fetch)
 }
 
 func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fetched {
-	p := c.Product
-	f := releaselake.Fetched{Product: p.Key}
-	if err := ctx.Err(); err != nil {
-		f.Err = err
-		return f
-	}
 	// A scoped name is one path segment: @scope%2Fname.
-	u := s.base + "/" + url.PathEscape(p.NPM)
-	resp, err := s.client.Do(ctx, httpfetch.Request{URL: u, Accept: "application/json",
-		If: httpfetch.Conditional(c.State, u, len(c.Prev) > 0)})
+	u := s.base + "/" + url.PathEscape(c.Product.NPM)
+	f, err := s.http.Document(ctx, c, httpfetch.Request{URL: u, Accept: "application/json"}, u, true)
 	if err != nil {
-		f.Err = fmt.Errorf("npm %s: %w", p.NPM, err)
-		return f
+		f.Err = fmt.Errorf("npm %s: %w", c.Product.NPM, err)
 	}
-	if resp.NotModified() {
-		f.Unchanged = true
-		return f
-	}
-	line, err := resp.Line(true)
-	if err != nil {
-		f.Err = fmt.Errorf("npm %s: %w", p.NPM, err)
-		return f
-	}
-	f.Raw, f.State = [][]byte{line}, resp.State(u)
 	return f
 }
 

@@ -3,61 +3,29 @@ package npm
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/releaselake/releaselake"
-	"github.com/releaselake/releaselake/ingest/httpfetch"
+	"github.com/releaselake/releaselake/ingest/httpfetch/fetchtest"
 )
 
-// fakeRegistry serves package documents by escaped path (as the registry reads
-// a scoped name: @scope%2Fname), with a Last-Modified it honours.
-type fakeRegistry struct {
-	docs         map[string][]byte // escaped path -> document
-	lastModified string
-	notMod       atomic.Int32
-	status       int // if set, every answer
-}
-
-func (f *fakeRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if f.status != 0 {
-		w.WriteHeader(f.status)
-		return
-	}
-	doc, ok := f.docs[r.URL.EscapedPath()]
-	if !ok {
-		http.Error(w, `{"error":"Not found"}`, http.StatusNotFound)
-		return
-	}
-	if r.Header.Get("If-Modified-Since") == f.lastModified {
-		f.notMod.Add(1)
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	w.Header().Set("Last-Modified", f.lastModified)
-	w.Header().Set("Content-Type", "application/json")
-	w.Write(doc)
-}
-
-func newFake(t *testing.T, docs map[string][]byte) (*fakeRegistry, *Source) {
+// newFake serves package documents by escaped path (as the registry reads a
+// scoped name: @scope%2Fname), with a Last-Modified it honours.
+func newFake(t *testing.T, docs map[string][]byte) (fetchtest.Site, *Source) {
 	t.Helper()
-	f := &fakeRegistry{docs: docs, lastModified: "Wed, 19 Jun 2024 09:21:30 GMT"}
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	return f, New(srv.URL, &httpfetch.Client{HTTP: srv.Client(), Sleep: func(context.Context, time.Duration) error { return nil }})
+	site := fetchtest.Site{}
+	for path, doc := range docs {
+		site[path] = fetchtest.LastModified(doc, "application/json", "Wed, 19 Jun 2024 09:21:30 GMT")
+	}
+	u, client := fetchtest.Serve(t, site)
+	return site, New(u, client)
 }
 
 func vuex(t *testing.T) []byte {
 	t.Helper()
-	b, err := os.ReadFile("testdata/vuex.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return fetchtest.Testdata(t, "vuex.json")
 }
 
 func TestSource_fetchAndParse(t *testing.T) {
@@ -133,14 +101,16 @@ func TestSource_Fetch_secondRunIs304(t *testing.T) {
 		t.Fatalf("first: %v, state %s", err, first.State)
 	}
 	second := s.Fetch(context.Background(), []releaselake.Crawl{{Product: p, Prev: rows.Releases, State: first.State}})[0]
-	if !second.Unchanged || second.Err != nil || f.notMod.Load() != 1 {
+	if !second.Unchanged || second.Err != nil || f.NotModified() != 1 {
 		t.Fatalf("second %+v", second)
 	}
 }
 
 func TestSource_Fetch_serverErrorFailsTheProduct(t *testing.T) {
-	f, s := newFake(t, nil)
-	f.status = http.StatusBadGateway
+	u, client := fetchtest.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadGateway) // every answer
+	}))
+	s := New(u, client)
 	got := s.Fetch(context.Background(), []releaselake.Crawl{{Product: releaselake.Product{Key: "vuex", NPM: "vuex"}}})[0]
 	if got.Err == nil || !strings.Contains(got.Err.Error(), "npm vuex: GET ") || !strings.Contains(got.Err.Error(), "HTTP 502 Bad Gateway (after 4 attempts)") {
 		t.Fatalf("err %v", got.Err)

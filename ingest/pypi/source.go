@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/releaselake/releaselake"
@@ -22,9 +21,8 @@ const DefaultURL = "https://pypi.org"
 
 // Source reads PyPI projects, one request each.
 type Source struct {
-	base   string
-	client httpfetch.Client // a copy counting into sent
-	sent   atomic.Int64
+	base string
+	http *httpfetch.Counter
 }
 
 var (
@@ -38,54 +36,27 @@ func New(base string, client *httpfetch.Client) *Source {
 	if base == "" {
 		base = DefaultURL
 	}
-	s := &Source{base: strings.TrimSuffix(base, "/"), client: *client}
-	s.client.Sent = &s.sent
-	return s
+	return &Source{base: strings.TrimSuffix(base, "/"), http: httpfetch.NewCounter(client)}
 }
 
 // Kind returns releaselake.KindPyPI.
 func (s *Source) Kind() string { return releaselake.KindPyPI }
 
 // LastStats says how many requests the last Fetch sent, for the run record.
-func (s *Source) LastStats() releaselake.SourceStats {
-	return releaselake.SourceStats{Kind: s.Kind(), Requests: int(s.sent.Load())}
-}
+func (s *Source) LastStats() releaselake.SourceStats { return s.http.Stats(s.Kind()) }
 
 // Fetch asks for each project's JSON document, conditionally when the product has
 // rows and an earlier answer's validators; a 304 leaves the product unchanged.
 func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releaselake.Fetched {
-	s.sent.Store(0)
-	out := make([]releaselake.Fetched, len(crawls))
-	for i, c := range crawls {
-		out[i] = s.fetch(ctx, c)
-	}
-	return out
+	return s.http.Fetch(ctx, crawls, s.fetch)
 }
 
 func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fetched {
-	p := c.Product
-	f := releaselake.Fetched{Product: p.Key}
-	if err := ctx.Err(); err != nil {
-		f.Err = err
-		return f
-	}
-	u := s.base + "/pypi/" + url.PathEscape(p.PyPI) + "/json"
-	resp, err := s.client.Do(ctx, httpfetch.Request{URL: u, Accept: "application/json",
-		If: httpfetch.Conditional(c.State, u, len(c.Prev) > 0)})
+	u := s.base + "/pypi/" + url.PathEscape(c.Product.PyPI) + "/json"
+	f, err := s.http.Document(ctx, c, httpfetch.Request{URL: u, Accept: "application/json"}, u, true)
 	if err != nil {
-		f.Err = fmt.Errorf("pypi %s: %w", p.PyPI, err)
-		return f
+		f.Err = fmt.Errorf("pypi %s: %w", c.Product.PyPI, err)
 	}
-	if resp.NotModified() {
-		f.Unchanged = true
-		return f
-	}
-	line, err := resp.Line(true)
-	if err != nil {
-		f.Err = fmt.Errorf("pypi %s: %w", p.PyPI, err)
-		return f
-	}
-	f.Raw, f.State = [][]byte{line}, resp.State(u)
 	return f
 }
 

@@ -2,61 +2,24 @@ package pypi
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
-	"os"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/releaselake/releaselake"
-	"github.com/releaselake/releaselake/ingest/httpfetch"
+	"github.com/releaselake/releaselake/ingest/httpfetch/fetchtest"
 )
 
-// fakePyPI serves the JSON API's project document from testdata, with an ETag it
-// honours, and counts the requests.
-type fakePyPI struct {
-	docs     map[string][]byte // project -> document
-	etag     string
-	requests atomic.Int32
-	notMod   atomic.Int32
-}
-
-func (f *fakePyPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.requests.Add(1)
-	name, ok := strings.CutPrefix(r.URL.Path, "/pypi/")
-	name, ok2 := strings.CutSuffix(name, "/json")
-	doc, found := f.docs[name]
-	if !ok || !ok2 || !found {
-		http.Error(w, `{"message": "Not Found"}`, http.StatusNotFound)
-		return
-	}
-	if r.Header.Get("If-None-Match") == f.etag {
-		f.notMod.Add(1)
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	w.Header().Set("ETag", f.etag)
-	w.Header().Set("Content-Type", "application/json")
-	w.Write(doc)
-}
-
-func newFake(t *testing.T, docs map[string][]byte) (*fakePyPI, *Source) {
+// newFake serves each project's JSON API document (project -> document) with
+// an ETag it honours.
+func newFake(t *testing.T, docs map[string][]byte) (fetchtest.Site, *Source) {
 	t.Helper()
-	f := &fakePyPI{docs: docs, etag: `"v1"`}
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	return f, New(srv.URL, &httpfetch.Client{HTTP: srv.Client(), Sleep: func(context.Context, time.Duration) error { return nil }})
-}
-
-func readFile(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
+	site := fetchtest.Site{}
+	for name, doc := range docs {
+		site["/pypi/"+name+"/json"] = fetchtest.ETag(doc, "application/json", `"v1"`)
 	}
-	return b
+	u, client := fetchtest.Serve(t, site)
+	return site, New(u, client)
 }
 
 func product(key, name string) releaselake.Product {
@@ -64,7 +27,7 @@ func product(key, name string) releaselake.Product {
 }
 
 func TestSource_fetchAndParse(t *testing.T) {
-	_, s := newFake(t, map[string][]byte{"sampleproject": readFile(t, "testdata/sampleproject.json")})
+	_, s := newFake(t, map[string][]byte{"sampleproject": fetchtest.Testdata(t, "sampleproject.json")})
 	p := product("sample", "sampleproject")
 	fetched := s.Fetch(context.Background(), []releaselake.Crawl{{Product: p}})
 	if len(fetched) != 1 || fetched[0].Err != nil || len(fetched[0].Raw) != 1 {
@@ -116,7 +79,7 @@ func TestSource_fetchAndParse(t *testing.T) {
 }
 
 func TestSource_Fetch_secondRunIs304(t *testing.T) {
-	f, s := newFake(t, map[string][]byte{"sampleproject": readFile(t, "testdata/sampleproject.json")})
+	f, s := newFake(t, map[string][]byte{"sampleproject": fetchtest.Testdata(t, "sampleproject.json")})
 	p := product("sample", "sampleproject")
 	first := s.Fetch(context.Background(), []releaselake.Crawl{{Product: p}})[0]
 	if first.Err != nil || first.State == nil {
@@ -124,8 +87,8 @@ func TestSource_Fetch_secondRunIs304(t *testing.T) {
 	}
 	rows, _ := s.Parse(p, first.Raw, nil)
 	second := s.Fetch(context.Background(), []releaselake.Crawl{{Product: p, Prev: rows.Releases, State: first.State}})[0]
-	if second.Err != nil || !second.Unchanged || second.Raw != nil || f.notMod.Load() != 1 || s.LastStats().Requests != 1 {
-		t.Fatalf("second %+v, %d not-modified answers", second, f.notMod.Load())
+	if second.Err != nil || !second.Unchanged || second.Raw != nil || f.NotModified() != 1 || s.LastStats().Requests != 1 {
+		t.Fatalf("second %+v, %d not-modified answers", second, f.NotModified())
 	}
 	// Without rows to keep (a lake rebuilt, say), the state is not used.
 	third := s.Fetch(context.Background(), []releaselake.Crawl{{Product: p, State: first.State}})[0]
@@ -135,7 +98,7 @@ func TestSource_Fetch_secondRunIs304(t *testing.T) {
 }
 
 func TestSource_Fetch_oneFailureDoesNotStopTheOthers(t *testing.T) {
-	_, s := newFake(t, map[string][]byte{"sampleproject": readFile(t, "testdata/sampleproject.json")})
+	_, s := newFake(t, map[string][]byte{"sampleproject": fetchtest.Testdata(t, "sampleproject.json")})
 	got := s.Fetch(context.Background(), []releaselake.Crawl{{Product: product("a", "nosuch")}, {Product: product("b", "sampleproject")}})
 	if got[0].Product != "a" || got[0].Err == nil || releaselake.ClassOf(got[0].Err) != releaselake.NotFound ||
 		!strings.HasPrefix(got[0].Err.Error(), "pypi nosuch: GET ") || !strings.Contains(got[0].Err.Error(), "HTTP 404") {
@@ -147,7 +110,7 @@ func TestSource_Fetch_oneFailureDoesNotStopTheOthers(t *testing.T) {
 }
 
 func TestSource_Parse_badAnswersFailClearly(t *testing.T) {
-	good := string(readFile(t, "testdata/sampleproject.json"))
+	good := string(fetchtest.Testdata(t, "sampleproject.json"))
 	cases := map[string]struct{ body, want string }{
 		"truncated":      {good[:len(good)/2], "is not JSON"},
 		"html":           {"<html><body>Service maintenance</body></html>", `is not JSON: "<html><body>Service maintenance`},

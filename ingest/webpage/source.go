@@ -12,7 +12,6 @@ import (
 	"html"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/releaselake/releaselake"
@@ -25,8 +24,7 @@ const DefaultLayout = "2006-01-02"
 
 // Source reads vendor pages.
 type Source struct {
-	client httpfetch.Client // a copy counting into sent
-	sent   atomic.Int64
+	http *httpfetch.Counter
 }
 
 var (
@@ -36,58 +34,31 @@ var (
 
 // New returns a Source that fetches with client.
 func New(client *httpfetch.Client) *Source {
-	s := &Source{client: *client}
-	s.client.Sent = &s.sent
-	return s
+	return &Source{http: httpfetch.NewCounter(client)}
 }
 
 // Kind returns releaselake.KindPage.
 func (s *Source) Kind() string { return releaselake.KindPage }
 
 // LastStats says how many requests the last Fetch sent, for the run record.
-func (s *Source) LastStats() releaselake.SourceStats {
-	return releaselake.SourceStats{Kind: s.Kind(), Requests: int(s.sent.Load())}
-}
+func (s *Source) LastStats() releaselake.SourceStats { return s.http.Stats(s.Kind()) }
 
 // Fetch reads each product's page, conditionally when the product has rows and
 // validators saved for the same URL, patterns and layout.
 func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releaselake.Fetched {
-	s.sent.Store(0)
-	out := make([]releaselake.Fetched, len(crawls))
-	for i, c := range crawls {
-		out[i] = s.fetch(ctx, c)
-	}
-	return out
+	return s.http.Fetch(ctx, crawls, s.fetch)
 }
 
 func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fetched {
 	p := c.Product
-	f := releaselake.Fetched{Product: p.Key}
-	if err := ctx.Err(); err != nil {
-		f.Err = err
-		return f
-	}
 	if err := check(p); err != nil {
-		f.Err = err
-		return f
+		return releaselake.Fetched{Err: err}
 	}
 	key := strings.Join([]string{p.Page, p.VersionPattern.String(), p.DatePattern.String(), p.DateLayout}, " ")
-	resp, err := s.client.Do(ctx, httpfetch.Request{URL: p.Page, Accept: "text/html, application/xhtml+xml;q=0.9, */*;q=0.1",
-		If: httpfetch.Conditional(c.State, key, len(c.Prev) > 0)})
+	f, err := s.http.Document(ctx, c, httpfetch.Request{URL: p.Page, Accept: "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"}, key, false)
 	if err != nil {
 		f.Err = fmt.Errorf("page %s: %w", p.Page, err)
-		return f
 	}
-	if resp.NotModified() {
-		f.Unchanged = true
-		return f
-	}
-	line, err := resp.Line(false)
-	if err != nil {
-		f.Err = fmt.Errorf("page %s: %w", p.Page, err)
-		return f
-	}
-	f.Raw, f.State = [][]byte{line}, resp.State(key)
 	return f
 }
 

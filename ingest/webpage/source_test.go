@@ -2,73 +2,23 @@ package webpage
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
-	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/releaselake/releaselake"
-	"github.com/releaselake/releaselake/ingest/httpfetch"
+	"github.com/releaselake/releaselake/ingest/httpfetch/fetchtest"
 )
 
-// fakeVendor serves one page with a Last-Modified it honours.
-type fakeVendor struct {
-	mu           sync.Mutex
-	body         []byte
-	lastModified string
-	notMod       int
-}
-
-func (f *fakeVendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if r.Header.Get("If-Modified-Since") == f.lastModified {
-		f.notMod++
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	w.Header().Set("Last-Modified", f.lastModified)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Write(f.body)
-}
-
-func (f *fakeVendor) set(file, lastModified string) {
-	body, err := os.ReadFile("testdata/" + file)
-	if err != nil {
-		panic(err)
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.body, f.lastModified = body, lastModified
-}
-
-func newFake(t *testing.T, file string) (*fakeVendor, releaselake.Product, *Source) {
+// newFake serves one page, the file in testdata, with a Last-Modified it honours.
+func newFake(t *testing.T, file string) (*fetchtest.Document, releaselake.Product, *Source) {
 	t.Helper()
-	f := &fakeVendor{}
-	f.set(file, "Tue, 19 Nov 2024 18:00:00 GMT")
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	p := releaselake.Product{Key: "tableau", Page: srv.URL + "/support/releases",
+	page := fetchtest.LastModified(fetchtest.Testdata(t, file), "text/html; charset=utf-8", "Tue, 19 Nov 2024 18:00:00 GMT")
+	u, client := fetchtest.Serve(t, page)
+	p := releaselake.Product{Key: "tableau", Page: u + "/support/releases",
 		VersionPattern: regexp.MustCompile(`Tableau (\d{4}\.\d+\.\d+)`),
 		DatePattern:    regexp.MustCompile(`datetime="([0-9-]+)"`)}
-	return f, p, New(&httpfetch.Client{HTTP: srv.Client(), Sleep: func(context.Context, time.Duration) error { return nil }})
-}
-
-func run(t *testing.T, s *Source, c releaselake.Crawl) (releaselake.Fetched, releaselake.Parsed, error) {
-	t.Helper()
-	f := s.Fetch(context.Background(), []releaselake.Crawl{c})[0]
-	if f.Err != nil {
-		t.Fatal(f.Err)
-	}
-	if f.Unchanged {
-		return f, releaselake.Parsed{}, nil
-	}
-	got, err := s.Parse(c.Product, f.Raw, c.Prev)
-	return f, got, err
+	return page, p, New(client)
 }
 
 func versions(rows []releaselake.Release) string {
@@ -81,7 +31,7 @@ func versions(rows []releaselake.Release) string {
 
 func TestSource_versionsAndTheirDates(t *testing.T) {
 	_, p, s := newFake(t, "tableau-releases.html")
-	_, got, err := run(t, s, releaselake.Crawl{Product: p})
+	_, got, err := fetchtest.Run(t, s, releaselake.Crawl{Product: p})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,19 +48,19 @@ func TestSource_versionsAndTheirDates(t *testing.T) {
 
 func TestSource_layoutChanged_failsClearly(t *testing.T) {
 	vendor, p, s := newFake(t, "tableau-releases.html")
-	first, rows, err := run(t, s, releaselake.Crawl{Product: p})
+	first, rows, err := fetchtest.Run(t, s, releaselake.Crawl{Product: p})
 	if err != nil {
 		t.Fatal(err)
 	}
-	vendor.set("tableau-releases-redesigned.html", "Tue, 25 Feb 2025 18:00:00 GMT")
-	_, _, err = run(t, s, releaselake.Crawl{Product: p, Prev: rows.Releases, State: first.State})
+	vendor.Set(fetchtest.Testdata(t, "tableau-releases-redesigned.html"), "Tue, 25 Feb 2025 18:00:00 GMT")
+	_, _, err = fetchtest.Run(t, s, releaselake.Crawl{Product: p, Prev: rows.Releases, State: first.State})
 	if err == nil || !strings.HasPrefix(err.Error(), "page "+p.Page+": ") || !strings.Contains(err.Error(), "version_pattern `Tableau (\\d{4}\\.\\d+\\.\\d+)` finds no version") {
 		t.Fatalf("err %v", err)
 	}
 
 	// Versions still found but the dates moved elsewhere: also a failure.
 	p.VersionPattern = regexp.MustCompile(`Version (\d{4}\.\d+\.\d+)`)
-	_, _, err = run(t, s, releaselake.Crawl{Product: p, Prev: rows.Releases, State: first.State})
+	_, _, err = fetchtest.Run(t, s, releaselake.Crawl{Product: p, Prev: rows.Releases, State: first.State})
 	if err == nil || !strings.Contains(err.Error(), "finds 2 versions but date_pattern") {
 		t.Fatalf("err %v", err)
 	}
@@ -119,7 +69,7 @@ func TestSource_layoutChanged_failsClearly(t *testing.T) {
 	// new key makes the request unconditional; versions gone from the page stay.
 	p.DatePattern = regexp.MustCompile(`class="when">([^<]+)<`)
 	p.DateLayout = "Jan 2, 2006"
-	_, got, err := run(t, s, releaselake.Crawl{Product: p, Prev: rows.Releases, State: first.State})
+	_, got, err := fetchtest.Run(t, s, releaselake.Crawl{Product: p, Prev: rows.Releases, State: first.State})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,24 +81,24 @@ func TestSource_layoutChanged_failsClearly(t *testing.T) {
 func TestSource_badDateFailsWithTheLayout(t *testing.T) {
 	_, p, s := newFake(t, "tableau-releases.html")
 	p.DatePattern = regexp.MustCompile(`<time[^>]*>([^<]+)</time>`) // "November 19, 2024"
-	_, _, err := run(t, s, releaselake.Crawl{Product: p})
+	_, _, err := fetchtest.Run(t, s, releaselake.Crawl{Product: p})
 	if err == nil || !strings.Contains(err.Error(), `version 2024.3.1: date "November 19, 2024" does not read as "2006-01-02"`) {
 		t.Fatalf("err %v", err)
 	}
 	p.DateLayout = "January 2, 2006"
-	if _, got, err := run(t, s, releaselake.Crawl{Product: p}); err != nil || len(got.Releases) != 4 {
+	if _, got, err := fetchtest.Run(t, s, releaselake.Crawl{Product: p}); err != nil || len(got.Releases) != 4 {
 		t.Fatalf("with the layout: %v", err)
 	}
 }
 
 func TestSource_secondRunIs304(t *testing.T) {
 	vendor, p, s := newFake(t, "tableau-releases.html")
-	first, rows, err := run(t, s, releaselake.Crawl{Product: p})
+	first, rows, err := fetchtest.Run(t, s, releaselake.Crawl{Product: p})
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, _, _ := run(t, s, releaselake.Crawl{Product: p, Prev: rows.Releases, State: first.State})
-	if !second.Unchanged || vendor.notMod != 1 {
+	second, _, _ := fetchtest.Run(t, s, releaselake.Crawl{Product: p, Prev: rows.Releases, State: first.State})
+	if !second.Unchanged || vendor.NotModified() != 1 {
 		t.Fatalf("second %+v", second)
 	}
 }

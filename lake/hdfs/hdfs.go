@@ -14,6 +14,7 @@
 package hdfs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -245,11 +246,11 @@ func (f *FS) Open(ctx context.Context, name string) (lake.File, error) {
 	if _, err := io.ReadFull(r, buf); err != nil {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
 	}
-	return &memFile{Reader: strings.NewReader(string(buf)), size: size}, nil
+	return &memFile{Reader: bytes.NewReader(buf), size: size}, nil
 }
 
 type memFile struct {
-	*strings.Reader
+	*bytes.Reader
 	size int64
 }
 
@@ -303,19 +304,36 @@ func (f *FS) create(c *hdfs.Client, p string) (*writer, error) {
 }
 
 // writer retries Close while the NameNode answers ErrReplicating, as the Java
-// client does.
+// client does (for up to replicatingWait). After a failed Write the file
+// cannot be completed (this client does not recover write pipelines), so
+// Close returns that failure at once: the caller removes the file and writes
+// a new one.
 type writer struct {
 	w       *hdfs.FileWriter
 	timeout time.Duration
+	failed  error
 }
 
+// replicatingWait bounds the retries of a Close answered ErrReplicating.
+const replicatingWait = 20 * time.Second
+
 func (w *writer) Write(p []byte) (int, error) {
+	if w.failed != nil {
+		return 0, w.failed
+	}
 	w.w.SetDeadline(time.Now().Add(w.timeout))
-	return w.w.Write(p)
+	n, err := w.w.Write(p)
+	if err != nil {
+		w.failed = err
+	}
+	return n, err
 }
 
 func (w *writer) Close() error {
-	deadline := time.Now().Add(w.timeout)
+	if w.failed != nil {
+		return fmt.Errorf("file not completed after a failed write: %w", w.failed)
+	}
+	deadline := time.Now().Add(replicatingWait)
 	wait := 50 * time.Millisecond
 	for {
 		w.w.SetDeadline(time.Now().Add(w.timeout))

@@ -14,7 +14,9 @@ import (
 
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/lake"
+	"github.com/releaselake/releaselake/lake/hdfs"
 	"github.com/releaselake/releaselake/lake/hdfs/hdfstest"
+	"github.com/releaselake/releaselake/lake/laketest"
 )
 
 // The lake's Store on the real HDFS: what local-disk tests check about
@@ -202,4 +204,15 @@ func TestStore_onHDFS_commitWithADeadDataNode(t *testing.T) {
 	if _, err := s.Commit(ctx, v, rows(5, "v2"), releaselake.CommitInfo{}); err != nil {
 		t.Fatalf("Commit after the DataNode came back: %v", err)
 	}
+}
+
+// BenchmarkStore_Commit: a commit of a 5,000-row table on the real HDFS
+// (BENCHMARKS.md has the figures).
+func BenchmarkStore_Commit(b *testing.B) {
+	f, err := hdfs.Open(hdfs.Config{URL: hdfstest.Lake(b), User: "releaselake-test"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	laketest.BenchmarkCommit(b, f)
 }

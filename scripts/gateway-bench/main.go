@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -135,9 +136,11 @@ func serve(args []string) error {
 		req.Header.Set("Content-Type", "application/json")
 		gql.ServeHTTP(rec, req)
 		answer := rec.body.Bytes()
+		length := strconv.Itoa(len(answer))
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			io.Copy(io.Discard, r.Body)
 			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Length", length)
 			w.Write(answer)
 		})
 	}
@@ -147,6 +150,7 @@ func serve(args []string) error {
 		served.Add(1)
 		h.ServeHTTP(w, r)
 	}))
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile) // to look inside a run: go tool pprof ADDR/debug/pprof/profile
 	mux.HandleFunc("/_stats", func(w http.ResponseWriter, _ *http.Request) {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
@@ -217,6 +221,7 @@ func run(args []string) error {
 	if err := check(self); err != nil {
 		return err
 	}
+	load := loadAverage()
 	results := make([][]result, len(scenarios))
 	for round := range *rounds {
 		for i, sc := range scenarios {
@@ -229,7 +234,7 @@ func run(args []string) error {
 			results[i] = append(results[i], res)
 		}
 	}
-	md := report(scenarios, results, *dur, *rounds)
+	md := report(scenarios, results, *dur, *rounds, load)
 	fmt.Print(md)
 	if *out != "" {
 		return replaceSection(*out, md)
@@ -412,31 +417,40 @@ func median(xs []float64) float64 {
 	return s[len(s)/2]
 }
 
-func report(scenarios []scenario, results [][]result, dur time.Duration, rounds int) string {
+// loadAverage is the machine's 1-minute load average before the run: other
+// work on the machine shows in the numbers.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Fields(string(b))[0]
+}
+
+func report(scenarios []scenario, results [][]result, dur time.Duration, rounds int, load string) string {
 	var b strings.Builder
 	b.WriteString(sectionStart + "\n## GraphQL gateway under load\n\n")
-	fmt.Fprintf(&b, "`make bench` (`go run ./scripts/gateway-bench run`), %s. Machine: %s.\n\n", time.Now().UTC().Format("2006-01-02"), machine())
+	fmt.Fprintf(&b, "`make bench-gateway` (`go run ./scripts/gateway-bench run -o BENCHMARKS.md`), %s. Machine: %s; load average %s when the run began.\n\n",
+		time.Now().UTC().Format("2006-01-02"), machine(), load)
 	fmt.Fprintf(&b, "Query: `releases(products: [%s], since: %q, first: 50)` with `totalCount`, `pageInfo` and 9 fields of each node "+
 		"(50 rows, POST application/json). Each server alone on CPU 0 with `GOMAXPROCS=1`; `wrk -t2 -c32 -d%s --latency` on CPU 1; "+
 		"plain / repeated / distinct alternated %d times, medians below (each run after a 1 s warm-up). "+
 		"\"plain\" is a `net/http` handler writing the gateway's own answer bytes; \"distinct\" varies `since` per request so "+
 		"neither the response cache nor any other can answer. Allocations per request are the server's `runtime.MemStats.Mallocs` "+
 		"over the run divided by the requests served.\n\n", strings.Join(benchProducts, ", "), benchSince, dur, rounds)
-	b.WriteString("| server | req/s (median) | each run | ratio to plain | p50 ms | p99 ms | allocs/req |\n|---|---:|---|---:|---:|---:|---:|\n")
-	var plain float64
+	b.WriteString("| server | req/s (median) | each round | ratio to plain, each round | ratio (median) | p50 ms | p99 ms | allocs/req |\n")
+	b.WriteString("|---|---:|---|---|---:|---:|---:|---:|\n")
 	for i, sc := range scenarios {
-		var rps, p50, p99, allocs []float64
-		var each []string
-		for _, r := range results[i] {
+		var rps, ratio, p50, p99, allocs []float64
+		var each, eachRatio []string
+		for k, r := range results[i] {
 			rps, p50, p99, allocs = append(rps, r.rps), append(p50, r.p50), append(p99, r.p99), append(allocs, r.allocs)
+			ratio = append(ratio, r.rps/results[0][k].rps) // against the plain run of the same round
 			each = append(each, fmt.Sprintf("%.0f", r.rps))
+			eachRatio = append(eachRatio, fmt.Sprintf("%.2f", ratio[k]))
 		}
-		m := median(rps)
-		if i == 0 {
-			plain = m
-		}
-		fmt.Fprintf(&b, "| %s | %.0f | %s | %.2f | %.2f | %.2f | %.0f |\n", sc.name, m, strings.Join(each, ", "), m/plain,
-			median(p50), median(p99), median(allocs))
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %.2f | %.2f | %.2f | %.0f |\n", sc.name, median(rps), strings.Join(each, ", "),
+			strings.Join(eachRatio, ", "), median(ratio), median(p50), median(p99), median(allocs))
 	}
 	b.WriteString("\nTargets (issue 6): repeated ≥ 0.8 of plain, distinct ≥ 0.25, p99 ≤ 5 ms at 32 connections.\n" + sectionEnd + "\n")
 	return b.String()

@@ -58,7 +58,12 @@ public class MiniHdfs {
 
         Configuration conf = new Configuration();
         conf.set("hdfs.minidfs.basedir", new File(dir, "data").getPath());
-        conf.setInt("dfs.replication", DATANODES);
+        // Two replicas on three DataNodes, as on a cluster with more DataNodes
+        // than replicas: when one dies, the NameNode can place new blocks on the
+        // other two as soon as it sees the dead one as stale. (With as many
+        // replicas as DataNodes it falls back to the stale one until it declares
+        // it dead.)
+        conf.setInt("dfs.replication", 2);
         conf.setBoolean("dfs.permissions.enabled", false);
         // Small blocks so that multi-block files are cheap to make in tests.
         conf.setLong("dfs.blocksize", 1L << 20);
@@ -69,6 +74,8 @@ public class MiniHdfs {
         conf.setLong("dfs.namenode.stale.datanode.interval", 3000);
         conf.setBoolean("dfs.namenode.avoid.write.stale.datanode", true);
         conf.setBoolean("dfs.namenode.avoid.read.stale.datanode", true);
+        // A restarted NameNode leaves safe mode as soon as the blocks are reported.
+        conf.setInt("dfs.namenode.safemode.extension", 0);
         // Clients outside this JVM (Go, Spark) reach the DataNodes on 127.0.0.1.
         conf.set("dfs.datanode.hostname", "127.0.0.1");
 
@@ -170,6 +177,10 @@ public class MiniHdfs {
                     cluster.restartNameNode(0, true);
                     namenodeUp = true;
                     cluster.setLeasePeriod(leaseSoft, leaseHard);
+                    long deadline = System.currentTimeMillis() + 60_000;
+                    while (cluster.getNamesystem().isInSafeMode() && System.currentTimeMillis() < deadline) {
+                        Thread.sleep(100);
+                    }
                 }
                 return "ok";
             case "lease":

@@ -17,6 +17,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -76,10 +78,42 @@ func Client(t testing.TB) *hdfs.Client {
 	return c
 }
 
+// Tests of several packages run at once against the one cluster. A test that
+// stops nodes (Control) must not pull them from under another: it holds an
+// exclusive lock on a file while every other test using the cluster (Lake)
+// holds a shared one. Within a package, tests run one after another, so a test
+// holding the exclusive lock needs no shared one.
+var (
+	lockMu    sync.Mutex
+	exclusive bool
+)
+
+func lock(t testing.TB, how int) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "releaselake-hdfs-tests.lock"), os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), how); err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	})
+}
+
 // Lake returns the URL of a new, not yet existing lake root on the cluster,
 // unique to this test, removed when the test ends.
 func Lake(t testing.TB) string {
 	t.Helper()
+	lockMu.Lock()
+	ex := exclusive
+	lockMu.Unlock()
+	if !ex {
+		lock(t, syscall.LOCK_SH)
+	}
 	c := Client(t)
 	b := make([]byte, 4)
 	rand.Read(b)
@@ -104,6 +138,15 @@ type Cluster struct {
 func Control(t testing.TB) *Cluster {
 	t.Helper()
 	URL(t)
+	lock(t, syscall.LOCK_EX)
+	lockMu.Lock()
+	exclusive = true
+	lockMu.Unlock()
+	t.Cleanup(func() {
+		lockMu.Lock()
+		exclusive = false
+		lockMu.Unlock()
+	})
 	file := os.Getenv("RELEASELAKE_TEST_HDFS_CONTROL")
 	if file == "" {
 		root, err := repoRoot()
@@ -119,6 +162,12 @@ func Control(t testing.TB) *Cluster {
 	c := &Cluster{t: t, addr: strings.TrimSpace(string(b))}
 	if _, err := c.Do("status"); err != nil {
 		unavailable(t, "control port %s: %v", c.addr, err)
+	}
+	// A test that died (timed out) with a node stopped left it so: start from
+	// a whole cluster.
+	c.Must("start-namenode")
+	for i := range 3 {
+		c.Must(fmt.Sprint("start-datanode ", i))
 	}
 	return c
 }

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/releaselake/releaselake/ingest/github/githubtest"
+)
+
+// binary builds the command once per test run.
+var binary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "releaselake-bin")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "releaselake")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		return "", &buildError{string(out)}
+	}
+	return bin, nil
+})
+
+type buildError struct{ out string }
+
+func (e *buildError) Error() string { return "go build: " + e.out }
+
+// Run as a process, serve and page answer SIGTERM with a graceful shutdown and
+// exit 0, as Kubernetes expects.
+func TestProcess_sigtermExitsZero(t *testing.T) {
+	bin, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"serve", "page"} {
+		t.Run(cmd, func(t *testing.T) {
+			dir := t.TempDir()
+			p := exec.Command(bin, cmd, "-addr", "127.0.0.1:0")
+			p.Dir = dir
+			p.Env = append(os.Environ(), "RELEASELAKE_SCHEDULE=off", "RELEASELAKE_LOG=text", "RELEASELAKE_PAGE_SECRET=s", "RELEASELAKE_PAGE_DIR="+filepath.Join(dir, "page"))
+			stderr, _ := p.StderrPipe()
+			if err := p.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer p.Process.Kill()
+			addr := make(chan string, 1)
+			var logs bytes.Buffer
+			go func() {
+				sc := bufio.NewScanner(stderr)
+				re := regexp.MustCompile(`addr=(http://127\.0\.0\.1:\d+)`)
+				for sc.Scan() {
+					logs.WriteString(sc.Text() + "\n")
+					if m := re.FindStringSubmatch(sc.Text()); m != nil {
+						addr <- m[1]
+					}
+				}
+			}()
+			var base string
+			select {
+			case base = <-addr:
+			case <-time.After(20 * time.Second):
+				t.Fatalf("%s did not say where it listens:\n%s", cmd, logs.String())
+			}
+			resp, err := http.Get(base + "/healthz")
+			if err != nil || resp.StatusCode != 200 {
+				t.Fatalf("healthz: %v", err)
+			}
+			resp.Body.Close()
+			p.Process.Signal(syscall.SIGTERM)
+			done := make(chan error, 1)
+			go func() { done <- p.Wait() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("%s exited with %v after SIGTERM", cmd, err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Fatalf("%s still running 15 s after SIGTERM", cmd)
+			}
+		})
+	}
+}
+
+// The tokens and the page secret never reach the logs or the output of a full
+// ingest and serve, failures included.
+func TestLogs_neverShowSecrets(t *testing.T) {
+	gh := githubtest.NewServer(t, githubtest.WithToken("ghp_s3cretTOKENvalue0000000000000000000"))
+	dir := t.TempDir()
+	secrets := map[string]string{
+		"GITHUB_TOKEN":            gh.Token,
+		"RELEASELAKE_ADMIN_TOKEN": "admin-t0ken-value-123456",
+		"RELEASELAKE_PAGE_SECRET": "page-secret-value-abcdef",
+	}
+	env := map[string]string{"RELEASELAKE_LAKE": filepath.Join(dir, "lake"), "GITHUB_GRAPHQL_URL": gh.URL,
+		"RELEASELAKE_PAGE_URL": "http://127.0.0.1:1", "RELEASELAKE_LOG": "json"}
+	for k, v := range secrets {
+		env[k] = v
+	}
+	var out bytes.Buffer
+	getenv := func(k string) string { return env[k] }
+	Run(context.Background(), []string{"ingest"}, getenv, &out, &out) // the push fails: logged
+	m := NewMain(&out)
+	if err := m.Config.ParseFlags("serve", []string{"-addr", "127.0.0.1:0", "-schedule", "off"}, getenv, &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Open(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Serve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + m.Addr()
+	for _, auth := range []string{"", "Bearer wrong", "Bearer " + secrets["RELEASELAKE_ADMIN_TOKEN"]} {
+		req, _ := http.NewRequest("POST", base+"/graphql", strings.NewReader(`{"query":"mutation { pushPage { pushed message } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			io.Copy(&out, resp.Body)
+			resp.Body.Close()
+		}
+	}
+	m.Close()
+	if out.Len() == 0 {
+		t.Fatal("no output to check")
+	}
+	for name, v := range secrets {
+		if strings.Contains(out.String(), v) {
+			t.Errorf("%s appears in the logs or output", name)
+		}
+	}
+}

@@ -1,0 +1,99 @@
+package graph
+
+import (
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/releaselake/releaselake"
+)
+
+// rowMemos keeps, for the index being served, the JSON the fast path wrote for
+// each release under each selection of Release fields: the same releases (the
+// newest above all) are asked for again and again under other arguments, and
+// copying their bytes is several times cheaper than writing them. Only
+// selections of plain fields (and the product's key, name, source, repo) are
+// kept, never ones with arguments; a new index starts afresh.
+type rowMemos struct {
+	mu    sync.Mutex
+	ix    *releaselake.Index
+	bySig map[string]*rowMemo
+	bytes atomic.Int64 // kept for ix, bounded by memoMaxBytes
+}
+
+const (
+	memoMaxSigs  = 8        // selections kept per index
+	memoMaxBytes = 32 << 20 // JSON kept per index
+	memoChunk    = 512      // rows per lazily made slot chunk
+)
+
+// rowMemo is one selection's JSON by row number, in chunks made on first use.
+type rowMemo struct {
+	chunks []atomic.Pointer[[memoChunk]atomic.Pointer[[]byte]]
+	owner  *rowMemos
+}
+
+// get returns the memo of sig for ix, nil when rows of ix under sig are not kept.
+func (m *rowMemos) get(ix, served *releaselake.Index, sig string) *rowMemo {
+	if sig == "" || ix != served {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.ix != ix {
+		m.ix, m.bySig = ix, map[string]*rowMemo{}
+		m.bytes.Store(0)
+	}
+	rm := m.bySig[sig]
+	if rm == nil && len(m.bySig) < memoMaxSigs {
+		rm = &rowMemo{chunks: make([]atomic.Pointer[[memoChunk]atomic.Pointer[[]byte]], (ix.Rows()+memoChunk-1)/memoChunk), owner: m}
+		m.bySig[sig] = rm
+	}
+	return rm
+}
+
+func (rm *rowMemo) load(row int32) []byte {
+	c := rm.chunks[row/memoChunk].Load()
+	if c == nil {
+		return nil
+	}
+	if b := c[row%memoChunk].Load(); b != nil {
+		return *b
+	}
+	return nil
+}
+
+func (rm *rowMemo) store(row int32, b []byte) {
+	if rm.owner.bytes.Add(int64(len(b))) > memoMaxBytes {
+		return
+	}
+	slot := &rm.chunks[row/memoChunk]
+	c := slot.Load()
+	if c == nil {
+		slot.CompareAndSwap(nil, new([memoChunk]atomic.Pointer[[]byte]))
+		c = slot.Load()
+	}
+	kept := append([]byte(nil), b...)
+	c[row%memoChunk].Store(&kept)
+}
+
+// memoSig is the signature of a selection of Release fields whose JSON depends
+// on the release alone, "" if it depends on more (arguments, nested lists).
+func memoSig(sel []plan) string {
+	var b []byte
+	for _, f := range sel {
+		if f.args != nil || f.id == fLatest || f.id == fReleases {
+			return ""
+		}
+		b = strconv.AppendInt(b, int64(f.id), 10)
+		b = append(b, f.key...)
+		if f.sel != nil {
+			sub := memoSig(f.sel)
+			if sub == "" {
+				return ""
+			}
+			b = append(append(append(b, '{'), sub...), '}')
+		}
+	}
+	return string(b)
+}

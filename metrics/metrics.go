@@ -1,0 +1,151 @@
+// Package metrics is what releaselake tells Prometheus at /metrics: GraphQL
+// requests, the served index, ingest runs and per-product freshness, upstream
+// cost, lake file-system operations and page pushes, beside the Go and process
+// collectors. Every name is under the releaselake_ namespace; the gauges exist
+// from start-up.
+package metrics
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/releaselake/releaselake"
+)
+
+const ns = "releaselake"
+
+// Metrics holds the collectors of one process.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	graphqlRequests *prometheus.CounterVec
+	graphqlDuration *prometheus.HistogramVec
+	indexVersion    prometheus.Gauge
+	indexRows       prometheus.Gauge
+	indexLoaded     prometheus.Gauge
+	runs            *prometheus.CounterVec
+	runDuration     *prometheus.HistogramVec
+	lastRun         *prometheus.GaugeVec
+	productSuccess  *prometheus.GaugeVec
+	sourceRequests  *prometheus.GaugeVec
+	sourcePoints    *prometheus.GaugeVec
+	rateRemaining   *prometheus.GaugeVec
+	fsDuration      *prometheus.HistogramVec
+	fsErrors        *prometheus.CounterVec
+	pushes          *prometheus.CounterVec
+}
+
+// New registers every collector on a new registry.
+func New() *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry()}
+	f := func(c prometheus.Collector) { m.reg.MustRegister(c) }
+	f(collectors.NewGoCollector())
+	f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.graphqlRequests = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "graphql_requests_total",
+		Help: "GraphQL requests by operation name (\"anonymous\" if none) and outcome (ok, error, cached)."}, []string{"operation", "outcome"})
+	m.graphqlDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "graphql_request_duration_seconds",
+		Help: "Time to answer a GraphQL request.", Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1}}, []string{"operation", "outcome"})
+	m.indexVersion = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "index_version",
+		Help: "Yellow table version being served; -1 before the first commit or load."})
+	m.indexRows = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "index_rows", Help: "Release rows in the served index."})
+	m.indexLoaded = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "index_loaded_timestamp_seconds",
+		Help: "When the served index was loaded (Unix time); 0 before."})
+	m.runs = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "ingest_runs_total",
+		Help: "Ingest runs by final status (succeeded, partial, failed)."}, []string{"status"})
+	m.runDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "ingest_run_duration_seconds",
+		Help: "Ingest run duration by final status.", Buckets: prometheus.ExponentialBuckets(1, 2, 12)}, []string{"status"})
+	m.lastRun = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "ingest_last_run_timestamp_seconds",
+		Help: "When the last ingest run of each final status ended (Unix time)."}, []string{"status"})
+	m.productSuccess = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "product_last_success_timestamp_seconds",
+		Help: "When each product was last crawled successfully (Unix time), for staleness alerts."}, []string{"product"})
+	m.sourceRequests = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "source_requests_last_run",
+		Help: "Requests each source sent upstream in the last run."}, []string{"source"})
+	m.sourcePoints = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "source_points_last_run",
+		Help: "Rate-limit points each source spent in the last run (GitHub)."}, []string{"source"})
+	m.rateRemaining = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "source_rate_limit_remaining",
+		Help: "Rate-limit points left after the last run (GitHub's hourly budget)."}, []string{"source"})
+	m.fsDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "lake_fs_operation_duration_seconds",
+		Help:    "Lake file-system operations (HDFS or local disk) by backend and operation.",
+		Buckets: []float64{.0005, .001, .005, .01, .05, .1, .5, 1, 5}}, []string{"backend", "op"})
+	m.fsErrors = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "lake_fs_operation_errors_total",
+		Help: "Lake file-system operations that failed (not counting a missing file)."}, []string{"backend", "op"})
+	m.pushes = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "page_pushes_total",
+		Help: "Pushes of the page snapshot to the page server by outcome (pushed, refused, failed)."}, []string{"outcome"})
+	for _, c := range []prometheus.Collector{m.graphqlRequests, m.graphqlDuration, m.indexVersion, m.indexRows, m.indexLoaded,
+		m.runs, m.runDuration, m.lastRun, m.productSuccess, m.sourceRequests, m.sourcePoints, m.rateRemaining, m.fsDuration, m.fsErrors, m.pushes} {
+		f(c)
+	}
+	m.indexVersion.Set(float64(releaselake.NoVersion))
+	for _, s := range []string{releaselake.RunSucceeded, releaselake.RunPartial, releaselake.RunFailed} {
+		m.runs.WithLabelValues(s) // present at 0 from start-up, so rate() and absent() work
+	}
+	for _, o := range []string{"pushed", "refused", "failed"} {
+		m.pushes.WithLabelValues(o)
+	}
+	return m
+}
+
+// Handler serves /metrics.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// GraphQL records one GraphQL request.
+func (m *Metrics) GraphQL(operation, outcome string, d time.Duration) {
+	if operation == "" {
+		operation = "anonymous"
+	}
+	m.graphqlRequests.WithLabelValues(operation, outcome).Inc()
+	m.graphqlDuration.WithLabelValues(operation, outcome).Observe(d.Seconds())
+}
+
+// Index records the index now served.
+func (m *Metrics) Index(version int64, rows int, at time.Time) {
+	m.indexVersion.Set(float64(version))
+	m.indexRows.Set(float64(rows))
+	m.indexLoaded.Set(float64(at.Unix()))
+}
+
+// Run records a finished ingest run.
+func (m *Metrics) Run(run releaselake.Run) {
+	m.runs.WithLabelValues(run.Status).Inc()
+	m.runDuration.WithLabelValues(run.Status).Observe(run.EndedAt.Sub(run.StartedAt).Seconds())
+	m.lastRun.WithLabelValues(run.Status).Set(float64(run.EndedAt.Unix()))
+	for _, p := range run.Products {
+		if p.OK() {
+			m.productSuccess.WithLabelValues(p.Product).Set(float64(run.EndedAt.Unix()))
+		}
+	}
+	for _, s := range run.Sources {
+		m.sourceRequests.WithLabelValues(s.Kind).Set(float64(s.Requests))
+		m.sourcePoints.WithLabelValues(s.Kind).Set(float64(s.Points))
+		if !s.RateResetAt.IsZero() {
+			m.rateRemaining.WithLabelValues(s.Kind).Set(float64(s.RateRemaining))
+		}
+	}
+}
+
+// FS records one lake file-system operation.
+func (m *Metrics) FS(backend, op string, d time.Duration, failed bool) {
+	m.fsDuration.WithLabelValues(backend, op).Observe(d.Seconds())
+	errs := m.fsErrors.WithLabelValues(backend, op) // exported at 0 until the first error
+	if failed {
+		errs.Inc()
+	}
+}
+
+// Push records a push of the page snapshot.
+func (m *Metrics) Push(r releaselake.PushResult) {
+	switch {
+	case r.Pushed:
+		m.pushes.WithLabelValues("pushed").Inc()
+	case r.Status >= 400 && r.Status < 500:
+		m.pushes.WithLabelValues("refused").Inc()
+	default:
+		m.pushes.WithLabelValues("failed").Inc()
+	}
+}

@@ -1,0 +1,61 @@
+"""Reads a releaselake lake on HDFS with Spark, as the team's Spark users do,
+and prints what it found as JSON for TestHDFS_sparkReadsTheLake
+(cmd/releaselake/hdfs_spark_test.go).
+
+    python check.py hdfs://127.0.0.1:9000/path/to/lake
+
+yellow is read as a Delta table (delta-spark): the current version, VERSION AS
+OF 0, and its history; red with spark.read.json, which discovers the dt= and
+run= partition columns.
+"""
+
+import json
+import os
+import sys
+
+from delta import configure_spark_with_delta_pip
+from pyspark.sql import SparkSession
+
+
+def main(lake):
+    builder = (
+        SparkSession.builder.master("local[1]")
+        .appName("releaselake-spark-check")
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.jars.ivy", os.environ.get("SPARK_IVY_DIR", ".cache/spark-ivy"))
+    )
+    spark = configure_spark_with_delta_pip(builder).getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    yellow = lake + "/yellow"
+
+    current = spark.read.format("delta").load(yellow)
+    v0 = spark.sql(f"SELECT * FROM delta.`{yellow}` VERSION AS OF 0")
+    history = spark.sql(f"DESCRIBE HISTORY delta.`{yellow}`").orderBy("version").collect()
+    kafka = (
+        current.where("product = 'kafka'")
+        .selectExpr("tag", "version", "cast(published_at as string) as published_at", "prerelease")
+        .orderBy("tag")
+        .collect()
+    )
+    red = spark.read.json(lake + "/red")
+    out = {
+        "spark": spark.version,
+        "rows": current.count(),
+        "rows_v0": v0.count(),
+        "columns": {f.name: f.dataType.simpleString() for f in current.schema.fields},
+        "history": [[h["version"], h["operation"]] for h in history],
+        "kafka": [r.asDict() for r in kafka],
+        "red_rows": red.count(),
+        "red_columns": sorted(red.columns),
+        "red_runs": sorted(r["run"] for r in red.select("run").distinct().collect()),
+        "red_days": sorted(str(r["dt"]) for r in red.select("dt").distinct().collect()),
+    }
+    json.dump(out, sys.stdout)
+    spark.stop()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
