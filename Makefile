@@ -107,13 +107,15 @@ bench-github: github-schema
 soak: github-schema
 	$(GO) test -tags soak -count=1 -run TestSoak -timeout 30m -v ./cmd/releaselake/
 
-# Fuzz targets, each for FUZZTIME (CI: part of make test). Seeds are in the
-# targets; a failing input is written to the package's testdata/fuzz/.
+# Fuzz targets, each for FUZZTIME (CI: part of make test). The kept corpus is in
+# each package's testdata/fuzz/ (a failing input lands there too).
 FUZZTIME ?= 10s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzVersions$$' -fuzztime $(FUZZTIME) .
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./catalog/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./ingest/github/
+	$(GO) test -run '^$$' -fuzz '^FuzzRequest$$' -fuzztime $(FUZZTIME) ./graph/
+	$(GO) test -run '^$$' -fuzz '^FuzzListArgs$$' -fuzztime $(FUZZTIME) ./graph/
 
 # The GraphQL gateway under load on loopback, beside a plain net/http handler
 # (scripts/gateway-bench): needs 2 CPUs, taskset and Debian's wrk.

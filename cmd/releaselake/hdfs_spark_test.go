@@ -58,11 +58,18 @@ func TestHDFS_sparkReadsTheLake(t *testing.T) {
 		t.Fatalf("ingest: exit %d\n%s", code, out)
 	}
 	v0 := snapshotOf(t, lakeURL)
-	gh.AddTag("apache/kafka", githubtest.Tag{Name: "9.9.9", Date: time.Date(2031, 1, 1, 12, 0, 0, 0, time.UTC)})
-	if code, out := a.run("ingest"); code != 0 || !strings.Contains(out, "version 1") {
-		t.Fatalf("second ingest: exit %d\n%s", code, out)
+	// Ten more versions, so that Spark reads the newest through the checkpoint
+	// of version 10 (and _last_checkpoint).
+	for v := 1; v <= 10; v++ {
+		gh.AddTag("apache/kafka", githubtest.Tag{Name: fmt.Sprintf("9.9.%d", v), Date: time.Date(2031, 1, v, 12, 0, 0, 0, time.UTC)})
+		if code, out := a.run("ingest"); code != 0 || !strings.Contains(out, fmt.Sprintf("version %d,", v)) {
+			t.Fatalf("ingest %d: exit %d\n%s", v, code, out)
+		}
 	}
 	v1 := snapshotOf(t, lakeURL)
+	if _, err := mustFS(t, lakeURL).Stat(context.Background(), "yellow/_delta_log/_last_checkpoint"); err != nil {
+		t.Fatalf("no checkpoint after 11 versions: %v", err)
+	}
 
 	start := time.Now()
 	cmd := exec.Command(py, filepath.Join("..", "..", "scripts", "spark-check.d", "check.py"), lakeURL)
@@ -77,8 +84,8 @@ func TestHDFS_sparkReadsTheLake(t *testing.T) {
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("spark output: %v\n%s", err, out)
 	}
-	t.Logf("Spark %s read the lake in %s: %d rows now, %d at VERSION AS OF 0, %d red lines in runs %v",
-		got.Spark, time.Since(start).Round(time.Second), got.Rows, got.RowsV0, got.RedRows, got.RedRuns)
+	t.Logf("Spark %s read the lake in %s: %d rows at v%d (through its checkpoint), %d at VERSION AS OF 0, %d red lines in %d runs",
+		got.Spark, time.Since(start).Round(time.Second), got.Rows, v1.Version, got.RowsV0, got.RedRows, len(got.RedRuns))
 
 	if got.Rows != len(v1.Releases) || got.RowsV0 != len(v0.Releases) {
 		t.Errorf("Spark read %d rows now and %d at version 0; the lake has %d and %d", got.Rows, got.RowsV0, len(v1.Releases), len(v0.Releases))
@@ -89,8 +96,8 @@ func TestHDFS_sparkReadsTheLake(t *testing.T) {
 	if !mapsEqual(got.Columns, wantCols) {
 		t.Errorf("Spark schema = %v, want %v", got.Columns, wantCols)
 	}
-	if len(got.History) != 2 || got.History[0][1] != "INGEST" {
-		t.Errorf("DESCRIBE HISTORY = %v, want two INGEST versions", got.History)
+	if len(got.History) != 11 || got.History[0][1] != "INGEST" {
+		t.Errorf("DESCRIBE HISTORY = %v, want 11 INGEST versions", got.History)
 	}
 	var kafka []sparkRelease
 	for _, r := range v1.Releases {

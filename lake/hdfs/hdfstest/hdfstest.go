@@ -114,12 +114,16 @@ func Lake(t testing.TB) string {
 	if !ex {
 		lock(t, syscall.LOCK_SH)
 	}
-	c := Client(t)
+	URL(t)
 	b := make([]byte, 4)
 	rand.Read(b)
 	name := strings.NewReplacer("/", "_", " ", "_", ":", "_").Replace(t.Name())
 	dir := "/releaselake-test/" + name + "-" + hex.EncodeToString(b)
 	t.Cleanup(func() {
+		// A client of its own: a test may have restarted the NameNode, and a
+		// client that saw it go waits 5 s before it tries again.
+		c := Dial(t)
+		defer c.Close()
 		if err := c.RemoveAll(dir); err != nil {
 			t.Logf("remove %s: %v", dir, err)
 		}
