@@ -28,7 +28,7 @@ test: deps vet check-generate test-go fuzz
 # stopped after it, unless it was up already (then it stays up).
 test-go:
 	scripts/hdfs up --for $$$$; rc=0; \
-	  PATH="$(CURDIR)/$(PY_VENV)/bin:$$PATH" $(GO) test -count=1 ./... || rc=$$?; \
+	  PATH="$(CURDIR)/$(PY_VENV)/bin:$$PATH" $(GO) test -count=1 -timeout 20m ./... || rc=$$?; \
 	  scripts/hdfs release $$$$; exit $$rc
 
 # A local HDFS (NameNode 127.0.0.1:9000, 3 DataNodes) that stays up until hdfs-down.

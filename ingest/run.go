@@ -270,22 +270,35 @@ func stateName(kind, product string) string { return kind + "/" + product }
 // changed. Products not crawled successfully keep their rows.
 func (r *Runner) commit(ctx context.Context, log *slog.Logger, run *releaselake.Run, snap releaselake.Snapshot, parsed map[string][]releaselake.Release) error {
 	start := r.now()
-	// firstSeenAt is the run's start to the second, the time its id carries, so
-	// a rebuild from red gives the same rows.
-	rows, d := Merge(snap.Releases, parsed, run.StartedAt.Truncate(time.Second))
-	run.Rows, run.Added, run.Changed, run.Removed = len(rows), d.Added, d.Changed, d.Removed
-	if d.Added+d.Changed+d.Removed == 0 {
-		r.step(run, "commit", start, nil)
-		log.Info("nothing new to commit", "version", snap.Version, "rows", len(rows))
-		return nil
-	}
-	v, err := r.Lake.Commit(ctx, snap.Version, rows, releaselake.CommitInfo{RunID: run.ID, Operation: "INGEST", At: r.now()})
-	if err != nil {
-		return fmt.Errorf("commit yellow v%d: %w", snap.Version+1, err)
+	var v int64
+	for attempt := 1; ; attempt++ {
+		// firstSeenAt is the run's start to the second, the time its id carries, so
+		// a rebuild from red gives the same rows.
+		rows, d := Merge(snap.Releases, parsed, run.StartedAt.Truncate(time.Second))
+		run.Rows, run.Added, run.Changed, run.Removed = len(rows), d.Added, d.Changed, d.Removed
+		if d.Added+d.Changed+d.Removed == 0 {
+			r.step(run, "commit", start, nil)
+			log.Info("nothing new to commit", "version", snap.Version, "rows", len(rows))
+			return nil
+		}
+		var err error
+		v, err = r.Lake.Commit(ctx, snap.Version, rows, releaselake.CommitInfo{RunID: run.ID, Operation: "INGEST", At: r.now()})
+		if err == nil {
+			break
+		}
+		// Another writer got there first (on HDFS, a killed run's commit can land
+		// late, once its lease is recovered): merge onto its version and try again.
+		if releaselake.ClassOf(err) != releaselake.Conflict || attempt == 3 {
+			return fmt.Errorf("commit yellow v%d: %w", snap.Version+1, err)
+		}
+		log.Warn("commit conflict: merging onto the newer version", "base", snap.Version, "err", err)
+		if snap, err = r.Lake.Snapshot(ctx); err != nil {
+			return fmt.Errorf("read yellow after a conflict: %w", err)
+		}
 	}
 	run.Version = v
 	r.step(run, "commit", start, nil)
-	log.Info("committed", "version", v, "rows", len(rows), "added", d.Added, "changed", d.Changed, "removed", d.Removed)
+	log.Info("committed", "version", v, "rows", run.Rows, "added", run.Added, "changed", run.Changed, "removed", run.Removed)
 	if r.Committed != nil {
 		r.Committed(v)
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"time"
 
 	"github.com/google/uuid"
@@ -121,7 +122,13 @@ func (s *Store) commit(ctx context.Context, base int64, rels []releaselake.Relea
 			return 0, releaselake.Wrap(releaselake.Conflict, perr, fmt.Sprintf("v%d was committed by another writer", v))
 		case entryIncomplete:
 			if err := s.repair(ctx, v); err != nil {
-				s.removeOrphan(ctx, c.dataName())
+				// Unless another writer holds the name, the claim may be ours,
+				// and may yet complete (on HDFS, when the lease is recovered):
+				// keep the data file it names. If it is repaired instead, the
+				// next commit removes the file as an orphan.
+				if errors.Is(perr, fs.ErrExist) {
+					s.removeOrphan(ctx, c.dataName())
+				}
 				return 0, err
 			}
 		case entryAbsent:
@@ -244,18 +251,10 @@ func (s *Store) removeOrphan(ctx context.Context, name string) {
 	}
 }
 
-// dataFileAttempts bounds how often a failed data file write is redone. The
-// back-off between attempts (0.5, 1, 2, 4, 8, 16 s) outlasts the time a NameNode
-// that avoids stale DataNodes for writes (dfs.namenode.avoid.write.stale.datanode)
-// takes to notice one died: the stale interval plus up to 5 s between its
-// checks. A NameNode that does not avoid them keeps choosing a dead DataNode
-// until it declares it dead (10.5 min by default): the commit fails, cleanly,
-// and a later run commits.
-const dataFileAttempts = 7
-
 // writeDataFile writes rows as a new Parquet file for version v of commit txn:
 // under _staging first, closed (durable), then renamed into yellow/. A write
-// that fails is removed and redone into a new file. It returns the add action.
+// that fails is removed and redone into a new file (writeRetrying). It returns
+// the add action.
 func (s *Store) writeDataFile(ctx context.Context, rows []row, v int64, txn string, now time.Time) (*addFile, error) {
 	var buf bytes.Buffer
 	size, err := writeParquet(&buf, rows)
@@ -266,52 +265,21 @@ func (s *Store) writeDataFile(ctx context.Context, rows []row, v int64, txn stri
 	if err != nil {
 		return nil, err
 	}
-	wait := s.retryWait
-	for attempt := 0; ; attempt++ {
-		base := dataFileName(v, txn, attempt)
-		staged := stagingDir + "/" + base
-		err := s.writeFile(ctx, staged, buf.Bytes())
-		if err == nil {
-			if err := s.fs.Rename(ctx, staged, yellowDir+"/"+base); err != nil {
-				s.removeOrphan(ctx, staged)
-				return nil, fmt.Errorf("move %s into the table: %w", staged, err)
-			}
-			return &addFile{
-				Path: base, PartitionValues: map[string]string{}, Size: size,
-				ModificationTime: millis(now), DataChange: true, Stats: st,
-			}, nil
-		}
-		if attempt+1 >= dataFileAttempts || ctx.Err() != nil {
-			return nil, fmt.Errorf("write data file (%d attempts): %w", attempt+1, err)
-		}
-		s.log.Warn("lake: writing a data file failed; writing a new one", "file", staged, "err", err)
-		if err := sleep(ctx, wait); err != nil {
-			return nil, err
-		}
-		wait *= 2
-	}
-}
-
-// writeFile writes data to a new file name and closes it; on failure the file
-// is removed.
-func (s *Store) writeFile(ctx context.Context, name string, data []byte) (err error) {
-	w, err := s.fs.Create(ctx, name)
+	staged, err := s.writeRetrying(ctx, func(attempt int) string {
+		return stagingDir + "/" + dataFileName(v, txn, attempt)
+	}, buf.Bytes())
 	if err != nil {
-		return fmt.Errorf("create %s: %w", name, err)
+		return nil, fmt.Errorf("write data file: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			s.removeOrphan(ctx, name)
-		}
-	}()
-	if _, err := w.Write(data); err != nil {
-		w.Close()
-		return fmt.Errorf("write %s: %w", name, err)
+	base := path.Base(staged)
+	if err := s.fs.Rename(ctx, staged, yellowDir+"/"+base); err != nil {
+		s.removeOrphan(ctx, staged)
+		return nil, fmt.Errorf("move %s into the table: %w", staged, err)
 	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", name, err)
-	}
-	return nil
+	return &addFile{
+		Path: base, PartitionValues: map[string]string{}, Size: size,
+		ModificationTime: millis(now), DataChange: true, Stats: st,
+	}, nil
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -368,3 +368,32 @@ func TestStore_Commit_rejectsInvalidRows(t *testing.T) {
 	}
 	assertSnapshot(t, s, releaselake.NoVersion, nil)
 }
+
+// A writer whose own log entry write failed half-way (on HDFS: the DataNode
+// died) cannot tell whether the claimed entry will yet complete when the
+// NameNode recovers it. If it gives up waiting, it keeps the data file the
+// entry names: when the entry completes, the version it commits is readable.
+func TestStore_Commit_ownUnfinishedEntryKeepsItsDataFile(t *testing.T) {
+	ctx := context.Background()
+	s, base := newStore(t)
+	mustCommit(t, s, releaselake.NoVersion, sampleRows(), "run1")
+	var full []byte
+	faulty := &laketest.FaultFS{FS: base,
+		PublishFunc: func(ctx context.Context, name string, data []byte) error {
+			full = data
+			writeFile(t, base, name, data[:len(data)/2]) // claimed, then the write failed
+			return errors.New("write failed: ERROR ()")
+		},
+		SealedFunc: func(context.Context, string) (bool, error) { return false, nil }, // the lease is not recovered yet
+	}
+	_, err := openStore(t, faulty, lake.WithRepairWait(50*time.Millisecond)).Commit(ctx, 0, sampleRows()[:2], releaselake.CommitInfo{})
+	if err == nil {
+		t.Fatal("Commit succeeded with its entry half-written")
+	}
+	assertSnapshot(t, s, 0, sampleRows())
+	// The NameNode recovers the lease with every byte: the entry is complete.
+	if err := os.WriteFile(filepath.Join(base.Root(), "yellow/_delta_log/00000000000000000001.json"), full, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	assertSnapshot(t, openStore(t, base), 1, sampleRows()[:2])
+}

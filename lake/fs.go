@@ -43,7 +43,9 @@ type FS interface {
 	// reader may see a prefix of data and must treat an incomplete file as not
 	// there yet. Publish removes its temporary files whether it succeeds or
 	// fails. An error other than fs.ErrExist may leave name published
-	// (the link was made but syncing its directory failed): a caller that must
+	// (the link was made but syncing its directory failed), or, on a backend
+	// that claims and fills, claimed by an incomplete file that may still
+	// complete once the backend settles it (see Sealed): a caller that must
 	// know reads name back.
 	Publish(ctx context.Context, name string, data []byte) error
 

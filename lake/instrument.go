@@ -3,6 +3,7 @@ package lake
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"time"
 )
@@ -68,4 +69,12 @@ func (i *instrumented) MkdirAll(ctx context.Context, name string) (err error) {
 func (i *instrumented) Sealed(ctx context.Context, name string) (ok bool, err error) {
 	defer func(start time.Time) { i.done("sealed", start, err) }(time.Now())
 	return i.fs.Sealed(ctx, name)
+}
+
+// Close closes the wrapped file system if it holds connections (HDFS).
+func (i *instrumented) Close() error {
+	if c, ok := i.fs.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }

@@ -139,23 +139,3 @@ func (s *Store) repairEntry(ctx context.Context, v int64) ([]byte, error) {
 	}
 	return encodeEntry(append(actions, action{CommitInfo: ci}))
 }
-
-// writeAndRename writes data to dir/tmp and renames it over target, replacing
-// whatever is there. A failed write is redone into a new temporary file.
-func (s *Store) writeAndRename(ctx context.Context, dir, tmp, target string, data []byte) error {
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		name := fmt.Sprintf("%s/%s-%d", dir, tmp, attempt)
-		if err = s.writeFile(ctx, name, data); err != nil {
-			if serr := sleep(ctx, s.retryWait); serr != nil {
-				return serr
-			}
-			continue
-		}
-		if err = s.fs.Rename(ctx, name, target); err != nil {
-			s.removeOrphan(ctx, name)
-		}
-		return err
-	}
-	return err
-}

@@ -11,8 +11,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/google/uuid"
-
 	"github.com/releaselake/releaselake"
 )
 
@@ -33,30 +31,6 @@ func (s *Store) saveRun(ctx context.Context, run releaselake.Run) error {
 		return err
 	}
 	return s.replace(ctx, runsDir, run.ID+".json", append(data, '\n'))
-}
-
-// replace writes data to dir/name atomically: to a temporary name starting with
-// "." (which readers ignore), then renamed over the final name, so a reader sees
-// the old content or the new, never a part. A failed write removes its temp file.
-func (s *Store) replace(ctx context.Context, dir, name string, data []byte) (err error) {
-	tmp := fmt.Sprintf("%s/.%s.tmp-%s", dir, name, uuid.NewString())
-	w, err := s.fs.Create(ctx, tmp)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			s.fs.Remove(context.WithoutCancel(ctx), tmp)
-		}
-	}()
-	if _, err := w.Write(data); err != nil {
-		w.Close()
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return s.fs.Rename(ctx, tmp, dir+"/"+name)
 }
 
 func runPath(id string) string { return runsDir + "/" + id + ".json" }

@@ -183,7 +183,7 @@ func (s *Store) snapshotAt(ctx context.Context, lst *logListing, v int64) (relea
 		rows, err := s.readDataFile(ctx, name)
 		if errors.Is(err, fs.ErrNotExist) {
 			return noSnapshot(), releaselake.Wrap(releaselake.NotFound, err,
-				fmt.Sprintf("version %d can no longer be read: vacuum removed its data files", v))
+				fmt.Sprintf("version %d can no longer be read: a data file of it is gone (vacuum removes them after the retention period)", v))
 		}
 		if err != nil {
 			return noSnapshot(), fmt.Errorf("v%d: %w", v, err)

@@ -87,7 +87,7 @@ func (m *Main) Open() error {
 		backend = "hdfs"
 	}
 	fsys = lake.Instrument(fsys, func(op string, d time.Duration, failed bool) { m.Metrics.FS(backend, op, d, failed) })
-	m.Lake = lake.Open(fsys)
+	m.Lake = lake.Open(fsys, lake.WithLogger(m.Log))
 
 	m.Runner = &ingest.Runner{
 		Lake:      m.Lake,
@@ -216,6 +216,11 @@ func (m *Main) Close() error {
 			m.cancel()
 		}
 		m.wg.Wait()
+		if m.Lake != nil {
+			if err := m.Lake.Close(); err != nil && m.closeErr == nil {
+				m.closeErr = err
+			}
+		}
 	})
 	return m.closeErr
 }
