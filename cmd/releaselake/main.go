@@ -108,8 +108,14 @@ func runIngest(ctx context.Context, m *Main, stdout io.Writer) int {
 }
 
 func runServe(ctx context.Context, m *Main, _ io.Writer) int {
-	if err := m.Serve(ctx); err != nil {
-		m.Log.Error("serve", "err", err)
+	return serveUntilDone(ctx, m, "serve", m.Serve)
+}
+
+// serveUntilDone starts a server, waits for ctx (SIGTERM, SIGINT) and shuts it
+// down gracefully: exit 0, or 1 if it could not start or stop cleanly.
+func serveUntilDone(ctx context.Context, m *Main, name string, start func(context.Context) error) int {
+	if err := start(ctx); err != nil {
+		m.Log.Error(name, "err", err)
 		return 1
 	}
 	<-ctx.Done()

@@ -174,15 +174,5 @@ func (m *Main) ServePage(ctx context.Context) error {
 
 func runPage(ctx context.Context, m *Main, _ io.Writer) int {
 	m.Log = newLogger(m.logOut, m.Config.LogFormat)
-	if err := m.ServePage(ctx); err != nil {
-		m.Log.Error("page", "err", err)
-		return 1
-	}
-	<-ctx.Done()
-	m.Log.Info("shutting down")
-	if err := m.Close(); err != nil {
-		m.Log.Error("shutdown", "err", err)
-		return 1
-	}
-	return 0
+	return serveUntilDone(ctx, m, "page", m.ServePage)
 }
