@@ -9,7 +9,7 @@ GITHUB_SCHEMA := .cache/github-schema.graphql
 PY_VENV := .cache/venv
 
 .PHONY: run build test test-go deps chromium github-schema py-deps generate check-generate vet clean
-.PHONY: graphql-audit bench bench-gateway wrk bench-github fuzz soak
+.PHONY: graphql-audit bench bench-gateway wrk bench-github bench-scale fuzz soak
 .PHONY: hdfs-up hdfs-down spark-check
 
 build:
@@ -101,6 +101,15 @@ bench-github: github-schema
 	  echo '| scenario | GraphQL requests | points | seed (REST per repository, per page of 100) |'; echo '|---|---|---|---|'; } > .cache/bench-github.md
 	RELEASELAKE_BENCH_OUT=$(CURDIR)/.cache/bench-github.md $(GO) test -count=1 -run CrawlCost ./ingest/github/
 	cat .cache/bench-github.md >> BENCHMARKS.md
+
+# Scale (issue 9): 10,000 products and 1M releases generated, parsed, committed,
+# loaded and queried; 10,000 repositories crawled; two replicas on local disk and
+# HDFS. Each step is a script in scripts/bench-scale.d/; all append to
+# BENCHMARKS.md. Needs wrk, the Python venv and HDFS. Not in CI (tens of minutes).
+bench-scale: github-schema py-deps wrk
+	scripts/hdfs up --for $$$$; rc=0; \
+	  PATH="$(CURDIR)/$(PY_VENV)/bin:$$PATH" scripts/bench-scale || rc=$$?; \
+	  scripts/hdfs release $$$$; exit $$rc
 
 # Soak: serve under a fixed query rate for SOAK_DURATION (default 10m) while
 # ingests commit every 30 s; appends errors, p99 and RSS to BENCHMARKS.md. Not in CI.
