@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/releaselake/releaselake"
 )
 
@@ -35,8 +37,10 @@ type Runner struct {
 	Committed func(version int64)
 	// Finished, if set, is told of every run's final record (for metrics).
 	Finished func(run releaselake.Run)
-	// Owner names this process in the ingest lease [hostname-pid].
-	Owner string
+	// Owner names this runner in the ingest lease [hostname-pid-random: two
+	// runners in one process are two owners].
+	Owner     string
+	ownerOnce sync.Once
 	// LeaseTTL is how long the ingest lease lasts unless renewed; it is renewed
 	// every third of it while the run lives [1 minute].
 	LeaseTTL time.Duration
@@ -73,7 +77,7 @@ func (r *Runner) Start(ctx context.Context, trigger string, products []string) (
 	started := make(chan releaselake.Run, 1)
 	go func() {
 		defer r.mu.Unlock()
-		r.run(context.WithoutCancel(ctx), trigger, products, started)
+		r.run(context.WithoutCancel(ctx), trigger, products, started, nil)
 	}()
 	return <-started, nil
 }
@@ -84,12 +88,49 @@ func (r *Runner) Start(ctx context.Context, trigger string, products []string) (
 func (r *Runner) Run(ctx context.Context, trigger string, products []string) (releaselake.Run, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.run(ctx, trigger, products, nil)
+	return r.run(ctx, trigger, products, nil, nil)
+}
+
+// RunFirst does the first ingest of a lake that has no committed version, as
+// Run(ctx, "startup", nil) does, if the lake still has none once this process
+// holds the ingest lease; ran says whether it did. When several processes start
+// on an empty lake at once, the lease makes them take turns, and only the first
+// finds the lake empty. A first ingest killed before it committed leaves the lake
+// empty, so the next process to start (or one waiting for the lease, once the
+// dead one's lease expires) does it again.
+func (r *Runner) RunFirst(ctx context.Context) (run releaselake.Run, ran bool, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	log := r.log()
+	lctx, release, err := r.lease(ctx, log)
+	if err != nil {
+		return releaselake.Run{}, false, err
+	}
+	head, err := r.Lake.Head(lctx)
+	if err != nil || head != releaselake.NoVersion {
+		release()
+		if err != nil {
+			return releaselake.Run{}, false, fmt.Errorf("read the lake's head: %w", err)
+		}
+		return releaselake.Run{}, false, nil
+	}
+	run, err = r.run(ctx, "startup", nil, nil, &leased{lctx, release})
+	return run, true, err
+}
+
+// leased is an ingest lease already held: its context and its release.
+type leased struct {
+	ctx     context.Context
+	release func()
 }
 
 // run is Run with the lock held; started, if not nil, receives the record as soon
-// as the run is under way (or has failed).
-func (r *Runner) run(ctx context.Context, trigger string, products []string, started chan<- releaselake.Run) (releaselake.Run, error) {
+// as the run is under way (or has failed); held, if not nil, is the ingest lease
+// the caller took already.
+func (r *Runner) run(ctx context.Context, trigger string, products []string, started chan<- releaselake.Run, held *leased) (releaselake.Run, error) {
+	if held != nil {
+		defer held.release()
+	}
 	notify := func(run releaselake.Run) {
 		if started != nil {
 			started <- run
@@ -112,11 +153,16 @@ func (r *Runner) run(ctx context.Context, trigger string, products []string, sta
 		return run, err
 	}
 	notify(run)
-	ctx, release, err := r.lease(ctx, log)
-	if err != nil {
-		return r.fail(ctx, log, run, err)
+	if held != nil {
+		ctx = held.ctx
+	} else {
+		lctx, release, err := r.lease(ctx, log)
+		if err != nil {
+			return r.fail(ctx, log, run, err)
+		}
+		ctx = lctx
+		defer release()
 	}
-	defer release()
 	log.Info("ingest started", "trigger", trigger, "products", len(selected))
 
 	snap, err := r.Lake.Snapshot(ctx)
@@ -351,11 +397,13 @@ func NewRunID(now time.Time) string {
 // it, and keeps it renewed. The returned context ends if the lease is lost, so a
 // run that lost it stops before committing; release gives it up.
 func (r *Runner) lease(ctx context.Context, log *slog.Logger) (context.Context, func(), error) {
+	r.ownerOnce.Do(func() {
+		if r.Owner == "" {
+			host, _ := os.Hostname()
+			r.Owner = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), uuid.NewString()[:8])
+		}
+	})
 	owner := r.Owner
-	if owner == "" {
-		host, _ := os.Hostname()
-		owner = fmt.Sprintf("%s-%d", host, os.Getpid())
-	}
 	ttl := cmp.Or(r.LeaseTTL, time.Minute)
 	deadline := r.now().Add(cmp.Or(r.LeaseWait, 10*time.Minute))
 	var l releaselake.Lease

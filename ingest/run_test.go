@@ -290,3 +290,54 @@ func TestRunner_Run_waitsForAnotherRunAndTakesOverADeadOnesLease(t *testing.T) {
 		t.Errorf("%d commits, want 1 (the second run finds nothing new): %+v", commits, runs)
 	}
 }
+
+// Replicas starting together on an empty lake: one first ingest between them,
+// after the lease of a first ingest that was killed before it committed expires.
+func TestRunner_RunFirst_oneFirstIngestAndRetriesAKilledOne(t *testing.T) {
+	cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", GitHub: "o/a"}})
+	store := lake.Open(localfs.New(t.TempDir()))
+	ctx := context.Background()
+	// The first ingest of a process that was killed: it holds the lease, which
+	// expires in 300 ms, and committed nothing.
+	if _, err := store.AcquireLease(ctx, "ingest", "killed-1", 300*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	var fetches atomic.Int32
+	src := &fakeSource{kind: releaselake.KindGitHub, fetch: func(releaselake.Product) ([][]byte, error) {
+		fetches.Add(1)
+		return [][]byte{[]byte(`{"tags":["1.0"]}`)}, nil
+	}}
+	var wg sync.WaitGroup
+	ran := make([]bool, 3)
+	for i := range ran {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := &Runner{Lake: store, Catalog: cat, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+				Owner: fmt.Sprint("replica-", i), LeaseTTL: 300 * time.Millisecond, LeaseWait: 10 * time.Second,
+				Sources: map[string]releaselake.Source{releaselake.KindGitHub: src}}
+			run, did, err := r.RunFirst(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			if did && (run.Trigger != "startup" || run.Version != 0) {
+				t.Errorf("first ingest %+v, want trigger startup committing v0", run)
+			}
+			ran[i] = did
+		}()
+	}
+	wg.Wait()
+	n := 0
+	for _, did := range ran {
+		if did {
+			n++
+		}
+	}
+	if n != 1 || fetches.Load() != 1 {
+		t.Errorf("%d first ingests and %d fetches, want 1 and 1", n, fetches.Load())
+	}
+	runs, err := store.Runs(ctx, 0)
+	if err != nil || len(runs) != 1 {
+		t.Errorf("run records %+v (%v), want the one first ingest", runs, err)
+	}
+}

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,21 +13,56 @@ import (
 
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/ingest/github/githubtest"
+	"github.com/releaselake/releaselake/lake/hdfs/hdfstest"
 )
 
-// Two serve processes on one lake: one ingest per schedule tick between them,
-// one first ingest on the empty lake, and both serve what was committed.
+// Two serve replicas on one lake on local disk.
 func TestServe_twoReplicasRunOneIngestPerTick(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "lake")
+	testReplicas(t, root, func() []string {
+		entries, _ := os.ReadDir(filepath.Join(root, "_locks"))
+		var n []string
+		for _, e := range entries {
+			n = append(n, e.Name())
+		}
+		return n
+	})
+}
+
+// Two serve replicas on one lake on the real HDFS.
+func TestHDFS_twoReplicasRunOneIngestPerTick(t *testing.T) {
+	lakeURL := hdfstest.Lake(t)
+	c := hdfstest.Client(t)
+	_, dir, _ := strings.Cut(strings.TrimPrefix(lakeURL, "hdfs://"), "/")
+	testReplicas(t, lakeURL, func() []string {
+		entries, _ := c.ReadDir(path.Join("/", dir, "_locks"))
+		var n []string
+		for _, e := range entries {
+			n = append(n, e.Name())
+		}
+		return n
+	})
+}
+
+// replicaPoll is how often the replicas look for each other's commits.
+const replicaPoll = 250 * time.Millisecond
+
+// testReplicas starts two serve replicas (two Mains, sharing nothing but the
+// lake) with an ingest schedule every 2 s on an empty lake, and checks that
+// they run one first ingest between them and one ingest per schedule tick,
+// and that both serve each new version soon after it is committed (their lag
+// is logged, and written to RELEASELAKE_BENCH_OUT for make bench-scale).
+// locks lists the lake's _locks directory.
+func testReplicas(t *testing.T, lakeRoot string, locks func() []string) {
 	gh := githubtest.NewServer(t)
-	dir := t.TempDir()
-	catalog := filepath.Join(dir, "catalog.yaml")
+	catalog := filepath.Join(t.TempDir(), "catalog.yaml")
 	os.WriteFile(catalog, []byte("products:\n  - key: flask\n    github: pallets/flask\n  - key: kafka\n    github: apache/kafka\n    tags: true\n"), 0o644)
-	env := map[string]string{"RELEASELAKE_LAKE": filepath.Join(dir, "lake"), "RELEASELAKE_CATALOG": catalog,
+	env := map[string]string{"RELEASELAKE_LAKE": lakeRoot, "RELEASELAKE_CATALOG": catalog,
 		"GITHUB_TOKEN": gh.Token, "GITHUB_GRAPHQL_URL": gh.URL}
 	var replicas []*Main
 	for range 2 {
 		m := NewMain(io.Discard)
-		err := m.Config.ParseFlags("serve", []string{"-addr", "127.0.0.1:0", "-schedule", "*/2 * * * * *", "-poll", "100ms"},
+		err := m.Config.ParseFlags("serve", []string{"-addr", "127.0.0.1:0", "-schedule", "*/2 * * * * *", "-poll", replicaPoll.String()},
 			func(k string) string { return env[k] }, io.Discard)
 		if err == nil {
 			err = m.Open()
@@ -37,14 +74,57 @@ func TestServe_twoReplicasRunOneIngestPerTick(t *testing.T) {
 			t.Fatal(err)
 		}
 		replicas = append(replicas, m)
+		t.Cleanup(func() { m.Close() })
 	}
-	time.Sleep(7 * time.Second) // three or four ticks
+	ctx := context.Background()
+	lake := replicas[0].Lake
+
+	// Each new version: when it was committed, and when each replica served it.
+	var lags [][2]time.Duration
+	awaitServed := func(after int64) int64 {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			head, err := lake.Head(ctx)
+			if err == nil && head > after {
+				snap, err := lake.SnapshotAt(ctx, head)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var lag [2]time.Duration
+				for served := 0; served < len(replicas); time.Sleep(2 * time.Millisecond) {
+					for i, m := range replicas {
+						if ix := m.index.Load(); lag[i] == 0 && ix != nil && ix.Version >= head {
+							lag[i] = max(time.Microsecond, time.Since(snap.CommittedAt))
+							served++
+						}
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("v%d was committed at %s; served after %v", head, snap.CommittedAt, lag)
+					}
+				}
+				lags = append(lags, lag)
+				return head
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no version after v%d was committed (head %d, %v)", after, head, err)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	v0 := awaitServed(releaselake.NoVersion) // the first ingest
+	gh.AddTag("apache/kafka", githubtest.Tag{Name: "9.9.9", Date: time.Now().UTC().Truncate(time.Second)})
+	v1 := awaitServed(v0) // committed by whichever replica claimed the next tick
+	gh.AddTag("apache/kafka", githubtest.Tag{Name: "9.9.10", Date: time.Now().UTC().Truncate(time.Second)})
+	awaitServed(v1)
+	time.Sleep(2500 * time.Millisecond) // one more tick: nothing new
 	for _, m := range replicas {
 		if err := m.Close(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	runs, err := replicas[0].Lake.Runs(context.Background(), 0)
+
+	runs, err := lake.Runs(ctx, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,21 +135,29 @@ func TestServe_twoReplicasRunOneIngestPerTick(t *testing.T) {
 			t.Errorf("run %s failed: %s", r.ID, r.Error)
 		}
 	}
-	locks, _ := os.ReadDir(filepath.Join(dir, "lake", "_locks"))
 	ticks := 0
-	for _, l := range locks {
-		if strings.HasPrefix(l.Name(), "tick-") {
+	for _, name := range locks() {
+		if strings.HasPrefix(name, "tick-") {
 			ticks++
 		}
 	}
-	if byTrigger["startup"] != 1 || ticks < 2 || byTrigger["schedule"] != ticks {
+	if byTrigger["startup"] != 1 || ticks < 3 || byTrigger["schedule"] != ticks {
 		t.Errorf("runs by trigger %v for %d claimed ticks; want one startup run and one run per tick", byTrigger, ticks)
 	}
-	// Both replicas loaded the committed version.
-	head, _ := replicas[0].Lake.Head(context.Background())
-	for i, m := range replicas {
-		if ix := m.index.Load(); ix == nil || ix.Version != head || head == releaselake.NoVersion {
-			t.Errorf("replica %d serves %+v, head is %d", i, ix, head)
+	var report strings.Builder
+	for i, lag := range lags {
+		t.Logf("v%d served by replica 0 after %s, by replica 1 after %s (poll %s)", i, lag[0].Round(time.Millisecond), lag[1].Round(time.Millisecond), replicaPoll)
+		fmt.Fprintf(&report, "| %s | v%d | %d | %d |\n", strings.TrimPrefix(t.Name(), "Test"), i,
+			lag[0].Milliseconds(), lag[1].Milliseconds())
+	}
+	if out := os.Getenv("RELEASELAKE_BENCH_OUT"); out != "" {
+		f, err := os.OpenFile(out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err == nil {
+			_, err = f.WriteString(report.String())
+			f.Close()
+		}
+		if err != nil {
+			t.Error(err)
 		}
 	}
 }

@@ -24,19 +24,20 @@ func (m *Main) scheduledIngest(ctx context.Context, tick time.Time) {
 	m.Ingest(ctx, "schedule", nil) // the run record and the log say how it went
 }
 
-// firstIngest runs an ingest at start when the lake has never been ingested, so a
-// new deployment has data without waiting for the first tick. One replica does it.
+// firstIngest runs an ingest at start when the lake has no committed version, so
+// a new deployment has data without waiting for the first tick. Replicas starting
+// together take turns on the ingest lease and only the first finds the lake empty
+// (Runner.RunFirst); a first ingest killed before it committed is done again by
+// the next replica to start.
 func (m *Main) firstIngest(ctx context.Context) {
 	head, err := m.Lake.Head(ctx)
 	if err != nil || head != releaselake.NoVersion {
 		return
 	}
-	if runs, err := m.Lake.Runs(ctx, 1); err != nil || len(runs) > 0 {
-		return
+	m.Log.Info("the lake has no committed version: running a first ingest now")
+	if _, ran, err := m.Runner.RunFirst(ctx); err != nil {
+		m.Log.Error("first ingest", "err", err) // the run record says more, if it got that far
+	} else if !ran {
+		m.Log.Info("first ingest: another replica did it")
 	}
-	if ok, err := m.Lake.Claim(ctx, "first-ingest"); err != nil || !ok {
-		return
-	}
-	m.Log.Info("the lake has never been ingested: running an ingest now")
-	m.Ingest(ctx, "startup", nil)
 }
