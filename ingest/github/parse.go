@@ -23,14 +23,25 @@ func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.R
 	if err != nil {
 		return releaselake.Parsed{}, fmt.Errorf("github %s: %w", p.GitHub, err)
 	}
+	reps := make([]*repository, len(lines))
+	for i, l := range lines {
+		reps[i] = l.repo
+	}
+	last := lines[len(lines)-1]
+	return build(p, last.Mode, last.Complete, reps, prev), nil
+}
+
+// build makes p's rows from the answers of one run, read as Parse says. Fetch
+// calls it too, on the answers it has just decoded, to count the rows for the
+// state without reading its own red lines back.
+func build(p releaselake.Product, mode string, complete bool, reps []*repository, prev []releaselake.Release) releaselake.Parsed {
 	b := builder{product: p, seen: map[string]bool{}, drafts: map[string]bool{}}
-	mode, complete := lines[len(lines)-1].Mode, lines[len(lines)-1].Complete
-	for _, l := range lines {
+	for _, r := range reps {
 		switch mode {
 		case modeReleases:
-			b.releases(l.repo)
+			b.releases(r)
 		case modeTags:
-			b.tags(l.repo)
+			b.tags(r)
 		}
 	}
 	if !complete {
@@ -41,7 +52,7 @@ func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.R
 			}
 		}
 	}
-	return b.out, nil
+	return b.out
 }
 
 // line is a red line read back.

@@ -30,8 +30,11 @@ type Config struct {
 	Token      string       // sent as "Authorization: bearer <token>"
 	HTTPClient *http.Client // [http.DefaultClient]; its transport is wrapped, not changed
 	PageSize   int          // nodes per page of a full listing, 1..100 [100]
-	MaxBatch   int          // repositories per request [50]
+	MaxBatch   int          // repositories per request [100]
 	NodeBudget int          // first-level nodes per request, summed over repositories [5000]
+	// ConnectionBudget is how many connections (releases, refs) a request may hold:
+	// GitHub charges 1 point per 100 [100].
+	ConnectionBudget int
 	// Window is the fresh window: items this new are re-read every run, so edits
 	// and deletions show [30 days].
 	Window time.Duration
@@ -71,7 +74,10 @@ func New(cfg Config) *Source {
 		cfg.PageSize = 100
 	}
 	if cfg.MaxBatch <= 0 {
-		cfg.MaxBatch = 50
+		cfg.MaxBatch = 100
+	}
+	if cfg.ConnectionBudget <= 0 {
+		cfg.ConnectionBudget = 100
 	}
 	if cfg.NodeBudget <= 0 {
 		cfg.NodeBudget = 5000

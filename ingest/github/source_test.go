@@ -375,3 +375,49 @@ func TestSource_Fetch_primaryRateLimit(t *testing.T) {
 		})
 	}
 }
+
+// The state names what the incremental check reads (the fresh window and a few
+// anchors) and counts the rest: over months of daily runs with new releases
+// every day, it stops growing once the window is full, and the rows stay those
+// of a fresh full crawl.
+func TestSource_Fetch_stateStaysBoundedOverManyRuns(t *testing.T) {
+	clock := now
+	srv := githubtest.NewServer(t, githubtest.WithClock(func() time.Time { return clock }))
+	s := New(Config{URL: srv.URL, Token: srv.Token, Now: func() time.Time { return clock }})
+	l := &lake{}
+	l.crawl(t, s, fixtures)
+	size := func(key string) int { return len(l.state[key]) }
+	first := size("prometheus")
+	var atDay60 int
+	for day := 1; day <= 120; day++ {
+		clock = clock.Add(24 * time.Hour)
+		at := clock.Add(-time.Hour)
+		for i := range 2 { // two releases a day: 60 in any 30-day window
+			tag := fmt.Sprintf("v9.%d.%d", day, i)
+			srv.AddTag("prometheus/prometheus", githubtest.Tag{Name: tag, Date: at, Annotated: true})
+			srv.AddRelease("prometheus/prometheus", githubtest.Release{TagName: tag, Name: tag, PublishedAt: at, CreatedAt: at})
+			srv.AddTag("apache/kafka", githubtest.Tag{Name: fmt.Sprintf("9.%d.%d", day, i), Date: at})
+		}
+		for _, f := range l.crawl(t, s, fixtures) {
+			if f.Err != nil {
+				t.Fatalf("day %d: %s: %v", day, f.Product, f.Err)
+			}
+		}
+		if day == 60 {
+			atDay60 = size("prometheus")
+		}
+	}
+	st := readState(l.state["prometheus"])
+	if st == nil {
+		t.Fatal("no state")
+	}
+	r, _ := srv.Repo("prometheus/prometheus")
+	if len(st.Known)+st.Older != len(r.Releases) || len(st.Known) > 61+anchors {
+		t.Errorf("state names %d releases and counts %d; GitHub has %d, %d of them in the window", len(st.Known), st.Older, len(r.Releases), 60)
+	}
+	// 240 releases later the state is no larger than with a full window.
+	if end := size("prometheus"); end > atDay60+100 {
+		t.Errorf("state grew from %d bytes (day 60) to %d (day 120); %d after the first crawl", atDay60, end, first)
+	}
+	sameRows(t, l, fresh(t, srv, fixtures), fixtures)
+}
