@@ -308,11 +308,17 @@ func (s *Server) answer(r *http.Request, body []byte, req *Request) (int, []byte
 		s.usage.Nodes += q.cost.nodes
 	}
 	data, execErrs := s.execute(q)
-	out := map[string]any{"data": data}
-	if len(execErrs) > 0 {
-		out["errors"] = execErrs
+	var out bytes.Buffer
+	out.WriteString(`{"data":`)
+	if err := data.write(&out); err != nil {
+		panic(err)
 	}
-	return http.StatusOK, []byte(mustJSON(out)), s.rate.headers()
+	if len(execErrs) > 0 {
+		out.WriteString(`,"errors":`)
+		out.WriteString(mustJSON(execErrs))
+	}
+	out.WriteByte('}')
+	return http.StatusOK, out.Bytes(), s.rate.headers()
 }
 
 // rateLimit is the primary GraphQL limit: 5,000 points an hour.
