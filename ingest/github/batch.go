@@ -136,7 +136,7 @@ func alias(i int) string { return fmt.Sprintf("r%d", i) }
 type ask struct {
 	repo                  repo
 	releases, tags        bool
-	first                 int
+	first, tagsFirst      int // page sizes of releases and of tags
 	releasesAt, tagsAfter *string
 }
 
@@ -193,7 +193,7 @@ func batchVars(asks []ask) map[string]any {
 			v[fmt.Sprintf("ra%d", i)] = cursor(a.releasesAt)
 		}
 		if a.tags {
-			v[fmt.Sprintf("tf%d", i)] = githubv4.Int(a.first)
+			v[fmt.Sprintf("tf%d", i)] = githubv4.Int(a.tagsFirst)
 			v[fmt.Sprintf("ta%d", i)] = cursor(a.tagsAfter)
 		}
 	}

@@ -67,10 +67,16 @@ func (s *Source) newJob(i int, c releaselake.Crawl, now time.Time) (*job, error)
 
 // ask is the next request for the job.
 func (j *job) ask() ask {
-	a := ask{repo: j.r, first: j.first}
+	a := ask{repo: j.r, first: j.first, tagsFirst: j.first}
 	switch j.mode {
 	case "":
 		a.releases, a.tags = !j.p.Tags, true
+		if a.releases {
+			// Most repositories publish releases: their first tag is enough to
+			// start the tags from (after its cursor) if they turn out not to, and
+			// the request holds twice as many repositories as with a page of each.
+			a.tagsFirst = 1
+		}
 	case modeReleases:
 		a.releases, a.releasesAt = true, j.after
 	case modeTags:
@@ -82,7 +88,7 @@ func (j *job) ask() ask {
 // nodes is how many first-level nodes the next request of the job may return.
 func (j *job) nodes() int {
 	if j.mode == "" && !j.p.Tags {
-		return 2 * j.first
+		return j.first + 1
 	}
 	return j.first
 }
@@ -235,7 +241,7 @@ func (j *job) result(now time.Time) (releaselake.Fetched, error) {
 			st.PageSize = min(100, 2*j.first)
 		}
 	}
-	st.Rows = len(build(j.p, j.mode, j.complete, j.reps, j.prevRows).Releases)
+	st.Rows = countRows(j.p, j.mode, j.complete, j.reps, j.prevRows)
 	j.reps = nil
 	b, err := json.Marshal(st)
 	if err != nil {

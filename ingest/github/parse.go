@@ -35,7 +35,17 @@ func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.R
 // calls it too, on the answers it has just decoded, to count the rows for the
 // state without reading its own red lines back.
 func build(p releaselake.Product, mode string, complete bool, reps []*repository, prev []releaselake.Release) releaselake.Parsed {
-	b := builder{product: p, seen: map[string]bool{}, drafts: map[string]bool{}}
+	return buildWith(&builder{product: p, seen: map[string]bool{}, drafts: map[string]bool{}}, mode, complete, reps, prev).out
+}
+
+// countRows is how many rows build would make, without making them (a run with
+// nothing new would otherwise copy every row of the catalog once more).
+func countRows(p releaselake.Product, mode string, complete bool, reps []*repository, prev []releaselake.Release) int {
+	b := buildWith(&builder{product: p, seen: map[string]bool{}, drafts: map[string]bool{}, countOnly: true}, mode, complete, reps, prev)
+	return b.rows
+}
+
+func buildWith(b *builder, mode string, complete bool, reps []*repository, prev []releaselake.Release) *builder {
 	for _, r := range reps {
 		switch mode {
 		case modeReleases:
@@ -52,7 +62,7 @@ func build(p releaselake.Product, mode string, complete bool, reps []*repository
 			}
 		}
 	}
-	return b.out
+	return b
 }
 
 // line is a red line read back.
@@ -92,6 +102,9 @@ type builder struct {
 	seen    map[string]bool // tags already read
 	drafts  map[string]bool // tags of drafts: a release that became a draft leaves
 	out     releaselake.Parsed
+	// countOnly counts the rows in rows instead of adding them to out.
+	countOnly bool
+	rows      int
 }
 
 func (b *builder) releases(r *repository) {
@@ -164,6 +177,10 @@ func (b *builder) tags(r *repository) {
 }
 
 func (b *builder) add(rel releaselake.Release) {
+	b.rows++
+	if b.countOnly {
+		return
+	}
 	rel.Product = b.product.Key
 	rel.PublishedAt = rel.PublishedAt.UTC()
 	b.out.Releases = append(b.out.Releases, rel)

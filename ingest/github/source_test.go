@@ -421,3 +421,35 @@ func TestSource_Fetch_stateStaysBoundedOverManyRuns(t *testing.T) {
 	}
 	sameRows(t, l, fresh(t, srv, fixtures), fixtures)
 }
+
+// A repository that publishes no releases is read from its tags: the first
+// request asks for a page of releases and a single tag, and the tags go on from
+// that tag's cursor. The rows are those of a crawl told to use tags.
+func TestSource_Fetch_noReleasesFallsBackToTagsFromTheFirstTag(t *testing.T) {
+	srv := githubtest.NewServer(t)
+	guess := kafka
+	guess.Key, guess.Tags = "kafka-guess", false
+	l := &lake{}
+	for _, f := range l.crawl(t, newSource(srv, Config{}), []releaselake.Product{kafka, guess}) {
+		if f.Err != nil {
+			t.Fatalf("%s: %v", f.Product, f.Err)
+		}
+	}
+	if st := readState(l.state["kafka-guess"]); st == nil || st.Mode != modeTags {
+		t.Fatalf("state %+v", st)
+	}
+	r, _ := srv.Repo("apache/kafka")
+	if got, want := summary(l.rows["kafka-guess"]), summary(l.rows["kafka"]); got != want || len(l.rows["kafka"]) == 0 || len(r.Tags) <= 100 {
+		t.Errorf("tags after a one-tag probe: %d rows, tags mode from the start: %d", len(l.rows["kafka-guess"]), len(l.rows["kafka"]))
+	}
+	// The first request asked kafka-guess for releases and one tag.
+	probed := false
+	for k, v := range srv.Requests()[0].Variables {
+		if i, ok := strings.CutPrefix(k, "rf"); ok && srv.Requests()[0].Variables["tf"+i] == 1.0 && v == 100.0 {
+			probed = true
+		}
+	}
+	if !probed {
+		t.Errorf("first request %v: no repository asked for 100 releases and 1 tag", srv.Requests()[0].Variables)
+	}
+}
