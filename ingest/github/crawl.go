@@ -65,6 +65,15 @@ func (s *Source) newJob(i int, c releaselake.Crawl, now time.Time) (*job, error)
 	return j, nil
 }
 
+// pages is how many requests the job expects to need: a full listing of a
+// repository known to hold many items needs many; anything else, one.
+func (j *job) pages() int {
+	if j.full && j.prev != nil && j.first > 0 {
+		return max(1, (j.prev.Total+j.first-1)/j.first)
+	}
+	return 1
+}
+
 // ask is the next request for the job.
 func (j *job) ask() ask {
 	a := ask{repo: j.r, first: j.first, tagsFirst: j.first}

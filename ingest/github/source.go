@@ -38,8 +38,9 @@ type Config struct {
 	// Window is the fresh window: items this new are re-read every run, so edits
 	// and deletions show [30 days].
 	Window time.Duration
-	// ResyncEvery is how often a repository is listed in full; each repository's
-	// turn is staggered between 0.5 and 1.5 times this [7 days].
+	// ResyncEvery is how often a repository is listed in full: once in each
+	// period this long, at an offset set by its name, so that a catalog's full
+	// listings spread evenly over the period [7 days].
 	ResyncEvery time.Duration
 	// MaxWait is the longest the source waits for the primary rate limit to reset;
 	// past it the run ends with what it has [2 minutes].

@@ -221,7 +221,7 @@ func TestSource_Fetch_resyncsInFullWhenDue(t *testing.T) {
 	s := New(Config{URL: srv.URL, Token: srv.Token, Now: func() time.Time { return clock }})
 	l.crawl(t, s, fixtures)
 	before := len(srv.Requests())
-	clock = clock.Add(11 * 24 * time.Hour) // past every repository's staggered period (<= 1.5 x 7 days)
+	clock = clock.Add(8 * 24 * time.Hour) // past every repository's turn in a 7-day period
 	l.crawl(t, s, fixtures)
 	if got := len(srv.Requests()) - before; got < 2 {
 		t.Errorf("resync took %d requests; a full listing of prometheus needs several", got)

@@ -49,14 +49,20 @@ func readState(b []byte) *repoState {
 	return &st
 }
 
-// resyncDue reports whether the repository's staggered full listing is due: each
-// repository gets its own period between 0.5 and 1.5 times every, so the full
-// listings of a catalog spread over the days instead of coming all at once.
+// resyncDue reports whether the repository's full listing is due. Time is cut
+// into periods of every, each repository's offset by a hash of its name, and a
+// repository is listed in full once a period: when its last full listing is
+// older than the start of the current one. So a catalog's full listings spread
+// evenly over the days of a period, whenever its repositories were first crawled
+// (a period per repository, counted from its last full listing, lines them up:
+// with daily runs, periods between 3.5 and 10.5 days came due together on every
+// day with many divisors).
 func (st *repoState) resyncDue(now time.Time, every time.Duration, repo string) bool {
 	h := fnv.New32a()
 	h.Write([]byte(repo))
-	period := every/2 + time.Duration(float64(every)*float64(h.Sum32()%1000)/1000)
-	return now.Sub(st.LastFull) >= period
+	offset := time.Duration(float64(every) * float64(h.Sum32()%1000) / 1000)
+	start := now.Add(-offset).Truncate(every).Add(offset)
+	return st.LastFull.Before(start)
 }
 
 // fresh counts the known items inside the fresh window.
