@@ -209,10 +209,15 @@ func (s *Source) pageSize(j *job) int {
 }
 
 // result is the job's answer for Fetch: red lines marked with the mode and
-// completeness, and the state to keep once the rows are committed.
+// completeness, or Unchanged when they would leave the rows as they are, and
+// the state to keep once the rows are committed.
 func (j *job) result(now time.Time) (releaselake.Fetched, error) {
 	f := releaselake.Fetched{Product: j.p.Key}
+	f.Unchanged = j.prev != nil && unchanged(j.p, j.mode, j.complete, j.reps, j.prevRows)
 	for _, l := range j.lines {
+		if f.Unchanged {
+			break
+		}
 		l.Mode, l.Complete = j.mode, j.complete
 		b, err := l.marshal()
 		if err != nil {
@@ -250,7 +255,10 @@ func (j *job) result(now time.Time) (releaselake.Fetched, error) {
 			st.PageSize = min(100, 2*j.first)
 		}
 	}
-	st.Rows = countRows(j.p, j.mode, j.complete, j.reps, j.prevRows)
+	st.Rows = len(j.prevRows)
+	if !f.Unchanged {
+		st.Rows = countRows(j.p, j.mode, j.complete, j.reps, j.prevRows)
+	}
 	j.reps = nil
 	b, err := json.Marshal(st)
 	if err != nil {

@@ -45,6 +45,40 @@ func countRows(p releaselake.Product, mode string, complete bool, reps []*reposi
 	return b.rows
 }
 
+// unchanged reports whether the answers of one run leave prev's rows as they
+// are: every item they hold gives the row prev has for its tag (or none where
+// prev has none), and, when the run listed to the end, every row of prev is
+// among them. Fetch then returns Unchanged and no red lines: a day with nothing
+// new writes nothing for the repository.
+func unchanged(p releaselake.Product, mode string, complete bool, reps []*repository, prev []releaselake.Release) bool {
+	b := buildWith(&builder{product: p, seen: map[string]bool{}, drafts: map[string]bool{}}, mode, true, reps, nil)
+	rows := make(map[string]releaselake.Release, len(b.out.Releases))
+	for _, r := range b.out.Releases {
+		rows[r.Tag] = r
+	}
+	matched := 0
+	for _, old := range prev {
+		if !complete && !b.seen[old.Tag] && !b.drafts[old.Tag] {
+			continue // outside the pages: kept as is
+		}
+		r, ok := rows[old.Tag]
+		if !ok {
+			return false
+		}
+		// FirstSeenAt is the lake's; PublishedAt may have come back from
+		// storage with another *Location.
+		r.FirstSeenAt = old.FirstSeenAt
+		if r.PublishedAt.Equal(old.PublishedAt) {
+			r.PublishedAt = old.PublishedAt
+		}
+		if r != old {
+			return false
+		}
+		matched++
+	}
+	return matched == len(rows)
+}
+
 func buildWith(b *builder, mode string, complete bool, reps []*repository, prev []releaselake.Release) *builder {
 	for _, r := range reps {
 		switch mode {

@@ -61,6 +61,13 @@ func (l *lake) crawl(t *testing.T, s *Source, ps []releaselake.Product) []releas
 		if f.Err != nil {
 			continue
 		}
+		if f.Unchanged { // as the run does: the rows stay, the state is kept
+			if len(f.Raw) > 0 {
+				t.Fatalf("%s: unchanged with %d red lines", ps[i].Key, len(f.Raw))
+			}
+			l.state[ps[i].Key] = f.State
+			continue
+		}
 		parsed, err := s.Parse(ps[i], f.Raw, l.rows[ps[i].Key])
 		if err != nil {
 			t.Fatalf("parse %s: %v", ps[i].Key, err)
@@ -155,7 +162,12 @@ func TestSource_Fetch_nothingNewCostsOneRequest(t *testing.T) {
 	l.crawl(t, s, fixtures)
 	before := len(srv.Requests())
 	for run := 0; run < 3; run++ {
-		l.crawl(t, s, fixtures)
+		// Nothing changed: no red lines, the rows stay, the state moves on.
+		for _, f := range l.crawl(t, s, fixtures) {
+			if !f.Unchanged || len(f.Raw) > 0 || f.State == nil {
+				t.Errorf("run %d: %s: unchanged %v, %d red lines, state %d bytes", run, f.Product, f.Unchanged, len(f.Raw), len(f.State))
+			}
+		}
 	}
 	if got := len(srv.Requests()) - before; got != 3 {
 		t.Errorf("three runs with nothing new took %d requests, want 3", got)
