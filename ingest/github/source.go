@@ -5,7 +5,7 @@
 //
 // Costs and limits (see docs/github.md): requests go one at a time; rateLimit
 // rides along on every request; a daily run with nothing new upstream costs one
-// request for the whole catalog.
+// request, and 1 point, per 100 repositories, and writes no red lines.
 package github
 
 import (
