@@ -1,9 +1,12 @@
 package github
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/releaselake/releaselake/ingest/github/githubtest"
 )
 
 // With daily runs, every repository is listed in full once every 7 days, and
@@ -35,4 +38,38 @@ func TestRepoState_resyncDue_spreadsEvenlyOverThePeriod(t *testing.T) {
 			t.Errorf("day %d: %d of %d due, want about %d", day, due, n, n/7)
 		}
 	}
+}
+
+// A state written before the state was bounded names every item and has no
+// edge: it reads as one whose edge is 0, costs no full listing, and the next
+// state is bounded.
+func TestSource_Fetch_readsAStateThatNamesEveryItem(t *testing.T) {
+	srv := githubtest.NewServer(t)
+	l := &lake{}
+	// A window reaching back before every fixture keeps every item named.
+	l.crawl(t, newSource(srv, Config{Window: 100 * 365 * 24 * time.Hour}), fixtures)
+	for _, p := range fixtures {
+		st := readState(l.state[p.Key])
+		if st == nil || st.Older != 0 {
+			t.Fatalf("%s: %+v", p.Key, st)
+		}
+		var old map[string]any
+		if err := json.Unmarshal(l.state[p.Key], &old); err != nil {
+			t.Fatal(err)
+		}
+		delete(old, "edge") // the old format had neither edge nor older
+		l.state[p.Key], _ = json.Marshal(old)
+	}
+	before := len(srv.Requests())
+	l.crawl(t, newSource(srv, Config{}), fixtures)
+	if n := len(srv.Requests()) - before; n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+	for _, p := range fixtures {
+		st := readState(l.state[p.Key])
+		if st == nil || st.Edge == 0 || len(st.Known) > anchors || len(st.Known)+st.Older != st.Total {
+			t.Errorf("%s: next state not bounded: edge %d, %d named, %d counted, total %d", p.Key, st.Edge, len(st.Known), st.Older, st.Total)
+		}
+	}
+	sameRows(t, l, fresh(t, srv, fixtures), fixtures)
 }
