@@ -12,16 +12,22 @@ import (
 // A batch asks about many repositories in one GraphQL request. githubv4 builds
 // queries from Go struct types and a map cannot drive it, so the query type is
 // made with reflect.StructOf: one field per repository, aliased r0, r1, …, each
-// with its own variables, so every repository pages on its own cursor. The
-// @include directives let one type serve repositories that need releases, tags
-// or both; rateLimit rides along on every request.
+// with its own variables, so every repository pages on its own cursor. A
+// repository whose listing mode is not known yet asks for both its releases and
+// its tags; the others ask for one connection only. Each shape of repository gets
+// its own field type (not one type with @include), so that a query holds only the
+// connections it needs: GitHub charges a request for every connection in the
+// query text, 1 point per 100, and a repository asking for one connection costs
+// half of one asking for two. The repositories of a batch are in shape order:
+// both, then releases, then tags. rateLimit rides along on every request.
 //
-//	query($o0: String!, $n0: String!, $rf0: Int!, $ra0: String, $ir0: Boolean!, $tf0: Int!, $ta0: String, $it0: Boolean!, …) {
+//	query($o0: String!, $n0: String!, $rf0: Int!, $ra0: String, $tf0: Int!, $ta0: String, $o1: String!, $n1: String!, $rf1: Int!, $ra1: String, …) {
 //	  r0: repository(owner: $o0, name: $n0) {
 //	    nameWithOwner url
-//	    releases(first: $rf0, after: $ra0, orderBy: {field: CREATED_AT, direction: DESC}) @include(if: $ir0) { … }
-//	    refs(refPrefix: "refs/tags/", first: $tf0, after: $ta0, orderBy: {field: TAG_COMMIT_DATE, direction: DESC}) @include(if: $it0) { … }
+//	    releases(first: $rf0, after: $ra0, orderBy: {field: CREATED_AT, direction: DESC}) { … }
+//	    refs(refPrefix: "refs/tags/", first: $tf0, after: $ta0, orderBy: {field: TAG_COMMIT_DATE, direction: DESC}) { … }
 //	  }
+//	  r1: repository(owner: $o1, name: $n1) { nameWithOwner url releases(…) { … } }
 //	  …
 //	  rateLimit { cost limit remaining resetAt nodeCount }
 //	}
@@ -62,32 +68,65 @@ type rateLimit struct {
 	NodeCount int
 }
 
-var batchTypes sync.Map // int -> reflect.Type
+// shape counts the repositories of a batch by what they ask for, in alias order.
+type shape struct{ both, releases, tags int }
 
-// batchType returns the query type for n repositories.
-func batchType(n int) reflect.Type {
-	if t, ok := batchTypes.Load(n); ok {
-		return t.(reflect.Type)
+func (sh shape) kind(i int) (releases, tags bool) {
+	switch {
+	case i < sh.both:
+		return true, true
+	case i < sh.both+sh.releases:
+		return true, false
 	}
+	return false, true
+}
+
+// batchTypes caches query types by shape; a crawl uses a few dozen shapes, and the
+// cache stops growing at maxBatchTypes.
+var (
+	batchTypesMu sync.Mutex
+	batchTypes   = map[shape]reflect.Type{}
+)
+
+const maxBatchTypes = 512
+
+// batchType returns the query type for a batch of shape sh.
+func batchType(sh shape) reflect.Type {
+	batchTypesMu.Lock()
+	t, ok := batchTypes[sh]
+	batchTypesMu.Unlock()
+	if ok {
+		return t
+	}
+	n := sh.both + sh.releases + sh.tags
 	fields := make([]reflect.StructField, 0, n+1)
 	for i := range n {
-		repoType := reflect.StructOf([]reflect.StructField{
+		repoFields := []reflect.StructField{
 			{Name: "NameWithOwner", Type: reflect.TypeOf("")},
 			{Name: "URL", Type: reflect.TypeOf("")},
-			{Name: "Releases", Type: reflect.TypeOf(&releaseConn{}), Tag: reflect.StructTag(fmt.Sprintf(
-				`graphql:"releases(first: $rf%d, after: $ra%d, orderBy: {field: CREATED_AT, direction: DESC}) @include(if: $ir%d)"`, i, i, i))},
-			{Name: "Refs", Type: reflect.TypeOf(&refConn{}), Tag: reflect.StructTag(fmt.Sprintf(
-				`graphql:"refs(refPrefix: \"refs/tags/\", first: $tf%d, after: $ta%d, orderBy: {field: TAG_COMMIT_DATE, direction: DESC}) @include(if: $it%d)"`, i, i, i))},
-		})
+		}
+		releases, tags := sh.kind(i)
+		if releases {
+			repoFields = append(repoFields, reflect.StructField{Name: "Releases", Type: reflect.TypeOf(&releaseConn{}), Tag: reflect.StructTag(fmt.Sprintf(
+				`graphql:"releases(first: $rf%d, after: $ra%d, orderBy: {field: CREATED_AT, direction: DESC})"`, i, i))})
+		}
+		if tags {
+			repoFields = append(repoFields, reflect.StructField{Name: "Refs", Type: reflect.TypeOf(&refConn{}), Tag: reflect.StructTag(fmt.Sprintf(
+				`graphql:"refs(refPrefix: \"refs/tags/\", first: $tf%d, after: $ta%d, orderBy: {field: TAG_COMMIT_DATE, direction: DESC})"`, i, i))})
+		}
 		fields = append(fields, reflect.StructField{
 			Name: fmt.Sprintf("R%d", i),
-			Type: reflect.PointerTo(repoType),
+			Type: reflect.PointerTo(reflect.StructOf(repoFields)),
 			Tag:  reflect.StructTag(fmt.Sprintf(`graphql:"%s: repository(owner: $o%d, name: $n%d)"`, alias(i), i, i)),
 		})
 	}
 	fields = append(fields, reflect.StructField{Name: "RateLimit", Type: reflect.TypeOf(rateLimit{})})
-	t := reflect.StructOf(fields)
-	batchTypes.Store(n, t)
+	t = reflect.StructOf(fields)
+	batchTypesMu.Lock()
+	if len(batchTypes) < maxBatchTypes {
+		batchTypes[sh] = t
+	}
+	batchTypesMu.Unlock()
 	return t
 }
 
@@ -97,13 +136,49 @@ func alias(i int) string { return fmt.Sprintf("r%d", i) }
 type ask struct {
 	repo                  repo
 	releases, tags        bool
-	first                 int
+	first, tagsFirst      int // page sizes of releases and of tags
 	releasesAt, tagsAfter *string
 }
 
-// batchVars returns the variables of a request for asks, in alias order.
+// rank orders asks by shape: both, releases, tags.
+func (a ask) rank() int {
+	switch {
+	case a.releases && a.tags:
+		return 0
+	case a.releases:
+		return 1
+	}
+	return 2
+}
+
+// connections is how many connections the ask puts in the query.
+func (a ask) connections() int {
+	if a.releases && a.tags {
+		return 2
+	}
+	return 1
+}
+
+// shapeOf counts asks, which must be in rank order, by shape.
+func shapeOf(asks []ask) shape {
+	var sh shape
+	for _, a := range asks {
+		switch a.rank() {
+		case 0:
+			sh.both++
+		case 1:
+			sh.releases++
+		default:
+			sh.tags++
+		}
+	}
+	return sh
+}
+
+// batchVars returns the variables of a request for asks, in alias order: exactly
+// those the query of their shape declares.
 func batchVars(asks []ask) map[string]any {
-	v := make(map[string]any, len(asks)*8)
+	v := make(map[string]any, len(asks)*6)
 	cursor := func(c *string) *githubv4.String {
 		if c == nil {
 			return nil
@@ -113,12 +188,14 @@ func batchVars(asks []ask) map[string]any {
 	for i, a := range asks {
 		v[fmt.Sprintf("o%d", i)] = githubv4.String(a.repo.owner)
 		v[fmt.Sprintf("n%d", i)] = githubv4.String(a.repo.name)
-		v[fmt.Sprintf("rf%d", i)] = githubv4.Int(a.first)
-		v[fmt.Sprintf("ra%d", i)] = cursor(a.releasesAt)
-		v[fmt.Sprintf("ir%d", i)] = githubv4.Boolean(a.releases)
-		v[fmt.Sprintf("tf%d", i)] = githubv4.Int(a.first)
-		v[fmt.Sprintf("ta%d", i)] = cursor(a.tagsAfter)
-		v[fmt.Sprintf("it%d", i)] = githubv4.Boolean(a.tags)
+		if a.releases {
+			v[fmt.Sprintf("rf%d", i)] = githubv4.Int(a.first)
+			v[fmt.Sprintf("ra%d", i)] = cursor(a.releasesAt)
+		}
+		if a.tags {
+			v[fmt.Sprintf("tf%d", i)] = githubv4.Int(a.tagsFirst)
+			v[fmt.Sprintf("ta%d", i)] = cursor(a.tagsAfter)
+		}
 	}
 	return v
 }

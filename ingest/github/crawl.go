@@ -17,7 +17,9 @@ type job struct {
 	r        repo
 	prev     *repoState // nil: never crawled (or state unreadable)
 	prevRows []releaselake.Release
-	known    map[string]int64
+	known    map[string]int64 // the items the state names
+	edge     int64            // known holds every item at or after edge
+	older    int              // items before edge that known does not name
 
 	mode     string // "" until the first answer says
 	full     bool   // listing the mode's connection from its start to its end
@@ -25,6 +27,7 @@ type job struct {
 	after    *string
 	round    int
 	lines    []rawLine
+	reps     []*repository    // the lines' answers, decoded: result counts the rows from them
 	seen     map[string]int64 // items of the mode's connection seen in this run
 	total    int
 	name     string // nameWithOwner in the answers
@@ -34,6 +37,7 @@ type job struct {
 	retries  int  // timeouts in this run
 	done     bool // needs no more requests
 	err      error
+	window   time.Duration
 }
 
 // newJob plans the crawl of one repository: a full listing the first time, when
@@ -44,7 +48,7 @@ func (s *Source) newJob(i int, c releaselake.Crawl, now time.Time) (*job, error)
 	if err != nil {
 		return nil, err
 	}
-	j := &job{out: i, p: c.Product, r: r, prev: readState(c.State), seen: map[string]int64{}, first: s.cfg.PageSize}
+	j := &job{out: i, p: c.Product, r: r, prev: readState(c.State), seen: map[string]int64{}, first: s.cfg.PageSize, window: s.cfg.Window}
 	if j.prev != nil && j.prev.PageSize > 0 && j.prev.PageSize < j.first {
 		j.first, j.heavy = j.prev.PageSize, true
 	}
@@ -56,17 +60,32 @@ func (s *Source) newJob(i int, c releaselake.Crawl, now time.Time) (*job, error)
 		}
 		return j, nil
 	}
-	j.mode, j.known = j.prev.Mode, j.prev.Known
+	j.mode, j.known, j.edge, j.older = j.prev.Mode, j.prev.Known, j.prev.Edge, j.prev.Older
 	j.first = min(j.first, max(10, j.prev.fresh(now.Add(-s.cfg.Window).Unix())+5))
 	return j, nil
 }
 
+// pages is how many requests the job expects to need: a full listing of a
+// repository known to hold many items needs many; anything else, one.
+func (j *job) pages() int {
+	if j.full && j.prev != nil && j.first > 0 {
+		return max(1, (j.prev.Total+j.first-1)/j.first)
+	}
+	return 1
+}
+
 // ask is the next request for the job.
 func (j *job) ask() ask {
-	a := ask{repo: j.r, first: j.first}
+	a := ask{repo: j.r, first: j.first, tagsFirst: j.first}
 	switch j.mode {
 	case "":
 		a.releases, a.tags = !j.p.Tags, true
+		if a.releases {
+			// Most repositories publish releases: their first tag is enough to
+			// start the tags from (after its cursor) if they turn out not to, and
+			// the request holds twice as many repositories as with a page of each.
+			a.tagsFirst = 1
+		}
 	case modeReleases:
 		a.releases, a.releasesAt = true, j.after
 	case modeTags:
@@ -78,7 +97,7 @@ func (j *job) ask() ask {
 // nodes is how many first-level nodes the next request of the job may return.
 func (j *job) nodes() int {
 	if j.mode == "" && !j.p.Tags {
-		return 2 * j.first
+		return j.first + 1
 	}
 	return j.first
 }
@@ -87,6 +106,7 @@ func (j *job) nodes() int {
 // request. It is the crawl's one place of decision.
 func (s *Source) take(j *job, rep *repository, line rawLine, now time.Time, log *slog.Logger) (more bool) {
 	j.lines = append(j.lines, line)
+	j.reps = append(j.reps, rep)
 	j.name = rep.NameWithOwner
 	if j.mode == "" {
 		j.mode = modeTags
@@ -155,15 +175,18 @@ func (s *Source) take(j *job, rep *repository, line rawLine, now time.Time, log 
 }
 
 // inconsistent says why the newest items seen do not account for the whole
-// listing (a deletion, or an item added below the window), or "" if they do.
+// listing (a deletion, or an item added below the window), or "" if they do. An
+// item seen before the edge that the state does not name may be one it only
+// counts, or one added there: it is not counted, and if it was added, totalCount
+// disagrees and the repository is listed in full.
 func (j *job) inconsistent() string {
 	oldest := int64(1<<63 - 1)
 	for _, at := range j.seen {
 		oldest = min(oldest, at)
 	}
-	union := len(j.known)
-	for key := range j.seen {
-		if _, ok := j.known[key]; !ok {
+	union := len(j.known) + j.older
+	for key, at := range j.seen {
+		if _, ok := j.known[key]; !ok && at >= j.edge {
 			union++
 		}
 	}
@@ -186,10 +209,15 @@ func (s *Source) pageSize(j *job) int {
 }
 
 // result is the job's answer for Fetch: red lines marked with the mode and
-// completeness, and the state to keep once the rows are committed.
+// completeness, or Unchanged when they would leave the rows as they are, and
+// the state to keep once the rows are committed.
 func (j *job) result(now time.Time) (releaselake.Fetched, error) {
 	f := releaselake.Fetched{Product: j.p.Key}
+	f.Unchanged = j.prev != nil && unchanged(j.p, j.mode, j.complete, j.reps, j.prevRows)
 	for _, l := range j.lines {
+		if f.Unchanged {
+			break
+		}
 		l.Mode, l.Complete = j.mode, j.complete
 		b, err := l.marshal()
 		if err != nil {
@@ -197,17 +225,28 @@ func (j *job) result(now time.Time) (releaselake.Fetched, error) {
 		}
 		f.Raw = append(f.Raw, b)
 	}
-	st := repoState{V: 1, Repo: j.name, Mode: j.mode, Total: j.total, Known: j.seen}
+	st := repoState{V: 1, Repo: j.name, Mode: j.mode, Total: j.total}
 	if j.prev != nil {
 		st.LastFull = j.prev.LastFull
 	}
+	edge := now.Add(-j.window).Unix()
 	if j.complete {
 		st.LastFull = now
+		st.Known, st.Older = compact(j.seen, edge)
+		st.Edge = edge
 	} else {
-		maps.Copy(st.Known, j.known)
-		for k, v := range j.seen {
-			st.Known[k] = v
+		// The known items, and those seen that are new or already named (one
+		// seen before the edge and not named is among the counted ones).
+		items := maps.Clone(j.known)
+		for k, at := range j.seen {
+			if _, ok := items[k]; ok || at >= j.edge {
+				items[k] = at
+			}
 		}
+		st.Edge = max(edge, j.edge)
+		var dropped int
+		st.Known, dropped = compact(items, st.Edge)
+		st.Older = j.older + dropped
 	}
 	if j.heavy {
 		// Remembered for the next run; a run without a timeout earns larger pages back.
@@ -216,11 +255,11 @@ func (j *job) result(now time.Time) (releaselake.Fetched, error) {
 			st.PageSize = min(100, 2*j.first)
 		}
 	}
-	parsed, err := (&Source{}).Parse(j.p, f.Raw, j.prevRows)
-	if err != nil {
-		return f, err
+	st.Rows = len(j.prevRows)
+	if !f.Unchanged {
+		st.Rows = countRows(j.p, j.mode, j.complete, j.reps, j.prevRows)
 	}
-	st.Rows = len(parsed.Releases)
+	j.reps = nil
 	b, err := json.Marshal(st)
 	if err != nil {
 		return f, err

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,6 +39,11 @@ func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releas
 		}
 		queue = append(queue, j)
 	}
+	// The longest listings first: a repository's pages follow each other, one
+	// request each, and started early they ride in the requests that carry the
+	// others instead of trailing alone at the end (a resync of a repository of
+	// 20,000 tags is 200 requests in a row).
+	slices.SortStableFunc(queue, func(a, b *job) int { return b.pages() - a.pages() })
 	s.mu.Lock()
 	s.stats = releaselake.SourceStats{Kind: releaselake.KindGitHub}
 	s.mu.Unlock()
@@ -82,20 +88,23 @@ func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releas
 	return out
 }
 
-// takeBatch takes from the front of queue as many jobs as fit in one request.
-// A heavy repository (GitHub timed out on it before) goes alone.
+// takeBatch takes from the front of queue as many jobs as fit in one request:
+// at most MaxBatch repositories, ConnectionBudget connections (1 point) and
+// NodeBudget nodes. A heavy repository (GitHub timed out on it before) goes alone.
 func (s *Source) takeBatch(queue []*job) (batch, rest []*job) {
-	nodes := 0
+	nodes, conns := 0, 0
 	limit := s.cfg.MaxBatch
 	for i, j := range queue {
 		if j.cap > 0 {
 			limit = min(limit, j.cap)
 		}
-		if len(batch) > 0 && (j.heavy || len(batch) >= limit || nodes+j.nodes() > s.cfg.NodeBudget) {
+		c := j.ask().connections()
+		if len(batch) > 0 && (j.heavy || len(batch) >= limit || nodes+j.nodes() > s.cfg.NodeBudget || conns+c > s.cfg.ConnectionBudget) {
 			return batch, queue[i:]
 		}
 		batch = append(batch, j)
 		nodes += j.nodes()
+		conns += c
 		if j.heavy {
 			return batch, queue[i+1:]
 		}
@@ -108,6 +117,8 @@ func (s *Source) takeBatch(queue []*job) (batch, rest []*job) {
 // (the halves of a batch GitHub could not finish) and, if the whole crawl must
 // stop, why.
 func (s *Source) request(ctx context.Context, batch []*job, round int, now time.Time, log *slog.Logger) (requeue []*job, fatal error) {
+	// In shape order: the query type and read's aliases follow it.
+	slices.SortStableFunc(batch, func(a, b *job) int { return a.ask().rank() - b.ask().rank() })
 	asks := make([]ask, len(batch))
 	for i, j := range batch {
 		asks[i] = j.ask()
@@ -172,7 +183,7 @@ func (s *Source) lighten(batch []*job, why string, log *slog.Logger) []*job {
 // send posts one query for asks through githubv4 and returns the answer as it
 // came over the wire.
 func (s *Source) send(ctx context.Context, asks []ask) (response, []byte, error) {
-	q := reflect.New(batchType(len(asks))).Interface()
+	q := reflect.New(batchType(shapeOf(asks))).Interface()
 	var resp response
 	err := s.client.Query(withCapture(ctx, &resp), q, batchVars(asks))
 	s.mu.Lock()

@@ -23,14 +23,69 @@ func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.R
 	if err != nil {
 		return releaselake.Parsed{}, fmt.Errorf("github %s: %w", p.GitHub, err)
 	}
-	b := builder{product: p, seen: map[string]bool{}, drafts: map[string]bool{}}
-	mode, complete := lines[len(lines)-1].Mode, lines[len(lines)-1].Complete
-	for _, l := range lines {
+	reps := make([]*repository, len(lines))
+	for i, l := range lines {
+		reps[i] = l.repo
+	}
+	last := lines[len(lines)-1]
+	return build(p, last.Mode, last.Complete, reps, prev), nil
+}
+
+// build makes p's rows from the answers of one run, read as Parse says. Fetch
+// calls it too, on the answers it has just decoded, to count the rows for the
+// state without reading its own red lines back.
+func build(p releaselake.Product, mode string, complete bool, reps []*repository, prev []releaselake.Release) releaselake.Parsed {
+	return buildWith(&builder{product: p, seen: map[string]bool{}, drafts: map[string]bool{}}, mode, complete, reps, prev).out
+}
+
+// countRows is how many rows build would make, without making them (a run with
+// nothing new would otherwise copy every row of the catalog once more).
+func countRows(p releaselake.Product, mode string, complete bool, reps []*repository, prev []releaselake.Release) int {
+	b := buildWith(&builder{product: p, seen: map[string]bool{}, drafts: map[string]bool{}, countOnly: true}, mode, complete, reps, prev)
+	return b.rows
+}
+
+// unchanged reports whether the answers of one run leave prev's rows as they
+// are: every item they hold gives the row prev has for its tag (or none where
+// prev has none), and, when the run listed to the end, every row of prev is
+// among them. Fetch then returns Unchanged and no red lines: a day with nothing
+// new writes nothing for the repository.
+func unchanged(p releaselake.Product, mode string, complete bool, reps []*repository, prev []releaselake.Release) bool {
+	b := buildWith(&builder{product: p, seen: map[string]bool{}, drafts: map[string]bool{}}, mode, true, reps, nil)
+	rows := make(map[string]releaselake.Release, len(b.out.Releases))
+	for _, r := range b.out.Releases {
+		rows[r.Tag] = r
+	}
+	matched := 0
+	for _, old := range prev {
+		if !complete && !b.seen[old.Tag] && !b.drafts[old.Tag] {
+			continue // outside the pages: kept as is
+		}
+		r, ok := rows[old.Tag]
+		if !ok {
+			return false
+		}
+		// FirstSeenAt is the lake's; PublishedAt may have come back from
+		// storage with another *Location.
+		r.FirstSeenAt = old.FirstSeenAt
+		if r.PublishedAt.Equal(old.PublishedAt) {
+			r.PublishedAt = old.PublishedAt
+		}
+		if r != old {
+			return false
+		}
+		matched++
+	}
+	return matched == len(rows)
+}
+
+func buildWith(b *builder, mode string, complete bool, reps []*repository, prev []releaselake.Release) *builder {
+	for _, r := range reps {
 		switch mode {
 		case modeReleases:
-			b.releases(l.repo)
+			b.releases(r)
 		case modeTags:
-			b.tags(l.repo)
+			b.tags(r)
 		}
 	}
 	if !complete {
@@ -41,7 +96,7 @@ func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.R
 			}
 		}
 	}
-	return b.out, nil
+	return b
 }
 
 // line is a red line read back.
@@ -81,6 +136,9 @@ type builder struct {
 	seen    map[string]bool // tags already read
 	drafts  map[string]bool // tags of drafts: a release that became a draft leaves
 	out     releaselake.Parsed
+	// countOnly counts the rows in rows instead of adding them to out.
+	countOnly bool
+	rows      int
 }
 
 func (b *builder) releases(r *repository) {
@@ -153,6 +211,10 @@ func (b *builder) tags(r *repository) {
 }
 
 func (b *builder) add(rel releaselake.Release) {
+	b.rows++
+	if b.countOnly {
+		return
+	}
 	rel.Product = b.product.Key
 	rel.PublishedAt = rel.PublishedAt.UTC()
 	b.out.Releases = append(b.out.Releases, rel)

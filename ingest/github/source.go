@@ -5,7 +5,7 @@
 //
 // Costs and limits (see docs/github.md): requests go one at a time; rateLimit
 // rides along on every request; a daily run with nothing new upstream costs one
-// request for the whole catalog.
+// request, and 1 point, per 100 repositories, and writes no red lines.
 package github
 
 import (
@@ -30,13 +30,17 @@ type Config struct {
 	Token      string       // sent as "Authorization: bearer <token>"
 	HTTPClient *http.Client // [http.DefaultClient]; its transport is wrapped, not changed
 	PageSize   int          // nodes per page of a full listing, 1..100 [100]
-	MaxBatch   int          // repositories per request [50]
+	MaxBatch   int          // repositories per request [100]
 	NodeBudget int          // first-level nodes per request, summed over repositories [5000]
+	// ConnectionBudget is how many connections (releases, refs) a request may hold:
+	// GitHub charges 1 point per 100 [100].
+	ConnectionBudget int
 	// Window is the fresh window: items this new are re-read every run, so edits
 	// and deletions show [30 days].
 	Window time.Duration
-	// ResyncEvery is how often a repository is listed in full; each repository's
-	// turn is staggered between 0.5 and 1.5 times this [7 days].
+	// ResyncEvery is how often a repository is listed in full: once in each
+	// period this long, at an offset set by its name, so that a catalog's full
+	// listings spread evenly over the period [7 days].
 	ResyncEvery time.Duration
 	// MaxWait is the longest the source waits for the primary rate limit to reset;
 	// past it the run ends with what it has [2 minutes].
@@ -71,7 +75,10 @@ func New(cfg Config) *Source {
 		cfg.PageSize = 100
 	}
 	if cfg.MaxBatch <= 0 {
-		cfg.MaxBatch = 50
+		cfg.MaxBatch = 100
+	}
+	if cfg.ConnectionBudget <= 0 {
+		cfg.ConnectionBudget = 100
 	}
 	if cfg.NodeBudget <= 0 {
 		cfg.NodeBudget = 5000

@@ -61,6 +61,13 @@ func (l *lake) crawl(t *testing.T, s *Source, ps []releaselake.Product) []releas
 		if f.Err != nil {
 			continue
 		}
+		if f.Unchanged { // as the run does: the rows stay, the state is kept
+			if len(f.Raw) > 0 {
+				t.Fatalf("%s: unchanged with %d red lines", ps[i].Key, len(f.Raw))
+			}
+			l.state[ps[i].Key] = f.State
+			continue
+		}
 		parsed, err := s.Parse(ps[i], f.Raw, l.rows[ps[i].Key])
 		if err != nil {
 			t.Fatalf("parse %s: %v", ps[i].Key, err)
@@ -155,7 +162,12 @@ func TestSource_Fetch_nothingNewCostsOneRequest(t *testing.T) {
 	l.crawl(t, s, fixtures)
 	before := len(srv.Requests())
 	for run := 0; run < 3; run++ {
-		l.crawl(t, s, fixtures)
+		// Nothing changed: no red lines, the rows stay, the state moves on.
+		for _, f := range l.crawl(t, s, fixtures) {
+			if !f.Unchanged || len(f.Raw) > 0 || f.State == nil {
+				t.Errorf("run %d: %s: unchanged %v, %d red lines, state %d bytes", run, f.Product, f.Unchanged, len(f.Raw), len(f.State))
+			}
+		}
 	}
 	if got := len(srv.Requests()) - before; got != 3 {
 		t.Errorf("three runs with nothing new took %d requests, want 3", got)
@@ -221,7 +233,7 @@ func TestSource_Fetch_resyncsInFullWhenDue(t *testing.T) {
 	s := New(Config{URL: srv.URL, Token: srv.Token, Now: func() time.Time { return clock }})
 	l.crawl(t, s, fixtures)
 	before := len(srv.Requests())
-	clock = clock.Add(11 * 24 * time.Hour) // past every repository's staggered period (<= 1.5 x 7 days)
+	clock = clock.Add(8 * 24 * time.Hour) // past every repository's turn in a 7-day period
 	l.crawl(t, s, fixtures)
 	if got := len(srv.Requests()) - before; got < 2 {
 		t.Errorf("resync took %d requests; a full listing of prometheus needs several", got)
@@ -373,5 +385,83 @@ func TestSource_Fetch_primaryRateLimit(t *testing.T) {
 				t.Errorf("kafka %v after sleeping %v", got[1].Err, slept)
 			}
 		})
+	}
+}
+
+// The state names what the incremental check reads (the fresh window and a few
+// anchors) and counts the rest: over months of daily runs with new releases
+// every day, it stops growing once the window is full, and the rows stay those
+// of a fresh full crawl.
+func TestSource_Fetch_stateStaysBoundedOverManyRuns(t *testing.T) {
+	clock := now
+	srv := githubtest.NewServer(t, githubtest.WithClock(func() time.Time { return clock }))
+	s := New(Config{URL: srv.URL, Token: srv.Token, Now: func() time.Time { return clock }})
+	l := &lake{}
+	l.crawl(t, s, fixtures)
+	size := func(key string) int { return len(l.state[key]) }
+	first := size("prometheus")
+	var atDay60 int
+	for day := 1; day <= 120; day++ {
+		clock = clock.Add(24 * time.Hour)
+		at := clock.Add(-time.Hour)
+		for i := range 2 { // two releases a day: 60 in any 30-day window
+			tag := fmt.Sprintf("v9.%d.%d", day, i)
+			srv.AddTag("prometheus/prometheus", githubtest.Tag{Name: tag, Date: at, Annotated: true})
+			srv.AddRelease("prometheus/prometheus", githubtest.Release{TagName: tag, Name: tag, PublishedAt: at, CreatedAt: at})
+			srv.AddTag("apache/kafka", githubtest.Tag{Name: fmt.Sprintf("9.%d.%d", day, i), Date: at})
+		}
+		for _, f := range l.crawl(t, s, fixtures) {
+			if f.Err != nil {
+				t.Fatalf("day %d: %s: %v", day, f.Product, f.Err)
+			}
+		}
+		if day == 60 {
+			atDay60 = size("prometheus")
+		}
+	}
+	st := readState(l.state["prometheus"])
+	if st == nil {
+		t.Fatal("no state")
+	}
+	r, _ := srv.Repo("prometheus/prometheus")
+	if len(st.Known)+st.Older != len(r.Releases) || len(st.Known) > 61+anchors {
+		t.Errorf("state names %d releases and counts %d; GitHub has %d, %d of them in the window", len(st.Known), st.Older, len(r.Releases), 60)
+	}
+	// 240 releases later the state is no larger than with a full window.
+	if end := size("prometheus"); end > atDay60+100 {
+		t.Errorf("state grew from %d bytes (day 60) to %d (day 120); %d after the first crawl", atDay60, end, first)
+	}
+	sameRows(t, l, fresh(t, srv, fixtures), fixtures)
+}
+
+// A repository that publishes no releases is read from its tags: the first
+// request asks for a page of releases and a single tag, and the tags go on from
+// that tag's cursor. The rows are those of a crawl told to use tags.
+func TestSource_Fetch_noReleasesFallsBackToTagsFromTheFirstTag(t *testing.T) {
+	srv := githubtest.NewServer(t)
+	guess := kafka
+	guess.Key, guess.Tags = "kafka-guess", false
+	l := &lake{}
+	for _, f := range l.crawl(t, newSource(srv, Config{}), []releaselake.Product{kafka, guess}) {
+		if f.Err != nil {
+			t.Fatalf("%s: %v", f.Product, f.Err)
+		}
+	}
+	if st := readState(l.state["kafka-guess"]); st == nil || st.Mode != modeTags {
+		t.Fatalf("state %+v", st)
+	}
+	r, _ := srv.Repo("apache/kafka")
+	if got, want := summary(l.rows["kafka-guess"]), summary(l.rows["kafka"]); got != want || len(l.rows["kafka"]) == 0 || len(r.Tags) <= 100 {
+		t.Errorf("tags after a one-tag probe: %d rows, tags mode from the start: %d", len(l.rows["kafka-guess"]), len(l.rows["kafka"]))
+	}
+	// The first request asked kafka-guess for releases and one tag.
+	probed := false
+	for k, v := range srv.Requests()[0].Variables {
+		if i, ok := strings.CutPrefix(k, "rf"); ok && srv.Requests()[0].Variables["tf"+i] == 1.0 && v == 100.0 {
+			probed = true
+		}
+	}
+	if !probed {
+		t.Errorf("first request %v: no repository asked for 100 releases and 1 tag", srv.Requests()[0].Variables)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -19,13 +20,19 @@ type connItem struct {
 	node object
 }
 
-// paginate applies first/last/after/before (Relay semantics) to items sorted ascending by
-// key; desc reverses the order. order names the ordering and is written into cursors.
-func paginate(typeName, order string, items []connItem, desc bool, args map[string]any) (object, *Error) {
+// ordered sorts items ascending by key, or descending when desc.
+func ordered(items []connItem, desc bool) []connItem {
 	slices.SortFunc(items, func(a, b connItem) int { return strings.Compare(a.key, b.key) })
 	if desc {
 		slices.Reverse(items)
 	}
+	return items
+}
+
+// paginate applies first/last/after/before (Relay semantics) to items in their order
+// (ordered by key, descending when desc); it does not change items. order names the
+// ordering and is written into cursors.
+func paginate(typeName, order string, items []connItem, desc bool, args map[string]any) (object, *Error) {
 	less := func(a, b string) bool { // a comes before b in this order
 		if desc {
 			return a > b
@@ -42,12 +49,11 @@ func paginate(typeName, order string, items []connItem, desc bool, args map[stri
 		if err != nil {
 			return nil, &Error{Type: "INVALID_CURSOR_ARGUMENTS", Message: fmt.Sprintf("`%s` does not appear to be a valid cursor.", c)}
 		}
-		page = slices.DeleteFunc(slices.Clone(page), func(it connItem) bool {
-			if bound == "after" {
-				return !less(key, it.key)
-			}
-			return !less(it.key, key)
-		})
+		if bound == "after" { // keep the items after key: a suffix
+			page = page[sort.Search(len(page), func(i int) bool { return less(key, page[i].key) }):]
+		} else { // keep the items before key: a prefix
+			page = page[:sort.Search(len(page), func(i int) bool { return !less(page[i].key, key) })]
+		}
 	}
 	if n, ok := toInt(args["first"]); ok && n < len(page) {
 		page = page[:n]

@@ -40,6 +40,27 @@ func (s *Server) AddRepo(nameWithOwner string, publishesReleases bool) {
 	s.repos[strings.ToLower(nameWithOwner)] = r
 }
 
+// AddHistory adds a repository holding tags (oldest first); when publishesReleases is
+// set, its releases are derived from the tags as for the fixtures (derive.go).
+func (s *Server) AddHistory(nameWithOwner string, publishesReleases bool, tags []Tag) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	owner, name, ok := strings.Cut(nameWithOwner, "/")
+	if !ok || owner == "" || name == "" {
+		s.errorf("AddHistory: %q is not owner/name", nameWithOwner)
+		return
+	}
+	if _, exists := s.lookup(nameWithOwner); exists {
+		s.errorf("AddHistory: %s exists", nameWithOwner)
+		return
+	}
+	r := newRepo(fixtureRepo{owner: owner, name: name, releases: publishesReleases, tags: tags})
+	for i := range r.Releases {
+		r.Releases[i].DatabaseID = s.uniqueReleaseID(r.Releases[i].DatabaseID)
+	}
+	s.repos[strings.ToLower(nameWithOwner)] = r
+}
+
 // RenameRepo moves a repository to a new name; as on GitHub, repository(owner, name)
 // still finds it by the old name (unless followRenames: false) and nameWithOwner shows
 // the new one.

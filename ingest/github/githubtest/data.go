@@ -28,6 +28,11 @@ type Repo struct {
 	PublishesReleases bool
 	Tags              []Tag     // fixture order (oldest first), then tags added by AddTag
 	Releases          []Release // derivation order, then releases added by AddRelease
+
+	// listings caches each connection's items in their order ("releases/CREATED_AT"…),
+	// so that paging through a large repository does not sort it once per page; every
+	// change to the repository drops it.
+	listings map[string][]connItem
 }
 
 // NameWithOwner is "owner/name".
@@ -69,6 +74,7 @@ func (r *Repo) clone() *Repo {
 	c := *r
 	c.Tags = slices.Clone(r.Tags)
 	c.Releases = slices.Clone(r.Releases)
+	c.listings = nil
 	return &c
 }
 
@@ -275,4 +281,19 @@ func newRepo(fr fixtureRepo) *Repo {
 		r.Releases = deriveReleases(r)
 	}
 	return r
+}
+
+// Fixtures returns copies of the fixture repositories (their tags, and whether they
+// publish releases), read from shared/fixtures, e.g. to build larger catalogs from
+// real histories with AddHistory.
+func Fixtures() ([]Repo, error) {
+	frs, err := loadFixtures()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Repo, len(frs))
+	for i, fr := range frs {
+		out[i] = Repo{Owner: fr.owner, Name: fr.name, PublishesReleases: fr.releases, Tags: slices.Clone(fr.tags)}
+	}
+	return out, nil
 }

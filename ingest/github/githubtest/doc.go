@@ -42,8 +42,10 @@
 // Releases come CREATED_AT DESC by default, refs ALPHABETICAL ASC. Drafts are listed (as
 // to a token with push access), with publishedAt null.
 //
-// Tests change the data with AddRepo, RenameRepo, AddTag, DeleteTag, AddRelease,
+// Tests change the data with AddRepo, AddHistory (a repository from given tags, e.g. the
+// Fixtures renamed, for catalogs of thousands), RenameRepo, AddTag, DeleteTag, AddRelease,
 // EditRelease, DeleteRelease and SetDraft, inspect it with Repo, read the traffic with
-// Requests, and break the transport with SetFault (see SecondaryRateLimit, BadGateway,
-// RateLimited, Errors) and SetRateLimit.
+// Requests (or only count it with Usage: requests, points, nodes; WithoutRequestLog keeps
+// no answers in memory), and break the transport with SetFault (see SecondaryRateLimit,
+// BadGateway, RateLimited, Errors) and SetRateLimit.
 package githubtest

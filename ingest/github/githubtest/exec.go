@@ -42,6 +42,15 @@ type entry struct {
 
 func (r result) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
+	if err := r.write(&b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// write writes r as JSON into b in one pass: json.Marshal would check and compact
+// the output of every nested result once per level above it.
+func (r result) write(b *bytes.Buffer) error {
 	b.WriteByte('{')
 	for i, e := range r {
 		if i > 0 {
@@ -50,14 +59,37 @@ func (r result) MarshalJSON() ([]byte, error) {
 		k, _ := json.Marshal(e.key)
 		b.Write(k)
 		b.WriteByte(':')
-		v, err := json.Marshal(e.val)
-		if err != nil {
-			return nil, err
+		if err := writeValue(b, e.val); err != nil {
+			return err
 		}
-		b.Write(v)
 	}
 	b.WriteByte('}')
-	return b.Bytes(), nil
+	return nil
+}
+
+func writeValue(b *bytes.Buffer, v any) error {
+	switch v := v.(type) {
+	case result:
+		return v.write(b)
+	case []any:
+		b.WriteByte('[')
+		for i, item := range v {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := writeValue(b, item); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+		return nil
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b.Write(raw)
+	return nil
 }
 
 func (ec *execution) selectFields(obj object, set ast.SelectionSet, path []any) result {

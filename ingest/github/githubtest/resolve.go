@@ -174,6 +174,12 @@ func (o *repoObj) resolve(ec *execution, f *ast.Field, args map[string]any, _ []
 // releases lists releases, CREATED_AT DESC unless orderBy says otherwise.
 func (o *repoObj) releases(args map[string]any) (any, *Error) {
 	field, desc := orderBy(args, "CREATED_AT", true)
+	order := "releases/" + field
+	items := o.r.listing(fmt.Sprint(order, desc), func() []connItem { return o.releaseItems(field, desc) })
+	return paginate("ReleaseConnection", order, items, desc, args)
+}
+
+func (o *repoObj) releaseItems(field string, desc bool) []connItem {
 	items := make([]connItem, 0, len(o.r.Releases))
 	for _, rel := range o.r.Releases {
 		id := fmt.Sprintf("%012d", rel.DatabaseID)
@@ -187,7 +193,7 @@ func (o *repoObj) releases(args map[string]any) (any, *Error) {
 		}
 		items = append(items, connItem{key, &releaseObj{o.r, rel}})
 	}
-	return paginate("ReleaseConnection", "releases/"+field, items, desc, args)
+	return ordered(items, desc)
 }
 
 // refs lists tags (refPrefix "refs/tags/"; other prefixes are empty), ALPHABETICAL ASC
@@ -195,9 +201,16 @@ func (o *repoObj) releases(args map[string]any) (any, *Error) {
 func (o *repoObj) refs(args map[string]any) (any, *Error) {
 	defaultDesc := args["direction"] == "DESC"
 	field, desc := orderBy(args, "ALPHABETICAL", defaultDesc)
+	order := "refs/" + field
+	prefix, _ := args["refPrefix"].(string)
+	query, _ := args["query"].(string)
+	items := o.r.listing(fmt.Sprint(order, desc, prefix, "\x00", query), func() []connItem { return o.refItems(field, desc, prefix, query) })
+	return paginate("RefConnection", order, items, desc, args)
+}
+
+func (o *repoObj) refItems(field string, desc bool, prefix, query string) []connItem {
 	var items []connItem
-	if args["refPrefix"] == "refs/tags/" {
-		query, _ := args["query"].(string)
+	if prefix == "refs/tags/" {
 		for _, t := range o.r.Tags {
 			if !strings.Contains(t.Name, query) {
 				continue
@@ -209,7 +222,21 @@ func (o *repoObj) refs(args map[string]any) (any, *Error) {
 			items = append(items, connItem{key, &refObj{o.r, t}})
 		}
 	}
-	return paginate("RefConnection", "refs/"+field, items, desc, args)
+	return ordered(items, desc)
+}
+
+// listing returns the cached items of one ordering of a connection, building them
+// the first time; changes to the repository drop the cache (Server.mustRepo).
+func (r *Repo) listing(key string, build func() []connItem) []connItem {
+	if items, ok := r.listings[key]; ok {
+		return items
+	}
+	if r.listings == nil {
+		r.listings = map[string][]connItem{}
+	}
+	items := build()
+	r.listings[key] = items
+	return items
 }
 
 func orderBy(args map[string]any, defField string, defDesc bool) (field string, desc bool) {

@@ -31,6 +31,7 @@ type Server struct {
 	renamed  map[string]*Repo // old lower-case "owner/name" -> repository
 	relIDs   map[int64]bool
 	requests []Request
+	usage    Usage
 	seq      int
 	fault    func(*Request) *Fault
 	rate     rateLimit
@@ -43,6 +44,7 @@ type config struct {
 	allowInvalid bool
 	token        string
 	now          func() time.Time
+	noLog        bool
 }
 
 // AllowInvalid stops the server from failing the test on queries GitHub would reject;
@@ -51,6 +53,26 @@ func AllowInvalid() Option { return func(c *config) { c.allowInvalid = true } }
 
 // WithToken sets the accepted token (default "ghp_githubtest").
 func WithToken(token string) Option { return func(c *config) { c.token = token } }
+
+// WithoutRequestLog stops the server from keeping each request (Requests and Rejected
+// return nothing): a crawl of thousands of repositories would keep every answer in
+// memory. Usage still counts them.
+func WithoutRequestLog() Option { return func(c *config) { c.noLog = true } }
+
+// Usage is what the server answered so far, counted.
+type Usage struct {
+	Requests int // HTTP requests answered
+	Points   int // rate-limit points charged (GitHub's cost of each executed query)
+	Nodes    int // nodes the executed queries could return (GitHub's node count)
+	Rejected int // queries GitHub would have refused
+}
+
+// Usage returns the counts of everything answered so far.
+func (s *Server) Usage() Usage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.usage
+}
 
 // WithClock sets the clock used for the rate-limit window and for release edits
 // (default time.Now).
@@ -185,6 +207,23 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	req := Request{Seq: s.seq, Header: r.Header.Clone()}
 	s.mu.Unlock()
 	status, resp, hdr := s.answer(r, body, &req)
+	// Recorded before the answer goes out: a client that has it may count at once.
+	req.Status, req.Body = status, resp
+	if !s.cfg.noLog {
+		var parsed struct{ Errors []Error }
+		if json.Unmarshal(resp, &parsed) == nil {
+			req.Errors = parsed.Errors
+		}
+	}
+	s.mu.Lock()
+	s.usage.Requests++
+	if req.Rejected {
+		s.usage.Rejected++
+	}
+	if !s.cfg.noLog {
+		s.requests = append(s.requests, req)
+	}
+	s.mu.Unlock()
 	for k, v := range hdr {
 		w.Header()[k] = v
 	}
@@ -193,15 +232,6 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(status)
 	w.Write(resp)
-
-	req.Status, req.Body = status, resp
-	var parsed struct{ Errors []Error }
-	if json.Unmarshal(resp, &parsed) == nil {
-		req.Errors = parsed.Errors
-	}
-	s.mu.Lock()
-	s.requests = append(s.requests, req)
-	s.mu.Unlock()
 	if req.Rejected && !s.cfg.allowInvalid {
 		s.t.Errorf("githubtest: GitHub would reject this query:\n%s\nerrors: %s", req.Query, resp)
 	}
@@ -273,12 +303,22 @@ func (s *Server) answer(r *http.Request, body []byte, req *Request) (int, []byte
 	if !q.cost.dryRun && !s.rate.charge(now, q.cost) {
 		return http.StatusOK, []byte(mustJSON(map[string]any{"errors": []Error{rateLimitedError()}})), s.rate.headers()
 	}
-	data, execErrs := s.execute(q)
-	out := map[string]any{"data": data}
-	if len(execErrs) > 0 {
-		out["errors"] = execErrs
+	if !q.cost.dryRun {
+		s.usage.Points += q.cost.cost
+		s.usage.Nodes += q.cost.nodes
 	}
-	return http.StatusOK, []byte(mustJSON(out)), s.rate.headers()
+	data, execErrs := s.execute(q)
+	var out bytes.Buffer
+	out.WriteString(`{"data":`)
+	if err := data.write(&out); err != nil {
+		panic(err)
+	}
+	if len(execErrs) > 0 {
+		out.WriteString(`,"errors":`)
+		out.WriteString(mustJSON(execErrs))
+	}
+	out.WriteByte('}')
+	return http.StatusOK, out.Bytes(), s.rate.headers()
 }
 
 // rateLimit is the primary GraphQL limit: 5,000 points an hour.
@@ -352,6 +392,8 @@ func (s *Server) mustRepo(op, nameWithOwner string) *Repo {
 	r, ok := s.lookup(nameWithOwner)
 	if !ok {
 		s.errorf("%s: no repository %q", op, nameWithOwner)
+		return nil
 	}
+	r.listings = nil // every caller changes the repository
 	return r
 }
