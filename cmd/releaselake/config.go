@@ -31,6 +31,7 @@ type Config struct {
 	MavenURL    string        // RELEASELAKE_MAVEN_URL: Maven repository base
 	Retention   time.Duration // vacuum -retention (RELEASELAKE_RETENTION): keep unneeded files this long
 	DryRun      bool          // vacuum -dry-run: list, remove nothing
+	Gen         GenConfig     // gen's flags
 }
 
 // ParseFlags reads the flags of a subcommand over defaults taken from getenv.
@@ -69,6 +70,7 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 	if cmd == "rebuild" {
 		fs.BoolVar(&c.Check, "check", false, "only compare the rebuild with yellow; exit 1 if they differ")
 	}
+	c.genFlags(cmd, fs)
 	if err := c.vacuumFlags(cmd, fs, env); err != nil {
 		return err
 	}
