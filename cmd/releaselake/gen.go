@@ -58,11 +58,6 @@ func runGen(ctx context.Context, m *Main, stdout io.Writer) int {
 	store := lake.Open(fsys, lake.WithLogger(newLogger(m.logOut, m.Config.LogFormat)))
 	defer store.Close()
 	id := plan.RunID()
-	run := releaselake.Run{ID: id, Trigger: "gen", Status: releaselake.RunRunning, StartedAt: plan.At, Version: releaselake.NoVersion}
-	if err := store.SaveRun(ctx, run); err != nil {
-		fmt.Fprintf(stdout, "gen: %v\n", err)
-		return 1
-	}
 	var size int64
 	err = store.WriteRed(ctx, id, plan.At, releaselake.KindGitHub, func(w io.Writer) (err error) {
 		size, err = plan.WriteRed(w)
@@ -72,10 +67,12 @@ func runGen(ctx context.Context, m *Main, stdout io.Writer) int {
 		fmt.Fprintf(stdout, "gen: %v\n", err)
 		return 1
 	}
-	// As a run that crawled and then found nothing to commit (yellow is left to
-	// rebuild) would record it.
-	run.Status, run.EndedAt = releaselake.RunSucceeded, plan.At.Add(time.Since(start))
-	run.Steps = []releaselake.RunStep{{Name: "crawl", Started: plan.At, Duration: time.Since(start)}}
+	// The record is written after red (which refuses to replace a run's
+	// file), as a run that crawled and committed nothing records it: yellow is
+	// left to rebuild.
+	run := releaselake.Run{ID: id, Trigger: "gen", Status: releaselake.RunSucceeded, StartedAt: plan.At,
+		EndedAt: plan.At.Add(time.Since(start)), Version: releaselake.NoVersion,
+		Steps: []releaselake.RunStep{{Name: "crawl", Started: plan.At, Duration: time.Since(start)}}}
 	if err := store.SaveRun(ctx, run); err != nil {
 		fmt.Fprintf(stdout, "gen: %v\n", err)
 		return 1
