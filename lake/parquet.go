@@ -91,16 +91,45 @@ type sorted struct {
 	idx  []int32
 }
 
-// sortReleases sorts rels by (product, tag), leaving rels as it is. Releases
-// that come sorted (a rebuild's, mostly) are only checked.
+// sortReleases sorts rels by (product, tag), leaving rels as it is. Callers
+// keep each product's rows together (Merge appends product by product), so
+// it orders those runs by product and then each run by tag, unless a product
+// turns up in two runs; a run that comes sorted is only checked.
 func sortReleases(rels []releaselake.Release) sorted {
 	idx := make([]int32, len(rels))
-	for i := range idx {
-		idx[i] = int32(i)
+	type span struct{ lo, hi int }
+	var spans []span
+	for i := 0; i < len(rels); {
+		j := i + 1
+		for j < len(rels) && rels[j].Product == rels[i].Product {
+			j++
+		}
+		spans = append(spans, span{i, j})
+		i = j
 	}
-	cmp := func(a, b int32) int { return compareReleases(&rels[a], &rels[b]) }
-	if !slices.IsSortedFunc(idx, cmp) {
-		slices.SortFunc(idx, cmp)
+	slices.SortFunc(spans, func(a, b span) int { return strings.Compare(rels[a.lo].Product, rels[b.lo].Product) })
+	together := true
+	for k := 1; k < len(spans); k++ {
+		together = together && rels[spans[k].lo].Product != rels[spans[k-1].lo].Product
+	}
+	if !together {
+		for i := range idx {
+			idx[i] = int32(i)
+		}
+		slices.SortFunc(idx, func(a, b int32) int { return compareReleases(&rels[a], &rels[b]) })
+		return sorted{rels: rels, idx: idx}
+	}
+	byTag := func(a, b int32) int { return strings.Compare(rels[a].Tag, rels[b].Tag) }
+	pos := 0
+	for _, sp := range spans {
+		run := idx[pos : pos+sp.hi-sp.lo]
+		for k := range run {
+			run[k] = int32(sp.lo + k)
+		}
+		if !slices.IsSortedFunc(run, byTag) {
+			slices.SortFunc(run, byTag)
+		}
+		pos += len(run)
 	}
 	return sorted{rels: rels, idx: idx}
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -145,4 +147,36 @@ func dataFile(t *testing.T, dir string) string {
 		t.Fatalf("data files %v, %v; want one", names, err)
 	}
 	return names[0]
+}
+
+// Rows come in any order: each product's rows together or scattered.
+func TestStore_Commit_sortsRowsInAnyOrder(t *testing.T) {
+	rows, _ := manyProducts()
+	rows = rows[:20000]
+	scattered := slices.Clone(rows)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(scattered), func(i, j int) { scattered[i], scattered[j] = scattered[j], scattered[i] })
+	grouped := slices.Clone(rows) // products together, out of order, their tags reversed
+	slices.Reverse(grouped)
+	for _, in := range [][]releaselake.Release{rows, scattered, grouped} {
+		dir := t.TempDir()
+		s := openStore(t, localfs.New(dir))
+		mustCommit(t, s, releaselake.NoVersion, in, "run1")
+		f, err := os.Open(dataFile(t, dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := parquet.Read[struct {
+			Product string `parquet:"product"`
+			Tag     string `parquet:"tag"`
+		}](f, func() int64 { st, _ := f.Stat(); return st.Size() }())
+		f.Close()
+		if err != nil || len(got) != len(in) {
+			t.Fatalf("read back %d rows, %v", len(got), err)
+		}
+		for i := 1; i < len(got); i++ {
+			if a, b := got[i-1], got[i]; a.Product > b.Product || a.Product == b.Product && a.Tag >= b.Tag {
+				t.Fatalf("rows %d and %d out of order: %v, %v", i-1, i, a, b)
+			}
+		}
+	}
 }
