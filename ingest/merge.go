@@ -14,6 +14,86 @@ type Diff struct{ Added, Changed, Removed int }
 // first wins). A crawled row keeps the FirstSeenAt of its old row, else gets now.
 // Times are cut to microseconds, the lake's precision.
 func Merge(old []releaselake.Release, crawled map[string][]releaselake.Release, now time.Time) ([]releaselake.Release, Diff) {
+	if !ownRows(crawled) {
+		return mergeAny(old, crawled, now)
+	}
+	// Every crawled row is its product's (as Source.Parse promises): merge
+	// product by product, with maps as small as one product.
+	byProduct := map[string][]releaselake.Release{}
+	n := 0
+	for _, rows := range crawled {
+		n += len(rows)
+	}
+	for _, r := range old {
+		if _, recrawled := crawled[r.Product]; recrawled {
+			byProduct[r.Product] = append(byProduct[r.Product], r)
+		} else {
+			n++
+		}
+	}
+	out := make([]releaselake.Release, 0, n)
+	for _, r := range old {
+		if _, recrawled := crawled[r.Product]; !recrawled {
+			out = append(out, r)
+		}
+	}
+	var d Diff
+	for key, rows := range crawled {
+		var pd Diff
+		out, pd = mergeProduct(out, byProduct[key], rows, now)
+		d.Added, d.Changed, d.Removed = d.Added+pd.Added, d.Changed+pd.Changed, d.Removed+pd.Removed
+	}
+	return out, d
+}
+
+// ownRows reports whether every row of crawled[p] has product p.
+func ownRows(crawled map[string][]releaselake.Release) bool {
+	for key, rows := range crawled {
+		for i := range rows {
+			if rows[i].Product != key {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// mergeProduct appends to dst one product's new rows, crawled, merged with its
+// old ones as Merge does. dst may be crawled[:0]: it writes no row before
+// reading it.
+func mergeProduct(dst, old, crawled []releaselake.Release, now time.Time) ([]releaselake.Release, Diff) {
+	now = now.UTC().Truncate(time.Microsecond)
+	prev := make(map[string]int, len(old)) // tag -> index in old
+	for i, r := range old {
+		prev[r.Tag] = i
+	}
+	seen := make(map[string]struct{}, len(crawled))
+	var d Diff
+	matched := 0
+	for _, r := range crawled {
+		if _, dup := seen[r.Tag]; dup {
+			continue
+		}
+		seen[r.Tag] = struct{}{}
+		r.PublishedAt = r.PublishedAt.UTC().Truncate(time.Microsecond)
+		if i, ok := prev[r.Tag]; ok {
+			matched++
+			r.FirstSeenAt = old[i].FirstSeenAt
+			if !sameRow(r, old[i]) {
+				d.Changed++
+			}
+		} else {
+			r.FirstSeenAt = now
+			d.Added++
+		}
+		dst = append(dst, r)
+	}
+	d.Removed = len(prev) - matched
+	return dst, d
+}
+
+// mergeAny is Merge for crawled rows filed under another product's key.
+func mergeAny(old []releaselake.Release, crawled map[string][]releaselake.Release, now time.Time) ([]releaselake.Release, Diff) {
 	now = now.UTC().Truncate(time.Microsecond)
 	prev := make(map[releaselake.ReleaseKey]releaselake.Release, len(old))
 	var out []releaselake.Release

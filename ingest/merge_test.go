@@ -50,3 +50,27 @@ func TestMerge_keepsFirstSeenAtAndUncrawledProducts(t *testing.T) {
 		t.Errorf("same crawl again: diff %+v, want none", d)
 	}
 }
+
+// Rows a source filed under another product's key are merged by their own
+// (product, tag), as before the per-product merge.
+func TestMerge_rowsFiledUnderAnotherKey(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := t0.Add(time.Hour)
+	old := []releaselake.Release{
+		{Product: "a", Tag: "v1", PublishedAt: t0, FirstSeenAt: t0},
+		{Product: "b", Tag: "v1", PublishedAt: t0, FirstSeenAt: t0},
+	}
+	crawled := map[string][]releaselake.Release{
+		"a": {{Product: "b", Tag: "v1", PublishedAt: t0}, {Product: "a", Tag: "v2", PublishedAt: t0}},
+		"b": {{Product: "b", Tag: "v1", PublishedAt: t0}},
+	}
+	rows, d := Merge(old, crawled, now)
+	if d != (Diff{Added: 1, Removed: 1}) || len(rows) != 2 {
+		t.Fatalf("diff %+v, rows %+v", d, rows)
+	}
+	for _, r := range rows {
+		if r.Product == "b" && !r.FirstSeenAt.Equal(t0) {
+			t.Errorf("b v1 lost its firstSeenAt: %+v", r)
+		}
+	}
+}

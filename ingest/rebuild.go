@@ -1,10 +1,15 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"runtime"
+	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/releaselake/releaselake"
@@ -38,7 +43,9 @@ func Rebuild(ctx context.Context, lake releaselake.Lake, cat *releaselake.Catalo
 		}
 		return started[runs[i].ID].Before(started[runs[j].ID])
 	})
-	var rows []releaselake.Release
+	// The state between runs, by product: a run replaces the rows of the
+	// products it parsed, and only those are touched.
+	state := map[string][]releaselake.Release{}
 	for _, run := range runs {
 		if failed[run.ID] {
 			continue
@@ -47,47 +54,130 @@ func Rebuild(ctx context.Context, lake releaselake.Lake, cat *releaselake.Catalo
 		if err != nil {
 			return nil, err
 		}
-		prev := map[string][]releaselake.Release{}
-		for _, r := range rows {
-			prev[r.Product] = append(prev[r.Product], r)
-		}
 		crawled := map[string][]releaselake.Release{}
 		for _, kind := range run.Sources {
 			src, ok := sources[kind]
 			if !ok {
 				return nil, fmt.Errorf("rebuild run %s: no source %q to parse its answers", run.ID, kind)
 			}
-			lines, err := lake.ReadRed(ctx, run, kind)
-			if err != nil {
+			if err := parseRed(ctx, lake, cat, src, run, kind, state, crawled); err != nil {
 				return nil, err
 			}
-			byProduct := map[string][][]byte{}
-			var order []string
-			for i, l := range lines {
-				var rl RedLine
-				if err := json.Unmarshal(l, &rl); err != nil {
-					return nil, fmt.Errorf("rebuild run %s: %s line %d: %w", run.ID, kind, i+1, err)
-				}
-				if byProduct[rl.Product] == nil {
-					order = append(order, rl.Product)
-				}
-				byProduct[rl.Product] = append(byProduct[rl.Product], rl.Answer)
+		}
+		if ownRows(crawled) {
+			for key, rows := range crawled {
+				// rows is ours: merge it in place.
+				state[key], _ = mergeProduct(rows[:0], state[key], rows, at)
 			}
-			for _, key := range order {
-				p, ok := cat.Product(key)
-				if !ok {
-					continue
-				}
-				res, err := src.Parse(p, byProduct[key], prev[key])
-				if err != nil {
-					continue // the run kept the product's rows, and so does the rebuild
-				}
-				crawled[key] = res.Releases
-			}
+			continue
+		}
+		var rows []releaselake.Release
+		for _, key := range slices.Sorted(maps.Keys(state)) {
+			rows = append(rows, state[key]...)
 		}
 		rows, _ = Merge(rows, crawled, at)
+		clear(state)
+		for _, r := range rows {
+			state[r.Product] = append(state[r.Product], r)
+		}
+	}
+	n := 0
+	for _, rows := range state {
+		n += len(rows)
+	}
+	rows := make([]releaselake.Release, 0, n)
+	for _, key := range slices.Sorted(maps.Keys(state)) {
+		rows = append(rows, state[key]...)
+		delete(state, key) // let the collector have it as the copy grows
 	}
 	return rows, nil
+}
+
+// parseRed parses one run's red lines of one source into crawled, product by
+// product on every CPU (Parse uses nothing but its arguments), given each
+// product's rows before the run in prev. Products that fail to parse are left
+// out, as the run kept their rows.
+func parseRed(ctx context.Context, lake releaselake.Lake, cat *releaselake.Catalog, src releaselake.Source,
+	run releaselake.RedRun, kind string, prev, crawled map[string][]releaselake.Release) error {
+	lines, err := lake.ReadRed(ctx, run, kind)
+	if err != nil {
+		return err
+	}
+	index := map[string]int{} // product -> its place in order and answers
+	var order []string
+	var answers [][][]byte
+	for i, l := range lines {
+		product, answer, err := readRedLine(l)
+		if err != nil {
+			return fmt.Errorf("rebuild run %s: %s line %d: %w", run.ID, kind, i+1, err)
+		}
+		k, ok := index[product]
+		if !ok {
+			k = len(order)
+			index[product] = k
+			order, answers = append(order, product), append(answers, nil)
+		}
+		answers[k] = append(answers[k], answer)
+	}
+	lines = nil // from here each product's lines go once it is parsed
+	results := make([][]releaselake.Release, len(order))
+	ok := make([]bool, len(order))
+	invalid := make([]bool, len(order))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range next {
+				p, known := cat.Product(order[i])
+				if known {
+					res, err := src.Parse(p, answers[i], prev[order[i]])
+					if err == nil {
+						results[i], ok[i], answers[i] = res.Releases, true, nil
+						continue
+					}
+					// The run kept the product's rows, and so does the rebuild.
+				}
+				// A line that is not JSON is a broken red file, not an upstream
+				// answer the parser refused (which reads every line whole).
+				for _, a := range answers[i] {
+					invalid[i] = invalid[i] || !json.Valid(a)
+				}
+				answers[i] = nil
+			}
+		})
+	}
+	for i := range order {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, key := range order {
+		if invalid[i] {
+			return fmt.Errorf("rebuild run %s: %s: a line of product %s is not JSON", run.ID, kind, key)
+		}
+		if ok[i] {
+			crawled[key] = results[i]
+		}
+	}
+	return nil
+}
+
+// readRedLine splits a red line into its product and answer. Lines are
+// written by json.Marshal of a RedLine, so they are read without decoding the
+// answer (its parser does); any other shape is decoded in full.
+func readRedLine(l []byte) (string, json.RawMessage, error) {
+	const head, mid = `{"product":"`, `","answer":`
+	if rest, ok := bytes.CutPrefix(l, []byte(head)); ok && bytes.HasSuffix(rest, []byte("}")) {
+		if i := bytes.IndexByte(rest, '"'); i >= 0 && bytes.IndexByte(rest[:i], '\\') < 0 &&
+			bytes.HasPrefix(rest[i:], []byte(mid)) {
+			return string(rest[:i]), rest[i+len(mid) : len(rest)-1], nil
+		}
+	}
+	var rl RedLine
+	if err := json.Unmarshal(l, &rl); err != nil {
+		return "", nil, err
+	}
+	return rl.Product, rl.Answer, nil
 }
 
 // RunTime is when a run started, read from its id (20261125T000000Z-3f9a).

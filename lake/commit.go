@@ -82,7 +82,7 @@ func (s *Store) commit(ctx context.Context, base int64, rels []releaselake.Relea
 	at := cmp.Or(info.At, now)
 	txn := uuid.NewString()
 	c := &pending{base: base, prev: prev, now: now, info: info, at: at, txn: txn}
-	if len(rows) > 0 {
+	if rows.len() > 0 {
 		if c.add, err = s.writeDataFile(ctx, rows, base+1, txn, now); err != nil {
 			// Our staged file is gone if another writer committed our version
 			// and removed it as the orphan it then is.
@@ -255,7 +255,7 @@ func (s *Store) removeOrphan(ctx context.Context, name string) {
 // under _staging first, closed (durable), then renamed into yellow/. A write
 // that fails is removed and redone into a new file (writeRetrying). It returns
 // the add action.
-func (s *Store) writeDataFile(ctx context.Context, rows []row, v int64, txn string, now time.Time) (*addFile, error) {
+func (s *Store) writeDataFile(ctx context.Context, rows sorted, v int64, txn string, now time.Time) (*addFile, error) {
 	var buf bytes.Buffer
 	size, err := writeParquet(&buf, rows)
 	if err != nil {
@@ -293,21 +293,18 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// validRows converts releases to rows sorted by (product, tag), refusing rows
+// validRows returns the releases in file order, (product, tag), refusing rows
 // without a product or tag and duplicate (product, tag) pairs.
-func validRows(rels []releaselake.Release) ([]row, error) {
-	rows := make([]row, len(rels))
-	for i, r := range rels {
-		if r.Product == "" || r.Tag == "" {
-			return nil, releaselake.Errorf(releaselake.Invalid, "row %d: product and tag are required", i)
+func validRows(rels []releaselake.Release) (sorted, error) {
+	for i := range rels {
+		if rels[i].Product == "" || rels[i].Tag == "" {
+			return sorted{}, releaselake.Errorf(releaselake.Invalid, "row %d: product and tag are required", i)
 		}
-		rows[i] = toRow(r)
 	}
-	sortRows(rows)
-	for i := 1; i < len(rows); i++ {
-		if rows[i].Product == rows[i-1].Product && rows[i].Tag == rows[i-1].Tag {
-			return nil, releaselake.Errorf(releaselake.Invalid, "two rows for product %q tag %q",
-				rows[i].Product, rows[i].Tag)
+	rows := sortReleases(rels)
+	for i := 1; i < rows.len(); i++ {
+		if a, b := rows.at(i-1), rows.at(i); a.Product == b.Product && a.Tag == b.Tag {
+			return sorted{}, releaselake.Errorf(releaselake.Invalid, "two rows for product %q tag %q", b.Product, b.Tag)
 		}
 	}
 	return rows, nil

@@ -82,20 +82,84 @@ func fromRow(r row) releaselake.Release {
 	}
 }
 
-// sortRows orders rows by (product, tag), the order data files are written in,
-// so that page statistics let a reader filtering by product skip most pages.
-func sortRows(rows []row) {
-	slices.SortFunc(rows, func(a, b row) int {
-		if c := strings.Compare(a.Product, b.Product); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Tag, b.Tag)
-	})
+// sorted is the rows of a data file in file order, (product, tag): releases
+// and the permutation that sorts them, so that a commit of a million rows
+// holds them once, as the caller gave them, and converts them to Parquet rows
+// one row group at a time.
+type sorted struct {
+	rels []releaselake.Release
+	idx  []int32
 }
 
-// writeParquet writes rows (already sorted) as one snappy-compressed Parquet
-// file and returns the number of bytes written.
-func writeParquet(w io.Writer, rows []row) (int64, error) {
+// sortReleases sorts rels by (product, tag), leaving rels as it is. Callers
+// keep each product's rows together (Merge appends product by product), so
+// it orders those runs by product and then each run by tag, unless a product
+// turns up in two runs; a run that comes sorted is only checked.
+func sortReleases(rels []releaselake.Release) sorted {
+	idx := make([]int32, len(rels))
+	type span struct{ lo, hi int }
+	var spans []span
+	for i := 0; i < len(rels); {
+		j := i + 1
+		for j < len(rels) && rels[j].Product == rels[i].Product {
+			j++
+		}
+		spans = append(spans, span{i, j})
+		i = j
+	}
+	slices.SortFunc(spans, func(a, b span) int { return strings.Compare(rels[a.lo].Product, rels[b.lo].Product) })
+	together := true
+	for k := 1; k < len(spans); k++ {
+		together = together && rels[spans[k].lo].Product != rels[spans[k-1].lo].Product
+	}
+	if !together {
+		for i := range idx {
+			idx[i] = int32(i)
+		}
+		slices.SortFunc(idx, func(a, b int32) int { return compareReleases(&rels[a], &rels[b]) })
+		return sorted{rels: rels, idx: idx}
+	}
+	byTag := func(a, b int32) int { return strings.Compare(rels[a].Tag, rels[b].Tag) }
+	pos := 0
+	for _, sp := range spans {
+		run := idx[pos : pos+sp.hi-sp.lo]
+		for k := range run {
+			run[k] = int32(sp.lo + k)
+		}
+		if !slices.IsSortedFunc(run, byTag) {
+			slices.SortFunc(run, byTag)
+		}
+		pos += len(run)
+	}
+	return sorted{rels: rels, idx: idx}
+}
+
+func compareReleases(a, b *releaselake.Release) int {
+	if c := strings.Compare(a.Product, b.Product); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Tag, b.Tag)
+}
+
+func (t sorted) len() int                      { return len(t.idx) }
+func (t sorted) at(i int) *releaselake.Release { return &t.rels[t.idx[i]] }
+
+// rowGroupRows is the most rows a row group holds. Row groups are cut at a
+// product's first row where one lies in the group's second half, so that a
+// reader filtering on one product (by the row groups' min/max statistics)
+// reads one row group of at most this many rows, unless the product is
+// larger than half a group. 64Ki rows of releases are about 1.5 MB of
+// Parquet: a small fraction of a large table, and still large enough for
+// readers to read efficiently.
+const rowGroupRows = 1 << 16
+
+// writeParquet writes rows, sorted by (product, tag), as one snappy-compressed
+// Parquet file and returns the number of bytes written. Row groups are cut
+// by groupEnd; every column chunk has page statistics and a column index. The
+// file records its sorting columns (product, tag) in its row groups'
+// metadata: parquet-go's GenericWriter only records them, it does not sort,
+// which is why rows must come sorted.
+func writeParquet(w io.Writer, rows sorted) (int64, error) {
 	cw := &countingWriter{w: w}
 	pw := parquet.NewGenericWriter[row](cw,
 		parquet.Compression(&parquet.Snappy),
@@ -104,13 +168,40 @@ func writeParquet(w io.Writer, rows []row) (int64, error) {
 		parquet.SortingWriterConfig(parquet.SortingColumns(
 			parquet.Ascending("product"), parquet.Ascending("tag"))),
 	)
-	if _, err := pw.Write(rows); err != nil {
-		return cw.n, err
+	chunk := make([]row, 0, min(rows.len(), rowGroupRows))
+	for start := 0; start < rows.len(); {
+		end := groupEnd(rows, start, rowGroupRows)
+		chunk = chunk[:0]
+		for i := start; i < end; i++ {
+			chunk = append(chunk, toRow(*rows.at(i)))
+		}
+		if _, err := pw.Write(chunk); err != nil {
+			return cw.n, err
+		}
+		if err := pw.Flush(); err != nil { // ends the row group
+			return cw.n, err
+		}
+		start = end
 	}
 	if err := pw.Close(); err != nil {
 		return cw.n, err
 	}
 	return cw.n, nil
+}
+
+// groupEnd returns where the row group starting at rows[start] ends: after at
+// most max rows, at the start of a product if one starts in the second half.
+func groupEnd(rows sorted, start, max int) int {
+	end := start + max
+	if end >= rows.len() {
+		return rows.len()
+	}
+	for b := end; b > start+max/2; b-- {
+		if rows.at(b).Product != rows.at(b-1).Product {
+			return b
+		}
+	}
+	return end
 }
 
 // readParquet reads every row of a data file.
@@ -129,13 +220,13 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// statsOf returns the add action's stats for rows: min and max of the string
-// and timestamp columns (booleans have none, as in Spark), no nulls. Timestamps
-// are written in milliseconds, as Spark does; min is rounded down and max up so
-// the bounds stay true for data skipping.
-func statsOf(rows []row) (string, error) {
+// statsOf returns the add action's stats for rows: min and
+// max of the string and timestamp columns (booleans have none, as in Spark),
+// no nulls. Timestamps are written in milliseconds, as Spark does; min is
+// rounded down and max up so the bounds stay true for data skipping.
+func statsOf(rows sorted) (string, error) {
 	st := stats{
-		NumRecords: int64(len(rows)),
+		NumRecords: int64(rows.len()),
 		MinValues:  map[string]any{},
 		MaxValues:  map[string]any{},
 		NullCount:  map[string]int{},
@@ -143,18 +234,29 @@ func statsOf(rows []row) (string, error) {
 	for _, c := range columns {
 		st.NullCount[c.name] = 0
 	}
-	if len(rows) > 0 {
-		strs := func(r row) []string {
-			return []string{r.Product, r.Tag, r.Version, r.Name, r.URL, r.Source, r.Repo, r.DateSource}
+	if rows.len() > 0 {
+		strs := func(r *releaselake.Release) [8]*string {
+			return [8]*string{&r.Product, &r.Tag, &r.Version, &r.Name, &r.URL, &r.Source, &r.Repo, &r.DateSource}
 		}
-		lo, hi := strs(rows[0]), strs(rows[0])
-		tlo := [2]int64{rows[0].PublishedAt, rows[0].FirstSeenAt}
+		var lo, hi [8]string
+		for i, s := range strs(rows.at(0)) {
+			lo[i], hi[i] = *s, *s
+		}
+		times := func(r *releaselake.Release) [2]int64 {
+			return [2]int64{r.PublishedAt.UnixMicro(), r.FirstSeenAt.UnixMicro()} // as toRow
+		}
+		tlo := times(rows.at(0))
 		thi := tlo
-		for _, r := range rows[1:] {
+		for k := 1; k < rows.len(); k++ {
+			r := rows.at(k)
 			for i, s := range strs(r) {
-				lo[i], hi[i] = min(lo[i], s), max(hi[i], s)
+				if *s < lo[i] {
+					lo[i] = *s
+				} else if *s > hi[i] {
+					hi[i] = *s
+				}
 			}
-			for i, t := range [2]int64{r.PublishedAt, r.FirstSeenAt} {
+			for i, t := range times(r) {
 				tlo[i], thi[i] = min(tlo[i], t), max(thi[i], t)
 			}
 		}

@@ -1,11 +1,13 @@
 package lake
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"time"
@@ -68,4 +70,41 @@ func jsonLines(lines [][]byte) ([]byte, error) {
 		buf.WriteByte('\n')
 	}
 	return buf.Bytes(), nil
+}
+
+// WriteRed is AppendRed for a source's answers too many to hold in memory:
+// write streams the lines (one JSON document a line, each ending in a line
+// break) into the file. It may be called more than once, when a failed write
+// is redone into a new file, and must write the same lines each time. The
+// file appears whole or not at all, and never replaces one, as with AppendRed.
+func (s *Store) WriteRed(ctx context.Context, runID string, at time.Time, source string, write func(io.Writer) error) error {
+	name := RedPath(runID, at, source)
+	if err := validID("run id", runID); err != nil {
+		return boundary(err, "write red")
+	}
+	if err := validID("source", source); err != nil {
+		return boundary(err, "write red")
+	}
+	if _, err := s.fs.Stat(ctx, name); err == nil {
+		return boundary(releaselake.Wrap(releaselake.Conflict, fs.ErrExist, "red file exists"), "write red %s", name)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return boundary(err, "write red %s", name)
+	}
+	dir, tmp := path.Dir(name), "."+path.Base(name)+".tmp-"+uuid.NewString()
+	staged, err := s.streamRetrying(ctx, func(attempt int) string { return fmt.Sprintf("%s/%s-%d", dir, tmp, attempt) },
+		func(w io.Writer) error {
+			bw := bufio.NewWriterSize(w, 1<<20)
+			if err := write(bw); err != nil {
+				return err
+			}
+			return bw.Flush()
+		})
+	if err != nil {
+		return boundary(err, "write red %s", name)
+	}
+	if err := s.fs.Rename(ctx, staged, name); err != nil {
+		s.removeOrphan(ctx, staged)
+		return boundary(err, "write red %s", name)
+	}
+	return nil
 }

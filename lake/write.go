@@ -3,6 +3,7 @@ package lake
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/google/uuid"
 )
@@ -25,10 +26,19 @@ const writeAttempts = 7
 // writeRetrying writes data to a new file named name(attempt) and closes it,
 // redoing a failed write into the next name. It returns the name written.
 func (s *Store) writeRetrying(ctx context.Context, name func(attempt int) string, data []byte) (string, error) {
+	return s.streamRetrying(ctx, name, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// streamRetrying is writeRetrying for content made by write, which is called
+// once per attempt and must write the same bytes each time.
+func (s *Store) streamRetrying(ctx context.Context, name func(attempt int) string, write func(io.Writer) error) (string, error) {
 	wait := s.retryWait
 	for attempt := 0; ; attempt++ {
 		n := name(attempt)
-		err := s.writeFile(ctx, n, data)
+		err := s.streamFile(ctx, n, write)
 		if err == nil {
 			return n, nil
 		}
@@ -43,9 +53,9 @@ func (s *Store) writeRetrying(ctx context.Context, name func(attempt int) string
 	}
 }
 
-// writeFile writes data to a new file and closes it; on failure the file is
-// removed.
-func (s *Store) writeFile(ctx context.Context, name string, data []byte) (err error) {
+// streamFile writes what write writes to a new file and closes it; on failure
+// the file is removed.
+func (s *Store) streamFile(ctx context.Context, name string, write func(io.Writer) error) (err error) {
 	w, err := s.fs.Create(ctx, name)
 	if err != nil {
 		return fmt.Errorf("create %s: %w", name, err)
@@ -55,7 +65,7 @@ func (s *Store) writeFile(ctx context.Context, name string, data []byte) (err er
 			s.removeOrphan(ctx, name)
 		}
 	}()
-	if _, err := w.Write(data); err != nil {
+	if err := write(w); err != nil {
 		w.Close()
 		return fmt.Errorf("write %s: %w", name, err)
 	}

@@ -31,6 +31,7 @@ type Config struct {
 	MavenURL    string        // RELEASELAKE_MAVEN_URL: Maven repository base
 	Retention   time.Duration // vacuum -retention (RELEASELAKE_RETENTION): keep unneeded files this long
 	DryRun      bool          // vacuum -dry-run: list, remove nothing
+	Gen         GenConfig     // gen's flags
 }
 
 // ParseFlags reads the flags of a subcommand over defaults taken from getenv.
@@ -45,11 +46,15 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 	fs.SetOutput(stderr)
 	if cmd != "page" { // the page server has no lake and no GitHub
 		fs.StringVar(&c.Lake, "lake", env("RELEASELAKE_LAKE", "./lake"), "lake root: a path, file:///abs/path or hdfs://host:port/path (RELEASELAKE_LAKE)")
+	}
+	if cmd != "page" && cmd != "gen" { // gen writes its own catalog and asks no upstream
 		fs.StringVar(&c.Catalog, "catalog", env("RELEASELAKE_CATALOG", ""), "catalog file replacing the embedded one (RELEASELAKE_CATALOG)")
 		fs.StringVar(&c.GitHubURL, "github-url", env("GITHUB_GRAPHQL_URL", "https://api.github.com/graphql"), "GitHub GraphQL endpoint (GITHUB_GRAPHQL_URL)")
 		c.sourceFlags(fs, env)
 	}
-	c.pageFlags(cmd, fs, env, getenv)
+	if cmd != "gen" {
+		c.pageFlags(cmd, fs, env, getenv)
+	}
 	fs.StringVar(&c.LogFormat, "log", env("RELEASELAKE_LOG", "auto"), "log format: auto (text on a terminal, else JSON), text or json (RELEASELAKE_LOG)")
 	c.GitHubToken = getenv("GITHUB_TOKEN")
 	c.AdminToken = getenv("RELEASELAKE_ADMIN_TOKEN")
@@ -69,6 +74,7 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 	if cmd == "rebuild" {
 		fs.BoolVar(&c.Check, "check", false, "only compare the rebuild with yellow; exit 1 if they differ")
 	}
+	c.genFlags(cmd, fs)
 	if err := c.vacuumFlags(cmd, fs, env); err != nil {
 		return err
 	}

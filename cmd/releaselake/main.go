@@ -39,6 +39,7 @@ var commands = map[string]command{
 	"ingest":  {summary: "run one ingest now and exit (0: committed or nothing new; 1: could not commit)", open: true, run: runIngest},
 	"push":    {summary: "push the current snapshot to the page server now (RELEASELAKE_PAGE_URL)", open: true, run: runPush},
 	"page":    {summary: "the public page server: receives signed snapshot pushes, serves the page and feed", open: false, run: runPage},
+	"gen":     {summary: "write a synthetic catalog (-out) and one run's raw GitHub answers into the lake, for scale tests", open: false, run: runGen},
 	"vacuum":  {summary: "remove files the lake keeps only for time travel, once older than -retention (default 7 days)", open: true, run: runVacuum},
 }
 

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/lake"
+	"github.com/releaselake/releaselake/synth"
+)
+
+// GenConfig holds the flags of `releaselake gen`.
+type GenConfig struct {
+	Products int
+	Releases int
+	Seed     int64
+	Out      string // directory of the catalog
+}
+
+// genFlags adds the flags of `releaselake gen`.
+func (c *Config) genFlags(cmd string, fs *flag.FlagSet) {
+	if cmd != "gen" {
+		return
+	}
+	fs.IntVar(&c.Gen.Products, "products", 10000, "GitHub products in the catalog")
+	fs.IntVar(&c.Gen.Releases, "releases", 1000000, "releases (yellow rows) the red table parses to, over all products")
+	fs.Int64Var(&c.Gen.Seed, "seed", 1, "seed: the same seed writes the same catalog and red table")
+	fs.StringVar(&c.Gen.Out, "out", ".", "directory to write catalog.yaml to")
+}
+
+// runGen writes a synthetic catalog to -out/catalog.yaml and one ingest run's
+// raw GitHub answers for it into the lake's red table, with a run record, so
+// that `releaselake rebuild` with that catalog parses them into yellow. The
+// lake should be empty: its run (one per seed) is written once.
+func runGen(ctx context.Context, m *Main, stdout io.Writer) int {
+	c := m.Config.Gen
+	start := time.Now()
+	plan, err := synth.NewPlan(synth.Config{Products: c.Products, Releases: c.Releases, Seed: c.Seed})
+	if err != nil {
+		fmt.Fprintf(stdout, "gen: %v\n", err)
+		return 2
+	}
+	catalog := filepath.Join(c.Out, "catalog.yaml")
+	if err := writeGenCatalog(plan, catalog); err != nil {
+		fmt.Fprintf(stdout, "gen: %v\n", err)
+		return 1
+	}
+	fsys, err := openFS(m.Config.Lake)
+	if err != nil {
+		fmt.Fprintf(stdout, "gen: %v\n", err)
+		return 1
+	}
+	store := lake.Open(fsys, lake.WithLogger(newLogger(m.logOut, m.Config.LogFormat)))
+	defer store.Close()
+	id := plan.RunID()
+	var size int64
+	err = store.WriteRed(ctx, id, plan.At, releaselake.KindGitHub, func(w io.Writer) (err error) {
+		size, err = plan.WriteRed(w)
+		return err
+	})
+	if err != nil {
+		fmt.Fprintf(stdout, "gen: %v\n", err)
+		return 1
+	}
+	// The record is written after red (which refuses to replace a run's
+	// file), as a run that crawled and committed nothing records it: yellow is
+	// left to rebuild.
+	run := releaselake.Run{ID: id, Trigger: "gen", Status: releaselake.RunSucceeded, StartedAt: plan.At,
+		EndedAt: plan.At.Add(time.Since(start)), Version: releaselake.NoVersion,
+		Steps: []releaselake.RunStep{{Name: "crawl", Started: plan.At, Duration: time.Since(start)}}}
+	if err := store.SaveRun(ctx, run); err != nil {
+		fmt.Fprintf(stdout, "gen: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "generated %d products, %d releases: catalog %s, red %s (run %s, %d bytes) in %.1fs\n",
+		len(plan.Products), plan.Rows(), catalog, lake.RedPath(id, plan.At, releaselake.KindGitHub), id, size,
+		time.Since(start).Seconds())
+	return 0
+}
+
+// writeGenCatalog writes the plan's catalog to name: a temporary file renamed
+// into place, so a reader never sees half of it.
+func writeGenCatalog(plan *synth.Plan, name string) error {
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(name), ".catalog-*.yaml")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := plan.WriteCatalog(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write catalog: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write catalog: %w", err)
+	}
+	return os.Rename(f.Name(), name)
+}
