@@ -213,10 +213,7 @@ func (r *Runner) run(ctx context.Context, trigger string, products []string, sta
 // successfully and changed, and the crawl states to save after the commit.
 func (r *Runner) crawl(ctx context.Context, log *slog.Logger, run *releaselake.Run, products []releaselake.Product, current []releaselake.Release) (map[string][]releaselake.Release, map[string][]byte, error) {
 	start := r.now()
-	prev := map[string][]releaselake.Release{}
-	for _, rel := range current {
-		prev[rel.Product] = append(prev[rel.Product], rel)
-	}
+	prev := byProduct(current)
 	byKind := map[string][]releaselake.Product{}
 	var kinds []string
 	for _, p := range products {
@@ -307,6 +304,26 @@ func (r *Runner) crawl(ctx context.Context, log *slog.Logger, run *releaselake.R
 	r.step(run, "crawl", start, nil)
 	log.Info("crawl done", "products", len(products), "parsed", len(parsed), "not_ok", failed)
 	return parsed, states, nil
+}
+
+// byProduct groups rows by product without copying the rows of a product that
+// are together, as a snapshot holds them (a million rows are 200 MB): each group
+// is then a sub-slice of rows, capped so that appending to it copies.
+func byProduct(rows []releaselake.Release) map[string][]releaselake.Release {
+	m := map[string][]releaselake.Release{}
+	for i := 0; i < len(rows); {
+		j := i + 1
+		for j < len(rows) && rows[j].Product == rows[i].Product {
+			j++
+		}
+		if have, ok := m[rows[i].Product]; ok { // not together: copy
+			m[rows[i].Product] = append(have, rows[i:j]...)
+		} else {
+			m[rows[i].Product] = rows[i:j:j]
+		}
+		i = j
+	}
+	return m
 }
 
 // stateName is where a product's crawl state lives: _state/<kind>/<product>.json.

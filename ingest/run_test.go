@@ -341,3 +341,21 @@ func TestRunner_RunFirst_oneFirstIngestAndRetriesAKilledOne(t *testing.T) {
 		t.Errorf("run records %+v (%v), want the one first ingest", runs, err)
 	}
 }
+
+func TestByProduct_subSlicesWhenTogetherCopiesWhenNot(t *testing.T) {
+	rows := []releaselake.Release{{Product: "a", Tag: "1"}, {Product: "a", Tag: "2"}, {Product: "b", Tag: "1"}, {Product: "a", Tag: "3"}}
+	m := byProduct(rows)
+	if len(m["a"]) != 3 || m["a"][2].Tag != "3" || len(m["b"]) != 1 {
+		t.Fatalf("groups %+v", m)
+	}
+	if &m["b"][0] != &rows[2] {
+		t.Error("b's rows are together but were copied")
+	}
+	m["a"][0].Tag = "x" // a's rows were not together: a copy
+	if rows[0].Tag != "1" {
+		t.Error("a's group shares memory with rows after appending")
+	}
+	if b := append(m["b"], releaselake.Release{Product: "b"}); &b[0] == &rows[2] || rows[3].Product != "a" {
+		t.Error("appending to a group wrote into rows")
+	}
+}
