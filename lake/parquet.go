@@ -113,11 +113,6 @@ func writeParquet(w io.Writer, rows []row) (int64, error) {
 	return cw.n, nil
 }
 
-// readParquet reads every row of a data file.
-func readParquet(r io.ReaderAt, size int64) ([]row, error) {
-	return parquet.Read[row](r, size)
-}
-
 type countingWriter struct {
 	w io.Writer
 	n int64
