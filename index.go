@@ -1,9 +1,11 @@
 package releaselake
 
 import (
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -85,71 +87,273 @@ func lessFirstSeen(a, b *Release) bool {
 	return Less(a, b)
 }
 
-// NewIndex builds the index of a snapshot. It takes ownership of snap.Releases.
+// NewIndex builds the index of a snapshot. It takes ownership of snap.Releases,
+// which it reorders in place.
+//
+// A snapshot may hold a million rows, so the build never compares Releases
+// with Less: each version is parsed once, while each product's rows are put in
+// version order, and every other order is a sort of small fixed-size keys
+// (times as seconds and nanoseconds, product and version ranks) followed by
+// one move of each row to its place. Per-product orderings are windows of
+// shared arrays rather than slices of their own.
 func NewIndex(snap Snapshot) *Index {
 	rows := snap.Releases
-	sort.Slice(rows, func(i, j int) bool { return Less(&rows[i], &rows[j]) })
 	n := len(rows)
 	ix := &Index{Version: snap.Version, CommittedAt: snap.CommittedAt, rows: rows,
-		pre: make([]int32, n+1), products: map[string]*productIndex{}}
+		pre: make([]int32, n+1), products: make(map[string]*productIndex)}
 
-	counts := map[string]int{}
+	// Products: an id per key, in key order; rows grouped by product.
+	prod := make([]int32, n)
+	byName := map[string]int32{}
 	for i := range rows {
-		counts[rows[i].Product]++
+		id, ok := byName[rows[i].Product]
+		if !ok {
+			id = int32(len(ix.keys))
+			byName[rows[i].Product] = id
+			ix.keys = append(ix.keys, rows[i].Product)
+		}
+		prod[i] = id
+	}
+	rank := make([]int32, len(ix.keys))
+	byKey := make([]int32, len(ix.keys))
+	for id := range byKey {
+		byKey[id] = int32(id)
+	}
+	slices.SortFunc(byKey, func(a, b int32) int { return strings.Compare(ix.keys[a], ix.keys[b]) })
+	for r, id := range byKey {
+		rank[id] = int32(r)
+	}
+	slices.Sort(ix.keys)
+	for i := range prod {
+		prod[i] = rank[prod[i]]
+	}
+	start := groupStarts(prod, len(ix.keys))
+
+	// Version order within each product (rows by their current position),
+	// and each row's rank in it.
+	byVersion := groupBy(prod, start, nil)
+	vrank := make([]int32, n)
+	versionSort(rows, byVersion, start, vrank)
+
+	// Less order: newest published first, then product key, then version order.
+	type pubKey struct {
+		sec        int64
+		nsec, prod int32
+		vrank, row int32
+	}
+	keys := make([]pubKey, n)
+	for i := range rows {
+		t := rows[i].PublishedAt
+		keys[i] = pubKey{t.Unix(), int32(t.Nanosecond()), prod[i], vrank[i], int32(i)}
+	}
+	slices.SortFunc(keys, func(a, b pubKey) int {
+		switch {
+		case a.sec != b.sec:
+			return cmpDesc(a.sec, b.sec)
+		case a.nsec != b.nsec:
+			return cmpDesc(a.nsec, b.nsec)
+		case a.prod != b.prod:
+			return cmpAsc(a.prod, b.prod)
+		}
+		return cmpAsc(a.vrank, b.vrank)
+	})
+	to := vrank // reused: to[old position] = row number
+	for k := range keys {
+		to[keys[k].row] = int32(k)
+	}
+	keys = nil
+	moveRows(rows, to)
+	for i := range byVersion {
+		byVersion[i] = to[byVersion[i]]
+	}
+	newProd := make([]int32, n)
+	for old, k := range to {
+		newProd[k] = prod[old]
+	}
+	prod, to = newProd, nil
+
+	// Publication order is the row order; per product it is each group in row order.
+	ix.order[ByPublished] = make([]int32, n)
+	for i := range rows {
+		ix.order[ByPublished][i] = int32(i)
 		ix.pre[i+1] = ix.pre[i]
 		if rows[i].Prerelease {
 			ix.pre[i+1]++
 		}
 	}
-	for p, c := range counts {
-		pi := &productIndex{latest: -1, pre: make([]int32, 1, c+1)}
-		pi.order[ByPublished] = make([]int32, 0, c)
-		ix.products[p] = pi
-		ix.keys = append(ix.keys, p)
-	}
-	sort.Strings(ix.keys)
+	byPublished := groupBy(prod, start, nil)
 
-	ix.order[ByPublished] = make([]int32, n)
+	// First sighting: newest first, then in Less order (the row order).
+	type seenKey struct {
+		sec       int64
+		nsec, row int32
+	}
+	seen := make([]seenKey, n)
 	for i := range rows {
-		r := &rows[i]
-		ix.order[ByPublished][i] = int32(i)
-		pi := ix.products[r.Product]
-		pi.order[ByPublished] = append(pi.order[ByPublished], int32(i))
-		last := pi.pre[len(pi.pre)-1]
-		if r.Prerelease {
-			last++
-		}
-		pi.pre = append(pi.pre, last)
-		if !r.Prerelease && !r.Yanked && (pi.latest < 0 || CompareVersions(r.Version, rows[pi.latest].Version) > 0) {
-			pi.latest = int32(i)
-		}
+		t := rows[i].FirstSeenAt
+		seen[i] = seenKey{t.Unix(), int32(t.Nanosecond()), int32(i)}
 	}
-
-	// First sighting: one global order, ranks to merge products by, and each
-	// product's run in that order.
-	fs := slices.Clone(ix.order[ByPublished])
-	sort.SliceStable(fs, func(a, b int) bool { return lessFirstSeen(&rows[fs[a]], &rows[fs[b]]) })
-	ix.order[ByFirstSeen] = fs
+	slices.SortFunc(seen, func(a, b seenKey) int {
+		switch {
+		case a.sec != b.sec:
+			return cmpDesc(a.sec, b.sec)
+		case a.nsec != b.nsec:
+			return cmpDesc(a.nsec, b.nsec)
+		}
+		return cmpAsc(a.row, b.row)
+	})
+	fs := make([]int32, n)
 	ix.fsRank = make([]int32, n)
-	for pos, i := range fs {
-		ix.fsRank[i] = int32(pos)
+	for pos, k := range seen {
+		fs[pos] = k.row
+		ix.fsRank[k.row] = int32(pos)
 	}
-	for _, i := range fs {
-		pi := ix.products[rows[i].Product]
-		pi.order[ByFirstSeen] = append(pi.order[ByFirstSeen], i)
-	}
+	seen = nil
+	ix.order[ByFirstSeen] = fs
+	byFirstSeen := groupBy(prod, start, fs)
 
-	// Version order: each product's rows sorted once (CompareVersions parses, so
-	// this is the costly part of a load), then all products by key.
-	ix.order[ByVersion] = make([]int32, 0, n)
-	for _, p := range ix.keys {
-		pi := ix.products[p]
-		vs := slices.Clone(pi.order[ByPublished])
-		sort.SliceStable(vs, func(a, b int) bool { return lessVersion(&rows[vs[a]], &rows[vs[b]]) })
-		pi.order[ByVersion] = vs
-		ix.order[ByVersion] = append(ix.order[ByVersion], vs...)
+	// Version order: whole products in key order.
+	ix.order[ByVersion] = byVersion
+
+	pre := make([]int32, n+len(ix.keys))
+	for p, key := range ix.keys {
+		lo, hi := start[p], start[p+1]
+		pi := &productIndex{latest: -1}
+		pi.order[ByPublished] = byPublished[lo:hi:hi]
+		pi.order[ByFirstSeen] = byFirstSeen[lo:hi:hi]
+		pi.order[ByVersion] = byVersion[lo:hi:hi]
+		pi.pre = pre[int(lo)+p : int(hi)+p+1 : int(hi)+p+1]
+		for j, i := range pi.order[ByPublished] {
+			pi.pre[j+1] = pi.pre[j]
+			if rows[i].Prerelease {
+				pi.pre[j+1]++
+			}
+		}
+		pi.latest = latestOf(rows, pi.order[ByVersion])
+		ix.products[key] = pi
 	}
 	return ix
+}
+
+func cmpAsc[T int32 | int64](a, b T) int {
+	if a < b {
+		return -1
+	}
+	return 1
+}
+
+func cmpDesc[T int32 | int64](a, b T) int { return cmpAsc(b, a) }
+
+// groupStarts returns where each group of a counting sort by group (0 <=
+// group < groups) starts, and its end as the last element.
+func groupStarts(group []int32, groups int) []int32 {
+	start := make([]int32, groups+1)
+	for _, g := range group {
+		start[g+1]++
+	}
+	for g := range groups {
+		start[g+1] += start[g]
+	}
+	return start
+}
+
+// groupBy lists the rows of seq (nil: every row in order) grouped by their
+// group, keeping seq's order within each group: group g is out[start[g]:start[g+1]].
+func groupBy(group, start, seq []int32) []int32 {
+	out := make([]int32, len(group))
+	next := slices.Clone(start[:len(start)-1])
+	add := func(i int32) {
+		g := group[i]
+		out[next[g]] = i
+		next[g]++
+	}
+	if seq == nil {
+		for i := range group {
+			add(int32(i))
+		}
+	} else {
+		for _, i := range seq {
+			add(i)
+		}
+	}
+	return out
+}
+
+// versionSort sorts each product's group of byVersion (row positions) into
+// ByVersion order, greatest version first, and sets vrank[row] to the row's
+// place within its product. Versions are parsed once per row; products are
+// shared between GOMAXPROCS goroutines.
+func versionSort(rows []Release, byVersion, start, vrank []int32) {
+	products := len(start) - 1
+	workers := min(runtime.GOMAXPROCS(0), max(products/64, 1))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			type entry struct {
+				v   Version
+				row int32
+			}
+			var buf []entry
+			for p := w; p < products; p += workers {
+				g := byVersion[start[p]:start[p+1]]
+				buf = buf[:0]
+				for _, i := range g {
+					v, _ := parse(rows[i].Version)
+					buf = append(buf, entry{v, i})
+				}
+				slices.SortFunc(buf, func(a, b entry) int {
+					if c := b.v.Compare(a.v); c != 0 {
+						return c
+					}
+					if c := strings.Compare(rows[a.row].Tag, rows[b.row].Tag); c != 0 {
+						return c
+					}
+					return cmpAsc(a.row, b.row)
+				})
+				for k, e := range buf {
+					g[k] = e.row
+					vrank[e.row] = int32(k)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// moveRows reorders rows in place so that the row at position i moves to
+// to[i] (a permutation), following its cycles with one spare Release.
+func moveRows(rows []Release, to []int32) {
+	done := make([]uint64, (len(rows)+63)/64)
+	for i := range rows {
+		if done[i/64]&(1<<(i%64)) != 0 {
+			continue
+		}
+		carry := rows[i]
+		for j := int(to[i]); ; j = int(to[j]) {
+			done[j/64] |= 1 << (j % 64)
+			rows[j], carry = carry, rows[j]
+			if j == i {
+				break
+			}
+		}
+	}
+}
+
+// latestOf returns the greatest stable (neither prerelease nor yanked) row of
+// a product in version order, the first of them in Less order (the lowest row
+// number) if several tags carry that version; -1 if none is stable.
+func latestOf(rows []Release, byVersion []int32) int32 {
+	best := int32(-1)
+	for _, i := range byVersion {
+		r := &rows[i]
+		if best >= 0 && r.Version != rows[best].Version {
+			break
+		}
+		if !r.Prerelease && !r.Yanked && (best < 0 || i < best) {
+			best = i
+		}
+	}
+	return best
 }
 
 // Rows returns the number of releases in the index.

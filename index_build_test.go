@@ -1,0 +1,173 @@
+package releaselake
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+)
+
+// naiveIndex is NewIndex as it was before it had to build a million rows:
+// sorts with Less and its variants. NewIndex must build the same index.
+func naiveIndex(snap Snapshot) *Index {
+	rows := snap.Releases
+	sort.Slice(rows, func(i, j int) bool { return Less(&rows[i], &rows[j]) })
+	n := len(rows)
+	ix := &Index{Version: snap.Version, CommittedAt: snap.CommittedAt, rows: rows,
+		pre: make([]int32, n+1), products: map[string]*productIndex{}}
+	counts := map[string]int{}
+	for i := range rows {
+		counts[rows[i].Product]++
+		ix.pre[i+1] = ix.pre[i]
+		if rows[i].Prerelease {
+			ix.pre[i+1]++
+		}
+	}
+	for p, c := range counts {
+		pi := &productIndex{latest: -1, pre: make([]int32, 1, c+1)}
+		ix.products[p] = pi
+		ix.keys = append(ix.keys, p)
+	}
+	sort.Strings(ix.keys)
+	ix.order[ByPublished] = make([]int32, n)
+	for i := range rows {
+		r := &rows[i]
+		ix.order[ByPublished][i] = int32(i)
+		pi := ix.products[r.Product]
+		pi.order[ByPublished] = append(pi.order[ByPublished], int32(i))
+		last := pi.pre[len(pi.pre)-1]
+		if r.Prerelease {
+			last++
+		}
+		pi.pre = append(pi.pre, last)
+		if !r.Prerelease && !r.Yanked && (pi.latest < 0 || CompareVersions(r.Version, rows[pi.latest].Version) > 0) {
+			pi.latest = int32(i)
+		}
+	}
+	fs := slices.Clone(ix.order[ByPublished])
+	sort.SliceStable(fs, func(a, b int) bool { return lessFirstSeen(&rows[fs[a]], &rows[fs[b]]) })
+	ix.order[ByFirstSeen] = fs
+	ix.fsRank = make([]int32, n)
+	for pos, i := range fs {
+		ix.fsRank[i] = int32(pos)
+	}
+	for _, i := range fs {
+		pi := ix.products[rows[i].Product]
+		pi.order[ByFirstSeen] = append(pi.order[ByFirstSeen], i)
+	}
+	for _, p := range ix.keys {
+		pi := ix.products[p]
+		vs := slices.Clone(pi.order[ByPublished])
+		sort.SliceStable(vs, func(a, b int) bool { return lessVersion(&rows[vs[a]], &rows[vs[b]]) })
+		pi.order[ByVersion] = vs
+		ix.order[ByVersion] = append(ix.order[ByVersion], vs...)
+	}
+	return ix
+}
+
+// assertSameIndex compares two indexes field by field (nil and empty slices alike).
+func assertSameIndex(t *testing.T, got, want *Index) {
+	t.Helper()
+	if len(got.rows) != len(want.rows) {
+		t.Fatalf("%d rows; want %d", len(got.rows), len(want.rows))
+	}
+	for i := range want.rows {
+		if got.rows[i] != want.rows[i] {
+			t.Fatalf("row %d is %s@%s; want %s@%s", i, got.rows[i].Product, got.rows[i].Tag, want.rows[i].Product, want.rows[i].Tag)
+		}
+	}
+	same := func(what string, a, b []int32) {
+		t.Helper()
+		if !slices.Equal(a, b) {
+			t.Fatalf("%s:\n got %v\nwant %v", what, a, b)
+		}
+	}
+	for k := range numSortKeys {
+		same(fmt.Sprint("order ", k), got.order[k], want.order[k])
+	}
+	same("fsRank", got.fsRank, want.fsRank)
+	same("pre", got.pre, want.pre)
+	if !slices.Equal(got.keys, want.keys) || len(got.products) != len(want.products) {
+		t.Fatalf("products %v; want %v", got.keys, want.keys)
+	}
+	for p, w := range want.products {
+		g := got.products[p]
+		for k := range numSortKeys {
+			same(fmt.Sprintf("%s order %d", p, k), g.order[k], w.order[k])
+		}
+		same(p+" pre", g.pre, w.pre)
+		if g.latest != w.latest {
+			t.Fatalf("%s latest: row %d; want %d", p, g.latest, w.latest)
+		}
+	}
+}
+
+// oddIndexRows adds what randomRows lacks: strings that are not versions,
+// versions that are equal by order but not by string, nanoseconds, one instant
+// in two time zones, the zero time, and a product with only prereleases.
+func oddIndexRows(rng *rand.Rand, n int) []Release {
+	rows := randomRows(rng, n)
+	est := time.FixedZone("EST", -5*3600)
+	odd := []Release{
+		{Product: "b", Tag: "nightly", Version: "nightly"},
+		{Product: "b", Tag: "empty", Version: ""},
+		{Product: "b", Tag: "1.2", Version: "1.2", PublishedAt: day(3)},
+		{Product: "b", Tag: "1.2.0", Version: "1.2.0", PublishedAt: day(3).In(est)},
+		{Product: "b", Tag: "1.0.0.RELEASE", Version: "1.0.0.RELEASE", PublishedAt: day(2).Add(time.Nanosecond)},
+		{Product: "b", Tag: "v1.0.0", Version: "1.0.0", PublishedAt: day(2).Add(time.Nanosecond), FirstSeenAt: day(2).Add(time.Nanosecond)},
+		{Product: "b", Tag: "1.0.0", Version: "1.0.0", PublishedAt: day(2), Yanked: true},
+		{Product: "b", Tag: "release-1.0.0", Version: "1.0.0", PublishedAt: day(1)},
+		{Product: "e", Tag: "9.0rc1", Version: "9.0rc1", Prerelease: true},
+		{Product: "日本", Tag: "ü", Version: "2.0+build.1", PublishedAt: day(4)},
+	}
+	rows = slices.DeleteFunc(rows, func(r Release) bool { return r.Product == "b" || r.Product == "e" })
+	rows = append(rows, odd...)
+	rng.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
+	return rows
+}
+
+func TestNewIndex_sameAsNaiveBuild(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for round := range 200 {
+		var rows []Release
+		switch round % 3 {
+		case 0:
+			rows = randomRows(rng, rng.IntN(150))
+		default:
+			rows = oddIndexRows(rng, rng.IntN(300))
+		}
+		got := NewIndex(Snapshot{Version: 1, Releases: slices.Clone(rows)})
+		want := naiveIndex(Snapshot{Version: 1, Releases: slices.Clone(rows)})
+		assertSameIndex(t, got, want)
+	}
+}
+
+func TestNewIndex_empty(t *testing.T) {
+	ix := NewIndex(Snapshot{Version: 2, Releases: []Release{}})
+	assertSameIndex(t, ix, naiveIndex(Snapshot{Version: 2, Releases: []Release{}}))
+	if pg := ix.Page(Query{First: 10}); pg.Total != 0 || len(pg.Releases) != 0 {
+		t.Fatalf("page of an empty index: %+v", pg)
+	}
+}
+
+func TestMoveRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for n := range 70 {
+		rows := make([]Release, n)
+		for i := range rows {
+			rows[i].Tag = fmt.Sprint(i)
+		}
+		to := make([]int32, n)
+		for i, p := range rng.Perm(n) {
+			to[i] = int32(p)
+		}
+		moveRows(rows, to)
+		for i, j := range to {
+			if rows[j].Tag != fmt.Sprint(i) {
+				t.Fatalf("n=%d: row %d holds %s; want %d", n, j, rows[j].Tag, i)
+			}
+		}
+	}
+}
