@@ -235,14 +235,14 @@ func NewIndex(snap Snapshot) *Index {
 	return ix
 }
 
-func cmpAsc[T int32 | int64](a, b T) int {
+func cmpAsc[T int32 | int64 | uint64](a, b T) int {
 	if a < b {
 		return -1
 	}
 	return 1
 }
 
-func cmpDesc[T int32 | int64](a, b T) int { return cmpAsc(b, a) }
+func cmpDesc[T int32 | int64 | uint64](a, b T) int { return cmpAsc(b, a) }
 
 // groupStarts returns where each group of a counting sort by group (0 <=
 // group < groups) starts, and its end as the last element.
@@ -281,8 +281,9 @@ func groupBy(group, start, seq []int32) []int32 {
 
 // versionSort sorts each product's group of byVersion (row positions) into
 // ByVersion order, greatest version first, and sets vrank[row] to the row's
-// place within its product. Versions are parsed once per row; products are
-// shared between GOMAXPROCS goroutines.
+// place within its product. Versions are parsed once per row, and most
+// comparisons are of their numeric parts as numbers (releaseKey); products
+// are shared between GOMAXPROCS goroutines.
 func versionSort(rows []Release, byVersion, start, vrank []int32) {
 	products := len(start) - 1
 	workers := min(runtime.GOMAXPROCS(0), max(products/64, 1))
@@ -290,18 +291,31 @@ func versionSort(rows []Release, byVersion, start, vrank []int32) {
 	for w := range workers {
 		wg.Go(func() {
 			type entry struct {
+				key releaseKey
 				v   Version
 				row int32
 			}
-			var buf []entry
+			var (
+				es   []entry
+				perm []int32
+			)
 			for p := w; p < products; p += workers {
 				g := byVersion[start[p]:start[p+1]]
-				buf = buf[:0]
-				for _, i := range g {
+				es, perm = es[:0], perm[:0]
+				for k, i := range g {
 					v, _ := parse(rows[i].Version)
-					buf = append(buf, entry{v, i})
+					es = append(es, entry{releaseKeyOf(v), v, i})
+					perm = append(perm, int32(k))
 				}
-				slices.SortFunc(buf, func(a, b entry) int {
+				slices.SortFunc(perm, func(x, y int32) int {
+					a, b := &es[x], &es[y]
+					if a.key.ok && b.key.ok && a.key.c != b.key.c {
+						for j := range a.key.c {
+							if a.key.c[j] != b.key.c[j] {
+								return cmpDesc(a.key.c[j], b.key.c[j])
+							}
+						}
+					}
 					if c := b.v.Compare(a.v); c != 0 {
 						return c
 					}
@@ -310,14 +324,44 @@ func versionSort(rows []Release, byVersion, start, vrank []int32) {
 					}
 					return cmpAsc(a.row, b.row)
 				})
-				for k, e := range buf {
-					g[k] = e.row
-					vrank[e.row] = int32(k)
+				for k, x := range perm {
+					g[k] = es[x].row
+					vrank[es[x].row] = int32(k)
 				}
 			}
 		})
 	}
 	wg.Wait()
+}
+
+// releaseKey is the numeric release part of a valid version as numbers
+// (1.13.5 -> 1, 13, 5, 0), which orders as compareRelease does; ok is false
+// when it cannot hold it: an invalid version, more than four components, or
+// one of over 19 digits.
+type releaseKey struct {
+	c  [4]uint64
+	ok bool
+}
+
+func releaseKeyOf(v Version) releaseKey {
+	var k releaseKey
+	if !v.valid {
+		return k
+	}
+	s := v.s[:v.relEnd]
+	for i := 0; s != ""; i++ {
+		var comp string
+		comp, s = cutComponent(s)
+		comp = strings.TrimLeft(comp, "0")
+		if i == len(k.c) || len(comp) > 19 {
+			return releaseKey{}
+		}
+		for j := 0; j < len(comp); j++ {
+			k.c[i] = k.c[i]*10 + uint64(comp[j]-'0')
+		}
+	}
+	k.ok = true
+	return k
 }
 
 // moveRows reorders rows in place so that the row at position i moves to

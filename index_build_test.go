@@ -119,6 +119,10 @@ func oddIndexRows(rng *rand.Rand, n int) []Release {
 		{Product: "b", Tag: "v1.0.0", Version: "1.0.0", PublishedAt: day(2).Add(time.Nanosecond), FirstSeenAt: day(2).Add(time.Nanosecond)},
 		{Product: "b", Tag: "1.0.0", Version: "1.0.0", PublishedAt: day(2), Yanked: true},
 		{Product: "b", Tag: "release-1.0.0", Version: "1.0.0", PublishedAt: day(1)},
+		{Product: "b", Tag: "1.2.3.4.5", Version: "1.2.3.4.5", PublishedAt: day(3)},
+		{Product: "b", Tag: "1.2.3.4", Version: "1.2.3.4", PublishedAt: day(3)},
+		{Product: "b", Tag: "01.2.3.4", Version: "01.2.3.4", PublishedAt: day(3)},
+		{Product: "b", Tag: "99999999999999999999.0", Version: "99999999999999999999.0"},
 		{Product: "e", Tag: "9.0rc1", Version: "9.0rc1", Prerelease: true},
 		{Product: "日本", Tag: "ü", Version: "2.0+build.1", PublishedAt: day(4)},
 	}
@@ -168,6 +172,32 @@ func TestMoveRows(t *testing.T) {
 			if rows[j].Tag != fmt.Sprint(i) {
 				t.Fatalf("n=%d: row %d holds %s; want %d", n, j, rows[j].Tag, i)
 			}
+		}
+	}
+}
+
+func TestReleaseKey_ordersAsCompareRelease(t *testing.T) {
+	vs := []string{"1", "1.0", "1.0.0", "01.2", "1.2", "1.10", "1.9.9", "0.0.0.1", "0.0.0.0.1", "1.2.3.4.5",
+		"18446744073709551615.1", "9999999999999999999.1", "10000000000000000000", "0000000000000000000000001.1",
+		"2.0.0-rc.1", "2.0.0", "3.13.0rc2", "1.2+build", "nightly", ""}
+	for _, a := range vs {
+		for _, b := range vs {
+			va, _ := parse(a)
+			vb, _ := parse(b)
+			ka, kb := releaseKeyOf(va), releaseKeyOf(vb)
+			if !ka.ok || !kb.ok {
+				continue
+			}
+			want := compareRelease(va.s[:va.relEnd], vb.s[:vb.relEnd])
+			got := slices.Compare(ka.c[:], kb.c[:])
+			if got != want {
+				t.Errorf("%q vs %q: keys compare %d; compareRelease %d", a, b, got, want)
+			}
+		}
+	}
+	for _, s := range []string{"1.2.3.4.5", "10000000000000000000", "nightly", ""} {
+		if v, _ := parse(s); releaseKeyOf(v).ok {
+			t.Errorf("releaseKeyOf(%q) is ok; want it left to Compare", s)
 		}
 	}
 }
