@@ -87,14 +87,13 @@ func lessFirstSeen(a, b *Release) bool {
 	return Less(a, b)
 }
 
-// NewIndex builds the index of a snapshot. It takes ownership of snap.Releases,
-// which it reorders in place.
+// NewIndex builds the index of a snapshot. It takes ownership of snap.Releases.
 //
 // A snapshot may hold a million rows, so the build never compares Releases
 // with Less: each version is parsed once, while each product's rows are put in
 // version order, and every other order is a sort of small fixed-size keys
 // (times as seconds and nanoseconds, product and version ranks) followed by
-// one move of each row to its place. Per-product orderings are windows of
+// one copy of each row to its place. Per-product orderings are windows of
 // shared arrays rather than slices of their own.
 func NewIndex(snap Snapshot) *Index {
 	rows := snap.Releases
@@ -105,14 +104,19 @@ func NewIndex(snap Snapshot) *Index {
 	// Products: an id per key, in key order; rows grouped by product.
 	prod := make([]int32, n)
 	byName := map[string]int32{}
+	last := int32(-1)
 	for i := range rows {
+		if last >= 0 && rows[i].Product == ix.keys[last] {
+			prod[i] = last // lake snapshots come grouped by product
+			continue
+		}
 		id, ok := byName[rows[i].Product]
 		if !ok {
 			id = int32(len(ix.keys))
 			byName[rows[i].Product] = id
 			ix.keys = append(ix.keys, rows[i].Product)
 		}
-		prod[i] = id
+		prod[i], last = id, id
 	}
 	rank := make([]int32, len(ix.keys))
 	byKey := make([]int32, len(ix.keys))
@@ -146,7 +150,7 @@ func NewIndex(snap Snapshot) *Index {
 		t := rows[i].PublishedAt
 		keys[i] = pubKey{t.Unix(), int32(t.Nanosecond()), prod[i], vrank[i], int32(i)}
 	}
-	slices.SortFunc(keys, func(a, b pubKey) int {
+	keys = sortParallel(keys, func(a, b pubKey) int {
 		switch {
 		case a.sec != b.sec:
 			return cmpDesc(a.sec, b.sec)
@@ -161,16 +165,50 @@ func NewIndex(snap Snapshot) *Index {
 	for k := range keys {
 		to[keys[k].row] = int32(k)
 	}
-	keys = nil
-	moveRows(rows, to)
-	for i := range byVersion {
-		byVersion[i] = to[byVersion[i]]
+
+	// Meanwhile: the rows copied to their places (a copy rather than a move in
+	// place: sequential writes, split between goroutines), and the first-seen
+	// order (newest first, then the row order) sorted.
+	ix.rows = make([]Release, n)
+	var wg sync.WaitGroup
+	parts := runtime.GOMAXPROCS(0)
+	for w := range parts {
+		wg.Go(func() {
+			for k := w * n / parts; k < (w+1)*n/parts; k++ {
+				ix.rows[k] = rows[keys[k].row]
+			}
+		})
 	}
+	type seenKey struct {
+		sec       int64
+		nsec, row int32
+	}
+	var seen []seenKey
+	wg.Go(func() {
+		seen = make([]seenKey, n)
+		for i := range rows {
+			t := rows[i].FirstSeenAt
+			seen[i] = seenKey{t.Unix(), int32(t.Nanosecond()), to[i]}
+		}
+		seen = sortParallel(seen, func(a, b seenKey) int {
+			switch {
+			case a.sec != b.sec:
+				return cmpDesc(a.sec, b.sec)
+			case a.nsec != b.nsec:
+				return cmpDesc(a.nsec, b.nsec)
+			}
+			return cmpAsc(a.row, b.row)
+		})
+	})
 	newProd := make([]int32, n)
 	for old, k := range to {
 		newProd[k] = prod[old]
 	}
-	prod, to = newProd, nil
+	for i := range byVersion {
+		byVersion[i] = to[byVersion[i]]
+	}
+	wg.Wait()
+	rows, prod, keys, to = ix.rows, newProd, nil, nil
 
 	// Publication order is the row order; per product it is each group in row order.
 	ix.order[ByPublished] = make([]int32, n)
@@ -183,25 +221,6 @@ func NewIndex(snap Snapshot) *Index {
 	}
 	byPublished := groupBy(prod, start, nil)
 
-	// First sighting: newest first, then in Less order (the row order).
-	type seenKey struct {
-		sec       int64
-		nsec, row int32
-	}
-	seen := make([]seenKey, n)
-	for i := range rows {
-		t := rows[i].FirstSeenAt
-		seen[i] = seenKey{t.Unix(), int32(t.Nanosecond()), int32(i)}
-	}
-	slices.SortFunc(seen, func(a, b seenKey) int {
-		switch {
-		case a.sec != b.sec:
-			return cmpDesc(a.sec, b.sec)
-		case a.nsec != b.nsec:
-			return cmpDesc(a.nsec, b.nsec)
-		}
-		return cmpAsc(a.row, b.row)
-	})
 	fs := make([]int32, n)
 	ix.fsRank = make([]int32, n)
 	for pos, k := range seen {
@@ -364,23 +383,27 @@ func releaseKeyOf(v Version) releaseKey {
 	return k
 }
 
-// moveRows reorders rows in place so that the row at position i moves to
-// to[i] (a permutation), following its cycles with one spare Release.
-func moveRows(rows []Release, to []int32) {
-	done := make([]uint64, (len(rows)+63)/64)
-	for i := range rows {
-		if done[i/64]&(1<<(i%64)) != 0 {
-			continue
-		}
-		carry := rows[i]
-		for j := int(to[i]); ; j = int(to[j]) {
-			done[j/64] |= 1 << (j % 64)
-			rows[j], carry = carry, rows[j]
-			if j == i {
-				break
-			}
+// sortParallel sorts s by cmp, which must be a total order: halves sorted
+// on their own goroutines, then merged into a new slice, which it returns.
+func sortParallel[T any](s []T, cmp func(a, b T) int) []T {
+	if len(s) < 1<<14 || runtime.GOMAXPROCS(0) < 2 {
+		slices.SortFunc(s, cmp)
+		return s
+	}
+	a, b := s[:len(s)/2], s[len(s)/2:]
+	var wg sync.WaitGroup
+	wg.Go(func() { slices.SortFunc(a, cmp) })
+	slices.SortFunc(b, cmp)
+	wg.Wait()
+	out := make([]T, 0, len(s))
+	for len(a) > 0 && len(b) > 0 {
+		if cmp(b[0], a[0]) < 0 {
+			out, b = append(out, b[0]), b[1:]
+		} else {
+			out, a = append(out, a[0]), a[1:]
 		}
 	}
+	return append(append(out, a...), b...)
 }
 
 // latestOf returns the greatest stable (neither prerelease nor yanked) row of

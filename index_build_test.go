@@ -156,24 +156,21 @@ func TestNewIndex_empty(t *testing.T) {
 	}
 }
 
-func TestMoveRows(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	for n := range 70 {
-		rows := make([]Release, n)
-		for i := range rows {
-			rows[i].Tag = fmt.Sprint(i)
+// A build big enough for the parallel sorts and copies to split their work.
+func TestNewIndex_sameAsNaiveBuild_large(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	rows := make([]Release, 40_000)
+	for i := range rows {
+		v := fmt.Sprintf("%d.%d.%d", rng.IntN(4), rng.IntN(30), rng.IntN(10))
+		if rng.IntN(5) == 0 {
+			v += "-rc." + fmt.Sprint(rng.IntN(3))
 		}
-		to := make([]int32, n)
-		for i, p := range rng.Perm(n) {
-			to[i] = int32(p)
-		}
-		moveRows(rows, to)
-		for i, j := range to {
-			if rows[j].Tag != fmt.Sprint(i) {
-				t.Fatalf("n=%d: row %d holds %s; want %d", n, j, rows[j].Tag, i)
-			}
-		}
+		rows[i] = Release{Product: fmt.Sprintf("p%02d", rng.IntN(40)), Tag: fmt.Sprintf("t%d", i), Version: v,
+			PublishedAt: day(1).Add(time.Duration(rng.IntN(2000)) * time.Hour), FirstSeenAt: day(1 + rng.IntN(5)),
+			Prerelease: rng.IntN(7) == 0, Yanked: rng.IntN(50) == 0}
 	}
+	got := NewIndex(Snapshot{Version: 1, Releases: slices.Clone(rows)})
+	assertSameIndex(t, got, naiveIndex(Snapshot{Version: 1, Releases: rows}))
 }
 
 func TestReleaseKey_ordersAsCompareRelease(t *testing.T) {
