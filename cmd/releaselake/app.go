@@ -304,13 +304,15 @@ func (m *Main) load(ctx context.Context) {
 			return
 		}
 		var snap releaselake.Snapshot
+		start := time.Now()
 		if snap, err = m.Lake.Snapshot(ctx); err == nil {
-			start := time.Now()
+			read := time.Since(start)
 			ix := releaselake.NewIndex(snap)
 			m.index.Store(ix)
 			m.Metrics.Index(ix.Version, ix.Rows(), time.Now())
 			m.loadErr.Store(nil)
-			m.Log.Info("lake loaded", "version", ix.Version, "rows", ix.Rows(), "took", time.Since(start).Round(time.Millisecond))
+			m.Log.Info("lake loaded", "version", ix.Version, "rows", ix.Rows(),
+				"took", time.Since(start).Round(time.Millisecond), "read", read.Round(time.Millisecond))
 			return
 		}
 	}
