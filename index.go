@@ -1,6 +1,8 @@
 package releaselake
 
 import (
+	"cmp"
+	"iter"
 	"runtime"
 	"slices"
 	"sort"
@@ -139,66 +141,47 @@ func NewIndex(snap Snapshot) *Index {
 	vrank := make([]int32, n)
 	versionSort(rows, byVersion, start, vrank)
 
-	// Less order: newest published first, then product key, then version order.
-	type pubKey struct {
-		sec        int64
-		nsec, prod int32
-		vrank, row int32
-	}
-	keys := make([]pubKey, n)
+	// Less order: newest published first (a radix sort of the instants), then
+	// product key and version order among rows published at the same instant.
+	pub := make([]timeItem, n)
 	for i := range rows {
-		t := rows[i].PublishedAt
-		keys[i] = pubKey{t.Unix(), int32(t.Nanosecond()), prod[i], vrank[i], int32(i)}
+		pub[i] = newTimeItem(rows[i].PublishedAt, int32(i))
 	}
-	keys = sortParallel(keys, func(a, b pubKey) int {
-		switch {
-		case a.sec != b.sec:
-			return cmpDesc(a.sec, b.sec)
-		case a.nsec != b.nsec:
-			return cmpDesc(a.nsec, b.nsec)
-		case a.prod != b.prod:
-			return cmpAsc(a.prod, b.prod)
-		}
-		return cmpAsc(a.vrank, b.vrank)
-	})
+	pub = sortTimes(pub)
+	for run := range equalTimes(pub) {
+		slices.SortFunc(run, func(a, b timeItem) int {
+			if c := cmp.Compare(prod[a.row], prod[b.row]); c != 0 {
+				return c
+			}
+			return cmp.Compare(vrank[a.row], vrank[b.row])
+		})
+	}
 	to := vrank // reused: to[old position] = row number
-	for k := range keys {
-		to[keys[k].row] = int32(k)
+	for k := range pub {
+		to[pub[k].row] = int32(k)
 	}
 
 	// Meanwhile: the rows copied to their places (a copy rather than a move in
 	// place: sequential writes, split between goroutines), and the first-seen
-	// order (newest first, then the row order) sorted.
+	// order sorted: newest first, then the row order, which the radix sort
+	// keeps as it is stable and the rows go in in row order.
 	ix.rows = make([]Release, n)
 	var wg sync.WaitGroup
 	parts := runtime.GOMAXPROCS(0)
 	for w := range parts {
 		wg.Go(func() {
 			for k := w * n / parts; k < (w+1)*n/parts; k++ {
-				ix.rows[k] = rows[keys[k].row]
+				ix.rows[k] = rows[pub[k].row]
 			}
 		})
 	}
-	type seenKey struct {
-		sec       int64
-		nsec, row int32
-	}
-	var seen []seenKey
+	var seen []timeItem
 	wg.Go(func() {
-		seen = make([]seenKey, n)
-		for i := range rows {
-			t := rows[i].FirstSeenAt
-			seen[i] = seenKey{t.Unix(), int32(t.Nanosecond()), to[i]}
+		seen = make([]timeItem, n)
+		for k, it := range pub {
+			seen[k] = newTimeItem(rows[it.row].FirstSeenAt, int32(k))
 		}
-		seen = sortParallel(seen, func(a, b seenKey) int {
-			switch {
-			case a.sec != b.sec:
-				return cmpDesc(a.sec, b.sec)
-			case a.nsec != b.nsec:
-				return cmpDesc(a.nsec, b.nsec)
-			}
-			return cmpAsc(a.row, b.row)
-		})
+		seen = sortTimes(seen)
 	})
 	newProd := make([]int32, n)
 	for old, k := range to {
@@ -208,7 +191,7 @@ func NewIndex(snap Snapshot) *Index {
 		byVersion[i] = to[byVersion[i]]
 	}
 	wg.Wait()
-	rows, prod, keys, to = ix.rows, newProd, nil, nil
+	rows, prod, pub, to = ix.rows, newProd, nil, nil
 
 	// Publication order is the row order; per product it is each group in row order.
 	ix.order[ByPublished] = make([]int32, n)
@@ -253,15 +236,6 @@ func NewIndex(snap Snapshot) *Index {
 	}
 	return ix
 }
-
-func cmpAsc[T int32 | int64 | uint64](a, b T) int {
-	if a < b {
-		return -1
-	}
-	return 1
-}
-
-func cmpDesc[T int32 | int64 | uint64](a, b T) int { return cmpAsc(b, a) }
 
 // groupStarts returns where each group of a counting sort by group (0 <=
 // group < groups) starts, and its end as the last element.
@@ -331,7 +305,7 @@ func versionSort(rows []Release, byVersion, start, vrank []int32) {
 					if a.key.ok && b.key.ok && a.key.c != b.key.c {
 						for j := range a.key.c {
 							if a.key.c[j] != b.key.c[j] {
-								return cmpDesc(a.key.c[j], b.key.c[j])
+								return cmp.Compare(b.key.c[j], a.key.c[j])
 							}
 						}
 					}
@@ -341,7 +315,7 @@ func versionSort(rows []Release, byVersion, start, vrank []int32) {
 					if c := strings.Compare(rows[a.row].Tag, rows[b.row].Tag); c != 0 {
 						return c
 					}
-					return cmpAsc(a.row, b.row)
+					return cmp.Compare(a.row, b.row)
 				})
 				for k, x := range perm {
 					g[k] = es[x].row
@@ -383,27 +357,70 @@ func releaseKeyOf(v Version) releaseKey {
 	return k
 }
 
-// sortParallel sorts s by cmp, which must be a total order: halves sorted
-// on their own goroutines, then merged into a new slice, which it returns.
-func sortParallel[T any](s []T, cmp func(a, b T) int) []T {
-	if len(s) < 1<<14 || runtime.GOMAXPROCS(0) < 2 {
-		slices.SortFunc(s, cmp)
-		return s
+// timeItem is a row with its instant as a key that orders newest first:
+// seconds with the sign flipped and then inverted, inverted nanoseconds.
+type timeItem struct {
+	sec  uint64
+	nsec uint32
+	row  int32
+}
+
+func newTimeItem(t time.Time, row int32) timeItem {
+	return timeItem{^(uint64(t.Unix()) ^ 1<<63), ^uint32(t.Nanosecond()), row}
+}
+
+// sortTimes sorts items newest first, keeping the order of items with equal
+// instants: an LSD radix sort, a byte at a time, that skips the bytes every
+// item has alike (most of them: a table's times span a few decades). It
+// returns the sorted slice, items or a new one.
+func sortTimes(items []timeItem) []timeItem {
+	if len(items) < 2 {
+		return items
 	}
-	a, b := s[:len(s)/2], s[len(s)/2:]
-	var wg sync.WaitGroup
-	wg.Go(func() { slices.SortFunc(a, cmp) })
-	slices.SortFunc(b, cmp)
-	wg.Wait()
-	out := make([]T, 0, len(s))
-	for len(a) > 0 && len(b) > 0 {
-		if cmp(b[0], a[0]) < 0 {
-			out, b = append(out, b[0]), b[1:]
-		} else {
-			out, a = append(out, a[0]), a[1:]
+	tmp := make([]timeItem, len(items))
+	digit := func(it *timeItem, pass int) int {
+		if pass < 4 {
+			return int(it.nsec>>(8*pass)) & 0xff
+		}
+		return int(it.sec>>(8*(pass-4))) & 0xff
+	}
+	for pass := range 12 {
+		var at [256]int
+		for i := range items {
+			at[digit(&items[i], pass)]++
+		}
+		if at[digit(&items[0], pass)] == len(items) {
+			continue
+		}
+		sum := 0
+		for d, c := range at {
+			at[d] = sum
+			sum += c
+		}
+		for i := range items {
+			d := digit(&items[i], pass)
+			tmp[at[d]] = items[i]
+			at[d]++
+		}
+		items, tmp = tmp, items
+	}
+	return items
+}
+
+// equalTimes yields the runs of two or more items of sorted with one instant.
+func equalTimes(sorted []timeItem) iter.Seq[[]timeItem] {
+	return func(yield func([]timeItem) bool) {
+		for i := 0; i < len(sorted); {
+			j := i + 1
+			for j < len(sorted) && sorted[j].sec == sorted[i].sec && sorted[j].nsec == sorted[i].nsec {
+				j++
+			}
+			if j-i > 1 && !yield(sorted[i:j]) {
+				return
+			}
+			i = j
 		}
 	}
-	return append(append(out, a...), b...)
 }
 
 // latestOf returns the greatest stable (neither prerelease nor yanked) row of

@@ -198,3 +198,33 @@ func TestReleaseKey_ordersAsCompareRelease(t *testing.T) {
 		}
 	}
 }
+
+func TestSortTimes_newestFirstAndStable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	pool := []time.Time{{}, time.Unix(0, 0), time.Unix(-1, 999_999_999), time.Unix(1<<40, 1), time.Unix(-1<<40, 0),
+		time.Date(9999, 12, 31, 23, 59, 59, 999_999_999, time.UTC), day(1), day(1).Add(time.Microsecond), day(1).Add(time.Nanosecond)}
+	for round := range 50 {
+		n := rng.IntN(3000)
+		times := make([]time.Time, n)
+		items := make([]timeItem, n)
+		for i := range times {
+			if rng.IntN(2) == 0 {
+				times[i] = pool[rng.IntN(len(pool))]
+			} else {
+				times[i] = day(1).Add(time.Duration(rng.Int64N(1 << 50)))
+			}
+			items[i] = newTimeItem(times[i], int32(i))
+		}
+		want := make([]int32, n)
+		for i := range want {
+			want[i] = int32(i)
+		}
+		slices.SortStableFunc(want, func(a, b int32) int { return times[b].Compare(times[a]) })
+		got := sortTimes(items)
+		for i := range got {
+			if got[i].row != want[i] {
+				t.Fatalf("round %d: position %d holds row %d (%v); want row %d (%v)", round, i, got[i].row, times[got[i].row], want[i], times[want[i]])
+			}
+		}
+	}
+}
