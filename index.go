@@ -226,10 +226,7 @@ func NewIndex(snap Snapshot) *Index {
 		pi.order[ByVersion] = byVersion[lo:hi:hi]
 		pi.pre = pre[int(lo)+p : int(hi)+p+1 : int(hi)+p+1]
 		for j, i := range pi.order[ByPublished] {
-			pi.pre[j+1] = pi.pre[j]
-			if rows[i].Prerelease {
-				pi.pre[j+1]++
-			}
+			pi.pre[j+1] = pi.pre[j] + ix.pre[i+1] - ix.pre[i] // row i's flag, without reading the row
 		}
 		pi.latest = latestOf(rows, pi.order[ByVersion])
 		ix.products[key] = pi
