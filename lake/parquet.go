@@ -204,11 +204,6 @@ func groupEnd(rows sorted, start, max int) int {
 	return end
 }
 
-// readParquet reads every row of a data file.
-func readParquet(r io.ReaderAt, size int64) ([]row, error) {
-	return parquet.Read[row](r, size)
-}
-
 type countingWriter struct {
 	w io.Writer
 	n int64

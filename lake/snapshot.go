@@ -178,9 +178,14 @@ func (s *Store) snapshotAt(ctx context.Context, lst *logListing, v int64) (relea
 	if err != nil {
 		return noSnapshot(), err
 	}
-	rels := []releaselake.Release{}
+	files := make([]*dataFile, 0, len(st.files))
+	defer func() {
+		for _, df := range files {
+			df.f.Close()
+		}
+	}()
 	for _, name := range sortedKeys(st.files) {
-		rows, err := s.readDataFile(ctx, name)
+		df, err := s.openDataFile(ctx, name)
 		if errors.Is(err, fs.ErrNotExist) {
 			return noSnapshot(), releaselake.Wrap(releaselake.NotFound, err,
 				fmt.Sprintf("version %d can no longer be read: a data file of it is gone (vacuum removes them after the retention period)", v))
@@ -188,24 +193,13 @@ func (s *Store) snapshotAt(ctx context.Context, lst *logListing, v int64) (relea
 		if err != nil {
 			return noSnapshot(), fmt.Errorf("v%d: %w", v, err)
 		}
-		for _, r := range rows {
-			rels = append(rels, fromRow(r))
-		}
+		files = append(files, df)
+	}
+	rels, err := readReleases(ctx, files)
+	if err != nil {
+		return noSnapshot(), fmt.Errorf("v%d: %w", v, err)
 	}
 	return releaselake.Snapshot{Version: v, CommittedAt: st.committedAt, Releases: rels}, nil
-}
-
-func (s *Store) readDataFile(ctx context.Context, name string) ([]row, error) {
-	f, err := s.fs.Open(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	rows, err := readParquet(f, f.Size())
-	if err != nil {
-		return nil, releaselake.Wrap(releaselake.Internal, err, "read data file "+name)
-	}
-	return rows, nil
 }
 
 // VersionAsOf implements releaselake.Lake: the newest version committed at or

@@ -1,0 +1,229 @@
+package lake
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"reflect"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/releaselake/releaselake"
+)
+
+type bytesFile struct{ *bytes.Reader }
+
+func (b bytesFile) Size() int64  { return b.Reader.Size() }
+func (b bytesFile) Close() error { return nil }
+
+// oddRows are rows a reader gets wrong first: empty strings, the zero time
+// (year 1), the extremes of a microsecond timestamp, unicode, long values.
+func oddRows() []row {
+	rows := []row{
+		{Product: "a", Tag: "v1.0.0", Version: "1.0.0", Name: "", URL: "", Source: "", Repo: "", DateSource: "",
+			PublishedAt: releaselake.Release{}.PublishedAt.UnixMicro(), FirstSeenAt: 0},
+		{Product: "a", Tag: "v2.0.0-rc.1", Version: "2.0.0-rc.1", Name: "Ünïcødé ✓ 日本語 🚀", URL: "https://example.org/ä?q=ü#ß",
+			Source: "github-release", Repo: "o/ä", DateSource: "tagger",
+			PublishedAt: math.MinInt64, FirstSeenAt: math.MaxInt64, Prerelease: true, Yanked: true},
+		{Product: "ä", Tag: "\x00", Version: "", Name: string(bytes.Repeat([]byte("long "), 10000)), URL: "u",
+			Source: "pypi", Repo: "", DateSource: "upload", PublishedAt: -1, FirstSeenAt: 1, Yanked: true},
+		{Product: "", Tag: "", PublishedAt: 1_700_000_000_123_456, FirstSeenAt: -62135596800000000},
+	}
+	for i := range 3000 { // several pages, dictionary columns with many entries
+		rows = append(rows, row{
+			Product: fmt.Sprintf("p%04d", i%700), Tag: fmt.Sprintf("v%d.%d", i/10, i%10), Version: fmt.Sprintf("%d.%d", i/10, i%10),
+			Name: fmt.Sprintf("release %d", i), URL: fmt.Sprintf("https://github.com/o/p%d/releases/tag/v%d", i%700, i),
+			Source: []string{"github-release", "pypi", ""}[i%3], Repo: fmt.Sprintf("o/p%d", i%700), DateSource: "upload",
+			PublishedAt: int64(i) * 1_000_003, FirstSeenAt: int64(i % 5), Prerelease: i%3 == 0, Yanked: i%7 == 0,
+		})
+	}
+	return rows
+}
+
+// readBoth reads a file with the columnar reader and with parquet.Read[row].
+func readBoth(t *testing.T, data []byte) (columnar bool, got, want []releaselake.Release) {
+	t.Helper()
+	df, err := newDataFile("yellow/test.parquet", bytesFile{bytes.NewReader(data)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = readReleases(context.Background(), []*dataFile{df, df})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := readParquet(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		for _, r := range rows {
+			want = append(want, fromRow(r))
+		}
+	}
+	return df.columnar, got, want
+}
+
+func assertSameReleases(t *testing.T, got, want []releaselake.Release) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("read %d rows; parquet.Read gives %d", len(got), len(want))
+	}
+	for i := range want {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Fatalf("row %d:\n got %#v\nwant %#v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestReadReleases_sameAsParquetRead(t *testing.T) {
+	rows := oddRows()
+	var buf bytes.Buffer
+	if err := writeRows(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	columnar, got, want := readBoth(t, buf.Bytes())
+	if !columnar {
+		t.Fatal("a file written by writeParquet is not read column by column")
+	}
+	assertSameReleases(t, got, want)
+}
+
+// Files written otherwise: many row groups and small pages, columns in
+// another order with one more, every column dictionary-encoded, and a schema
+// the columnar reader leaves to parquet.Read.
+func TestReadReleases_otherLayouts(t *testing.T) {
+	rows := oddRows()
+	type reordered struct {
+		Yanked      bool   `parquet:"yanked"`
+		Extra       string `parquet:"extra"`
+		PublishedAt int64  `parquet:"published_at,timestamp(microsecond:utc)"`
+		URL         string `parquet:"url"`
+		Tag         string `parquet:"tag"`
+		Version     string `parquet:"version"`
+		Name        string `parquet:"name"`
+		Source      string `parquet:"source"`
+		Repo        string `parquet:"repo"`
+		DateSource  string `parquet:"date_source"`
+		FirstSeenAt int64  `parquet:"first_seen_at,timestamp(microsecond:utc)"`
+		Prerelease  bool   `parquet:"prerelease"`
+		Product     string `parquet:"product"`
+	}
+	type allDict struct {
+		Product     string `parquet:"product,dict"`
+		Tag         string `parquet:"tag,dict"`
+		Version     string `parquet:"version,dict"`
+		Name        string `parquet:"name,dict"`
+		URL         string `parquet:"url,dict"`
+		Source      string `parquet:"source,dict"`
+		Repo        string `parquet:"repo,dict"`
+		DateSource  string `parquet:"date_source,dict"`
+		PublishedAt int64  `parquet:"published_at,timestamp(microsecond:utc),dict"`
+		FirstSeenAt int64  `parquet:"first_seen_at,timestamp(microsecond:utc),dict"`
+		Prerelease  bool   `parquet:"prerelease"`
+		Yanked      bool   `parquet:"yanked"`
+	}
+	type optional struct {
+		Product     string `parquet:"product"`
+		Tag         string `parquet:"tag"`
+		Version     string `parquet:"version"`
+		Name        string `parquet:"name,optional"`
+		URL         string `parquet:"url"`
+		Source      string `parquet:"source"`
+		Repo        string `parquet:"repo"`
+		DateSource  string `parquet:"date_source"`
+		PublishedAt int64  `parquet:"published_at,timestamp(microsecond:utc)"`
+		FirstSeenAt int64  `parquet:"first_seen_at,timestamp(microsecond:utc)"`
+		Prerelease  bool   `parquet:"prerelease"`
+		Yanked      bool   `parquet:"yanked"`
+	}
+	write := func(t *testing.T, f func(w *bytes.Buffer) error) []byte {
+		t.Helper()
+		var buf bytes.Buffer
+		if err := f(&buf); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	cases := []struct {
+		name     string
+		data     func(t *testing.T) []byte
+		columnar bool
+	}{
+		{"row groups and small pages", func(t *testing.T) []byte {
+			return write(t, func(w *bytes.Buffer) error {
+				return writeAs(w, rows, parquet.MaxRowsPerRowGroup(700), parquet.PageBufferSize(512))
+			})
+		}, true},
+		{"columns reordered, one more", func(t *testing.T) []byte {
+			var rs []reordered
+			for _, r := range rows {
+				rs = append(rs, reordered{r.Yanked, "x", r.PublishedAt, r.URL, r.Tag, r.Version, r.Name, r.Source, r.Repo, r.DateSource, r.FirstSeenAt, r.Prerelease, r.Product})
+			}
+			return write(t, func(w *bytes.Buffer) error { return writeAs(w, rs) })
+		}, true},
+		{"every column a dictionary", func(t *testing.T) []byte {
+			var rs []allDict
+			for _, r := range rows {
+				rs = append(rs, allDict(r))
+			}
+			return write(t, func(w *bytes.Buffer) error { return writeAs(w, rs, parquet.MaxRowsPerRowGroup(1000)) })
+		}, true},
+		{"an optional column", func(t *testing.T) []byte {
+			var rs []optional
+			for _, r := range rows {
+				rs = append(rs, optional(r))
+			}
+			return write(t, func(w *bytes.Buffer) error { return writeAs(w, rs) })
+		}, false},
+		{"no rows", func(t *testing.T) []byte {
+			return write(t, func(w *bytes.Buffer) error { _, err := writeParquet(w, sortReleases(nil)); return err })
+		}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			columnar, got, want := readBoth(t, c.data(t))
+			if columnar != c.columnar {
+				t.Errorf("read column by column: %v; want %v", columnar, c.columnar)
+			}
+			assertSameReleases(t, got, want)
+		})
+	}
+}
+
+func TestReadReleases_corruptFile(t *testing.T) {
+	var buf bytes.Buffer
+	if err := writeRows(&buf, oddRows()); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	// Garble the middle of the column data, leaving the footer readable.
+	for i := len(data) / 3; i < len(data)/3+2000; i++ {
+		data[i] ^= 0x5a
+	}
+	df, err := newDataFile("yellow/bad.parquet", bytesFile{bytes.NewReader(data)})
+	if err != nil {
+		return // refused at the footer: fine too
+	}
+	if _, err := readReleases(context.Background(), []*dataFile{df}); err == nil {
+		t.Fatal("a garbled data file was read without an error")
+	} else if releaselake.ClassOf(err) != releaselake.Internal {
+		t.Errorf("error class %v; want Internal: %v", releaselake.ClassOf(err), err)
+	}
+}
+
+func writeAs[T any](w *bytes.Buffer, rows []T, opts ...parquet.WriterOption) error {
+	return parquet.Write(w, rows, opts...)
+}
+
+// writeRows writes rows as Commit writes a data file.
+func writeRows(w io.Writer, rows []row) error {
+	rels := make([]releaselake.Release, len(rows))
+	for i, r := range rows {
+		rels[i] = fromRow(r)
+	}
+	_, err := writeParquet(w, sortReleases(rels))
+	return err
+}
