@@ -11,6 +11,7 @@ import (
 // Config is the program's configuration: flags, defaulting to the environment
 // variables named in README.md.
 type Config struct {
+	Command     string        // the command the flags were parsed for (serve, ingest, …)
 	Lake        string        // RELEASELAKE_LAKE: path, file:///abs, or hdfs://host:port/path
 	Addr        string        // RELEASELAKE_ADDR
 	Catalog     string        // RELEASELAKE_CATALOG: file replacing the embedded catalog
@@ -42,6 +43,7 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 		}
 		return def
 	}
+	c.Command = cmd
 	fs := flag.NewFlagSet("releaselake "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	if cmd != "page" { // the page server has no lake and no GitHub
