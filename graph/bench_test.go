@@ -60,7 +60,9 @@ func runBench(b *testing.B, h http.Handler, distinct bool) {
 		if distinct {
 			body = benchBody(base.Add(time.Duration(i) * time.Second))
 		}
-		req := httptest.NewRequest("POST", "/graphql", bytes.NewReader(body))
+		// http.NewRequest, not httptest.NewRequest: that one parses a request
+		// line through a new 4 KiB bufio.Reader, a third of the cost measured.
+		req, _ := http.NewRequest("POST", "/graphql", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		rec.Body.Reset()
 		h.ServeHTTP(rec, req)

@@ -151,6 +151,7 @@ type plan struct {
 	id   fieldID
 	key  []byte // `"alias":`
 	args map[string]any
+	dyn  *ast.Field // the field, when its arguments read variables
 	sel  []plan
 	sig  string // of a Release selection whose rows can be memoized (see memoSig)
 }
@@ -163,6 +164,11 @@ func compile(oc *graphql.OperationContext, field graphql.CollectedField, def fie
 	}
 	if len(field.Arguments) > 0 {
 		p.args = field.ArgumentMap(oc.Variables)
+		for _, a := range field.Arguments {
+			if hasVariable(a.Value) {
+				p.dyn = field.Field
+			}
+		}
 	}
 	if def.typ == "" {
 		return p, true
@@ -192,16 +198,29 @@ type jsonWriter struct {
 	memos    *rowMemos
 	ctx      context.Context
 	buf      []byte
+	// vars are the request's variables when the plans were made for another
+	// request (the direct path's kept plans): arguments that read variables
+	// are read again. nil when the plans are this request's own.
+	vars map[string]any
+}
+
+// argsOf returns the arguments of a planned field for this request.
+func (w *jsonWriter) argsOf(p *plan) map[string]any {
+	if p.dyn == nil || w.vars == nil {
+		return p.args
+	}
+	return p.dyn.ArgumentMap(w.vars)
 }
 
 func (w *jsonWriter) root(p plan) bool {
+	args := w.argsOf(&p)
 	switch p.id {
 	case fReleases:
-		a, ok := readListArgs(p.args)
+		a, ok := readListArgs(args)
 		return ok && w.connection(p.sel, &a)
 	case fLatest:
-		products, ok1 := argStrings(p.args["products"])
-		asOf, ok2 := argTime(p.args["asOf"])
+		products, ok1 := argStrings(args["products"])
+		asOf, ok2 := argTime(args["asOf"])
 		if !ok1 || !ok2 {
 			return false
 		}
@@ -221,7 +240,7 @@ func (w *jsonWriter) root(p plan) bool {
 		w.buf = append(w.buf, ']')
 		return true
 	case fProducts:
-		search, ok := argString(p.args["search"])
+		search, ok := argString(args["search"])
 		if !ok {
 			return false
 		}
@@ -237,7 +256,7 @@ func (w *jsonWriter) root(p plan) bool {
 		w.buf = append(w.buf, ']')
 		return true
 	case fProduct:
-		key, ok := argString(p.args["key"])
+		key, ok := argString(args["key"])
 		if !ok || key == nil {
 			return false
 		}
@@ -445,7 +464,7 @@ func (w *jsonWriter) product(sel []plan, p *releaselake.Product) bool {
 		case fRepo:
 			w.buf = appendQuoted(w.buf, p.Repo())
 		case fLatest:
-			asOf, ok := argTime(f.args["asOf"])
+			asOf, ok := argTime(w.argsOf(&f)["asOf"])
 			if !ok {
 				return false
 			}
@@ -459,7 +478,7 @@ func (w *jsonWriter) product(sel []plan, p *releaselake.Product) bool {
 				return false
 			}
 		case fReleases:
-			a, ok := readListArgs(f.args)
+			a, ok := readListArgs(w.argsOf(&f))
 			if !ok {
 				return false
 			}

@@ -77,6 +77,7 @@ func markVolatile(ctx context.Context) {
 // Cache-Control and the status of refused mutations.
 type httpLayer struct {
 	next      http.Handler // gqlgen
+	direct    *directPath  // nil: everything goes to gqlgen
 	index     func() *releaselake.Index
 	cache     *responseCache // nil: no response cache
 	publicHdr []string       // Cache-Control of cacheable GET answers
@@ -160,7 +161,14 @@ func (h *httpLayer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer note.recycle()
 	rec := getRecorder()
 	defer putRecorder(rec)
-	h.next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), noteKey{}, note)))
+	ctx := context.WithValue(r.Context(), noteKey{}, note)
+	var raw []byte
+	if body != nil {
+		raw = body.Bytes()
+	}
+	if h.direct == nil || !h.direct.answer(ctx, rec, r, raw) {
+		h.next.ServeHTTP(rec, r.WithContext(ctx))
+	}
 
 	out, status := rec.buf.Bytes(), rec.status
 	if !note.executed.Load() {
