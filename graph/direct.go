@@ -247,7 +247,8 @@ func (d *directPath) answer(ctx context.Context, rec *recorder, r *http.Request,
 	}
 
 	w := &jsonWriter{r: d.fast.r, products: d.fast.products, memos: d.fast.memos, ctx: ctx,
-		buf: noteOf(ctx).buffer(int(max(512, d.fast.size.Load()*9/8)))}
+		buf: answerBuffer(int(max(512, d.fast.size.Load()*9/8)))}
+	defer func() { putAnswerBuffer(w.buf) }() // writeResponse copies it
 	if known {
 		w.vars = vars // plans made for another request: arguments are read again
 	}
@@ -264,6 +265,7 @@ func (d *directPath) answer(ctx context.Context, rec *recorder, r *http.Request,
 		}
 	}
 	w.buf = append(w.buf, '}')
+	d.fast.size.Store(int64(len(w.buf)))
 
 	if po.fixedCost {
 		po.mu.Lock()
