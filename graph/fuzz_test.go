@@ -219,3 +219,32 @@ func FuzzWriteResponse(f *testing.F) {
 		}
 	})
 }
+
+// go test -fuzz=FuzzDecodeParams ./graph: whatever decodeParams decodes, it
+// decodes to what decodeJSON (encoding/json) does.
+func FuzzDecodeParams(f *testing.F) {
+	for _, tc := range fastPathCases {
+		b, _ := json.Marshal(map[string]any{"query": tc.query, "variables": tc.vars, "operationName": "Op"})
+		f.Add(string(b))
+	}
+	for _, s := range []string{
+		`{"query":"{ a }","variables":{"n":-0.5e+3,"b":[true,false,null,{"x":{}}],"s":"\"\\\/\b\f\n\r\t é"},"extensions":null}`,
+		` {"variables":{"a":1,"a":2}, "query":null} trailing`,
+		`{"query":"x","query":"y"}`, `{"Query":"x"}`, `{"query":"\u0041"}`, `{"variables":[]}`, `{"query":"a` + "\x01" + `"}`,
+		`{"variables":{"n":01}}`, `{"variables":{"n":1.}}`, `{"variables":{"n":-}}`, `{"query":"\xff"}`, `{}`, `{"query":"x",}`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		var fast, slow graphql.RawParams
+		if !decodeParams([]byte(body), &fast) {
+			return
+		}
+		if err := decodeJSON(strings.NewReader(body), &slow); err != nil {
+			t.Fatalf("decodeParams took what encoding/json refuses (%v): %q", err, body)
+		}
+		if !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("%q:\ndecodeParams %#v\nencoding/json %#v", body, fast, slow)
+		}
+	})
+}
