@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,8 +28,9 @@ import (
 // collecting fields (graphql.CollectFields); the answer is written by
 // writeResponse. What it skips is the operation context, the extension chain,
 // the executor's field sets and the copies of the answer between them, and —
-// for an operation whose shape no variable can change — the field collection
-// and pricing, done once per cached document.
+// for an operation whose shape no variable can change — the field collection,
+// done once per cached document; the pricing is done once per document and
+// values of the arguments it depends on.
 //
 // It answers only when everything goes right; on anything else (a new query
 // text, persisted-query extensions, a variable that does not coerce, an
@@ -78,16 +80,49 @@ type preparedOp struct {
 	// collected (and their plans) are the same for every request; only
 	// arguments that read variables are read again (plan.dyn).
 	static bool
-	// fixedCost: no variable reaches a complexity function (the first of a
-	// list, the last of ingestRuns, the products of latest), so the
-	// complexity of one answered request holds for all.
-	fixedCost bool
+	// costArgs are the arguments that read variables and that a complexity
+	// function looks at (the first of a list, the last of ingestRuns, the
+	// products of latest, by its length). With valid arguments — the only
+	// ones the direct path answers — the complexity is a function of their
+	// values and of the operation's shape, so it is kept by those values.
+	costArgs []costArg
 
 	mu    sync.Mutex
-	done  bool   // static: roots and direct are known
-	ok    bool   // static: the fast path writes every root field
-	roots []plan // static and ok: the root fields' plans
-	cost  int    // fixedCost: the complexity, once a request was answered; 0 before
+	done  bool           // static: roots and direct are known
+	ok    bool           // static: the fast path writes every root field
+	roots []plan         // static and ok: the root fields' plans
+	costs map[string]int // complexity by the costArgs' values, of answered requests
+}
+
+type costArg struct {
+	v    *ast.Value
+	list bool // its length counts, not its value
+}
+
+// maxCosts bounds the complexities kept per operation.
+const maxCosts = 256
+
+// costKey returns the values of the operation's costArgs as a key of costs,
+// false if one is not valid (the answer is then left to gqlgen anyway).
+func (po *preparedOp) costKey(vars map[string]any) (string, bool) {
+	var b []byte
+	for _, a := range po.costArgs {
+		v, err := a.v.Value(vars)
+		if err != nil {
+			return "", false
+		}
+		n := -1 // null
+		switch {
+		case a.list:
+			n = len(graphql.CoerceList(v))
+		case v != nil:
+			if n, err = graphql.UnmarshalInt(v); err != nil {
+				return "", false
+			}
+		}
+		b = strconv.AppendInt(append(b, ','), int64(n), 10)
+	}
+	return string(b), true
 }
 
 func (p *preparedDoc) operation(name string) *preparedOp {
@@ -98,10 +133,10 @@ func (p *preparedDoc) operation(name string) *preparedOp {
 	}
 	var po *preparedOp
 	if op := p.doc.Operations.ForName(name); op != nil && op.Operation == ast.Query {
-		s := scan{frags: map[string]bool{}, fixedCost: true, static: true}
+		s := scan{frags: map[string]bool{}, static: true}
 		s.selections(op.SelectionSet)
 		s.directives(op.Directives)
-		po = &preparedOp{op: op, static: s.static, fixedCost: s.fixedCost}
+		po = &preparedOp{op: op, static: s.static, costArgs: s.costArgs}
 	}
 	if p.ops == nil {
 		p.ops = map[string]*preparedOp{}
@@ -114,8 +149,9 @@ func (p *preparedDoc) operation(name string) *preparedOp {
 
 // scan finds where an operation's variables are read.
 type scan struct {
-	frags             map[string]bool // fragments visited
-	static, fixedCost bool
+	frags    map[string]bool // fragments visited
+	static   bool
+	costArgs []costArg
 }
 
 func (s *scan) selections(set ast.SelectionSet) {
@@ -128,9 +164,10 @@ func (s *scan) selections(set ast.SelectionSet) {
 					continue
 				}
 				switch {
-				case a.Name == "first" || a.Name == "last",
-					a.Name == "products" && sel.Name == "latest":
-					s.fixedCost = false
+				case a.Name == "first" || a.Name == "last":
+					s.costArgs = append(s.costArgs, costArg{v: a.Value})
+				case a.Name == "products" && sel.Name == "latest":
+					s.costArgs = append(s.costArgs, costArg{v: a.Value, list: true})
 				}
 			}
 			s.selections(sel.SelectionSet)
@@ -226,8 +263,12 @@ func (d *directPath) answer(ctx context.Context, rec *recorder, r *http.Request,
 	oc := &graphql.OperationContext{RawQuery: params.Query, OperationName: params.OperationName,
 		Doc: pd.doc, Operation: po.op, Variables: vars}
 
+	costKey, keyed := po.costKey(vars)
 	po.mu.Lock()
-	roots, known, cost := po.roots, po.done && po.ok, po.cost
+	roots, known, cost := po.roots, po.done && po.ok, 0
+	if keyed {
+		cost = po.costs[costKey]
+	}
 	if po.done && !po.ok {
 		po.mu.Unlock()
 		return false
@@ -271,9 +312,12 @@ func (d *directPath) answer(ctx context.Context, rec *recorder, r *http.Request,
 	w.buf = append(w.buf, '}')
 	d.fast.size.Store(int64(len(w.buf)))
 
-	if po.fixedCost {
+	if keyed {
 		po.mu.Lock()
-		po.cost = cost
+		if po.costs == nil || len(po.costs) >= maxCosts {
+			po.costs = map[string]int{}
+		}
+		po.costs[costKey] = cost
 		po.mu.Unlock()
 	}
 	if n := noteOf(ctx); n != nil {
