@@ -31,9 +31,12 @@ type requestNote struct {
 
 var answerPool sync.Pool // of *[]byte
 
-// answerBuffer returns an empty buffer of at least size bytes from the pool.
+// answerBuffer returns an empty buffer from the pool, or a new one of size
+// bytes when the pool has none. A pooled buffer smaller than size is used all
+// the same (append grows it, and it comes back grown): when answers vary in
+// size, dropping it for a new one would make garbage of a buffer a request.
 func answerBuffer(size int) []byte {
-	if bp, _ := answerPool.Get().(*[]byte); bp != nil && cap(*bp) >= size {
+	if bp, _ := answerPool.Get().(*[]byte); bp != nil {
 		return (*bp)[:0]
 	}
 	return make([]byte, 0, size)
