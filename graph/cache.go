@@ -20,8 +20,8 @@ import (
 type responseCache struct {
 	mu    sync.Mutex
 	seed  maphash.Seed
-	seen  map[uint64]struct{} // hashes of keys asked once; reset when full
-	ix    *releaselake.Index  // the generation the entries belong to
+	seen  *[maxSeen]uint64   // hashes of keys asked once, by their low bits (0: none)
+	ix    *releaselake.Index // the generation the entries belong to
 	items map[string]*list.Element
 	lru   list.List // of *cacheEntry, most recent at the front
 	size  int       // bytes of keys and bodies held
@@ -34,11 +34,14 @@ type cacheEntry struct {
 	body   []byte
 }
 
-// maxSeen bounds the doorkeeper: about 1 MiB of hashes.
+// maxSeen is the doorkeeper's size: 512 KiB of hashes, direct-mapped, so a
+// key seen once is forgotten when another lands on its slot (rather than when
+// a map of them fills up, as before: a map that grew, and was cleared, on
+// every distinct request cost more than the rest of the cache).
 const maxSeen = 1 << 16
 
 func newResponseCache(maxBytes int) *responseCache {
-	return &responseCache{items: map[string]*list.Element{}, max: maxBytes, seed: maphash.MakeSeed(), seen: map[uint64]struct{}{}}
+	return &responseCache{items: map[string]*list.Element{}, max: maxBytes, seed: maphash.MakeSeed(), seen: new([maxSeen]uint64)}
 }
 
 // get returns the answer to key for index ix, nil if there is none.
@@ -63,13 +66,11 @@ func (c *responseCache) put(ix *releaselake.Index, key []byte, header http.Heade
 	if n > c.max/16 {
 		return
 	}
-	h := maphash.Bytes(c.seed, key)
+	h := maphash.Bytes(c.seed, key) | 1 // never 0, an empty slot
+	slot := &c.seen[h%maxSeen]
 	c.mu.Lock()
-	if _, ok := c.seen[h]; !ok {
-		if len(c.seen) >= maxSeen {
-			clear(c.seen)
-		}
-		c.seen[h] = struct{}{}
+	if *slot != h {
+		*slot = h
 		c.mu.Unlock()
 		return
 	}

@@ -75,11 +75,11 @@ func (r *Resolver) query(a *listArgs) (releaselake.Query, error) {
 	case a.Product != "":
 		q.Products = []string{a.Product}
 	case a.Products != nil:
-		ps, err := r.Catalog.Select(a.Products)
+		ks, err := r.selectKeys(a.Products)
 		if err != nil {
 			return q, err
 		}
-		q.Products = keys(ps)
+		q.Products = ks
 	}
 	q.Since, q.Until, q.Prerelease = a.Since, a.Until, a.Prerelease
 	var err error
@@ -137,12 +137,26 @@ func (r *Resolver) connection(ctx context.Context, a *listArgs) (*ReleaseConnect
 	return conn, nil
 }
 
-func keys(ps []releaselake.Product) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.Key
+// selectKeys is Catalog.Select for callers that need only the keys: the keys
+// given (duplicates and order as given: a Query sorts them), or every
+// product's when none are, or Select's error naming the unknown ones. It copies
+// no Product, which matters when a request names many products.
+func (r *Resolver) selectKeys(ks []string) ([]string, error) {
+	if len(ks) == 0 {
+		ps := r.Catalog.Products()
+		out := make([]string, len(ps))
+		for i, p := range ps {
+			out[i] = p.Key
+		}
+		return out, nil
 	}
-	return out
+	for _, k := range ks {
+		if _, ok := r.Catalog.Product(k); !ok {
+			_, err := r.Catalog.Select(ks)
+			return nil, err
+		}
+	}
+	return ks, nil
 }
 
 // A cursor is the sort key of a release plus the order it belongs to, so pages

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"io"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -27,19 +28,25 @@ import (
 // byte-identical output.
 type fastPath struct {
 	r        *Resolver
-	products map[string]*releaselake.Product // the catalog by key, not copied per row
-	size     *atomic.Int64                   // the last answer's size: the next one's buffer
-	memos    *rowMemos                       // rows already written, for the served index
-	hits     *atomic.Int64                   // tests: counts answers; may be nil
+	products map[string]listed // the catalog by key, not copied per row
+	size     *atomic.Int64     // the last answer's size: the next one's buffer
+	memos    *rowMemos         // rows already written, for the served index
+	hits     *atomic.Int64     // tests: counts answers; may be nil
 }
 
 func newFastPath(r *Resolver, hits *atomic.Int64) fastPath {
-	f := fastPath{r: r, products: map[string]*releaselake.Product{}, size: new(atomic.Int64), memos: &rowMemos{}, hits: hits}
 	ps := r.Catalog.Products()
+	f := fastPath{r: r, products: make(map[string]listed, len(ps)), size: new(atomic.Int64), memos: &rowMemos{}, hits: hits}
 	for i := range ps {
-		f.products[ps[i].Key] = &ps[i]
+		f.products[ps[i].Key] = listed{&ps[i], int32(i)}
 	}
 	return f
+}
+
+// listed is a product of the catalog and its position there.
+type listed struct {
+	*releaselake.Product
+	pos int32
 }
 
 func (fastPath) ExtensionName() string                   { return "ReleaseFastPath" }
@@ -75,7 +82,8 @@ func (f fastPath) answer(ctx context.Context, oc *graphql.OperationContext, fiel
 	if !ok {
 		return nil, false
 	}
-	w := &jsonWriter{r: f.r, products: f.products, memos: f.memos, ctx: ctx, buf: noteOf(ctx).buffer(int(max(512, f.size.Load()*9/8)))}
+	w := &jsonWriter{r: f.r, products: f.products, memos: f.memos, ctx: ctx, buf: answerBuffer(int(max(512, f.size.Load()*9/8)))}
+	defer func() { noteOf(ctx).keep(w.buf) }() // the answer is read until it is written out
 	if ok = w.root(root); ok {
 		f.size.Store(int64(len(w.buf)))
 	}
@@ -151,6 +159,7 @@ type plan struct {
 	id   fieldID
 	key  []byte // `"alias":`
 	args map[string]any
+	dyn  *ast.Field // the field, when its arguments read variables
 	sel  []plan
 	sig  string // of a Release selection whose rows can be memoized (see memoSig)
 }
@@ -163,6 +172,11 @@ func compile(oc *graphql.OperationContext, field graphql.CollectedField, def fie
 	}
 	if len(field.Arguments) > 0 {
 		p.args = field.ArgumentMap(oc.Variables)
+		for _, a := range field.Arguments {
+			if hasVariable(a.Value) {
+				p.dyn = field.Field
+			}
+		}
 	}
 	if def.typ == "" {
 		return p, true
@@ -188,40 +202,36 @@ func compile(oc *graphql.OperationContext, field graphql.CollectedField, def fie
 // jsonWriter writes values the way gqlgen's executor marshals them.
 type jsonWriter struct {
 	r        *Resolver
-	products map[string]*releaselake.Product
+	products map[string]listed
 	memos    *rowMemos
 	ctx      context.Context
 	buf      []byte
+	// vars are the request's variables when the plans were made for another
+	// request (the direct path's kept plans): arguments that read variables
+	// are read again. nil when the plans are this request's own.
+	vars map[string]any
+}
+
+// argsOf returns the arguments of a planned field for this request.
+func (w *jsonWriter) argsOf(p *plan) map[string]any {
+	if p.dyn == nil || w.vars == nil {
+		return p.args
+	}
+	return p.dyn.ArgumentMap(w.vars)
 }
 
 func (w *jsonWriter) root(p plan) bool {
+	args := w.argsOf(&p)
 	switch p.id {
 	case fReleases:
-		a, ok := readListArgs(p.args)
+		a, ok := readListArgs(args)
 		return ok && w.connection(p.sel, &a)
 	case fLatest:
-		products, ok1 := argStrings(p.args["products"])
-		asOf, ok2 := argTime(p.args["asOf"])
-		if !ok1 || !ok2 {
-			return false
-		}
-		rels, err := w.r.latest(w.ctx, products, asOf)
-		if err != nil {
-			return false
-		}
-		w.buf = append(w.buf, '[')
-		for i, rel := range rels {
-			if i > 0 {
-				w.buf = append(w.buf, ',')
-			}
-			if !w.release(p.sel, rel) {
-				return false
-			}
-		}
-		w.buf = append(w.buf, ']')
-		return true
+		products, ok1 := argStrings(args["products"])
+		asOf, ok2 := argTime(args["asOf"])
+		return ok1 && ok2 && w.latest(p.sel, p.sig, products, asOf)
 	case fProducts:
-		search, ok := argString(p.args["search"])
+		search, ok := argString(args["search"])
 		if !ok {
 			return false
 		}
@@ -237,7 +247,7 @@ func (w *jsonWriter) root(p plan) bool {
 		w.buf = append(w.buf, ']')
 		return true
 	case fProduct:
-		key, ok := argString(p.args["key"])
+		key, ok := argString(args["key"])
 		if !ok || key == nil {
 			return false
 		}
@@ -249,6 +259,76 @@ func (w *jsonWriter) root(p plan) bool {
 		return w.product(p.sel, &prod)
 	}
 	return false
+}
+
+// latest writes Query.latest as Resolver.latest answers it: the greatest
+// stable release of each product asked (catalog order when none are),
+// duplicates left out, products without one too. Each product's JSON comes
+// from the memo of the served index when it has it: at a million rows the
+// fields of a release lie in as many places in memory, its JSON in one.
+func (w *jsonWriter) latest(sel []plan, sig string, products []string, asOf *time.Time) bool {
+	ks, err := w.r.selectKeys(products)
+	if err != nil {
+		return false
+	}
+	ix, err := w.r.indexAt(w.ctx, asOf)
+	if err != nil {
+		return false
+	}
+	memo := w.memos.get(ix, w.r.Index(), sig, memoLatest, len(w.products))
+	var seen map[string]bool // duplicates are left out
+	if len(ks) > 8 {
+		seen = make(map[string]bool, len(ks))
+	}
+	w.buf = append(w.buf, '[')
+	wrote := false
+	sep := func() {
+		if wrote {
+			w.buf = append(w.buf, ',')
+		}
+		wrote = true
+	}
+	for i, k := range ks {
+		if seen != nil {
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		} else if slices.Contains(ks[:i], k) {
+			continue
+		}
+		lp, listed := w.products[k]
+		slot := memo
+		if !listed {
+			slot = nil
+		}
+		if slot != nil {
+			if b := slot.load(lp.pos); b != nil { // empty: no stable release
+				if len(b) > 0 {
+					sep()
+					w.buf = append(w.buf, b...)
+				}
+				continue
+			}
+		}
+		rel := ix.LatestRef(k)
+		if rel == nil {
+			if slot != nil {
+				slot.store(lp.pos, nil)
+			}
+			continue
+		}
+		sep()
+		start := len(w.buf)
+		if !w.release(sel, rel) {
+			return false
+		}
+		if slot != nil {
+			slot.store(lp.pos, w.buf[start:])
+		}
+	}
+	w.buf = append(w.buf, ']')
+	return true
 }
 
 func (w *jsonWriter) connection(sel []plan, a *listArgs) bool {
@@ -269,7 +349,7 @@ func (w *jsonWriter) connection(sel []plan, a *listArgs) bool {
 			w.buf = strconv.AppendInt(w.buf, int64(pg.Total), 10)
 		case fNodes:
 			w.buf = append(w.buf, '[')
-			memo := w.memos.get(ix, w.r.Index(), f.sig)
+			memo := w.memos.get(ix, w.r.Index(), f.sig, memoRows, ix.Rows())
 			for j, rel := range pg.Releases {
 				if j > 0 {
 					w.buf = append(w.buf, ',')
@@ -284,7 +364,7 @@ func (w *jsonWriter) connection(sel []plan, a *listArgs) bool {
 			var memo *rowMemo
 			for _, ef := range f.sel {
 				if ef.id == fNode {
-					memo = w.memos.get(ix, w.r.Index(), ef.sig)
+					memo = w.memos.get(ix, w.r.Index(), ef.sig, memoRows, ix.Rows())
 				}
 			}
 			for j, rel := range pg.Releases {
@@ -388,7 +468,7 @@ func (w *jsonWriter) release(sel []plan, rel *releaselake.Release) bool {
 		case fTypename:
 			w.buf = append(w.buf, `"Release"`...)
 		case fProduct:
-			p := w.products[rel.Product]
+			p := w.products[rel.Product].Product
 			if p == nil {
 				gone := w.r.product(rel.Product)
 				p = &gone
@@ -445,7 +525,7 @@ func (w *jsonWriter) product(sel []plan, p *releaselake.Product) bool {
 		case fRepo:
 			w.buf = appendQuoted(w.buf, p.Repo())
 		case fLatest:
-			asOf, ok := argTime(f.args["asOf"])
+			asOf, ok := argTime(w.argsOf(&f)["asOf"])
 			if !ok {
 				return false
 			}
@@ -459,7 +539,7 @@ func (w *jsonWriter) product(sel []plan, p *releaselake.Product) bool {
 				return false
 			}
 		case fReleases:
-			a, ok := readListArgs(f.args)
+			a, ok := readListArgs(w.argsOf(&f))
 			if !ok {
 				return false
 			}

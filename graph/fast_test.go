@@ -61,12 +61,13 @@ type pair struct {
 	hits       *atomic.Int64
 }
 
-// pairOf serves the same resolver through the fast path and through gqlgen's
-// executor alone, both without the response cache.
-func pairOf(t testing.TB, r *Resolver) pair {
+// pairOf serves the same resolver through the fast path (and, unless
+// noDirect, the direct path) and through gqlgen's executor alone, both
+// without the response cache.
+func pairOf(t testing.TB, r *Resolver, noDirect bool) pair {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	hits := new(atomic.Int64)
-	fast := httptest.NewServer(NewHandler(r, Options{Log: log, CacheBytes: -1, fastHits: hits}))
+	fast := httptest.NewServer(NewHandler(r, Options{Log: log, CacheBytes: -1, fastHits: hits, directHits: hits, noDirect: noDirect}))
 	slow := httptest.NewServer(NewHandler(r, Options{Log: log, CacheBytes: -1, noFastPath: true}))
 	t.Cleanup(fast.Close)
 	t.Cleanup(slow.Close)
@@ -143,8 +144,14 @@ var fastPathCases = []struct {
 }
 
 func TestFastPath_answersExactlyAsGqlgen(t *testing.T) {
-	pr := pairOf(t, oddResolver(t))
-	// Twice: the second time rows come from the row memo.
+	for _, noDirect := range []bool{true, false} {
+		t.Run(fmt.Sprintf("noDirect=%v", noDirect), func(t *testing.T) { testFastPathCases(t, pairOf(t, oddResolver(t), noDirect)) })
+	}
+}
+
+func testFastPathCases(t *testing.T, pr pair) {
+	// Twice: the second time rows come from the row memo, and the direct path
+	// answers (the first time gqlgen parses and validates the query).
 	for pass, tc := range append(slices.Clone(fastPathCases), fastPathCases...) {
 		t.Run(fmt.Sprintf("%s/%d", tc.name, pass/len(fastPathCases)), func(t *testing.T) {
 			body, _ := json.Marshal(map[string]any{"query": tc.query, "variables": tc.vars})
@@ -167,7 +174,7 @@ func TestFastPath_answersExactlyAsGqlgen(t *testing.T) {
 
 // Walking every order to its end by cursors gives the same pages both ways.
 func TestFastPath_cursorWalksMatchGqlgen(t *testing.T) {
-	pr := pairOf(t, oddResolver(t))
+	pr := pairOf(t, oddResolver(t), false)
 	q := `query($o: ReleaseOrder, $after: String, $p: [String!]) { releases(orderBy: $o, after: $after, products: $p, first: 7) {
 		totalCount edges { cursor node { tag } } pageInfo { hasNextPage endCursor } } }`
 	for _, field := range []string{"PUBLISHED_AT", "VERSION", "FIRST_SEEN_AT"} {
@@ -231,7 +238,7 @@ func TestFastPath_allocatesLittle(t *testing.T) {
 
 // Many requests at once, over the row memo: every answer is gqlgen's.
 func TestFastPath_concurrentAnswersMatch(t *testing.T) {
-	pr := pairOf(t, oddResolver(t))
+	pr := pairOf(t, oddResolver(t), false)
 	var want [][]byte
 	var bodies [][]byte
 	for _, tc := range fastPathCases {

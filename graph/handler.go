@@ -18,7 +18,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/rs/cors"
-	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/releaselake/releaselake"
@@ -49,8 +48,10 @@ type Options struct {
 	MaxAge      time.Duration // DefaultMaxAge when 0
 	CacheBytes  int           // DefaultCacheBytes when 0; negative: no response cache
 
-	noFastPath bool          // tests: answer everything through gqlgen's executor
-	fastHits   *atomic.Int64 // tests: counts root fields the fast path answered
+	noFastPath bool          // tests: answer everything through gqlgen's executor (no direct path either)
+	noDirect   bool          // tests: no direct path; the fast path within gqlgen's executor only
+	fastHits   *atomic.Int64 // tests: counts root fields the fast path answered within gqlgen's executor
+	directHits *atomic.Int64 // tests: counts requests the direct path answered
 }
 
 // NewHandler returns the /graphql handler:
@@ -59,6 +60,7 @@ type Options struct {
 //     GET refuses mutations (see transport.go);
 //   - CORS for the allowed origins; the admin token on mutations;
 //   - automatic persisted queries, a parsed-query cache, introspection;
+//   - the direct path for queries seen before (see directPath), else gqlgen;
 //   - complexity, parser-token and body limits;
 //   - a response cache keyed by (request, lake version), ETag = lake version and
 //     Cache-Control on GET query answers, 304 on If-None-Match, no-store else;
@@ -92,19 +94,26 @@ func NewHandler(r *Resolver, o Options) http.Handler {
 		return 1 + n*child
 	}
 
-	srv := handler.New(NewExecutableSchema(cfg))
+	es := NewExecutableSchema(cfg)
+	docs := newQueryDocs(1000)
+	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(getTransport{})
 	srv.AddTransport(postTransport{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetQueryCache(docs)
 	srv.SetParserTokenLimit(ParserTokens)
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(extension.FixedComplexityLimit(ComplexityLimit))
 	srv.Use(newAdminAuth(o.AdminToken))
 	srv.Use(noteAnswer{})
+	var direct *directPath
 	if !o.noFastPath {
-		srv.Use(newFastPath(r, o.fastHits))
+		fast := newFastPath(r, o.fastHits)
+		srv.Use(fast)
+		if !o.noDirect {
+			direct = &directPath{es: es, fast: fast, docs: docs, hits: o.directHits}
+		}
 	}
 	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
 		return present(ctx, err, log)
@@ -120,6 +129,7 @@ func NewHandler(r *Resolver, o Options) http.Handler {
 	}
 	h := &httpLayer{
 		next:      srv,
+		direct:    direct,
 		index:     r.Index,
 		publicHdr: []string{"public, max-age=" + strconv.Itoa(int(maxAge/time.Second))},
 		etags:     etagMemo{fingerprint: fingerprint(r.Catalog)},

@@ -26,34 +26,45 @@ type requestNote struct {
 	executed atomic.Bool        // execution began: gqlgen's response interceptors ran
 
 	mu   sync.Mutex
-	bufs []*[]byte // buffers to recycle once the answer is written
+	bufs [][]byte // buffers to recycle once the answer is written
 }
 
 var answerPool sync.Pool // of *[]byte
 
-// buffer returns an empty buffer of at least size bytes that lives until the
-// request's answer is written (a nil note gives a plain allocation).
-func (n *requestNote) buffer(size int) []byte {
-	if n == nil {
-		return make([]byte, 0, size)
+// answerBuffer returns an empty buffer from the pool, or a new one of size
+// bytes when the pool has none. A pooled buffer smaller than size is used all
+// the same (append grows it, and it comes back grown): when answers vary in
+// size, dropping it for a new one would make garbage of a buffer a request.
+func answerBuffer(size int) []byte {
+	if bp, _ := answerPool.Get().(*[]byte); bp != nil {
+		return (*bp)[:0]
 	}
-	bp, _ := answerPool.Get().(*[]byte)
-	if bp == nil || cap(*bp) < size {
-		b := make([]byte, 0, size)
-		bp = &b
+	return make([]byte, 0, size)
+}
+
+// putAnswerBuffer gives a buffer back to the pool, as grown by its user (so
+// the pool learns the size answers need); nothing may read it after.
+func putAnswerBuffer(b []byte) {
+	if cap(b) <= 1<<20 {
+		answerPool.Put(&b)
+	}
+}
+
+// keep holds a buffer from answerBuffer, as grown, until the request's answer
+// is written, then recycles it (a nil note lets it go to the collector).
+func (n *requestNote) keep(b []byte) {
+	if n == nil {
+		return
 	}
 	n.mu.Lock()
-	n.bufs = append(n.bufs, bp)
+	n.bufs = append(n.bufs, b)
 	n.mu.Unlock()
-	return (*bp)[:0]
 }
 
 // recycle gives the request's buffers back; nothing may read them after.
 func (n *requestNote) recycle() {
-	for _, bp := range n.bufs {
-		if cap(*bp) <= 1<<20 {
-			answerPool.Put(bp)
-		}
+	for _, b := range n.bufs {
+		putAnswerBuffer(b)
 	}
 	n.bufs = nil
 }
@@ -77,6 +88,7 @@ func markVolatile(ctx context.Context) {
 // Cache-Control and the status of refused mutations.
 type httpLayer struct {
 	next      http.Handler // gqlgen
+	direct    *directPath  // nil: everything goes to gqlgen
 	index     func() *releaselake.Index
 	cache     *responseCache // nil: no response cache
 	publicHdr []string       // Cache-Control of cacheable GET answers
@@ -160,7 +172,14 @@ func (h *httpLayer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer note.recycle()
 	rec := getRecorder()
 	defer putRecorder(rec)
-	h.next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), noteKey{}, note)))
+	ctx := context.WithValue(r.Context(), noteKey{}, note)
+	var raw []byte
+	if body != nil {
+		raw = body.Bytes()
+	}
+	if h.direct == nil || !h.direct.answer(ctx, rec, r, raw) {
+		h.next.ServeHTTP(rec, r.WithContext(ctx))
+	}
 
 	out, status := rec.buf.Bytes(), rec.status
 	if !note.executed.Load() {

@@ -53,7 +53,7 @@ func serve(t *testing.T, o Options) *served {
 		return releaselake.PushResult{Version: 1, Pushed: true, Status: 200, Message: "pushed", At: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)}, nil
 	}
 	o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	o.fastHits = s.hits
+	o.fastHits, o.directHits = s.hits, s.hits
 	s.Server = httptest.NewServer(NewHandler(r, o))
 	t.Cleanup(s.Close)
 	return s

@@ -11,43 +11,59 @@ import (
 // rowMemos keeps, for the index being served, the JSON the fast path wrote for
 // each release under each selection of Release fields: the same releases (the
 // newest above all) are asked for again and again under other arguments, and
-// copying their bytes is several times cheaper than writing them. Only
-// selections of plain fields (and the product's key, name, source, repo) are
-// kept, never ones with arguments; a new index starts afresh.
+// copying their bytes is several times cheaper than writing them — at a
+// million rows, where a release's fields lie in many places in memory, more
+// so. Only selections of plain fields (and the product's key, name, source,
+// repo) are kept, never ones with arguments; a new index starts afresh.
 type rowMemos struct {
 	mu    sync.Mutex
 	ix    *releaselake.Index
-	bySig map[string]*rowMemo
+	bySig map[memoKey]*rowMemo
 	bytes atomic.Int64 // kept for ix, bounded by memoMaxBytes
+}
+
+// What a memo is indexed by.
+type memoKind uint8
+
+const (
+	memoRows   memoKind = iota // row number in the index
+	memoLatest                 // a product's position in the catalog: its latest release
+)
+
+type memoKey struct {
+	sig  string
+	kind memoKind
 }
 
 const (
 	memoMaxSigs  = 8        // selections kept per index
 	memoMaxBytes = 32 << 20 // JSON kept per index
-	memoChunk    = 512      // rows per lazily made slot chunk
+	memoChunk    = 512      // slots per lazily made chunk
 )
 
-// rowMemo is one selection's JSON by row number, in chunks made on first use.
+// rowMemo is one selection's JSON by slot, in chunks made on first use.
 type rowMemo struct {
 	chunks []atomic.Pointer[[memoChunk]atomic.Pointer[[]byte]]
 	owner  *rowMemos
 }
 
-// get returns the memo of sig for ix, nil when rows of ix under sig are not kept.
-func (m *rowMemos) get(ix, served *releaselake.Index, sig string) *rowMemo {
+// get returns the memo of sig for ix, with n slots of the given kind, nil
+// when they are not kept.
+func (m *rowMemos) get(ix, served *releaselake.Index, sig string, kind memoKind, n int) *rowMemo {
 	if sig == "" || ix != served {
 		return nil
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.ix != ix {
-		m.ix, m.bySig = ix, map[string]*rowMemo{}
+		m.ix, m.bySig = ix, map[memoKey]*rowMemo{}
 		m.bytes.Store(0)
 	}
-	rm := m.bySig[sig]
+	k := memoKey{sig, kind}
+	rm := m.bySig[k]
 	if rm == nil && len(m.bySig) < memoMaxSigs {
-		rm = &rowMemo{chunks: make([]atomic.Pointer[[memoChunk]atomic.Pointer[[]byte]], (ix.Rows()+memoChunk-1)/memoChunk), owner: m}
-		m.bySig[sig] = rm
+		rm = &rowMemo{chunks: make([]atomic.Pointer[[memoChunk]atomic.Pointer[[]byte]], (n+memoChunk-1)/memoChunk), owner: m}
+		m.bySig[k] = rm
 	}
 	return rm
 }
@@ -73,7 +89,8 @@ func (rm *rowMemo) store(row int32, b []byte) {
 		slot.CompareAndSwap(nil, new([memoChunk]atomic.Pointer[[]byte]))
 		c = slot.Load()
 	}
-	kept := append([]byte(nil), b...)
+	kept := make([]byte, len(b)) // not nil when empty: an empty answer is kept too
+	copy(kept, b)
 	c[row%memoChunk].Store(&kept)
 }
 

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/releaselake/releaselake"
@@ -76,7 +77,7 @@ func (r *Resolver) product(key string) releaselake.Product {
 // latest returns the greatest stable release of each product (catalog order
 // when products is nil), at asOf.
 func (r *Resolver) latest(ctx context.Context, products []string, asOf *time.Time) ([]*releaselake.Release, error) {
-	ps, err := r.Catalog.Select(products)
+	ks, err := r.selectKeys(products)
 	if err != nil {
 		return nil, err
 	}
@@ -84,9 +85,21 @@ func (r *Resolver) latest(ctx context.Context, products []string, asOf *time.Tim
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*releaselake.Release, 0, len(ps))
-	for _, p := range ps {
-		if rel := ix.LatestRef(p.Key); rel != nil {
+	out := make([]*releaselake.Release, 0, len(ks))
+	var seen map[string]bool // duplicates are left out, as Catalog.Select does
+	if len(ks) > 8 {
+		seen = make(map[string]bool, len(ks))
+	}
+	for i, k := range ks {
+		if seen != nil {
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		} else if slices.Contains(ks[:i], k) {
+			continue
+		}
+		if rel := ix.LatestRef(k); rel != nil {
 			out = append(out, rel)
 		}
 	}

@@ -2,6 +2,7 @@
 // beside a plain net/http handler that writes the same response bytes.
 //
 //	go run ./scripts/gateway-bench run [-o BENCHMARKS.md] [-d 8s] [-rounds 3]
+//	go run ./scripts/gateway-bench scale -bin BIN -lake DIR -catalog FILE (see scale.go)
 //
 // run starts each server as a child process (this binary, "serve") pinned to
 // CPU 0 with GOMAXPROCS=1, and drives it with Debian's wrk (-t2 -c32) pinned to
@@ -59,7 +60,7 @@ const benchSince = "2021-01-01T00:00:00Z"
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: gateway-bench run|serve [flags]")
+		fmt.Fprintln(os.Stderr, "usage: gateway-bench run|serve|scale [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -68,6 +69,8 @@ func main() {
 		err = serve(os.Args[2:])
 	case "run":
 		err = run(os.Args[2:])
+	case "scale":
+		err = scale(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -211,13 +214,8 @@ func run(args []string) error {
 	dur := fs.Duration("d", 8*time.Second, "duration of each wrk run")
 	rounds := fs.Int("rounds", 3, "times to alternate the servers")
 	fs.Parse(args)
-	for _, tool := range []string{"wrk", "taskset"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			return fmt.Errorf("%s is needed (Debian: apt-get install -y %s)", tool, map[string]string{"wrk": "wrk", "taskset": "util-linux"}[tool])
-		}
-	}
-	if runtime.NumCPU() < 2 {
-		return fmt.Errorf("needs 2 CPUs (server on CPU 0, wrk on CPU 1); this machine has %d", runtime.NumCPU())
+	if err := needTools(); err != nil {
+		return err
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -262,6 +260,19 @@ func run(args []string) error {
 	fmt.Print(md)
 	if *out != "" {
 		return replaceSection(*out, md)
+	}
+	return nil
+}
+
+// needTools checks for wrk, taskset and the two CPUs they pin to.
+func needTools() error {
+	for _, tool := range []string{"wrk", "taskset"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("%s is needed (Debian: apt-get install -y %s)", tool, map[string]string{"wrk": "wrk", "taskset": "util-linux"}[tool])
+		}
+	}
+	if runtime.NumCPU() < 2 {
+		return fmt.Errorf("needs 2 CPUs (server on CPU 0, wrk on CPU 1); this machine has %d", runtime.NumCPU())
 	}
 	return nil
 }
