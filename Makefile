@@ -125,6 +125,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./ingest/github/
 	$(GO) test -run '^$$' -fuzz '^FuzzRequest$$' -fuzztime $(FUZZTIME) ./graph/
 	$(GO) test -run '^$$' -fuzz '^FuzzListArgs$$' -fuzztime $(FUZZTIME) ./graph/
+	$(GO) test -run '^$$' -fuzz '^FuzzFastPath$$' -fuzztime $(FUZZTIME) ./graph/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeParams$$' -fuzztime $(FUZZTIME) ./graph/
 
 # The GraphQL gateway under load on loopback, beside a plain net/http handler
 # (scripts/gateway-bench): needs 2 CPUs, taskset and Debian's wrk.

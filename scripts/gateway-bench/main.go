@@ -410,10 +410,16 @@ var (
 	errorsRe  = regexp.MustCompile(`(Non-2xx or 3xx responses: \d+|Socket errors: .*)`)
 )
 
-// wrk runs wrk on CPU 1 and parses its report into res (when not nil).
+// wrk runs wrk -t2 -c32 on CPU 1 and parses its report into res (when not nil).
 func wrk(lua, url string, dur time.Duration, res *result) error {
+	return wrkConns(lua, url, dur, res, 32)
+}
+
+// wrkConns is wrk with conns connections (one thread for one connection).
+func wrkConns(lua, url string, dur time.Duration, res *result, conns int) error {
 	secs := strconv.Itoa(max(1, int(dur.Seconds())))
-	cmd := exec.Command("taskset", "-c", "1", "wrk", "-t2", "-c32", "-d"+secs+"s", "--latency", "-s", lua, url)
+	threads := min(2, conns)
+	cmd := exec.Command("taskset", "-c", "1", "wrk", "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(conns), "-d"+secs+"s", "--latency", "-s", lua, url)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("wrk: %v\n%s", err, out)

@@ -53,6 +53,10 @@ type scaleQuery struct {
 	since    bool // a since per request
 }
 
+// scaleConns are the connection counts each query is measured with: 32 as in
+// issue 6's gateway bench (saturation), and 1 (latency without queueing).
+var scaleConns = []int{32, 1}
+
 var scaleQueries = []scaleQuery{
 	{"`releases(products: [5 products], since:, first: 50)`", scaleReleases, 5, true},
 	{"`latest(products: [50 products])`", scaleLatest, 50, false},
@@ -119,47 +123,51 @@ func scale(args []string) error {
 		if err := wrk(lua, srv.url, time.Second, nil); err != nil { // warm-up
 			return err
 		}
-		var rps, p50, p99, cpu []float64
-		for round := range *rounds {
-			var res result
-			before, err := srv.cpu()
-			if err != nil {
-				return err
+		for _, conns := range scaleConns {
+			var rps, p50, p99, cpu []float64
+			for round := range *rounds {
+				var res result
+				before, err := srv.cpu()
+				if err != nil {
+					return err
+				}
+				start := time.Now()
+				if err := wrkConns(lua, srv.url, *dur, &res, conns); err != nil {
+					return fmt.Errorf("%s: %w", q.name, err)
+				}
+				after, err := srv.cpu()
+				if err != nil {
+					return err
+				}
+				share := float64(after-before) / float64(time.Since(start))
+				fmt.Fprintf(os.Stderr, "round %d %s, %d connections: %.0f req/s  p50 %.2f ms  p99 %.2f ms  server CPU %.2f\n", round+1, q.name, conns, res.rps, res.p50, res.p99, share)
+				rps, p50, p99, cpu = append(rps, res.rps), append(p50, res.p50), append(p99, res.p99), append(cpu, share)
 			}
-			start := time.Now()
-			if err := wrk(lua, srv.url, *dur, &res); err != nil {
-				return fmt.Errorf("%s: %w", q.name, err)
+			verdict := "pass"
+			if median(p99) > scaleTargetP99 {
+				verdict = "**miss**"
 			}
-			after, err := srv.cpu()
-			if err != nil {
-				return err
+			perCPU := make([]float64, len(rps))
+			for i := range rps {
+				perCPU[i] = rps[i] / cpu[i]
 			}
-			share := float64(after-before) / float64(time.Since(start))
-			fmt.Fprintf(os.Stderr, "round %d %s: %.0f req/s  p50 %.2f ms  p99 %.2f ms  server CPU %.2f\n", round+1, q.name, res.rps, res.p50, res.p99, share)
-			rps, p50, p99, cpu = append(rps, res.rps), append(p50, res.p50), append(p99, res.p99), append(cpu, share)
+			rows = append(rows, fmt.Sprintf("| %s | %d | %.0f | %.2f | %.2f (%s) | %.2f | %.0f | %s |", q.name, conns, median(rps), median(p50), median(p99),
+				joinf(p99), median(cpu), median(perCPU), verdict))
 		}
-		verdict := "pass"
-		if median(p99) > scaleTargetP99 {
-			verdict = "**miss**"
-		}
-		perCPU := make([]float64, len(rps))
-		for i := range rps {
-			perCPU[i] = rps[i] / cpu[i]
-		}
-		rows = append(rows, fmt.Sprintf("| %s | %.0f | %.2f | %.2f (%s) | %.2f | %.0f | %s |", q.name, median(rps), median(p50), median(p99),
-			joinf(p99), median(cpu), median(perCPU), verdict))
 	}
 
 	var b strings.Builder
 	b.WriteString("### 30-query: query latency at scale\n\n")
 	fmt.Fprintf(&b, "`scripts/bench-scale 30-query` (`gateway-bench scale`): `releaselake serve` over the generated lake (%d rows, %d products), "+
-		"alone on CPU 0 with `GOMAXPROCS=1`, ingest schedule off; `wrk -t2 -c32 -d%s --latency` on CPU 1 after a 1 s warm-up, %d runs per query "+
+		"alone on CPU 0 with `GOMAXPROCS=1`, ingest schedule off; `wrk -t2 -c32 -d%s --latency` on CPU 1 after a 1 s warm-up (the server saturated: "+
+		"32 requests always waiting on one core, so latency is mostly queueing), then the same with `-t1 -c1` (one request at a time: the query's own latency, "+
+		"GC pauses included), %d runs per query and connection count "+
 		"(medians; p99 of each run in brackets). Each request picks its products at random from the catalog and `since` at random between the "+
 		"oldest and newest publishedAt (%s .. %s), so no answer cache helps. Load average %s when it began. Ready (lake loaded) %s after start; "+
 		"RSS %d MiB once loaded. \"server CPU\" is the server's CPU time over the run's wall time: under 0.9, other work on the machine took CPU 0, "+
 		"and \"req per CPU-second\" (throughput over that share) says more than req/s.\n\n",
 		srv.rows, len(keys), *dur, *rounds, oldest.Format("2006-01-02"), newest.Format("2006-01-02"), load, srv.ready.Round(time.Millisecond), srv.rss)
-	b.WriteString("| query | req/s | p50 ms | p99 ms (each run) | server CPU | req per CPU-second | p99 ≤ 5 ms |\n|---|---:|---:|---|---:|---:|---|\n")
+	b.WriteString("| query | connections | req/s | p50 ms | p99 ms (each run) | server CPU | req per CPU-second | p99 ≤ 5 ms |\n|---|---:|---:|---:|---|---:|---:|---|\n")
 	for _, r := range rows {
 		b.WriteString(r + "\n")
 	}
