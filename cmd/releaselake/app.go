@@ -48,6 +48,8 @@ type Main struct {
 	loadErr atomic.Pointer[error] // last load failure; nil when the lake was read fine
 	wake    chan struct{}         // a commit by this process: reload now
 	preload chan loaded           // serve's first load, begun by Open; nil once taken
+	// stopPreload cancels that load (Close waits for it in wg).
+	stopPreload context.CancelFunc
 
 	ln        net.Listener
 	srv       *http.Server
@@ -65,9 +67,15 @@ func NewMain(logOut io.Writer) *Main {
 }
 
 // Open validates the configuration and wires the catalog, the lake, the sources
-// and the ingest runner. It starts nothing.
-func (m *Main) Open() error {
+// and the ingest runner. For serve it also begins reading the lake's newest
+// version, which Serve's first load takes (Close stops it); it starts nothing else.
+func (m *Main) Open() (err error) {
 	c := &m.Config
+	defer func() {
+		if err != nil && m.stopPreload != nil {
+			m.stopPreload() // no Serve will take it
+		}
+	}()
 	m.Log = newLogger(m.logOut, c.LogFormat)
 
 	fsys, err := openFS(c.Lake)
@@ -84,8 +92,10 @@ func (m *Main) Open() error {
 	if c.Command == "serve" {
 		// The first load needs only the lake: it runs while the catalog is
 		// parsed (10,000 products take ~0.3 s) and the rest is set up.
-		m.preload = make(chan loaded, 1)
-		go func() { m.preload <- m.readIndex(context.Background()) }()
+		ctx, cancel := context.WithCancel(context.Background())
+		m.preload, m.stopPreload = make(chan loaded, 1), cancel
+		m.wg.Add(1)
+		go func() { defer m.wg.Done(); m.preload <- m.readIndex(ctx) }()
 	}
 	if c.Catalog != "" {
 		m.Catalog, err = catalog.Load(c.Catalog)
@@ -221,6 +231,9 @@ func (m *Main) Close() error {
 		}
 		if m.cancel != nil {
 			m.cancel()
+		}
+		if m.stopPreload != nil {
+			m.stopPreload()
 		}
 		m.wg.Wait()
 		if m.Lake != nil {
