@@ -361,7 +361,7 @@ type loaded struct {
 // readIndex reads the newest version of the lake and indexes it.
 func (m *Main) readIndex(ctx context.Context) loaded {
 	start := time.Now()
-	restoreGC := holdGC(400)
+	restoreGC := holdGC()
 	defer restoreGC()
 	snap, err := m.Lake.Snapshot(ctx)
 	if err != nil {
@@ -372,17 +372,20 @@ func (m *Main) readIndex(ctx context.Context) loaded {
 	return loaded{ix: ix, read: read, took: time.Since(start)}
 }
 
-// holdGC raises the garbage collector's percent (GOGC) to at least pct until
-// restore is called; calling restore again does nothing. A load allocates the
-// new index in a few large pieces that all stay live until the swap (~650
-// bytes a row, ~360 of them kept), so a collection during it only marks what
-// it is still building: at 1M rows one such cycle cost ~0.5 s of CPU on a
-// 2-core box before /readyz. What the load leaves behind (the previous
-// index, temporaries) is collected after the swap, at the usual pace.
-func holdGC(pct int) (restore func()) {
-	old := debug.SetGCPercent(pct)
-	if old < 0 || old >= pct { // GC off, or already lazier: leave it
-		debug.SetGCPercent(old)
+// holdGC turns the garbage collector off until restore is called; calling
+// restore again does nothing, and if GOGC is off already it changes nothing.
+// A load allocates the new index in a few large pieces that all stay live
+// until the swap (~650 bytes a row, ~360 of them kept), so a collection during
+// it marks only what it is still building, and makes every pointer written
+// after it pay a write barrier: at 1M rows on 2 CPUs a load took ~1.4 s and
+// 2.1 s of CPU with GOGC at 400 during it, ~1.0 s and 1.4 s with the collector
+// off (BENCHMARKS.md, "Scale"). The heap then grows by what the load
+// allocates, about 0.7 KB a row; a memory limit (GOMEMLIMIT) still holds, as
+// the runtime collects when the heap nears it even with GOGC off. What the
+// load leaves behind is collected after the swap, at the usual pace.
+func holdGC() (restore func()) {
+	old := debug.SetGCPercent(-1)
+	if old < 0 {
 		return func() {}
 	}
 	var once sync.Once

@@ -5,21 +5,21 @@ import (
 	"testing"
 )
 
-func TestHoldGC_raisesAndRestoresTheGCPercent(t *testing.T) {
+func TestHoldGC_turnsTheCollectorOffAndRestoresIt(t *testing.T) {
 	orig := debug.SetGCPercent(100)
 	defer debug.SetGCPercent(orig)
 	current := func() int { p := debug.SetGCPercent(-1); debug.SetGCPercent(p); return p }
 
-	for _, c := range []struct{ before, during int }{{100, 400}, {50, 400}, {800, 800}, {-1, -1}} {
-		debug.SetGCPercent(c.before)
-		restore := holdGC(400)
-		if got := current(); got != c.during {
-			t.Errorf("GOGC %d: %d while held; want %d", c.before, got, c.during)
+	for _, before := range []int{100, 50, 800, -1} {
+		debug.SetGCPercent(before)
+		restore := holdGC()
+		if got := current(); got != -1 {
+			t.Errorf("GOGC %d: %d while held; want off (-1)", before, got)
 		}
 		restore()
 		restore()
-		if got := current(); got != c.before {
-			t.Errorf("GOGC %d: %d after restore; want it back", c.before, got)
+		if got := current(); got != before {
+			t.Errorf("GOGC %d: %d after restore; want it back", before, got)
 		}
 	}
 }
