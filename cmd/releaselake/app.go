@@ -379,7 +379,8 @@ func (m *Main) readIndex(ctx context.Context) loaded {
 // it marks only what it is still building, and makes every pointer written
 // after it pay a write barrier: at 1M rows on 2 CPUs a load took ~1.4 s and
 // 2.1 s of CPU with GOGC at 400 during it, ~1.0 s and 1.4 s with the collector
-// off (BENCHMARKS.md, "Scale"). The heap then grows by what the load
+// off, in alternating runs (BENCHMARKS.md, "Scale", has the cold starts
+// measured by make bench-scale). The heap then grows by what the load
 // allocates, about 0.7 KB a row; a memory limit (GOMEMLIMIT) still holds, as
 // the runtime collects when the heap nears it even with GOGC off. What the
 // load leaves behind is collected after the swap, at the usual pace.
