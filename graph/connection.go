@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/binary"
+	"slices"
 	"time"
 
 	"github.com/releaselake/releaselake"
@@ -138,7 +139,7 @@ func (r *Resolver) connection(ctx context.Context, a *listArgs) (*ReleaseConnect
 }
 
 // selectKeys is Catalog.Select for callers that need only the keys: the keys
-// given (duplicates and order as given: a Query sorts them), or every
+// given (in their order, duplicates left out), or every
 // product's when none are, or Select's error naming the unknown ones. It copies
 // no Product, which matters when a request names many products.
 func (r *Resolver) selectKeys(ks []string) ([]string, error) {
@@ -156,7 +157,40 @@ func (r *Resolver) selectKeys(ks []string) ([]string, error) {
 			return nil, err
 		}
 	}
-	return ks, nil
+	return distinct(ks), nil
+}
+
+// distinct returns ks without its repeated keys, in first-seen order, as
+// Catalog.Select leaves them out: ks itself when it repeats none.
+func distinct(ks []string) []string {
+	if len(ks) <= 8 { // the usual request: no map
+		for i, k := range ks {
+			if slices.Contains(ks[:i], k) {
+				return withoutRepeats(ks)
+			}
+		}
+		return ks
+	}
+	seen := make(map[string]bool, len(ks))
+	for _, k := range ks {
+		if seen[k] {
+			return withoutRepeats(ks)
+		}
+		seen[k] = true
+	}
+	return ks
+}
+
+func withoutRepeats(ks []string) []string {
+	seen := make(map[string]bool, len(ks))
+	out := make([]string, 0, len(ks))
+	for _, k := range ks {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // A cursor is the sort key of a release plus the order it belongs to, so pages

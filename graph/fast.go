@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"io"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -276,10 +275,6 @@ func (w *jsonWriter) latest(sel []plan, sig string, products []string, asOf *tim
 		return false
 	}
 	memo := w.memos.get(ix, w.r.Index(), sig, memoLatest, len(w.products))
-	var seen map[string]bool // duplicates are left out
-	if len(ks) > 8 {
-		seen = make(map[string]bool, len(ks))
-	}
 	w.buf = append(w.buf, '[')
 	wrote := false
 	sep := func() {
@@ -288,15 +283,7 @@ func (w *jsonWriter) latest(sel []plan, sig string, products []string, asOf *tim
 		}
 		wrote = true
 	}
-	for i, k := range ks {
-		if seen != nil {
-			if seen[k] {
-				continue
-			}
-			seen[k] = true
-		} else if slices.Contains(ks[:i], k) {
-			continue
-		}
+	for _, k := range ks {
 		lp, listed := w.products[k]
 		slot := memo
 		if !listed {

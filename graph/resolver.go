@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/releaselake/releaselake"
@@ -86,19 +85,7 @@ func (r *Resolver) latest(ctx context.Context, products []string, asOf *time.Tim
 		return nil, err
 	}
 	out := make([]*releaselake.Release, 0, len(ks))
-	var seen map[string]bool // duplicates are left out, as Catalog.Select does
-	if len(ks) > 8 {
-		seen = make(map[string]bool, len(ks))
-	}
-	for i, k := range ks {
-		if seen != nil {
-			if seen[k] {
-				continue
-			}
-			seen[k] = true
-		} else if slices.Contains(ks[:i], k) {
-			continue
-		}
+	for _, k := range ks { // without duplicates, as Catalog.Select gives them
 		if rel := ix.LatestRef(k); rel != nil {
 			out = append(out, rel)
 		}

@@ -23,7 +23,7 @@ import (
 
 // Source reads feeds.
 type Source struct {
-	http *httpfetch.Counter
+	*httpfetch.Counter // Kind, LastStats and the requests
 }
 
 var (
@@ -33,19 +33,13 @@ var (
 
 // New returns a Source that fetches with client.
 func New(client *httpfetch.Client) *Source {
-	return &Source{http: httpfetch.NewCounter(client)}
+	return &Source{Counter: httpfetch.NewCounter(releaselake.KindFeed, client)}
 }
-
-// Kind returns releaselake.KindFeed.
-func (s *Source) Kind() string { return releaselake.KindFeed }
-
-// LastStats says how many requests the last Fetch sent, for the run record.
-func (s *Source) LastStats() releaselake.SourceStats { return s.http.Stats(s.Kind()) }
 
 // Fetch reads each product's feed, conditionally when the product has rows and
 // validators saved for the same URL and pattern.
 func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releaselake.Fetched {
-	return s.http.Fetch(ctx, crawls, s.fetch)
+	return s.Counter.Fetch(ctx, crawls, s.fetch)
 }
 
 func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fetched {
@@ -54,7 +48,7 @@ func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fet
 		return releaselake.Fetched{Err: fmt.Errorf("feed %s: the catalog entry has no version_pattern", p.Feed)}
 	}
 	key := p.Feed + " " + p.VersionPattern.String()
-	f, err := s.http.Document(ctx, c, httpfetch.Request{URL: p.Feed,
+	f, err := s.Document(ctx, c, httpfetch.Request{URL: p.Feed,
 		Accept: "application/atom+xml, application/rss+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"}, key, false)
 	if err != nil {
 		f.Err = fmt.Errorf("feed %s: %w", p.Feed, err)

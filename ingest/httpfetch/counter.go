@@ -8,23 +8,28 @@ import (
 )
 
 // Counter is a source's own copy of a Client, counting the requests it sends so
-// that the source can say what its last Fetch cost (releaselake.Reporter).
+// that the source can say what its last Fetch cost (releaselake.Reporter). A
+// source embeds it for Kind and LastStats.
 type Counter struct {
 	Client
+	kind string
 	sent atomic.Int64
 }
 
-// NewCounter returns a copy of client that counts into the Counter, whatever
-// client.Sent was.
-func NewCounter(client *Client) *Counter {
-	c := &Counter{Client: *client}
+// NewCounter returns a copy of client that counts into the Counter for the
+// source of kind, whatever client.Sent was.
+func NewCounter(kind string, client *Client) *Counter {
+	c := &Counter{Client: *client, kind: kind}
 	c.Sent = &c.sent
 	return c
 }
 
-// Stats returns the requests sent since the last Fetch began, as kind's stats.
-func (c *Counter) Stats(kind string) releaselake.SourceStats {
-	return releaselake.SourceStats{Kind: kind, Requests: int(c.sent.Load())}
+// Kind returns the kind of the source the Counter counts for.
+func (c *Counter) Kind() string { return c.kind }
+
+// LastStats returns the requests sent since the last Fetch began.
+func (c *Counter) LastStats() releaselake.SourceStats {
+	return releaselake.SourceStats{Kind: c.kind, Requests: int(c.sent.Load())}
 }
 
 // Fetch starts a new count and fetches each crawl in turn with fetch, setting

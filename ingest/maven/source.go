@@ -31,8 +31,8 @@ const Parallel = 4
 
 // Source reads Maven artifacts.
 type Source struct {
-	base string
-	http *httpfetch.Counter
+	base               string
+	*httpfetch.Counter // Kind, LastStats and the requests
 }
 
 var (
@@ -45,21 +45,15 @@ func New(base string, client *httpfetch.Client) *Source {
 	if base == "" {
 		base = DefaultURL
 	}
-	return &Source{base: strings.TrimSuffix(base, "/"), http: httpfetch.NewCounter(client)}
+	return &Source{base: strings.TrimSuffix(base, "/"), Counter: httpfetch.NewCounter(releaselake.KindMaven, client)}
 }
-
-// Kind returns releaselake.KindMaven.
-func (s *Source) Kind() string { return releaselake.KindMaven }
-
-// LastStats says how many requests the last Fetch sent, for the run record.
-func (s *Source) LastStats() releaselake.SourceStats { return s.http.Stats(s.Kind()) }
 
 // Fetch reads each artifact's metadata, conditionally when the product has rows
 // and saved validators (a 304 leaves it unchanged), then the POM of each version
 // the product has no row for yet. The raw answers are the metadata and one line
 // per POM answer.
 func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releaselake.Fetched {
-	return s.http.Fetch(ctx, crawls, s.fetch)
+	return s.Counter.Fetch(ctx, crawls, s.fetch)
 }
 
 func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fetched {
@@ -75,7 +69,7 @@ func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fet
 	}
 	dir := s.base + "/" + a.path()
 	u := dir + "/maven-metadata.xml"
-	resp, err := s.http.Do(ctx, httpfetch.Request{URL: u, Accept: "application/xml, text/xml;q=0.9",
+	resp, err := s.Do(ctx, httpfetch.Request{URL: u, Accept: "application/xml, text/xml;q=0.9",
 		If: httpfetch.Conditional(c.State, u, len(c.Prev) > 0)})
 	if err != nil {
 		return fail(err)
@@ -141,10 +135,10 @@ func (s *Source) poms(ctx context.Context, dir, artifact string, versions []stri
 }
 
 func (s *Source) pom(ctx context.Context, u string) ([]byte, error) {
-	resp, err := s.http.Do(ctx, httpfetch.Request{Method: http.MethodHead, URL: u})
+	resp, err := s.Do(ctx, httpfetch.Request{Method: http.MethodHead, URL: u})
 	var se *httpfetch.StatusError
 	if errors.As(err, &se) && (se.Status == http.StatusMethodNotAllowed || se.Status == http.StatusNotImplemented) {
-		resp, err = s.http.Do(ctx, httpfetch.Request{URL: u})
+		resp, err = s.Do(ctx, httpfetch.Request{URL: u})
 		if resp != nil {
 			resp.Body = nil // only its Last-Modified matters
 		}

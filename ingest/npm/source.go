@@ -21,8 +21,8 @@ const DefaultURL = "https://registry.npmjs.org"
 
 // Source reads npm packages, one request each.
 type Source struct {
-	base string
-	http *httpfetch.Counter
+	base               string
+	*httpfetch.Counter // Kind, LastStats and the requests
 }
 
 var (
@@ -35,25 +35,19 @@ func New(base string, client *httpfetch.Client) *Source {
 	if base == "" {
 		base = DefaultURL
 	}
-	return &Source{base: strings.TrimSuffix(base, "/"), http: httpfetch.NewCounter(client)}
+	return &Source{base: strings.TrimSuffix(base, "/"), Counter: httpfetch.NewCounter(releaselake.KindNPM, client)}
 }
-
-// Kind returns releaselake.KindNPM.
-func (s *Source) Kind() string { return releaselake.KindNPM }
-
-// LastStats says how many requests the last Fetch sent, for the run record.
-func (s *Source) LastStats() releaselake.SourceStats { return s.http.Stats(s.Kind()) }
 
 // Fetch asks for each package's full document (the abbreviated one has no time
 // map), conditionally when the product has rows and saved validators.
 func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releaselake.Fetched {
-	return s.http.Fetch(ctx, crawls, s.fetch)
+	return s.Counter.Fetch(ctx, crawls, s.fetch)
 }
 
 func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fetched {
 	// A scoped name is one path segment: @scope%2Fname.
 	u := s.base + "/" + url.PathEscape(c.Product.NPM)
-	f, err := s.http.Document(ctx, c, httpfetch.Request{URL: u, Accept: "application/json"}, u, true)
+	f, err := s.Document(ctx, c, httpfetch.Request{URL: u, Accept: "application/json"}, u, true)
 	if err != nil {
 		f.Err = fmt.Errorf("npm %s: %w", c.Product.NPM, err)
 	}

@@ -21,8 +21,8 @@ const DefaultURL = "https://pypi.org"
 
 // Source reads PyPI projects, one request each.
 type Source struct {
-	base string
-	http *httpfetch.Counter
+	base               string
+	*httpfetch.Counter // Kind, LastStats and the requests
 }
 
 var (
@@ -36,24 +36,18 @@ func New(base string, client *httpfetch.Client) *Source {
 	if base == "" {
 		base = DefaultURL
 	}
-	return &Source{base: strings.TrimSuffix(base, "/"), http: httpfetch.NewCounter(client)}
+	return &Source{base: strings.TrimSuffix(base, "/"), Counter: httpfetch.NewCounter(releaselake.KindPyPI, client)}
 }
-
-// Kind returns releaselake.KindPyPI.
-func (s *Source) Kind() string { return releaselake.KindPyPI }
-
-// LastStats says how many requests the last Fetch sent, for the run record.
-func (s *Source) LastStats() releaselake.SourceStats { return s.http.Stats(s.Kind()) }
 
 // Fetch asks for each project's JSON document, conditionally when the product has
 // rows and an earlier answer's validators; a 304 leaves the product unchanged.
 func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releaselake.Fetched {
-	return s.http.Fetch(ctx, crawls, s.fetch)
+	return s.Counter.Fetch(ctx, crawls, s.fetch)
 }
 
 func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fetched {
 	u := s.base + "/pypi/" + url.PathEscape(c.Product.PyPI) + "/json"
-	f, err := s.http.Document(ctx, c, httpfetch.Request{URL: u, Accept: "application/json"}, u, true)
+	f, err := s.Document(ctx, c, httpfetch.Request{URL: u, Accept: "application/json"}, u, true)
 	if err != nil {
 		f.Err = fmt.Errorf("pypi %s: %w", c.Product.PyPI, err)
 	}

@@ -24,7 +24,7 @@ const DefaultLayout = "2006-01-02"
 
 // Source reads vendor pages.
 type Source struct {
-	http *httpfetch.Counter
+	*httpfetch.Counter // Kind, LastStats and the requests
 }
 
 var (
@@ -34,19 +34,13 @@ var (
 
 // New returns a Source that fetches with client.
 func New(client *httpfetch.Client) *Source {
-	return &Source{http: httpfetch.NewCounter(client)}
+	return &Source{Counter: httpfetch.NewCounter(releaselake.KindPage, client)}
 }
-
-// Kind returns releaselake.KindPage.
-func (s *Source) Kind() string { return releaselake.KindPage }
-
-// LastStats says how many requests the last Fetch sent, for the run record.
-func (s *Source) LastStats() releaselake.SourceStats { return s.http.Stats(s.Kind()) }
 
 // Fetch reads each product's page, conditionally when the product has rows and
 // validators saved for the same URL, patterns and layout.
 func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releaselake.Fetched {
-	return s.http.Fetch(ctx, crawls, s.fetch)
+	return s.Counter.Fetch(ctx, crawls, s.fetch)
 }
 
 func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fetched {
@@ -55,7 +49,7 @@ func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fet
 		return releaselake.Fetched{Err: err}
 	}
 	key := strings.Join([]string{p.Page, p.VersionPattern.String(), p.DatePattern.String(), p.DateLayout}, " ")
-	f, err := s.http.Document(ctx, c, httpfetch.Request{URL: p.Page, Accept: "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"}, key, false)
+	f, err := s.Document(ctx, c, httpfetch.Request{URL: p.Page, Accept: "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"}, key, false)
 	if err != nil {
 		f.Err = fmt.Errorf("page %s: %w", p.Page, err)
 	}

@@ -1,7 +1,6 @@
 package githubtest
 
 import (
-	"strconv"
 	"strings"
 	"time"
 )
@@ -23,35 +22,26 @@ func (s *Server) Repo(nameWithOwner string) (Repo, bool) {
 
 // AddRepo adds an empty repository; publishesReleases is what products.csv would say.
 func (s *Server) AddRepo(nameWithOwner string, publishesReleases bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	owner, name, ok := strings.Cut(nameWithOwner, "/")
-	if !ok || owner == "" || name == "" {
-		s.errorf("AddRepo: %q is not owner/name", nameWithOwner)
-		return
-	}
-	if _, exists := s.lookup(nameWithOwner); exists {
-		s.errorf("AddRepo: %s exists", nameWithOwner)
-		return
-	}
-	r := &Repo{Owner: owner, Name: name, PublishesReleases: publishesReleases}
-	r.DatabaseID = repoDatabaseID(nameWithOwner)
-	r.ID = nodeID("R", strconv.FormatInt(r.DatabaseID, 10))
-	s.repos[strings.ToLower(nameWithOwner)] = r
+	s.addRepo("AddRepo", nameWithOwner, publishesReleases, nil)
 }
 
 // AddHistory adds a repository holding tags (oldest first); when publishesReleases is
 // set, its releases are derived from the tags as for the fixtures (derive.go).
 func (s *Server) AddHistory(nameWithOwner string, publishesReleases bool, tags []Tag) {
+	s.addRepo("AddHistory", nameWithOwner, publishesReleases, tags)
+}
+
+// addRepo is AddRepo and AddHistory; op names the caller in errors.
+func (s *Server) addRepo(op, nameWithOwner string, publishesReleases bool, tags []Tag) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	owner, name, ok := strings.Cut(nameWithOwner, "/")
 	if !ok || owner == "" || name == "" {
-		s.errorf("AddHistory: %q is not owner/name", nameWithOwner)
+		s.errorf("%s: %q is not owner/name", op, nameWithOwner)
 		return
 	}
 	if _, exists := s.lookup(nameWithOwner); exists {
-		s.errorf("AddHistory: %s exists", nameWithOwner)
+		s.errorf("%s: %s exists", op, nameWithOwner)
 		return
 	}
 	r := newRepo(fixtureRepo{owner: owner, name: name, releases: publishesReleases, tags: tags})
