@@ -5,23 +5,34 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // Index is an immutable in-memory view of one snapshot, built once and then read
-// by many requests at once. It keeps every release once, in Less order, and
-// orderings of row numbers over them: by publication, by version and by first
-// sighting, for all products and per product, so that a page of any order is a
-// few binary searches and a merge of at most one run per product.
+// by many requests at once. It keeps every release once, in the snapshot's row
+// order, and orderings of row numbers over them: by publication, by version and
+// by first sighting, for all products and per product, so that a page of any
+// order is a few binary searches and a merge of at most one run per product.
+//
+// Nothing the index keeps per row holds a pointer: a row is offsets into one
+// byte arena of text plus instants as integers (see row). At a million rows
+// that is what keeps the garbage collector's work, and so the latency tail of
+// every request, independent of the lake's size: a collection never scans the
+// rows. A Release is made from a row when it is asked for, its strings pointing
+// into the arena (which they keep alive, so an index swapped out stays valid
+// for whoever still holds its releases).
 type Index struct {
 	Version     int64
 	CommittedAt time.Time
 
-	rows     []Release                // every row, in Less order (row number = ByPublished rank)
+	rows     []row                    // every row, in the snapshot's order (the row number)
+	arena    []byte                   // the text of every row, never modified once built
 	order    [numSortKeys][]int32     // all rows in each key's descending order
+	pubRank  []int32                  // row -> position in order[ByPublished]
 	fsRank   []int32                  // row -> position in order[ByFirstSeen]
-	pre      []int32                  // pre[i]: prereleases among rows[:i]
+	pre      []int32                  // pre[k]: prereleases among order[ByPublished][:k]
 	products map[string]*productIndex // by catalog key
-	keys     []string                 // product keys present, ascending
+	keys     []string                 // product keys present, ascending (row.product indexes it)
 }
 
 // productIndex is one product's share of an Index.
@@ -30,6 +41,32 @@ type productIndex struct {
 	pre    []int32              // pre[i]: prereleases among order[ByPublished][:i]
 	latest int32                // greatest stable version, -1 if none
 }
+
+// row is a Release as the index keeps it, without pointers: text as offsets
+// into Index.arena, instants as seconds and nanoseconds (UTC), the product as
+// its number in Index.keys.
+type row struct {
+	tag, version, name, url, source, repo, dateSource text
+	published, firstSeen                              int64 // Unix seconds
+	publishedNs, firstSeenNs                          int32
+	product                                           int32
+	prerelease, yanked                                bool
+}
+
+// text is arena[off : off+n].
+type text struct{ off, n uint32 }
+
+// instant is a time as the index compares it.
+type instant struct {
+	sec int64
+	ns  int32
+}
+
+func instantOf(t time.Time) instant { return instant{t.Unix(), int32(t.Nanosecond())} }
+
+func (a instant) before(b instant) bool { return a.sec < b.sec || a.sec == b.sec && a.ns < b.ns }
+
+func (r *row) publishedAt() instant { return instant{r.published, r.publishedNs} }
 
 // SortKey is what a listing of releases is ordered by.
 type SortKey uint8
@@ -89,25 +126,41 @@ func lessFirstSeen(a, b *Release) bool {
 func (ix *Index) Rows() int { return len(ix.rows) }
 
 // Row returns release number i, 0 <= i < Rows(): a stable name of a release
-// within this index, for callers that keep something per release.
-func (ix *Index) Row(i int) *Release { return &ix.rows[i] }
+// within this index, for callers that keep something per release. Its strings
+// point into the index's arena: they cost no copy, and stay valid after the
+// index is dropped. Its times are UTC.
+func (ix *Index) Row(i int) Release {
+	r := &ix.rows[i]
+	return Release{
+		Product:     ix.keys[r.product],
+		Tag:         ix.text(r.tag),
+		Version:     ix.text(r.version),
+		Name:        ix.text(r.name),
+		URL:         ix.text(r.url),
+		Source:      ix.text(r.source),
+		Repo:        ix.text(r.repo),
+		DateSource:  ix.text(r.dateSource),
+		PublishedAt: time.Unix(r.published, int64(r.publishedNs)).UTC(),
+		FirstSeenAt: time.Unix(r.firstSeen, int64(r.firstSeenNs)).UTC(),
+		Prerelease:  r.prerelease,
+		Yanked:      r.yanked,
+	}
+}
+
+func (ix *Index) text(t text) string {
+	if t.n == 0 {
+		return ""
+	}
+	return unsafe.String(&ix.arena[t.off], int(t.n))
+}
 
 // Latest returns the greatest stable (neither prerelease nor yanked) release of
 // a product by version order.
 func (ix *Index) Latest(product string) (Release, bool) {
-	if r := ix.LatestRef(product); r != nil {
-		return *r, true
+	if pi := ix.products[product]; pi != nil && pi.latest >= 0 {
+		return ix.Row(int(pi.latest)), true
 	}
 	return Release{}, false
-}
-
-// LatestRef is Latest without the copy: nil when the product has no stable
-// release. The release belongs to the index: do not modify it.
-func (ix *Index) LatestRef(product string) *Release {
-	if pi := ix.products[product]; pi != nil && pi.latest >= 0 {
-		return &ix.rows[pi.latest]
-	}
-	return nil
 }
 
 // Filter selects releases.
@@ -118,22 +171,40 @@ type Filter struct {
 	Prerelease *bool      // only prereleases (true) or only stable ones (false)
 }
 
-func (f *Filter) match(r *Release) bool {
-	if f.Prerelease != nil && r.Prerelease != *f.Prerelease {
+// span is a Filter's since/until as instants; has* is false for a bound not given.
+type span struct {
+	since, until       instant
+	hasSince, hasUntil bool
+}
+
+func (f *Filter) span() span {
+	var w span
+	if f.Since != nil {
+		w.since, w.hasSince = instantOf(*f.Since), true
+	}
+	if f.Until != nil {
+		w.until, w.hasUntil = instantOf(*f.Until), true
+	}
+	return w
+}
+
+func (f *Filter) match(w *span, r *row) bool {
+	if f.Prerelease != nil && r.prerelease != *f.Prerelease {
 		return false
 	}
-	if f.Since != nil && r.PublishedAt.Before(*f.Since) {
+	at := r.publishedAt()
+	if w.hasSince && at.before(w.since) {
 		return false
 	}
-	return f.Until == nil || r.PublishedAt.Before(*f.Until)
+	return !w.hasUntil || at.before(w.until)
 }
 
 // Releases returns every release that matches f, in Less order, as a new slice.
 func (ix *Index) Releases(f Filter) []Release {
 	p := ix.Page(Query{Filter: f, First: len(ix.rows)})
-	out := make([]Release, len(p.Releases))
-	for i, r := range p.Releases {
-		out[i] = *r
+	out := make([]Release, len(p.Rows))
+	for i, r := range p.Rows {
+		out[i] = ix.Row(int(r))
 	}
 	return out
 }
@@ -151,10 +222,9 @@ type Query struct {
 
 // Page is one page of a listing.
 type Page struct {
-	Releases []*Release // owned by the index: do not modify
-	Rows     []int32    // the row number of each release in the index (see Index.Row)
-	Total    int        // releases matching the filter, across all pages
-	HasNext  bool       // more releases follow this page
+	Rows    []int32 // the row number of each release of the page (see Index.Row)
+	Total   int     // releases matching the filter, across all pages
+	HasNext bool    // more releases follow this page
 }
 
 // Page returns the releases matching q.Filter in q.Sort order, starting after
@@ -164,30 +234,28 @@ func (ix *Index) Page(q Query) Page {
 	if q.Products != nil {
 		q.Products = uniqueSorted(q.Products) // once for count and runs
 	}
-	pg := Page{Total: ix.count(&q.Filter)}
+	w := q.Filter.span()
+	pg := Page{Total: ix.count(&q.Filter, &w)}
 	if pg.Total == 0 {
 		return pg
 	}
-	runs := ix.runs(&q)
+	runs := ix.runs(&q, &w)
 	if q.After != nil {
 		ix.skipTo(runs, q.Sort, q.After)
 	}
-	pg.Releases = make([]*Release, 0, min(first, pg.Total))
 	pg.Rows = make([]int32, 0, min(first, pg.Total))
 	for {
 		i, ok := ix.next(runs, q.Sort)
 		if !ok {
 			return pg
 		}
-		r := &ix.rows[i]
-		if !q.Filter.match(r) {
+		if !q.Filter.match(&w, &ix.rows[i]) {
 			continue
 		}
-		if len(pg.Releases) == first {
+		if len(pg.Rows) == first {
 			pg.HasNext = true
 			return pg
 		}
-		pg.Releases = append(pg.Releases, r)
 		pg.Rows = append(pg.Rows, i)
 	}
 }
@@ -219,7 +287,7 @@ func (r *run) pop() {
 // runs returns the orderings a query merges: one per asked product (sorted,
 // without duplicates), or the global one. ByPublished runs are cut to the since/until window up front; for
 // the other keys the window is checked row by row.
-func (ix *Index) runs(q *Query) []run {
+func (ix *Index) runs(q *Query, w *span) []run {
 	pick := func(pi *productIndex) []int32 { return pi.order[q.Sort.Key] }
 	var out []run
 	switch {
@@ -246,7 +314,7 @@ func (ix *Index) runs(q *Query) []run {
 	}
 	if q.Sort.Key == ByPublished {
 		for i := range out {
-			lo, hi := ix.window(out[i].idx, &q.Filter)
+			lo, hi := ix.window(out[i].idx, w)
 			out[i].idx = out[i].idx[lo:hi]
 		}
 	}
@@ -254,14 +322,14 @@ func (ix *Index) runs(q *Query) []run {
 }
 
 // window returns the part [lo, hi) of a ByPublished ordering inside since/until.
-func (ix *Index) window(idx []int32, f *Filter) (lo, hi int) {
+func (ix *Index) window(idx []int32, w *span) (lo, hi int) {
 	lo, hi = 0, len(idx)
 	// Newest first: Until cuts the front, Since the back.
-	if f.Until != nil {
-		lo = sort.Search(len(idx), func(i int) bool { return ix.rows[idx[i]].PublishedAt.Before(*f.Until) })
+	if w.hasUntil {
+		lo = sort.Search(len(idx), func(i int) bool { return ix.rows[idx[i]].publishedAt().before(w.until) })
 	}
-	if f.Since != nil {
-		hi = sort.Search(len(idx), func(i int) bool { return ix.rows[idx[i]].PublishedAt.Before(*f.Since) })
+	if w.hasSince {
+		hi = sort.Search(len(idx), func(i int) bool { return ix.rows[idx[i]].publishedAt().before(w.since) })
 	}
 	return lo, max(lo, hi)
 }
@@ -269,9 +337,9 @@ func (ix *Index) window(idx []int32, f *Filter) (lo, hi int) {
 // count returns how many releases match f, from the ByPublished orderings and
 // their prerelease counts, without visiting rows. f.Products is sorted and
 // without duplicates.
-func (ix *Index) count(f *Filter) int {
+func (ix *Index) count(f *Filter, w *span) int {
 	one := func(idx, pre []int32) int {
-		lo, hi := ix.window(idx, f)
+		lo, hi := ix.window(idx, w)
 		n := hi - lo
 		if f.Prerelease != nil {
 			p := int(pre[hi] - pre[lo])
@@ -296,6 +364,7 @@ func (ix *Index) count(f *Filter) int {
 
 // skipTo drops from each run the rows that come before or at the cursor c.
 func (ix *Index) skipTo(runs []run, s Sort, c *Release) {
+	less := sortLess(s.Key)
 	for i := range runs {
 		r := &runs[i]
 		if len(r.idx) == 0 {
@@ -303,7 +372,7 @@ func (ix *Index) skipTo(runs []run, s Sort, c *Release) {
 		}
 		if s.Key == ByVersion {
 			// Products are ascending whatever the direction.
-			switch p := ix.rows[r.idx[0]].Product; {
+			switch p := ix.keys[ix.rows[r.idx[0]].product]; {
 			case p < c.Product:
 				r.idx = nil
 				continue
@@ -311,14 +380,14 @@ func (ix *Index) skipTo(runs []run, s Sort, c *Release) {
 				continue
 			}
 		}
-		less := sortLess(s.Key)
+		at := func(k int) *Release { rel := ix.Row(int(r.idx[k])); return &rel }
 		if r.asc {
 			// Ascending: keep the rows strictly before the cursor in descending order.
-			n := sort.Search(len(r.idx), func(k int) bool { return !less(&ix.rows[r.idx[k]], c) })
+			n := sort.Search(len(r.idx), func(k int) bool { return !less(at(k), c) })
 			r.idx = r.idx[:n]
 		} else {
 			// Descending: drop the rows up to and including the cursor.
-			n := sort.Search(len(r.idx), func(k int) bool { return less(c, &ix.rows[r.idx[k]]) })
+			n := sort.Search(len(r.idx), func(k int) bool { return less(c, at(k)) })
 			r.idx = r.idx[n:]
 		}
 	}
@@ -355,7 +424,7 @@ func (ix *Index) next(runs []run, s Sort) (int32, bool) {
 		if s.Key == ByFirstSeen {
 			before = ix.fsRank[a] < ix.fsRank[b]
 		} else {
-			before = a < b // row numbers are the ByPublished order
+			before = ix.pubRank[a] < ix.pubRank[b]
 		}
 		if before != s.Asc {
 			best = i

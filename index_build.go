@@ -2,7 +2,9 @@ package releaselake
 
 import (
 	"cmp"
+	"fmt"
 	"iter"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -10,34 +12,34 @@ import (
 	"time"
 )
 
-// NewIndex builds the index of a snapshot. It takes ownership of snap.Releases.
+// NewIndex builds the index of a snapshot. It does not keep snap.Releases: the
+// index holds its own pointer-free copy of the rows (see Index), in the same order.
 //
 // A snapshot may hold a million rows, so the build never compares Releases
 // with Less: each version is parsed once, while each product's rows are put in
 // version order, and every other order is a sort of small fixed-size keys
-// (times as seconds and nanoseconds, product and version ranks) followed by
-// one copy of each row to its place. Per-product orderings are windows of
-// shared arrays rather than slices of their own.
+// (times as seconds and nanoseconds, product and version ranks). Per-product
+// orderings are windows of shared arrays rather than slices of their own.
 func NewIndex(snap Snapshot) *Index {
-	rows := snap.Releases
-	n := len(rows)
-	ix := &Index{Version: snap.Version, CommittedAt: snap.CommittedAt, rows: rows,
+	rels := snap.Releases
+	n := len(rels)
+	ix := &Index{Version: snap.Version, CommittedAt: snap.CommittedAt,
 		pre: make([]int32, n+1), products: make(map[string]*productIndex)}
 
 	// Products: an id per key, in key order; rows grouped by product.
 	prod := make([]int32, n)
 	byName := map[string]int32{}
 	last := int32(-1)
-	for i := range rows {
-		if last >= 0 && rows[i].Product == ix.keys[last] {
+	for i := range rels {
+		if last >= 0 && rels[i].Product == ix.keys[last] {
 			prod[i] = last // lake snapshots come grouped by product
 			continue
 		}
-		id, ok := byName[rows[i].Product]
+		id, ok := byName[rels[i].Product]
 		if !ok {
 			id = int32(len(ix.keys))
-			byName[rows[i].Product] = id
-			ix.keys = append(ix.keys, rows[i].Product)
+			byName[rels[i].Product] = id
+			ix.keys = append(ix.keys, rels[i].Product)
 		}
 		prod[i], last = id, id
 	}
@@ -56,17 +58,20 @@ func NewIndex(snap Snapshot) *Index {
 	}
 	start := groupStarts(prod, len(ix.keys))
 
-	// Version order within each product (rows by their current position),
-	// and each row's rank in it.
+	// The rows packed (on their own goroutines) while the orders are made.
+	var packed sync.WaitGroup
+	packed.Go(func() { ix.rows, ix.arena = packRows(rels, prod) })
+
+	// Version order within each product, and each row's rank in it.
 	byVersion := groupBy(prod, start, nil)
 	vrank := make([]int32, n)
-	versionSort(rows, byVersion, start, vrank)
+	versionSort(rels, byVersion, start, vrank)
 
 	// Less order: newest published first (a radix sort of the instants), then
 	// product key and version order among rows published at the same instant.
 	pub := make([]timeItem, n)
-	for i := range rows {
-		pub[i] = newTimeItem(rows[i].PublishedAt, int32(i))
+	for i := range rels {
+		pub[i] = newTimeItem(rels[i].PublishedAt, int32(i))
 	}
 	pub = sortTimes(pub)
 	for run := range equalTimes(pub) {
@@ -77,66 +82,38 @@ func NewIndex(snap Snapshot) *Index {
 			return cmp.Compare(vrank[a.row], vrank[b.row])
 		})
 	}
-	to := vrank // reused: to[old position] = row number
-	for k := range pub {
-		to[pub[k].row] = int32(k)
-	}
-
-	// Meanwhile: the rows copied to their places (a copy rather than a move in
-	// place: sequential writes, split between goroutines), and the first-seen
-	// order sorted: newest first, then the row order, which the radix sort
-	// keeps as it is stable and the rows go in in row order.
-	ix.rows = make([]Release, n)
-	var wg sync.WaitGroup
-	parts := runtime.GOMAXPROCS(0)
-	for w := range parts {
-		wg.Go(func() {
-			for k := w * n / parts; k < (w+1)*n/parts; k++ {
-				ix.rows[k] = rows[pub[k].row]
-			}
-		})
-	}
-	var seen []timeItem
-	wg.Go(func() {
-		seen = make([]timeItem, n)
-		for k, it := range pub {
-			seen[k] = newTimeItem(rows[it.row].FirstSeenAt, int32(k))
-		}
-		seen = sortTimes(seen)
-	})
-	newProd := make([]int32, n)
-	for old, k := range to {
-		newProd[k] = prod[old]
-	}
-	for i := range byVersion {
-		byVersion[i] = to[byVersion[i]]
-	}
-	wg.Wait()
-	rows, prod, pub, to = ix.rows, newProd, nil, nil
-
-	// Publication order is the row order; per product it is each group in row order.
-	ix.order[ByPublished] = make([]int32, n)
-	for i := range rows {
-		ix.order[ByPublished][i] = int32(i)
-		ix.pre[i+1] = ix.pre[i]
-		if rows[i].Prerelease {
-			ix.pre[i+1]++
+	byPub := make([]int32, n)
+	ix.pubRank = vrank // reused: vrank is not needed any more
+	for k, it := range pub {
+		byPub[k] = it.row
+		ix.pubRank[it.row] = int32(k)
+		ix.pre[k+1] = ix.pre[k]
+		if rels[it.row].Prerelease {
+			ix.pre[k+1]++
 		}
 	}
-	byPublished := groupBy(prod, start, nil)
 
+	// First-seen order: newest first, then publication order, which the radix
+	// sort keeps as it is stable and the items go in in publication order.
+	seen := pub // reused
+	for k, row := range byPub {
+		seen[k] = newTimeItem(rels[row].FirstSeenAt, int32(k))
+	}
+	seen = sortTimes(seen)
 	fs := make([]int32, n)
 	ix.fsRank = make([]int32, n)
-	for pos, k := range seen {
-		fs[pos] = k.row
-		ix.fsRank[k.row] = int32(pos)
+	for pos, it := range seen {
+		row := byPub[it.row]
+		fs[pos] = row
+		ix.fsRank[row] = int32(pos)
 	}
-	seen = nil
-	ix.order[ByFirstSeen] = fs
-	byFirstSeen := groupBy(prod, start, fs)
+	pub, seen = nil, nil
 
-	// Version order: whole products in key order.
-	ix.order[ByVersion] = byVersion
+	ix.order[ByPublished] = byPub
+	ix.order[ByFirstSeen] = fs
+	ix.order[ByVersion] = byVersion // whole products in key order
+	byPublished := groupBy(prod, start, byPub)
+	byFirstSeen := groupBy(prod, start, fs)
 
 	pre := make([]int32, n+len(ix.keys))
 	for p, key := range ix.keys {
@@ -147,12 +124,108 @@ func NewIndex(snap Snapshot) *Index {
 		pi.order[ByVersion] = byVersion[lo:hi:hi]
 		pi.pre = pre[int(lo)+p : int(hi)+p+1 : int(hi)+p+1]
 		for j, i := range pi.order[ByPublished] {
-			pi.pre[j+1] = pi.pre[j] + ix.pre[i+1] - ix.pre[i] // row i's flag, without reading the row
+			pi.pre[j+1] = pi.pre[j]
+			if rels[i].Prerelease {
+				pi.pre[j+1]++
+			}
 		}
-		pi.latest = latestOf(rows, pi.order[ByVersion])
+		pi.latest = latestOf(rels, pi.order[ByVersion], ix.pubRank)
 		ix.products[key] = pi
 	}
+	packed.Wait()
 	return ix
+}
+
+// packRows makes the index's rows of rels (prod[i]: row i's product number)
+// and the arena of their text, split between GOMAXPROCS goroutines that each
+// pack a part into an arena of their own, then joined. Text repeated from row
+// to row (source, repository, date source) is kept once per part; a name equal
+// to the tag, and a version the tag ends with, share the tag's bytes.
+func packRows(rels []Release, prod []int32) ([]row, []byte) {
+	n := len(rels)
+	rows := make([]row, n)
+	parts := max(min(runtime.GOMAXPROCS(0), n/4096), 1)
+	arenas := make([][]byte, parts)
+	var wg sync.WaitGroup
+	for w := range parts {
+		wg.Go(func() {
+			lo, hi := w*n/parts, (w+1)*n/parts
+			a := make([]byte, 0, (hi-lo)*96)
+			put := func(s string) text {
+				t := text{uint32(len(a)), uint32(len(s))}
+				a = append(a, s...)
+				return t
+			}
+			shared := map[string]text{}
+			once := func(s string) text {
+				t, ok := shared[s]
+				if !ok {
+					t = put(s)
+					shared[s] = t
+				}
+				return t
+			}
+			var prev *row
+			var prevRel *Release
+			for i := lo; i < hi; i++ {
+				rel, r := &rels[i], &rows[i]
+				r.tag = put(rel.Tag)
+				switch {
+				case rel.Version == rel.Tag:
+					r.version = r.tag
+				case strings.HasSuffix(rel.Tag, rel.Version):
+					r.version = text{r.tag.off + r.tag.n - uint32(len(rel.Version)), uint32(len(rel.Version))}
+				default:
+					r.version = put(rel.Version)
+				}
+				switch rel.Name {
+				case rel.Tag:
+					r.name = r.tag
+				case rel.Version:
+					r.name = r.version
+				default:
+					r.name = put(rel.Name)
+				}
+				r.url = put(rel.URL)
+				if prev != nil && rel.Source == prevRel.Source && rel.Repo == prevRel.Repo && rel.DateSource == prevRel.DateSource {
+					r.source, r.repo, r.dateSource = prev.source, prev.repo, prev.dateSource
+				} else {
+					r.source, r.repo, r.dateSource = once(rel.Source), once(rel.Repo), once(rel.DateSource)
+				}
+				r.published, r.publishedNs = rel.PublishedAt.Unix(), int32(rel.PublishedAt.Nanosecond())
+				r.firstSeen, r.firstSeenNs = rel.FirstSeenAt.Unix(), int32(rel.FirstSeenAt.Nanosecond())
+				r.product, r.prerelease, r.yanked = prod[i], rel.Prerelease, rel.Yanked
+				prev, prevRel = r, rel
+			}
+			arenas[w] = a
+		})
+	}
+	wg.Wait()
+	size := 0
+	for _, a := range arenas {
+		size += len(a)
+	}
+	if size > math.MaxUint32 {
+		panic(fmt.Sprintf("releaselake: the index of %d rows would hold %d bytes of text; at most 4 GiB fit", n, size))
+	}
+	if parts == 1 {
+		return rows, arenas[0]
+	}
+	arena := make([]byte, 0, size)
+	for w, a := range arenas {
+		base := uint32(len(arena))
+		arena = append(arena, a...)
+		if base == 0 {
+			continue
+		}
+		for i := w * n / parts; i < (w+1)*n/parts; i++ {
+			r := &rows[i]
+			for _, t := range []*text{&r.tag, &r.version, &r.name, &r.url, &r.source, &r.repo, &r.dateSource} {
+				t.off += base
+			}
+		}
+	}
+	return rows, arena
 }
 
 // groupStarts returns where each group of a counting sort by group (0 <=
@@ -220,14 +293,14 @@ func versionSort(rows []Release, byVersion, start, vrank []int32) {
 				}
 				slices.SortFunc(perm, func(x, y int32) int {
 					a, b := &es[x], &es[y]
-					if a.key.ok && b.key.ok && a.key.c != b.key.c {
-						for j := range a.key.c {
-							if a.key.c[j] != b.key.c[j] {
-								return cmp.Compare(b.key.c[j], a.key.c[j])
-							}
+					if a.key.ok && b.key.ok {
+						if c := b.key.compare(&a.key); c != 0 {
+							return c
 						}
-					}
-					if c := b.v.Compare(a.v); c != 0 {
+						if c := b.v.compareSuffix(a.v); c != 0 { // the release parts are equal
+							return c
+						}
+					} else if c := b.v.Compare(a.v); c != 0 {
 						return c
 					}
 					if c := strings.Compare(rows[a.row].Tag, rows[b.row].Tag); c != 0 {
@@ -248,10 +321,13 @@ func versionSort(rows []Release, byVersion, start, vrank []int32) {
 // releaseKey is the numeric release part of a valid version as numbers
 // (1.13.5 -> 1, 13, 5, 0), which orders as compareRelease does; ok is false
 // when it cannot hold it: an invalid version, more than four components, or
-// one of over 19 digits.
+// one of over 19 digits. When every component is below 2^16 (most versions),
+// packed holds them all in one number that orders alike.
 type releaseKey struct {
-	c  [4]uint64
-	ok bool
+	c      [4]uint64
+	packed uint64
+	ok     bool
+	fits   bool // packed is set
 }
 
 func releaseKeyOf(v Version) releaseKey {
@@ -272,7 +348,25 @@ func releaseKeyOf(v Version) releaseKey {
 		}
 	}
 	k.ok = true
+	k.fits = true
+	for _, c := range k.c {
+		k.fits = k.fits && c < 1<<16
+		k.packed = k.packed<<16 | c&0xffff
+	}
 	return k
+}
+
+// compare orders two keys (both ok) as compareRelease orders their versions.
+func (k *releaseKey) compare(o *releaseKey) int {
+	if k.fits && o.fits {
+		return cmp.Compare(k.packed, o.packed)
+	}
+	for j := range k.c {
+		if k.c[j] != o.c[j] {
+			return cmp.Compare(k.c[j], o.c[j])
+		}
+	}
+	return 0
 }
 
 // timeItem is a row with its instant as a key that orders newest first:
@@ -342,16 +436,16 @@ func equalTimes(sorted []timeItem) iter.Seq[[]timeItem] {
 }
 
 // latestOf returns the greatest stable (neither prerelease nor yanked) row of
-// a product in version order, the first of them in Less order (the lowest row
-// number) if several tags carry that version; -1 if none is stable.
-func latestOf(rows []Release, byVersion []int32) int32 {
+// a product in version order, the first of them in Less order (the lowest
+// publication rank) if several tags carry that version; -1 if none is stable.
+func latestOf(rels []Release, byVersion, pubRank []int32) int32 {
 	best := int32(-1)
 	for _, i := range byVersion {
-		r := &rows[i]
-		if best >= 0 && r.Version != rows[best].Version {
+		r := &rels[i]
+		if best >= 0 && r.Version != rels[best].Version {
 			break
 		}
-		if !r.Prerelease && !r.Yanked && (best < 0 || i < best) {
+		if !r.Prerelease && !r.Yanked && (best < 0 || pubRank[i] < pubRank[best]) {
 			best = i
 		}
 	}

@@ -10,96 +10,149 @@ import (
 )
 
 // naiveIndex is NewIndex as it was before it had to build a million rows:
-// sorts with Less and its variants. NewIndex must build the same index.
-func naiveIndex(snap Snapshot) *Index {
+// sorts with Less and its variants, an index of releases by key. NewIndex
+// must build the same orders.
+type naiveIndex struct {
+	rows     []Release // in Less order
+	order    [numSortKeys][]ReleaseKey
+	pre      []int32 // pre[k]: prereleases among rows[:k]
+	products map[string]*naiveProduct
+	keys     []string
+}
+
+type naiveProduct struct {
+	order  [numSortKeys][]ReleaseKey
+	pre    []int32
+	latest *Release
+}
+
+func newNaiveIndex(snap Snapshot) *naiveIndex {
 	rows := snap.Releases
 	sort.Slice(rows, func(i, j int) bool { return Less(&rows[i], &rows[j]) })
-	n := len(rows)
-	ix := &Index{Version: snap.Version, CommittedAt: snap.CommittedAt, rows: rows,
-		pre: make([]int32, n+1), products: map[string]*productIndex{}}
-	counts := map[string]int{}
-	for i := range rows {
-		counts[rows[i].Product]++
-		ix.pre[i+1] = ix.pre[i]
-		if rows[i].Prerelease {
-			ix.pre[i+1]++
-		}
-	}
-	for p, c := range counts {
-		pi := &productIndex{latest: -1, pre: make([]int32, 1, c+1)}
-		ix.products[p] = pi
-		ix.keys = append(ix.keys, p)
-	}
-	sort.Strings(ix.keys)
-	ix.order[ByPublished] = make([]int32, n)
+	ix := &naiveIndex{rows: rows, pre: make([]int32, len(rows)+1), products: map[string]*naiveProduct{}}
 	for i := range rows {
 		r := &rows[i]
-		ix.order[ByPublished][i] = int32(i)
+		ix.order[ByPublished] = append(ix.order[ByPublished], r.Key())
+		ix.pre[i+1] = ix.pre[i]
+		if r.Prerelease {
+			ix.pre[i+1]++
+		}
 		pi := ix.products[r.Product]
-		pi.order[ByPublished] = append(pi.order[ByPublished], int32(i))
+		if pi == nil {
+			pi = &naiveProduct{pre: []int32{0}}
+			ix.products[r.Product] = pi
+			ix.keys = append(ix.keys, r.Product)
+		}
+		pi.order[ByPublished] = append(pi.order[ByPublished], r.Key())
 		last := pi.pre[len(pi.pre)-1]
 		if r.Prerelease {
 			last++
 		}
 		pi.pre = append(pi.pre, last)
-		if !r.Prerelease && !r.Yanked && (pi.latest < 0 || CompareVersions(r.Version, rows[pi.latest].Version) > 0) {
-			pi.latest = int32(i)
+		if !r.Prerelease && !r.Yanked && (pi.latest == nil || CompareVersions(r.Version, pi.latest.Version) > 0) {
+			pi.latest = r
 		}
 	}
-	fs := slices.Clone(ix.order[ByPublished])
-	sort.SliceStable(fs, func(a, b int) bool { return lessFirstSeen(&rows[fs[a]], &rows[fs[b]]) })
-	ix.order[ByFirstSeen] = fs
-	ix.fsRank = make([]int32, n)
-	for pos, i := range fs {
-		ix.fsRank[i] = int32(pos)
-	}
-	for _, i := range fs {
-		pi := ix.products[rows[i].Product]
-		pi.order[ByFirstSeen] = append(pi.order[ByFirstSeen], i)
+	sort.Strings(ix.keys)
+	fs := slices.Clone(rows)
+	sort.SliceStable(fs, func(a, b int) bool { return lessFirstSeen(&fs[a], &fs[b]) })
+	for i := range fs {
+		ix.order[ByFirstSeen] = append(ix.order[ByFirstSeen], fs[i].Key())
+		pi := ix.products[fs[i].Product]
+		pi.order[ByFirstSeen] = append(pi.order[ByFirstSeen], fs[i].Key())
 	}
 	for _, p := range ix.keys {
+		var vs []Release
+		for i := range rows {
+			if rows[i].Product == p {
+				vs = append(vs, rows[i])
+			}
+		}
+		sort.SliceStable(vs, func(a, b int) bool { return lessVersion(&vs[a], &vs[b]) })
 		pi := ix.products[p]
-		vs := slices.Clone(pi.order[ByPublished])
-		sort.SliceStable(vs, func(a, b int) bool { return lessVersion(&rows[vs[a]], &rows[vs[b]]) })
-		pi.order[ByVersion] = vs
-		ix.order[ByVersion] = append(ix.order[ByVersion], vs...)
+		for i := range vs {
+			pi.order[ByVersion] = append(pi.order[ByVersion], vs[i].Key())
+		}
+		ix.order[ByVersion] = append(ix.order[ByVersion], pi.order[ByVersion]...)
 	}
 	return ix
 }
 
-// assertSameIndex compares two indexes field by field (nil and empty slices alike).
-func assertSameIndex(t *testing.T, got, want *Index) {
+// assertSameIndex compares an index with the naive one, ordering by ordering,
+// and every row's release with the one it was made from (times as instants:
+// the index gives them in UTC).
+func assertSameIndex(t *testing.T, got *Index, want *naiveIndex) {
 	t.Helper()
-	if len(got.rows) != len(want.rows) {
-		t.Fatalf("%d rows; want %d", len(got.rows), len(want.rows))
+	if got.Rows() != len(want.rows) {
+		t.Fatalf("%d rows; want %d", got.Rows(), len(want.rows))
 	}
-	for i := range want.rows {
-		if got.rows[i] != want.rows[i] {
-			t.Fatalf("row %d is %s@%s; want %s@%s", i, got.rows[i].Product, got.rows[i].Tag, want.rows[i].Product, want.rows[i].Tag)
+	byKey := map[ReleaseKey]Release{}
+	for _, r := range want.rows {
+		byKey[r.Key()] = r
+	}
+	for i := range got.Rows() {
+		g := got.Row(i)
+		w, ok := byKey[g.Key()]
+		if !ok {
+			t.Fatalf("row %d is %s@%s, which the snapshot does not hold", i, g.Product, g.Tag)
+		}
+		if g.PublishedAt.Location() != time.UTC || g.FirstSeenAt.Location() != time.UTC {
+			t.Fatalf("row %d: times not in UTC: %v, %v", i, g.PublishedAt, g.FirstSeenAt)
+		}
+		if !g.PublishedAt.Equal(w.PublishedAt) || !g.FirstSeenAt.Equal(w.FirstSeenAt) {
+			t.Fatalf("row %d: times %v, %v; want %v, %v", i, g.PublishedAt, g.FirstSeenAt, w.PublishedAt, w.FirstSeenAt)
+		}
+		g.PublishedAt, g.FirstSeenAt = w.PublishedAt, w.FirstSeenAt
+		if g != w {
+			t.Fatalf("row %d is\n %+v\nwant %+v", i, g, w)
 		}
 	}
-	same := func(what string, a, b []int32) {
+	keys := func(rows []int32) []ReleaseKey {
+		out := make([]ReleaseKey, len(rows))
+		for i, r := range rows {
+			out[i] = got.Row(int(r)).Key()
+		}
+		return out
+	}
+	same := func(what string, a, b []ReleaseKey) {
 		t.Helper()
 		if !slices.Equal(a, b) {
 			t.Fatalf("%s:\n got %v\nwant %v", what, a, b)
 		}
 	}
 	for k := range numSortKeys {
-		same(fmt.Sprint("order ", k), got.order[k], want.order[k])
+		same(fmt.Sprint("order ", k), keys(got.order[k]), want.order[k])
 	}
-	same("fsRank", got.fsRank, want.fsRank)
-	same("pre", got.pre, want.pre)
+	for pos, i := range got.order[ByPublished] {
+		if got.pubRank[i] != int32(pos) {
+			t.Fatalf("pubRank[%d] = %d; want %d", i, got.pubRank[i], pos)
+		}
+	}
+	for pos, i := range got.order[ByFirstSeen] {
+		if got.fsRank[i] != int32(pos) {
+			t.Fatalf("fsRank[%d] = %d; want %d", i, got.fsRank[i], pos)
+		}
+	}
+	if !slices.Equal(got.pre, want.pre) {
+		t.Fatalf("pre %v; want %v", got.pre, want.pre)
+	}
 	if !slices.Equal(got.keys, want.keys) || len(got.products) != len(want.products) {
 		t.Fatalf("products %v; want %v", got.keys, want.keys)
 	}
 	for p, w := range want.products {
 		g := got.products[p]
 		for k := range numSortKeys {
-			same(fmt.Sprintf("%s order %d", p, k), g.order[k], w.order[k])
+			same(fmt.Sprintf("%s order %d", p, k), keys(g.order[k]), w.order[k])
 		}
-		same(p+" pre", g.pre, w.pre)
-		if g.latest != w.latest {
-			t.Fatalf("%s latest: row %d; want %d", p, g.latest, w.latest)
+		if !slices.Equal(g.pre, w.pre) {
+			t.Fatalf("%s pre %v; want %v", p, g.pre, w.pre)
+		}
+		l, ok := got.Latest(p)
+		switch {
+		case ok != (w.latest != nil):
+			t.Fatalf("%s latest: %v; want %v", p, ok, w.latest != nil)
+		case ok && l.Key() != w.latest.Key():
+			t.Fatalf("%s latest: %s; want %s", p, l.Tag, w.latest.Tag)
 		}
 	}
 }
@@ -143,15 +196,15 @@ func TestNewIndex_sameAsNaiveBuild(t *testing.T) {
 			rows = oddIndexRows(rng, rng.IntN(300))
 		}
 		got := NewIndex(Snapshot{Version: 1, Releases: slices.Clone(rows)})
-		want := naiveIndex(Snapshot{Version: 1, Releases: slices.Clone(rows)})
+		want := newNaiveIndex(Snapshot{Version: 1, Releases: slices.Clone(rows)})
 		assertSameIndex(t, got, want)
 	}
 }
 
 func TestNewIndex_empty(t *testing.T) {
 	ix := NewIndex(Snapshot{Version: 2, Releases: []Release{}})
-	assertSameIndex(t, ix, naiveIndex(Snapshot{Version: 2, Releases: []Release{}}))
-	if pg := ix.Page(Query{First: 10}); pg.Total != 0 || len(pg.Releases) != 0 {
+	assertSameIndex(t, ix, newNaiveIndex(Snapshot{Version: 2, Releases: []Release{}}))
+	if pg := ix.Page(Query{First: 10}); pg.Total != 0 || len(pg.Rows) != 0 {
 		t.Fatalf("page of an empty index: %+v", pg)
 	}
 }
@@ -170,13 +223,14 @@ func TestNewIndex_sameAsNaiveBuild_large(t *testing.T) {
 			Prerelease: rng.IntN(7) == 0, Yanked: rng.IntN(50) == 0}
 	}
 	got := NewIndex(Snapshot{Version: 1, Releases: slices.Clone(rows)})
-	assertSameIndex(t, got, naiveIndex(Snapshot{Version: 1, Releases: rows}))
+	assertSameIndex(t, got, newNaiveIndex(Snapshot{Version: 1, Releases: rows}))
 }
 
 func TestReleaseKey_ordersAsCompareRelease(t *testing.T) {
 	vs := []string{"1", "1.0", "1.0.0", "01.2", "1.2", "1.10", "1.9.9", "0.0.0.1", "0.0.0.0.1", "1.2.3.4.5",
 		"18446744073709551615.1", "9999999999999999999.1", "10000000000000000000", "0000000000000000000000001.1",
-		"2.0.0-rc.1", "2.0.0", "3.13.0rc2", "1.2+build", "nightly", ""}
+		"2.0.0-rc.1", "2.0.0", "3.13.0rc2", "1.2+build", "nightly", "",
+		"65535", "65535.65535.65535.65535", "65536", "1.65536", "1.65535.9", "20231015.1", "2023.10.15"}
 	for _, a := range vs {
 		for _, b := range vs {
 			va, _ := parse(a)
@@ -186,8 +240,10 @@ func TestReleaseKey_ordersAsCompareRelease(t *testing.T) {
 				continue
 			}
 			want := compareRelease(va.s[:va.relEnd], vb.s[:vb.relEnd])
-			got := slices.Compare(ka.c[:], kb.c[:])
-			if got != want {
+			if got := slices.Compare(ka.c[:], kb.c[:]); got != want {
+				t.Errorf("%q vs %q: numbers compare %d; compareRelease %d", a, b, got, want)
+			}
+			if got := ka.compare(&kb); got != want {
 				t.Errorf("%q vs %q: keys compare %d; compareRelease %d", a, b, got, want)
 			}
 		}

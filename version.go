@@ -52,6 +52,12 @@ func (v Version) Compare(w Version) int {
 	if c := compareRelease(v.s[:v.relEnd], w.s[:w.relEnd]); c != 0 {
 		return c
 	}
+	return v.compareSuffix(w)
+}
+
+// compareSuffix is Compare of two valid versions whose numeric release parts
+// are equal: their suffixes, then their build metadata, then their strings.
+func (v Version) compareSuffix(w Version) int {
 	if c := compareTokens(v.s[v.relEnd:v.build], w.s[w.relEnd:w.build], true); c != 0 {
 		return c
 	}

@@ -117,21 +117,22 @@ func (r *Resolver) page(ctx context.Context, a *listArgs) (*releaselake.Index, r
 
 // connection pages the releases that match a, for the gqlgen resolvers.
 func (r *Resolver) connection(ctx context.Context, a *listArgs) (*ReleaseConnection, error) {
-	_, q, pg, err := r.page(ctx, a)
+	ix, q, pg, err := r.page(ctx, a)
 	if err != nil {
 		return nil, err
 	}
 	conn := &ReleaseConnection{
 		TotalCount: pg.Total,
-		Nodes:      make([]releaselake.Release, len(pg.Releases)),
-		Edges:      make([]ReleaseEdge, len(pg.Releases)),
+		Nodes:      make([]releaselake.Release, len(pg.Rows)),
+		Edges:      make([]ReleaseEdge, len(pg.Rows)),
 		PageInfo:   &PageInfo{HasNextPage: pg.HasNext},
 	}
-	for i, rel := range pg.Releases {
-		conn.Nodes[i] = *rel
+	for i, row := range pg.Rows {
+		conn.Nodes[i] = ix.Row(int(row))
+		rel := &conn.Nodes[i]
 		conn.Edges[i] = ReleaseEdge{Cursor: encodeCursor(q.Sort, rel), Node: rel}
 	}
-	if n := len(pg.Releases); n > 0 {
+	if n := len(pg.Rows); n > 0 {
 		c := conn.Edges[n-1].Cursor
 		conn.PageInfo.EndCursor = &c
 	}

@@ -298,8 +298,8 @@ func (w *jsonWriter) latest(sel []plan, sig string, products []string, asOf *tim
 				continue
 			}
 		}
-		rel := ix.LatestRef(k)
-		if rel == nil {
+		rel, ok := ix.Latest(k)
+		if !ok {
 			if slot != nil {
 				slot.store(lp.pos, nil)
 			}
@@ -307,7 +307,7 @@ func (w *jsonWriter) latest(sel []plan, sig string, products []string, asOf *tim
 		}
 		sep()
 		start := len(w.buf)
-		if !w.release(sel, rel) {
+		if !w.release(sel, &rel) {
 			return false
 		}
 		if slot != nil {
@@ -337,11 +337,11 @@ func (w *jsonWriter) connection(sel []plan, a *listArgs) bool {
 		case fNodes:
 			w.buf = append(w.buf, '[')
 			memo := w.memos.get(ix, w.r.Index(), f.sig, memoRows, ix.Rows())
-			for j, rel := range pg.Releases {
+			for j, row := range pg.Rows {
 				if j > 0 {
 					w.buf = append(w.buf, ',')
 				}
-				if !w.row(f.sel, memo, pg.Rows[j], rel) {
+				if !w.row(f.sel, memo, ix, row) {
 					return false
 				}
 			}
@@ -354,17 +354,17 @@ func (w *jsonWriter) connection(sel []plan, a *listArgs) bool {
 					memo = w.memos.get(ix, w.r.Index(), ef.sig, memoRows, ix.Rows())
 				}
 			}
-			for j, rel := range pg.Releases {
+			for j, row := range pg.Rows {
 				if j > 0 {
 					w.buf = append(w.buf, ',')
 				}
-				if !w.edge(f.sel, q.Sort, memo, pg.Rows[j], rel) {
+				if !w.edge(f.sel, q.Sort, memo, ix, row) {
 					return false
 				}
 			}
 			w.buf = append(w.buf, ']')
 		case fPageInfo:
-			w.pageInfo(f.sel, q.Sort, &pg)
+			w.pageInfo(f.sel, q.Sort, ix, &pg)
 		default:
 			return false
 		}
@@ -373,7 +373,7 @@ func (w *jsonWriter) connection(sel []plan, a *listArgs) bool {
 	return true
 }
 
-func (w *jsonWriter) edge(sel []plan, s releaselake.Sort, memo *rowMemo, row int32, rel *releaselake.Release) bool {
+func (w *jsonWriter) edge(sel []plan, s releaselake.Sort, memo *rowMemo, ix *releaselake.Index, row int32) bool {
 	w.buf = append(w.buf, '{')
 	for i, f := range sel {
 		if i > 0 {
@@ -384,9 +384,10 @@ func (w *jsonWriter) edge(sel []plan, s releaselake.Sort, memo *rowMemo, row int
 		case fTypename:
 			w.buf = append(w.buf, `"ReleaseEdge"`...)
 		case fCursor:
-			w.cursor(s, rel)
+			rel := ix.Row(int(row))
+			w.cursor(s, &rel)
 		case fNode:
-			if !w.row(f.sel, memo, row, rel) {
+			if !w.row(f.sel, memo, ix, row) {
 				return false
 			}
 		default:
@@ -397,7 +398,7 @@ func (w *jsonWriter) edge(sel []plan, s releaselake.Sort, memo *rowMemo, row int
 	return true
 }
 
-func (w *jsonWriter) pageInfo(sel []plan, s releaselake.Sort, pg *releaselake.Page) {
+func (w *jsonWriter) pageInfo(sel []plan, s releaselake.Sort, ix *releaselake.Index, pg *releaselake.Page) {
 	w.buf = append(w.buf, '{')
 	for i, f := range sel {
 		if i > 0 {
@@ -410,8 +411,9 @@ func (w *jsonWriter) pageInfo(sel []plan, s releaselake.Sort, pg *releaselake.Pa
 		case fHasNextPage:
 			w.buf = strconv.AppendBool(w.buf, pg.HasNext)
 		case fEndCursor:
-			if n := len(pg.Releases); n > 0 {
-				w.cursor(s, pg.Releases[n-1])
+			if n := len(pg.Rows); n > 0 {
+				rel := ix.Row(int(pg.Rows[n-1]))
+				w.cursor(s, &rel)
 			} else {
 				w.buf = append(w.buf, "null"...)
 			}
@@ -428,16 +430,19 @@ func (w *jsonWriter) cursor(s releaselake.Sort, rel *releaselake.Release) {
 }
 
 // row writes a release of a page, from the memo when it has the row.
-func (w *jsonWriter) row(sel []plan, memo *rowMemo, row int32, rel *releaselake.Release) bool {
-	if memo == nil {
-		return w.release(sel, rel)
+func (w *jsonWriter) row(sel []plan, memo *rowMemo, ix *releaselake.Index, row int32) bool {
+	if memo != nil {
+		if b := memo.load(row); b != nil {
+			w.buf = append(w.buf, b...)
+			return true
+		}
 	}
-	if b := memo.load(row); b != nil {
-		w.buf = append(w.buf, b...)
-		return true
+	rel := ix.Row(int(row))
+	if memo == nil {
+		return w.release(sel, &rel)
 	}
 	start := len(w.buf)
-	if !w.release(sel, rel) {
+	if !w.release(sel, &rel) {
 		return false
 	}
 	memo.store(row, w.buf[start:])
@@ -520,9 +525,9 @@ func (w *jsonWriter) product(sel []plan, p *releaselake.Product) bool {
 			if err != nil {
 				return false
 			}
-			if rel := ix.LatestRef(p.Key); rel == nil {
+			if rel, ok := ix.Latest(p.Key); !ok {
 				w.buf = append(w.buf, "null"...)
-			} else if !w.release(f.sel, rel) {
+			} else if !w.release(f.sel, &rel) {
 				return false
 			}
 		case fReleases:

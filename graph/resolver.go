@@ -86,8 +86,8 @@ func (r *Resolver) latest(ctx context.Context, products []string, asOf *time.Tim
 	}
 	out := make([]*releaselake.Release, 0, len(ks))
 	for _, k := range ks { // without duplicates, as Catalog.Select gives them
-		if rel := ix.LatestRef(k); rel != nil {
-			out = append(out, rel)
+		if rel, ok := ix.Latest(k); ok {
+			out = append(out, &rel)
 		}
 	}
 	return out, nil

@@ -105,7 +105,10 @@ func (r *productResolver) Latest(ctx context.Context, obj *releaselake.Product, 
 	if err != nil {
 		return nil, err
 	}
-	return ix.LatestRef(obj.Key), nil
+	if rel, ok := ix.Latest(obj.Key); ok {
+		return &rel, nil
+	}
+	return nil, nil
 }
 
 // Releases is the resolver for the releases field.
