@@ -15,18 +15,18 @@ import (
 // order is a few binary searches and a merge of at most one run per product.
 //
 // Nothing the index keeps per row holds a pointer: a row is offsets into one
-// byte arena of text plus instants as integers (see row). At a million rows
+// few byte arenas of text plus instants as integers (see row). At a million rows
 // that is what keeps the garbage collector's work, and so the latency tail of
 // every request, independent of the lake's size: a collection never scans the
 // rows. A Release is made from a row when it is asked for, its strings pointing
-// into the arena (which they keep alive, so an index swapped out stays valid
+// into an arena (which they keep alive, so an index swapped out stays valid
 // for whoever still holds its releases).
 type Index struct {
 	Version     int64
 	CommittedAt time.Time
 
 	rows     []row                    // every row, in the snapshot's order (the row number)
-	arena    []byte                   // the text of every row, never modified once built
+	arenas   [][]byte                 // the text of the rows (row.arena), never modified once built
 	order    [numSortKeys][]int32     // all rows in each key's descending order
 	pubRank  []int32                  // row -> position in order[ByPublished]
 	fsRank   []int32                  // row -> position in order[ByFirstSeen]
@@ -43,17 +43,18 @@ type productIndex struct {
 }
 
 // row is a Release as the index keeps it, without pointers: text as offsets
-// into Index.arena, instants as seconds and nanoseconds (UTC), the product as
-// its number in Index.keys.
+// into one of Index.arenas, instants as seconds and nanoseconds (UTC), the
+// product as its number in Index.keys.
 type row struct {
 	tag, version, name, url, source, repo, dateSource text
 	published, firstSeen                              int64 // Unix seconds
 	publishedNs, firstSeenNs                          int32
 	product                                           int32
 	prerelease, yanked                                bool
+	arena                                             uint8 // Index.arenas[arena] holds the row's text
 }
 
-// text is arena[off : off+n].
+// text is the row's arena[off : off+n].
 type text struct{ off, n uint32 }
 
 // instant is a time as the index compares it.
@@ -127,19 +128,20 @@ func (ix *Index) Rows() int { return len(ix.rows) }
 
 // Row returns release number i, 0 <= i < Rows(): a stable name of a release
 // within this index, for callers that keep something per release. Its strings
-// point into the index's arena: they cost no copy, and stay valid after the
+// point into the index's arenas: they cost no copy, and stay valid after the
 // index is dropped. Its times are UTC.
 func (ix *Index) Row(i int) Release {
 	r := &ix.rows[i]
+	a := ix.arenas[r.arena]
 	return Release{
 		Product:     ix.keys[r.product],
-		Tag:         ix.text(r.tag),
-		Version:     ix.text(r.version),
-		Name:        ix.text(r.name),
-		URL:         ix.text(r.url),
-		Source:      ix.text(r.source),
-		Repo:        ix.text(r.repo),
-		DateSource:  ix.text(r.dateSource),
+		Tag:         textOf(a, r.tag),
+		Version:     textOf(a, r.version),
+		Name:        textOf(a, r.name),
+		URL:         textOf(a, r.url),
+		Source:      textOf(a, r.source),
+		Repo:        textOf(a, r.repo),
+		DateSource:  textOf(a, r.dateSource),
 		PublishedAt: time.Unix(r.published, int64(r.publishedNs)).UTC(),
 		FirstSeenAt: time.Unix(r.firstSeen, int64(r.firstSeenNs)).UTC(),
 		Prerelease:  r.prerelease,
@@ -147,11 +149,12 @@ func (ix *Index) Row(i int) Release {
 	}
 }
 
-func (ix *Index) text(t text) string {
+// textOf returns t as a string of arena's bytes.
+func textOf(arena []byte, t text) string {
 	if t.n == 0 {
 		return ""
 	}
-	return unsafe.String(&ix.arena[t.off], int(t.n))
+	return unsafe.String(&arena[t.off], int(t.n))
 }
 
 // Latest returns the greatest stable (neither prerelease nor yanked) release of

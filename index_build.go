@@ -58,22 +58,33 @@ func NewIndex(snap Snapshot) *Index {
 	}
 	start := groupStarts(prod, len(ix.keys))
 
-	// The rows packed (on their own goroutines) while the orders are made.
+	// The rows packed (on their own goroutines) while the orders are made;
+	// what the orders need of each row gathered in one pass in row order,
+	// as the rows are far bigger than it and the orders visit them out of order.
 	var packed sync.WaitGroup
-	packed.Go(func() { ix.rows, ix.arena = packRows(rels, prod) })
+	packed.Go(func() { ix.rows, ix.arenas = packRows(rels, prod) })
+	pub := make([]timeItem, n)
+	seenAt := make([]timeItem, n)
+	isPre := make([]bool, n)
+	for i := range rels {
+		r := &rels[i]
+		pub[i] = newTimeItem(r.PublishedAt, int32(i))
+		seenAt[i] = newTimeItem(r.FirstSeenAt, 0)
+		isPre[i] = r.Prerelease
+	}
+
+	// Publication order, newest first: a radix sort of the instants, beside
+	// the version sort, which breaks its ties.
+	var pubSorted sync.WaitGroup
+	pubSorted.Go(func() { pub = sortTimes(pub) })
 
 	// Version order within each product, and each row's rank in it.
 	byVersion := groupBy(prod, start, nil)
 	vrank := make([]int32, n)
 	versionSort(rels, byVersion, start, vrank)
+	pubSorted.Wait()
 
-	// Less order: newest published first (a radix sort of the instants), then
-	// product key and version order among rows published at the same instant.
-	pub := make([]timeItem, n)
-	for i := range rels {
-		pub[i] = newTimeItem(rels[i].PublishedAt, int32(i))
-	}
-	pub = sortTimes(pub)
+	// Less order among rows published at the same instant: product key, then version order.
 	for run := range equalTimes(pub) {
 		slices.SortFunc(run, func(a, b timeItem) int {
 			if c := cmp.Compare(prod[a.row], prod[b.row]); c != 0 {
@@ -84,21 +95,22 @@ func NewIndex(snap Snapshot) *Index {
 	}
 	byPub := make([]int32, n)
 	ix.pubRank = vrank // reused: vrank is not needed any more
+	seen := pub        // reused, once read
 	for k, it := range pub {
-		byPub[k] = it.row
-		ix.pubRank[it.row] = int32(k)
+		row := it.row
+		byPub[k] = row
+		ix.pubRank[row] = int32(k)
 		ix.pre[k+1] = ix.pre[k]
-		if rels[it.row].Prerelease {
+		if isPre[row] {
 			ix.pre[k+1]++
 		}
+		seen[k] = seenAt[row]
+		seen[k].row = int32(k)
 	}
+	seenAt = nil
 
 	// First-seen order: newest first, then publication order, which the radix
 	// sort keeps as it is stable and the items go in in publication order.
-	seen := pub // reused
-	for k, row := range byPub {
-		seen[k] = newTimeItem(rels[row].FirstSeenAt, int32(k))
-	}
 	seen = sortTimes(seen)
 	fs := make([]int32, n)
 	ix.fsRank = make([]int32, n)
@@ -125,7 +137,7 @@ func NewIndex(snap Snapshot) *Index {
 		pi.pre = pre[int(lo)+p : int(hi)+p+1 : int(hi)+p+1]
 		for j, i := range pi.order[ByPublished] {
 			pi.pre[j+1] = pi.pre[j]
-			if rels[i].Prerelease {
+			if isPre[i] {
 				pi.pre[j+1]++
 			}
 		}
@@ -137,20 +149,26 @@ func NewIndex(snap Snapshot) *Index {
 }
 
 // packRows makes the index's rows of rels (prod[i]: row i's product number)
-// and the arena of their text, split between GOMAXPROCS goroutines that each
-// pack a part into an arena of their own, then joined. Text repeated from row
-// to row (source, repository, date source) is kept once per part; a name equal
-// to the tag, and a version the tag ends with, share the tag's bytes.
-func packRows(rels []Release, prod []int32) ([]row, []byte) {
+// and the arenas of their text, split between GOMAXPROCS goroutines that each
+// pack a part of the rows into an arena of their own. Text repeated from row
+// to row (source, repository, date source) is kept once per part; a name
+// equal to the tag, and a version the tag ends with, share the tag's bytes.
+func packRows(rels []Release, prod []int32) ([]row, [][]byte) {
 	n := len(rels)
 	rows := make([]row, n)
-	parts := max(min(runtime.GOMAXPROCS(0), n/4096), 1)
+	// Parts of at most 8Mi rows keep each arena well under the 4 GiB a text
+	// can address, at any text size a release plausibly has (~100 bytes).
+	parts := min(max(min(runtime.GOMAXPROCS(0), n/4096), (n+8<<20-1)>>23, 1), math.MaxUint8+1)
 	arenas := make([][]byte, parts)
 	var wg sync.WaitGroup
 	for w := range parts {
 		wg.Go(func() {
 			lo, hi := w*n/parts, (w+1)*n/parts
-			a := make([]byte, 0, (hi-lo)*96)
+			size := 0
+			for i := lo; i < hi; i++ {
+				size += len(rels[i].Tag) + len(rels[i].URL)
+			}
+			a := make([]byte, 0, size+size/4)
 			put := func(s string) text {
 				t := text{uint32(len(a)), uint32(len(s))}
 				a = append(a, s...)
@@ -169,6 +187,7 @@ func packRows(rels []Release, prod []int32) ([]row, []byte) {
 			var prevRel *Release
 			for i := lo; i < hi; i++ {
 				rel, r := &rels[i], &rows[i]
+				r.arena = uint8(w)
 				r.tag = put(rel.Tag)
 				switch {
 				case rel.Version == rel.Tag:
@@ -197,35 +216,14 @@ func packRows(rels []Release, prod []int32) ([]row, []byte) {
 				r.product, r.prerelease, r.yanked = prod[i], rel.Prerelease, rel.Yanked
 				prev, prevRel = r, rel
 			}
+			if len(a) > math.MaxUint32 {
+				panic(fmt.Sprintf("releaselake: %d rows of an index hold %d bytes of text; at most 4 GiB fit in a part", hi-lo, len(a)))
+			}
 			arenas[w] = a
 		})
 	}
 	wg.Wait()
-	size := 0
-	for _, a := range arenas {
-		size += len(a)
-	}
-	if size > math.MaxUint32 {
-		panic(fmt.Sprintf("releaselake: the index of %d rows would hold %d bytes of text; at most 4 GiB fit", n, size))
-	}
-	if parts == 1 {
-		return rows, arenas[0]
-	}
-	arena := make([]byte, 0, size)
-	for w, a := range arenas {
-		base := uint32(len(arena))
-		arena = append(arena, a...)
-		if base == 0 {
-			continue
-		}
-		for i := w * n / parts; i < (w+1)*n/parts; i++ {
-			r := &rows[i]
-			for _, t := range []*text{&r.tag, &r.version, &r.name, &r.url, &r.source, &r.repo, &r.dateSource} {
-				t.off += base
-			}
-		}
-	}
-	return rows, arena
+	return rows, arenas
 }
 
 // groupStarts returns where each group of a counting sort by group (0 <=
