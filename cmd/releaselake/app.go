@@ -342,6 +342,12 @@ func (m *Main) load(ctx context.Context) {
 			m.loadErr.Store(nil)
 			m.Log.Info("lake loaded", "version", l.ix.Version, "rows", l.ix.Rows(),
 				"took", l.took.Round(time.Millisecond), "read", l.read.Round(time.Millisecond))
+			// What the load leaves behind (the snapshot the index was made from,
+			// twice the index's size) goes back to the system now rather than at
+			// the scavenger's pace, which kept a 1M-row replica at 620 MiB of RSS
+			// for minutes instead of ~250. The index holds no pointers, so the
+			// collection this forces costs a few milliseconds.
+			debug.FreeOSMemory()
 			return
 		}
 	}
@@ -383,7 +389,7 @@ func (m *Main) readIndex(ctx context.Context) loaded {
 // measured by make bench-scale). The heap then grows by what the load
 // allocates, about 0.7 KB a row; a memory limit (GOMEMLIMIT) still holds, as
 // the runtime collects when the heap nears it even with GOGC off. What the
-// load leaves behind is collected after the swap, at the usual pace.
+// load leaves behind is collected, and returned to the system, after the swap.
 func holdGC() (restore func()) {
 	old := debug.SetGCPercent(-1)
 	if old < 0 {
