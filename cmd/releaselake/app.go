@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	rtmetrics "runtime/metrics"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -348,6 +349,7 @@ func (m *Main) load(ctx context.Context) {
 			// for minutes instead of ~250. The index holds no pointers, so the
 			// collection this forces costs a few milliseconds.
 			debug.FreeOSMemory()
+			paceGC()
 			return
 		}
 	}
@@ -376,6 +378,35 @@ func (m *Main) readIndex(ctx context.Context) loaded {
 	read := time.Since(start)
 	ix := releaselake.NewIndex(snap)
 	return loaded{ix: ix, read: read, took: time.Since(start)}
+}
+
+// baseGCPercent is GOGC as the process started (100 unless set).
+var baseGCPercent = func() int { p := debug.SetGCPercent(-1); debug.SetGCPercent(p); return p }()
+
+// gcHeadroom is how far the heap may grow past what is live before a
+// collection, at least: GOGC's proportion of a small live heap (a lake of a
+// few thousand rows holds ~10 MiB) had the collector run every few
+// megabytes of request garbage, dozens of times a second under load, each
+// run a pause and a share of the one core the requests queue for.
+const gcHeadroom = 64 << 20
+
+// paceGC sets GOGC after a load so that the heap may grow by gcHeadroom or by
+// GOGC's proportion of what is live, whichever is more: GOGC as set for a
+// lake big enough, a bigger percentage for a small one. GOGC=off stays off,
+// and GOMEMLIMIT still holds either way.
+func paceGC() {
+	if baseGCPercent < 0 {
+		return
+	}
+	s := []rtmetrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	rtmetrics.Read(s)
+	pct := baseGCPercent
+	if s[0].Value.Kind() == rtmetrics.KindUint64 {
+		if live := s[0].Value.Uint64(); live > 0 {
+			pct = max(pct, int(min(gcHeadroom*100/live, 10_000)))
+		}
+	}
+	debug.SetGCPercent(pct)
 }
 
 // holdGC turns the garbage collector off until restore is called; calling
