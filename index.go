@@ -51,7 +51,7 @@ type row struct {
 	publishedNs, firstSeenNs                          int32
 	product                                           int32
 	prerelease, yanked                                bool
-	arena                                             uint8 // Index.arenas[arena] holds the row's text
+	arena                                             uint16 // Index.arenas[arena] holds the row's text
 }
 
 // text is the row's arena[off : off+n].
@@ -147,6 +147,16 @@ func (ix *Index) Row(i int) Release {
 		Prerelease:  r.prerelease,
 		Yanked:      r.yanked,
 	}
+}
+
+func (ix *Index) version(i int32) string {
+	r := &ix.rows[i]
+	return textOf(ix.arenas[r.arena], r.version)
+}
+
+func (ix *Index) tag(i int32) string {
+	r := &ix.rows[i]
+	return textOf(ix.arenas[r.arena], r.tag)
 }
 
 // textOf returns t as a string of arena's bytes.

@@ -9,40 +9,207 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // NewIndex builds the index of a snapshot. It does not keep snap.Releases: the
-// index holds its own pointer-free copy of the rows (see Index), in the same order.
+// index holds its own pointer-free copy of the rows (see Index), in the same
+// order. It is an IndexBuilder fed the snapshot in blocks.
+func NewIndex(snap Snapshot) *Index {
+	rels := snap.Releases
+	b := NewIndexBuilder(len(rels))
+	const block = 1 << 16
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range max(min(runtime.GOMAXPROCS(0), len(rels)/block), 1) {
+		wg.Go(func() {
+			var c Columns
+			for {
+				lo := int(next.Add(block) - block)
+				if lo >= len(rels) {
+					return
+				}
+				c.Fill(rels[lo:min(lo+block, len(rels))])
+				if err := b.Add(lo, &c); err != nil {
+					panic(err) // only text over 4 GiB in one block, which releases cannot have
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return b.Build(snap.Version, snap.CommittedAt)
+}
+
+// Columns is a block of consecutive rows of a snapshot, column by column: row
+// i of the block is (Product[i], Tag[i], …). Every slice has the same length.
+type Columns struct {
+	Product, Tag, Version, Name, URL, Source, Repo, DateSource []string
+	PublishedAt, FirstSeenAt                                   []time.Time
+	Prerelease, Yanked                                         []bool
+}
+
+// Len returns the number of rows in the block.
+func (c *Columns) Len() int { return len(c.Product) }
+
+// Resize makes every column n rows long, reusing what it can.
+func (c *Columns) Resize(n int) {
+	for _, s := range []*[]string{&c.Product, &c.Tag, &c.Version, &c.Name, &c.URL, &c.Source, &c.Repo, &c.DateSource} {
+		*s = slices.Grow((*s)[:0], n)[:n]
+	}
+	c.PublishedAt = slices.Grow(c.PublishedAt[:0], n)[:n]
+	c.FirstSeenAt = slices.Grow(c.FirstSeenAt[:0], n)[:n]
+	c.Prerelease = slices.Grow(c.Prerelease[:0], n)[:n]
+	c.Yanked = slices.Grow(c.Yanked[:0], n)[:n]
+}
+
+// Fill sets c to the rows rels.
+func (c *Columns) Fill(rels []Release) {
+	c.Resize(len(rels))
+	for i := range rels {
+		r := &rels[i]
+		c.Product[i], c.Tag[i], c.Version[i], c.Name[i] = r.Product, r.Tag, r.Version, r.Name
+		c.URL[i], c.Source[i], c.Repo[i], c.DateSource[i] = r.URL, r.Source, r.Repo, r.DateSource
+		c.PublishedAt[i], c.FirstSeenAt[i] = r.PublishedAt, r.FirstSeenAt
+		c.Prerelease[i], c.Yanked[i] = r.Prerelease, r.Yanked
+	}
+}
+
+// IndexBuilder builds an Index from blocks of rows added in any order, from
+// as many goroutines as there are blocks to add: a reader can hand over the
+// rows of each row group as it decodes them, without making Releases.
+type IndexBuilder struct {
+	rows   []row
+	mu     sync.Mutex
+	arenas [][]byte         // one per block
+	ids    map[string]int32 // product key -> number, in order of first sight
+	keys   []string         // by number
+	added  atomic.Int64     // rows added
+}
+
+// NewIndexBuilder starts an index of n rows.
+func NewIndexBuilder(n int) *IndexBuilder {
+	return &IndexBuilder{rows: make([]row, n), ids: map[string]int32{}}
+}
+
+// Add packs the rows of c as rows lo, lo+1, … of the index: its text copied
+// into an arena of the block's own, text repeated from row to row (source,
+// repository, date source) kept once, a name equal to the tag and a version
+// the tag ends with sharing the tag's bytes. Blocks must not overlap; c can be
+// reused once Add returns. An error means the block cannot be indexed (more
+// than 4 GiB of text, or more than 65,536 blocks); the builder is then unusable.
+func (b *IndexBuilder) Add(lo int, c *Columns) error {
+	n := c.Len()
+	if lo < 0 || lo+n > len(b.rows) {
+		return Errorf(Internal, "index: rows %d..%d of a %d-row index", lo, lo+n, len(b.rows))
+	}
+	b.mu.Lock()
+	id := len(b.arenas)
+	b.arenas = append(b.arenas, nil)
+	b.mu.Unlock()
+	if id > math.MaxUint16 {
+		return Errorf(Internal, "index: more than %d blocks", math.MaxUint16+1)
+	}
+	size := 0
+	for i := range n {
+		size += len(c.Tag[i]) + len(c.URL[i])
+	}
+	a := make([]byte, 0, size+size/4)
+	put := func(s string) text {
+		t := text{uint32(len(a)), uint32(len(s))}
+		a = append(a, s...)
+		return t
+	}
+	shared := map[string]text{}
+	once := func(s string) text {
+		t, ok := shared[s]
+		if !ok {
+			t = put(s)
+			shared[s] = t
+		}
+		return t
+	}
+	product, productID := "", int32(-1)
+	for i := range n {
+		r := &b.rows[lo+i]
+		r.arena = uint16(id)
+		tag, version, name := c.Tag[i], c.Version[i], c.Name[i]
+		r.tag = put(tag)
+		switch {
+		case version == tag:
+			r.version = r.tag
+		case strings.HasSuffix(tag, version):
+			r.version = text{r.tag.off + r.tag.n - uint32(len(version)), uint32(len(version))}
+		default:
+			r.version = put(version)
+		}
+		switch name {
+		case tag:
+			r.name = r.tag
+		case version:
+			r.name = r.version
+		default:
+			r.name = put(name)
+		}
+		r.url = put(c.URL[i])
+		if i > 0 && c.Source[i] == c.Source[i-1] && c.Repo[i] == c.Repo[i-1] && c.DateSource[i] == c.DateSource[i-1] {
+			prev := &b.rows[lo+i-1]
+			r.source, r.repo, r.dateSource = prev.source, prev.repo, prev.dateSource
+		} else {
+			r.source, r.repo, r.dateSource = once(c.Source[i]), once(c.Repo[i]), once(c.DateSource[i])
+		}
+		if productID < 0 || c.Product[i] != product {
+			product, productID = c.Product[i], b.productID(c.Product[i]) // blocks come grouped by product
+		}
+		r.product = productID
+		p, f := c.PublishedAt[i], c.FirstSeenAt[i]
+		r.published, r.publishedNs = p.Unix(), int32(p.Nanosecond())
+		r.firstSeen, r.firstSeenNs = f.Unix(), int32(f.Nanosecond())
+		r.prerelease, r.yanked = c.Prerelease[i], c.Yanked[i]
+	}
+	if len(a) > math.MaxUint32 {
+		return Errorf(Internal, "index: %d rows hold %d bytes of text; a block holds at most 4 GiB", n, len(a))
+	}
+	b.mu.Lock()
+	b.arenas[id] = a
+	b.mu.Unlock()
+	b.added.Add(int64(n))
+	return nil
+}
+
+// productID returns the number of a product key, giving it the next one if new.
+func (b *IndexBuilder) productID(key string) int32 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	id, ok := b.ids[key]
+	if !ok {
+		id = int32(len(b.keys))
+		b.ids[key] = id
+		b.keys = append(b.keys, strings.Clone(key)) // key may point into a reader's buffer
+	}
+	return id
+}
+
+// Build makes the index of the rows added: all of them, once Add has returned
+// for every block. The builder must not be used after.
 //
 // A snapshot may hold a million rows, so the build never compares Releases
 // with Less: each version is parsed once, while each product's rows are put in
 // version order, and every other order is a sort of small fixed-size keys
 // (times as seconds and nanoseconds, product and version ranks). Per-product
 // orderings are windows of shared arrays rather than slices of their own.
-func NewIndex(snap Snapshot) *Index {
-	rels := snap.Releases
-	n := len(rels)
-	ix := &Index{Version: snap.Version, CommittedAt: snap.CommittedAt,
-		pre: make([]int32, n+1), products: make(map[string]*productIndex)}
-
-	// Products: an id per key, in key order; rows grouped by product.
-	prod := make([]int32, n)
-	byName := map[string]int32{}
-	last := int32(-1)
-	for i := range rels {
-		if last >= 0 && rels[i].Product == ix.keys[last] {
-			prod[i] = last // lake snapshots come grouped by product
-			continue
-		}
-		id, ok := byName[rels[i].Product]
-		if !ok {
-			id = int32(len(ix.keys))
-			byName[rels[i].Product] = id
-			ix.keys = append(ix.keys, rels[i].Product)
-		}
-		prod[i], last = id, id
+func (b *IndexBuilder) Build(version int64, committedAt time.Time) *Index {
+	rows := b.rows
+	n := len(rows)
+	if got := b.added.Load(); got != int64(n) {
+		panic(fmt.Sprintf("releaselake: IndexBuilder.Build after %d of %d rows", got, n))
 	}
+	ix := &Index{Version: version, CommittedAt: committedAt, rows: rows, arenas: b.arenas,
+		keys: b.keys, pre: make([]int32, n+1), products: make(map[string]*productIndex, len(b.keys))}
+
+	// Products numbered in key order; rows grouped by product. What the orders
+	// need of each row gathered in the same pass in row order, as the rows are
+	// far bigger than it and the orders visit them out of order.
 	rank := make([]int32, len(ix.keys))
 	byKey := make([]int32, len(ix.keys))
 	for id := range byKey {
@@ -53,25 +220,19 @@ func NewIndex(snap Snapshot) *Index {
 		rank[id] = int32(r)
 	}
 	slices.Sort(ix.keys)
-	for i := range prod {
-		prod[i] = rank[prod[i]]
-	}
-	start := groupStarts(prod, len(ix.keys))
-
-	// The rows packed (on their own goroutines) while the orders are made;
-	// what the orders need of each row gathered in one pass in row order,
-	// as the rows are far bigger than it and the orders visit them out of order.
-	var packed sync.WaitGroup
-	packed.Go(func() { ix.rows, ix.arenas = packRows(rels, prod) })
+	prod := make([]int32, n)
 	pub := make([]timeItem, n)
 	seenAt := make([]timeItem, n)
 	isPre := make([]bool, n)
-	for i := range rels {
-		r := &rels[i]
-		pub[i] = newTimeItem(r.PublishedAt, int32(i))
-		seenAt[i] = newTimeItem(r.FirstSeenAt, 0)
-		isPre[i] = r.Prerelease
+	for i := range rows {
+		r := &rows[i]
+		r.product = rank[r.product]
+		prod[i] = r.product
+		pub[i] = timeItem{timeKey(r.published), ^uint32(r.publishedNs), int32(i)}
+		seenAt[i] = timeItem{timeKey(r.firstSeen), ^uint32(r.firstSeenNs), 0}
+		isPre[i] = r.prerelease
 	}
+	start := groupStarts(prod, len(ix.keys))
 
 	// Publication order, newest first: a radix sort of the instants, beside
 	// the version sort, which breaks its ties.
@@ -81,7 +242,7 @@ func NewIndex(snap Snapshot) *Index {
 	// Version order within each product, and each row's rank in it.
 	byVersion := groupBy(prod, start, nil)
 	vrank := make([]int32, n)
-	versionSort(rels, byVersion, start, vrank)
+	versionSort(ix, byVersion, start, vrank)
 	pubSorted.Wait()
 
 	// Less order among rows published at the same instant: product key, then version order.
@@ -141,89 +302,10 @@ func NewIndex(snap Snapshot) *Index {
 				pi.pre[j+1]++
 			}
 		}
-		pi.latest = latestOf(rels, pi.order[ByVersion], ix.pubRank)
+		pi.latest = ix.latestOf(pi.order[ByVersion])
 		ix.products[key] = pi
 	}
-	packed.Wait()
 	return ix
-}
-
-// packRows makes the index's rows of rels (prod[i]: row i's product number)
-// and the arenas of their text, split between GOMAXPROCS goroutines that each
-// pack a part of the rows into an arena of their own. Text repeated from row
-// to row (source, repository, date source) is kept once per part; a name
-// equal to the tag, and a version the tag ends with, share the tag's bytes.
-func packRows(rels []Release, prod []int32) ([]row, [][]byte) {
-	n := len(rels)
-	rows := make([]row, n)
-	// Parts of at most 8Mi rows keep each arena well under the 4 GiB a text
-	// can address, at any text size a release plausibly has (~100 bytes).
-	parts := min(max(min(runtime.GOMAXPROCS(0), n/4096), (n+8<<20-1)>>23, 1), math.MaxUint8+1)
-	arenas := make([][]byte, parts)
-	var wg sync.WaitGroup
-	for w := range parts {
-		wg.Go(func() {
-			lo, hi := w*n/parts, (w+1)*n/parts
-			size := 0
-			for i := lo; i < hi; i++ {
-				size += len(rels[i].Tag) + len(rels[i].URL)
-			}
-			a := make([]byte, 0, size+size/4)
-			put := func(s string) text {
-				t := text{uint32(len(a)), uint32(len(s))}
-				a = append(a, s...)
-				return t
-			}
-			shared := map[string]text{}
-			once := func(s string) text {
-				t, ok := shared[s]
-				if !ok {
-					t = put(s)
-					shared[s] = t
-				}
-				return t
-			}
-			var prev *row
-			var prevRel *Release
-			for i := lo; i < hi; i++ {
-				rel, r := &rels[i], &rows[i]
-				r.arena = uint8(w)
-				r.tag = put(rel.Tag)
-				switch {
-				case rel.Version == rel.Tag:
-					r.version = r.tag
-				case strings.HasSuffix(rel.Tag, rel.Version):
-					r.version = text{r.tag.off + r.tag.n - uint32(len(rel.Version)), uint32(len(rel.Version))}
-				default:
-					r.version = put(rel.Version)
-				}
-				switch rel.Name {
-				case rel.Tag:
-					r.name = r.tag
-				case rel.Version:
-					r.name = r.version
-				default:
-					r.name = put(rel.Name)
-				}
-				r.url = put(rel.URL)
-				if prev != nil && rel.Source == prevRel.Source && rel.Repo == prevRel.Repo && rel.DateSource == prevRel.DateSource {
-					r.source, r.repo, r.dateSource = prev.source, prev.repo, prev.dateSource
-				} else {
-					r.source, r.repo, r.dateSource = once(rel.Source), once(rel.Repo), once(rel.DateSource)
-				}
-				r.published, r.publishedNs = rel.PublishedAt.Unix(), int32(rel.PublishedAt.Nanosecond())
-				r.firstSeen, r.firstSeenNs = rel.FirstSeenAt.Unix(), int32(rel.FirstSeenAt.Nanosecond())
-				r.product, r.prerelease, r.yanked = prod[i], rel.Prerelease, rel.Yanked
-				prev, prevRel = r, rel
-			}
-			if len(a) > math.MaxUint32 {
-				panic(fmt.Sprintf("releaselake: %d rows of an index hold %d bytes of text; at most 4 GiB fit in a part", hi-lo, len(a)))
-			}
-			arenas[w] = a
-		})
-	}
-	wg.Wait()
-	return rows, arenas
 }
 
 // groupStarts returns where each group of a counting sort by group (0 <=
@@ -266,7 +348,7 @@ func groupBy(group, start, seq []int32) []int32 {
 // place within its product. Versions are parsed once per row, and most
 // comparisons are of their numeric parts as numbers (releaseKey); products
 // are shared between GOMAXPROCS goroutines.
-func versionSort(rows []Release, byVersion, start, vrank []int32) {
+func versionSort(ix *Index, byVersion, start, vrank []int32) {
 	products := len(start) - 1
 	workers := min(runtime.GOMAXPROCS(0), max(products/64, 1))
 	var wg sync.WaitGroup
@@ -285,7 +367,7 @@ func versionSort(rows []Release, byVersion, start, vrank []int32) {
 				g := byVersion[start[p]:start[p+1]]
 				es, perm = es[:0], perm[:0]
 				for k, i := range g {
-					v, _ := parse(rows[i].Version)
+					v, _ := parse(ix.version(i))
 					es = append(es, entry{releaseKeyOf(v), v, i})
 					perm = append(perm, int32(k))
 				}
@@ -301,7 +383,7 @@ func versionSort(rows []Release, byVersion, start, vrank []int32) {
 					} else if c := b.v.Compare(a.v); c != 0 {
 						return c
 					}
-					if c := strings.Compare(rows[a.row].Tag, rows[b.row].Tag); c != 0 {
+					if c := strings.Compare(ix.tag(a.row), ix.tag(b.row)); c != 0 {
 						return c
 					}
 					return cmp.Compare(a.row, b.row)
@@ -376,8 +458,12 @@ type timeItem struct {
 }
 
 func newTimeItem(t time.Time, row int32) timeItem {
-	return timeItem{^(uint64(t.Unix()) ^ 1<<63), ^uint32(t.Nanosecond()), row}
+	return timeItem{timeKey(t.Unix()), ^uint32(t.Nanosecond()), row}
 }
+
+// timeKey is Unix seconds as a key that orders newest first: the sign
+// flipped, then inverted.
+func timeKey(sec int64) uint64 { return ^(uint64(sec) ^ 1<<63) }
 
 // sortTimes sorts items newest first, keeping the order of items with equal
 // instants: an LSD radix sort, a byte at a time, that skips the bytes every
@@ -436,14 +522,14 @@ func equalTimes(sorted []timeItem) iter.Seq[[]timeItem] {
 // latestOf returns the greatest stable (neither prerelease nor yanked) row of
 // a product in version order, the first of them in Less order (the lowest
 // publication rank) if several tags carry that version; -1 if none is stable.
-func latestOf(rels []Release, byVersion, pubRank []int32) int32 {
+func (ix *Index) latestOf(byVersion []int32) int32 {
 	best := int32(-1)
 	for _, i := range byVersion {
-		r := &rels[i]
-		if best >= 0 && r.Version != rels[best].Version {
+		r := &ix.rows[i]
+		if best >= 0 && ix.version(i) != ix.version(best) {
 			break
 		}
-		if !r.Prerelease && !r.Yanked && (best < 0 || pubRank[i] < pubRank[best]) {
+		if !r.prerelease && !r.yanked && (best < 0 || ix.pubRank[i] < ix.pubRank[best]) {
 			best = i
 		}
 	}

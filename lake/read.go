@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
@@ -116,35 +118,46 @@ func (df *dataFile) mapColumns() bool {
 	return true
 }
 
-// readReleases reads every row of files into one slice, sized once. Each row
+// rowSink is what readTable hands the rows of a table to: each row group's
+// decoded columns (cols, rows base to base+n), or, for a file the columnar
+// reader does not know, its rows as Releases.
+type rowSink struct {
+	columns  func(base, n int, cols *[numReadColumns]columnValues) error
+	releases func(base int, rows []releaselake.Release) error
+}
+
+// readTable reads every row of files in order, in row groups: each row
 // group's column chunks are decoded by up to GOMAXPROCS goroutines into
-// column buffers, and then its rows are written in one pass (a Release is 184
-// bytes: writing it field by field, one column at a time, went through the
-// whole slice twelve times and cost more than the decoding).
-func readReleases(ctx context.Context, files []*dataFile) ([]releaselake.Release, error) {
+// column buffers (reused from one row group to the next), then handed to the
+// sink. It returns the number of rows, which the footers must agree with.
+func readTable(ctx context.Context, files []*dataFile, sink rowSink) (int, error) {
 	total := int64(0)
 	for _, df := range files {
 		total += df.pf.NumRows()
 	}
-	out := make([]releaselake.Release, total)
 	workers := runtime.GOMAXPROCS(0)
-	var cols [numReadColumns]columnValues // reused from one row group to the next
+	var cols [numReadColumns]columnValues
 	base := 0
 	for _, df := range files {
 		if !df.columnar {
-			dst := out[base : base+int(df.pf.NumRows())]
-			if err := df.readRows(dst); err != nil {
-				return nil, err
+			rows, err := df.readRows()
+			if err == nil && base+len(rows) > int(total) {
+				err = releaselake.Errorf(releaselake.Internal, "read data file %s: %d rows; its footer says %d", df.name, len(rows), df.pf.NumRows())
 			}
-			base += len(dst)
+			if err == nil {
+				err = sink.releases(base, rows)
+			}
+			if err != nil {
+				return 0, err
+			}
+			base += len(rows)
 			continue
 		}
 		for _, rg := range df.pf.RowGroups() {
 			n := int(rg.NumRows())
-			if base+n > len(out) {
-				return nil, releaselake.Errorf(releaselake.Internal, "read data file %s: row groups hold more rows than its footer says", df.name)
+			if base+n > int(total) {
+				return 0, releaselake.Errorf(releaselake.Internal, "read data file %s: row groups hold more rows than its footer says", df.name)
 			}
-			dst := out[base : base+n]
 			chunks := rg.ColumnChunks()
 			tasks := make([]func() error, 0, numReadColumns)
 			for i := range readColumns {
@@ -157,21 +170,99 @@ func readReleases(ctx context.Context, files []*dataFile) ([]releaselake.Release
 				})
 			}
 			if err := runTasks(tasks, workers); err != nil {
-				return nil, err
+				return 0, err
 			}
-			tasks = tasks[:0]
-			for w := range workers {
-				lo, hi := w*n/workers, (w+1)*n/workers
-				tasks = append(tasks, func() error { assemble(dst, &cols, lo, hi); return nil })
+			if err := sink.columns(base, n, &cols); err != nil {
+				return 0, err
 			}
-			runTasks(tasks, workers)
 			base += n
 		}
 	}
-	if base != len(out) {
-		return nil, releaselake.Errorf(releaselake.Internal, "read data files: row groups hold %d rows; footers say %d", base, len(out))
+	if base != int(total) {
+		return 0, releaselake.Errorf(releaselake.Internal, "read data files: row groups hold %d rows; footers say %d", base, total)
+	}
+	return base, nil
+}
+
+// inParts runs f on [lo, hi) parts of n rows, one per GOMAXPROCS goroutine.
+func inParts(n int, f func(lo, hi int) error) error {
+	workers := runtime.GOMAXPROCS(0)
+	tasks := make([]func() error, 0, workers)
+	for w := range workers {
+		lo, hi := w*n/workers, (w+1)*n/workers
+		tasks = append(tasks, func() error { return f(lo, hi) })
+	}
+	return runTasks(tasks, workers)
+}
+
+// readReleases reads every row of files into one slice, sized once. Each row
+// group's rows are written in one pass (a Release is 184 bytes: writing it
+// field by field, one column at a time, went through the whole slice twelve
+// times and cost more than the decoding).
+func readReleases(ctx context.Context, files []*dataFile) ([]releaselake.Release, error) {
+	total := int64(0)
+	for _, df := range files {
+		total += df.pf.NumRows()
+	}
+	out := make([]releaselake.Release, total)
+	_, err := readTable(ctx, files, rowSink{
+		columns: func(base, n int, cols *[numReadColumns]columnValues) error {
+			dst := out[base : base+n]
+			return inParts(n, func(lo, hi int) error { assemble(dst, cols, lo, hi); return nil })
+		},
+		releases: func(base int, rows []releaselake.Release) error { copy(out[base:], rows); return nil },
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// readIndex reads every row of files into an index builder, without making
+// Releases: each row group is added in GOMAXPROCS blocks, its columns given
+// as they were decoded (the builder copies what it keeps).
+func readIndex(ctx context.Context, files []*dataFile, v int64, committedAt time.Time) (*releaselake.Index, error) {
+	total := int64(0)
+	for _, df := range files {
+		total += df.pf.NumRows()
+	}
+	b := releaselake.NewIndexBuilder(int(total))
+	blocks := make([]releaselake.Columns, runtime.GOMAXPROCS(0))
+	_, err := readTable(ctx, files, rowSink{
+		columns: func(base, n int, cols *[numReadColumns]columnValues) error {
+			var next atomic.Int32
+			return inParts(n, func(lo, hi int) error {
+				c := &blocks[next.Add(1)-1]
+				*c = releaselake.Columns{
+					Product: cols[colProduct].strs[lo:hi], Tag: cols[colTag].strs[lo:hi], Version: cols[colVersion].strs[lo:hi],
+					Name: cols[colName].strs[lo:hi], URL: cols[colURL].strs[lo:hi], Source: cols[colSource].strs[lo:hi],
+					Repo: cols[colRepo].strs[lo:hi], DateSource: cols[colDateSource].strs[lo:hi],
+					PublishedAt: microsToTimes(c.PublishedAt, cols[colPublished].micros[lo:hi]),
+					FirstSeenAt: microsToTimes(c.FirstSeenAt, cols[colFirstSeen].micros[lo:hi]),
+					Prerelease:  cols[colPrerelease].bools[lo:hi], Yanked: cols[colYanked].bools[lo:hi],
+				}
+				return b.Add(base+lo, c)
+			})
+		},
+		releases: func(base int, rows []releaselake.Release) error {
+			var c releaselake.Columns
+			c.Fill(rows)
+			return b.Add(base, &c)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b.Build(v, committedAt), nil
+}
+
+// microsToTimes returns micros as UTC times, in dst's memory when it is big enough.
+func microsToTimes(dst []time.Time, micros []int64) []time.Time {
+	dst = slices.Grow(dst[:0], len(micros))[:len(micros)]
+	for i, us := range micros {
+		dst[i] = time.UnixMicro(us).UTC()
+	}
+	return dst
 }
 
 // assemble writes rows[lo:hi] from the decoded columns.
@@ -225,18 +316,19 @@ func runTasks(tasks []func() error, workers int) error {
 }
 
 // readRows is the fallback: parquet.Read[row], converted.
-func (df *dataFile) readRows(dst []releaselake.Release) error {
+func (df *dataFile) readRows() ([]releaselake.Release, error) {
 	rows, err := readParquet(df.f, df.f.Size())
 	if err != nil {
-		return releaselake.Wrap(releaselake.Internal, err, "read data file "+df.name)
+		return nil, releaselake.Wrap(releaselake.Internal, err, "read data file "+df.name)
 	}
-	if len(rows) != len(dst) {
-		return releaselake.Errorf(releaselake.Internal, "read data file %s: %d rows; its footer says %d", df.name, len(rows), len(dst))
+	if int64(len(rows)) != df.pf.NumRows() {
+		return nil, releaselake.Errorf(releaselake.Internal, "read data file %s: %d rows; its footer says %d", df.name, len(rows), df.pf.NumRows())
 	}
+	out := make([]releaselake.Release, len(rows))
 	for i, r := range rows {
-		dst[i] = fromRow(r)
+		out[i] = fromRow(r)
 	}
-	return nil
+	return out, nil
 }
 
 // readChunk decodes one column chunk of n rows into vals, resized to n.

@@ -8,6 +8,7 @@ import (
 	"math"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -63,6 +64,16 @@ func readBoth(t *testing.T, data []byte) (columnar bool, got, want []releaselake
 			want = append(want, fromRow(r))
 		}
 	}
+	// The index reader gives the same rows, in the same order.
+	ix, err := readIndex(context.Background(), []*dataFile{df, df}, 3, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromIndex := make([]releaselake.Release, ix.Rows())
+	for i := range fromIndex {
+		fromIndex[i] = ix.Row(i)
+	}
+	assertSameReleases(t, fromIndex, want)
 	return df.columnar, got, want
 }
 

@@ -174,9 +174,43 @@ func (s *Store) snapshotAt(ctx context.Context, lst *logListing, v int64) (relea
 	if v == releaselake.NoVersion {
 		return noSnapshot(), nil
 	}
-	st, err := s.state(ctx, lst, v)
+	var snap releaselake.Snapshot
+	err := s.readVersion(ctx, lst, v, func(files []*dataFile, committedAt time.Time) error {
+		rels, err := readReleases(ctx, files)
+		snap = releaselake.Snapshot{Version: v, CommittedAt: committedAt, Releases: rels}
+		return err
+	})
 	if err != nil {
 		return noSnapshot(), err
+	}
+	return snap, nil
+}
+
+// Index returns the index of the newest version (an empty index at NoVersion
+// if nothing was committed): what Snapshot and releaselake.NewIndex give, read
+// without making the snapshot's Releases, which a server loading a large
+// table would only pack into the index and drop.
+func (s *Store) Index(ctx context.Context) (*releaselake.Index, error) {
+	head, lst, err := s.head(ctx)
+	if err != nil {
+		return nil, boundary(err, "read yellow snapshot")
+	}
+	if head == releaselake.NoVersion {
+		return releaselake.NewIndex(noSnapshot()), nil
+	}
+	var ix *releaselake.Index
+	err = s.readVersion(ctx, lst, head, func(files []*dataFile, committedAt time.Time) error {
+		ix, err = readIndex(ctx, files, head, committedAt)
+		return err
+	})
+	return ix, boundary(err, "read yellow snapshot")
+}
+
+// readVersion opens the data files of version v and hands them to read.
+func (s *Store) readVersion(ctx context.Context, lst *logListing, v int64, read func(files []*dataFile, committedAt time.Time) error) error {
+	st, err := s.state(ctx, lst, v)
+	if err != nil {
+		return err
 	}
 	files := make([]*dataFile, 0, len(st.files))
 	defer func() {
@@ -187,19 +221,18 @@ func (s *Store) snapshotAt(ctx context.Context, lst *logListing, v int64) (relea
 	for _, name := range sortedKeys(st.files) {
 		df, err := s.openDataFile(ctx, name)
 		if errors.Is(err, fs.ErrNotExist) {
-			return noSnapshot(), releaselake.Wrap(releaselake.NotFound, err,
+			return releaselake.Wrap(releaselake.NotFound, err,
 				fmt.Sprintf("version %d can no longer be read: a data file of it is gone (vacuum removes them after the retention period)", v))
 		}
 		if err != nil {
-			return noSnapshot(), fmt.Errorf("v%d: %w", v, err)
+			return fmt.Errorf("v%d: %w", v, err)
 		}
 		files = append(files, df)
 	}
-	rels, err := readReleases(ctx, files)
-	if err != nil {
-		return noSnapshot(), fmt.Errorf("v%d: %w", v, err)
+	if err := read(files, st.committedAt); err != nil {
+		return fmt.Errorf("v%d: %w", v, err)
 	}
-	return releaselake.Snapshot{Version: v, CommittedAt: st.committedAt, Releases: rels}, nil
+	return nil
 }
 
 // VersionAsOf implements releaselake.Lake: the newest version committed at or

@@ -342,7 +342,7 @@ func (m *Main) load(ctx context.Context) {
 			m.Metrics.Index(l.ix.Version, l.ix.Rows(), time.Now())
 			m.loadErr.Store(nil)
 			m.Log.Info("lake loaded", "version", l.ix.Version, "rows", l.ix.Rows(),
-				"took", l.took.Round(time.Millisecond), "read", l.read.Round(time.Millisecond))
+				"took", l.took.Round(time.Millisecond))
 			// What the load leaves behind (the snapshot the index was made from,
 			// twice the index's size) goes back to the system now rather than at
 			// the scavenger's pace, which kept a 1M-row replica at 620 MiB of RSS
@@ -362,7 +362,7 @@ func (m *Main) load(ctx context.Context) {
 // loaded is an index read from the lake, or why it could not be.
 type loaded struct {
 	ix         *releaselake.Index
-	read, took time.Duration // reading the table; reading and indexing it
+	took time.Duration // reading and indexing the table
 	err        error
 }
 
@@ -371,13 +371,11 @@ func (m *Main) readIndex(ctx context.Context) loaded {
 	start := time.Now()
 	restoreGC := holdGC()
 	defer restoreGC()
-	snap, err := m.Lake.Snapshot(ctx)
+	ix, err := m.Lake.Index(ctx)
 	if err != nil {
 		return loaded{err: err}
 	}
-	read := time.Since(start)
-	ix := releaselake.NewIndex(snap)
-	return loaded{ix: ix, read: read, took: time.Since(start)}
+	return loaded{ix: ix, took: time.Since(start)}
 }
 
 // baseGCPercent is GOGC as the process started (100 unless set).
