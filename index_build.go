@@ -360,34 +360,64 @@ func versionSort(ix *Index, byVersion, start, vrank []int32) {
 				row int32
 			}
 			var (
-				es   []entry
-				perm []int32
+				es    []entry
+				perm  []int32
+				short []uint64
 			)
+			// cmpEntries is the order itself: greatest version first, then by tag.
+			cmpEntries := func(x, y int32) int {
+				a, b := &es[x], &es[y]
+				if a.key.ok && b.key.ok {
+					if c := b.key.compare(&a.key); c != 0 {
+						return c
+					}
+					if c := b.v.compareSuffix(a.v); c != 0 { // the release parts are equal
+						return c
+					}
+				} else if c := b.v.Compare(a.v); c != 0 {
+					return c
+				}
+				if c := strings.Compare(ix.tag(a.row), ix.tag(b.row)); c != 0 {
+					return c
+				}
+				return cmp.Compare(a.row, b.row)
+			}
 			for p := w; p < products; p += workers {
 				g := byVersion[start[p]:start[p+1]]
-				es, perm = es[:0], perm[:0]
+				es, perm, short = es[:0], perm[:0], short[:0]
 				for k, i := range g {
 					v, _ := parse(ix.version(i))
 					es = append(es, entry{releaseKeyOf(v), v, i})
 					perm = append(perm, int32(k))
+					if short != nil || k == 0 {
+						if key, ok := es[k].key.short(); ok && len(g) <= 1<<16 {
+							short = append(short, key<<16|uint64(k))
+						} else {
+							short = nil
+						}
+					}
 				}
-				slices.SortFunc(perm, func(x, y int32) int {
-					a, b := &es[x], &es[y]
-					if a.key.ok && b.key.ok {
-						if c := b.key.compare(&a.key); c != 0 {
-							return c
-						}
-						if c := b.v.compareSuffix(a.v); c != 0 { // the release parts are equal
-							return c
-						}
-					} else if c := b.v.Compare(a.v); c != 0 {
-						return c
+				if len(short) == len(g) {
+					// Every version's release numbers fit in 48 bits: sort them
+					// as plain integers with the entry's place in the low 16
+					// bits, then order the runs of equal release numbers.
+					slices.Sort(short)
+					for k, x := range short {
+						perm[k] = int32(x & 0xffff)
 					}
-					if c := strings.Compare(ix.tag(a.row), ix.tag(b.row)); c != 0 {
-						return c
+					for lo := 0; lo < len(short); {
+						hi := lo + 1
+						for hi < len(short) && short[hi]>>16 == short[lo]>>16 {
+							hi++
+						}
+						if hi-lo > 1 {
+							slices.SortFunc(perm[lo:hi], cmpEntries)
+						}
+						lo = hi
 					}
-					return cmp.Compare(a.row, b.row)
-				})
+				} else {
+					slices.SortFunc(perm, cmpEntries)
+				}
 				for k, x := range perm {
 					g[k] = es[x].row
 					vrank[es[x].row] = int32(k)
@@ -434,6 +464,16 @@ func releaseKeyOf(v Version) releaseKey {
 		k.packed = k.packed<<16 | c&0xffff
 	}
 	return k
+}
+
+// short returns the key in 48 bits that order greatest first as integers
+// (12, 12, 16 and 8 bits for the four numbers), false if it is not ok or a
+// number does not fit.
+func (k *releaseKey) short() (uint64, bool) {
+	if !k.ok || k.c[0] >= 1<<12 || k.c[1] >= 1<<12 || k.c[2] >= 1<<16 || k.c[3] >= 1<<8 {
+		return 0, false
+	}
+	return 1<<48 - 1 - (k.c[0]<<36 | k.c[1]<<24 | k.c[2]<<8 | k.c[3]), true
 }
 
 // compare orders two keys (both ok) as compareRelease orders their versions.

@@ -1,6 +1,7 @@
 package releaselake
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -230,7 +231,7 @@ func TestReleaseKey_ordersAsCompareRelease(t *testing.T) {
 	vs := []string{"1", "1.0", "1.0.0", "01.2", "1.2", "1.10", "1.9.9", "0.0.0.1", "0.0.0.0.1", "1.2.3.4.5",
 		"18446744073709551615.1", "9999999999999999999.1", "10000000000000000000", "0000000000000000000000001.1",
 		"2.0.0-rc.1", "2.0.0", "3.13.0rc2", "1.2+build", "nightly", "",
-		"65535", "65535.65535.65535.65535", "65536", "1.65536", "1.65535.9", "20231015.1", "2023.10.15"}
+		"65535", "65535.65535.65535.65535", "4095.4095.65535.255", "4095.4096", "1.2.3.256", "1.2.3.255", "65536", "1.65536", "1.65535.9", "20231015.1", "2023.10.15"}
 	for _, a := range vs {
 		for _, b := range vs {
 			va, _ := parse(a)
@@ -242,6 +243,11 @@ func TestReleaseKey_ordersAsCompareRelease(t *testing.T) {
 			want := compareRelease(va.s[:va.relEnd], vb.s[:vb.relEnd])
 			if got := slices.Compare(ka.c[:], kb.c[:]); got != want {
 				t.Errorf("%q vs %q: numbers compare %d; compareRelease %d", a, b, got, want)
+			}
+			if sa, aok := ka.short(); aok {
+				if sb, bok := kb.short(); bok && cmp.Compare(sb, sa) != want {
+					t.Errorf("%q vs %q: short keys compare %d (greatest first); compareRelease %d", a, b, cmp.Compare(sb, sa), want)
+				}
 			}
 			if got := ka.compare(&kb); got != want {
 				t.Errorf("%q vs %q: keys compare %d; compareRelease %d", a, b, got, want)
