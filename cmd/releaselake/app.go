@@ -361,9 +361,9 @@ func (m *Main) load(ctx context.Context) {
 
 // loaded is an index read from the lake, or why it could not be.
 type loaded struct {
-	ix         *releaselake.Index
+	ix   *releaselake.Index
 	took time.Duration // reading and indexing the table
-	err        error
+	err  error
 }
 
 // readIndex reads the newest version of the lake and indexes it.
