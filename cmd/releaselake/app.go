@@ -410,13 +410,13 @@ func paceGC() {
 // holdGC turns the garbage collector off until restore is called; calling
 // restore again does nothing, and if GOGC is off already it changes nothing.
 // A load allocates the new index in a few large pieces that all stay live
-// until the swap (~650 bytes a row, ~360 of them kept), so a collection during
-// it marks only what it is still building, and makes every pointer written
-// after it pay a write barrier: at 1M rows on 2 CPUs a load took ~1.4 s and
-// 2.1 s of CPU with GOGC at 400 during it, ~1.0 s and 1.4 s with the collector
-// off, in alternating runs (BENCHMARKS.md, "Scale", has the cold starts
-// measured by make bench-scale). The heap then grows by what the load
-// allocates, about 0.7 KB a row; a memory limit (GOMEMLIMIT) still holds, as
+// until the swap, and decoded pages it drops only at the end, so a collection
+// during it finds little to free and makes every pointer written after it
+// pay a write barrier: at 1M rows on 2 CPUs a load (then of a []Release) took
+// ~1.4 s and 2.1 s of CPU with GOGC at 400 during it, ~1.0 s and 1.4 s with
+// the collector off, in alternating runs (BENCHMARKS.md, "Scale", has the cold
+// starts measured by make bench-scale). The heap then grows by what the load
+// allocates, about 0.45 KB a row; a memory limit (GOMEMLIMIT) still holds, as
 // the runtime collects when the heap nears it even with GOGC off. What the
 // load leaves behind is collected, and returned to the system, after the swap.
 func holdGC() (restore func()) {
