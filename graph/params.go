@@ -14,9 +14,10 @@ import (
 // invalid UTF-8, a wrong type, bad JSON), and the caller decodes with
 // decodeJSON: this is a shortcut, never a second opinion. encoding/json
 // reflects on every value and scans the body twice; this reads it once.
-// FuzzDecodeParams holds the two to the same result.
+// FuzzDecodeParams holds the two to the same result. The strings it returns
+// are parts of one copy of the body, made once, rather than one copy each.
 func decodeParams(body []byte, p *graphql.RawParams) bool {
-	d := paramDecoder{b: body}
+	d := paramDecoder{b: body, s: string(body)}
 	d.space()
 	if !d.byte('{') {
 		return false
@@ -96,6 +97,7 @@ func decodeParams(body []byte, p *graphql.RawParams) bool {
 
 type paramDecoder struct {
 	b []byte
+	s string // b as a string: what str returns is cut from it
 	i int
 }
 
@@ -178,11 +180,14 @@ func (d *paramDecoder) value(depth int) (any, bool) {
 		}
 	case c == '[':
 		d.i++
-		l := []any{}
 		d.space()
 		if d.byte(']') {
-			return l, true
+			return []any{}, true
 		}
+		// Short lists (the usual) are gathered on the stack and copied out
+		// once, rather than grown by append through 1, 2, 4, 8 elements.
+		var short [8]any
+		l := short[:0]
 		for {
 			d.space()
 			v, ok := d.value(depth + 1)
@@ -192,7 +197,7 @@ func (d *paramDecoder) value(depth int) (any, bool) {
 			l = append(l, v)
 			d.space()
 			if d.byte(']') {
-				return l, true
+				return append([]any(nil), l...), true
 			}
 			if !d.byte(',') {
 				return nil, false
@@ -247,7 +252,7 @@ func (d *paramDecoder) number() (json.Number, bool) {
 	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
 		return "", false
 	}
-	return json.Number(d.b[start:d.i]), true
+	return json.Number(d.s[start:d.i]), true
 }
 
 // str reads a string. It reports false on what encoding/json would change or
@@ -272,7 +277,7 @@ func (d *paramDecoder) str() (string, bool) {
 			if buf != nil {
 				return string(append(buf, raw...)), true
 			}
-			return string(raw), true
+			return d.s[start : d.i-1], true
 		case c < 0x20:
 			return "", false
 		case c >= 0x80:
