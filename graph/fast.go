@@ -81,8 +81,9 @@ func (f fastPath) answer(ctx context.Context, oc *graphql.OperationContext, fiel
 	if !ok {
 		return nil, false
 	}
-	w := &jsonWriter{r: f.r, products: f.products, memos: f.memos, ctx: ctx, buf: answerBuffer(int(max(512, f.size.Load()*9/8)))}
-	defer func() { noteOf(ctx).keep(w.buf) }() // the answer is read until it is written out
+	bp := answerBuffer(int(max(512, f.size.Load()*9/8)))
+	w := &jsonWriter{r: f.r, products: f.products, memos: f.memos, ctx: ctx, buf: *bp}
+	defer func() { *bp = w.buf; noteOf(ctx).keep(bp) }() // the answer is read until it is written out
 	if ok = w.root(root); ok {
 		f.size.Store(int64(len(w.buf)))
 	}
