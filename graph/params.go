@@ -2,6 +2,7 @@ package graph
 
 import (
 	"encoding/json"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -263,8 +264,8 @@ func (d *paramDecoder) str() (string, bool) {
 		return "", false
 	}
 	start := d.i
-	var buf []byte // only when there are escapes
-	ascii := true
+	var buf strings.Builder // only when there are escapes
+	escaped, ascii := false, true
 	for d.i < len(d.b) {
 		c := d.b[d.i]
 		switch {
@@ -274,8 +275,9 @@ func (d *paramDecoder) str() (string, bool) {
 			if !ascii && !utf8.Valid(raw) {
 				return "", false
 			}
-			if buf != nil {
-				return string(append(buf, raw...)), true
+			if escaped {
+				buf.Write(raw)
+				return buf.String(), true
 			}
 			return d.s[start : d.i-1], true
 		case c < 0x20:
@@ -308,7 +310,12 @@ func (d *paramDecoder) str() (string, bool) {
 			if !ascii && !utf8.Valid(raw) {
 				return "", false
 			}
-			buf = append(append(buf, raw...), r)
+			if !escaped {
+				escaped = true
+				buf.Grow(d.rawEnd() - start) // one allocation: the text bounds what it decodes to
+			}
+			buf.Write(raw)
+			buf.WriteByte(r)
 			d.i += 2
 			start = d.i
 		default:
@@ -316,4 +323,20 @@ func (d *paramDecoder) str() (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// rawEnd returns where the string being read ends (its closing quote), or
+// the end of the body: escapes are skipped whole, nothing is checked.
+func (d *paramDecoder) rawEnd() int {
+	for j := d.i; j < len(d.b); {
+		switch d.b[j] {
+		case '\\':
+			j += 2
+		case '"':
+			return j
+		default:
+			j++
+		}
+	}
+	return len(d.b)
 }
