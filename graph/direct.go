@@ -26,8 +26,7 @@ import (
 // picking the operation (OperationList.ForName), coercing the variables
 // (validator.VariableValues), pricing the operation (complexity.Calculate),
 // collecting fields (graphql.CollectFields); the answer is written whole, in
-// one buffer, as writeResponse would write it (by writeResponse when it needs
-// HTML escaping). What it skips is the operation context (made only to
+// one buffer, as writeResponse would write it. What it skips is the operation context (made only to
 // compile and price), the extension chain, the executor's field sets and the
 // copies of the answer between them, and —
 // for an operation whose shape no variable can change — the field collection,
@@ -301,7 +300,8 @@ func (d *directPath) answer(ctx context.Context, rec *recorder, r *http.Request,
 	}
 
 	// The answer is written whole into one buffer, {"data": first, and goes
-	// out as it is (see recorder.whole) unless it needs HTML escaping.
+	// out as it is (see recorder.whole): the fast path's writers escape for
+	// HTML themselves (appendQuoted), so writeResponse would change nothing.
 	bp := answerBuffer(int(max(512, d.fast.size.Load()*9/8)))
 	w := &jsonWriter{r: d.fast.r, products: d.fast.products, memos: d.fast.memos, ctx: ctx, buf: append(*bp, dataPrefix...)}
 	whole := false
@@ -347,12 +347,7 @@ func (d *directPath) answer(ctx context.Context, rec *recorder, r *http.Request,
 		d.hits.Add(1)
 	}
 	rec.header["Content-Type"] = responseTypeHeader(r)
-	if data := w.buf[len(dataPrefix):]; mayNeedHTMLEscape(data) {
-		writeResponse(rec, &graphql.Response{Data: data})
-	} else {
-		w.buf = append(w.buf, '}')
-		rec.whole, whole = w.buf, true
-	}
+	rec.whole, whole = append(w.buf, '}'), true
 	return true
 }
 

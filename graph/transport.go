@@ -264,14 +264,3 @@ const hexLower = "0123456789abcdef"
 
 // dataPrefix begins an answer that is data alone, as writeResponse writes it.
 const dataPrefix = `{"data":`
-
-// mayNeedHTMLEscape reports whether writeEscaped might change data: false
-// means data goes out as it is.
-func mayNeedHTMLEscape(data []byte) bool {
-	for _, c := range [...]byte{'<', '>', '&', 0xE2} {
-		if bytes.IndexByte(data, c) >= 0 {
-			return true
-		}
-	}
-	return false
-}
