@@ -268,6 +268,10 @@ func (d *paramDecoder) str() (string, bool) {
 	escaped, ascii := false, true
 	for d.i < len(d.b) {
 		c := d.b[d.i]
+		if plainByte[c] {
+			d.i++
+			continue
+		}
 		switch {
 		case c == '"':
 			raw := d.b[start:d.i]
@@ -324,6 +328,15 @@ func (d *paramDecoder) str() (string, bool) {
 	}
 	return "", false
 }
+
+// plainByte marks the bytes str passes over: printable ASCII but quote and
+// backslash (a table: most of a body is these).
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // rawEnd returns where the string being read ends (its closing quote), or
 // the end of the body: escapes are skipped whole, nothing is checked.
