@@ -24,7 +24,8 @@ import (
 // gqlgen's own functions: decoding the request (decodeJSON, or decodeParams,
 // which decodes the usual bodies to the same values faster; url.ParseQuery),
 // picking the operation (OperationList.ForName), coercing the variables
-// (validator.VariableValues), pricing the operation (complexity.Calculate),
+// (validator.VariableValues, or coerceVariables, which coerces the usual ones
+// to the same values faster), pricing the operation (complexity.Calculate),
 // collecting fields (graphql.CollectFields); the answer is written whole, in
 // one buffer, as writeResponse would write it. What it skips is the operation context (made only to
 // compile and price), the extension chain, the executor's field sets and the
@@ -260,9 +261,12 @@ func (d *directPath) answer(ctx context.Context, rec *recorder, r *http.Request,
 	if po == nil {
 		return false
 	}
-	vars, err := validator.VariableValues(d.es.Schema(), po.op, params.Variables)
-	if err != nil {
-		return false
+	vars, coerced := coerceVariables(d.es.Schema(), po.op, params.Variables)
+	if !coerced {
+		var err error
+		if vars, err = validator.VariableValues(d.es.Schema(), po.op, params.Variables); err != nil {
+			return false
+		}
 	}
 	// The operation context is made only for what needs one: compiling the
 	// roots and pricing, each of which is mostly done once and kept.
