@@ -25,8 +25,9 @@ type requestNote struct {
 	denied   atomic.Value       // releaselake.Class of a refused mutation
 	executed atomic.Bool        // execution began: gqlgen's response interceptors ran
 
-	mu   sync.Mutex
-	bufs []*[]byte // buffers to recycle once the answer is written
+	mu    sync.Mutex
+	bufs  []*[]byte  // buffers to recycle once the answer is written
+	first [1]*[]byte // bufs' room for the usual one, in the note's own allocation
 }
 
 var answerPool sync.Pool // of *[]byte
@@ -61,6 +62,9 @@ func (n *requestNote) keep(bp *[]byte) {
 		return
 	}
 	n.mu.Lock()
+	if n.bufs == nil {
+		n.bufs = n.first[:0]
+	}
 	n.bufs = append(n.bufs, bp)
 	n.mu.Unlock()
 }
