@@ -27,9 +27,9 @@ import (
 // (validator.VariableValues, or coerceVariables, which coerces the usual ones
 // to the same values faster), pricing the operation (complexity.Calculate),
 // collecting fields (graphql.CollectFields); the answer is written whole, in
-// one buffer, as writeResponse would write it. What it skips is the operation context (made only to
-// compile and price), the extension chain, the executor's field sets and the
-// copies of the answer between them, and —
+// one buffer, as writeResponse would write it. What it skips is the operation
+// context (made only to compile and price), the extension chain, the
+// executor's field sets and the copies of the answer between them, and —
 // for an operation whose shape no variable can change — the field collection,
 // done once per cached document; the pricing is done once per document and
 // values of the arguments it depends on.
@@ -351,7 +351,8 @@ func (d *directPath) answer(ctx context.Context, rec *recorder, r *http.Request,
 		d.hits.Add(1)
 	}
 	rec.header["Content-Type"] = responseTypeHeader(r)
-	rec.whole, whole = append(w.buf, '}'), true
+	w.buf = append(w.buf, '}')
+	rec.whole, whole = w.buf, true
 	return true
 }
 
