@@ -3,7 +3,6 @@ package graph
 import (
 	"container/list"
 	"hash/maphash"
-	"net/http"
 	"strconv"
 	"sync"
 
@@ -29,9 +28,9 @@ type responseCache struct {
 }
 
 type cacheEntry struct {
-	key    string
-	header http.Header // Content-Type and Content-Length
-	body   []byte
+	key                        string
+	contentType, contentLength []string // the answer's headers, set as they are
+	body                       []byte
 }
 
 // maxSeen is the doorkeeper's size: 512 KiB of hashes, direct-mapped, so a
@@ -59,9 +58,10 @@ func (c *responseCache) get(ix *releaselake.Index, key []byte) *cacheEntry {
 	return el.Value.(*cacheEntry)
 }
 
-// put keeps an answer for index ix if its key was seen before. Answers too big
-// for a sixteenth of the cache are not kept. A newer index than the cache's starts a new generation.
-func (c *responseCache) put(ix *releaselake.Index, key []byte, header http.Header, body []byte) {
+// put keeps an answer, and its Content-Type, for index ix if its key was seen
+// before. Answers too big for a sixteenth of the cache are not kept. A newer
+// index than the cache's starts a new generation.
+func (c *responseCache) put(ix *releaselake.Index, key []byte, contentType []string, body []byte) {
 	n := len(key) + len(body)
 	if n > c.max/16 {
 		return
@@ -75,10 +75,8 @@ func (c *responseCache) put(ix *releaselake.Index, key []byte, header http.Heade
 		return
 	}
 	c.mu.Unlock()
-	e := &cacheEntry{key: string(key), body: append([]byte(nil), body...), header: http.Header{
-		"Content-Type":   header["Content-Type"],
-		"Content-Length": {strconv.Itoa(len(body))},
-	}}
+	e := &cacheEntry{key: string(key), body: append([]byte(nil), body...),
+		contentType: contentType, contentLength: []string{strconv.Itoa(len(body))}}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.ix != ix {

@@ -24,10 +24,12 @@ import (
 // gqlgen's own functions: decoding the request (decodeJSON, or decodeParams,
 // which decodes the usual bodies to the same values faster; url.ParseQuery),
 // picking the operation (OperationList.ForName), coercing the variables
-// (validator.VariableValues), pricing the operation (complexity.Calculate),
-// collecting fields (graphql.CollectFields); the answer is written by
-// writeResponse. What it skips is the operation context, the extension chain,
-// the executor's field sets and the copies of the answer between them, and —
+// (validator.VariableValues, or coerceVariables, which coerces the usual ones
+// to the same values faster), pricing the operation (complexity.Calculate),
+// collecting fields (graphql.CollectFields); the answer is written whole, in
+// one buffer, as writeResponse would write it. What it skips is the operation
+// context (made only to compile and price), the extension chain, the
+// executor's field sets and the copies of the answer between them, and —
 // for an operation whose shape no variable can change — the field collection,
 // done once per cached document; the pricing is done once per document and
 // values of the arguments it depends on.
@@ -221,14 +223,17 @@ func (d *directPath) answer(ctx context.Context, rec *recorder, r *http.Request,
 	if r.Header.Get("Upgrade") != "" {
 		return false
 	}
+	// params stays on the stack: what decodeJSON decodes into (through an
+	// interface) is made on the heap only on the paths that need it.
 	var params graphql.RawParams
 	switch r.Method {
 	case http.MethodPost:
 		if !decodeParams(body, &params) {
-			params = graphql.RawParams{}
-			if decodeJSON(bytes.NewReader(body), &params) != nil {
+			p := new(graphql.RawParams)
+			if decodeJSON(bytes.NewReader(body), p) != nil {
 				return false
 			}
+			params = *p
 		}
 	case http.MethodGet:
 		q, err := url.ParseQuery(r.URL.RawQuery)
@@ -236,10 +241,10 @@ func (d *directPath) answer(ctx context.Context, rec *recorder, r *http.Request,
 			return false
 		}
 		params.Query, params.OperationName = q.Get("query"), q.Get("operationName")
-		if v := q.Get("variables"); v != "" && decodeJSON(strings.NewReader(v), &params.Variables) != nil {
-			return false
-		}
-		if v := q.Get("extensions"); v != "" && decodeJSON(strings.NewReader(v), &params.Extensions) != nil {
+		var vok, eok bool
+		params.Variables, vok = decodeObject(q.Get("variables"))
+		params.Extensions, eok = decodeObject(q.Get("extensions"))
+		if !vok || !eok {
 			return false
 		}
 	default:
@@ -256,12 +261,19 @@ func (d *directPath) answer(ctx context.Context, rec *recorder, r *http.Request,
 	if po == nil {
 		return false
 	}
-	vars, err := validator.VariableValues(d.es.Schema(), po.op, params.Variables)
-	if err != nil {
-		return false
+	vars, coerced := coerceVariables(d.es.Schema(), po.op, params.Variables)
+	if !coerced {
+		var err error
+		if vars, err = validator.VariableValues(d.es.Schema(), po.op, params.Variables); err != nil {
+			return false
+		}
 	}
-	oc := &graphql.OperationContext{RawQuery: params.Query, OperationName: params.OperationName,
-		Doc: pd.doc, Operation: po.op, Variables: vars}
+	// The operation context is made only for what needs one: compiling the
+	// roots and pricing, each of which is mostly done once and kept.
+	opContext := func() *graphql.OperationContext {
+		return &graphql.OperationContext{RawQuery: params.Query, OperationName: params.OperationName,
+			Doc: pd.doc, Operation: po.op, Variables: vars}
+	}
 
 	costKey, keyed := po.costKey(vars)
 	po.mu.Lock()
@@ -275,7 +287,7 @@ func (d *directPath) answer(ctx context.Context, rec *recorder, r *http.Request,
 	}
 	po.mu.Unlock()
 	if !known {
-		if roots, ok = compileRoots(oc); po.static {
+		if roots, ok = compileRoots(opContext()); po.static {
 			po.mu.Lock()
 			po.done, po.ok, po.roots = true, ok, roots
 			po.mu.Unlock()
@@ -285,15 +297,26 @@ func (d *directPath) answer(ctx context.Context, rec *recorder, r *http.Request,
 		}
 	}
 	if cost == 0 {
-		cost = complexity.Calculate(graphql.WithOperationContext(ctx, oc), d.es, po.op, vars)
+		cost = complexity.Calculate(graphql.WithOperationContext(ctx, opContext()), d.es, po.op, vars)
 	}
 	if cost > ComplexityLimit {
 		return false
 	}
 
-	w := &jsonWriter{r: d.fast.r, products: d.fast.products, memos: d.fast.memos, ctx: ctx,
-		buf: answerBuffer(int(max(512, d.fast.size.Load()*9/8)))}
-	defer func() { putAnswerBuffer(w.buf) }() // writeResponse copies it
+	// The answer is written whole into one buffer, {"data": first, and goes
+	// out as it is (see recorder.whole): the fast path's writers escape for
+	// HTML themselves (appendQuoted), so writeResponse would change nothing.
+	bp := answerBuffer(int(max(512, d.fast.size.Load()*9/8)))
+	w := &jsonWriter{r: d.fast.r, products: d.fast.products, memos: d.fast.memos, ctx: ctx, buf: append(*bp, dataPrefix...)}
+	whole := false
+	defer func() {
+		*bp = w.buf
+		if whole {
+			noteOf(ctx).keep(bp) // the answer is read until it is written out
+		} else {
+			putAnswerBuffer(bp)
+		}
+	}()
 	if known {
 		w.vars = vars // plans made for another request: arguments are read again
 	}
@@ -327,9 +350,20 @@ func (d *directPath) answer(ctx context.Context, rec *recorder, r *http.Request,
 	if d.hits != nil {
 		d.hits.Add(1)
 	}
-	rec.header.Set("Content-Type", responseType(r))
-	writeResponse(rec, &graphql.Response{Data: w.buf})
+	rec.header["Content-Type"] = responseTypeHeader(r)
+	w.buf = append(w.buf, '}')
+	rec.whole, whole = w.buf, true
 	return true
+}
+
+// decodeObject decodes a GET parameter holding a JSON object, as gqlgen's GET
+// transport does ("" is none).
+func decodeObject(v string) (map[string]any, bool) {
+	if v == "" {
+		return nil, true
+	}
+	var m map[string]any
+	return m, decodeJSON(strings.NewReader(v), &m) == nil
 }
 
 // compileRoots collects the root fields of an operation and compiles each,

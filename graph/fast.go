@@ -81,8 +81,9 @@ func (f fastPath) answer(ctx context.Context, oc *graphql.OperationContext, fiel
 	if !ok {
 		return nil, false
 	}
-	w := &jsonWriter{r: f.r, products: f.products, memos: f.memos, ctx: ctx, buf: answerBuffer(int(max(512, f.size.Load()*9/8)))}
-	defer func() { noteOf(ctx).keep(w.buf) }() // the answer is read until it is written out
+	bp := answerBuffer(int(max(512, f.size.Load()*9/8)))
+	w := &jsonWriter{r: f.r, products: f.products, memos: f.memos, ctx: ctx, buf: *bp}
+	defer func() { *bp = w.buf; noteOf(ctx).keep(bp) }() // the answer is read until it is written out
 	if ok = w.root(root); ok {
 		f.size.Store(int64(len(w.buf)))
 	}
@@ -556,23 +557,30 @@ func appendTimeJSON(b []byte, t time.Time) []byte {
 
 const hexDigits = "0123456789ABCDEF"
 
-// needsEscape marks the bytes gqlgen's MarshalString escapes: control
-// characters, quote and backslash. Other bytes, UTF-8 or not, go out as they are.
+// needsEscape marks the bytes gqlgen's MarshalString escapes (control
+// characters, quote and backslash) and those writeResponse then escapes for
+// HTML (<, >, &, and 0xE2, which begins U+2028 and U+2029). Other bytes, UTF-8
+// or not, go out as they are.
 var needsEscape = func() (t [256]bool) {
 	for c := range 0x20 {
 		t[c] = true
 	}
 	t['"'], t['\\'] = true, true
+	t['<'], t['>'], t['&'], t[0xE2] = true, true, true, true
 	return t
 }()
 
-// appendQuoted writes s as a JSON string exactly as gqlgen's MarshalString does.
+// appendQuoted writes s as a JSON string as gqlgen's MarshalString does and
+// then writeResponse (as encoding/json) escapes it for HTML: <, > and & as
+// \u003c, \u003e, \u0026, U+2028 and U+2029 as \u2028, \u2029. The fast path's
+// strings all come through here, so its JSON needs no escaping after: the
+// direct path sends it as it is (writeResponse would find nothing to change).
 func appendQuoted(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !needsEscape[c] {
+		if !needsEscape[c] || c == 0xE2 && !(i+2 < len(s) && s[i+1] == 0x80 && s[i+2]&^1 == 0xA8) {
 			continue
 		}
 		b = append(b, s[start:i]...)
@@ -587,6 +595,11 @@ func appendQuoted(b []byte, s string) []byte {
 			b = append(b, `\\`...)
 		case '"':
 			b = append(b, `\"`...)
+		case '<', '>', '&':
+			b = append(b, '\\', 'u', '0', '0', hexLower[c>>4], hexLower[c&0xf])
+		case 0xE2:
+			b = append(b, '\\', 'u', '2', '0', '2', hexLower[s[i+2]&0xf])
+			i += 2
 		default:
 			b = append(b, `\u00`...)
 			b = append(b, hexDigits[c>>4], hexDigits[c&0xf])

@@ -25,8 +25,9 @@ type requestNote struct {
 	denied   atomic.Value       // releaselake.Class of a refused mutation
 	executed atomic.Bool        // execution began: gqlgen's response interceptors ran
 
-	mu   sync.Mutex
-	bufs [][]byte // buffers to recycle once the answer is written
+	mu    sync.Mutex
+	bufs  []*[]byte  // buffers to recycle once the answer is written
+	first [1]*[]byte // bufs' room for the usual one, in the note's own allocation
 }
 
 var answerPool sync.Pool // of *[]byte
@@ -35,36 +36,43 @@ var answerPool sync.Pool // of *[]byte
 // bytes when the pool has none. A pooled buffer smaller than size is used all
 // the same (append grows it, and it comes back grown): when answers vary in
 // size, dropping it for a new one would make garbage of a buffer a request.
-func answerBuffer(size int) []byte {
-	if bp, _ := answerPool.Get().(*[]byte); bp != nil {
-		return (*bp)[:0]
+// The buffer is *bp; its user stores it back there, as grown, before giving bp
+// back: the pointer travels with the buffer, so the pool costs no allocation.
+func answerBuffer(size int) (bp *[]byte) {
+	if bp, _ = answerPool.Get().(*[]byte); bp != nil {
+		*bp = (*bp)[:0]
+		return bp
 	}
-	return make([]byte, 0, size)
+	b := make([]byte, 0, size)
+	return &b
 }
 
 // putAnswerBuffer gives a buffer back to the pool, as grown by its user (so
 // the pool learns the size answers need); nothing may read it after.
-func putAnswerBuffer(b []byte) {
-	if cap(b) <= 1<<20 {
-		answerPool.Put(&b)
+func putAnswerBuffer(bp *[]byte) {
+	if cap(*bp) <= 1<<20 {
+		answerPool.Put(bp)
 	}
 }
 
 // keep holds a buffer from answerBuffer, as grown, until the request's answer
 // is written, then recycles it (a nil note lets it go to the collector).
-func (n *requestNote) keep(b []byte) {
+func (n *requestNote) keep(bp *[]byte) {
 	if n == nil {
 		return
 	}
 	n.mu.Lock()
-	n.bufs = append(n.bufs, b)
+	if n.bufs == nil {
+		n.bufs = n.first[:0]
+	}
+	n.bufs = append(n.bufs, bp)
 	n.mu.Unlock()
 }
 
 // recycle gives the request's buffers back; nothing may read them after.
 func (n *requestNote) recycle() {
-	for _, b := range n.bufs {
-		putAnswerBuffer(b)
+	for _, bp := range n.bufs {
+		putAnswerBuffer(bp)
 	}
 	n.bufs = nil
 }
@@ -93,6 +101,7 @@ type httpLayer struct {
 	cache     *responseCache // nil: no response cache
 	publicHdr []string       // Cache-Control of cacheable GET answers
 	etags     etagMemo
+	lengths   lengthMemo
 }
 
 var (
@@ -133,7 +142,14 @@ func (h *httpLayer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		body = getBuf()
 		defer putBuf(body)
-		if _, err := body.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBodyBytes)); err != nil {
+		// A declared length within the cap is held by net/http's own body
+		// reader (it reads no further); only an unknown or greater one needs
+		// the MaxBytesReader, an allocation a request otherwise.
+		src := r.Body
+		if r.ContentLength < 0 || r.ContentLength > MaxBodyBytes {
+			src = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		}
+		if _, err := body.ReadFrom(src); err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
 				w.Header()["Content-Type"] = jsonHdr
@@ -145,7 +161,6 @@ func (h *httpLayer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "could not read the request body", http.StatusBadRequest)
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body.Bytes()))
 	}
 
 	ix := h.index()
@@ -163,7 +178,9 @@ func (h *httpLayer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			key.Write(body.Bytes())
 		}
 		if e := h.cache.get(ix, key.Bytes()); e != nil {
-			h.write(w, r, e.header, http.StatusOK, e.body, true, ix)
+			out := w.Header()
+			out["Content-Type"], out["Content-Length"] = e.contentType, e.contentLength
+			h.write(w, r, nil, http.StatusOK, e.body, true, ix)
 			return
 		}
 	}
@@ -178,16 +195,19 @@ func (h *httpLayer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		raw = body.Bytes()
 	}
 	if h.direct == nil || !h.direct.answer(ctx, rec, r, raw) {
+		if body != nil {
+			r.Body = io.NopCloser(bytes.NewReader(raw)) // read again by gqlgen
+		}
 		h.next.ServeHTTP(rec, r.WithContext(ctx))
 	}
 
-	out, status := rec.buf.Bytes(), rec.status
+	out, status := rec.body(), rec.status
 	if !note.executed.Load() {
 		out, status = h.requestError(note, rec)
 	}
 	cacheable := ix != nil && status == http.StatusOK && note.query.Load() && !note.volatile.Load()
 	if cacheable && key != nil {
-		h.cache.put(ix, key.Bytes(), rec.header, out)
+		h.cache.put(ix, key.Bytes(), rec.header["Content-Type"], out)
 	}
 	h.write(w, r, rec.header, status, out, cacheable, ix)
 }
@@ -197,7 +217,7 @@ func (h *httpLayer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // "data" entry; with application/json, status 200; with
 // application/graphql-response+json, 4xx (401 or 403 for a refused mutation).
 func (h *httpLayer) requestError(note *requestNote, rec *recorder) ([]byte, int) {
-	out, status := rec.buf.Bytes(), rec.status
+	out, status := rec.body(), rec.status
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(out, &fields) == nil {
 		if _, ok := fields["data"]; ok {
@@ -231,7 +251,8 @@ func isJSON(ct string) bool {
 
 // write sends an answer with its caching headers: a cacheable GET answer gets
 // the ETag of the lake version and a public max-age (or 304 when the client has
-// it); everything else no-store.
+// it); everything else no-store. header (nil: none) is copied into w's; the
+// body goes out in one Write.
 func (h *httpLayer) write(w http.ResponseWriter, r *http.Request, header http.Header, status int, body []byte, cacheable bool, ix *releaselake.Index) {
 	out := w.Header()
 	for k, v := range header {
@@ -251,8 +272,8 @@ func (h *httpLayer) write(w http.ResponseWriter, r *http.Request, header http.He
 	} else {
 		out["Cache-Control"] = noStoreHdr
 	}
-	if _, ok := header["Content-Length"]; !ok {
-		out["Content-Length"] = []string{strconv.Itoa(len(body))}
+	if _, ok := out["Content-Length"]; !ok {
+		out["Content-Length"] = h.lengths.of(len(body))
 	}
 	w.WriteHeader(status)
 	w.Write(body)
@@ -275,25 +296,54 @@ func etagMatch(header, etag string) bool {
 // with another catalog never answers 304 with an old body.
 type etagMemo struct {
 	fingerprint string
-	last        atomic.Pointer[etagOf]
-}
-
-type etagOf struct {
-	ix  *releaselake.Index
-	hdr []string
+	last        lastHeader[*releaselake.Index]
 }
 
 func (m *etagMemo) of(ix *releaselake.Index) []string {
-	if l := m.last.Load(); l != nil && l.ix == ix {
-		return l.hdr
+	if hdr, ok := m.last.get(ix); ok {
+		return hdr
 	}
 	v := "empty"
 	if ix.Version != releaselake.NoVersion {
 		v = "v" + strconv.FormatInt(ix.Version, 10)
 	}
-	e := &etagOf{ix: ix, hdr: []string{`"` + v + "-" + m.fingerprint + `"`}}
-	m.last.Store(e)
-	return e.hdr
+	return m.last.set(ix, `"`+v+"-"+m.fingerprint+`"`)
+}
+
+// lengthMemo keeps the Content-Length header of the last answer's length:
+// answers to one query are mostly of one length, so most requests reuse it
+// rather than format and box a new one.
+type lengthMemo struct{ last lastHeader[int] }
+
+func (m *lengthMemo) of(n int) []string {
+	if hdr, ok := m.last.get(n); ok {
+		return hdr
+	}
+	return m.last.set(n, strconv.Itoa(n))
+}
+
+// lastHeader keeps a header value made for the last key it was made for, so
+// a run of requests with one key shares one value.
+type lastHeader[K comparable] struct {
+	last atomic.Pointer[keyedHeader[K]]
+}
+
+type keyedHeader[K comparable] struct {
+	k   K
+	hdr []string
+}
+
+func (m *lastHeader[K]) get(k K) ([]string, bool) {
+	if l := m.last.Load(); l != nil && l.k == k {
+		return l.hdr, true
+	}
+	return nil, false
+}
+
+func (m *lastHeader[K]) set(k K, v string) []string {
+	l := &keyedHeader[K]{k: k, hdr: []string{v}}
+	m.last.Store(l)
+	return l.hdr
 }
 
 // recorder holds gqlgen's answer so the HTTP layer can decide its headers.
@@ -302,6 +352,17 @@ type recorder struct {
 	status int
 	buf    bytes.Buffer
 	wrote  bool
+	// whole is an answer given whole rather than written into buf (the
+	// direct path's buffer, kept by the request's note until it is sent).
+	whole []byte
+}
+
+// body is the answer recorded.
+func (rec *recorder) body() []byte {
+	if rec.whole != nil {
+		return rec.whole
+	}
+	return rec.buf.Bytes()
 }
 
 var recPool = sync.Pool{New: func() any { return &recorder{header: http.Header{}} }}
@@ -309,12 +370,13 @@ var recPool = sync.Pool{New: func() any { return &recorder{header: http.Header{}
 func getRecorder() *recorder {
 	rec := recPool.Get().(*recorder)
 	clear(rec.header)
-	rec.status, rec.wrote = http.StatusOK, false
+	rec.status, rec.wrote, rec.whole = http.StatusOK, false, nil
 	rec.buf.Reset()
 	return rec
 }
 
 func putRecorder(rec *recorder) {
+	rec.whole = nil
 	if rec.buf.Cap() <= 1<<20 {
 		recPool.Put(rec)
 	}

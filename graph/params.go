@@ -2,6 +2,7 @@ package graph
 
 import (
 	"encoding/json"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -14,9 +15,10 @@ import (
 // invalid UTF-8, a wrong type, bad JSON), and the caller decodes with
 // decodeJSON: this is a shortcut, never a second opinion. encoding/json
 // reflects on every value and scans the body twice; this reads it once.
-// FuzzDecodeParams holds the two to the same result.
+// FuzzDecodeParams holds the two to the same result. The strings it returns
+// are parts of one copy of the body, made once, rather than one copy each.
 func decodeParams(body []byte, p *graphql.RawParams) bool {
-	d := paramDecoder{b: body}
+	d := paramDecoder{b: body, s: string(body)}
 	d.space()
 	if !d.byte('{') {
 		return false
@@ -96,6 +98,7 @@ func decodeParams(body []byte, p *graphql.RawParams) bool {
 
 type paramDecoder struct {
 	b []byte
+	s string // b as a string: what str returns is cut from it
 	i int
 }
 
@@ -178,11 +181,14 @@ func (d *paramDecoder) value(depth int) (any, bool) {
 		}
 	case c == '[':
 		d.i++
-		l := []any{}
 		d.space()
 		if d.byte(']') {
-			return l, true
+			return []any{}, true
 		}
+		// Short lists (the usual) are gathered on the stack and copied out
+		// once, rather than grown by append through 1, 2, 4, 8 elements.
+		var short [8]any
+		l := short[:0]
 		for {
 			d.space()
 			v, ok := d.value(depth + 1)
@@ -192,7 +198,7 @@ func (d *paramDecoder) value(depth int) (any, bool) {
 			l = append(l, v)
 			d.space()
 			if d.byte(']') {
-				return l, true
+				return append([]any(nil), l...), true
 			}
 			if !d.byte(',') {
 				return nil, false
@@ -247,7 +253,7 @@ func (d *paramDecoder) number() (json.Number, bool) {
 	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
 		return "", false
 	}
-	return json.Number(d.b[start:d.i]), true
+	return json.Number(d.s[start:d.i]), true
 }
 
 // str reads a string. It reports false on what encoding/json would change or
@@ -258,10 +264,14 @@ func (d *paramDecoder) str() (string, bool) {
 		return "", false
 	}
 	start := d.i
-	var buf []byte // only when there are escapes
-	ascii := true
+	var buf strings.Builder // only when there are escapes
+	escaped, ascii := false, true
 	for d.i < len(d.b) {
 		c := d.b[d.i]
+		if plainByte[c] {
+			d.i++
+			continue
+		}
 		switch {
 		case c == '"':
 			raw := d.b[start:d.i]
@@ -269,10 +279,11 @@ func (d *paramDecoder) str() (string, bool) {
 			if !ascii && !utf8.Valid(raw) {
 				return "", false
 			}
-			if buf != nil {
-				return string(append(buf, raw...)), true
+			if escaped {
+				buf.Write(raw)
+				return buf.String(), true
 			}
-			return string(raw), true
+			return d.s[start : d.i-1], true
 		case c < 0x20:
 			return "", false
 		case c >= 0x80:
@@ -303,7 +314,12 @@ func (d *paramDecoder) str() (string, bool) {
 			if !ascii && !utf8.Valid(raw) {
 				return "", false
 			}
-			buf = append(append(buf, raw...), r)
+			if !escaped {
+				escaped = true
+				buf.Grow(d.rawEnd() - start) // one allocation: the text bounds what it decodes to
+			}
+			buf.Write(raw)
+			buf.WriteByte(r)
 			d.i += 2
 			start = d.i
 		default:
@@ -311,4 +327,29 @@ func (d *paramDecoder) str() (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// plainByte marks the bytes str passes over: printable ASCII but quote and
+// backslash (a table: most of a body is these).
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// rawEnd returns where the string being read ends (its closing quote), or
+// the end of the body: escapes are skipped whole, nothing is checked.
+func (d *paramDecoder) rawEnd() int {
+	for j := d.i; j < len(d.b); {
+		switch d.b[j] {
+		case '\\':
+			j += 2
+		case '"':
+			return j
+		default:
+			j++
+		}
+	}
+	return len(d.b)
 }

@@ -113,6 +113,17 @@ func run(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor,
 	writeResponse(w, responses(ctx))
 }
 
+var graphqlResponseHdr = []string{mediaGraphQLResponse}
+
+// responseTypeHeader is responseType as a Content-Type header value, shared
+// by every answer (header values are never changed in place).
+func responseTypeHeader(r *http.Request) []string {
+	if responseType(r) == mediaJSON {
+		return jsonHdr
+	}
+	return graphqlResponseHdr
+}
+
 // responseType picks the answer's media type from Accept, as gqlgen does:
 // application/json unless graphql-response+json is asked for first.
 func responseType(r *http.Request) string {
@@ -250,3 +261,6 @@ func writeEscaped(w io.Writer, data []byte) {
 }
 
 const hexLower = "0123456789abcdef"
+
+// dataPrefix begins an answer that is data alone, as writeResponse writes it.
+const dataPrefix = `{"data":`

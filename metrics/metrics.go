@@ -7,6 +7,7 @@ package metrics
 
 import (
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,6 +25,7 @@ type Metrics struct {
 
 	graphqlRequests *prometheus.CounterVec
 	graphqlDuration *prometheus.HistogramVec
+	graphqlSeries   graphqlSeries
 	indexVersion    prometheus.Gauge
 	indexRows       prometheus.Gauge
 	indexLoaded     prometheus.Gauge
@@ -99,8 +101,41 @@ func (m *Metrics) GraphQL(operation, outcome string, d time.Duration) {
 	if operation == "" {
 		operation = "anonymous"
 	}
-	m.graphqlRequests.WithLabelValues(operation, outcome).Inc()
-	m.graphqlDuration.WithLabelValues(operation, outcome).Observe(d.Seconds())
+	s := m.graphqlSeries.of(m, operation, outcome)
+	s.requests.Inc()
+	s.duration.Observe(d.Seconds())
+}
+
+// graphqlSeries keeps the counter and histogram of each (operation, outcome)
+// once looked up: WithLabelValues hashes the labels and takes the vector's
+// lock on every call, which a request should not pay twice. It holds what
+// the vectors hold, one entry per series.
+type graphqlSeries struct {
+	mu sync.RWMutex
+	m  map[[2]string]graphqlSeriesOf
+}
+
+type graphqlSeriesOf struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
+func (g *graphqlSeries) of(m *Metrics, operation, outcome string) graphqlSeriesOf {
+	k := [2]string{operation, outcome}
+	g.mu.RLock()
+	s, ok := g.m[k]
+	g.mu.RUnlock()
+	if ok {
+		return s
+	}
+	s = graphqlSeriesOf{m.graphqlRequests.WithLabelValues(operation, outcome), m.graphqlDuration.WithLabelValues(operation, outcome)}
+	g.mu.Lock()
+	if g.m == nil {
+		g.m = map[[2]string]graphqlSeriesOf{}
+	}
+	g.m[k] = s
+	g.mu.Unlock()
+	return s
 }
 
 // Index records the index now served.
