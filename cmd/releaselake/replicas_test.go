@@ -148,7 +148,7 @@ func testReplicas(t *testing.T, lakeRoot string, locks func() []string) {
 			}
 		}
 	}
-	if byTrigger["startup"] != 1 || settled < 3 || byTrigger["schedule"] < settled || byTrigger["schedule"] > ticks {
+	if byTrigger["startup"] != 1 || ticks < 3 || settled < 2 || byTrigger["schedule"] < settled || byTrigger["schedule"] > ticks {
 		t.Errorf("runs by trigger %v for %d claimed ticks (%d of them a second before closing); want one startup run and one run per tick", byTrigger, ticks, settled)
 	}
 	var report strings.Builder
