@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -80,6 +81,7 @@ type columnValues struct {
 	strs   []string
 	micros []int64
 	bools  []bool
+	text   []byte // what strs point into when the reader reuses it (rowSink.transient)
 }
 
 // openDataFile opens a data file and reads its footer. The caller closes df.f.
@@ -120,10 +122,15 @@ func (df *dataFile) mapColumns() bool {
 
 // rowSink is what readTable hands the rows of a table to: each row group's
 // decoded columns (cols, rows base to base+n), or, for a file the columnar
-// reader does not know, its rows as Releases.
+// reader does not know, its rows as Releases. A transient sink copies what it
+// keeps of the columns' strings before it returns: they point into buffers
+// the reader then reuses for the next row group, instead of into a new copy
+// of every page (at 1M rows, ~150 MB of memory a load would otherwise fault
+// in, zeroed, page by page).
 type rowSink struct {
-	columns  func(base, n int, cols *[numReadColumns]columnValues) error
-	releases func(base int, rows []releaselake.Release) error
+	columns   func(base, n int, cols *[numReadColumns]columnValues) error
+	releases  func(base int, rows []releaselake.Release) error
+	transient bool
 }
 
 // readTable reads every row of files in order, in row groups: each row
@@ -163,7 +170,7 @@ func readTable(ctx context.Context, files []*dataFile, sink rowSink) (int, error
 			for i := range readColumns {
 				c, chunk, vals := &readColumns[i], chunks[df.leaves[i]], &cols[i]
 				tasks = append(tasks, func() error {
-					if err := readChunk(ctx, c, chunk, vals, n); err != nil {
+					if err := readChunk(ctx, c, chunk, vals, n, sink.transient); err != nil {
 						return releaselake.Wrap(releaselake.Internal, err, fmt.Sprintf("read data file %s: column %s", df.name, c.name))
 					}
 					return nil
@@ -249,6 +256,7 @@ func readIndex(ctx context.Context, files []*dataFile, v int64, committedAt time
 			c.Fill(rows)
 			return b.Add(base, &c)
 		},
+		transient: true, // Add copies the text it keeps
 	})
 	if err != nil {
 		return nil, err
@@ -331,11 +339,14 @@ func (df *dataFile) readRows() ([]releaselake.Release, error) {
 	return out, nil
 }
 
-// readChunk decodes one column chunk of n rows into vals, resized to n.
-func readChunk(ctx context.Context, c *readColumn, chunk parquet.ColumnChunk, vals *columnValues, n int) error {
+// readChunk decodes one column chunk of n rows into vals, resized to n. With
+// reuse, strings point into vals.text, overwritten by the next chunk read into
+// vals; otherwise each page's strings point into a copy of their own.
+func readChunk(ctx context.Context, c *readColumn, chunk parquet.ColumnChunk, vals *columnValues, n int, reuse bool) error {
 	switch c.kind {
 	case parquet.ByteArray:
 		vals.strs = resize(vals.strs, n)
+		vals.text = vals.text[:0]
 	case parquet.Int64:
 		vals.micros = resize(vals.micros, n)
 	default:
@@ -385,7 +396,7 @@ func readChunk(ctx context.Context, c *readColumn, chunk parquet.ColumnChunk, va
 				if len(offsets) != m+1 && m > 0 {
 					err = fmt.Errorf("string page of %d values has %d offsets", m, len(offsets))
 				} else {
-					readStrings(values, offsets, vals.strs[k:k+m])
+					readStrings(values, offsets, vals.strs[k:k+m], vals, reuse)
 				}
 			case parquet.Int64:
 				if got := copy(vals.micros[k:k+m], data.Int64()); got != m {
@@ -418,12 +429,23 @@ func resize[T any](s []T, n int) []T {
 
 // readStrings sets dst from a page's values: one copy of the page's bytes,
 // each value a substring of it.
-func readStrings(values []byte, offsets []uint32, dst []string) {
+func readStrings(values []byte, offsets []uint32, dst []string, vals *columnValues, reuse bool) {
 	if len(offsets) == 0 {
 		return
 	}
 	lo := offsets[0]
-	all := string(values[lo:offsets[len(offsets)-1]])
+	var all string
+	if b := values[lo:offsets[len(offsets)-1]]; !reuse {
+		all = string(b)
+	} else if len(b) > 0 {
+		if cap(vals.text)-len(vals.text) < len(b) {
+			// A new buffer: the strings already made keep the old one alive.
+			vals.text = make([]byte, 0, max(2*cap(vals.text), len(b)))
+		}
+		start := len(vals.text)
+		vals.text = append(vals.text, b...)
+		all = unsafe.String(&vals.text[start], len(b))
+	}
 	for i := range dst {
 		dst[i] = all[offsets[i]-lo : offsets[i+1]-lo]
 	}
