@@ -54,8 +54,9 @@ type scaleQuery struct {
 }
 
 // scaleConns are the connection counts each query is measured with: 32 as in
-// issue 6's gateway bench (saturation), and 1 (latency without queueing).
-var scaleConns = []int{32, 1}
+// issue 6's gateway bench (saturation), 16 and 8 (how p99 grows with the
+// requests queueing on the core), and 1 (latency without queueing).
+var scaleConns = []int{32, 16, 8, 1}
 
 var scaleQueries = []scaleQuery{
 	{"`releases(products: [5 products], since:, first: 50)`", scaleReleases, 5, true},
@@ -160,7 +161,8 @@ func scale(args []string) error {
 	b.WriteString("### 30-query: query latency at scale\n\n")
 	fmt.Fprintf(&b, "`scripts/bench-scale 30-query` (`gateway-bench scale`): `releaselake serve` over the generated lake (%d rows, %d products), "+
 		"alone on CPU 0 with `GOMAXPROCS=1`, ingest schedule off; `wrk -t2 -c32 -d%s --latency` on CPU 1 after a 1 s warm-up (the server saturated: "+
-		"32 requests always waiting on one core, so latency is mostly queueing), then the same with `-t1 -c1` (one request at a time: the query's own latency, "+
+		"32 requests always waiting on one core, so latency is mostly queueing), then with `-c16` and `-c8` (as many requests queueing: the core is still "+
+		"saturated, and p50 is about that many times a request's CPU time), then `-t1 -c1` (one request at a time: the query's own latency, "+
 		"GC pauses included), %d runs per query and connection count "+
 		"(medians; p99 of each run in brackets). Each request picks its products at random from the catalog and `since` at random between the "+
 		"oldest and newest publishedAt (%s .. %s), so no answer cache helps. Load average %s when it began. Ready (lake loaded) %s after start; "+
