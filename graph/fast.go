@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"io"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -199,6 +200,45 @@ func compile(oc *graphql.OperationContext, field graphql.CollectedField, def fie
 	return p, true
 }
 
+// listedKeys is Resolver.selectKeys for the fast path: the products of the
+// keys given, without repeats, or of the catalog's when none are; false if
+// a key is not in the catalog (gqlgen then answers with the error). Each key
+// is looked up once, in the fast path's own map of the catalog: a request may
+// name hundreds.
+func (w *jsonWriter) listedKeys(ks []string) ([]listed, bool) {
+	if len(ks) == 0 {
+		all, err := w.r.selectKeys(nil)
+		if err != nil {
+			return nil, false
+		}
+		ks = all
+	}
+	out := make([]listed, 0, len(ks))
+	var seen []uint64 // by catalog position, for a list too long to search
+	if len(ks) > 8 {
+		seen = make([]uint64, (len(w.products)+63)/64)
+	}
+	for _, k := range ks {
+		lp, ok := w.products[k]
+		if !ok {
+			return nil, false
+		}
+		if seen == nil {
+			if slices.ContainsFunc(out, func(o listed) bool { return o.pos == lp.pos }) {
+				continue
+			}
+		} else {
+			word, bit := lp.pos/64, uint64(1)<<(lp.pos%64)
+			if seen[word]&bit != 0 {
+				continue
+			}
+			seen[word] |= bit
+		}
+		out = append(out, lp)
+	}
+	return out, true
+}
+
 // jsonWriter writes values the way gqlgen's executor marshals them.
 type jsonWriter struct {
 	r        *Resolver
@@ -267,8 +307,8 @@ func (w *jsonWriter) root(p plan) bool {
 // from the memo of the served index when it has it: at a million rows the
 // fields of a release lie in as many places in memory, its JSON in one.
 func (w *jsonWriter) latest(sel []plan, sig string, products []string, asOf *time.Time) bool {
-	ks, err := w.r.selectKeys(products)
-	if err != nil {
+	ps, ok := w.listedKeys(products)
+	if !ok {
 		return false
 	}
 	ix, err := w.r.indexAt(w.ctx, asOf)
@@ -284,14 +324,9 @@ func (w *jsonWriter) latest(sel []plan, sig string, products []string, asOf *tim
 		}
 		wrote = true
 	}
-	for _, k := range ks {
-		lp, listed := w.products[k]
-		slot := memo
-		if !listed {
-			slot = nil
-		}
-		if slot != nil {
-			if b := slot.load(lp.pos); b != nil { // empty: no stable release
+	for _, lp := range ps {
+		if memo != nil {
+			if b := memo.load(lp.pos); b != nil { // empty: no stable release
 				if len(b) > 0 {
 					sep()
 					w.buf = append(w.buf, b...)
@@ -299,10 +334,10 @@ func (w *jsonWriter) latest(sel []plan, sig string, products []string, asOf *tim
 				continue
 			}
 		}
-		rel, ok := ix.Latest(k)
+		rel, ok := ix.Latest(lp.Key)
 		if !ok {
-			if slot != nil {
-				slot.store(lp.pos, nil)
+			if memo != nil {
+				memo.store(lp.pos, nil)
 			}
 			continue
 		}
@@ -311,8 +346,8 @@ func (w *jsonWriter) latest(sel []plan, sig string, products []string, asOf *tim
 		if !w.release(sel, &rel) {
 			return false
 		}
-		if slot != nil {
-			slot.store(lp.pos, w.buf[start:])
+		if memo != nil {
+			memo.store(lp.pos, w.buf[start:])
 		}
 	}
 	w.buf = append(w.buf, ']')

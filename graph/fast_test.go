@@ -124,6 +124,7 @@ var fastPathCases = []struct {
 	{"no match", `{ releases(products: ["empty"]) { totalCount nodes { tag } pageInfo { hasNextPage endCursor } } }`, nil, true},
 	{"latest", `{ latest { ` + allReleaseFields + ` } }`, nil, true},
 	{"latest of some, duplicates", `{ latest(products: ["c", "a", "c", "empty"]) { product { key } version } }`, nil, true},
+	{"latest of many, duplicates", `{ latest(products: ["c", "a", "c", "empty", "b", "a", "empty", "b", "c", "a"]) { product { key } version } }`, nil, true},
 	{"products with nested lists", `{ products { __typename key name source repo latest { version tag } releases(first: 2, orderBy: {field: VERSION}) { totalCount nodes { version } pageInfo { hasNextPage } } } }`, nil, true},
 	{"products search", `query($q: String) { products(search: $q) { key } }`, map[string]any{"q": "B 日"}, true},
 	{"product", `{ product(key: "a") { key name latest { version } releases(prerelease: true, first: 3) { nodes { tag prerelease } } } }`, nil, true},
