@@ -20,7 +20,7 @@ var loadRows = flag.Int("load.rows", 100_000, "rows of the table BenchmarkLoad r
 
 // BenchmarkLoad is what serve does at start: read the newest version of a
 // table of -load.rows rows (ScaleRows, one product per 100 rows) from local
-// disk and build its index. It reports wall and CPU ns, bytes and allocations
+// disk into its index (Store.Index). It reports wall and CPU ns, bytes and allocations
 // per row, the heap the index holds once built, and how long a full garbage
 // collection takes while it is held (runtime.GC: its mark work grows with the pointers
 // the index holds, which is what queries pay for under load).
@@ -42,11 +42,10 @@ func BenchmarkLoad(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		ix = nil
-		snap, err := s.Snapshot(ctx)
-		if err != nil {
+		var err error
+		if ix, err = s.Index(ctx); err != nil {
 			b.Fatal(err)
 		}
-		ix = releaselake.NewIndex(snap)
 	}
 	b.StopTimer()
 	cpu := cpuTime(b) - cpu0
