@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -167,6 +169,16 @@ func TestReadReleases_otherLayouts(t *testing.T) {
 			return write(t, func(w *bytes.Buffer) error {
 				return writeAs(w, rows, parquet.MaxRowsPerRowGroup(700), parquet.PageBufferSize(512))
 			})
+		}, true},
+		{"product not a dictionary, products across row groups", func(t *testing.T) []byte {
+			// Plain-encoded product strings point into the reader's reused
+			// buffers: whatever keeps one must copy it.
+			var rs []reordered
+			for _, r := range rows {
+				rs = append(rs, reordered{r.Yanked, "x", r.PublishedAt, r.URL, r.Tag, r.Version, r.Name, r.Source, r.Repo, r.DateSource, r.FirstSeenAt, r.Prerelease, r.Product})
+			}
+			slices.SortStableFunc(rs, func(a, b reordered) int { return strings.Compare(a.Product, b.Product) })
+			return write(t, func(w *bytes.Buffer) error { return writeAs(w, rs, parquet.MaxRowsPerRowGroup(700)) })
 		}, true},
 		{"columns reordered, one more", func(t *testing.T) []byte {
 			var rs []reordered
