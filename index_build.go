@@ -183,9 +183,12 @@ func (b *IndexBuilder) productID(key string) int32 {
 	defer b.mu.Unlock()
 	id, ok := b.ids[key]
 	if !ok {
+		// key may point into a reader's buffer, reused once Add returns: the
+		// map must keep a copy too, or a later block's bytes change its key.
+		key = strings.Clone(key)
 		id = int32(len(b.keys))
 		b.ids[key] = id
-		b.keys = append(b.keys, strings.Clone(key)) // key may point into a reader's buffer
+		b.keys = append(b.keys, key)
 	}
 	return id
 }

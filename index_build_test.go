@@ -290,3 +290,48 @@ func TestSortTimes_newestFirstAndStable(t *testing.T) {
 		}
 	}
 }
+
+// The version sort's 48-bit keys hold a row's place in 16 bits: a product of
+// more than 65,536 rows, one of exactly that many, one whose versions do not
+// all fit (the last one, or some of many), and long runs of one release
+// number told apart by suffix must still sort as the naive build does. The
+// rows also span several of NewIndex's blocks, so several arenas.
+func TestNewIndex_sameAsNaiveBuild_versionKeyEdges(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	suffixes := []string{"", "-rc.1", "rc2", ".RELEASE", "+b1", "-alpha", ".post1", "-RC1", "+b10"}
+	suffix := func() string { return suffixes[rng.IntN(len(suffixes))] }
+	var rows []Release
+	add := func(p string, n int, version func(i int) string) {
+		for i := range n {
+			rows = append(rows, Release{Product: p, Tag: fmt.Sprintf("t%d-%d", rng.Uint32(), len(rows)), Version: version(i),
+				PublishedAt: day(1).Add(time.Duration(rng.IntN(50)) * time.Hour), FirstSeenAt: day(1 + rng.IntN(3)),
+				Prerelease: rng.IntN(5) == 0, Yanked: rng.IntN(30) == 0})
+		}
+	}
+	add("big", 70_000, func(int) string { return fmt.Sprintf("%d.%d.%d%s", rng.IntN(3), rng.IntN(5), rng.IntN(3), suffix()) })
+	add("exact", 1<<16, func(int) string { return fmt.Sprintf("1.%d%s", rng.IntN(4), suffix()) })
+	add("mixed", 3000, func(int) string {
+		switch rng.IntN(6) {
+		case 0:
+			return fmt.Sprintf("%d.1", 4095+rng.IntN(3))
+		case 1:
+			return fmt.Sprintf("1.2.3.%d", 254+rng.IntN(4))
+		case 2:
+			return fmt.Sprintf("1.2.%d", 65534+rng.IntN(4))
+		case 3:
+			return "1.2.3.4.5"
+		case 4:
+			return "nightly"
+		}
+		return "1.2" + suffix()
+	})
+	add("lastbad", 500, func(i int) string {
+		if i == 499 {
+			return "5000.0"
+		}
+		return fmt.Sprintf("1.%d", rng.IntN(3))
+	})
+	rng.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
+	got := NewIndex(Snapshot{Version: 1, Releases: slices.Clone(rows)})
+	assertSameIndex(t, got, newNaiveIndex(Snapshot{Version: 1, Releases: rows}))
+}

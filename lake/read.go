@@ -191,12 +191,14 @@ func readTable(ctx context.Context, files []*dataFile, sink rowSink) (int, error
 	return base, nil
 }
 
-// inParts runs f on [lo, hi) parts of n rows, one per GOMAXPROCS goroutine.
-func inParts(n int, f func(lo, hi int) error) error {
+// inParts runs f on [lo, hi) parts of n rows, one per GOMAXPROCS goroutine
+// but none of fewer than minRows rows unless n is.
+func inParts(n, minRows int, f func(lo, hi int) error) error {
 	workers := runtime.GOMAXPROCS(0)
-	tasks := make([]func() error, 0, workers)
-	for w := range workers {
-		lo, hi := w*n/workers, (w+1)*n/workers
+	parts := max(1, min(workers, n/minRows))
+	tasks := make([]func() error, 0, parts)
+	for w := range parts {
+		lo, hi := w*n/parts, (w+1)*n/parts
 		tasks = append(tasks, func() error { return f(lo, hi) })
 	}
 	return runTasks(tasks, workers)
@@ -215,7 +217,7 @@ func readReleases(ctx context.Context, files []*dataFile) ([]releaselake.Release
 	_, err := readTable(ctx, files, rowSink{
 		columns: func(base, n int, cols *[numReadColumns]columnValues) error {
 			dst := out[base : base+n]
-			return inParts(n, func(lo, hi int) error { assemble(dst, cols, lo, hi); return nil })
+			return inParts(n, 1, func(lo, hi int) error { assemble(dst, cols, lo, hi); return nil })
 		},
 		releases: func(base int, rows []releaselake.Release) error { copy(out[base:], rows); return nil },
 	})
@@ -225,9 +227,15 @@ func readReleases(ctx context.Context, files []*dataFile) ([]releaselake.Release
 	return out, nil
 }
 
+// indexBlock is the fewest rows readIndex adds as one block, but for a
+// smaller row group: each block takes one of the index's 65,536 arenas, which
+// row groups split GOMAXPROCS ways, empty parts and all, ran out of on a
+// many-core machine (64 CPUs: 1,025 row groups).
+const indexBlock = 1 << 12
+
 // readIndex reads every row of files into an index builder, without making
-// Releases: each row group is added in GOMAXPROCS blocks, its columns given
-// as they were decoded (the builder copies what it keeps).
+// Releases: each row group is added in up to GOMAXPROCS blocks, its columns
+// given as they were decoded (the builder copies what it keeps).
 func readIndex(ctx context.Context, files []*dataFile, v int64, committedAt time.Time) (*releaselake.Index, error) {
 	total := int64(0)
 	for _, df := range files {
@@ -238,7 +246,7 @@ func readIndex(ctx context.Context, files []*dataFile, v int64, committedAt time
 	_, err := readTable(ctx, files, rowSink{
 		columns: func(base, n int, cols *[numReadColumns]columnValues) error {
 			var next atomic.Int32
-			return inParts(n, func(lo, hi int) error {
+			return inParts(n, indexBlock, func(lo, hi int) error {
 				c := &blocks[next.Add(1)-1]
 				*c = releaselake.Columns{
 					Product: cols[colProduct].strs[lo:hi], Tag: cols[colTag].strs[lo:hi], Version: cols[colVersion].strs[lo:hi],

@@ -7,6 +7,9 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"runtime"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -168,6 +171,16 @@ func TestReadReleases_otherLayouts(t *testing.T) {
 				return writeAs(w, rows, parquet.MaxRowsPerRowGroup(700), parquet.PageBufferSize(512))
 			})
 		}, true},
+		{"product not a dictionary, products across row groups", func(t *testing.T) []byte {
+			// Plain-encoded product strings point into the reader's reused
+			// buffers: whatever keeps one must copy it.
+			var rs []reordered
+			for _, r := range rows {
+				rs = append(rs, reordered{r.Yanked, "x", r.PublishedAt, r.URL, r.Tag, r.Version, r.Name, r.Source, r.Repo, r.DateSource, r.FirstSeenAt, r.Prerelease, r.Product})
+			}
+			slices.SortStableFunc(rs, func(a, b reordered) int { return strings.Compare(a.Product, b.Product) })
+			return write(t, func(w *bytes.Buffer) error { return writeAs(w, rs, parquet.MaxRowsPerRowGroup(700)) })
+		}, true},
 		{"columns reordered, one more", func(t *testing.T) []byte {
 			var rs []reordered
 			for _, r := range rows {
@@ -237,4 +250,34 @@ func writeRows(w io.Writer, rows []row) error {
 	}
 	_, err := writeParquet(w, sortReleases(rels))
 	return err
+}
+
+// Each block the index reader adds takes one of the index's 65,536 arenas: a
+// table of many small row groups, read on many CPUs, must not run out of them.
+func TestReadIndex_manyRowGroupsOnManyCPUs(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(64))
+	rows := oddRows()[:1100]
+	var buf bytes.Buffer
+	if err := writeAs(&buf, rows, parquet.MaxRowsPerRowGroup(1)); err != nil {
+		t.Fatal(err)
+	}
+	df, err := newDataFile("yellow/small-groups.parquet", bytesFile{bytes.NewReader(buf.Bytes())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(df.pf.RowGroups()); n*64 <= math.MaxUint16+1 {
+		t.Fatalf("%d row groups: too few for the test", n)
+	}
+	ix, err := readIndex(context.Background(), []*dataFile{df}, 1, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ix.Rows() != len(rows) {
+		t.Fatalf("%d rows; want %d", ix.Rows(), len(rows))
+	}
+	for i, r := range rows {
+		if got, want := ix.Row(i), fromRow(r); !reflect.DeepEqual(got, want) {
+			t.Fatalf("row %d:\n got %#v\nwant %#v", i, got, want)
+		}
+	}
 }
