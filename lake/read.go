@@ -260,9 +260,16 @@ func readIndex(ctx context.Context, files []*dataFile, v int64, committedAt time
 			})
 		},
 		releases: func(base int, rows []releaselake.Release) error {
+			// A foreign file comes whole: added a row group's worth at a
+			// time, so that no block holds more text than an arena can.
 			var c releaselake.Columns
-			c.Fill(rows)
-			return b.Add(base, &c)
+			for lo := 0; lo < len(rows); lo += 1 << 16 {
+				c.Fill(rows[lo:min(lo+1<<16, len(rows))])
+				if err := b.Add(base+lo, &c); err != nil {
+					return err
+				}
+			}
+			return nil
 		},
 		transient: true, // Add copies the text it keeps
 	})

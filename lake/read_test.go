@@ -202,6 +202,16 @@ func TestReadReleases_otherLayouts(t *testing.T) {
 			}
 			return write(t, func(w *bytes.Buffer) error { return writeAs(w, rs) })
 		}, false},
+		{"an optional column, more rows than an index block holds", func(t *testing.T) []byte {
+			// Read whole by the fallback, then added to an index a block at a time.
+			var rs []optional
+			for len(rs) <= 1<<16 {
+				for _, r := range rows {
+					rs = append(rs, optional(r))
+				}
+			}
+			return write(t, func(w *bytes.Buffer) error { return writeAs(w, rs) })
+		}, false},
 		{"no rows", func(t *testing.T) []byte {
 			return write(t, func(w *bytes.Buffer) error { _, err := writeParquet(w, sortReleases(nil)); return err })
 		}, true},

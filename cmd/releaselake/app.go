@@ -343,9 +343,9 @@ func (m *Main) load(ctx context.Context) {
 			m.loadErr.Store(nil)
 			m.Log.Info("lake loaded", "version", l.ix.Version, "rows", l.ix.Rows(),
 				"took", l.took.Round(time.Millisecond))
-			// What the load leaves behind (the snapshot the index was made from,
-			// twice the index's size) goes back to the system now rather than at
-			// the scavenger's pace, which kept a 1M-row replica at 620 MiB of RSS
+			// What the load leaves behind (the decoded pages, buffers, and the
+			// index it replaces) goes back to the system now rather than at the
+			// scavenger's pace, which kept a 1M-row replica at 620 MiB of RSS
 			// for minutes instead of ~250. The index holds no pointers, so the
 			// collection this forces costs a few milliseconds.
 			debug.FreeOSMemory()
