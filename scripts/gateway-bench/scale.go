@@ -105,6 +105,7 @@ func scale(args []string) error {
 	}
 	rnd := rand.New(rand.NewPCG(9, 9))
 	var rows []string
+	retried := 0
 	for _, q := range scaleQueries {
 		// The answers are answers: a few requests drawn as the Lua script
 		// draws them, checked for errors and rows.
@@ -127,21 +128,34 @@ func scale(args []string) error {
 		for _, conns := range scaleConns {
 			var rps, p50, p99, cpu []float64
 			for round := range *rounds {
-				var res result
-				before, err := srv.cpu()
-				if err != nil {
-					return err
+				var (
+					res   result
+					share float64
+				)
+				for try := 1; ; try++ {
+					before, err := srv.cpu()
+					if err != nil {
+						return err
+					}
+					start := time.Now()
+					if err := wrkConns(lua, srv.url, *dur, &res, conns); err != nil {
+						return fmt.Errorf("%s: %w", q.name, err)
+					}
+					after, err := srv.cpu()
+					if err != nil {
+						return err
+					}
+					share = float64(after-before) / float64(time.Since(start))
+					fmt.Fprintf(os.Stderr, "round %d %s, %d connections: %.0f req/s  p50 %.2f ms  p99 %.2f ms  server CPU %.2f\n", round+1, q.name, conns, res.rps, res.p50, res.p99, share)
+					// A saturated server that got less than minCPU of its core
+					// lost it to other work on the machine: the run is made again.
+					// (One connection leaves the server idle between requests.)
+					if conns == 1 || share >= minCPU || try == maxTries {
+						break
+					}
+					fmt.Fprintf(os.Stderr, "  the server got %.0f%% of CPU 0: other work on the machine; again\n", 100*share)
+					retried++
 				}
-				start := time.Now()
-				if err := wrkConns(lua, srv.url, *dur, &res, conns); err != nil {
-					return fmt.Errorf("%s: %w", q.name, err)
-				}
-				after, err := srv.cpu()
-				if err != nil {
-					return err
-				}
-				share := float64(after-before) / float64(time.Since(start))
-				fmt.Fprintf(os.Stderr, "round %d %s, %d connections: %.0f req/s  p50 %.2f ms  p99 %.2f ms  server CPU %.2f\n", round+1, q.name, conns, res.rps, res.p50, res.p99, share)
 				rps, p50, p99, cpu = append(rps, res.rps), append(p50, res.p50), append(p99, res.p99), append(cpu, share)
 			}
 			verdict := "pass"
@@ -166,9 +180,11 @@ func scale(args []string) error {
 		"GC pauses included), %d runs per query and connection count "+
 		"(medians; p99 of each run in brackets). Each request picks its products at random from the catalog and `since` at random between the "+
 		"oldest and newest publishedAt (%s .. %s), so no answer cache helps. Load average %s when it began. Ready (lake loaded) %s after start; "+
-		"RSS %d MiB once loaded. \"server CPU\" is the server's CPU time over the run's wall time: under 0.9, other work on the machine took CPU 0, "+
-		"and \"req per CPU-second\" (throughput over that share) says more than req/s.\n\n",
-		srv.rows, len(keys), *dur, *rounds, oldest.Format("2006-01-02"), newest.Format("2006-01-02"), load, srv.ready.Round(time.Millisecond), srv.rss)
+		"RSS %d MiB once loaded. \"server CPU\" is the server's CPU time over the run's wall time: a run with more than one connection where it fell "+
+		"under %.0f%% (other work on the machine took CPU 0) was made again, up to %d tries, %d time(s) in this run; \"req per CPU-second\" "+
+		"(throughput over that share) says more than req/s.\n\n",
+		srv.rows, len(keys), *dur, *rounds, oldest.Format("2006-01-02"), newest.Format("2006-01-02"), load, srv.ready.Round(time.Millisecond), srv.rss,
+		100*minCPU, maxTries, retried)
 	b.WriteString("| query | connections | req/s | p50 ms | p99 ms (each run) | server CPU | req per CPU-second | p99 ≤ 5 ms |\n|---|---:|---:|---:|---|---:|---:|---|\n")
 	for _, r := range rows {
 		b.WriteString(r + "\n")
