@@ -410,9 +410,8 @@ func paceGC() {
 // holdGC turns the garbage collector off until restore is called; calling
 // restore again does nothing, and if GOGC is off already it changes nothing.
 // A load allocates the new index in a few large pieces that all stay live
-// until the swap, and decoded pages it drops only at the end, so a collection
-// during it finds little to free and makes every pointer written after it
-// pay a write barrier: at 1M rows on 2 CPUs a load (then of a []Release) took
+// until the swap, so a collection during it finds little to free and makes
+// every pointer written after it pay a write barrier: at 1M rows on 2 CPUs a load (then of a []Release) took
 // ~1.4 s and 2.1 s of CPU with GOGC at 400 during it, ~1.0 s and 1.4 s with
 // the collector off, in alternating runs (BENCHMARKS.md, "Scale", has the cold
 // starts measured by make bench-scale). The heap then grows by what the load
