@@ -33,6 +33,11 @@ func benchResolver(b *testing.B) *Resolver {
 				Repo: p.GitHub, DateSource: releaselake.DateReleasePublished, PublishedAt: at, FirstSeenAt: at, Prerelease: i%10 == 9})
 		}
 	}
+	return benchResolverOf(b, ps, rows)
+}
+
+// benchResolverOf serves rows of the catalog ps from an index, with no runs or notices.
+func benchResolverOf(b *testing.B, ps []releaselake.Product, rows []releaselake.Release) *Resolver {
 	cat, err := releaselake.NewCatalog(ps)
 	if err != nil {
 		b.Fatal(err)
@@ -130,14 +135,7 @@ func scaleResolver(b *testing.B) (*Resolver, []string) {
 				Repo: "o/" + key, DateSource: releaselake.DateReleasePublished, PublishedAt: at, FirstSeenAt: at, Prerelease: i%10 == 9})
 		}
 	}
-	cat, err := releaselake.NewCatalog(ps)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ix := releaselake.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows})
-	return &Resolver{Catalog: cat, Index: func() *releaselake.Index { return ix },
-		Runs:    func(context.Context, int) ([]releaselake.Run, error) { return nil, nil },
-		Notices: func() []string { return nil }}, keys
+	return benchResolverOf(b, ps, rows), keys
 }
 
 // go test -bench Scale -run '^$' ./graph: issue 9's two queries over 1M rows,

@@ -206,12 +206,13 @@ func compile(oc *graphql.OperationContext, field graphql.CollectedField, def fie
 // is looked up once, in the fast path's own map of the catalog: a request may
 // name hundreds.
 func (w *jsonWriter) listedKeys(ks []string) ([]listed, bool) {
-	if len(ks) == 0 {
-		all, err := w.r.selectKeys(nil)
-		if err != nil {
-			return nil, false
+	if len(ks) == 0 { // the whole catalog, in its order: as newFastPath listed it
+		ps := w.r.Catalog.Products()
+		out := make([]listed, len(ps))
+		for i := range ps {
+			out[i] = listed{&ps[i], int32(i)}
 		}
-		ks = all
+		return out, true
 	}
 	out := make([]listed, 0, len(ks))
 	var seen []uint64 // by catalog position, for a list too long to search

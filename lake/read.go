@@ -138,17 +138,14 @@ type rowSink struct {
 // column buffers (reused from one row group to the next), then handed to the
 // sink. It returns the number of rows, which the footers must agree with.
 func readTable(ctx context.Context, files []*dataFile, sink rowSink) (int, error) {
-	total := int64(0)
-	for _, df := range files {
-		total += df.pf.NumRows()
-	}
+	total := footerRows(files)
 	workers := runtime.GOMAXPROCS(0)
 	var cols [numReadColumns]columnValues
 	base := 0
 	for _, df := range files {
 		if !df.columnar {
 			rows, err := df.readRows()
-			if err == nil && base+len(rows) > int(total) {
+			if err == nil && base+len(rows) > total {
 				err = releaselake.Errorf(releaselake.Internal, "read data file %s: %d rows; its footer says %d", df.name, len(rows), df.pf.NumRows())
 			}
 			if err == nil {
@@ -162,7 +159,7 @@ func readTable(ctx context.Context, files []*dataFile, sink rowSink) (int, error
 		}
 		for _, rg := range df.pf.RowGroups() {
 			n := int(rg.NumRows())
-			if base+n > int(total) {
+			if base+n > total {
 				return 0, releaselake.Errorf(releaselake.Internal, "read data file %s: row groups hold more rows than its footer says", df.name)
 			}
 			chunks := rg.ColumnChunks()
@@ -185,10 +182,19 @@ func readTable(ctx context.Context, files []*dataFile, sink rowSink) (int, error
 			base += n
 		}
 	}
-	if base != int(total) {
+	if base != total {
 		return 0, releaselake.Errorf(releaselake.Internal, "read data files: row groups hold %d rows; footers say %d", base, total)
 	}
 	return base, nil
+}
+
+// footerRows returns how many rows the footers of files say they hold.
+func footerRows(files []*dataFile) int {
+	total := int64(0)
+	for _, df := range files {
+		total += df.pf.NumRows()
+	}
+	return int(total)
 }
 
 // inParts runs f on [lo, hi) parts of n rows, one per GOMAXPROCS goroutine
@@ -209,11 +215,7 @@ func inParts(n, minRows int, f func(lo, hi int) error) error {
 // field by field, one column at a time, went through the whole slice twelve
 // times and cost more than the decoding).
 func readReleases(ctx context.Context, files []*dataFile) ([]releaselake.Release, error) {
-	total := int64(0)
-	for _, df := range files {
-		total += df.pf.NumRows()
-	}
-	out := make([]releaselake.Release, total)
+	out := make([]releaselake.Release, footerRows(files))
 	_, err := readTable(ctx, files, rowSink{
 		columns: func(base, n int, cols *[numReadColumns]columnValues) error {
 			dst := out[base : base+n]
@@ -237,11 +239,7 @@ const indexBlock = 1 << 12
 // Releases: each row group is added in up to GOMAXPROCS blocks, its columns
 // given as they were decoded (the builder copies what it keeps).
 func readIndex(ctx context.Context, files []*dataFile, v int64, committedAt time.Time) (*releaselake.Index, error) {
-	total := int64(0)
-	for _, df := range files {
-		total += df.pf.NumRows()
-	}
-	b := releaselake.NewIndexBuilder(int(total))
+	b := releaselake.NewIndexBuilder(footerRows(files))
 	blocks := make([]releaselake.Columns, runtime.GOMAXPROCS(0))
 	_, err := readTable(ctx, files, rowSink{
 		columns: func(base, n int, cols *[numReadColumns]columnValues) error {

@@ -153,19 +153,20 @@ func (p *Plan) AppendProduct(dst []byte, i int) []byte {
 		first := pg == 0 && !pr.Tags
 		if mode == "releases" || first {
 			dst = append(dst, `,"releases":`...)
-			dst = p.appendReleases(dst, pr, its, rels, pg)
+			dst = appendConn(dst, rels, pg, func(dst []byte, j int) []byte { return appendRelease(dst, pr, &its[j], j) })
 		}
 		if mode == "tags" || first {
 			dst = append(dst, `,"refs":`...)
-			dst = p.appendRefs(dst, pr, its, tags, pg)
+			dst = appendConn(dst, tags, pg, func(dst []byte, j int) []byte { return appendRef(dst, pr, &its[j]) })
 		}
 		dst = append(dst, "}}}}\n"...)
 	}
 	return dst
 }
 
-// appendConn appends the connection's head and returns the page's node indexes.
-func appendConn(dst []byte, all []int, pg int) ([]byte, []int) {
+// appendConn appends page pg of a connection over the items all: its head,
+// then each node as node writes it (j: the item's index).
+func appendConn(dst []byte, all []int, pg int, node func(dst []byte, j int) []byte) []byte {
 	lo, hi := min(pg*pageSize, len(all)), min((pg+1)*pageSize, len(all))
 	dst = append(dst, `{"totalCount":`...)
 	dst = strconv.AppendInt(dst, int64(len(all)), 10)
@@ -180,76 +181,70 @@ func appendConn(dst []byte, all []int, pg int) ([]byte, []int) {
 		dst = append(dst, "null"...)
 	}
 	dst = append(dst, `},"nodes":[`...)
-	return dst, all[lo:hi]
-}
-
-func (p *Plan) appendReleases(dst []byte, pr *Product, its []item, all []int, pg int) []byte {
-	dst, page := appendConn(dst, all, pg)
-	for n, j := range page {
-		it := its[j]
+	for n, j := range all[lo:hi] {
 		if n > 0 {
 			dst = append(dst, ',')
 		}
-		dst = append(dst, `{"databaseId":`...)
-		dst = strconv.AppendInt(dst, int64(pr.index+1)*1_000_000+int64(j), 10)
-		dst = append(dst, `,"tagName":`...)
-		dst = appendString(dst, it.tag)
-		dst = append(dst, `,"name":`...)
-		switch pr.index % 3 {
-		case 0:
-			dst = append(dst, "null"...)
-		case 1:
-			dst = appendString(dst, it.tag)
-		default:
-			dst = appendString(dst, pr.Name+" "+it.tag)
-		}
-		dst = append(dst, `,"url":"https://github.com/`...)
-		dst = append(dst, pr.Repo...)
-		if it.draft {
-			dst = append(dst, `/releases/tag/untagged-`...)
-			dst = strconv.AppendInt(dst, int64(j), 16)
-			dst = append(dst, `","publishedAt":null`...)
-		} else {
-			dst = append(dst, `/releases/tag/`...)
-			dst = append(dst, url.PathEscape(it.tag)...)
-			dst = append(dst, `","publishedAt":"`...)
-			dst = it.at.AppendFormat(dst, time.RFC3339)
-			dst = append(dst, '"')
-		}
-		dst = append(dst, `,"createdAt":"`...)
-		dst = it.at.Add(-3*time.Minute).AppendFormat(dst, time.RFC3339)
-		dst = append(dst, `","isPrerelease":`...)
-		dst = strconv.AppendBool(dst, it.pre)
-		dst = append(dst, `,"isDraft":`...)
-		dst = strconv.AppendBool(dst, it.draft)
-		dst = append(dst, '}')
+		dst = node(dst, j)
 	}
 	return append(dst, "]}"...)
 }
 
-func (p *Plan) appendRefs(dst []byte, pr *Product, its []item, all []int, pg int) []byte {
-	dst, page := appendConn(dst, all, pg)
-	for n, j := range page {
-		it := its[j]
-		if n > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, `{"name":`...)
+// appendRelease appends item j of pr as a GitHub Release node.
+func appendRelease(dst []byte, pr *Product, it *item, j int) []byte {
+	dst = append(dst, `{"databaseId":`...)
+	dst = strconv.AppendInt(dst, int64(pr.index+1)*1_000_000+int64(j), 10)
+	dst = append(dst, `,"tagName":`...)
+	dst = appendString(dst, it.tag)
+	dst = append(dst, `,"name":`...)
+	switch pr.index % 3 {
+	case 0:
+		dst = append(dst, "null"...)
+	case 1:
 		dst = appendString(dst, it.tag)
-		dst = append(dst, `,"target":{"__typename":`...)
-		if it.annotated && pr.mode() == "tags" { // releases are tagged lightweight
-			dst = append(dst, `"Tag","tagger":{"date":"`...)
-			dst = it.at.AppendFormat(dst, time.RFC3339)
-			dst = append(dst, `"},"target":{"__typename":"Commit","committedDate":"`...)
-			dst = it.at.Add(-time.Hour).AppendFormat(dst, time.RFC3339)
-			dst = append(dst, `"}}}`...)
-		} else {
-			dst = append(dst, `"Commit","committedDate":"`...)
-			dst = it.at.AppendFormat(dst, time.RFC3339)
-			dst = append(dst, `"}}`...)
-		}
+	default:
+		dst = appendString(dst, pr.Name+" "+it.tag)
 	}
-	return append(dst, "]}"...)
+	dst = append(dst, `,"url":"https://github.com/`...)
+	dst = append(dst, pr.Repo...)
+	if it.draft {
+		dst = append(dst, `/releases/tag/untagged-`...)
+		dst = strconv.AppendInt(dst, int64(j), 16)
+		dst = append(dst, `","publishedAt":null`...)
+	} else {
+		dst = append(dst, `/releases/tag/`...)
+		dst = append(dst, url.PathEscape(it.tag)...)
+		dst = append(dst, `","publishedAt":"`...)
+		dst = it.at.AppendFormat(dst, time.RFC3339)
+		dst = append(dst, '"')
+	}
+	dst = append(dst, `,"createdAt":"`...)
+	dst = it.at.Add(-3*time.Minute).AppendFormat(dst, time.RFC3339)
+	dst = append(dst, `","isPrerelease":`...)
+	dst = strconv.AppendBool(dst, it.pre)
+	dst = append(dst, `,"isDraft":`...)
+	dst = strconv.AppendBool(dst, it.draft)
+	dst = append(dst, '}')
+	return dst
+}
+
+// appendRef appends an item of pr as a git ref node.
+func appendRef(dst []byte, pr *Product, it *item) []byte {
+	dst = append(dst, `{"name":`...)
+	dst = appendString(dst, it.tag)
+	dst = append(dst, `,"target":{"__typename":`...)
+	if it.annotated && pr.mode() == "tags" { // releases are tagged lightweight
+		dst = append(dst, `"Tag","tagger":{"date":"`...)
+		dst = it.at.AppendFormat(dst, time.RFC3339)
+		dst = append(dst, `"},"target":{"__typename":"Commit","committedDate":"`...)
+		dst = it.at.Add(-time.Hour).AppendFormat(dst, time.RFC3339)
+		dst = append(dst, `"}}}`...)
+	} else {
+		dst = append(dst, `"Commit","committedDate":"`...)
+		dst = it.at.AppendFormat(dst, time.RFC3339)
+		dst = append(dst, `"}}`...)
+	}
+	return dst
 }
 
 // appendString appends s as a JSON string.
