@@ -18,7 +18,7 @@ import (
 )
 
 // benchResolver: 49 products of 400 releases, like scripts/gateway-bench.
-func benchResolver(b *testing.B) *Resolver {
+func benchResolver(b testing.TB) *Resolver {
 	var ps []releaselake.Product
 	var rows []releaselake.Release
 	start := time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -37,7 +37,7 @@ func benchResolver(b *testing.B) *Resolver {
 }
 
 // benchResolverOf serves rows of the catalog ps from an index, with no runs or notices.
-func benchResolverOf(b *testing.B, ps []releaselake.Product, rows []releaselake.Release) *Resolver {
+func benchResolverOf(b testing.TB, ps []releaselake.Product, rows []releaselake.Release) *Resolver {
 	cat, err := releaselake.NewCatalog(ps)
 	if err != nil {
 		b.Fatal(err)

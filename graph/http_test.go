@@ -54,7 +54,9 @@ func serve(t *testing.T, o Options) *served {
 	}
 	o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	o.fastHits, o.directHits = s.hits, s.hits
-	s.Server = httptest.NewServer(NewHandler(r, o))
+	s.Server = httptest.NewUnstartedServer(NewHandler(r, o))
+	s.Listener = holdConns(s.Config, s.Listener) // as Serve has them
+	s.Start()
 	t.Cleanup(s.Close)
 	return s
 }

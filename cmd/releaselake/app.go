@@ -196,7 +196,7 @@ func (m *Main) Serve(ctx context.Context) error {
 	m.wg.Add(2)
 	go func() {
 		defer m.wg.Done()
-		if err := m.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := graph.Serve(m.srv, ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.Log.Error("http server", "err", err)
 		}
 	}()

@@ -168,7 +168,11 @@ func serve(args []string) error {
 		return err
 	}
 	fmt.Println(ln.Addr().String()) // the parent reads the address
-	return (&http.Server{Handler: mux}).Serve(ln)
+	srv := &http.Server{Handler: mux}
+	if *mode == "plain" {
+		return srv.Serve(ln)
+	}
+	return graph.Serve(srv, ln) // the gateway's connections, as releaselake serve has them
 }
 
 type stats struct {
@@ -289,12 +293,16 @@ func writeLua(dir, name string, distinct bool) string {
 		fmt.Fprintf(&b, "wrk.body = string.format(template, %q)\n", benchSince)
 	} else {
 		// Each thread walks its own seconds: every request's since is new, and
-		// always before 2021-06, so the page stays 50 rows.
+		// always before 2021-06, so the page stays 50 rows. Each wrk run starts
+		// at its own 100,000 seconds (by the clock: runs start seconds apart),
+		// so a measured run does not ask its warm-up's questions again, which
+		// the response cache, having seen them once, would then keep.
 		b.WriteString(`local counter = 0
 local offset = 0
 local threads = 0
+local base = (os.time() % 100) * 100000
 function setup(thread)
-  thread:set("offset", threads * 5000000)
+  thread:set("offset", base + threads * 10000000)
   threads = threads + 1
 end
 function request()

@@ -1,0 +1,213 @@
+package graph
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// writeLog is a net.Conn that records each Write call.
+type writeLog struct {
+	net.Conn
+	mu     sync.Mutex
+	writes [][]byte
+	fail   error
+	closed bool
+}
+
+func (c *writeLog) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fail != nil {
+		return 0, c.fail
+	}
+	c.writes = append(c.writes, bytes.Clone(p))
+	return len(p), nil
+}
+
+func (c *writeLog) Close() error { c.closed = true; return nil }
+
+func (c *writeLog) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.writes)
+}
+
+func TestHeldConn_heldWritesLeaveInOne(t *testing.T) {
+	log := &writeLog{}
+	c := &heldConn{Conn: log}
+	c.Write([]byte("before ")) // not holding: straight through
+	c.holding = true
+	head, body := bytes.Repeat([]byte("h"), 4096), bytes.Repeat([]byte("b"), 10000)
+	c.Write(head)
+	c.Write(body)
+	if log.count() != 1 {
+		t.Fatalf("%d writes while holding, want none yet", log.count()-1)
+	}
+	c.release()
+	c.Write([]byte(" after"))
+	if len(log.writes) != 3 || !bytes.Equal(log.writes[1], append(head, body...)) {
+		t.Fatalf("writes of %d bytes each, want 7, 14096, 6", lens(log.writes))
+	}
+}
+
+func TestHeldConn_overflowGoesOutWithTheWrite(t *testing.T) {
+	log := &writeLog{}
+	c := &heldConn{Conn: log}
+	c.holding = true
+	head, body, tail := bytes.Repeat([]byte("h"), 4096), bytes.Repeat([]byte("b"), heldMax), []byte("tail")
+	c.Write(head)
+	c.Write(body) // head + body > heldMax: both go now, body not copied
+	c.Write(tail)
+	c.release()
+	if got := bytes.Join(log.writes, nil); !bytes.Equal(got, bytes.Join([][]byte{head, body, tail}, nil)) {
+		t.Fatalf("sent %d bytes in writes of %v, want head, body, tail in order", len(got), lens(log.writes))
+	}
+	if last := log.writes[len(log.writes)-1]; !bytes.Equal(last, tail) {
+		t.Fatalf("last write %d bytes, want the 4 held after the overflow", len(last))
+	}
+}
+
+func TestHeldConn_failedWriteClosesTheConnection(t *testing.T) {
+	log := &writeLog{fail: errors.New("connection reset by peer")}
+	c := &heldConn{Conn: log}
+	c.holding = true
+	if n, err := c.Write([]byte("held")); n != 4 || err != nil {
+		t.Fatalf("held write: %d, %v", n, err)
+	}
+	c.release()
+	if !log.closed {
+		t.Fatal("the connection stays open after a held write failed: net/http would answer on it again")
+	}
+	if _, err := c.Write([]byte("next")); !errors.Is(err, errHeldWrite) {
+		t.Fatalf("write after a failed held write: %v, want errHeldWrite", err)
+	}
+}
+
+func TestHeldConn_readFromWhileHoldingIsHeld(t *testing.T) {
+	log := &writeLog{}
+	c := &heldConn{Conn: log}
+	c.holding = true
+	c.Write([]byte("header "))
+	c.ReadFrom(strings.NewReader("body"))
+	c.release()
+	if len(log.writes) != 1 || string(log.writes[0]) != "header body" {
+		t.Fatalf("writes %q, want one of \"header body\"", log.writes)
+	}
+}
+
+func lens(bs [][]byte) []int {
+	var n []int
+	for _, b := range bs {
+		n = append(n, len(b))
+	}
+	return n
+}
+
+// countingListener hands out writeLogs over real connections.
+type countingListener struct {
+	net.Listener
+	mu    sync.Mutex
+	conns []*countingConn
+}
+
+type countingConn struct {
+	net.Conn
+	mu     sync.Mutex
+	writes int
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	c.writes++
+	c.mu.Unlock()
+	return c.Conn.Write(p)
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	cc := &countingConn{Conn: c}
+	l.mu.Lock()
+	l.conns = append(l.conns, cc)
+	l.mu.Unlock()
+	return cc, nil
+}
+
+func (l *countingListener) writes() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, c := range l.conns {
+		c.mu.Lock()
+		n += c.writes
+		c.mu.Unlock()
+	}
+	return n
+}
+
+// Through the real handler on loopback: a 14 KB answer leaves in one write
+// (net/http alone makes it two), on a kept-alive connection whose other
+// answers, small and 304, are as net/http alone sends them.
+func TestServe_answerLeavesInOneWrite(t *testing.T) {
+	r := benchResolver(t)
+	h := NewHandler(r, Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), CacheBytes: -1})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted := &countingListener{Listener: ln}
+	srv := &http.Server{Handler: h}
+	go Serve(srv, counted)
+	t.Cleanup(func() { srv.Close() })
+	plain := httptest.NewServer(h)
+	t.Cleanup(plain.Close)
+
+	big := string(benchBody(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)))
+	small := `{"query":"{ lake { version rows } }"}`
+	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1}}
+	t.Cleanup(client.CloseIdleConnections)
+	for _, body := range []string{big, small, big} {
+		before := counted.writes()
+		resp, err := client.Post("http://"+ln.Addr().String()+"/graphql", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want := postBody(t, plain.URL, body)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("answer through Serve differs from net/http's own:\n%s\nwant\n%s", got, want)
+		}
+		if body == big && len(got) < 8<<10 {
+			t.Fatalf("answer of %d bytes: the test wants one bigger than net/http's 4 KiB buffer", len(got))
+		}
+		if n := counted.writes() - before; n != 1 {
+			t.Fatalf("answer of %d bytes left in %d writes, want 1", len(got), n)
+		}
+	}
+	if len(counted.conns) != 1 {
+		t.Fatalf("%d connections, want the one kept alive", len(counted.conns))
+	}
+}
+
+func postBody(t *testing.T, url, body string) []byte {
+	t.Helper()
+	resp, err := http.Post(url+"/graphql", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return b
+}
