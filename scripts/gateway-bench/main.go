@@ -297,8 +297,11 @@ func writeLua(dir, name string, distinct bool) string {
 		// at its own 100,000 seconds (by the clock: runs start seconds apart),
 		// so a measured run does not ask its warm-up's questions again, which
 		// the response cache, having seen them once, would then keep.
-		b.WriteString(`local counter = 0
-local offset = 0
+		// counter and offset are globals: thread:set sets a thread's global,
+		// which a local of the same name would hide (until 2026-11-26 one did,
+		// so both threads asked the same sequence: each since twice).
+		b.WriteString(`counter = 0
+offset = 0
 local threads = 0
 local base = (os.time() % 100) * 100000
 function setup(thread)
