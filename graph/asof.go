@@ -10,24 +10,24 @@ import (
 
 // AsOfIndexes returns a Resolver.AsOf over a lake that can read its older
 // versions: versionAsOf finds the newest version committed at or before t
-// (NoVersion if none), snapshotAt reads one. The index being served answers
+// (NoVersion if none), indexAt reads one into an index. The index being served answers
 // for its own version; the n most recently used older indexes are kept, since
 // a committed version never changes; concurrent requests for the same version
 // load it once.
 func AsOfIndexes(
 	versionAsOf func(ctx context.Context, t time.Time) (int64, error),
-	snapshotAt func(ctx context.Context, version int64) (releaselake.Snapshot, error),
+	indexAt func(ctx context.Context, version int64) (*releaselake.Index, error),
 	current func() *releaselake.Index,
 	n int,
 ) func(ctx context.Context, t time.Time) (*releaselake.Index, error) {
-	c := &asOfCache{versionAsOf: versionAsOf, snapshotAt: snapshotAt, current: current, max: max(n, 1),
+	c := &asOfCache{versionAsOf: versionAsOf, indexAt: indexAt, current: current, max: max(n, 1),
 		loads: map[int64]*asOfLoad{}}
 	return c.at
 }
 
 type asOfCache struct {
 	versionAsOf func(ctx context.Context, t time.Time) (int64, error)
-	snapshotAt  func(ctx context.Context, version int64) (releaselake.Snapshot, error)
+	indexAt     func(ctx context.Context, version int64) (*releaselake.Index, error)
 	current     func() *releaselake.Index
 	max         int
 
@@ -73,11 +73,9 @@ func (c *asOfCache) at(ctx context.Context, t time.Time) (*releaselake.Index, er
 	c.evict()
 	c.mu.Unlock()
 
-	snap, err := c.snapshotAt(context.WithoutCancel(ctx), v)
-	if err == nil {
-		l.ix = releaselake.NewIndex(snap)
-	} else {
-		l.err = err
+	l.ix, l.err = c.indexAt(context.WithoutCancel(ctx), v)
+	if l.err != nil {
+		l.ix = nil
 		c.mu.Lock()
 		if c.loads[v] == l {
 			delete(c.loads, v) // try again next time

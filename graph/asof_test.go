@@ -23,15 +23,15 @@ func TestAsOfIndexes(t *testing.T) {
 		}
 		return int64(min(d, 5)), nil
 	}
-	snapshotAt := func(_ context.Context, v int64) (releaselake.Snapshot, error) {
+	indexAt := func(_ context.Context, v int64) (*releaselake.Index, error) {
 		loads.Add(1)
 		time.Sleep(10 * time.Millisecond) // let concurrent askers pile up
 		if fail.Load() {
-			return releaselake.Snapshot{}, errors.New("disk on fire")
+			return nil, errors.New("disk on fire")
 		}
-		return releaselake.Snapshot{Version: v, Releases: rows(int(v))}, nil
+		return releaselake.NewIndex(releaselake.Snapshot{Version: v, Releases: rows(int(v))}), nil
 	}
-	asOf := AsOfIndexes(versionAsOf, snapshotAt, func() *releaselake.Index { return current }, 2)
+	asOf := AsOfIndexes(versionAsOf, indexAt, func() *releaselake.Index { return current }, 2)
 	day := func(d int) time.Time { return time.Date(2026, 1, d, 12, 0, 0, 0, time.UTC) }
 	ctx := context.Background()
 

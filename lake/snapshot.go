@@ -152,18 +152,28 @@ func (s *Store) Snapshot(ctx context.Context) (releaselake.Snapshot, error) {
 // read the same way as Snapshot. Class NotFound if version was never
 // committed, or can no longer be read because vacuum removed its data files.
 func (s *Store) SnapshotAt(ctx context.Context, version int64) (releaselake.Snapshot, error) {
-	if version < releaselake.NoVersion {
-		return noSnapshot(), releaselake.Errorf(releaselake.Invalid, "version %d: versions start at 0", version)
-	}
-	head, lst, err := s.head(ctx)
+	lst, err := s.committed(ctx, version)
 	if err != nil {
-		return noSnapshot(), boundary(err, "read yellow v%d", version)
-	}
-	if version > head {
-		return noSnapshot(), releaselake.Errorf(releaselake.NotFound, "version %d is not committed (the newest is %d)", version, head)
+		return noSnapshot(), err
 	}
 	snap, err := s.snapshotAt(ctx, lst, version)
 	return snap, boundary(err, "read yellow v%d", version)
+}
+
+// committed returns a listing of the log in which version is committed, or
+// SnapshotAt's errors for a version that is not.
+func (s *Store) committed(ctx context.Context, version int64) (*logListing, error) {
+	if version < releaselake.NoVersion {
+		return nil, releaselake.Errorf(releaselake.Invalid, "version %d: versions start at 0", version)
+	}
+	head, lst, err := s.head(ctx)
+	if err != nil {
+		return nil, boundary(err, "read yellow v%d", version)
+	}
+	if version > head {
+		return nil, releaselake.Errorf(releaselake.NotFound, "version %d is not committed (the newest is %d)", version, head)
+	}
+	return lst, nil
 }
 
 func noSnapshot() releaselake.Snapshot {
@@ -195,15 +205,33 @@ func (s *Store) Index(ctx context.Context) (*releaselake.Index, error) {
 	if err != nil {
 		return nil, boundary(err, "read yellow snapshot")
 	}
-	if head == releaselake.NoVersion {
+	ix, err := s.indexAt(ctx, lst, head)
+	return ix, boundary(err, "read yellow snapshot")
+}
+
+// IndexAt is to SnapshotAt what Index is to Snapshot: version v as committed,
+// indexed without a Release per row (time travel on a large table), with
+// SnapshotAt's errors.
+func (s *Store) IndexAt(ctx context.Context, version int64) (*releaselake.Index, error) {
+	lst, err := s.committed(ctx, version)
+	if err != nil {
+		return nil, err
+	}
+	ix, err := s.indexAt(ctx, lst, version)
+	return ix, boundary(err, "read yellow v%d", version)
+}
+
+func (s *Store) indexAt(ctx context.Context, lst *logListing, v int64) (*releaselake.Index, error) {
+	if v == releaselake.NoVersion {
 		return releaselake.NewIndex(noSnapshot()), nil
 	}
 	var ix *releaselake.Index
-	err = s.readVersion(ctx, lst, head, func(files []*dataFile, committedAt time.Time) error {
-		ix, err = readIndex(ctx, files, head, committedAt)
+	err := s.readVersion(ctx, lst, v, func(files []*dataFile, committedAt time.Time) error {
+		var err error
+		ix, err = readIndex(ctx, files, v, committedAt)
 		return err
 	})
-	return ix, boundary(err, "read yellow snapshot")
+	return ix, err
 }
 
 // readVersion opens the data files of version v and hands them to read.

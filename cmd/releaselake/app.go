@@ -258,7 +258,7 @@ func (m *Main) routes() http.Handler {
 		},
 		PushPage: m.PushPage,
 		// Time travel: the 4 most recently asked older versions stay in memory.
-		AsOf: graph.AsOfIndexes(m.Lake.VersionAsOf, m.Lake.SnapshotAt, m.index.Load, 4),
+		AsOf: graph.AsOfIndexes(m.Lake.VersionAsOf, m.Lake.IndexAt, m.index.Load, 4),
 	}
 	mux.Handle("/graphql", m.observeGraphQL(graph.NewHandler(r, graph.Options{Log: m.Log, AdminToken: m.Config.AdminToken, CORSOrigins: m.Config.CORSOrigins})))
 	mux.Handle("/metrics", m.Metrics.Handler())
