@@ -11,9 +11,10 @@ import (
 // AsOfIndexes returns a Resolver.AsOf over a lake that can read its older
 // versions: versionAsOf finds the newest version committed at or before t
 // (NoVersion if none), indexAt reads one into an index. The index being served answers
-// for its own version; the n most recently used older indexes are kept, since
-// a committed version never changes; concurrent requests for the same version
-// load it once.
+// for its own version; the n most recently used older indexes are kept (no
+// more rows together than the served index, see evict), since a committed
+// version never changes; concurrent requests for the same version load it
+// once.
 func AsOfIndexes(
 	versionAsOf func(ctx context.Context, t time.Time) (int64, error),
 	indexAt func(ctx context.Context, version int64) (*releaselake.Index, error),
@@ -42,6 +43,7 @@ type asOfLoad struct {
 	ix   *releaselake.Index
 	err  error
 	used uint64
+	rows int // once loaded; under asOfCache.mu
 }
 
 func (c *asOfCache) at(ctx context.Context, t time.Time) (*releaselake.Index, error) {
@@ -73,22 +75,37 @@ func (c *asOfCache) at(ctx context.Context, t time.Time) (*releaselake.Index, er
 	c.evict()
 	c.mu.Unlock()
 
-	l.ix, l.err = c.indexAt(context.WithoutCancel(ctx), v)
-	if l.err != nil {
-		l.ix = nil
-		c.mu.Lock()
+	ix, err := c.indexAt(context.WithoutCancel(ctx), v)
+	c.mu.Lock()
+	if err != nil {
+		ix = nil
 		if c.loads[v] == l {
 			delete(c.loads, v) // try again next time
 		}
-		c.mu.Unlock()
+	} else {
+		l.rows = ix.Rows()
+		c.evict()
 	}
+	c.mu.Unlock()
+	l.ix, l.err = ix, err
 	close(l.done)
 	return l.ix, l.err
 }
 
-// evict drops the least recently used versions beyond max. mu is held.
+// minAsOfRows is the rows the older indexes may hold together however small
+// the served one is (~16 MiB).
+const minAsOfRows = 1 << 16
+
+// evict drops the least recently used versions beyond max, and beyond as
+// many rows together as the served index holds (at least minAsOfRows), so
+// that time travel at most doubles what indexes take (README: memory
+// sizing); the most recent one stays whatever its size. mu is held.
 func (c *asOfCache) evict() {
-	for len(c.loads) > c.max {
+	budget := minAsOfRows
+	if cur := c.current(); cur != nil {
+		budget = max(budget, cur.Rows())
+	}
+	for len(c.loads) > 1 && (len(c.loads) > c.max || c.rows() > budget) {
 		var oldest int64
 		first := true
 		for v, l := range c.loads {
@@ -98,4 +115,13 @@ func (c *asOfCache) evict() {
 		}
 		delete(c.loads, oldest)
 	}
+}
+
+// rows is what the loaded indexes hold together. mu is held.
+func (c *asOfCache) rows() int {
+	n := 0
+	for _, l := range c.loads {
+		n += l.rows
+	}
+	return n
 }

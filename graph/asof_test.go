@@ -75,3 +75,44 @@ func TestAsOfIndexes(t *testing.T) {
 		t.Fatalf("a failed load was remembered: %v", err)
 	}
 }
+
+// Older indexes together hold no more rows than the served one (at least
+// minAsOfRows): time travel on a large lake keeps one or two versions, not
+// max of them.
+func TestAsOfIndexes_rowBudget(t *testing.T) {
+	big := releaselake.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(minAsOfRows * 5 / 8)})
+	var current atomic.Pointer[releaselake.Index]
+	current.Store(releaselake.NewIndex(releaselake.Snapshot{Version: 9, Releases: rows(10)}))
+	loads := map[int64]int{}
+	indexAt := func(_ context.Context, v int64) (*releaselake.Index, error) {
+		loads[v]++
+		if v <= 2 {
+			return big, nil // each of versions 1 and 2: 5/8 of the budget
+		}
+		return releaselake.NewIndex(releaselake.Snapshot{Version: v, Releases: rows(3)}), nil
+	}
+	versionAsOf := func(_ context.Context, t time.Time) (int64, error) { return int64(t.Day()), nil }
+	asOf := AsOfIndexes(versionAsOf, indexAt, current.Load, 4)
+	day := func(d int) time.Time { return time.Date(2026, 1, d, 12, 0, 0, 0, time.UTC) }
+	ctx := context.Background()
+	for _, d := range []int{1, 3, 2, 3, 2} { // 1 and 2 do not fit together: 1 goes
+		if ix, err := asOf(ctx, day(d)); err != nil || ix == nil {
+			t.Fatalf("day %d: %v", d, err)
+		}
+	}
+	if loads[1] != 1 || loads[2] != 1 || loads[3] != 1 {
+		t.Fatalf("loads %v: want each version once so far", loads)
+	}
+	asOf(ctx, day(1))
+	if loads[1] != 2 {
+		t.Fatalf("version 1 was kept beside version 2: %d+%d rows over a budget of %d", big.Rows(), big.Rows(), minAsOfRows)
+	}
+	// A served index as big as both: they fit together.
+	current.Store(releaselake.NewIndex(releaselake.Snapshot{Version: 9, Releases: rows(2 * big.Rows())}))
+	asOf(ctx, day(2))
+	asOf(ctx, day(1))
+	asOf(ctx, day(2))
+	if loads[1] != 2 || loads[2] != 2 {
+		t.Fatalf("loads %v: with a served index of %d rows, versions 1 and 2 fit together", loads, 2*big.Rows())
+	}
+}
