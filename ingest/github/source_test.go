@@ -3,6 +3,7 @@ package github
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"sort"
@@ -463,5 +464,36 @@ func TestSource_Fetch_noReleasesFallsBackToTagsFromTheFirstTag(t *testing.T) {
 	}
 	if !probed {
 		t.Errorf("first request %v: no repository asked for 100 releases and 1 tag", srv.Requests()[0].Variables)
+	}
+}
+
+// roundTrips counts the requests a client sends.
+type roundTrips struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *roundTrips) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// An answer that never comes must not hold the run (and its ingest lease) for
+// ever: each request gives up after Timeout, as a lost connection does, and
+// the crawl ends once the retries are spent. The client given has no timeout
+// of its own, as http.DefaultClient has none.
+func TestSource_Fetch_stalledAnswerTimesOut(t *testing.T) {
+	srv := githubtest.NewServer(t)
+	srv.SetFault(func(*githubtest.Request) *githubtest.Fault { return &githubtest.Fault{Delay: 10 * time.Second} })
+	sent := &roundTrips{}
+	s := newSource(srv, Config{Timeout: 50 * time.Millisecond, HTTPClient: &http.Client{Transport: sent}})
+	got := s.Fetch(context.Background(), crawls(flask))
+	if releaselake.ClassOf(got[0].Err) != releaselake.Unavailable {
+		t.Errorf("flask: %v, want Unavailable", got[0].Err)
+	}
+	if sent.n != maxBatchRetries {
+		t.Errorf("%d requests sent, want %d: a stalled answer is retried like a lost connection", sent.n, maxBatchRetries)
 	}
 }
