@@ -38,14 +38,19 @@ func Parse(data []byte, name string) (*releaselake.Catalog, error) {
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, releaselake.Errorf(releaselake.Invalid, "%s: want a mapping with a products: list", name)
 	}
-	var list *yaml.Node
+	var list, listKey *yaml.Node
 	top := doc.Content[0]
 	for i := 0; i+1 < len(top.Content); i += 2 {
 		k := top.Content[i]
 		if k.Value != "products" {
 			return nil, releaselake.Errorf(releaselake.Invalid, "%s:%d: unknown top-level key %q", name, k.Line, k.Value)
 		}
-		list = top.Content[i+1]
+		// yaml.v3 keeps both of a key given twice in a node: the first list
+		// would be dropped without a word.
+		if listKey != nil {
+			return nil, releaselake.Errorf(releaselake.Invalid, "%s:%d: products given twice (first at line %d)", name, k.Line, listKey.Line)
+		}
+		list, listKey = top.Content[i+1], k
 	}
 	if list == nil || list.Kind != yaml.SequenceNode {
 		return nil, releaselake.Errorf(releaselake.Invalid, "%s: want a products: list", name)
@@ -77,11 +82,16 @@ func entry(n *yaml.Node) (releaselake.Product, error) {
 			p.Key = n.Content[i+1].Value
 		}
 	}
+	seen := map[string]int{} // key -> its line
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		bad := func(format string, args ...any) error {
 			return fmt.Errorf("%d: product %q: %s", k.Line, p.Key, fmt.Sprintf(format, args...))
 		}
+		if first, dup := seen[k.Value]; dup {
+			return p, bad("%s given twice (first at line %d)", k.Value, first)
+		}
+		seen[k.Value] = k.Line
 		if v.Kind != yaml.ScalarNode {
 			return p, bad("%s must be a single value", k.Value)
 		}

@@ -51,6 +51,8 @@ func TestParse_errorsNameEntryAndLine(t *testing.T) {
 		{"pattern without group", "products:\n  - key: a\n    github: o/a\n    tag_pattern: '^v'\n", `capture group`},
 		{"top-level typo", "product:\n  - key: a\n", `:1: unknown top-level key "product"`},
 		{"not yaml", "products: [\n", `test.yaml:`},
+		{"key twice in an entry", "products:\n  - key: a\n    github: o/a\n    github: o/b\n", `:4: product "a": github given twice (first at line 3)`},
+		{"products twice", "products:\n  - key: a\n    github: o/a\nproducts:\n  - key: b\n    github: o/b\n", `:4: products given twice (first at line 1)`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

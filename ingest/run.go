@@ -197,7 +197,9 @@ func (r *Runner) run(ctx context.Context, trigger string, products []string, sta
 		}
 	}
 	run.EndedAt = r.now()
-	if err := r.Lake.SaveRun(ctx, run); err != nil {
+	// The record says how the run ended even when its context has: a record
+	// left "running" would never change, and rebuild would replay its red.
+	if err := r.Lake.SaveRun(context.WithoutCancel(ctx), run); err != nil {
 		log.Error("save run record", "err", err)
 	}
 	if r.Finished != nil {
@@ -370,7 +372,7 @@ func (r *Runner) commit(ctx context.Context, log *slog.Logger, run *releaselake.
 
 func (r *Runner) fail(ctx context.Context, log *slog.Logger, run releaselake.Run, err error) (releaselake.Run, error) {
 	run.Status, run.Error, run.EndedAt = releaselake.RunFailed, err.Error(), r.now()
-	if serr := r.Lake.SaveRun(ctx, run); serr != nil {
+	if serr := r.Lake.SaveRun(context.WithoutCancel(ctx), run); serr != nil {
 		log.Error("save run record", "err", serr)
 	}
 	log.Error("ingest failed", "err", err)

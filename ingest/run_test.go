@@ -207,6 +207,50 @@ func (failingCommit) Commit(context.Context, int64, []releaselake.Release, relea
 	return 0, errors.New("disk full")
 }
 
+// A run whose context ends (SIGTERM, the schedule stopped, the lease lost)
+// still leaves its record as it ended, never "running": the record is what
+// operators and rebuild read.
+func TestRunner_Run_cancelledRunIsRecordedAsItEnded(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		during string // "crawl" or "send"
+		want   string
+	}{
+		{"cancelled while crawling", "crawl", releaselake.RunFailed},
+		{"cancelled while sending", "send", releaselake.RunSucceeded},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", GitHub: "o/a"}})
+			store := lake.Open(localfs.New(t.TempDir()))
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			src := &fakeSource{kind: releaselake.KindGitHub, fetch: func(releaselake.Product) ([][]byte, error) {
+				if tc.during == "crawl" {
+					cancel()
+				}
+				return [][]byte{[]byte(`{"tags":["1.0"]}`)}, nil
+			}}
+			r := &Runner{Lake: store, Catalog: cat, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+				Sources: map[string]releaselake.Source{releaselake.KindGitHub: src},
+				Send: func(ctx context.Context) error {
+					cancel()
+					return ctx.Err()
+				}}
+			run, _ := r.Run(ctx, "cli", nil)
+			if run.Status != tc.want {
+				t.Fatalf("run ended %s, want %s", run.Status, tc.want)
+			}
+			runs, err := store.Runs(context.Background(), 1)
+			if err != nil || len(runs) != 1 {
+				t.Fatalf("runs %v %+v", err, runs)
+			}
+			if runs[0].Status != tc.want || runs[0].EndedAt.IsZero() {
+				t.Errorf("record says %s (ended %v), want %s", runs[0].Status, runs[0].EndedAt, tc.want)
+			}
+		})
+	}
+}
+
 func TestRunner_Start_returnsRunningRecordThenFinishes(t *testing.T) {
 	cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", GitHub: "o/a"}})
 	store := lake.Open(localfs.New(t.TempDir()))

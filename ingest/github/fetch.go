@@ -124,6 +124,7 @@ func (s *Source) request(ctx context.Context, batch []*job, round int, now time.
 		asks[i] = j.ask()
 	}
 	backoff := s.cfg.Backoff
+	var limited time.Duration // waited so far for the primary rate limit
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return batch, releaselake.Wrap(releaselake.Unavailable, err, "github crawl stopped")
@@ -138,7 +139,9 @@ func (s *Source) request(ctx context.Context, batch []*job, round int, now time.
 		case verdictUnauthorized:
 			return batch, releaselake.Errorf(releaselake.Unauthorized, "GitHub refused the token (HTTP 401): check GITHUB_TOKEN")
 		case verdictPrimaryLimit:
-			if wait > s.cfg.MaxWait {
+			// MaxWait bounds the waits together: a limit that outlasts its reset
+			// (or gives none) is not asked about again and again.
+			if limited += wait; wait == 0 || limited > s.cfg.MaxWait {
 				return batch, releaselake.Errorf(releaselake.Unavailable, "GitHub rate limit exhausted until %s; the run keeps what it fetched", at.Add(wait).Format(time.RFC3339))
 			}
 			log.Warn("github rate limit exhausted: waiting for the reset", "wait", wait)

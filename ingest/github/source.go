@@ -42,6 +42,9 @@ type Config struct {
 	// period this long, at an offset set by its name, so that a catalog's full
 	// listings spread evenly over the period [7 days].
 	ResyncEvery time.Duration
+	// Timeout bounds one request, answer included, when HTTPClient has no
+	// Timeout of its own (http.DefaultClient has none) [60 s].
+	Timeout time.Duration
 	// MaxWait is the longest the source waits for the primary rate limit to reset;
 	// past it the run ends with what it has [2 minutes].
 	MaxWait time.Duration
@@ -89,6 +92,9 @@ func New(cfg Config) *Source {
 	if cfg.ResyncEvery <= 0 {
 		cfg.ResyncEvery = 7 * 24 * time.Hour
 	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 60 * time.Second
+	}
 	if cfg.MaxWait <= 0 {
 		cfg.MaxWait = 2 * time.Minute
 	}
@@ -106,6 +112,9 @@ func New(cfg Config) *Source {
 		hc = cfg.HTTPClient
 	}
 	client := *hc
+	if client.Timeout <= 0 {
+		client.Timeout = cfg.Timeout
+	}
 	t := &transport{base: client.Transport, token: cfg.Token}
 	if t.base == nil {
 		t.base = http.DefaultTransport

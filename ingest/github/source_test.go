@@ -3,11 +3,13 @@ package github
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -463,5 +465,74 @@ func TestSource_Fetch_noReleasesFallsBackToTagsFromTheFirstTag(t *testing.T) {
 	}
 	if !probed {
 		t.Errorf("first request %v: no repository asked for 100 releases and 1 tag", srv.Requests()[0].Variables)
+	}
+}
+
+// roundTrips counts the requests a client sends.
+type roundTrips struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *roundTrips) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// An answer that never comes must not hold the run (and its ingest lease) for
+// ever: each request gives up after Timeout, as a lost connection does, and
+// the crawl ends once the retries are spent. The client given has no timeout
+// of its own, as http.DefaultClient has none.
+func TestSource_Fetch_stalledAnswerTimesOut(t *testing.T) {
+	srv := githubtest.NewServer(t)
+	srv.SetFault(func(*githubtest.Request) *githubtest.Fault { return &githubtest.Fault{Delay: 10 * time.Second} })
+	sent := &roundTrips{}
+	s := newSource(srv, Config{Timeout: 50 * time.Millisecond, HTTPClient: &http.Client{Transport: sent}})
+	got := s.Fetch(context.Background(), crawls(flask))
+	if releaselake.ClassOf(got[0].Err) != releaselake.Unavailable {
+		t.Errorf("flask: %v, want Unavailable", got[0].Err)
+	}
+	if sent.n != maxBatchRetries {
+		t.Errorf("%d requests sent, want %d: a stalled answer is retried like a lost connection", sent.n, maxBatchRetries)
+	}
+}
+
+// MaxWait bounds the whole wait for the primary rate limit, not each wait: a
+// limit that holds past its announced reset (GitHub's clock behind ours), or
+// one announced without a reset time, ends the crawl with what it has instead
+// of asking again and again.
+func TestSource_Fetch_primaryRateLimitWaitsAtMostMaxWait(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fault func() *githubtest.Fault
+	}{
+		{"limited again after each reset", func() *githubtest.Fault { return githubtest.RateLimited(now.Add(30 * time.Second)) }},
+		{"no reset time", func() *githubtest.Fault {
+			f := githubtest.RateLimited(now)
+			f.Header.Del("X-Ratelimit-Reset")
+			return f
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := githubtest.NewServer(t)
+			var limited atomic.Int32
+			srv.SetFault(func(*githubtest.Request) *githubtest.Fault {
+				if limited.Add(1) > 20 { // GitHub gives in at last
+					return nil
+				}
+				return tc.fault()
+			})
+			var slept time.Duration
+			s := newSource(srv, Config{Sleep: func(_ context.Context, d time.Duration) error { slept += d; return nil }})
+			got := s.Fetch(context.Background(), crawls(flask))
+			if got[0].Err == nil || !strings.Contains(got[0].Err.Error(), "rate limit exhausted") {
+				t.Errorf("flask: %v, want the rate limit's error", got[0].Err)
+			}
+			if slept > 2*time.Minute {
+				t.Errorf("waited %v for the rate limit, more than MaxWait", slept)
+			}
+		})
 	}
 }

@@ -149,13 +149,19 @@ func (s *Source) Parse(p releaselake.Product, lines [][]byte, prev []releaselake
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return fail("want a mapping with a releases: list")
 	}
-	var list *yaml.Node
+	var list, listKey *yaml.Node
 	top := doc.Content[0]
 	for i := 0; i+1 < len(top.Content); i += 2 {
-		if k := top.Content[i]; k.Value != "releases" {
+		k := top.Content[i]
+		if k.Value != "releases" {
 			return fail("line %d: unknown top-level key %q", k.Line, k.Value)
 		}
-		list = top.Content[i+1]
+		// yaml.v3 keeps both of a key given twice: the first list would leave
+		// the lake without a word.
+		if listKey != nil {
+			return fail("line %d: releases given twice (first at line %d)", k.Line, listKey.Line)
+		}
+		list, listKey = top.Content[i+1], k
 	}
 	if list == nil || list.Kind != yaml.SequenceNode {
 		return fail("want a releases: list")
@@ -185,8 +191,13 @@ func entry(n *yaml.Node) (releaselake.Release, error) {
 	}
 	var date string
 	var pre *bool
+	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
+		if seen[k.Value] {
+			return r, fmt.Errorf("%s given twice", k.Value)
+		}
+		seen[k.Value] = true
 		if v.Kind != yaml.ScalarNode {
 			return r, fmt.Errorf("%s must be a single value", k.Value)
 		}

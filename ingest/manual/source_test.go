@@ -112,6 +112,8 @@ func TestSource_mistakesNameTheirLine(t *testing.T) {
 		"entry not a map": {"releases:\n  - 1.0.0\n", "line 2: a release must be a mapping"},
 		"nested value":    {"releases:\n  - version: [1, 0]\n    date: 2024-01-01\n", "line 2: version must be a single value"},
 		"empty file":      {"", "want a mapping with a releases: list"},
+		"releases twice":  {"releases:\n  - version: 1.0.0\n    date: 2024-01-01\nreleases:\n  - version: 2.0.0\n    date: 2024-02-01\n", "line 4: releases given twice (first at line 1)"},
+		"key twice":       {"releases:\n  - version: 1.0.0\n    date: 2024-01-01\n    date: 2024-02-01\n", "line 2: date given twice"},
 	}
 	for name, tc := range cases {
 		s := &Source{FS: fstest.MapFS{"q.yaml": {Data: []byte(tc.body)}}}
