@@ -199,7 +199,7 @@ func (r *Runner) run(ctx context.Context, trigger string, products []string, sta
 	run.EndedAt = r.now()
 	// The record says how the run ended even when its context has: a record
 	// left "running" would never change, and rebuild would replay its red.
-	if err := r.Lake.SaveRun(context.WithoutCancel(ctx), run); err != nil {
+	if err := r.saveFinal(ctx, run); err != nil {
 		log.Error("save run record", "err", err)
 	}
 	if r.Finished != nil {
@@ -370,9 +370,20 @@ func (r *Runner) commit(ctx context.Context, log *slog.Logger, run *releaselake.
 	return nil
 }
 
+// finalSaveTimeout bounds saving a run's last record once its context may
+// have ended: a lake that does not answer must not hold the run forever.
+const finalSaveTimeout = 30 * time.Second
+
+// saveFinal saves a run's last record, even if ctx has ended (see run).
+func (r *Runner) saveFinal(ctx context.Context, run releaselake.Run) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalSaveTimeout)
+	defer cancel()
+	return r.Lake.SaveRun(ctx, run)
+}
+
 func (r *Runner) fail(ctx context.Context, log *slog.Logger, run releaselake.Run, err error) (releaselake.Run, error) {
 	run.Status, run.Error, run.EndedAt = releaselake.RunFailed, err.Error(), r.now()
-	if serr := r.Lake.SaveRun(context.WithoutCancel(ctx), run); serr != nil {
+	if serr := r.saveFinal(ctx, run); serr != nil {
 		log.Error("save run record", "err", serr)
 	}
 	log.Error("ingest failed", "err", err)

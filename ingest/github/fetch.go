@@ -1,6 +1,7 @@
 package github
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -140,8 +141,12 @@ func (s *Source) request(ctx context.Context, batch []*job, round int, now time.
 			return batch, releaselake.Errorf(releaselake.Unauthorized, "GitHub refused the token (HTTP 401): check GITHUB_TOKEN")
 		case verdictPrimaryLimit:
 			// MaxWait bounds the waits together: a limit that outlasts its reset
-			// (or gives none) is not asked about again and again.
-			if limited += wait; wait == 0 || limited > s.cfg.MaxWait {
+			// is not asked about again and again. One without a reset time
+			// (or Retry-After) is backed off from, within the same bound.
+			if wait == 0 {
+				wait, backoff = backoff, backoff*2
+			}
+			if limited += wait; limited > s.cfg.MaxWait {
 				return batch, releaselake.Errorf(releaselake.Unavailable, "GitHub rate limit exhausted until %s; the run keeps what it fetched", at.Add(wait).Format(time.RFC3339))
 			}
 			log.Warn("github rate limit exhausted: waiting for the reset", "wait", wait)
@@ -312,7 +317,7 @@ func classify(resp response, body []byte, qerr error, at time.Time) (verdict, ti
 		return verdictSecondaryLimit, retryAfter
 	case resp.status == http.StatusForbidden || resp.status == http.StatusTooManyRequests:
 		if resp.header.Get("X-RateLimit-Remaining") == "0" {
-			return verdictPrimaryLimit, untilReset()
+			return verdictPrimaryLimit, cmp.Or(untilReset(), retryAfter)
 		}
 		return verdictSecondaryLimit, retryAfter
 	case resp.status == http.StatusBadGateway || resp.status == http.StatusGatewayTimeout:
@@ -325,7 +330,7 @@ func classify(resp response, body []byte, qerr error, at time.Time) (verdict, ti
 	for _, e := range ans.Errors {
 		switch {
 		case e.Type == "RATE_LIMITED":
-			return verdictPrimaryLimit, untilReset()
+			return verdictPrimaryLimit, cmp.Or(untilReset(), retryAfter)
 		case strings.Contains(strings.ToLower(e.Message), "something went wrong while executing your query"):
 			return verdictTooHeavy, 0
 		}
