@@ -248,17 +248,19 @@ func (ix *Index) Page(q Query) Page {
 		q.Products = uniqueSorted(q.Products) // once for count and runs
 	}
 	w := q.Filter.span()
-	pg := Page{Total: ix.count(&q.Filter, &w)}
+	var short [8]run // the usual few products' runs, on the stack
+	runs, total := ix.runs(&q, &w, short[:0])
+	pg := Page{Total: total}
 	if pg.Total == 0 {
 		return pg
 	}
-	runs := ix.runs(&q, &w)
 	if q.After != nil {
 		ix.skipTo(runs, q.Sort, q.After)
 	}
+	m := ix.merge(runs, q.Sort)
 	pg.Rows = make([]int32, 0, min(first, pg.Total))
 	for {
-		i, ok := ix.next(runs, q.Sort)
+		i, ok := m.next()
 		if !ok {
 			return pg
 		}
@@ -277,6 +279,7 @@ func (ix *Index) Page(q Query) Page {
 // back (ascending).
 type run struct {
 	idx []int32
+	top int32 // the head's rank in the merged order (see merger)
 	asc bool
 }
 
@@ -297,41 +300,42 @@ func (r *run) pop() {
 	}
 }
 
-// runs returns the orderings a query merges: one per asked product (sorted,
-// without duplicates), or the global one. ByPublished runs are cut to the since/until window up front; for
-// the other keys the window is checked row by row.
-func (ix *Index) runs(q *Query, w *span) []run {
-	pick := func(pi *productIndex) []int32 { return pi.order[q.Sort.Key] }
-	var out []run
+// runs returns the orderings a query merges, one per asked product (sorted,
+// without duplicates) or the global one, and how many releases match the
+// filter, counted from the ByPublished orderings and their prerelease counts
+// without visiting rows. Each product's since/until window is found once, for
+// both: ByPublished runs are cut to it; for the other keys the window is
+// checked row by row. The runs are appended to out.
+func (ix *Index) runs(q *Query, w *span, out []run) ([]run, int) {
+	total := 0
+	add := func(order *[numSortKeys][]int32, pre []int32) {
+		lo, hi := ix.window(order[ByPublished], w)
+		total += q.Filter.count(pre, lo, hi)
+		idx := order[q.Sort.Key]
+		if q.Sort.Key == ByPublished {
+			idx = idx[lo:hi]
+		}
+		out = append(out, run{idx: idx, asc: q.Sort.Asc})
+	}
 	switch {
-	case q.Sort.Key == ByVersion:
-		keys := ix.keys
-		if q.Filter.Products != nil {
-			keys = q.Filter.Products
-		}
-		for _, k := range keys {
+	case q.Products != nil:
+		for _, k := range q.Products {
 			if pi := ix.products[k]; pi != nil {
-				out = append(out, run{pick(pi), q.Sort.Asc})
+				add(&pi.order, pi.pre)
 			}
 		}
-		return out
-	case q.Filter.Products == nil:
-		out = append(out, run{ix.order[q.Sort.Key], q.Sort.Asc})
+	case q.Sort.Key != ByVersion:
+		add(&ix.order, ix.pre)
 	default:
-		out = make([]run, 0, len(q.Filter.Products))
-		for _, k := range q.Filter.Products {
-			if pi := ix.products[k]; pi != nil {
-				out = append(out, run{pick(pi), q.Sort.Asc})
-			}
+		// Every product's run in key order (skipTo reads them one product at
+		// a time), counted at once.
+		lo, hi := ix.window(ix.order[ByPublished], w)
+		total = q.Filter.count(ix.pre, lo, hi)
+		for _, k := range ix.keys {
+			out = append(out, run{idx: ix.products[k].order[ByVersion], asc: q.Sort.Asc})
 		}
 	}
-	if q.Sort.Key == ByPublished {
-		for i := range out {
-			lo, hi := ix.window(out[i].idx, w)
-			out[i].idx = out[i].idx[lo:hi]
-		}
-	}
-	return out
+	return out, total
 }
 
 // window returns the part [lo, hi) of a ByPublished ordering inside since/until.
@@ -347,32 +351,17 @@ func (ix *Index) window(idx []int32, w *span) (lo, hi int) {
 	return lo, max(lo, hi)
 }
 
-// count returns how many releases match f, from the ByPublished orderings and
-// their prerelease counts, without visiting rows. f.Products is sorted and
-// without duplicates.
-func (ix *Index) count(f *Filter, w *span) int {
-	one := func(idx, pre []int32) int {
-		lo, hi := ix.window(idx, w)
-		n := hi - lo
-		if f.Prerelease != nil {
-			p := int(pre[hi] - pre[lo])
-			if *f.Prerelease {
-				return p
-			}
-			return n - p
-		}
-		return n
+// count returns how many releases of the window [lo, hi) of a ByPublished
+// ordering f's prerelease filter keeps; pre counts the ordering's prereleases.
+func (f *Filter) count(pre []int32, lo, hi int) int {
+	if f.Prerelease == nil {
+		return hi - lo
 	}
-	if f.Products == nil {
-		return one(ix.order[ByPublished], ix.pre)
+	p := int(pre[hi] - pre[lo])
+	if *f.Prerelease {
+		return p
 	}
-	total := 0
-	for _, k := range f.Products {
-		if pi := ix.products[k]; pi != nil {
-			total += one(pi.order[ByPublished], pi.pre)
-		}
-	}
-	return total
+	return hi - lo - p
 }
 
 // skipTo drops from each run the rows that come before or at the cursor c.
@@ -418,43 +407,77 @@ func sortLess(k SortKey) func(a, b *Release) bool {
 	return Less
 }
 
-// next pops the next row of the merged runs in s order.
-func (ix *Index) next(runs []run, s Sort) (int32, bool) {
-	best := -1
-	for i := range runs {
-		if runs[i].empty() {
-			continue
-		}
-		if best < 0 {
-			best = i
-			if s.Key == ByVersion {
-				break // runs are whole products in key order: concatenate
-			}
-			continue
-		}
-		a, b := runs[i].head(), runs[best].head()
-		var before bool
-		if s.Key == ByFirstSeen {
-			before = ix.fsRank[a] < ix.fsRank[b]
-		} else {
-			before = ix.pubRank[a] < ix.pubRank[b]
-		}
-		if before != s.Asc {
-			best = i
+// merger takes the rows of runs in a sort's order. Rows of ByPublished and
+// ByFirstSeen runs are merged by their rank, their position in the global
+// ordering (distinct products' rows have distinct ranks): each run keeps its
+// head's, so choosing a run compares ints side by side, and a rank is looked
+// up once per row taken. ByVersion runs (rank nil) are whole products in key
+// order, taken one after the other.
+type merger struct {
+	runs []run // none empty
+	rank []int32
+}
+
+func (ix *Index) merge(runs []run, s Sort) merger {
+	m := merger{runs: slices.DeleteFunc(runs, func(r run) bool { return r.empty() })}
+	switch {
+	case len(m.runs) < 2, s.Key == ByVersion:
+	case s.Key == ByFirstSeen:
+		m.rank = ix.fsRank
+	default:
+		m.rank = ix.pubRank
+	}
+	for i := range m.runs {
+		if m.rank != nil {
+			m.runs[i].top = m.rank[m.runs[i].head()]
 		}
 	}
-	if best < 0 {
+	return m
+}
+
+// next pops the next row: the head of least rank (greatest when ascending),
+// or the first run's without ranks.
+func (m *merger) next() (int32, bool) {
+	if len(m.runs) == 0 {
 		return 0, false
 	}
-	i := runs[best].head()
-	runs[best].pop()
+	best := 0
+	if m.rank != nil {
+		for i := 1; i < len(m.runs); i++ {
+			if (m.runs[i].top < m.runs[best].top) != m.runs[i].asc {
+				best = i
+			}
+		}
+	}
+	r := &m.runs[best]
+	i := r.head()
+	r.pop()
+	switch {
+	case !r.empty():
+		if m.rank != nil {
+			r.top = m.rank[r.head()]
+		}
+	case m.rank == nil:
+		m.runs = m.runs[1:] // keeps the products' order
+	default:
+		last := len(m.runs) - 1
+		m.runs[best] = m.runs[last] // the order of runs merged by rank does not matter
+		m.runs = m.runs[:last]
+	}
 	return i, true
 }
 
+// uniqueSorted returns keys sorted and without duplicates: keys itself when it
+// already is (as clients often send them), else a sorted copy.
 func uniqueSorted(keys []string) []string {
-	out := slices.Clone(keys)
-	slices.Sort(out)
-	return slices.Compact(out)
+	for i := 1; i < len(keys); i++ {
+		if keys[i-1] >= keys[i] {
+			out := slices.Clone(keys)
+			slices.Sort(out)
+			return slices.Compact(out)
+		}
+	}
+	return keys
 }
 
 // SearchProducts returns the products that match a search, best first. Every

@@ -148,20 +148,25 @@ func randomRows(rng *rand.Rand, n int) []Release {
 
 func TestIndex_Page_matchesReferenceAcrossPages(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for round := range 60 {
+	for round := range 200 {
 		all := randomRows(rng, 1+rng.IntN(120))
 		ix := NewIndex(Snapshot{Version: 1, Releases: slices.Clone(all)})
 		yes, no := true, false
 		d5, d12 := day(5), day(12)
 		var q Query
-		switch rng.IntN(4) {
+		switch rng.IntN(6) {
 		case 1:
 			q.Products = []string{"b"}
 		case 2:
 			q.Products = []string{"d", "a", "c", "a", "zz"}
 		case 3:
 			q.Products = []string{}
+		case 4:
+			q.Products = []string{"a", "b", "d", "e"} // sorted already: used as it is
+		case 5:
+			q.Products = []string{"a", "a", "c", "e", "zz"} // sorted, with a duplicate
 		}
+		asked := slices.Clone(q.Products)
 		if q.Products != nil && len(q.Products) == 0 {
 			q.Products = nil
 		}
@@ -192,6 +197,9 @@ func TestIndex_Page_matchesReferenceAcrossPages(t *testing.T) {
 		}
 		if w := tags(want); strings.Join(got, " ") != strings.Join(w, " ") {
 			t.Fatalf("round %d sort %+v products %v:\n got %v\nwant %v", round, q.Sort, q.Products, got, w)
+		}
+		if !slices.Equal(q.Products, asked) {
+			t.Fatalf("round %d: Page changed the products asked, %v, to %v", round, asked, q.Products)
 		}
 	}
 }

@@ -254,11 +254,11 @@ type jsonWriter struct {
 }
 
 // argsOf returns the arguments of a planned field for this request.
-func (w *jsonWriter) argsOf(p *plan) map[string]any {
+func (w *jsonWriter) argsOf(p *plan) fieldArgs {
 	if p.dyn == nil || w.vars == nil {
-		return p.args
+		return fieldArgs{m: p.args}
 	}
-	return p.dyn.ArgumentMap(w.vars)
+	return fieldArgs{f: p.dyn, vars: w.vars}
 }
 
 func (w *jsonWriter) root(p plan) bool {
@@ -268,11 +268,11 @@ func (w *jsonWriter) root(p plan) bool {
 		a, ok := readListArgs(args)
 		return ok && w.connection(p.sel, &a)
 	case fLatest:
-		products, ok1 := argStrings(args["products"])
-		asOf, ok2 := argTime(args["asOf"])
+		products, ok1 := argStrings(args.get("products"))
+		asOf, ok2 := argTime(args.get("asOf"))
 		return ok1 && ok2 && w.latest(p.sel, p.sig, products, asOf)
 	case fProducts:
-		search, ok := argString(args["search"])
+		search, ok := argString(args.get("search"))
 		if !ok {
 			return false
 		}
@@ -288,7 +288,7 @@ func (w *jsonWriter) root(p plan) bool {
 		w.buf = append(w.buf, ']')
 		return true
 	case fProduct:
-		key, ok := argString(args["key"])
+		key, ok := argString(args.get("key"))
 		if !ok || key == nil {
 			return false
 		}
@@ -554,7 +554,7 @@ func (w *jsonWriter) product(sel []plan, p *releaselake.Product) bool {
 		case fRepo:
 			w.buf = appendQuoted(w.buf, p.Repo())
 		case fLatest:
-			asOf, ok := argTime(w.argsOf(&f)["asOf"])
+			asOf, ok := argTime(w.argsOf(&f).get("asOf"))
 			if !ok {
 				return false
 			}

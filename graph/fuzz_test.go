@@ -179,7 +179,7 @@ func FuzzListArgs(f *testing.F) {
 		if d.Decode(&m) != nil {
 			return
 		}
-		a, ok := readListArgs(m)
+		a, ok := readListArgs(fieldArgs{m: m})
 		if !ok {
 			return
 		}
