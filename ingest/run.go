@@ -52,6 +52,10 @@ type Runner struct {
 	// sending (a new version, or a push that failed before), and its error is
 	// recorded in the run's "send" step: it never fails the run.
 	Send func(ctx context.Context) error
+	// Base, if set, ends the runs Start begins when it ends (a server's
+	// lifetime; Wait then waits for them). Without it they end on their own.
+	Base    context.Context
+	started sync.WaitGroup // runs begun by Start
 
 	mu sync.Mutex
 }
@@ -65,8 +69,9 @@ type RedLine struct {
 
 // Start begins a run in the background and returns its record at once, with
 // status running. The run goes on after ctx (the request that asked for it)
-// ends; its outcome is in its run record. It fails at once if the products are
-// unknown (Invalid) or another run of this runner is in progress (Conflict).
+// ends, until Base does; its outcome is in its run record. It fails at once if
+// the products are unknown (Invalid) or another run of this runner is in
+// progress (Conflict).
 func (r *Runner) Start(ctx context.Context, trigger string, products []string) (releaselake.Run, error) {
 	if _, err := r.Catalog.Select(products); err != nil {
 		return releaselake.Run{}, err
@@ -74,13 +79,25 @@ func (r *Runner) Start(ctx context.Context, trigger string, products []string) (
 	if !r.mu.TryLock() {
 		return releaselake.Run{}, releaselake.Errorf(releaselake.Conflict, "an ingest run is already in progress")
 	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := func() bool { return false }
+	if r.Base != nil {
+		stop = context.AfterFunc(r.Base, cancel)
+	}
 	started := make(chan releaselake.Run, 1)
+	r.started.Add(1)
 	go func() {
+		defer r.started.Done()
 		defer r.mu.Unlock()
-		r.run(context.WithoutCancel(ctx), trigger, products, started, nil)
+		defer cancel()
+		defer stop()
+		r.run(runCtx, trigger, products, started, nil)
 	}()
 	return <-started, nil
 }
+
+// Wait waits for the runs Start began to end (end Base first to stop them).
+func (r *Runner) Wait() { r.started.Wait() }
 
 // Run does one ingest of the given products (all when empty) and returns its
 // record. The error is non-nil only when nothing could be committed (the record

@@ -24,17 +24,25 @@ import (
 type fakeSource struct {
 	kind  string
 	fetch func(p releaselake.Product) ([][]byte, error)
+	// fetchCtx, if set, is used instead of fetch, with Fetch's context.
+	fetchCtx func(ctx context.Context, p releaselake.Product) ([][]byte, error)
 	// after, if set, may change what Fetch returns for a crawl (state, unchanged).
 	after func(c releaselake.Crawl, f *releaselake.Fetched)
 }
 
 func (f *fakeSource) Kind() string { return f.kind }
 
-func (f *fakeSource) Fetch(_ context.Context, cs []releaselake.Crawl) []releaselake.Fetched {
+func (f *fakeSource) Fetch(ctx context.Context, cs []releaselake.Crawl) []releaselake.Fetched {
 	var out []releaselake.Fetched
 	for _, c := range cs {
 		p := c.Product
-		raw, err := f.fetch(p)
+		var raw [][]byte
+		var err error
+		if f.fetchCtx != nil {
+			raw, err = f.fetchCtx(ctx, p)
+		} else {
+			raw, err = f.fetch(p)
+		}
 		got := releaselake.Fetched{Product: p.Key, Raw: raw, Err: err}
 		if f.after != nil {
 			f.after(c, &got)
@@ -282,6 +290,33 @@ func TestRunner_Start_returnsRunningRecordThenFinishes(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("run did not finish: %+v", runs)
 		}
+	}
+}
+
+// A run begun by Start ends when the runner's Base does (the server closing),
+// and Wait returns once its record says how it ended.
+func TestRunner_Start_endsWithBase(t *testing.T) {
+	cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", GitHub: "o/a"}})
+	store := lake.Open(localfs.New(t.TempDir()))
+	fetching := make(chan struct{})
+	src := &fakeSource{kind: releaselake.KindGitHub, fetchCtx: func(ctx context.Context, _ releaselake.Product) ([][]byte, error) {
+		close(fetching)
+		<-ctx.Done() // an upstream that never answers
+		return nil, ctx.Err()
+	}}
+	base, stop := context.WithCancel(context.Background())
+	r := &Runner{Lake: store, Catalog: cat, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Sources: map[string]releaselake.Source{releaselake.KindGitHub: src}, Base: base}
+	run, err := r.Start(context.Background(), "mutation", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-fetching
+	stop()
+	r.Wait()
+	runs, err := store.Runs(context.Background(), 1)
+	if err != nil || len(runs) != 1 || runs[0].ID != run.ID || runs[0].Status == releaselake.RunRunning || runs[0].EndedAt.IsZero() {
+		t.Fatalf("after Wait the record is %+v (%v); want the run's, ended", runs, err)
 	}
 }
 

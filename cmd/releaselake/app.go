@@ -193,6 +193,7 @@ func (m *Main) Serve(ctx context.Context) error {
 	m.srv = &http.Server{Handler: m.routes(), ReadHeaderTimeout: 10 * time.Second}
 	bg, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
+	m.Runner.Base = bg // Close ends a run the runIngest mutation began, and waits for it
 	m.wg.Add(2)
 	go func() {
 		defer m.wg.Done()
@@ -237,6 +238,9 @@ func (m *Main) Close() error {
 			m.stopPreload()
 		}
 		m.wg.Wait()
+		if m.Runner != nil {
+			m.Runner.Wait()
+		}
 		if m.Lake != nil {
 			if err := m.Lake.Close(); err != nil && m.closeErr == nil {
 				m.closeErr = err

@@ -111,6 +111,10 @@ func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.R
 		if err := json.Unmarshal(rawTime, &ts); err != nil {
 			return fail("time of %s: %v", version, err)
 		}
+		if ts == "" {
+			out.Ignored++ // null or "": as if missing, not a reason to fail the package
+			continue
+		}
 		at, err := time.Parse(time.RFC3339Nano, ts)
 		if err != nil {
 			return fail("time of %s: %q is not an ISO time", version, ts)

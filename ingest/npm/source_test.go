@@ -135,3 +135,16 @@ func TestSource_Parse_badAnswersFailClearly(t *testing.T) {
 		}
 	}
 }
+
+// A version whose time is null (or empty) is left out, like one with no time,
+// and the package's other versions are kept.
+func TestSource_Parse_nullTimeIsIgnored(t *testing.T) {
+	body := `{"name":"x","dist-tags":{"latest":"1.1.0"},"versions":{"1.0.0":{},"1.1.0":{}},"time":{"1.0.0":null,"1.1.0":"2024-01-02T03:04:05.000Z"}}`
+	_, s := newFake(t, map[string][]byte{"/x": []byte(body)})
+	p := releaselake.Product{Key: "x", NPM: "x"}
+	f := s.Fetch(context.Background(), []releaselake.Crawl{{Product: p}})[0]
+	got, err := s.Parse(p, f.Raw, nil)
+	if err != nil || len(got.Releases) != 1 || got.Releases[0].Version != "1.1.0" || got.Ignored != 1 {
+		t.Fatalf("parse: %v, %d releases, %d ignored; want 1.1.0 kept and 1.0.0 ignored", err, len(got.Releases), got.Ignored)
+	}
+}
