@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
-	rtmetrics "runtime/metrics"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,6 +21,7 @@ import (
 	"github.com/releaselake/releaselake/graph/graphiql"
 	"github.com/releaselake/releaselake/ingest"
 	"github.com/releaselake/releaselake/ingest/github"
+	"github.com/releaselake/releaselake/internal/gcpace"
 	"github.com/releaselake/releaselake/lake"
 	"github.com/releaselake/releaselake/lake/hdfs"
 	"github.com/releaselake/releaselake/lake/localfs"
@@ -353,7 +353,7 @@ func (m *Main) load(ctx context.Context) {
 			// for minutes instead of ~250. The index holds no pointers, so the
 			// collection this forces costs a few milliseconds.
 			debug.FreeOSMemory()
-			paceGC()
+			gcpace.Pace()
 			return
 		}
 	}
@@ -373,60 +373,11 @@ type loaded struct {
 // readIndex reads the newest version of the lake and indexes it.
 func (m *Main) readIndex(ctx context.Context) loaded {
 	start := time.Now()
-	restoreGC := holdGC()
+	restoreGC := gcpace.Hold()
 	defer restoreGC()
 	ix, err := m.Lake.Index(ctx)
 	if err != nil {
 		return loaded{err: err}
 	}
 	return loaded{ix: ix, took: time.Since(start)}
-}
-
-// baseGCPercent is GOGC as the process started (100 unless set).
-var baseGCPercent = func() int { p := debug.SetGCPercent(-1); debug.SetGCPercent(p); return p }()
-
-// gcHeadroom is how far the heap may grow past what is live before a
-// collection, at least: GOGC's proportion of a small live heap (a lake of a
-// few thousand rows holds ~10 MiB) had the collector run every few
-// megabytes of request garbage, dozens of times a second under load, each
-// run a pause and a share of the one core the requests queue for.
-const gcHeadroom = 64 << 20
-
-// paceGC sets GOGC after a load so that the heap may grow by gcHeadroom or by
-// GOGC's proportion of what is live, whichever is more: GOGC as set for a
-// lake big enough, a bigger percentage for a small one. GOGC=off stays off,
-// and GOMEMLIMIT still holds either way.
-func paceGC() {
-	if baseGCPercent < 0 {
-		return
-	}
-	s := []rtmetrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	rtmetrics.Read(s)
-	pct := baseGCPercent
-	if s[0].Value.Kind() == rtmetrics.KindUint64 {
-		if live := s[0].Value.Uint64(); live > 0 {
-			pct = max(pct, int(min(gcHeadroom*100/live, 10_000)))
-		}
-	}
-	debug.SetGCPercent(pct)
-}
-
-// holdGC turns the garbage collector off until restore is called; calling
-// restore again does nothing, and if GOGC is off already it changes nothing.
-// A load allocates the new index in a few large pieces that all stay live
-// until the swap, so a collection during it finds little to free and makes
-// every pointer written after it pay a write barrier: at 1M rows on 2 CPUs a load (then of a []Release) took
-// ~1.4 s and 2.1 s of CPU with GOGC at 400 during it, ~1.0 s and 1.4 s with
-// the collector off, in alternating runs (BENCHMARKS.md, "Scale", has the cold
-// starts measured by make bench-scale). The heap then grows by what the load
-// allocates, about 0.45 KB a row; a memory limit (GOMEMLIMIT) still holds, as
-// the runtime collects when the heap nears it even with GOGC off. What the
-// load leaves behind is collected, and returned to the system, after the swap.
-func holdGC() (restore func()) {
-	old := debug.SetGCPercent(-1)
-	if old < 0 {
-		return func() {}
-	}
-	var once sync.Once
-	return func() { once.Do(func() { debug.SetGCPercent(old) }) }
 }

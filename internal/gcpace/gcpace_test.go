@@ -1,4 +1,4 @@
-package main
+package gcpace
 
 import (
 	"runtime"
@@ -7,14 +7,14 @@ import (
 	"testing"
 )
 
-func TestHoldGC_turnsTheCollectorOffAndRestoresIt(t *testing.T) {
+func TestHold_turnsTheCollectorOffAndRestoresIt(t *testing.T) {
 	orig := debug.SetGCPercent(100)
 	defer debug.SetGCPercent(orig)
 	current := func() int { p := debug.SetGCPercent(-1); debug.SetGCPercent(p); return p }
 
 	for _, before := range []int{100, 50, 800, -1} {
 		debug.SetGCPercent(before)
-		restore := holdGC()
+		restore := Hold()
 		if got := current(); got != -1 {
 			t.Errorf("GOGC %d: %d while held; want off (-1)", before, got)
 		}
@@ -26,9 +26,9 @@ func TestHoldGC_turnsTheCollectorOffAndRestoresIt(t *testing.T) {
 	}
 }
 
-func TestPaceGC_givesASmallHeapHeadroomAndLeavesOffAlone(t *testing.T) {
-	orig, origBase := debug.SetGCPercent(100), baseGCPercent
-	defer func() { debug.SetGCPercent(orig); baseGCPercent = origBase }()
+func TestPace_givesASmallHeapHeadroomAndLeavesOffAlone(t *testing.T) {
+	orig, origBase := debug.SetGCPercent(100), basePercent
+	defer func() { debug.SetGCPercent(orig); basePercent = origBase }()
 	current := func() int { p := debug.SetGCPercent(-1); debug.SetGCPercent(p); return p }
 	live := func() uint64 {
 		s := []rtmetrics.Sample{{Name: "/gc/heap/live:bytes"}}
@@ -36,31 +36,35 @@ func TestPaceGC_givesASmallHeapHeadroomAndLeavesOffAlone(t *testing.T) {
 		return s[0].Value.Uint64()
 	}
 
-	// This test binary's live heap is a few MiB: 64 MiB of headroom is many times it.
+	// A live heap of a few MiB (a small lake's index): 64 MiB of headroom is
+	// many times it, under Pace's 10,000% cap.
+	small := make([]byte, 4<<20)
 	runtime.GC()
-	baseGCPercent = 100
-	paceGC()
-	if got, l := current(), live(); got <= 100 || uint64(got)*l/100 < gcHeadroom/2 {
-		t.Errorf("live heap %d bytes: GOGC %d after paceGC; want at least %d bytes of headroom", l, got, gcHeadroom)
+	basePercent = 100
+	Pace()
+	if got, l := current(), live(); got <= 100 || uint64(got)*l/100 < Headroom/2 {
+		t.Errorf("live heap %d bytes: GOGC %d after Pace; want at least %d bytes of headroom", l, got, Headroom)
 	}
 
+	runtime.KeepAlive(small)
+
 	// A heap bigger than the headroom keeps GOGC as set.
-	big := make([]*[1 << 20]byte, 2*gcHeadroom>>20)
+	big := make([]*[1 << 20]byte, 2*Headroom>>20)
 	for i := range big {
 		big[i] = new([1 << 20]byte)
 	}
 	runtime.GC()
-	baseGCPercent = 150
-	paceGC()
+	basePercent = 150
+	Pace()
 	if got := current(); got != 150 {
-		t.Errorf("live heap %d bytes: GOGC %d after paceGC; want 150 as set", live(), got)
+		t.Errorf("live heap %d bytes: GOGC %d after Pace; want 150 as set", live(), got)
 	}
 	runtime.KeepAlive(big)
 
-	baseGCPercent = -1
+	basePercent = -1
 	debug.SetGCPercent(-1)
-	paceGC()
+	Pace()
 	if got := current(); got != -1 {
-		t.Errorf("GOGC off: %d after paceGC; want it left off", got)
+		t.Errorf("GOGC off: %d after Pace; want it left off", got)
 	}
 }
