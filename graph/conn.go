@@ -24,7 +24,7 @@ func Serve(srv *http.Server, ln net.Listener) error {
 }
 
 // holdConns wraps ln's connections in heldConns and has srv put each in its
-// requests' contexts, where holdWrites finds it.
+// requests' contexts, where heldConnOf finds it.
 func holdConns(srv *http.Server, ln net.Listener) net.Listener {
 	next := srv.ConnContext
 	srv.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
@@ -53,7 +53,7 @@ func (l heldListener) Accept() (net.Conn, error) {
 
 // heldConn is a connection that can hold its writes. net/http writes to a
 // connection from the goroutine serving it, the one the handler runs on, so
-// hold, Write and its release need no lock.
+// hold, Write and release need no lock.
 type heldConn struct {
 	net.Conn
 	holding bool
@@ -68,16 +68,21 @@ const heldMax = 32 << 10
 
 var heldPool = sync.Pool{New: func() any { b := make([]byte, 0, heldMax); return &b }}
 
-// holdWrites makes the connection of ctx (from Serve) hold its writes until
-// the returned func is called, which sends them in one write. Without such a
-// connection (another server, a test recorder) it does nothing.
-func holdWrites(ctx context.Context) (release func()) {
+// heldConnOf returns the connection of ctx (from Serve), nil if it has none
+// (another server, a test recorder).
+func heldConnOf(ctx context.Context) *heldConn {
 	c, _ := ctx.Value(connKey{}).(*heldConn)
+	return c
+}
+
+// hold makes c hold its writes until release, which sends them in one write;
+// false (and nothing to release) for a nil c or one holding already.
+func (c *heldConn) hold() bool {
 	if c == nil || c.holding {
-		return func() {}
+		return false
 	}
 	c.holding = true
-	return c.release
+	return true
 }
 
 func (c *heldConn) Write(p []byte) (int, error) {

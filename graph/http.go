@@ -275,10 +275,13 @@ func (h *httpLayer) write(w http.ResponseWriter, r *http.Request, header http.He
 	if _, ok := out["Content-Length"]; !ok {
 		out["Content-Length"] = h.lengths.of(len(body))
 	}
-	release := holdWrites(r.Context()) // the header and body leave in one write
+	hc := heldConnOf(r.Context())
+	held := hc.hold() // the header and body leave in one write
 	w.WriteHeader(status)
 	w.Write(body)
-	release()
+	if held {
+		hc.release()
+	}
 }
 
 // etagMatch reports whether an If-None-Match header names etag (weak
