@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/internal/etag"
 )
 
 // requestNote travels in a request's context from the HTTP layer through
@@ -259,11 +260,11 @@ func (h *httpLayer) write(w http.ResponseWriter, r *http.Request, header http.He
 		out[k] = v
 	}
 	if cacheable && r.Method == http.MethodGet {
-		etag := h.etags.of(ix)
-		out["Etag"] = etag
+		tag := h.etags.of(ix)
+		out["Etag"] = tag
 		out["Cache-Control"] = h.publicHdr
 		out["Vary"] = append(out["Vary"], varyHdr...)
-		if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, etag[0]) {
+		if inm := r.Header.Get("If-None-Match"); inm != "" && etag.NoneMatch(inm, tag[0]) {
 			delete(out, "Content-Type")
 			delete(out, "Content-Length")
 			w.WriteHeader(http.StatusNotModified)
@@ -282,18 +283,6 @@ func (h *httpLayer) write(w http.ResponseWriter, r *http.Request, header http.He
 	if held {
 		hc.release()
 	}
-}
-
-// etagMatch reports whether an If-None-Match header names etag (weak
-// comparison, as RFC 9110 asks for If-None-Match).
-func etagMatch(header, etag string) bool {
-	for part := range strings.SplitSeq(header, ",") {
-		part = strings.TrimSpace(part)
-		if part == "*" || strings.TrimPrefix(part, "W/") == etag {
-			return true
-		}
-	}
-	return false
 }
 
 // etagMemo makes the ETag of an index once: the lake version and a

@@ -382,17 +382,6 @@ func TestQuery_productsSearch(t *testing.T) {
 	}
 }
 
-func TestEtagMatch(t *testing.T) {
-	for _, tc := range []struct {
-		header string
-		want   bool
-	}{{`"v1-x"`, true}, {`W/"v1-x"`, true}, {`"a", "v1-x"`, true}, {`*`, true}, {`"v2-x"`, false}, {`v1-x`, false}} {
-		if got := etagMatch(tc.header, `"v1-x"`); got != tc.want {
-			t.Errorf("etagMatch(%s) = %v", tc.header, got)
-		}
-	}
-}
-
 func TestHTTP_answersAreValidJSONWithTheRightContentType(t *testing.T) {
 	s := serve(t, Options{})
 	for _, accept := range []string{"", "application/json", "application/graphql-response+json", "*/*"} {

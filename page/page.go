@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/internal/etag"
 )
 
 //go:embed page.html
@@ -149,11 +150,11 @@ func allowGet(w http.ResponseWriter, r *http.Request) bool {
 // matching If-None-Match.
 func serveBytes(w http.ResponseWriter, r *http.Request, contentType string, body []byte) {
 	sum := sha256.Sum256(body)
-	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+	tag := `"` + hex.EncodeToString(sum[:12]) + `"`
 	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("ETag", etag)
+	w.Header().Set("ETag", tag)
 	w.Header().Set("Cache-Control", "no-cache")
-	if r.Header.Get("If-None-Match") == etag {
+	if etag.NoneMatch(r.Header.Get("If-None-Match"), tag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
