@@ -3,11 +3,13 @@ package graph
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -210,4 +212,50 @@ func postBody(t *testing.T, url, body string) []byte {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return b
+}
+
+// Clients that send a request and vanish (a reset, no reading) cost the
+// server nothing lasting: it answers the next client whole, and the
+// connections' goroutines end.
+func TestServe_clientsGoneMidAnswer(t *testing.T) {
+	h := NewHandler(benchResolver(t), Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), CacheBytes: -1})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h}
+	go Serve(srv, ln)
+	t.Cleanup(func() { srv.Close() })
+	addr := ln.Addr().String()
+	body := benchBody(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
+	request := fmt.Sprintf("POST /graphql HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", addr, len(body), body)
+
+	baseline := runtime.NumGoroutine()
+	for i := range 50 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(c, request)
+		if i%2 == 0 {
+			c.Read(make([]byte, 100)) // the answer has begun
+		}
+		c.(*net.TCPConn).SetLinger(0) // close with a reset
+		c.Close()
+	}
+	resp, err := http.Post("http://"+addr+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Contains(got, []byte(`"hasNextPage":true`)) || !bytes.HasSuffix(got, []byte("}}}")) {
+		t.Fatalf("after 50 vanished clients: %d, %d bytes", resp.StatusCode, len(got))
+	}
+	http.DefaultClient.CloseIdleConnections()
+	for deadline := time.Now().Add(10 * time.Second); runtime.NumGoroutine() > baseline+2; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines, %d before the vanished clients: connections were not let go", runtime.NumGoroutine(), baseline)
+		}
+	}
 }
