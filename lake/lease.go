@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -118,8 +117,18 @@ func (l *lease) Release(ctx context.Context) error {
 	return boundary(l.s.fs.Remove(ctx, l.path()), "release lease %s", l.dir)
 }
 
-// topLease returns the highest generation in dir and its record (nil when there
-// is none, or it cannot be read: a holder that died while writing it).
+// writingTTL is how long a lease generation that cannot be read yet holds
+// the lease, from its file's modification time: on HDFS, Publish claims the
+// name and then fills it, so a reader may find the file of a process that is
+// still writing it. Taken as free (as it once was), a second process could
+// take the next generation while the first, once its write completed, found
+// itself on top and went on: both held the lease (two replicas ran the first
+// ingest between them). Past writingTTL its writer is taken for dead.
+const writingTTL = time.Minute
+
+// topLease returns the highest generation in dir and its record: nil when
+// there is none; when it cannot be read, one held by a process still writing
+// it until writingTTL after the file was last modified.
 func (s *Store) topLease(ctx context.Context, dir string) (int64, *leaseRecord, error) {
 	infos, err := s.fs.ReadDir(ctx, dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -128,27 +137,30 @@ func (s *Store) topLease(ctx context.Context, dir string) (int64, *leaseRecord, 
 	if err != nil {
 		return 0, nil, err
 	}
-	var gens []int64
+	top, gen := fs.FileInfo(nil), int64(-1)
 	for _, fi := range infos {
-		if g, ok := leaseGen(fi.Name()); ok {
-			gens = append(gens, g)
+		if g, ok := leaseGen(fi.Name()); ok && g > gen {
+			top, gen = fi, g
 		}
 	}
-	if len(gens) == 0 {
+	if top == nil {
 		return -1, nil, nil
 	}
-	sort.Slice(gens, func(i, j int) bool { return gens[i] > gens[j] })
-	f, err := s.fs.Open(ctx, fmt.Sprintf("%s/%010d.json", dir, gens[0]))
+	writing := &leaseRecord{Owner: "a process still writing its lease file", Expires: top.ModTime().Add(writingTTL)}
+	f, err := s.fs.Open(ctx, fmt.Sprintf("%s/%010d.json", dir, gen))
+	if errors.Is(err, fs.ErrNotExist) {
+		return gen, nil, nil // released since the listing
+	}
 	if err != nil {
-		return gens[0], nil, nil
+		return gen, writing, nil
 	}
 	defer f.Close()
 	data, err := io.ReadAll(f)
 	var rec leaseRecord
 	if err != nil || json.Unmarshal(data, &rec) != nil {
-		return gens[0], nil, nil
+		return gen, writing, nil
 	}
-	return gens[0], &rec, nil
+	return gen, &rec, nil
 }
 
 func leaseGen(name string) (int64, bool) {

@@ -2,6 +2,8 @@ package lake_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -91,5 +93,44 @@ func TestStore_AcquireLease_heldExpiredLost(t *testing.T) {
 	}
 	if _, err := s.AcquireLease(ctx, "ingest", "z", time.Minute); err != nil {
 		t.Fatalf("after release: %v", err)
+	}
+}
+
+// On HDFS, Publish claims a name and then fills it: a lease file being
+// written cannot be read yet. It holds the lease (for writingTTL from its
+// modification time, after which its writer is taken for dead); taken as
+// free, a second process could take the lease while the first went on.
+func TestStore_AcquireLease_fileBeingWrittenHolds(t *testing.T) {
+	ctx := context.Background()
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
+	root := t.TempDir()
+	s := lake.Open(localfs.New(root), lake.WithClock(now))
+
+	// Another process has claimed generation 0 and written a prefix of it.
+	dir := filepath.Join(root, "_locks", "ingest")
+	os.MkdirAll(dir, 0o755)
+	name := filepath.Join(dir, "0000000000.json")
+	if err := os.WriteFile(name, []byte(`{"owner":"a","exp`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(name, clock, clock)
+
+	if _, err := s.AcquireLease(ctx, "ingest", "b", time.Minute); releaselake.ClassOf(err) != releaselake.Conflict {
+		t.Fatalf("lease taken while another process writes its file: %v", err)
+	}
+	advance(30 * time.Second)
+	if _, err := s.AcquireLease(ctx, "ingest", "b", time.Minute); releaselake.ClassOf(err) != releaselake.Conflict {
+		t.Fatalf("lease taken 30 s after another process began writing its file: %v", err)
+	}
+	advance(31 * time.Second) // its writer died: the lease is free
+	b, err := s.AcquireLease(ctx, "ingest", "b", time.Minute)
+	if err != nil {
+		t.Fatalf("a lease file left half-written a minute ago still holds: %v", err)
+	}
+	if err := b.Renew(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
