@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
+	pqformat "github.com/parquet-go/parquet-go/format"
 
 	"github.com/releaselake/releaselake"
 )
@@ -107,7 +108,8 @@ func newDataFile(name string, f File) (*dataFile, error) {
 
 // mapColumns finds each column among the file's leaves and reports whether all
 // are there as this package writes them: required, not repeated, of the
-// physical type the columnar reader decodes.
+// physical type the columnar reader decodes, timestamps in microseconds (other
+// tools write milliseconds or nanoseconds, which parquet.Read converts).
 func (df *dataFile) mapColumns() bool {
 	schema := df.pf.Schema()
 	for i, c := range readColumns {
@@ -115,9 +117,26 @@ func (df *dataFile) mapColumns() bool {
 		if !ok || leaf.Node.Optional() || leaf.Node.Repeated() || leaf.Node.Type().Kind() != c.kind {
 			return false
 		}
+		if c.kind == parquet.Int64 && !isMicros(leaf.Node.Type()) {
+			return false
+		}
 		df.leaves[i] = leaf.ColumnIndex
 	}
 	return true
+}
+
+// isMicros reports whether t is a timestamp in microseconds.
+func isMicros(t parquet.Type) bool {
+	lt := t.LogicalType()
+	if lt == nil {
+		return false
+	}
+	ts, ok := lt.Value.(*pqformat.TimestampType)
+	if !ok {
+		return false
+	}
+	_, ok = ts.Unit.Value.(*pqformat.MicroSeconds)
+	return ok
 }
 
 // rowSink is what readTable hands the rows of a table to: each row group's
