@@ -453,3 +453,20 @@ func TestHTTP_requestErrorsFollowGraphQLOverHTTP(t *testing.T) {
 		t.Errorf("field error: %s", body)
 	}
 }
+
+// GraphQL over HTTP: a mutation sent with GET is refused with 405 Method Not
+// Allowed (and Allow, as RFC 9110 asks of a 405), whatever the Accept, and
+// nothing runs.
+func TestHTTP_getMutationIsMethodNotAllowed(t *testing.T) {
+	s := serve(t, Options{AdminToken: "sekret"})
+	u := getURL(s.URL, `mutation { pushPage { pushed } }`, nil)
+	for _, accept := range []string{"application/json", "application/graphql-response+json"} {
+		resp, body := do(t, "GET", u, "", map[string]string{"Accept": accept, "Authorization": "Bearer sekret"})
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "POST" || resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: %d Allow %q Cache-Control %q: %s", accept, resp.StatusCode, resp.Header.Get("Allow"), resp.Header.Get("Cache-Control"), body)
+		}
+	}
+	if s.pushes.Load() != 0 {
+		t.Fatalf("a mutation sent with GET ran %d times", s.pushes.Load())
+	}
+}
