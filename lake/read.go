@@ -31,7 +31,21 @@ import (
 // reader: the reference the columnar reader is tested against, and its
 // fallback for files it does not know.
 func readParquet(r io.ReaderAt, size int64) ([]row, error) {
-	return parquet.Read[row](r, size)
+	return noPanic(func() ([]row, error) { return parquet.Read[row](r, size) })
+}
+
+// noPanic returns f's results, or an error if it panics: parquet-go indexes
+// by what a file's footer and page indexes say, and panics on one that says
+// too much (a sorting column or a page beyond the file's), which would take
+// down a server loading a file another tool wrote.
+func noPanic[T any](f func() (T, error)) (v T, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			var zero T
+			v, err = zero, fmt.Errorf("malformed Parquet file: %v", p)
+		}
+	}()
+	return f()
 }
 
 // dataFile is a data file opened for reading.
@@ -96,7 +110,9 @@ func (s *Store) openDataFile(ctx context.Context, name string) (*dataFile, error
 
 // newDataFile reads the footer of f; it closes f if it cannot.
 func newDataFile(name string, f File) (*dataFile, error) {
-	pf, err := parquet.OpenFile(f, f.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	pf, err := noPanic(func() (*parquet.File, error) {
+		return parquet.OpenFile(f, f.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	})
 	if err != nil {
 		f.Close()
 		return nil, releaselake.Wrap(releaselake.Internal, err, "read data file "+name)
