@@ -39,13 +39,7 @@ func badSortingColumn(t *testing.T, data []byte) []byte {
 }
 
 func TestStore_Snapshot_malformedDataFileIsAnErrorNotAPanic(t *testing.T) {
-	s, fsys := newStore(t)
-	mustCommit(t, s, releaselake.NoVersion, sampleRows(), "run1")
-	files := names(t, fsys, "yellow", ".parquet")
-	if len(files) != 1 {
-		t.Fatalf("data files %q, want 1", files)
-	}
-	name := filepath.Join(fsys.Root(), "yellow", files[0])
+	s, name := sampleTable(t)
 	data, err := os.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
