@@ -281,6 +281,9 @@ func (h *httpLayer) write(w http.ResponseWriter, r *http.Request, header http.He
 	w.WriteHeader(status)
 	w.Write(body)
 	if held {
+		// net/http keeps up to 4 KiB of the answer in its buffer until the
+		// handler returns: flushed now, it joins what is held.
+		http.NewResponseController(w).Flush()
 		hc.release()
 	}
 }

@@ -453,3 +453,49 @@ func TestHTTP_requestErrorsFollowGraphQLOverHTTP(t *testing.T) {
 		t.Errorf("field error: %s", body)
 	}
 }
+
+// GraphQL over HTTP: a mutation sent with GET is refused with 405 Method Not
+// Allowed (and Allow, as RFC 9110 asks of a 405), whatever the Accept, and
+// nothing runs.
+func TestHTTP_getMutationIsMethodNotAllowed(t *testing.T) {
+	s := serve(t, Options{AdminToken: "sekret"})
+	u := getURL(s.URL, `mutation { pushPage { pushed } }`, nil)
+	for _, accept := range []string{"application/json", "application/graphql-response+json"} {
+		resp, body := do(t, "GET", u, "", map[string]string{"Accept": accept, "Authorization": "Bearer sekret"})
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "POST" || resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: %d Allow %q Cache-Control %q: %s", accept, resp.StatusCode, resp.Header.Get("Allow"), resp.Header.Get("Cache-Control"), body)
+		}
+	}
+	if s.pushes.Load() != 0 {
+		t.Fatalf("a mutation sent with GET ran %d times", s.pushes.Load())
+	}
+}
+
+// An asOf answer read from a version newer than the pinned index (committed,
+// not loaded yet) is not what that index's ETag and cache generation stand
+// for: it is neither given them nor kept. One from an older version is.
+func TestHTTP_asOfNewerThanTheServedIndexIsNotCached(t *testing.T) {
+	s := serve(t, Options{})
+	// The served index is v1; asOf on or after 2026-01-15 reads v7, before it v3.
+	u := getURL(s.URL, `{ releases(asOf: "2100-01-01T00:00:00Z") { totalCount } }`, nil)
+	resp, body := do(t, "GET", u, "", nil)
+	if resp.StatusCode != 200 || resp.Header.Get("ETag") != "" || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("asOf read v7 while v1 is served: %d ETag %q Cache-Control %q: %s",
+			resp.StatusCode, resp.Header.Get("ETag"), resp.Header.Get("Cache-Control"), body)
+	}
+	post := `{"query":"{ latest(asOf: \"2100-01-01T00:00:00Z\") { tag } }"}`
+	for range 2 {
+		do(t, "POST", s.URL, post, nil)
+	}
+	n := s.hits.Load()
+	do(t, "POST", s.URL, post, nil)
+	if s.hits.Load() == n {
+		t.Fatal("an asOf answer from a version newer than the served one was answered from the response cache")
+	}
+
+	s.ix.Store(releaselake.NewIndex(releaselake.Snapshot{Version: 9, Releases: rows(3)}))
+	resp, body = do(t, "GET", u, "", nil)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("ETag"), `"v9-`) {
+		t.Fatalf("asOf read v7 while v9 is served: %d ETag %q: %s", resp.StatusCode, resp.Header.Get("ETag"), body)
+	}
+}

@@ -61,6 +61,11 @@ func (r *Resolver) indexAt(ctx context.Context, asOf *time.Time) (*releaselake.I
 	if err == nil && ix == nil {
 		err = releaselake.Errorf(releaselake.NotFound, "asOf: the lake has no version committed at or before %s", asOf.UTC().Format(time.RFC3339))
 	}
+	// A version newer than the pinned index (committed, not loaded yet) is
+	// not what that index's ETag and response cache generation stand for.
+	if pinned, _ := r.index(ctx); ix != nil && pinned != nil && ix.Version > pinned.Version {
+		markVolatile(ctx)
+	}
 	return ix, err
 }
 

@@ -96,7 +96,8 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	run(r.Context(), w, exec, params, ct, true)
 }
 
-// run executes one operation and writes its answer; GET refuses all but queries.
+// run executes one operation and writes its answer; GET refuses all but
+// queries, with 405 Method Not Allowed.
 func run(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, params *graphql.RawParams, ct string, get bool) {
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
@@ -105,7 +106,9 @@ func run(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor,
 		return
 	}
 	if get && opCtx.Operation.Operation != ast.Query {
-		w.WriteHeader(http.StatusNotAcceptable)
+		// GraphQL over HTTP: 405, not gqlgen's 406 (which is about Accept).
+		w.Header().Set("Allow", http.MethodPost)
+		w.WriteHeader(http.StatusMethodNotAllowed)
 		writeResponse(w, &graphql.Response{Errors: gqlerror.List{{Message: "GET requests only allow query operations"}}})
 		return
 	}

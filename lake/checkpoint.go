@@ -141,7 +141,7 @@ func (s *Store) readCheckpoint(ctx context.Context, v int64) (*tableState, error
 		return nil, err
 	}
 	defer f.Close()
-	rows, err := parquet.Read[cpRow](f, f.Size())
+	rows, err := noPanic(func() ([]cpRow, error) { return parquet.Read[cpRow](f, f.Size()) })
 	if err != nil {
 		return nil, fmt.Errorf("read checkpoint %d: %w", v, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -112,6 +113,19 @@ func mustCommit(t *testing.T, s *lake.Store, base int64, rows []releaselake.Rele
 		t.Fatalf("Commit on v%d returned v%d", base, v)
 	}
 	return v
+}
+
+// sampleTable commits sampleRows as version 0 of a fresh lake and returns the
+// local path of its one data file.
+func sampleTable(t *testing.T) (*lake.Store, string) {
+	t.Helper()
+	s, fsys := newStore(t)
+	mustCommit(t, s, releaselake.NoVersion, sampleRows(), "run1")
+	files := names(t, fsys, "yellow", ".parquet")
+	if len(files) != 1 {
+		t.Fatalf("data files = %q", files)
+	}
+	return s, filepath.Join(fsys.Root(), "yellow", files[0])
 }
 
 // names lists a lake directory, matching suffix.

@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
+	pqformat "github.com/parquet-go/parquet-go/format"
 
 	"github.com/releaselake/releaselake"
 )
@@ -30,7 +31,21 @@ import (
 // reader: the reference the columnar reader is tested against, and its
 // fallback for files it does not know.
 func readParquet(r io.ReaderAt, size int64) ([]row, error) {
-	return parquet.Read[row](r, size)
+	return noPanic(func() ([]row, error) { return parquet.Read[row](r, size) })
+}
+
+// noPanic returns f's results, or an error if it panics: parquet-go indexes
+// by what a file's footer and page indexes say, and panics on one that says
+// too much (a sorting column or a page beyond the file's), which would take
+// down a server loading a file another tool wrote.
+func noPanic[T any](f func() (T, error)) (v T, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			var zero T
+			v, err = zero, fmt.Errorf("malformed Parquet file: %v", p)
+		}
+	}()
+	return f()
 }
 
 // dataFile is a data file opened for reading.
@@ -95,7 +110,9 @@ func (s *Store) openDataFile(ctx context.Context, name string) (*dataFile, error
 
 // newDataFile reads the footer of f; it closes f if it cannot.
 func newDataFile(name string, f File) (*dataFile, error) {
-	pf, err := parquet.OpenFile(f, f.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	pf, err := noPanic(func() (*parquet.File, error) {
+		return parquet.OpenFile(f, f.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	})
 	if err != nil {
 		f.Close()
 		return nil, releaselake.Wrap(releaselake.Internal, err, "read data file "+name)
@@ -107,7 +124,8 @@ func newDataFile(name string, f File) (*dataFile, error) {
 
 // mapColumns finds each column among the file's leaves and reports whether all
 // are there as this package writes them: required, not repeated, of the
-// physical type the columnar reader decodes.
+// physical type the columnar reader decodes, timestamps in microseconds (other
+// tools write milliseconds or nanoseconds, which parquet.Read converts).
 func (df *dataFile) mapColumns() bool {
 	schema := df.pf.Schema()
 	for i, c := range readColumns {
@@ -115,9 +133,26 @@ func (df *dataFile) mapColumns() bool {
 		if !ok || leaf.Node.Optional() || leaf.Node.Repeated() || leaf.Node.Type().Kind() != c.kind {
 			return false
 		}
+		if c.kind == parquet.Int64 && !isMicros(leaf.Node.Type()) {
+			return false
+		}
 		df.leaves[i] = leaf.ColumnIndex
 	}
 	return true
+}
+
+// isMicros reports whether t is a timestamp in microseconds.
+func isMicros(t parquet.Type) bool {
+	lt := t.LogicalType()
+	if lt == nil {
+		return false
+	}
+	ts, ok := lt.Value.(*pqformat.TimestampType)
+	if !ok {
+		return false
+	}
+	_, ok = ts.Unit.Value.(*pqformat.MicroSeconds)
+	return ok
 }
 
 // rowSink is what readTable hands the rows of a table to: each row group's

@@ -153,6 +153,22 @@ func TestReadReleases_otherLayouts(t *testing.T) {
 		Prerelease  bool   `parquet:"prerelease"`
 		Yanked      bool   `parquet:"yanked"`
 	}
+	// Other tools write Delta timestamps in other units (Spark's
+	// outputTimestampType=TIMESTAMP_MILLIS, pyarrow's nanoseconds).
+	type otherUnits struct {
+		Product     string    `parquet:"product"`
+		Tag         string    `parquet:"tag"`
+		Version     string    `parquet:"version"`
+		Name        string    `parquet:"name"`
+		URL         string    `parquet:"url"`
+		Source      string    `parquet:"source"`
+		Repo        string    `parquet:"repo"`
+		DateSource  string    `parquet:"date_source"`
+		PublishedAt int64     `parquet:"published_at,timestamp(millisecond:utc)"`
+		FirstSeenAt time.Time `parquet:"first_seen_at,timestamp(nanosecond:utc)"`
+		Prerelease  bool      `parquet:"prerelease"`
+		Yanked      bool      `parquet:"yanked"`
+	}
 	write := func(t *testing.T, f func(w *bytes.Buffer) error) []byte {
 		t.Helper()
 		var buf bytes.Buffer
@@ -209,6 +225,14 @@ func TestReadReleases_otherLayouts(t *testing.T) {
 				for _, r := range rows {
 					rs = append(rs, optional(r))
 				}
+			}
+			return write(t, func(w *bytes.Buffer) error { return writeAs(w, rs) })
+		}, false},
+		{"timestamps in milliseconds and nanoseconds", func(t *testing.T) []byte {
+			var rs []otherUnits
+			for _, r := range rows[4:] {
+				rs = append(rs, otherUnits{r.Product, r.Tag, r.Version, r.Name, r.URL, r.Source, r.Repo, r.DateSource,
+					r.PublishedAt / 1000, time.UnixMicro(r.FirstSeenAt).UTC(), r.Prerelease, r.Yanked})
 			}
 			return write(t, func(w *bytes.Buffer) error { return writeAs(w, rs) })
 		}, false},
