@@ -133,6 +133,7 @@ func NewHandler(r *Resolver, o Options) http.Handler {
 		index:     r.Index,
 		publicHdr: []string{"public, max-age=" + strconv.Itoa(int(maxAge/time.Second))},
 		etags:     etagMemo{fingerprint: fingerprint(r.Catalog)},
+		etagsGQL:  etagMemo{fingerprint: fingerprint(r.Catalog) + "-g"},
 	}
 	switch {
 	case o.CacheBytes == 0:

@@ -101,7 +101,8 @@ type httpLayer struct {
 	index     func() *releaselake.Index
 	cache     *responseCache // nil: no response cache
 	publicHdr []string       // Cache-Control of cacheable GET answers
-	etags     etagMemo
+	etags     etagMemo       // of answers as application/json
+	etagsGQL  etagMemo       // of answers as application/graphql-response+json
 	lengths   lengthMemo
 }
 
@@ -260,7 +261,12 @@ func (h *httpLayer) write(w http.ResponseWriter, r *http.Request, header http.He
 		out[k] = v
 	}
 	if cacheable && r.Method == http.MethodGet {
+		// A strong ETag names one representation: the two media types of an
+		// answer (Vary: Accept) get two.
 		tag := h.etags.of(ix)
+		if ct := out["Content-Type"]; len(ct) > 0 && strings.HasPrefix(ct[0], graphqlJSON) {
+			tag = h.etagsGQL.of(ix)
+		}
 		out["Etag"] = tag
 		out["Cache-Control"] = h.publicHdr
 		out["Vary"] = append(out["Vary"], varyHdr...)
@@ -292,7 +298,7 @@ func (h *httpLayer) write(w http.ResponseWriter, r *http.Request, header http.He
 // fingerprint of what else shapes answers (schema and catalog), so a restart
 // with another catalog never answers 304 with an old body.
 type etagMemo struct {
-	fingerprint string
+	fingerprint string // with a suffix per media type
 	last        lastHeader[*releaselake.Index]
 }
 

@@ -499,3 +499,30 @@ func TestHTTP_asOfNewerThanTheServedIndexIsNotCached(t *testing.T) {
 		t.Fatalf("asOf read v7 while v9 is served: %d ETag %q: %s", resp.StatusCode, resp.Header.Get("ETag"), body)
 	}
 }
+
+// The two media types of one answer are two representations, each with its
+// own strong ETag: a validator of one never gets a 304 for the other.
+func TestHTTP_eachMediaTypeHasItsOwnETag(t *testing.T) {
+	s := serve(t, Options{MaxAge: 30 * time.Second})
+	u := getURL(s.URL, `{ releases(products: ["a"], first: 2) { nodes { tag } } }`, nil)
+	asJSON, _ := do(t, "GET", u, "", map[string]string{"Accept": "application/json"})
+	asGQL, _ := do(t, "GET", u, "", map[string]string{"Accept": "application/graphql-response+json"})
+	j, g := asJSON.Header.Get("ETag"), asGQL.Header.Get("ETag")
+	if j == "" || g == "" || j == g {
+		t.Fatalf("ETags %q (application/json) and %q (graphql-response+json): want two, different", j, g)
+	}
+	for _, tc := range []struct {
+		accept, inm string
+		want        int
+	}{
+		{"application/json", j, 304},
+		{"application/graphql-response+json", g, 304},
+		{"application/graphql-response+json", j, 200},
+		{"application/json", g, 200},
+	} {
+		resp, body := do(t, "GET", u, "", map[string]string{"Accept": tc.accept, "If-None-Match": tc.inm})
+		if resp.StatusCode != tc.want {
+			t.Errorf("Accept %s, If-None-Match %s: %d, want %d (%s)", tc.accept, tc.inm, resp.StatusCode, tc.want, body)
+		}
+	}
+}
