@@ -41,12 +41,17 @@ func TestStore_Claim_onlyOnce(t *testing.T) {
 	}
 }
 
+// fakeClock is a clock that moves only when told to.
+func fakeClock(start time.Time) (now func() time.Time, advance func(time.Duration)) {
+	var mu sync.Mutex
+	now = func() time.Time { mu.Lock(); defer mu.Unlock(); return start }
+	advance = func(d time.Duration) { mu.Lock(); start = start.Add(d); mu.Unlock() }
+	return now, advance
+}
+
 func TestStore_AcquireLease_heldExpiredLost(t *testing.T) {
 	ctx := context.Background()
-	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	var mu sync.Mutex
-	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
-	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
+	now, advance := fakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	s := lake.Open(localfs.New(t.TempDir()), lake.WithClock(now))
 
 	a, err := s.AcquireLease(ctx, "ingest", "a", time.Minute)
@@ -102,10 +107,7 @@ func TestStore_AcquireLease_heldExpiredLost(t *testing.T) {
 // free, a second process could take the lease while the first went on.
 func TestStore_AcquireLease_fileBeingWrittenHolds(t *testing.T) {
 	ctx := context.Background()
-	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	var mu sync.Mutex
-	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
-	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
+	now, advance := fakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	root := t.TempDir()
 	s := lake.Open(localfs.New(root), lake.WithClock(now))
 
@@ -116,7 +118,7 @@ func TestStore_AcquireLease_fileBeingWrittenHolds(t *testing.T) {
 	if err := os.WriteFile(name, []byte(`{"owner":"a","exp`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	os.Chtimes(name, clock, clock)
+	os.Chtimes(name, now(), now())
 
 	if _, err := s.AcquireLease(ctx, "ingest", "b", time.Minute); releaselake.ClassOf(err) != releaselake.Conflict {
 		t.Fatalf("lease taken while another process writes its file: %v", err)
