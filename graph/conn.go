@@ -51,9 +51,10 @@ func (l heldListener) Accept() (net.Conn, error) {
 	return &heldConn{Conn: c}, nil
 }
 
-// heldConn is a connection that can hold its writes. net/http writes to a
-// connection from the goroutine serving it, the one the handler runs on, so
-// hold, Write and release need no lock.
+// heldConn is a connection that can hold its writes. net/http writes to an
+// HTTP/1 connection from the goroutine serving it, the one the handler runs
+// on, so hold, Write and release need no lock. (Serve sets up no TLS, so no
+// HTTP/2, whose frames are written from a goroutine of their own.)
 type heldConn struct {
 	net.Conn
 	holding bool
