@@ -9,12 +9,16 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/releaselake/releaselake"
 )
 
 // adminAuth refuses every mutation whose request lacks
-// "Authorization: Bearer <admin token>", before any of its fields runs.
+// "Authorization: Bearer <admin token>", before anything else is done with
+// it (DESIGN: "checked before anything else"): before validation, variable
+// coercion and the complexity limit, so a caller without the token learns
+// nothing from their errors, and never later than before any field runs.
 type adminAuth struct {
 	set  bool     // an admin token is configured
 	hash [32]byte // sha256 of the token: compared in constant time, whatever the length
@@ -27,20 +31,50 @@ func newAdminAuth(token string) adminAuth {
 func (adminAuth) ExtensionName() string                   { return "AdminToken" }
 func (adminAuth) Validate(graphql.ExecutableSchema) error { return nil }
 
+// MutateOperationParameters runs before gqlgen parses the request (after the
+// persisted-query extension has found its text). Only a text that holds the
+// keyword "mutation" can be one, so only those are parsed here, within the
+// parser's token limit; a text that does not parse is left to gqlgen's error.
+func (a adminAuth) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
+	if !strings.Contains(p.Query, "mutation") {
+		return nil
+	}
+	if n := noteOf(ctx); n != nil && n.get {
+		return nil // GET refuses mutations whatever the token: 405 (transport.go)
+	}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, ParserTokens)
+	if err != nil {
+		return nil
+	}
+	if op := doc.Operations.ForName(p.OperationName); op == nil || op.Operation != ast.Mutation {
+		return nil
+	}
+	return a.refuse(ctx, p.Headers.Get("Authorization"))
+}
+
 func (a adminAuth) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
 	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
 		return next(ctx)
 	}
-	class, msg := a.check(oc.Headers.Get("Authorization"))
+	if err := a.refuse(ctx, oc.Headers.Get("Authorization")); err != nil {
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{err}})
+	}
+	return next(ctx)
+}
+
+// refuse returns the error that refuses a mutation with this Authorization
+// header, noting the refusal for the HTTP status, or nil if it carries the
+// admin token.
+func (a adminAuth) refuse(ctx context.Context, header string) *gqlerror.Error {
+	class, msg := a.check(header)
 	if class == "" {
-		return next(ctx)
+		return nil
 	}
 	if n := noteOf(ctx); n != nil {
 		n.denied.Store(class)
 	}
-	err := &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": string(class)}}
-	return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{err}})
+	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": string(class)}}
 }
 
 // check returns the class and message of a refusal, or "" if header carries

@@ -21,6 +21,7 @@ import (
 // to know about the answer to cache it and set its headers.
 type requestNote struct {
 	ix       *releaselake.Index // pinned when the request came in; nil before the first load
+	get      bool               // a GET request, whose transport refuses mutations itself
 	query    atomic.Bool        // a query operation answered without errors
 	volatile atomic.Bool        // the answer read something the lake version does not determine
 	denied   atomic.Value       // releaselake.Class of a refused mutation
@@ -187,7 +188,7 @@ func (h *httpLayer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	note := &requestNote{ix: ix}
+	note := &requestNote{ix: ix, get: r.Method == http.MethodGet}
 	defer note.recycle()
 	rec := getRecorder()
 	defer putRecorder(rec)

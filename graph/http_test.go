@@ -233,7 +233,11 @@ func TestHTTP_cors(t *testing.T) {
 func TestMutations_needTheAdminToken(t *testing.T) {
 	s := serve(t, Options{AdminToken: "sekret"})
 	none := serve(t, Options{})
-	mutations := []string{`mutation { runIngest(products: ["nope"]) { id } }`, `mutation { pushPage { pushed } }`}
+	mutations := []string{`mutation { runIngest(products: ["nope"]) { id } }`, `mutation { pushPage { pushed } }`,
+		// The token is checked before anything else: validation, variables, limits.
+		`mutation { runIngest { nosuchfield } }`,
+		`mutation M($p: [String!]!) { runIngest(products: $p) { id } }`,
+		`query Q { lake { rows } } mutation M { pushPage { pushed } }`}
 	cases := []struct {
 		name   string
 		srv    *served
@@ -249,7 +253,11 @@ func TestMutations_needTheAdminToken(t *testing.T) {
 	}
 	for _, tc := range cases {
 		for _, m := range mutations {
-			b, _ := json.Marshal(map[string]string{"query": m})
+			params := map[string]string{"query": m}
+			if strings.HasPrefix(m, "query Q") {
+				params["operationName"] = "M"
+			}
+			b, _ := json.Marshal(params)
 			resp, body := do(t, "POST", tc.srv.URL, string(b), tc.header)
 			if resp.StatusCode != 200 || codeOf(t, body) != tc.code {
 				t.Errorf("%s %s: %d %s", tc.name, m, resp.StatusCode, body)
