@@ -337,7 +337,9 @@ func assemble(rows []releaselake.Release, cols *[numReadColumns]columnValues, lo
 
 // runTasks runs tasks on up to workers goroutines, in order of submission,
 // and returns the first error; after an error the tasks not started are
-// skipped.
+// skipped. A task that panics (parquet-go decoding a page that says more than
+// it holds) fails with an error instead: on a goroutine of its own, no caller
+// could recover it, and the process would go down.
 func runTasks(tasks []func() error, workers int) error {
 	var (
 		mu    sync.Mutex
@@ -357,7 +359,7 @@ func runTasks(tasks []func() error, workers int) error {
 	for range min(workers, len(tasks)) {
 		wg.Go(func() {
 			for t := take(); t != nil; t = take() {
-				if err := t(); err != nil {
+				if _, err := noPanic(func() (struct{}, error) { return struct{}{}, t() }); err != nil {
 					mu.Lock()
 					if first == nil {
 						first = err

@@ -315,3 +315,16 @@ func TestReadIndex_manyRowGroupsOnManyCPUs(t *testing.T) {
 		}
 	}
 }
+
+// A task that panics fails runTasks with an error; the process goes on.
+func TestRunTasks_panicIsAnError(t *testing.T) {
+	tasks := []func() error{
+		func() error { return nil },
+		func() error { var s []int; _ = s[3]; return nil },
+		func() error { return nil },
+	}
+	err := runTasks(tasks, 2)
+	if err == nil || !strings.Contains(err.Error(), "malformed Parquet file") {
+		t.Fatalf("runTasks with a panicking task: %v, want an error", err)
+	}
+}
