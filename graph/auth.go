@@ -20,12 +20,13 @@ import (
 // coercion and the complexity limit, so a caller without the token learns
 // nothing from their errors, and never later than before any field runs.
 type adminAuth struct {
-	set  bool     // an admin token is configured
-	hash [32]byte // sha256 of the token: compared in constant time, whatever the length
+	set  bool      // an admin token is configured
+	hash [32]byte  // sha256 of the token: compared in constant time, whatever the length
+	docs queryDocs // gqlgen's parsed documents: a mutation asked before is not parsed again
 }
 
-func newAdminAuth(token string) adminAuth {
-	return adminAuth{set: token != "", hash: sha256.Sum256([]byte(token))}
+func newAdminAuth(token string, docs queryDocs) adminAuth {
+	return adminAuth{set: token != "", hash: sha256.Sum256([]byte(token)), docs: docs}
 }
 
 func (adminAuth) ExtensionName() string                   { return "AdminToken" }
@@ -33,7 +34,8 @@ func (adminAuth) Validate(graphql.ExecutableSchema) error { return nil }
 
 // MutateOperationParameters runs before gqlgen parses the request (after the
 // persisted-query extension has found its text). Only a text that holds the
-// keyword "mutation" can be one, so only those are parsed here, within the
+// keyword "mutation" can be one, so only those are looked at: from gqlgen's
+// query cache when it has parsed the text before, else parsed here within the
 // parser's token limit; a text that does not parse is left to gqlgen's error.
 func (a adminAuth) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
 	if !strings.Contains(p.Query, "mutation") {
@@ -42,9 +44,12 @@ func (a adminAuth) MutateOperationParameters(ctx context.Context, p *graphql.Raw
 	if n := noteOf(ctx); n != nil && n.get {
 		return nil // GET refuses mutations whatever the token: 405 (transport.go)
 	}
-	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, ParserTokens)
-	if err != nil {
-		return nil
+	doc, ok := a.docs.Get(ctx, p.Query)
+	if !ok {
+		var err error
+		if doc, err = parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, ParserTokens); err != nil {
+			return nil
+		}
 	}
 	if op := doc.Operations.ForName(p.OperationName); op == nil || op.Operation != ast.Mutation {
 		return nil

@@ -105,7 +105,7 @@ func NewHandler(r *Resolver, o Options) http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(extension.FixedComplexityLimit(ComplexityLimit))
-	srv.Use(newAdminAuth(o.AdminToken))
+	srv.Use(newAdminAuth(o.AdminToken, docs))
 	srv.Use(noteAnswer{})
 	var direct *directPath
 	if !o.noFastPath {
