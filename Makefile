@@ -128,7 +128,6 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzFastPath$$' -fuzztime $(FUZZTIME) ./graph/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeParams$$' -fuzztime $(FUZZTIME) ./graph/
 	$(GO) test -run '^$$' -fuzz '^FuzzCoerceVariables$$' -fuzztime $(FUZZTIME) ./graph/
-	$(GO) test -run '^$$' -fuzz '^FuzzBodyOperationName$$' -fuzztime $(FUZZTIME) ./cmd/releaselake/
 
 # The GraphQL gateway under load on loopback, beside a plain net/http handler
 # (scripts/gateway-bench): needs 2 CPUs, taskset and Debian's wrk.

@@ -29,6 +29,7 @@ type responseCache struct {
 
 type cacheEntry struct {
 	key                        string
+	op                         string   // the operation name the request gave
 	contentType, contentLength []string // the answer's headers, set as they are
 	body                       []byte
 }
@@ -61,7 +62,7 @@ func (c *responseCache) get(ix *releaselake.Index, key []byte) *cacheEntry {
 // put keeps an answer, and its Content-Type, for index ix if its key was seen
 // before. Answers too big for a sixteenth of the cache are not kept. A newer
 // index than the cache's starts a new generation.
-func (c *responseCache) put(ix *releaselake.Index, key []byte, contentType []string, body []byte) {
+func (c *responseCache) put(ix *releaselake.Index, key []byte, op string, contentType []string, body []byte) {
 	n := len(key) + len(body)
 	if n > c.max/16 {
 		return
@@ -75,7 +76,7 @@ func (c *responseCache) put(ix *releaselake.Index, key []byte, contentType []str
 		return
 	}
 	c.mu.Unlock()
-	e := &cacheEntry{key: string(key), body: append([]byte(nil), body...),
+	e := &cacheEntry{key: string(key), op: op, body: append([]byte(nil), body...),
 		contentType: contentType, contentLength: []string{strconv.Itoa(len(body))}}
 	c.mu.Lock()
 	defer c.mu.Unlock()

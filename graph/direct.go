@@ -250,6 +250,9 @@ func (d *directPath) answer(ctx context.Context, rec *recorder, r *http.Request,
 	default:
 		return false
 	}
+	if n := noteOf(ctx); n != nil {
+		n.op = params.OperationName
+	}
 	if params.Extensions["persistedQuery"] != nil {
 		return false // gqlgen's APQ extension resolves and checks it
 	}

@@ -47,6 +47,13 @@ type Options struct {
 	CORSOrigins []string
 	MaxAge      time.Duration // DefaultMaxAge when 0
 	CacheBytes  int           // DefaultCacheBytes when 0; negative: no response cache
+	// Observe, when set, is told of every request but CORS preflights and
+	// OPTIONS, once answered: the operation name it gave ("" if none, or if
+	// its body or query string could not be decoded), its outcome
+	// (OutcomeOK, OutcomeError, OutcomeNotModified) and the time from its
+	// headers read to its answer written. The handler decodes the name as it
+	// reads the request anyway, so nothing else need read the body again.
+	Observe func(op, outcome string, elapsed time.Duration)
 
 	noFastPath bool          // tests: answer everything through gqlgen's executor (no direct path either)
 	noDirect   bool          // tests: no direct path; the fast path within gqlgen's executor only
@@ -134,6 +141,7 @@ func NewHandler(r *Resolver, o Options) http.Handler {
 		publicHdr: []string{"public, max-age=" + strconv.Itoa(int(maxAge/time.Second))},
 		etags:     etagMemo{fingerprint: fingerprint(r.Catalog)},
 		etagsGQL:  etagMemo{fingerprint: fingerprint(r.Catalog) + "-g"},
+		observe:   o.Observe,
 	}
 	switch {
 	case o.CacheBytes == 0:

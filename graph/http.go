@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/internal/etag"
@@ -26,6 +27,7 @@ type requestNote struct {
 	volatile atomic.Bool        // the answer read something the lake version does not determine
 	denied   atomic.Value       // releaselake.Class of a refused mutation
 	executed atomic.Bool        // execution began: gqlgen's response interceptors ran
+	op       string             // the operation name the request gave, once decoded (Options.Observe)
 
 	mu    sync.Mutex
 	bufs  []*[]byte  // buffers to recycle once the answer is written
@@ -105,6 +107,7 @@ type httpLayer struct {
 	etags     etagMemo       // of answers as application/json
 	etagsGQL  etagMemo       // of answers as application/graphql-response+json
 	lengths   lengthMemo
+	observe   func(op, outcome string, elapsed time.Duration) // Options.Observe
 }
 
 var (
@@ -131,6 +134,50 @@ func putBuf(b *bytes.Buffer) {
 }
 
 func (h *httpLayer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.observe == nil || r.Method == http.MethodOptions {
+		h.serve(w, r, nil)
+		return
+	}
+	start := time.Now()
+	var o observation
+	h.serve(w, r, &o)
+	h.observe(o.op, o.outcome, time.Since(start))
+}
+
+// Outcomes of a request, as Options.Observe is told them.
+const (
+	OutcomeOK          = "ok"          // an answer without errors
+	OutcomeError       = "error"       // an HTTP error, or an answer carrying errors
+	OutcomeNotModified = "notmodified" // 304: the client's copy is current
+)
+
+// observation is what serve learnt of a request for Options.Observe: the
+// operation name the request gave (decoded once, by whichever path read it)
+// and its outcome.
+type observation struct {
+	op, outcome string
+}
+
+// sent records an answer's status and body in o, if there is an o.
+func (o *observation) sent(status int, body []byte) {
+	if o == nil {
+		return
+	}
+	switch {
+	case status == http.StatusNotModified:
+		o.outcome = OutcomeNotModified
+	case status >= 400 || bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), errorsPrefix):
+		o.outcome = OutcomeError
+	default:
+		o.outcome = OutcomeOK
+	}
+}
+
+var errorsPrefix = []byte(`{"errors"`)
+
+// serve answers one request; o (nil: nobody asks) learns its operation name
+// and outcome.
+func (h *httpLayer) serve(w http.ResponseWriter, r *http.Request, o *observation) {
 	get := r.Method == http.MethodGet
 	var body *bytes.Buffer
 	if r.Method == http.MethodPost {
@@ -141,6 +188,7 @@ func (h *httpLayer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header()["Cache-Control"] = noStoreHdr
 			w.WriteHeader(http.StatusUnsupportedMediaType)
 			w.Write(notJSONBody)
+			o.sent(http.StatusUnsupportedMediaType, notJSONBody)
 			return
 		}
 		body = getBuf()
@@ -159,9 +207,11 @@ func (h *httpLayer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				w.Header()["Cache-Control"] = noStoreHdr
 				w.WriteHeader(http.StatusRequestEntityTooLarge)
 				w.Write(tooLargeBody)
+				o.sent(http.StatusRequestEntityTooLarge, tooLargeBody)
 				return
 			}
 			http.Error(w, "could not read the request body", http.StatusBadRequest)
+			o.sent(http.StatusBadRequest, nil)
 			return
 		}
 	}
@@ -183,7 +233,11 @@ func (h *httpLayer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if e := h.cache.get(ix, key.Bytes()); e != nil {
 			out := w.Header()
 			out["Content-Type"], out["Content-Length"] = e.contentType, e.contentLength
-			h.write(w, r, nil, http.StatusOK, e.body, true, ix)
+			status := h.write(w, r, nil, http.StatusOK, e.body, true, ix)
+			if o != nil {
+				o.op = e.op
+				o.sent(status, e.body)
+			}
 			return
 		}
 	}
@@ -210,9 +264,13 @@ func (h *httpLayer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	cacheable := ix != nil && status == http.StatusOK && note.query.Load() && !note.volatile.Load()
 	if cacheable && key != nil {
-		h.cache.put(ix, key.Bytes(), rec.header["Content-Type"], out)
+		h.cache.put(ix, key.Bytes(), note.op, rec.header["Content-Type"], out)
 	}
-	h.write(w, r, rec.header, status, out, cacheable, ix)
+	status = h.write(w, r, rec.header, status, out, cacheable, ix)
+	if o != nil {
+		o.op = note.op
+		o.sent(status, out)
+	}
 }
 
 // requestError adjusts an answer given before execution began (a request that
@@ -255,8 +313,8 @@ func isJSON(ct string) bool {
 // write sends an answer with its caching headers: a cacheable GET answer gets
 // the ETag of the lake version and a public max-age (or 304 when the client has
 // it); everything else no-store. header (nil: none) is copied into w's; the
-// body goes out in one Write.
-func (h *httpLayer) write(w http.ResponseWriter, r *http.Request, header http.Header, status int, body []byte, cacheable bool, ix *releaselake.Index) {
+// body goes out in one Write. It returns the status sent.
+func (h *httpLayer) write(w http.ResponseWriter, r *http.Request, header http.Header, status int, body []byte, cacheable bool, ix *releaselake.Index) int {
 	out := w.Header()
 	for k, v := range header {
 		out[k] = v
@@ -275,7 +333,7 @@ func (h *httpLayer) write(w http.ResponseWriter, r *http.Request, header http.He
 			delete(out, "Content-Type")
 			delete(out, "Content-Length")
 			w.WriteHeader(http.StatusNotModified)
-			return
+			return http.StatusNotModified
 		}
 	} else {
 		out["Cache-Control"] = noStoreHdr
@@ -293,6 +351,7 @@ func (h *httpLayer) write(w http.ResponseWriter, r *http.Request, header http.He
 		http.NewResponseController(w).Flush()
 		hc.release()
 	}
+	return status
 }
 
 // etagMemo makes the ETag of an index once: the lake version and a

@@ -99,6 +99,9 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 // run executes one operation and writes its answer; GET refuses all but
 // queries, with 405 Method Not Allowed.
 func run(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, params *graphql.RawParams, ct string, get bool) {
+	if n := noteOf(ctx); n != nil {
+		n.op = params.OperationName
+	}
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		w.WriteHeader(requestErrorStatus(errs, ct))

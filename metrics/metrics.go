@@ -48,7 +48,7 @@ func New() *Metrics {
 	f(collectors.NewGoCollector())
 	f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.graphqlRequests = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "graphql_requests_total",
-		Help: "GraphQL requests by operation name (\"anonymous\" if none) and outcome (ok, error, cached)."}, []string{"operation", "outcome"})
+		Help: "GraphQL requests by operation name (\"anonymous\" if none, \"other\" past the first 100 names) and outcome (ok, error, notmodified)."}, []string{"operation", "outcome"})
 	m.graphqlDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "graphql_request_duration_seconds",
 		Help: "Time to answer a GraphQL request.", Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1}}, []string{"operation", "outcome"})
 	m.indexVersion = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "index_version",
@@ -96,7 +96,15 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
-// GraphQL records one GraphQL request.
+// GraphQL records one GraphQL request: the operation name the client gave
+// ("" if none) and its outcome (graph.OutcomeOK, …).
+//
+// Clients choose operation names, so each is a label value only once a
+// request under it has been answered without error, and only the first
+// MaxOperations such names are: any other name, including one a client made
+// up for a request that failed, is counted as "other". A client sending a
+// new name with every request thus cannot grow the series without bound,
+// here or in Prometheus.
 func (m *Metrics) GraphQL(operation, outcome string, d time.Duration) {
 	if operation == "" {
 		operation = "anonymous"
@@ -106,13 +114,18 @@ func (m *Metrics) GraphQL(operation, outcome string, d time.Duration) {
 	s.duration.Observe(d.Seconds())
 }
 
+// MaxOperations is how many operation names become label values; names
+// past it are counted as "other".
+const MaxOperations = 100
+
 // graphqlSeries keeps the counter and histogram of each (operation, outcome)
 // once looked up: WithLabelValues hashes the labels and takes the vector's
 // lock on every call, which a request should not pay twice. It holds what
 // the vectors hold, one entry per series.
 type graphqlSeries struct {
-	mu sync.RWMutex
-	m  map[[2]string]graphqlSeriesOf
+	mu    sync.RWMutex
+	m     map[[2]string]graphqlSeriesOf
+	names map[string]bool // operation names admitted as label values
 }
 
 type graphqlSeriesOf struct {
@@ -128,13 +141,23 @@ func (g *graphqlSeries) of(m *Metrics, operation, outcome string) graphqlSeriesO
 	if ok {
 		return s
 	}
-	s = graphqlSeriesOf{m.graphqlRequests.WithLabelValues(operation, outcome), m.graphqlDuration.WithLabelValues(operation, outcome)}
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	if g.m == nil {
-		g.m = map[[2]string]graphqlSeriesOf{}
+		g.m, g.names = map[[2]string]graphqlSeriesOf{}, map[string]bool{"anonymous": true, "other": true}
 	}
+	if !g.names[operation] {
+		if outcome == "error" || len(g.names) >= MaxOperations+2 {
+			k[0] = "other"
+		} else {
+			g.names[operation] = true
+		}
+	}
+	if s, ok := g.m[k]; ok {
+		return s
+	}
+	s = graphqlSeriesOf{m.graphqlRequests.WithLabelValues(k[0], outcome), m.graphqlDuration.WithLabelValues(k[0], outcome)}
 	g.m[k] = s
-	g.mu.Unlock()
 	return s
 }
 

@@ -264,7 +264,8 @@ func (m *Main) routes() http.Handler {
 		// Time travel: the 4 most recently asked older versions stay in memory.
 		AsOf: graph.AsOfIndexes(m.Lake.VersionAsOf, m.Lake.IndexAt, m.index.Load, 4),
 	}
-	mux.Handle("/graphql", m.observeGraphQL(graph.NewHandler(r, graph.Options{Log: m.Log, AdminToken: m.Config.AdminToken, CORSOrigins: m.Config.CORSOrigins})))
+	mux.Handle("/graphql", graph.NewHandler(r, graph.Options{Log: m.Log, AdminToken: m.Config.AdminToken, CORSOrigins: m.Config.CORSOrigins,
+		Observe: m.Metrics.GraphQL}))
 	mux.Handle("/metrics", m.Metrics.Handler())
 	gi := graphiql.Handler("/graphiql", "/graphql")
 	mux.Handle("/graphiql", gi)

@@ -166,29 +166,3 @@ func scrapeHandler(m *Main) string {
 	m.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	return rec.Body.String()
 }
-
-// go test -fuzz=FuzzBodyOperationName ./cmd/releaselake: the operation name
-// of a POST is what decoding its body with json.Unmarshal gives, as before
-// bodyOperationName searched most bodies instead of decoding them.
-func FuzzBodyOperationName(f *testing.F) {
-	for _, body := range []string{
-		`{"query":"{ a }"}`, `{"query":"query A { a }","operationName":"A"}`, `{"OPERATIONNAME":"B"}`,
-		`{"operationName":null}`, `{"operationName":1}`, `{"operation\u004eame":"C"}`, `{"query":"x"} trailing`,
-		`[]`, `null`, `{"operationName":"A","operationname":"B"}`, `{"x":{"operationName":"nested"}}`, `{"query":"operationName"}`,
-	} {
-		f.Add("", body)
-		f.Add("Q", body)
-	}
-	f.Fuzz(func(t *testing.T, op, body string) {
-		want := op
-		var req struct {
-			OperationName string `json:"operationName"`
-		}
-		if json.Unmarshal([]byte(body), &req) == nil {
-			want = req.OperationName
-		}
-		if got := bodyOperationName(op, []byte(body)); got != want {
-			t.Fatalf("bodyOperationName(%q, %q) = %q, json.Unmarshal gives %q", op, body, got, want)
-		}
-	})
-}

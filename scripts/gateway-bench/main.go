@@ -44,6 +44,7 @@ import (
 	"github.com/releaselake/releaselake/catalog"
 	"github.com/releaselake/releaselake/graph"
 	"github.com/releaselake/releaselake/internal/gcpace"
+	"github.com/releaselake/releaselake/metrics"
 )
 
 // The query of the benchmark: 5 products, since, first 50.
@@ -133,6 +134,7 @@ func serve(args []string) error {
 		Log:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 		AdminToken:  "bench",
 		CORSOrigins: []string{"https://app.example.com"},
+		Observe:     metrics.New().GraphQL, // as releaselake serve counts requests
 	})
 	var h http.Handler = gql
 	if *mode == "plain" {
