@@ -1,0 +1,707 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/catalog"
+)
+
+// docRows are releases like the real ones of the products docs/api.md names:
+// GitHub releases and tags, PyPI and Maven rows, prereleases, a yanked
+// release, a product (emotion) with prereleases only, versions whose string
+// order is not their version order (19.10.0 and 19.9.0).
+func docRows() []releaselake.Release {
+	day := func(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 17, 30, 0, 0, time.UTC) }
+	gh := func(product, repo, tag, version string, at time.Time, pre bool) releaselake.Release {
+		return releaselake.Release{Product: product, Tag: tag, Version: version, Name: tag, Prerelease: pre,
+			URL: "https://github.com/" + repo + "/releases/tag/" + tag, Source: releaselake.SourceGitHubRelease, Repo: repo,
+			DateSource: releaselake.DateReleasePublished, PublishedAt: at, FirstSeenAt: at.Add(6*time.Hour + 30*time.Minute)}
+	}
+	tag := func(product, repo, tag, version string, at time.Time, pre bool) releaselake.Release {
+		r := gh(product, repo, tag, version, at, pre)
+		r.URL, r.Source, r.DateSource = "https://github.com/"+repo+"/tree/"+tag, releaselake.SourceGitHubTag, releaselake.DateTagger
+		return r
+	}
+	out := []releaselake.Release{
+		gh("react", "facebook/react", "v18.3.1", "18.3.1", day(2024, 4, 26), false),
+		gh("react", "facebook/react", "v19.0.0", "19.0.0", day(2024, 12, 5), false),
+		gh("react", "facebook/react", "v19.9.0", "19.9.0", day(2025, 11, 3), false),
+		gh("react", "facebook/react", "v19.10.0-rc.1", "19.10.0-rc.1", day(2026, 1, 20), true),
+		gh("react", "facebook/react", "v19.10.0", "19.10.0", day(2026, 2, 10), false),
+		gh("react", "facebook/react", "v19.9.1", "19.9.1", day(2026, 3, 2), false), // a backport, after 19.10.0
+		gh("vue", "vuejs/core", "v3.5.13", "3.5.13", day(2024, 11, 15), false),
+		gh("vue", "vuejs/core", "v3.6.0-beta.1", "3.6.0-beta.1", day(2025, 12, 1), true),
+		gh("vue", "vuejs/core", "v3.5.22", "3.5.22", day(2026, 1, 1).Truncate(24*time.Hour), false), // at since of the doc's example
+		tag("spark", "apache/spark", "v3.5.4", "3.5.4", day(2024, 12, 20), false),
+		tag("spark", "apache/spark", "v4.0.0", "4.0.0", day(2025, 5, 23), false),
+		tag("spark", "apache/spark", "v4.1.0-preview1", "4.1.0-preview1", day(2025, 9, 1), true),
+		tag("kafka", "apache/kafka", "3.9.0", "3.9.0", day(2024, 11, 6), false),
+		tag("kafka", "apache/kafka", "4.0.0", "4.0.0", day(2025, 3, 18), false),
+		gh("emotion", "emotion-js/emotion", "@emotion/react@12.0.0-alpha.1", "12.0.0-alpha.1", day(2025, 7, 7), true),
+		{Product: "spring", Tag: "6.2.1", Version: "6.2.1", Name: "6.2.1", URL: "https://repo1.maven.org/maven2/org/springframework/spring-core/6.2.1/",
+			Source: releaselake.SourceMaven, Repo: "org.springframework:spring-core", DateSource: releaselake.DateUpload,
+			PublishedAt: day(2024, 12, 12), FirstSeenAt: day(2024, 12, 13)},
+		{Product: "pandas", Tag: "2.2.3", Version: "2.2.3", Name: "2.2.3", URL: "https://pypi.org/project/pandas/2.2.3/",
+			Source: releaselake.SourcePyPI, Repo: "pandas", DateSource: releaselake.DateUpload,
+			PublishedAt: day(2024, 9, 20), FirstSeenAt: day(2024, 9, 21)},
+		{Product: "pandas", Tag: "2.3.0", Version: "2.3.0", Name: "2.3.0", URL: "https://pypi.org/project/pandas/2.3.0/", Yanked: true,
+			Source: releaselake.SourcePyPI, Repo: "pandas", DateSource: releaselake.DateUpload,
+			PublishedAt: day(2025, 6, 5), FirstSeenAt: day(2025, 6, 6)},
+	}
+	for i := range 230 { // enough react releases for three pages of 100
+		out = append(out, gh("react", "facebook/react", fmt.Sprintf("v0.%d.0", i), fmt.Sprintf("0.%d.0", i), day(2013, 5, 29).AddDate(0, 0, 7*i), false))
+	}
+	return out
+}
+
+// docLake is a lake of two versions, as docs/api.md's examples need them:
+// v41, its first commit, on 2026-03-01 without kafka 4.0.0 and vue 3.5.22;
+// v42 (served) on 2026-04-01 with them.
+type docLake struct {
+	v41, v42 *releaselake.Index
+	served   atomic.Pointer[releaselake.Index]
+	ingests  atomic.Int64
+	pushes   atomic.Int64
+}
+
+var (
+	docV41Commit = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	docV42Commit = time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+)
+
+func newDocLake() *docLake {
+	all := docRows()
+	var older []releaselake.Release
+	for _, r := range all {
+		if r.Tag != "4.0.0" && r.Tag != "v3.5.22" {
+			older = append(older, r)
+		}
+	}
+	l := &docLake{
+		v41: releaselake.NewIndex(releaselake.Snapshot{Version: 41, CommittedAt: docV41Commit, Releases: older}),
+		v42: releaselake.NewIndex(releaselake.Snapshot{Version: 42, CommittedAt: docV42Commit, Releases: all}),
+	}
+	l.served.Store(l.v42)
+	return l
+}
+
+// resolver is the Resolver cmd/releaselake wires, over the default catalog
+// and this lake.
+func (l *docLake) resolver(t testing.TB) *Resolver {
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := docV42Commit
+	return &Resolver{
+		Catalog: cat,
+		Index:   l.served.Load,
+		Runs: func(_ context.Context, last int) ([]releaselake.Run, error) {
+			runs := []releaselake.Run{{ID: "20260401T000000Z-3f9a", Trigger: "schedule", Status: releaselake.RunPartial, Version: 42,
+				StartedAt: at, EndedAt: at.Add(90 * time.Second), Rows: l.v42.Rows(), Added: 2,
+				Sources:  []releaselake.SourceStats{{Kind: "github", Requests: 3, Points: 3}, {Kind: "pypi", Requests: 1}},
+				Products: []releaselake.RunProduct{{Product: "tableau", Status: "failed", Error: "finds no version: has its layout changed?"}}}}
+			return runs[:min(last, len(runs))], nil
+		},
+		Notices: func() []string { return []string{"GITHUB_TOKEN is not set: GitHub products are not crawled"} },
+		RunIngest: func(context.Context, []string) (releaselake.Run, error) {
+			l.ingests.Add(1)
+			return releaselake.Run{ID: "20261126T000000Z-0001", Trigger: "mutation", Status: releaselake.RunRunning, Version: releaselake.NoVersion}, nil
+		},
+		PushPage: func(context.Context) (releaselake.PushResult, error) {
+			l.pushes.Add(1)
+			return releaselake.PushResult{Version: 42, Pushed: true, Status: 200, Message: "stored", At: at}, nil
+		},
+		AsOf: func(_ context.Context, t time.Time) (*releaselake.Index, error) {
+			switch {
+			case t.Before(docV41Commit):
+				return nil, nil
+			case t.Before(docV42Commit):
+				return l.v41, nil
+			}
+			return l.v42, nil
+		},
+	}
+}
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// docBlock is a fenced block of docs/api.md.
+type docBlock struct {
+	lang, text string
+	line       int    // of the opening fence, for messages
+	vars       string // a graphql block's variables: the json block right after it
+}
+
+// apiDoc returns docs/api.md and its fenced blocks.
+func apiDoc(t *testing.T) (string, []docBlock) {
+	t.Helper()
+	b, err := os.ReadFile("../docs/api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks []docBlock
+	var cur *docBlock
+	var body []string
+	for i, ln := range strings.Split(string(b), "\n") {
+		switch {
+		case cur == nil && strings.HasPrefix(ln, "```"):
+			cur = &docBlock{lang: strings.TrimPrefix(ln, "```"), line: i + 1}
+			body = nil
+		case cur != nil && ln == "```":
+			cur.text = strings.Join(body, "\n")
+			if n := len(blocks); cur.lang == "json" && n > 0 && blocks[n-1].lang == "graphql" && blocks[n-1].line+strings.Count(blocks[n-1].text, "\n")+3 == cur.line {
+				blocks[n-1].vars = cur.text
+			} else {
+				blocks = append(blocks, *cur)
+			}
+			cur = nil
+		case cur != nil:
+			body = append(body, ln)
+		}
+	}
+	if cur != nil {
+		t.Fatalf("docs/api.md:%d: a fence that is never closed", cur.line)
+	}
+	return string(b), blocks
+}
+
+// operations splits a block into its operations' texts: a block may list
+// several anonymous ones, which one document cannot hold.
+func operations(t *testing.T, b docBlock) []*ast.OperationDefinition {
+	t.Helper()
+	doc, err := parser.ParseQuery(&ast.Source{Input: b.text})
+	if err != nil {
+		t.Fatalf("docs/api.md:%d: %v", b.line, err)
+	}
+	return doc.Operations
+}
+
+func operationText(b docBlock, ops []*ast.OperationDefinition, i int) string {
+	r := []rune(b.text)
+	end := len(r)
+	if i+1 < len(ops) {
+		end = ops[i+1].Position.Start
+	}
+	return strings.TrimSpace(string(r[ops[i].Position.Start:end]))
+}
+
+// docServer serves newDocLake through the handler as serve wires it, with an
+// admin token, and through gqlgen's executor alone (no fast or direct path, no
+// response cache) to compare with.
+type docServer struct {
+	lake       *docLake
+	h, gqlgen  http.Handler
+	adminToken string
+}
+
+func newDocServer(t *testing.T) *docServer {
+	l := newDocLake()
+	r := l.resolver(t)
+	return &docServer{lake: l, adminToken: "sekret",
+		h:      NewHandler(r, Options{Log: quietLog(), AdminToken: "sekret"}),
+		gqlgen: NewHandler(r, Options{Log: quietLog(), AdminToken: "sekret", CacheBytes: -1, noFastPath: true})}
+}
+
+// ask sends one request: a GET when get, else a POST of application/json.
+func (s *docServer) ask(h http.Handler, get bool, query, vars string, header map[string]string) *httptest.ResponseRecorder {
+	var req *http.Request
+	if get {
+		v := url.Values{"query": {query}}
+		if vars != "" {
+			v.Set("variables", vars)
+		}
+		req = httptest.NewRequest("GET", "/graphql?"+v.Encode(), nil)
+	} else {
+		body := map[string]any{"query": query}
+		if vars != "" {
+			body["variables"] = json.RawMessage(vars)
+		}
+		b, _ := json.Marshal(body)
+		req = httptest.NewRequest("POST", "/graphql", bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+type docAnswer struct {
+	Data   map[string]any
+	Errors []struct {
+		Message    string
+		Extensions map[string]any
+	}
+}
+
+func decodeAnswer(t *testing.T, where string, rec *httptest.ResponseRecorder) docAnswer {
+	t.Helper()
+	var a docAnswer
+	if err := json.Unmarshal(rec.Body.Bytes(), &a); err != nil {
+		t.Fatalf("%s: not JSON (%d): %s", where, rec.Code, rec.Body)
+	}
+	return a
+}
+
+// Every example of docs/api.md runs against the real handler: each query
+// answers without errors, by POST and by GET, byte for byte as gqlgen's
+// executor alone answers it (the direct and fast paths included); each
+// mutation answers with the admin token and is refused without it, or by GET.
+// A query that declares $after is paged to its end by endCursor, as the doc
+// says to.
+func TestAPIDoc_examplesRun(t *testing.T) {
+	_, blocks := apiDoc(t)
+	s := newDocServer(t)
+	ran, maxPages := 0, 0
+	for _, b := range blocks {
+		if b.lang != "graphql" {
+			continue
+		}
+		if b.vars != "" && !json.Valid([]byte(b.vars)) {
+			t.Errorf("docs/api.md:%d: the variables are not JSON: %s", b.line, b.vars)
+		}
+		ops := operations(t, b)
+		for i, op := range ops {
+			q := operationText(b, ops, i)
+			where := fmt.Sprintf("docs/api.md:%d: %s", b.line+op.Position.Line, firstLine(q))
+			ran++
+			if op.Operation == ast.Mutation {
+				s.checkMutation(t, where, q)
+				continue
+			}
+			s.checkQuery(t, where, q, b.vars)
+			if op.VariableDefinitions.ForName("after") != nil {
+				maxPages = max(maxPages, s.checkPaging(t, where, q, b.vars))
+			}
+		}
+	}
+	t.Logf("%d examples, the longest walk %d pages", ran, maxPages)
+	if ran < 8 || maxPages < 3 {
+		t.Fatalf("%d examples found in docs/api.md, at most %d pages walked: the doc or the test data lost its examples", ran, maxPages)
+	}
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
+
+func (s *docServer) checkQuery(t *testing.T, where, q, vars string) {
+	t.Helper()
+	want := s.ask(s.gqlgen, false, q, vars, nil)
+	for _, get := range []bool{false, true} {
+		for pass := range 2 { // the second time through the direct path
+			rec := s.ask(s.h, get, q, vars, nil)
+			a := decodeAnswer(t, where, rec)
+			if rec.Code != 200 || len(a.Errors) > 0 || a.Data == nil {
+				t.Errorf("%s (GET %v): %d %s", where, get, rec.Code, rec.Body)
+				return
+			}
+			if !bytes.Equal(rec.Body.Bytes(), want.Body.Bytes()) {
+				t.Errorf("%s (GET %v, pass %d): differs from gqlgen's executor:\n got %s\nwant %s", where, get, pass, rec.Body, want.Body)
+			}
+		}
+	}
+}
+
+func (s *docServer) checkMutation(t *testing.T, where, q string) {
+	t.Helper()
+	auth := map[string]string{"Authorization": "Bearer " + s.adminToken}
+	if rec := s.ask(s.h, false, q, "", auth); len(decodeAnswer(t, where, rec).Errors) > 0 {
+		t.Errorf("%s with the admin token: %s", where, rec.Body)
+	}
+	if rec := s.ask(s.h, false, q, "", nil); codeOf(t, rec.Body.String()) != "UNAUTHENTICATED" {
+		t.Errorf("%s without the admin token: %s", where, rec.Body)
+	}
+	if rec := s.ask(s.h, true, q, "", auth); rec.Code != http.StatusMethodNotAllowed {
+		t.Errorf("%s by GET: %d %s", where, rec.Code, rec.Body)
+	}
+}
+
+// checkPaging follows endCursor from the first page to the last and returns
+// the number of pages: every release once, endCursor the last edge's cursor,
+// no next page after the last.
+func (s *docServer) checkPaging(t *testing.T, where, q, vars string) int {
+	t.Helper()
+	v := map[string]any{}
+	if vars != "" {
+		json.Unmarshal([]byte(vars), &v)
+	}
+	seen := map[string]bool{}
+	for page := 1; page <= 100; page++ {
+		b, _ := json.Marshal(v)
+		a := decodeAnswer(t, where, s.ask(s.h, false, q, string(b), nil))
+		if len(a.Errors) > 0 {
+			t.Fatalf("%s page %d: %v", where, page, a.Errors)
+		}
+		var conn struct {
+			Edges []struct {
+				Cursor string
+				Node   json.RawMessage
+			}
+			Nodes    []json.RawMessage
+			PageInfo struct {
+				HasNextPage bool
+				EndCursor   *string
+			}
+		}
+		for _, field := range a.Data { // the example's one connection
+			raw, _ := json.Marshal(field)
+			json.Unmarshal(raw, &conn)
+		}
+		keys := make([]string, len(conn.Nodes))
+		for i, n := range conn.Nodes {
+			keys[i] = string(n)
+		}
+		for _, e := range conn.Edges {
+			keys = append(keys, e.Cursor)
+		}
+		for _, k := range keys {
+			if seen[k] {
+				t.Fatalf("%s: %s on two pages", where, k)
+			}
+			seen[k] = true
+		}
+		if n := len(conn.Edges); n > 0 && (conn.PageInfo.EndCursor == nil || *conn.PageInfo.EndCursor != conn.Edges[n-1].Cursor) {
+			t.Fatalf("%s page %d: endCursor %v, the last edge's cursor %s", where, page, conn.PageInfo.EndCursor, conn.Edges[n-1].Cursor)
+		}
+		if len(keys) == 0 {
+			t.Fatalf("%s page %d is empty", where, page)
+		}
+		if !conn.PageInfo.HasNextPage {
+			return page
+		}
+		v["after"] = *conn.PageInfo.EndCursor
+	}
+	t.Fatalf("%s: more than 100 pages", where)
+	return 0
+}
+
+// docErrorRow is a row of the table in docs/api.md's "Errors": its codes,
+// when they happen, and the HTTP statuses under application/json and under
+// application/graphql-response+json.
+type docErrorRow struct {
+	codes      []string
+	when       string
+	json, gqlr int
+}
+
+func errorTable(t *testing.T, doc string) []docErrorRow {
+	t.Helper()
+	_, sec, _ := strings.Cut(doc, "\n## Errors\n")
+	sec, _, _ = strings.Cut(sec, "\n## ")
+	row := regexp.MustCompile("(?m)^\\| (`[A-Z_]+`(?:, `[A-Z_]+`)*) \\| (.*) \\| (\\d{3}) / (\\d{3}) \\|$")
+	var rows []docErrorRow
+	for _, m := range row.FindAllStringSubmatch(sec, -1) {
+		r := docErrorRow{when: m[2]}
+		for _, c := range strings.Split(m[1], ", ") {
+			r.codes = append(r.codes, strings.Trim(c, "`"))
+		}
+		r.json, _ = strconv.Atoi(m[3])
+		r.gqlr, _ = strconv.Atoi(m[4])
+		rows = append(rows, r)
+	}
+	if len(rows) < 5 {
+		t.Fatalf("docs/api.md: %d rows found in the table of errors", len(rows))
+	}
+	return rows
+}
+
+// docErrorCases are requests that make each documented error, by the words
+// of the table that say when (a row's "when" holds the phrase; "(415)" or
+// "(400 / 400)" right after it overrides the row's statuses).
+var docErrorCases = []struct {
+	code, phrase string
+	method, body string // a GET's query string, a POST's body
+	header       map[string]string
+	setup        func(*Resolver) // changes the server's resolver
+}{
+	{"BAD_USER_INPUT", "unknown product keys", "POST", `{"query":"{ releases(products: [\"reactt\"]) { totalCount } }"}`, nil, nil},
+	{"BAD_USER_INPUT", "`first` out of range", "GET", "query=" + url.QueryEscape(`{ releases(first: 101) { totalCount } }`), nil, nil},
+	{"BAD_USER_INPUT", "a bad cursor", "POST", `{"query":"{ releases(after: \"x\") { totalCount } }"}`, nil, nil},
+	{"BAD_USER_INPUT", "`DateTime`", "POST", `{"query":"query($s: DateTime) { releases(since: $s) { totalCount } }","variables":{"s":"2026-11-25"}}`, nil, nil},
+	{"BAD_USER_INPUT", "a non-JSON POST", "POST", `query=%7B+__typename+%7D`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, nil},
+	{"BAD_USER_INPUT", "a body over 1 MiB", "POST", `{"query":"{ __typename }","variables":{"x":"` + strings.Repeat("x", MaxBodyBytes) + `"}}`, nil, nil},
+	{"NOT_FOUND", "`asOf` before the first commit", "POST", `{"query":"{ latest(asOf: \"2020-01-01T00:00:00Z\") { version } }"}`, nil, nil},
+	{"UNAVAILABLE", "has not loaded the lake yet", "GET", "query=" + url.QueryEscape(`{ latest { version } }`), nil,
+		func(r *Resolver) { r.Index = func() *releaselake.Index { return nil } }},
+	{"UNAVAILABLE", "a feature not configured", "POST", `{"query":"mutation { pushPage { pushed } }"}`, map[string]string{"Authorization": "Bearer sekret"},
+		func(r *Resolver) { r.PushPage = nil }},
+	{"UNAUTHENTICATED", "without `Authorization: Bearer <admin token>`", "POST", `{"query":"mutation { pushPage { pushed } }"}`, nil, nil},
+	{"UNAUTHENTICATED", "with a wrong one", "POST", `{"query":"mutation { pushPage { pushed } }"}`, map[string]string{"Authorization": "Bearer sekreT"}, nil},
+	{"FORBIDDEN", "no admin token configured", "POST", `{"query":"mutation { pushPage { pushed } }"}`, map[string]string{"Authorization": "Bearer sekret"}, nil},
+	{"CONFLICT", "while a run is in progress", "POST", `{"query":"mutation { runIngest { id } }"}`, map[string]string{"Authorization": "Bearer sekret"},
+		func(r *Resolver) {
+			r.RunIngest = func(context.Context, []string) (releaselake.Run, error) {
+				return releaselake.Run{}, releaselake.Errorf(releaselake.Conflict, "an ingest run is already in progress")
+			}
+		}},
+	{"GRAPHQL_PARSE_FAILED", "does not parse", "POST", `{"query":"{ releases( }"}`, nil, nil},
+	{"GRAPHQL_VALIDATION_FAILED", "does not fit the schema", "GET", "query=" + url.QueryEscape(`{ releases { nope } }`), nil, nil},
+	{"GRAPHQL_VALIDATION_FAILED", "or its variables", "POST", `{"query":"query($n: Int) { releases(first: $n) { totalCount } }","variables":{"n":"ten"}}`, nil, nil},
+	{"COMPLEXITY_LIMIT_EXCEEDED", "could return too much", "POST", `{"query":"{ releases(first: 100) { nodes { product { releases(first: 100) { nodes { tag } } } } } }"}`, nil, nil},
+	{"PERSISTED_QUERY_NOT_FOUND", "does not know", "GET", `extensions=` + url.QueryEscape(`{"persistedQuery":{"version":1,"sha256Hash":"`+strings.Repeat("ab", 32)+`"}}`), nil, nil},
+	{"INTERNAL_SERVER_ERROR", "a broken lake", "POST", `{"query":"{ ingestRuns { id } }"}`, nil,
+		func(r *Resolver) {
+			r.Runs = func(context.Context, int) ([]releaselake.Run, error) {
+				return nil, errors.New("open /lake/_runs: input/output error")
+			}
+		}},
+}
+
+// The table of errors in docs/api.md holds: each code happens when it says,
+// with the statuses it gives; a request that fails before execution (4xx under
+// graphql-response+json) has no "data", one that fails during it has.
+func TestAPIDoc_errorTable(t *testing.T) {
+	doc, _ := apiDoc(t)
+	rows := errorTable(t, doc)
+	tested := map[string]bool{}
+	for _, tc := range docErrorCases {
+		var row *docErrorRow
+		for i, r := range rows {
+			if slices.Contains(r.codes, tc.code) && strings.Contains(r.when, tc.phrase) {
+				row = &rows[i]
+			}
+		}
+		if row == nil {
+			t.Errorf("docs/api.md: no row of %s says %q", tc.code, tc.phrase)
+			continue
+		}
+		tested[tc.code] = true
+		want := [2]int{row.json, row.gqlr}
+		_, after, _ := strings.Cut(row.when, tc.phrase)
+		if m := regexp.MustCompile(`^ \((\d{3})(?: / (\d{3}))?\)`).FindStringSubmatch(after); m != nil {
+			want[0], _ = strconv.Atoi(m[1])
+			want[1] = want[0]
+			if m[2] != "" {
+				want[1], _ = strconv.Atoi(m[2])
+			}
+		}
+		l := newDocLake()
+		r := l.resolver(t)
+		if tc.setup != nil {
+			tc.setup(r)
+		}
+		token := "sekret"
+		if tc.code == "FORBIDDEN" {
+			token = ""
+		}
+		h := NewHandler(r, Options{Log: quietLog(), AdminToken: token})
+		for i, accept := range []string{"application/json", "application/graphql-response+json"} {
+			var req *http.Request
+			if tc.method == "GET" {
+				req = httptest.NewRequest("GET", "/graphql?"+tc.body, nil)
+			} else {
+				req = httptest.NewRequest("POST", "/graphql", strings.NewReader(tc.body))
+				req.Header.Set("Content-Type", "application/json")
+			}
+			req.Header.Set("Accept", accept)
+			for k, v := range tc.header {
+				req.Header.Set(k, v)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			var a map[string]json.RawMessage
+			if err := json.Unmarshal(rec.Body.Bytes(), &a); err != nil {
+				t.Errorf("%s (%s), %s: not JSON: %d %s", tc.code, tc.phrase, accept, rec.Code, rec.Body)
+				continue
+			}
+			_, hasData := a["data"]
+			got := codeOf(t, rec.Body.String())
+			if got != tc.code || rec.Code != want[i] {
+				t.Errorf("%s (%s), %s: %d %s; docs/api.md says %d", tc.code, tc.phrase, accept, rec.Code, rec.Body, want[i])
+			}
+			if before := want[1] >= 400; hasData == before {
+				t.Errorf("%s (%s), %s: data present %v, want %v: %s", tc.code, tc.phrase, accept, hasData, !before, rec.Body)
+			}
+			if tc.code == "INTERNAL_SERVER_ERROR" && !strings.Contains(rec.Body.String(), `"message":"internal error"`) {
+				t.Errorf("an internal error shows more than \"internal error\": %s", rec.Body)
+			}
+		}
+	}
+	for _, r := range rows {
+		for _, c := range r.codes {
+			if !tested[c] {
+				t.Errorf("docs/api.md documents %s; docErrorCases has no request that makes it", c)
+			}
+		}
+	}
+}
+
+// section returns the text of docs/api.md under a "## " heading.
+func section(t *testing.T, doc, heading string) string {
+	t.Helper()
+	_, sec, ok := strings.Cut(doc, "\n## "+heading+"\n")
+	if !ok {
+		t.Fatalf("docs/api.md has no section %q", heading)
+	}
+	sec, _, _ = strings.Cut(sec, "\n## ")
+	return sec
+}
+
+// quoted returns the first `code span` of text that begins with prefix.
+func quoted(t *testing.T, text, prefix string) string {
+	t.Helper()
+	m := regexp.MustCompile("`(" + regexp.QuoteMeta(prefix) + "[^`]*)`").FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("docs/api.md: no `%s…`", prefix)
+	}
+	return m[1]
+}
+
+// docs/api.md's "Caching" holds: the ETag's form (the lake version), its
+// Cache-Control and Vary, 304 on If-None-Match, "empty-…" for a lake never
+// ingested, an ETag of its own for graphql-response+json, no-store on what it
+// lists, and a response cache that a new lake version empties.
+func TestAPIDoc_caching(t *testing.T) {
+	doc, _ := apiDoc(t)
+	sec := section(t, doc, "Caching")
+	example := quoted(t, sec, `ETag`) // the header's name, then its example
+	example = quoted(t, sec, `"v`)
+	etagForm := regexp.MustCompile(`^"v(\d+)-[0-9a-f]{8}"$`)
+	if !etagForm.MatchString(example) {
+		t.Fatalf("docs/api.md: the ETag example %s is not of the form %s", example, etagForm)
+	}
+	cacheControl := strings.TrimPrefix(quoted(t, sec, "Cache-Control: public"), "Cache-Control: ")
+	vary := strings.TrimPrefix(quoted(t, sec, "Vary: "), "Vary: ")
+	s := newDocServer(t)
+	s.lake.served.Store(s.lake.v41)
+	q := `{ latest(products: ["kafka"]) { version } }`
+
+	rec := s.ask(s.h, true, q, "", nil)
+	tag := rec.Header().Get("ETag")
+	if m := etagForm.FindStringSubmatch(tag); m == nil || m[1] != "41" {
+		t.Errorf("ETag %q: want the form of %s, with the lake version 41", tag, example)
+	}
+	if rec.Header().Get("Cache-Control") != cacheControl || rec.Header().Get("Vary") != vary {
+		t.Errorf("Cache-Control %q Vary %q, docs/api.md says %q and %q", rec.Header().Get("Cache-Control"), rec.Header().Get("Vary"), cacheControl, vary)
+	}
+	for range 2 { // executed, then from the response cache
+		if rec := s.ask(s.h, true, q, "", map[string]string{"If-None-Match": tag}); rec.Code != http.StatusNotModified || rec.Body.Len() != 0 {
+			t.Errorf("If-None-Match: %d %q", rec.Code, rec.Body)
+		}
+	}
+	gql := s.ask(s.h, true, q, "", map[string]string{"Accept": "application/graphql-response+json"}).Header().Get("ETag")
+	if !strings.HasSuffix(gql, `-g"`) || gql == tag {
+		t.Errorf("graphql-response+json ETag %q (application/json: %q)", gql, tag)
+	}
+
+	auth := map[string]string{"Authorization": "Bearer " + s.adminToken}
+	for _, tc := range []struct {
+		what   string
+		get    bool
+		q      string
+		header map[string]string
+	}{
+		{"ingestRuns", true, `{ ingestRuns(last: 1) { id } }`, nil},
+		{"lake", true, `{ lake { version } }`, nil},
+		{"answers with errors", true, `{ latest(products: ["reactt"]) { version } }`, nil},
+		{"mutations", false, `mutation { pushPage { pushed } }`, auth},
+		{"all `POST` answers", false, q, nil},
+	} {
+		if !strings.Contains(sec, tc.what) {
+			t.Errorf("docs/api.md no longer lists %s as no-store", tc.what)
+		}
+		if rec := s.ask(s.h, tc.get, tc.q, "", tc.header); rec.Header().Get("Cache-Control") != "no-store" || rec.Header().Get("ETag") != "" {
+			t.Errorf("%s: Cache-Control %q ETag %q", tc.what, rec.Header().Get("Cache-Control"), rec.Header().Get("ETag"))
+		}
+	}
+
+	// A new lake version: a new ETag and a new answer, not the cached one.
+	before := s.ask(s.h, true, q, "", nil).Body.String()
+	s.lake.served.Store(s.lake.v42)
+	rec = s.ask(s.h, true, q, "", map[string]string{"If-None-Match": tag})
+	if rec.Code != 200 || rec.Body.String() == before || !strings.HasPrefix(rec.Header().Get("ETag"), `"v42-`) {
+		t.Errorf("after a new lake version: %d ETag %q %s", rec.Code, rec.Header().Get("ETag"), rec.Body)
+	}
+	empty := strings.TrimSuffix(quoted(t, sec, `"empty-`), `…"`)
+	s.lake.served.Store(releaselake.NewIndex(releaselake.Snapshot{Version: releaselake.NoVersion}))
+	if got := s.ask(s.h, true, q, "", nil).Header().Get("ETag"); !strings.HasPrefix(got, empty) {
+		t.Errorf("a lake never ingested: ETag %q, want %s…", got, empty)
+	}
+}
+
+// docs/api.md's "Persisted queries" holds, as its GET template says: a hash
+// alone is PERSISTED_QUERY_NOT_FOUND, the same request with the query (GET
+// or POST) answers, and then the hash alone does, cacheable.
+func TestAPIDoc_persistedQueries(t *testing.T) {
+	doc, blocks := apiDoc(t)
+	sec := section(t, doc, "Persisted queries")
+	var tmpl string
+	for _, b := range blocks {
+		if b.lang == "" && strings.Contains(sec, b.text) {
+			tmpl = b.text
+		}
+	}
+	target, ok := strings.CutPrefix(tmpl, "GET /graphql?")
+	if !ok {
+		t.Fatalf("docs/api.md: the persisted query template is %q", tmpl)
+	}
+	for i, register := range []string{"GET", "POST"} {
+		q := fmt.Sprintf(`query($p: [String!]) { latest(products: $p) { version } n%d: __typename }`, i)
+		sum := sha256.Sum256([]byte(q))
+		params := url.Values{}
+		for _, kv := range strings.Split(target, "&") {
+			k, v, _ := strings.Cut(kv, "=")
+			v = strings.ReplaceAll(v, "<hex sha256 of the query text>", hex.EncodeToString(sum[:]))
+			v = strings.ReplaceAll(v, "{…}", `{"p":["react","vue"]}`)
+			params.Set(k, v)
+		}
+		s := newDocServer(t)
+		hashOnly := httptest.NewRequest("GET", "/graphql?"+params.Encode(), nil)
+		rec := httptest.NewRecorder()
+		s.h.ServeHTTP(rec, hashOnly)
+		if codeOf(t, rec.Body.String()) != "PERSISTED_QUERY_NOT_FOUND" || rec.Header().Get("Cache-Control") != "no-store" {
+			t.Fatalf("the hash alone, first: %d %v %s", rec.Code, rec.Header(), rec.Body)
+		}
+		var withQuery *http.Request
+		if register == "GET" {
+			params.Set("query", q)
+			withQuery = httptest.NewRequest("GET", "/graphql?"+params.Encode(), nil)
+			params.Del("query")
+		} else {
+			var ext, vars any
+			json.Unmarshal([]byte(params.Get("extensions")), &ext)
+			json.Unmarshal([]byte(params.Get("variables")), &vars)
+			b, _ := json.Marshal(map[string]any{"query": q, "variables": vars, "extensions": ext})
+			withQuery = httptest.NewRequest("POST", "/graphql", bytes.NewReader(b))
+			withQuery.Header.Set("Content-Type", "application/json")
+		}
+		want := httptest.NewRecorder()
+		s.h.ServeHTTP(want, withQuery)
+		if a := decodeAnswer(t, register, want); len(a.Errors) > 0 || a.Data == nil {
+			t.Fatalf("the query sent along by %s: %s", register, want.Body)
+		}
+		rec = httptest.NewRecorder()
+		s.h.ServeHTTP(rec, httptest.NewRequest("GET", "/graphql?"+params.Encode(), nil))
+		if rec.Code != 200 || rec.Body.String() != want.Body.String() || rec.Header().Get("ETag") == "" {
+			t.Errorf("the hash alone after %s: %d %v %s", register, rec.Code, rec.Header(), rec.Body)
+		}
+	}
+}
