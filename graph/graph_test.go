@@ -128,6 +128,11 @@ func TestReleases_badInput(t *testing.T) {
 		{"unknown product", `{ releases(products: ["a", "x"]) { totalCount } }`, nil, "BAD_USER_INPUT", "unknown product key(s): x"},
 		{"bad DateTime variable", `query($s: DateTime) { releases(since: $s) { totalCount } }`, map[string]any{"s": "yesterday"}, "BAD_USER_INPUT", "RFC 3339"},
 		{"bad DateTime literal", `{ releases(since: "2026-13-01") { totalCount } }`, nil, "BAD_USER_INPUT", "RFC 3339"},
+		// gqlparser takes enum values of variables in any case; the enum does not.
+		{"enum variable in another case", `query($o: ReleaseOrder) { releases(orderBy: $o) { totalCount } }`,
+			map[string]any{"o": map[string]any{"field": "version"}}, "BAD_USER_INPUT", `"version" is not a ReleaseOrderField: PUBLISHED_AT, VERSION or FIRST_SEEN_AT`},
+		{"enum direction in another case", `query($o: ReleaseOrder) { releases(orderBy: $o) { totalCount } }`,
+			map[string]any{"o": map[string]any{"direction": "asc"}}, "BAD_USER_INPUT", `"asc" is not an OrderDirection: ASC or DESC`},
 		{"parse error", `{ releases( }`, nil, "GRAPHQL_PARSE_FAILED", ""},
 		{"unknown field", `{ releases { nope } }`, nil, "GRAPHQL_VALIDATION_FAILED", "nope"},
 		{"internal error hidden", `{ ingestRuns { id } }`, nil, "INTERNAL_SERVER_ERROR", "internal error"},
