@@ -155,7 +155,8 @@ func TestReleases_badInput(t *testing.T) {
 
 func TestReleases_sinceAcceptsFractionalSeconds(t *testing.T) {
 	srv := testServer(t, releaselake.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(10)}))
-	for _, s := range []string{"2026-01-08T00:00:00Z", "2026-01-08T00:00:00.000Z", "2026-01-08T01:00:00.000+01:00"} {
+	// RFC 3339 (5.6) allows "t" and "z" in lower case.
+	for _, s := range []string{"2026-01-08T00:00:00Z", "2026-01-08T00:00:00.000Z", "2026-01-08T01:00:00.000+01:00", "2026-01-08t00:00:00z"} {
 		r := post(t, srv, `query($s: DateTime) { releases(since: $s) { totalCount } }`, map[string]any{"s": s})
 		if string(r.Data["releases"]) != `{"totalCount":3}` {
 			t.Errorf("since %s: %s %v", s, r.Data["releases"], r.Errors)
