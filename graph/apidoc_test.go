@@ -812,3 +812,112 @@ func TestAPIDoc_edges(t *testing.T) {
 		}
 	}
 }
+
+// docs/api.md's "Browsers and CORS" holds: the methods and headers it allows
+// pass a preflight from a listed origin, ETag is exposed, preflights are
+// cached for the minutes it says, and another origin gets no CORS headers.
+func TestAPIDoc_cors(t *testing.T) {
+	doc, _ := apiDoc(t)
+	sec := strings.Join(strings.Fields(section(t, doc, "Browsers and CORS")), " ")
+	m := regexp.MustCompile(`Allowed: (.*?); (.*?) is exposed; preflights are cached for (\d+) minutes`).FindStringSubmatch(sec)
+	if m == nil {
+		t.Fatalf("docs/api.md: \"Allowed: …; … is exposed; preflights are cached for N minutes\" not found in %q", sec)
+	}
+	var methods, headers []string
+	for _, w := range regexp.MustCompile("`([^`]+)`").FindAllStringSubmatch(m[1], -1) {
+		if w[1] == strings.ToUpper(w[1]) {
+			methods = append(methods, w[1])
+		} else {
+			headers = append(headers, w[1])
+		}
+	}
+	exposed := strings.Trim(m[2], "`")
+	minutes, _ := strconv.Atoi(m[3])
+	if len(methods) == 0 || len(headers) == 0 {
+		t.Fatalf("docs/api.md allows methods %v and headers %v", methods, headers)
+	}
+
+	l := newDocLake()
+	origin := "https://releases.example.com"
+	h := NewHandler(l.resolver(t), Options{Log: quietLog(), CORSOrigins: []string{origin}})
+	preflight := func(origin, method, header string) http.Header {
+		req := httptest.NewRequest("OPTIONS", "/graphql", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", method)
+		if header != "" {
+			req.Header.Set("Access-Control-Request-Headers", strings.ToLower(header))
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Header()
+	}
+	for _, method := range methods {
+		for _, header := range headers {
+			got := preflight(origin, method, header)
+			if got.Get("Access-Control-Allow-Origin") != origin || got.Get("Access-Control-Max-Age") != strconv.Itoa(minutes*60) {
+				t.Errorf("preflight of %s with %s: %v", method, header, got)
+			}
+		}
+	}
+	if got := preflight(origin, "PUT", ""); got.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("preflight of PUT allowed: %v", got)
+	}
+	if got := preflight("https://elsewhere.example.com", "GET", ""); got.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("an origin not listed allowed: %v", got)
+	}
+	req := httptest.NewRequest("GET", "/graphql?query="+url.QueryEscape(`{ latest { version } }`), nil)
+	req.Header.Set("Origin", origin)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if !strings.EqualFold(rec.Header().Get("Access-Control-Expose-Headers"), exposed) || rec.Header().Get("ETag") == "" {
+		t.Errorf("GET from %s: %v, want %s exposed", origin, rec.Header(), exposed)
+	}
+}
+
+// The head of docs/api.md holds: POST of application/json and GET answer,
+// other content types get 415, the media type of an answer is
+// graphql-response+json only when Accept asks for it before application/json,
+// and both DateTime inputs it shows are taken.
+func TestAPIDoc_endpoint(t *testing.T) {
+	doc, _ := apiDoc(t)
+	head := strings.Join(strings.Fields(doc[:strings.Index(doc, "\n## ")]), " ")
+	for _, says := range []string{"Other content types get `415`", "`application/graphql-response+json` when you ask for it first in `Accept`"} {
+		if !strings.Contains(head, says) {
+			t.Errorf("docs/api.md no longer says %q", says)
+		}
+	}
+	s := newDocServer(t)
+	q := `{ latest(products: ["vue"]) { version } }`
+	for _, ct := range []string{"text/plain", "application/graphql", "application/x-www-form-urlencoded"} {
+		req := httptest.NewRequest("POST", "/graphql", strings.NewReader(`{"query":"`+q+`"}`))
+		req.Header.Set("Content-Type", ct)
+		rec := httptest.NewRecorder()
+		s.h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusUnsupportedMediaType {
+			t.Errorf("POST of %s: %d %s", ct, rec.Code, rec.Body)
+		}
+	}
+	for accept, want := range map[string]string{
+		"": "application/json", "application/json": "application/json", "*/*": "application/json",
+		"application/json, application/graphql-response+json":             "application/json",
+		"application/graphql-response+json, application/json;q=0.9":       "application/graphql-response+json",
+		"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8": "application/json", // a browser's
+	} {
+		for _, get := range []bool{false, true} {
+			rec := s.ask(s.h, get, q, "", map[string]string{"Accept": accept})
+			if rec.Code != 200 || rec.Header().Get("Content-Type") != want {
+				t.Errorf("Accept %q (GET %v): %d %s", accept, get, rec.Code, rec.Header().Get("Content-Type"))
+			}
+		}
+	}
+	times := regexp.MustCompile("`(\\d{4}-[^`]+)`").FindAllStringSubmatch(head, -1)
+	if len(times) < 2 {
+		t.Errorf("docs/api.md shows %d DateTime inputs", len(times))
+	}
+	for _, m := range times {
+		vars := `{"s":"` + m[1] + `"}`
+		if a := decodeAnswer(t, m[1], s.ask(s.h, false, `query($s: DateTime) { releases(since: $s) { totalCount } }`, vars, nil)); len(a.Errors) > 0 {
+			t.Errorf("DateTime %s: %v", m[1], a.Errors)
+		}
+	}
+}
