@@ -139,6 +139,8 @@ var fastPathCases = []struct {
 	// Errors: the fast path steps aside and gqlgen reports them.
 	{"first over the cap", `{ releases(first: 101) { totalCount } }`, nil, false},
 	{"asOf before the first commit", `{ latest(asOf: "2020-01-01T00:00:00Z") { tag } }`, nil, false},
+	{"nested releases by cursor and order", `{ product(key: "a") { releases(first: 2, orderBy: {field: VERSION, direction: ASC}, after: "AQMDAAEAAWEFMC4wLjAGdjAuMC4w", asOf: "2026-01-02T00:00:00Z") { totalCount nodes { version } pageInfo { hasNextPage endCursor } } } }`, nil, true},
+	{"nested releases asOf before the first commit: the product null", `{ product(key: "a") { key releases(asOf: "2020-01-01T00:00:00Z") { totalCount } } }`, nil, false},
 	{"asOf before the first commit, nested: partial data", `{ product(key: "a") { key latest(asOf: "2020-01-01T00:00:00Z") { tag } releases(first: 1) { totalCount } } }`, nil, false},
 	// (One failing root field per query: gqlgen runs root fields concurrently, so
 	// the order of their errors varies from run to run.)
