@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -157,9 +158,12 @@ type docBlock struct {
 }
 
 // apiDoc returns docs/api.md and its fenced blocks.
-func apiDoc(t *testing.T) (string, []docBlock) {
+func apiDoc(t *testing.T) (string, []docBlock) { return readDoc(t, "docs/api.md") }
+
+// readDoc returns a Markdown file of the repository and its fenced blocks.
+func readDoc(t *testing.T, name string) (string, []docBlock) {
 	t.Helper()
-	b, err := os.ReadFile("../docs/api.md")
+	b, err := os.ReadFile(filepath.Join("..", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +188,7 @@ func apiDoc(t *testing.T) (string, []docBlock) {
 		}
 	}
 	if cur != nil {
-		t.Fatalf("docs/api.md:%d: a fence that is never closed", cur.line)
+		t.Fatalf("%s:%d: a fence that is never closed", name, cur.line)
 	}
 	return string(b), blocks
 }
@@ -269,35 +273,37 @@ func decodeAnswer(t *testing.T, where string, rec *httptest.ResponseRecorder) do
 	return a
 }
 
-// Every example of docs/api.md runs against the real handler: each query
-// answers without errors, by POST and by GET, byte for byte as gqlgen's
-// executor alone answers it (the direct and fast paths included); each
-// mutation answers with the admin token and is refused without it, or by GET.
-// A query that declares $after is paged to its end by endCursor, as the doc
-// says to.
+// Every example of docs/api.md (and README.md's) runs against the real
+// handler: each query answers without errors, by POST and by GET, byte for
+// byte as gqlgen's executor alone answers it (the direct and fast paths
+// included); each mutation answers with the admin token and is refused
+// without it, or by GET. A query that declares $after is paged to its end by
+// endCursor, as the doc says to.
 func TestAPIDoc_examplesRun(t *testing.T) {
-	_, blocks := apiDoc(t)
 	s := newDocServer(t)
 	ran, maxPages := 0, 0
-	for _, b := range blocks {
-		if b.lang != "graphql" {
-			continue
-		}
-		if b.vars != "" && !json.Valid([]byte(b.vars)) {
-			t.Errorf("docs/api.md:%d: the variables are not JSON: %s", b.line, b.vars)
-		}
-		ops := operations(t, b)
-		for i, op := range ops {
-			q := operationText(b, ops, i)
-			where := fmt.Sprintf("docs/api.md:%d: %s", b.line+op.Position.Line, firstLine(q))
-			ran++
-			if op.Operation == ast.Mutation {
-				s.checkMutation(t, where, q)
+	for _, name := range []string{"docs/api.md", "README.md"} {
+		_, blocks := readDoc(t, name)
+		for _, b := range blocks {
+			if b.lang != "graphql" {
 				continue
 			}
-			s.checkQuery(t, where, q, b.vars)
-			if op.VariableDefinitions.ForName("after") != nil {
-				maxPages = max(maxPages, s.checkPaging(t, where, q, b.vars))
+			if b.vars != "" && !json.Valid([]byte(b.vars)) {
+				t.Errorf("%s:%d: the variables are not JSON: %s", name, b.line, b.vars)
+			}
+			ops := operations(t, b)
+			for i, op := range ops {
+				q := operationText(b, ops, i)
+				where := fmt.Sprintf("%s:%d: %s", name, b.line+op.Position.Line, firstLine(q))
+				ran++
+				if op.Operation == ast.Mutation {
+					s.checkMutation(t, where, q)
+					continue
+				}
+				s.checkQuery(t, where, q, b.vars)
+				if op.VariableDefinitions.ForName("after") != nil {
+					maxPages = max(maxPages, s.checkPaging(t, where, q, b.vars))
+				}
 			}
 		}
 	}
@@ -371,9 +377,11 @@ func (s *docServer) checkPaging(t *testing.T, where, q, vars string) int {
 				EndCursor   *string
 			}
 		}
-		for _, field := range a.Data { // the example's one connection
-			raw, _ := json.Marshal(field)
-			json.Unmarshal(raw, &conn)
+		for _, field := range a.Data { // the example's connection
+			if m, ok := field.(map[string]any); ok && m["pageInfo"] != nil {
+				raw, _ := json.Marshal(field)
+				json.Unmarshal(raw, &conn)
+			}
 		}
 		keys := make([]string, len(conn.Nodes))
 		for i, n := range conn.Nodes {
@@ -753,6 +761,9 @@ func TestAPIDoc_edges(t *testing.T) {
 		{"in the order you asked. Products without a stable release are left out",
 			`{ latest(products: ["vue", "emotion", "pandas", "react"]) { product { key } version } }`, ``,
 			[]string{`[{"product":{"key":"vue"},"version":"3.5.22"},{"product":{"key":"pandas"},"version":"2.2.3"},{"product":{"key":"react"},"version":"19.10.0"}]`}},
+		{"`search` matches every word (ignoring case) against key, name and repository, exact and prefix matches first",
+			`{ a: products(search: "SPRING") { key } b: products(search: "vuejs") { key } c: products(search: "projects FRAMEWORK") { key } }`, ``,
+			[]string{`"a":[{"key":"spring"},{"key":"springboot"}]`, `"b":[{"key":"vuex"},{"key":"vue"}]`, `"c":[{"key":"spring"}]`}},
 		{"`product(key:)` is `null` for an unknown key",
 			`{ product(key: "reactt") { key } emotion: product(key: "emotion") { latest { version } } }`, ``,
 			[]string{`"product":null`, `"emotion":{"latest":null}`}},
