@@ -946,3 +946,39 @@ func TestAPIDoc_endpoint(t *testing.T) {
 		}
 	}
 }
+
+// docs/api.md: "a new release never shifts the next page". A page read from
+// v41 continues on v42, which added a release before the cursor (kafka
+// 4.0.0) and one at the top (vue 3.5.22): neither is on the next page, which
+// holds what follows the cursor; totalCount is v42's.
+func TestAPIDoc_cursorOutlivesItsLakeVersion(t *testing.T) {
+	doc, _ := apiDoc(t)
+	if says := "a new release never shifts the next page"; !strings.Contains(strings.Join(strings.Fields(doc), " "), says) {
+		t.Fatalf("docs/api.md no longer says %q", says)
+	}
+	s := newDocServer(t)
+	s.lake.served.Store(s.lake.v41)
+	q := `query($after: String) { releases(products: ["vue", "kafka"], first: 2, after: $after) { totalCount nodes { tag } pageInfo { hasNextPage endCursor } } }`
+	var page struct {
+		Data struct {
+			Releases struct {
+				TotalCount int
+				Nodes      []struct{ Tag string }
+				PageInfo   struct {
+					HasNextPage bool
+					EndCursor   string
+				}
+			}
+		}
+	}
+	json.Unmarshal(s.ask(s.h, true, q, "", nil).Body.Bytes(), &page)
+	if r := page.Data.Releases; r.TotalCount != 3 || len(r.Nodes) != 2 || r.Nodes[1].Tag != "v3.5.13" || !r.PageInfo.HasNextPage {
+		t.Fatalf("first page, v41: %+v", r)
+	}
+	s.lake.served.Store(s.lake.v42)
+	vars, _ := json.Marshal(map[string]any{"after": page.Data.Releases.PageInfo.EndCursor})
+	rec := s.ask(s.h, true, q, string(vars), nil)
+	if want := `{"data":{"releases":{"totalCount":5,"nodes":[{"tag":"3.9.0"}],"pageInfo":{"hasNextPage":false,`; !strings.HasPrefix(rec.Body.String(), want) {
+		t.Errorf("next page, v42: %s, want %s…", rec.Body, want)
+	}
+}
