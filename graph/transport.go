@@ -22,7 +22,9 @@ import (
 // data to validate and compact it, which was half the time of a request for a
 // 50-row page; the data is already compact JSON (gqlgen's marshalers and the
 // fast path write no whitespace), so writeResponse only escapes it as
-// encoding/json does. The bytes on the wire are the same.
+// encoding/json does. The bytes on the wire are the same. (And GET's own
+// errors, an unreadable query string, variables or extensions, go through the
+// executor as POST's do, so the error presenter gives them a code.)
 type (
 	postTransport struct{}
 	getTransport  struct{}
