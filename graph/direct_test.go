@@ -62,10 +62,10 @@ func directVars(rnd *rand.Rand, cursors []string) map[string]any {
 	set("u", []any{none, nil, "2026-01-20T00:00:00Z", "2026-01-03T00:00:00Z"}, []any{"soon"})
 	set("pre", []any{none, nil, true, false}, []any{"yes"})
 	set("o", []any{none, nil, map[string]any{"field": "VERSION"}, map[string]any{"field": "FIRST_SEEN_AT", "direction": "ASC"},
-		map[string]any{"direction": "ASC"}}, []any{map[string]any{"field": "NOPE"}, map[string]any{"field": nil}})
+		map[string]any{"direction": "ASC"}}, []any{map[string]any{"field": "NOPE"}, map[string]any{"field": nil}, map[string]any{"field": "version"}, map[string]any{"direction": "asc"}})
 	set("n", []any{none, nil, 0, 1, 3, 7, 100}, []any{101, -1, "5", 2.5})
 	set("after", []any{none, nil, cursors[rnd.IntN(len(cursors))]}, []any{"bm9wZQ", ""})
-	set("asOf", []any{none, nil, "2026-01-02T00:00:00Z", "2026-03-01T00:00:00Z"}, []any{"yesterday"})
+	set("asOf", []any{none, nil, "2026-01-02T00:00:00Z", "2026-03-01T00:00:00Z"}, []any{"yesterday", "2020-01-01T00:00:00Z"})
 	set("k", []any{"a", "b", "gone", "nope"}, []any{none, nil, 3})
 	set("q", []any{none, nil, "", "b 日", "A", "zzz", 5}, []any{[]any{"x"}, map[string]any{}})
 	set("yes", []any{true, false}, []any{none, nil})

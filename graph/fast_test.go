@@ -83,7 +83,10 @@ func oddResolver(t testing.TB) *Resolver {
 		Runs:    func(context.Context, int) ([]releaselake.Run, error) { return nil, nil },
 		Notices: func() []string { return nil },
 		AsOf: func(_ context.Context, at time.Time) (*releaselake.Index, error) {
-			if at.Before(time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)) {
+			switch {
+			case at.Before(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)):
+				return nil, nil // before the first commit
+			case at.Before(time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)):
 				return old, nil
 			}
 			return ix, nil
@@ -135,6 +138,10 @@ var fastPathCases = []struct {
 	{"mixed with slow fields", `{ lake { version rows } releases(first: 1) { totalCount } __typename }`, nil, true},
 	// Errors: the fast path steps aside and gqlgen reports them.
 	{"first over the cap", `{ releases(first: 101) { totalCount } }`, nil, false},
+	{"asOf before the first commit", `{ latest(asOf: "2020-01-01T00:00:00Z") { tag } }`, nil, false},
+	{"nested releases by cursor and order", `{ product(key: "a") { releases(first: 2, orderBy: {field: VERSION, direction: ASC}, after: "AQMDAAEAAWEFMC4wLjAGdjAuMC4w", asOf: "2026-01-02T00:00:00Z") { totalCount nodes { version } pageInfo { hasNextPage endCursor } } } }`, nil, true},
+	{"nested releases asOf before the first commit: the product null", `{ product(key: "a") { key releases(asOf: "2020-01-01T00:00:00Z") { totalCount } } }`, nil, false},
+	{"asOf before the first commit, nested: partial data", `{ product(key: "a") { key latest(asOf: "2020-01-01T00:00:00Z") { tag } releases(first: 1) { totalCount } } }`, nil, false},
 	// (One failing root field per query: gqlgen runs root fields concurrently, so
 	// the order of their errors varies from run to run.)
 	{"unknown product", `{ releases(products: ["zz", "a"]) { totalCount } }`, nil, false},

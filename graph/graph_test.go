@@ -128,6 +128,11 @@ func TestReleases_badInput(t *testing.T) {
 		{"unknown product", `{ releases(products: ["a", "x"]) { totalCount } }`, nil, "BAD_USER_INPUT", "unknown product key(s): x"},
 		{"bad DateTime variable", `query($s: DateTime) { releases(since: $s) { totalCount } }`, map[string]any{"s": "yesterday"}, "BAD_USER_INPUT", "RFC 3339"},
 		{"bad DateTime literal", `{ releases(since: "2026-13-01") { totalCount } }`, nil, "BAD_USER_INPUT", "RFC 3339"},
+		// gqlparser takes enum values of variables in any case; the enum does not.
+		{"enum variable in another case", `query($o: ReleaseOrder) { releases(orderBy: $o) { totalCount } }`,
+			map[string]any{"o": map[string]any{"field": "version"}}, "BAD_USER_INPUT", `"version" is not a ReleaseOrderField: PUBLISHED_AT, VERSION or FIRST_SEEN_AT`},
+		{"enum direction in another case", `query($o: ReleaseOrder) { releases(orderBy: $o) { totalCount } }`,
+			map[string]any{"o": map[string]any{"direction": "asc"}}, "BAD_USER_INPUT", `"asc" is not an OrderDirection: ASC or DESC`},
 		{"parse error", `{ releases( }`, nil, "GRAPHQL_PARSE_FAILED", ""},
 		{"unknown field", `{ releases { nope } }`, nil, "GRAPHQL_VALIDATION_FAILED", "nope"},
 		{"internal error hidden", `{ ingestRuns { id } }`, nil, "INTERNAL_SERVER_ERROR", "internal error"},
@@ -150,7 +155,8 @@ func TestReleases_badInput(t *testing.T) {
 
 func TestReleases_sinceAcceptsFractionalSeconds(t *testing.T) {
 	srv := testServer(t, releaselake.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(10)}))
-	for _, s := range []string{"2026-01-08T00:00:00Z", "2026-01-08T00:00:00.000Z", "2026-01-08T01:00:00.000+01:00"} {
+	// RFC 3339 (5.6) allows "t" and "z" in lower case.
+	for _, s := range []string{"2026-01-08T00:00:00Z", "2026-01-08T00:00:00.000Z", "2026-01-08T01:00:00.000+01:00", "2026-01-08t00:00:00z"} {
 		r := post(t, srv, `query($s: DateTime) { releases(since: $s) { totalCount } }`, map[string]any{"s": s})
 		if string(r.Data["releases"]) != `{"totalCount":3}` {
 			t.Errorf("since %s: %s %v", s, r.Data["releases"], r.Errors)

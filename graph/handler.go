@@ -201,7 +201,10 @@ func present(ctx context.Context, err error, log *slog.Logger) *gqlerror.Error {
 		return gerr // gqlgen's own: parse, validation, complexity, persisted query
 	}
 	if errors.As(err, &ge) && ge.Path == nil {
-		return gerr // argument coercion and other request errors carry no path
+		// A request error without a code (a body or parameter that is not
+		// JSON, a persisted query's hash that is not its text's): the client's.
+		setCode(gerr, string(releaselake.Invalid))
+		return gerr
 	}
 	log.ErrorContext(ctx, "graphql internal error", "path", gerr.Path.String(), "err", err)
 	gerr.Message = "internal error"

@@ -3,6 +3,7 @@ package graph
 import (
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -17,13 +18,14 @@ func MarshalDateTime(t time.Time) graphql.Marshaler {
 	})
 }
 
-// UnmarshalDateTime reads an RFC 3339 timestamp, with or without fractional seconds.
+// UnmarshalDateTime reads an RFC 3339 timestamp, with or without fractional
+// seconds, "T" and "Z" in either case.
 func UnmarshalDateTime(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
 		return time.Time{}, releaselake.Errorf(releaselake.Invalid, "DateTime must be an RFC 3339 string, got %T", v)
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
+	t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(s)) // RFC 3339 allows "t" and "z"
 	if err != nil {
 		return time.Time{}, releaselake.Errorf(releaselake.Invalid, "DateTime must be RFC 3339 (e.g. 2026-11-25T00:00:00Z), got %q", s)
 	}

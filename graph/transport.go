@@ -22,7 +22,9 @@ import (
 // data to validate and compact it, which was half the time of a request for a
 // 50-row page; the data is already compact JSON (gqlgen's marshalers and the
 // fast path write no whitespace), so writeResponse only escapes it as
-// encoding/json does. The bytes on the wire are the same.
+// encoding/json does. The bytes on the wire are the same. (And GET's own
+// errors, an unreadable query string, variables or extensions, go through the
+// executor as POST's do, so the error presenter gives them a code.)
 type (
 	postTransport struct{}
 	getTransport  struct{}
@@ -70,14 +72,14 @@ func (getTransport) Supports(r *http.Request) bool {
 }
 
 func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	ct := responseType(r)
+	w.Header().Set("Content-Type", ct)
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		w.WriteHeader(http.StatusBadRequest)
-		writeResponse(w, &graphql.Response{Errors: gqlerror.List{{Message: err.Error()}}})
+		writeResponse(w, exec.DispatchError(r.Context(), gqlerror.List{{Message: err.Error()}}))
 		return
 	}
-	ct := responseType(r)
-	w.Header().Set("Content-Type", ct)
 	params := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName"), Headers: r.Header}
 	params.ReadTime.Start = graphql.Now()
 	for _, p := range []struct {
@@ -87,7 +89,7 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		if v := q.Get(p.name); v != "" {
 			if err := decodeJSON(strings.NewReader(v), p.into); err != nil {
 				w.WriteHeader(http.StatusBadRequest)
-				writeResponse(w, &graphql.Response{Errors: gqlerror.List{{Message: p.name + " could not be decoded"}}})
+				writeResponse(w, exec.DispatchError(r.Context(), gqlerror.List{{Message: p.name + " could not be decoded"}}))
 				return
 			}
 		}

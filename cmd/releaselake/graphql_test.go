@@ -22,7 +22,7 @@ import (
 // the README's list stays true.
 var acceptedAuditFindings = map[string]string{
 	// MAY: a body without "query" ({"qeury": ...}) is answered 200 with a
-	// GRAPHQL_PARSE_FAILED error under application/json, like every other
+	// GRAPHQL_VALIDATION_FAILED error under application/json, like every other
 	// request error (the SHOULD for application/json).
 	"8764": "notice",
 	"3E3A": "notice",
