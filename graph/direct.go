@@ -300,7 +300,7 @@ func (d *directPath) answer(ctx context.Context, rec *recorder, r *http.Request,
 		}
 	}
 	if cost == 0 {
-		cost = complexity.Calculate(graphql.WithOperationContext(ctx, opContext()), d.es, po.op, vars)
+		cost = complexity.Calculate(graphql.WithOperationContext(ctx, opContext()), d.es, po.op, vars, pricing...)
 	}
 	if cost > ComplexityLimit {
 		return false

@@ -179,6 +179,29 @@ func TestQuery_beforeLoadIsUnavailable(t *testing.T) {
 	}
 }
 
+// A page costs 1 plus its size times what each row selects; totalCount and
+// pageInfo, answered once a page, add nothing. Priced alike by gqlgen (the
+// first asking) and the direct path (the second).
+func TestQuery_complexityPricesRowsNotPageFields(t *testing.T) {
+	srv := testServer(t, releaselake.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(3)}))
+	page := func(fields int) string {
+		var b strings.Builder
+		for i := range fields {
+			fmt.Fprintf(&b, " t%d: tag", i)
+		}
+		return `{ releases(first: 100) { totalCount pageInfo { hasNextPage endCursor } nodes {` + b.String() + ` } } }`
+	}
+	for range 2 {
+		if r := post(t, srv, page(48), nil); len(r.Errors) != 0 { // 1 + 100×(1 + 48)
+			t.Fatalf("a page of 48 fields a row (complexity 4,901 with totalCount and pageInfo free) was refused: %v", r.Errors)
+		}
+		r := post(t, srv, page(49), nil)
+		if code(r) != "COMPLEXITY_LIMIT_EXCEEDED" || !strings.Contains(r.Errors[0].Message, "complexity 5001,") {
+			t.Fatalf("a page of 49 fields a row: %q %v", code(r), r.Errors)
+		}
+	}
+}
+
 func TestQuery_complexityLimit(t *testing.T) {
 	srv := testServer(t, releaselake.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(3)}))
 	q := `{ releases(first: 100) { nodes { product { releases(first: 100) { nodes { tag } } } } } }`
