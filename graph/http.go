@@ -116,6 +116,8 @@ var (
 	jsonHdr      = []string{"application/json"}
 	graphqlJSON  = "application/graphql-response+json"
 	notJSONBody  = []byte(`{"errors":[{"message":"a POST needs Content-Type: application/json","extensions":{"code":"BAD_USER_INPUT"}}]}`)
+	allowHdr     = []string{"GET, POST, OPTIONS"}
+	methodBody   = []byte(`{"errors":[{"message":"/graphql takes GET and POST","extensions":{"code":"BAD_USER_INPUT"}}]}`)
 	tooLargeBody = []byte(`{"errors":[{"message":"request body too large: at most 1048576 bytes","extensions":{"code":"BAD_USER_INPUT"}}]}`)
 )
 
@@ -179,6 +181,16 @@ var errorsPrefix = []byte(`{"errors"`)
 // and outcome.
 func (h *httpLayer) serve(w http.ResponseWriter, r *http.Request, o *observation) {
 	get := r.Method == http.MethodGet
+	if !get && r.Method != http.MethodPost && r.Method != http.MethodOptions {
+		// HEAD, PUT, …: 405 names the methods there are (RFC 9110 §15.5.6).
+		w.Header()["Allow"] = allowHdr
+		w.Header()["Content-Type"] = jsonHdr
+		w.Header()["Cache-Control"] = noStoreHdr
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		w.Write(methodBody)
+		o.sent(http.StatusMethodNotAllowed, methodBody)
+		return
+	}
 	var body *bytes.Buffer
 	if r.Method == http.MethodPost {
 		if !isJSON(r.Header.Get("Content-Type")) {

@@ -437,6 +437,22 @@ func TestHTTP_onlyJSONPostsAreAnswered(t *testing.T) {
 	}
 }
 
+// Methods other than GET, POST and OPTIONS get 405 with the Allow header
+// RFC 9110 requires, and an error with a code, even with a query in the URL.
+func TestHTTP_otherMethodsAre405WithAllow(t *testing.T) {
+	s := serve(t, Options{})
+	u := getURL(s.URL, `{ lake { version } }`, nil)
+	for _, m := range []string{"HEAD", "PUT", "DELETE", "PATCH"} {
+		resp, body := do(t, m, u, `{"query":"{ lake { version } }"}`, map[string]string{"Content-Type": "application/json"})
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, POST, OPTIONS" || resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: %d Allow %q Cache-Control %q", m, resp.StatusCode, resp.Header.Get("Allow"), resp.Header.Get("Cache-Control"))
+		}
+		if m != "HEAD" && codeOf(t, body) != "BAD_USER_INPUT" {
+			t.Errorf("%s: %s", m, body)
+		}
+	}
+}
+
 func TestHTTP_requestErrorsFollowGraphQLOverHTTP(t *testing.T) {
 	s := serve(t, Options{})
 	cases := []struct {
