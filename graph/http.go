@@ -184,11 +184,7 @@ func (h *httpLayer) serve(w http.ResponseWriter, r *http.Request, o *observation
 	if !get && r.Method != http.MethodPost && r.Method != http.MethodOptions {
 		// HEAD, PUT, …: 405 names the methods there are (RFC 9110 §15.5.6).
 		w.Header()["Allow"] = allowHdr
-		w.Header()["Content-Type"] = jsonHdr
-		w.Header()["Cache-Control"] = noStoreHdr
-		w.WriteHeader(http.StatusMethodNotAllowed)
-		w.Write(methodBody)
-		o.sent(http.StatusMethodNotAllowed, methodBody)
+		refuse(w, o, http.StatusMethodNotAllowed, methodBody)
 		return
 	}
 	var body *bytes.Buffer
@@ -196,11 +192,7 @@ func (h *httpLayer) serve(w http.ResponseWriter, r *http.Request, o *observation
 		if !isJSON(r.Header.Get("Content-Type")) {
 			// Only application/json, which browsers cannot send cross-site
 			// without a preflight: no form posts, no text/plain.
-			w.Header()["Content-Type"] = jsonHdr
-			w.Header()["Cache-Control"] = noStoreHdr
-			w.WriteHeader(http.StatusUnsupportedMediaType)
-			w.Write(notJSONBody)
-			o.sent(http.StatusUnsupportedMediaType, notJSONBody)
+			refuse(w, o, http.StatusUnsupportedMediaType, notJSONBody)
 			return
 		}
 		body = getBuf()
@@ -215,11 +207,7 @@ func (h *httpLayer) serve(w http.ResponseWriter, r *http.Request, o *observation
 		if _, err := body.ReadFrom(src); err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
-				w.Header()["Content-Type"] = jsonHdr
-				w.Header()["Cache-Control"] = noStoreHdr
-				w.WriteHeader(http.StatusRequestEntityTooLarge)
-				w.Write(tooLargeBody)
-				o.sent(http.StatusRequestEntityTooLarge, tooLargeBody)
+				refuse(w, o, http.StatusRequestEntityTooLarge, tooLargeBody)
 				return
 			}
 			http.Error(w, "could not read the request body", http.StatusBadRequest)
@@ -283,6 +271,16 @@ func (h *httpLayer) serve(w http.ResponseWriter, r *http.Request, o *observation
 		o.op = note.op
 		o.sent(status, out)
 	}
+}
+
+// refuse answers a request the HTTP layer turns away before reading it as
+// GraphQL: status, and body (a JSON error), not to be stored.
+func refuse(w http.ResponseWriter, o *observation, status int, body []byte) {
+	w.Header()["Content-Type"] = jsonHdr
+	w.Header()["Cache-Control"] = noStoreHdr
+	w.WriteHeader(status)
+	w.Write(body)
+	o.sent(status, body)
 }
 
 // requestError adjusts an answer given before execution began (a request that
