@@ -6,9 +6,13 @@
 //
 // run starts each server as a child process (this binary, "serve") pinned to
 // CPU 0 with GOMAXPROCS=1, and drives it with Debian's wrk (-t2 -c32) pinned to
-// CPU 1, alternating plain / GraphQL repeated / GraphQL distinct, rounds
-// times. "repeated" sends the same query each time (the response cache answers);
-// "distinct" varies `since` per request, so no cache can. It prints a markdown
+// CPU 1, alternating plain / GraphQL repeated / GraphQL distinct / plain with
+// 8 and 16 µs of CPU work a request, rounds times. "repeated" sends the same
+// query each time (the response cache answers); "distinct" varies `since` per
+// request, so no cache can. The plain handler with work of its own shows what
+// p50 and p99 any server writing these bytes gets at a lower throughput: at
+// 32 connections on one CPU a request waits for the others, so latency
+// follows throughput. It prints a markdown
 // section (and, with -o, replaces the gateway section of that file) with
 // throughput, the ratios to the plain handler, p50/p99 and allocations per
 // request, read from the server's runtime counters.
@@ -124,6 +128,7 @@ func requestBody(since string) []byte {
 func serve(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	mode := fs.String("mode", "graphql", "graphql or plain")
+	work := fs.Duration("work", 0, "plain: CPU work to do for each request before answering")
 	addr := fs.String("addr", "127.0.0.1:0", "listen address (loopback)")
 	fs.Parse(args)
 	r, err := resolver()
@@ -144,8 +149,10 @@ func serve(args []string) error {
 		gql.ServeHTTP(rec, req)
 		answer := rec.body.Bytes()
 		length := strconv.Itoa(len(answer))
+		spin := newSpinner(*work)
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			io.Copy(io.Discard, r.Body)
+			spin.spin()
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Content-Length", length)
 			w.Write(answer)
@@ -201,6 +208,7 @@ func (c *capture) Write(b []byte) (int, error) { return c.body.Write(b) }
 // scenario is one measured configuration.
 type scenario struct {
 	name, mode, lua string
+	work            time.Duration // plain: CPU work a request
 }
 
 // result is one wrk run.
@@ -238,9 +246,13 @@ func run(args []string) error {
 	}
 	defer os.RemoveAll(dir)
 	scenarios := []scenario{
-		{"plain net/http, same bytes", "plain", writeLua(dir, "repeated", false)},
-		{"GraphQL, repeated query", "graphql", writeLua(dir, "repeated", false)},
-		{"GraphQL, distinct queries", "graphql", writeLua(dir, "distinct", true)},
+		{"plain net/http, same bytes", "plain", writeLua(dir, "repeated", false), 0},
+		{"GraphQL, repeated query", "graphql", writeLua(dir, "repeated", false), 0},
+		{"GraphQL, distinct queries", "graphql", writeLua(dir, "distinct", true), 0},
+		// What p99 the plain handler itself gets at lower throughputs: the
+		// same bytes after some CPU work of its own (see spinner).
+		{"plain + 8 µs of CPU a request", "plain", writeLua(dir, "repeated", false), 8 * time.Microsecond},
+		{"plain + 16 µs of CPU a request", "plain", writeLua(dir, "repeated", false), 16 * time.Microsecond},
 	}
 	if err := check(self); err != nil {
 		return err
@@ -331,7 +343,7 @@ end
 func check(self string) error {
 	var answers [2][]byte
 	for i, mode := range []string{"plain", "graphql"} {
-		addr, stop, err := start(self, mode)
+		addr, stop, err := start(self, mode, 0)
 		if err != nil {
 			return err
 		}
@@ -361,8 +373,8 @@ func check(self string) error {
 }
 
 // start runs a server pinned to CPU 0 with GOMAXPROCS=1 and returns its address.
-func start(self, mode string) (string, func(), error) {
-	cmd := exec.Command("taskset", "-c", "0", self, "serve", "-mode", mode)
+func start(self, mode string, work time.Duration) (string, func(), error) {
+	cmd := exec.Command("taskset", "-c", "0", self, "serve", "-mode", mode, "-work", work.String())
 	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
@@ -384,7 +396,7 @@ func start(self, mode string) (string, func(), error) {
 
 func measure(self string, sc scenario, dur time.Duration) (result, error) {
 	var res result
-	addr, stop, err := start(self, sc.mode)
+	addr, stop, err := start(self, sc.mode, sc.work)
 	if err != nil {
 		return res, err
 	}
@@ -494,9 +506,10 @@ func report(scenarios []scenario, results [][]result, dur time.Duration, rounds 
 		time.Now().UTC().Format("2006-01-02"), machine(), load)
 	fmt.Fprintf(&b, "Query: `releases(products: [%s], since: %q, first: 50)` with `totalCount`, `pageInfo` and 9 fields of each node "+
 		"(50 rows, POST application/json). Each server alone on CPU 0 with `GOMAXPROCS=1`; `wrk -t2 -c32 -d%s --latency` on CPU 1; "+
-		"plain / repeated / distinct alternated %d times, medians below (each run after a 1 s warm-up). "+
+		"the five servers alternated %d times, medians below (each run after a 1 s warm-up). "+
 		"\"plain\" is a `net/http` handler writing the gateway's own answer bytes; \"distinct\" varies `since` per request so "+
-		"neither the response cache nor any other can answer. Allocations per request are the server's `runtime.MemStats.Mallocs` "+
+		"neither the response cache nor any other can answer; \"plain + N µs\" is the plain handler doing N µs of CPU work "+
+		"(a loop timed at start-up) before it answers, to show the latency any handler gets at that throughput. Allocations per request are the server's `runtime.MemStats.Mallocs` "+
 		"over the run divided by the requests served. \"server CPU\" is the server's CPU time over the run's wall time: a run where "+
 		"it fell under %.0f%% (other work on the machine took CPU 0) was made again, %d time(s) in this run. \"req per CPU-second\" "+
 		"is throughput over that share: what the server does with the CPU it gets, which other work on the machine disturbs least.\n\n",
@@ -562,4 +575,41 @@ func replaceSection(path, md string) error {
 		s = strings.TrimRight(s, "\n") + "\n\n" + md
 	}
 	return os.WriteFile(path, []byte(s), 0o644)
+}
+
+// spinner does a fixed amount of CPU work: a loop of arithmetic measured once,
+// at start-up, to take d. It is counted in loop turns, not read off a clock,
+// so a request preempted by other work on the machine does no less work.
+type spinner struct{ turns int }
+
+var spinSink uint64
+
+func newSpinner(d time.Duration) spinner {
+	if d <= 0 {
+		return spinner{}
+	}
+	const probe = 1 << 22
+	best := time.Duration(1 << 62)
+	for range 5 { // the fastest of five: the others were interrupted
+		t := time.Now()
+		spinLoop(probe)
+		best = min(best, time.Since(t))
+	}
+	return spinner{turns: int(float64(probe) * float64(d) / float64(best))}
+}
+
+func (s spinner) spin() {
+	if s.turns > 0 {
+		spinLoop(s.turns)
+	}
+}
+
+func spinLoop(n int) {
+	x := spinSink | 1
+	for range n {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+	}
+	spinSink = x
 }
