@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/ingest/github/githubtest"
+	"github.com/releaselake/releaselake/lake"
+	"github.com/releaselake/releaselake/lake/localfs"
 )
 
 // binary builds the command once per test run.
@@ -78,19 +83,28 @@ func TestProcess_sigtermExitsZero(t *testing.T) {
 				t.Fatalf("healthz: %v", err)
 			}
 			resp.Body.Close()
-			p.Process.Signal(syscall.SIGTERM)
-			done := make(chan error, 1)
-			go func() { done <- p.Wait() }()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Fatalf("%s exited with %v after SIGTERM", cmd, err)
-				}
-			case <-time.After(15 * time.Second):
-				t.Fatalf("%s still running 15 s after SIGTERM", cmd)
-			}
+			sigterm(t, p, &logs)
 		})
 	}
+}
+
+// sigterm sends p SIGTERM and returns how long it took to exit 0; it fails the
+// test if p exits otherwise or is still running 15 s later.
+func sigterm(t *testing.T, p *exec.Cmd, logs fmt.Stringer) time.Duration {
+	t.Helper()
+	start := time.Now()
+	p.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- p.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("%v exited with %v after SIGTERM:\n%s", p.Args, err, logs)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("%v still running 15 s after SIGTERM:\n%s", p.Args, logs)
+	}
+	return time.Since(start)
 }
 
 // The tokens and the page secret never reach the logs or the output of a full
@@ -143,3 +157,57 @@ func TestLogs_neverShowSecrets(t *testing.T) {
 		}
 	}
 }
+
+// SIGTERM while an ingest waits on a slow upstream: serve still exits 0 within
+// the graceful shutdown's 10 s, the run record says how the run ended, and the
+// ingest lease is released, so the next replica's ingest need not wait for it
+// to expire.
+func TestProcess_sigtermDuringIngest(t *testing.T) {
+	bin, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked := make(chan struct{}, 1)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case asked <- struct{}{}:
+		default:
+		}
+		<-r.Context().Done() // upstream never answers
+	}))
+	defer slow.Close()
+	dir := t.TempDir()
+	catalog := filepath.Join(dir, "catalog.yaml")
+	os.WriteFile(catalog, []byte("products:\n  - key: pandas\n    pypi: pandas\n"), 0o644)
+	p := exec.Command(bin, "serve", "-addr", "127.0.0.1:0")
+	p.Dir = dir
+	p.Env = append(os.Environ(), "RELEASELAKE_LOG=text", "RELEASELAKE_LAKE="+filepath.Join(dir, "lake"),
+		"RELEASELAKE_CATALOG="+catalog, "RELEASELAKE_PYPI_URL="+slow.URL)
+	logs := &syncWriter{w: &bytes.Buffer{}}
+	p.Stderr = logs
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Process.Kill()
+	select { // the first ingest of an empty lake begins at start
+	case <-asked:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no ingest asked upstream:\n%s", logs.String())
+	}
+	if took := sigterm(t, p, logs); took > 10*time.Second {
+		t.Errorf("shutdown took %v, more than 10 s", took)
+	}
+	store := lake.Open(localfs.New(filepath.Join(dir, "lake")))
+	defer store.Close()
+	ctx := context.Background()
+	runs, err := store.Runs(ctx, 5)
+	if err != nil || len(runs) != 1 || runs[0].Status == releaselake.RunRunning {
+		t.Errorf("run records %+v (%v), want one that ended", runs, err)
+	}
+	l, err := store.AcquireLease(ctx, "ingest", "next-replica", time.Minute)
+	if err != nil {
+		t.Fatalf("the ingest lease is still held after shutdown: %v\n%s", err, logs.String())
+	}
+	l.Release(ctx)
+}
+
