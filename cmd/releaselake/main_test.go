@@ -468,6 +468,8 @@ func TestRun_badConfiguration(t *testing.T) {
 		{[]string{"ingest", "-lake", "s3://bucket/x"}, 1, "want a path"},
 		{[]string{"frobnicate"}, 2, "unknown command"},
 		{[]string{"ingest", "-nosuchflag"}, 2, "flag provided but not defined"},
+		{[]string{"ingest", "-lake", dir, "-log", "JSON"}, 2, `log "JSON": want auto, text or json`},
+		{[]string{"serve", "-lake", dir, "-log", "yaml"}, 2, `log "yaml": want auto, text or json`},
 	}
 	for _, tc := range cases {
 		a := &app{t: t, env: map[string]string{}}
@@ -475,5 +477,37 @@ func TestRun_badConfiguration(t *testing.T) {
 		if code != tc.code || !strings.Contains(out, tc.want) {
 			t.Errorf("%v: exit %d, want %d with %q:\n%s", tc.args, code, tc.code, tc.want, out)
 		}
+	}
+}
+
+// A secret kept in a file (kubectl create secret --from-file, a Docker secret)
+// usually ends in a newline. The program uses the token without it: otherwise
+// every GitHub request fails (a newline is not allowed in a header) and no
+// admin token ever matches.
+func TestConfig_secretsEndingInNewline(t *testing.T) {
+	gh := githubtest.NewServer(t)
+	dir := t.TempDir()
+	catalog := filepath.Join(dir, "catalog.yaml")
+	os.WriteFile(catalog, []byte("products:\n  - key: flask\n    github: pallets/flask\n"), 0o644)
+	a := &app{t: t, lake: filepath.Join(dir, "lake")}
+	a.env = map[string]string{"RELEASELAKE_LAKE": a.lake, "RELEASELAKE_CATALOG": catalog, "GITHUB_GRAPHQL_URL": gh.URL,
+		"GITHUB_TOKEN": gh.Token + "\n", "RELEASELAKE_ADMIN_TOKEN": "admin-token\r\n"}
+	if code, out := a.run("ingest"); code != 0 || !strings.Contains(out, ": succeeded,") {
+		t.Errorf("ingest with a GITHUB_TOKEN ending in a newline: exit %d:\n%s", code, out)
+	}
+	base := a.serve()
+	req, _ := http.NewRequest("POST", base+"/graphql", strings.NewReader(`{"query":"mutation { pushPage { pushed } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer admin-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r gqlResponse
+	json.NewDecoder(resp.Body).Decode(&r)
+	// No page server is configured, so the admitted mutation is UNAVAILABLE.
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "UNAVAILABLE" {
+		t.Errorf("pushPage with the admin token: %+v", r.Errors)
 	}
 }
