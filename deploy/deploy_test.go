@@ -6,6 +6,7 @@ package deploy_test
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -120,6 +121,23 @@ func TestManifests_decodeStrictlyAndAreSafe(t *testing.T) {
 	}
 	if env["HADOOP_CONF_DIR"] == "" || env["RELEASELAKE_CATALOG"] == "" {
 		t.Error("serve: HADOOP_CONF_DIR or RELEASELAKE_CATALOG not set")
+	}
+}
+
+// The example alerts fire when they should, and only then, over the series of
+// two replicas: promtool runs the rule unit tests in monitoring/alerts_test.yaml.
+// Without promtool the test skips, except under CI=true, where it fails: `make
+// deps` installs it (Debian's prometheus).
+func TestAlerts_ruleUnitTests(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("promtool not found: make deps installs it")
+		}
+		t.Skip("promtool not found: make deps installs it")
+	}
+	if out, err := exec.Command(promtool, "test", "rules", "monitoring/alerts_test.yaml").CombinedOutput(); err != nil {
+		t.Fatalf("promtool test rules: %v\n%s", err, out)
 	}
 }
 
