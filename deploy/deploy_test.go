@@ -124,6 +124,31 @@ func TestManifests_decodeStrictlyAndAreSafe(t *testing.T) {
 	}
 }
 
+// A pod being deleted is taken out of the Service's endpoints while it gets
+// SIGTERM, and kube-proxies and load balancers learn of it a moment later: a
+// server that stops listening at once refuses what they still send it. So each
+// server first sleeps in preStop (the image has no shell: the sleep action),
+// and the grace period covers that sleep and the 10 s graceful shutdown.
+func TestManifests_podsDrainBeforeTheyStop(t *testing.T) {
+	const shutdown = 10 // seconds: ShutdownTimeout in cmd/releaselake
+	deployments, _ := decode(t)
+	for _, name := range []string{"releaselake", "releaselake-page"} {
+		spec := deployments[name].Spec.Template.Spec
+		c := spec.Containers[0]
+		if c.Lifecycle == nil || c.Lifecycle.PreStop == nil || c.Lifecycle.PreStop.Sleep == nil || c.Lifecycle.PreStop.Sleep.Seconds < 3 {
+			t.Errorf("%s: no preStop sleep of at least 3 s before SIGTERM", name)
+			continue
+		}
+		grace := int64(30) // Kubernetes' default
+		if spec.TerminationGracePeriodSeconds != nil {
+			grace = *spec.TerminationGracePeriodSeconds
+		}
+		if need := c.Lifecycle.PreStop.Sleep.Seconds + shutdown; grace <= need {
+			t.Errorf("%s: terminationGracePeriodSeconds %d does not cover the preStop sleep and the shutdown (%d s)", name, grace, need)
+		}
+	}
+}
+
 // The example alerts fire when they should, and only then, over the series of
 // two replicas: promtool runs the rule unit tests in monitoring/alerts_test.yaml.
 // Without promtool the test skips, except under CI=true, where it fails: `make
