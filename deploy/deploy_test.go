@@ -166,6 +166,41 @@ func TestAlerts_ruleUnitTests(t *testing.T) {
 	}
 }
 
+// The build context leaves out what git ignores (the test caches under .cache/
+// reach gigabytes: HDFS, a Python venv, Spark, node_modules; a lake made in the
+// repo root) and .git, so `docker build .` neither ships them nor rebuilds when
+// they change.
+func TestDockerignore_leavesOutWhatGitIgnores(t *testing.T) {
+	lines := func(name string) []string {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, l := range strings.Split(string(data), "\n") {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	ignored := lines("../.dockerignore")
+	for _, pat := range append(lines("../.gitignore"), ".git") {
+		// .dockerignore patterns are rooted at the context (no leading slash);
+		// a .gitignore pattern without a slash matches at any depth.
+		want := strings.Trim(pat, "/")
+		if !strings.Contains(strings.TrimSuffix(pat, "/"), "/") {
+			want = "**/" + want
+		}
+		if pat == ".git" {
+			want = ".git"
+		}
+		if !slices.Contains(ignored, want) {
+			t.Errorf(".dockerignore lacks %q (.gitignore has %q)", want, pat)
+		}
+	}
+}
+
 // goBuild returns the flags and package of the `go build` in a command line,
 // without -o's argument.
 func goBuild(t *testing.T, cmd string) string {
