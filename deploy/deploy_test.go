@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/releaselake/releaselake/catalog"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
@@ -121,6 +122,45 @@ func TestManifests_decodeStrictlyAndAreSafe(t *testing.T) {
 	}
 	if env["HADOOP_CONF_DIR"] == "" || env["RELEASELAKE_CATALOG"] == "" {
 		t.Error("serve: HADOOP_CONF_DIR or RELEASELAKE_CATALOG not set")
+	}
+}
+
+// The catalog the serve Deployment mounts is in its ConfigMap and is a catalog
+// the program accepts: a bad one would crash-loop every replica at once.
+func TestManifests_catalogIsValid(t *testing.T) {
+	deployments, _ := decode(t)
+	spec := deployments["releaselake"].Spec.Template.Spec
+	var mountPath string
+	for _, m := range spec.Containers[0].VolumeMounts {
+		for _, v := range spec.Volumes {
+			if v.Name == m.Name && v.ConfigMap != nil && v.ConfigMap.Name == "releaselake" {
+				mountPath = m.MountPath
+			}
+		}
+	}
+	var env string
+	for _, e := range spec.Containers[0].Env {
+		if e.Name == "RELEASELAKE_CATALOG" {
+			env = e.Value
+		}
+	}
+	if mountPath == "" || env != mountPath+"/catalog.yaml" {
+		t.Fatalf("RELEASELAKE_CATALOG is %q, not catalog.yaml in the ConfigMap's mount %q", env, mountPath)
+	}
+	data, err := os.ReadFile("k8s/configmap.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cm corev1.ConfigMap
+	if err := yaml.Unmarshal([]byte(regexp.MustCompile(`(?m)^---\s*$`).Split(string(data), -1)[0]), &cm); err != nil {
+		t.Fatal(err)
+	}
+	c, err := catalog.Parse([]byte(cm.Data["catalog.yaml"]), "configmap.yaml catalog.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Products()) == 0 {
+		t.Error("the ConfigMap's catalog has no products")
 	}
 }
 
