@@ -223,6 +223,12 @@ func (m *Main) Addr() string { return m.ln.Addr().String() }
 // Close stops the schedule and the server, waiting at most ShutdownTimeout.
 func (m *Main) Close() error {
 	m.closeOnce.Do(func() {
+		// End the runs first: a schedule tick waiting for a run to end (and the
+		// scheduler's Stop waiting for that tick) would otherwise wait out the
+		// scheduler's own 10 s before the shutdown even began.
+		if m.cancel != nil {
+			m.cancel()
+		}
 		if m.schedule != nil {
 			m.schedule.Stop()
 		}
@@ -230,9 +236,6 @@ func (m *Main) Close() error {
 			ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 			defer cancel()
 			m.closeErr = m.srv.Shutdown(ctx)
-		}
-		if m.cancel != nil {
-			m.cancel()
 		}
 		if m.stopPreload != nil {
 			m.stopPreload()

@@ -158,10 +158,10 @@ func TestLogs_neverShowSecrets(t *testing.T) {
 	}
 }
 
-// SIGTERM while an ingest waits on a slow upstream: serve still exits 0 within
-// the graceful shutdown's 10 s, the run record says how the run ended, and the
-// ingest lease is released, so the next replica's ingest need not wait for it
-// to expire.
+// SIGTERM while an ingest waits on a slow upstream, and a schedule tick waits
+// for that ingest to end: serve still exits 0 within the graceful shutdown's
+// 10 s, the run record says how the run ended, and the ingest lease is
+// released, so the next replica's ingest need not wait for it to expire.
 func TestProcess_sigtermDuringIngest(t *testing.T) {
 	bin, err := binary()
 	if err != nil {
@@ -179,7 +179,7 @@ func TestProcess_sigtermDuringIngest(t *testing.T) {
 	dir := t.TempDir()
 	catalog := filepath.Join(dir, "catalog.yaml")
 	os.WriteFile(catalog, []byte("products:\n  - key: pandas\n    pypi: pandas\n"), 0o644)
-	p := exec.Command(bin, "serve", "-addr", "127.0.0.1:0")
+	p := exec.Command(bin, "serve", "-addr", "127.0.0.1:0", "-schedule", "* * * * * *") // a tick every second
 	p.Dir = dir
 	p.Env = append(os.Environ(), "RELEASELAKE_LOG=text", "RELEASELAKE_LAKE="+filepath.Join(dir, "lake"),
 		"RELEASELAKE_CATALOG="+catalog, "RELEASELAKE_PYPI_URL="+slow.URL)
@@ -194,6 +194,7 @@ func TestProcess_sigtermDuringIngest(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("no ingest asked upstream:\n%s", logs.String())
 	}
+	time.Sleep(1500 * time.Millisecond) // a tick comes and waits for the first ingest
 	if took := sigterm(t, p, logs); took > 10*time.Second {
 		t.Errorf("shutdown took %v, more than 10 s", took)
 	}
