@@ -329,7 +329,7 @@ func (m *Main) load(ctx context.Context) {
 	head, err := m.Lake.Head(ctx)
 	if err == nil {
 		if cur := m.index.Load(); cur != nil && cur.Version == head {
-			m.loadErr.Store(nil)
+			m.reachable()
 			return
 		}
 		var l loaded
@@ -347,7 +347,7 @@ func (m *Main) load(ctx context.Context) {
 		if err = l.err; err == nil {
 			m.index.Store(l.ix)
 			m.Metrics.Index(l.ix.Version, l.ix.Rows(), time.Now())
-			m.loadErr.Store(nil)
+			m.reachable()
 			m.Log.Info("lake loaded", "version", l.ix.Version, "rows", l.ix.Rows(),
 				"took", l.took.Round(time.Millisecond))
 			// What the load leaves behind (the decoded pages, buffers, and the
@@ -363,6 +363,14 @@ func (m *Main) load(ctx context.Context) {
 	if ctx.Err() == nil {
 		m.loadErr.Store(&err)
 		m.Log.Error("load lake", "err", err)
+	}
+}
+
+// reachable records that the lake was read fine; after a failure the log says
+// the outage is over, which a version that did not change would not show.
+func (m *Main) reachable() {
+	if prev := m.loadErr.Swap(nil); prev != nil {
+		m.Log.Info("lake reachable again", "was", releaselake.MessageOf(*prev))
 	}
 }
 

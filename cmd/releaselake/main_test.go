@@ -511,3 +511,44 @@ func TestConfig_secretsEndingInNewline(t *testing.T) {
 		t.Errorf("pushPage with the admin token: %+v", r.Errors)
 	}
 }
+
+// When the lake cannot be read, serve says so in its log and /readyz; when it
+// can again, the log says that too, so an operator reading it after an outage
+// knows when it ended (the version served may not have changed meanwhile).
+func TestServe_logsWhenTheLakeIsBack(t *testing.T) {
+	dir := t.TempDir()
+	logs := &syncWriter{w: &bytes.Buffer{}}
+	m := NewMain(logs)
+	env := map[string]string{"RELEASELAKE_LAKE": dir, "RELEASELAKE_LOG": "text"}
+	if err := m.Config.ParseFlags("serve", []string{"-addr", "127.0.0.1:0", "-schedule", "off", "-poll", "50ms"}, func(k string) string { return env[k] }, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Open(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Serve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	base := "http://" + m.Addr()
+	ready := func() bool {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	}
+	eventually(t, "ready", ready)
+	// The Delta log's directory becomes a file: every read of the lake fails.
+	os.MkdirAll(filepath.Join(dir, "yellow"), 0o755)
+	if err := os.WriteFile(filepath.Join(dir, "yellow", "_delta_log"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "unready", func() bool { return !ready() })
+	os.Remove(filepath.Join(dir, "yellow", "_delta_log"))
+	eventually(t, "ready again", ready)
+	eventually(t, "the log to say the lake is back", func() bool {
+		return strings.Contains(logs.String(), `msg="lake reachable again"`)
+	})
+}
