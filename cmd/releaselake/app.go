@@ -32,6 +32,13 @@ import (
 // ShutdownTimeout bounds a graceful shutdown.
 const ShutdownTimeout = 10 * time.Second
 
+// serve faces browsers: a client that stops sending must not hold a connection
+// for ever. serveIdleTimeout closes a keep-alive connection left idle;
+// serveReadTimeout bounds a whole request, its body included, and must outlast
+// the longest answer (pushPage: 4 attempts of 30 s), because net/http cancels
+// the context of a request still running when it passes.
+var serveIdleTimeout, serveReadTimeout = 2 * time.Minute, 5 * time.Minute
+
 // Main is the program: its configuration and the parts wired from it. An
 // end-to-end test runs it like main does, on 127.0.0.1:0 over a temp lake.
 type Main struct {
@@ -190,7 +197,8 @@ func (m *Main) Serve(ctx context.Context) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	m.ln = ln
-	m.srv = &http.Server{Handler: m.routes(), ReadHeaderTimeout: 10 * time.Second}
+	m.srv = &http.Server{Handler: m.routes(), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: serveReadTimeout, IdleTimeout: serveIdleTimeout}
 	bg, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.Runner.Base = bg // Close ends a run the runIngest mutation began, and waits for it

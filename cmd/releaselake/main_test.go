@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -551,4 +552,30 @@ func TestServe_logsWhenTheLakeIsBack(t *testing.T) {
 	eventually(t, "the log to say the lake is back", func() bool {
 		return strings.Contains(logs.String(), `msg="lake reachable again"`)
 	})
+}
+
+// serve faces browsers (RELEASELAKE_CORS_ORIGINS): a client that stops halfway
+// through its request body, or leaves a keep-alive connection idle, does not
+// hold the connection and its goroutine for ever.
+func TestServe_dropsStalledConnections(t *testing.T) {
+	defer func(idle, read time.Duration) { serveIdleTimeout, serveReadTimeout = idle, read }(serveIdleTimeout, serveReadTimeout)
+	serveIdleTimeout, serveReadTimeout = 300*time.Millisecond, 300*time.Millisecond
+	a := &app{t: t, env: map[string]string{"RELEASELAKE_LAKE": t.TempDir()}}
+	base := a.serve()
+	for name, send := range map[string]string{
+		"body never sent": "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+		"idle keep-alive": "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+	} {
+		c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Write([]byte(send))
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err = io.Copy(io.Discard, c) // until the server closes it
+		c.Close()
+		if err != nil {
+			t.Errorf("%s: the connection is still open 5 s later: %v", name, err)
+		}
+	}
 }

@@ -211,4 +211,3 @@ func TestProcess_sigtermDuringIngest(t *testing.T) {
 	}
 	l.Release(ctx)
 }
-
