@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -161,6 +162,30 @@ func TestManifests_catalogIsValid(t *testing.T) {
 	}
 	if len(c.Products()) == 0 {
 		t.Error("the ConfigMap's catalog has no products")
+	}
+}
+
+// GOMEMLIMIT stays a little under the container's memory limit: a load runs
+// with the collector off, bounded only by GOMEMLIMIT, so one above the limit
+// gets the pod OOM-killed while it loads, and one far below it collects for
+// nothing. Whoever changes one must change the other.
+func TestManifests_goMemLimitUnderTheContainerLimit(t *testing.T) {
+	deployments, _ := decode(t)
+	c := deployments["releaselake"].Spec.Template.Spec.Containers[0]
+	var soft string
+	for _, e := range c.Env {
+		if e.Name == "GOMEMLIMIT" {
+			soft = e.Value
+		}
+	}
+	n, ok := strings.CutSuffix(soft, "MiB")
+	mib, err := strconv.ParseInt(n, 10, 64)
+	if !ok || err != nil {
+		t.Fatalf("GOMEMLIMIT %q: want <n>MiB", soft)
+	}
+	limit := c.Resources.Limits.Memory().Value()
+	if r := float64(mib<<20) / float64(limit); r < 0.8 || r > 0.95 {
+		t.Errorf("GOMEMLIMIT %s is %.0f%% of the memory limit %s; keep it at 80-95%%", soft, 100*r, c.Resources.Limits.Memory())
 	}
 }
 
