@@ -243,7 +243,12 @@ func (m *Main) Close() error {
 		if m.srv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 			defer cancel()
-			m.closeErr = m.srv.Shutdown(ctx)
+			if err := m.srv.Shutdown(ctx); err != nil {
+				// What is still in flight after ShutdownTimeout is cut off: the
+				// shutdown was as graceful as it promised, not a failure.
+				m.Log.Warn("shutdown: cut off requests still in flight", "after", ShutdownTimeout, "err", err)
+				m.srv.Close()
+			}
 		}
 		if m.stopPreload != nil {
 			m.stopPreload()

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -43,7 +44,8 @@ type buildError struct{ out string }
 func (e *buildError) Error() string { return "go build: " + e.out }
 
 // Run as a process, serve and page answer SIGTERM with a graceful shutdown and
-// exit 0, as Kubernetes expects.
+// exit 0, as Kubernetes expects, also when a request is still in flight after
+// the 10 s the shutdown waits for it (a client that stalled its body).
 func TestProcess_sigtermExitsZero(t *testing.T) {
 	bin, err := binary()
 	if err != nil {
@@ -83,6 +85,13 @@ func TestProcess_sigtermExitsZero(t *testing.T) {
 				t.Fatalf("healthz: %v", err)
 			}
 			resp.Body.Close()
+			stalled, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stalled.Close()
+			fmt.Fprintf(stalled, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{", map[string]string{"serve": "/graphql", "page": "/api/snapshot"}[cmd])
+			time.Sleep(100 * time.Millisecond) // the server is reading the body
 			sigterm(t, p, &logs)
 		})
 	}
