@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/releaselake/releaselake/catalog"
@@ -126,6 +127,24 @@ func TestManifests_decodeStrictlyAndAreSafe(t *testing.T) {
 	}
 }
 
+// serveConfig returns the data of the serve Deployment's ConfigMap, the first
+// document of k8s/configmap.yaml.
+func serveConfig(t *testing.T) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile("k8s/configmap.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cm corev1.ConfigMap
+	if err := yaml.Unmarshal([]byte(regexp.MustCompile(`(?m)^---\s*$`).Split(string(data), -1)[0]), &cm); err != nil {
+		t.Fatal(err)
+	}
+	if cm.Name != "releaselake" {
+		t.Fatalf("the first ConfigMap in configmap.yaml is %q", cm.Name)
+	}
+	return cm.Data
+}
+
 // The catalog the serve Deployment mounts is in its ConfigMap and is a catalog
 // the program accepts: a bad one would crash-loop every replica at once.
 func TestManifests_catalogIsValid(t *testing.T) {
@@ -148,15 +167,7 @@ func TestManifests_catalogIsValid(t *testing.T) {
 	if mountPath == "" || env != mountPath+"/catalog.yaml" {
 		t.Fatalf("RELEASELAKE_CATALOG is %q, not catalog.yaml in the ConfigMap's mount %q", env, mountPath)
 	}
-	data, err := os.ReadFile("k8s/configmap.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cm corev1.ConfigMap
-	if err := yaml.Unmarshal([]byte(regexp.MustCompile(`(?m)^---\s*$`).Split(string(data), -1)[0]), &cm); err != nil {
-		t.Fatal(err)
-	}
-	c, err := catalog.Parse([]byte(cm.Data["catalog.yaml"]), "configmap.yaml catalog.yaml")
+	c, err := catalog.Parse([]byte(serveConfig(t)["catalog.yaml"]), "configmap.yaml catalog.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,6 +197,31 @@ func TestManifests_goMemLimitUnderTheContainerLimit(t *testing.T) {
 	limit := c.Resources.Limits.Memory().Value()
 	if r := float64(mib<<20) / float64(limit); r < 0.8 || r > 0.95 {
 		t.Errorf("GOMEMLIMIT %s is %.0f%% of the memory limit %s; keep it at 80-95%%", soft, 100*r, c.Resources.Limits.Memory())
+	}
+}
+
+// /readyz answers 503 from a failed look at the lake until the next one, a
+// RELEASELAKE_POLL later: a readiness probe that gives up within one poll takes
+// every replica out of the Service at once for one HDFS hiccup (they all look
+// at the same NameNode). It gives up only after two polls have failed.
+func TestManifests_readinessOutlastsOneFailedPoll(t *testing.T) {
+	deployments, _ := decode(t)
+	c := deployments["releaselake"].Spec.Template.Spec.Containers[0]
+	poll := 10 * time.Second // the default
+	for _, e := range c.Env {
+		if e.Name == "RELEASELAKE_POLL" {
+			t.Fatal("set RELEASELAKE_POLL in the ConfigMap, where this test reads it")
+		}
+	}
+	if v, ok := serveConfig(t)["RELEASELAKE_POLL"]; ok {
+		var err error
+		if poll, err = time.ParseDuration(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := c.ReadinessProbe
+	if gives := time.Duration(p.PeriodSeconds*p.FailureThreshold) * time.Second; gives < 2*poll {
+		t.Errorf("readiness gives up after %v of failures, within two polls (%v each)", gives, poll)
 	}
 }
 
