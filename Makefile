@@ -8,7 +8,7 @@ BIN := bin/releaselake
 GITHUB_SCHEMA := .cache/github-schema.graphql
 PY_VENV := .cache/venv
 
-.PHONY: run build test test-go deps chromium github-schema py-deps generate check-generate vet clean
+.PHONY: run build test test-go deps chromium promtool github-schema py-deps generate check-generate vet clean
 .PHONY: graphql-audit bench bench-gateway wrk bench-github bench-scale fuzz soak
 .PHONY: hdfs-up hdfs-down spark-check
 
@@ -48,12 +48,16 @@ vet:
 	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './.cache/*' -not -path '*/node_modules/*')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 
-deps: github-schema py-deps chromium graphql-audit
+deps: github-schema py-deps chromium graphql-audit promtool
 	$(GO) mod download
 
 # A real browser for the page tests: Debian's chromium (CI runs as root).
 chromium:
 	@command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+# promtool runs the unit tests of the example alerts (deploy/monitoring/alerts_test.yaml).
+promtool:
+	@command -v promtool >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus; }
 
 # GitHub's published GraphQL schema (npm @octokit/graphql-schema), re-printed so
 # gqlparser loads it; the fake GitHub server validates every query against it.

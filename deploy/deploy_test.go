@@ -6,13 +6,17 @@ package deploy_test
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/releaselake/releaselake/catalog"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
@@ -120,6 +124,181 @@ func TestManifests_decodeStrictlyAndAreSafe(t *testing.T) {
 	}
 	if env["HADOOP_CONF_DIR"] == "" || env["RELEASELAKE_CATALOG"] == "" {
 		t.Error("serve: HADOOP_CONF_DIR or RELEASELAKE_CATALOG not set")
+	}
+}
+
+// serveConfig returns the data of the serve Deployment's ConfigMap, the first
+// document of k8s/configmap.yaml.
+func serveConfig(t *testing.T) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile("k8s/configmap.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cm corev1.ConfigMap
+	if err := yaml.Unmarshal([]byte(regexp.MustCompile(`(?m)^---\s*$`).Split(string(data), -1)[0]), &cm); err != nil {
+		t.Fatal(err)
+	}
+	if cm.Name != "releaselake" {
+		t.Fatalf("the first ConfigMap in configmap.yaml is %q", cm.Name)
+	}
+	return cm.Data
+}
+
+// The catalog the serve Deployment mounts is in its ConfigMap and is a catalog
+// the program accepts: a bad one would crash-loop every replica at once.
+func TestManifests_catalogIsValid(t *testing.T) {
+	deployments, _ := decode(t)
+	spec := deployments["releaselake"].Spec.Template.Spec
+	var mountPath string
+	for _, m := range spec.Containers[0].VolumeMounts {
+		for _, v := range spec.Volumes {
+			if v.Name == m.Name && v.ConfigMap != nil && v.ConfigMap.Name == "releaselake" {
+				mountPath = m.MountPath
+			}
+		}
+	}
+	var env string
+	for _, e := range spec.Containers[0].Env {
+		if e.Name == "RELEASELAKE_CATALOG" {
+			env = e.Value
+		}
+	}
+	if mountPath == "" || env != mountPath+"/catalog.yaml" {
+		t.Fatalf("RELEASELAKE_CATALOG is %q, not catalog.yaml in the ConfigMap's mount %q", env, mountPath)
+	}
+	c, err := catalog.Parse([]byte(serveConfig(t)["catalog.yaml"]), "configmap.yaml catalog.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Products()) == 0 {
+		t.Error("the ConfigMap's catalog has no products")
+	}
+}
+
+// GOMEMLIMIT stays a little under the container's memory limit: a load runs
+// with the collector off, bounded only by GOMEMLIMIT, so one above the limit
+// gets the pod OOM-killed while it loads, and one far below it collects for
+// nothing. Whoever changes one must change the other.
+func TestManifests_goMemLimitUnderTheContainerLimit(t *testing.T) {
+	deployments, _ := decode(t)
+	c := deployments["releaselake"].Spec.Template.Spec.Containers[0]
+	var soft string
+	for _, e := range c.Env {
+		if e.Name == "GOMEMLIMIT" {
+			soft = e.Value
+		}
+	}
+	n, ok := strings.CutSuffix(soft, "MiB")
+	mib, err := strconv.ParseInt(n, 10, 64)
+	if !ok || err != nil {
+		t.Fatalf("GOMEMLIMIT %q: want <n>MiB", soft)
+	}
+	limit := c.Resources.Limits.Memory().Value()
+	if r := float64(mib<<20) / float64(limit); r < 0.8 || r > 0.95 {
+		t.Errorf("GOMEMLIMIT %s is %.0f%% of the memory limit %s; keep it at 80-95%%", soft, 100*r, c.Resources.Limits.Memory())
+	}
+}
+
+// /readyz answers 503 from a failed look at the lake until the next one, a
+// RELEASELAKE_POLL later: a readiness probe that gives up within one poll takes
+// every replica out of the Service at once for one HDFS hiccup (they all look
+// at the same NameNode). It gives up only after two polls have failed.
+func TestManifests_readinessOutlastsOneFailedPoll(t *testing.T) {
+	deployments, _ := decode(t)
+	c := deployments["releaselake"].Spec.Template.Spec.Containers[0]
+	poll := 10 * time.Second // the default
+	for _, e := range c.Env {
+		if e.Name == "RELEASELAKE_POLL" {
+			t.Fatal("set RELEASELAKE_POLL in the ConfigMap, where this test reads it")
+		}
+	}
+	if v, ok := serveConfig(t)["RELEASELAKE_POLL"]; ok {
+		var err error
+		if poll, err = time.ParseDuration(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := c.ReadinessProbe
+	if gives := time.Duration(p.PeriodSeconds*p.FailureThreshold) * time.Second; gives < 2*poll {
+		t.Errorf("readiness gives up after %v of failures, within two polls (%v each)", gives, poll)
+	}
+}
+
+// A pod being deleted is taken out of the Service's endpoints while it gets
+// SIGTERM, and kube-proxies and load balancers learn of it a moment later: a
+// server that stops listening at once refuses what they still send it. So each
+// server first sleeps in preStop (the image has no shell: the sleep action),
+// and the grace period covers that sleep and the 10 s graceful shutdown.
+func TestManifests_podsDrainBeforeTheyStop(t *testing.T) {
+	const shutdown = 10 // seconds: ShutdownTimeout in cmd/releaselake
+	deployments, _ := decode(t)
+	for _, name := range []string{"releaselake", "releaselake-page"} {
+		spec := deployments[name].Spec.Template.Spec
+		c := spec.Containers[0]
+		if c.Lifecycle == nil || c.Lifecycle.PreStop == nil || c.Lifecycle.PreStop.Sleep == nil || c.Lifecycle.PreStop.Sleep.Seconds < 3 {
+			t.Errorf("%s: no preStop sleep of at least 3 s before SIGTERM", name)
+			continue
+		}
+		grace := int64(30) // Kubernetes' default
+		if spec.TerminationGracePeriodSeconds != nil {
+			grace = *spec.TerminationGracePeriodSeconds
+		}
+		if need := c.Lifecycle.PreStop.Sleep.Seconds + shutdown; grace <= need {
+			t.Errorf("%s: terminationGracePeriodSeconds %d does not cover the preStop sleep and the shutdown (%d s)", name, grace, need)
+		}
+	}
+}
+
+// The example alerts fire when they should, and only then, over the series of
+// two replicas: promtool runs the rule unit tests in monitoring/alerts_test.yaml.
+// Without promtool the test skips, except under CI=true, where it fails: `make
+// deps` installs it (Debian's prometheus).
+func TestAlerts_ruleUnitTests(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("promtool not found: make deps installs it")
+		}
+		t.Skip("promtool not found: make deps installs it")
+	}
+	if out, err := exec.Command(promtool, "test", "rules", "monitoring/alerts_test.yaml").CombinedOutput(); err != nil {
+		t.Fatalf("promtool test rules: %v\n%s", err, out)
+	}
+}
+
+// The build context leaves out what git ignores (the test caches under .cache/
+// reach gigabytes: HDFS, a Python venv, Spark, node_modules; a lake made in the
+// repo root) and .git, so `docker build .` neither ships them nor rebuilds when
+// they change.
+func TestDockerignore_leavesOutWhatGitIgnores(t *testing.T) {
+	lines := func(name string) []string {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, l := range strings.Split(string(data), "\n") {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	ignored := lines("../.dockerignore")
+	for _, pat := range append(lines("../.gitignore"), ".git") {
+		// .dockerignore patterns are rooted at the context (no leading slash);
+		// a .gitignore pattern without a slash matches at any depth.
+		want := strings.Trim(pat, "/")
+		if !strings.Contains(strings.TrimSuffix(pat, "/"), "/") {
+			want = "**/" + want
+		}
+		if pat == ".git" {
+			want = ".git"
+		}
+		if !slices.Contains(ignored, want) {
+			t.Errorf(".dockerignore lacks %q (.gitignore has %q)", want, pat)
+		}
 	}
 }
 

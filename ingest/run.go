@@ -102,9 +102,16 @@ func (r *Runner) Wait() { r.started.Wait() }
 // Run does one ingest of the given products (all when empty) and returns its
 // record. The error is non-nil only when nothing could be committed (the record
 // then has status failed); products that failed are listed in the record.
+// A ctx that ends while Run waits for another run of this runner to finish
+// ends it before it begins, with no record.
 func (r *Runner) Run(ctx context.Context, trigger string, products []string) (releaselake.Run, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		// Ended while it waited for the run before it (a shutdown): it never
+		// began, so it leaves no record.
+		return releaselake.Run{Trigger: trigger, Status: releaselake.RunFailed, Version: releaselake.NoVersion, Error: err.Error()}, err
+	}
 	return r.run(ctx, trigger, products, nil, nil)
 }
 

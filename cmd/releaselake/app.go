@@ -32,6 +32,13 @@ import (
 // ShutdownTimeout bounds a graceful shutdown.
 const ShutdownTimeout = 10 * time.Second
 
+// serve faces browsers: a client that stops sending must not hold a connection
+// for ever. serveIdleTimeout closes a keep-alive connection left idle;
+// serveReadTimeout bounds a whole request, its body included, and must outlast
+// the longest answer (pushPage: 4 attempts of 30 s), because net/http cancels
+// the context of a request still running when it passes.
+var serveIdleTimeout, serveReadTimeout = 2 * time.Minute, 5 * time.Minute
+
 // Main is the program: its configuration and the parts wired from it. An
 // end-to-end test runs it like main does, on 127.0.0.1:0 over a temp lake.
 type Main struct {
@@ -190,7 +197,8 @@ func (m *Main) Serve(ctx context.Context) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	m.ln = ln
-	m.srv = &http.Server{Handler: m.routes(), ReadHeaderTimeout: 10 * time.Second}
+	m.srv = &http.Server{Handler: m.routes(), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: serveReadTimeout, IdleTimeout: serveIdleTimeout}
 	bg, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.Runner.Base = bg // Close ends a run the runIngest mutation began, and waits for it
@@ -223,16 +231,24 @@ func (m *Main) Addr() string { return m.ln.Addr().String() }
 // Close stops the schedule and the server, waiting at most ShutdownTimeout.
 func (m *Main) Close() error {
 	m.closeOnce.Do(func() {
+		// End the runs first: a schedule tick waiting for a run to end (and the
+		// scheduler's Stop waiting for that tick) would otherwise wait out the
+		// scheduler's own 10 s before the shutdown even began.
+		if m.cancel != nil {
+			m.cancel()
+		}
 		if m.schedule != nil {
 			m.schedule.Stop()
 		}
 		if m.srv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 			defer cancel()
-			m.closeErr = m.srv.Shutdown(ctx)
-		}
-		if m.cancel != nil {
-			m.cancel()
+			if err := m.srv.Shutdown(ctx); err != nil {
+				// What is still in flight after ShutdownTimeout is cut off: the
+				// shutdown was as graceful as it promised, not a failure.
+				m.Log.Warn("shutdown: cut off requests still in flight", "after", ShutdownTimeout, "err", err)
+				m.srv.Close()
+			}
 		}
 		if m.stopPreload != nil {
 			m.stopPreload()
@@ -327,7 +343,7 @@ func (m *Main) load(ctx context.Context) {
 	head, err := m.Lake.Head(ctx)
 	if err == nil {
 		if cur := m.index.Load(); cur != nil && cur.Version == head {
-			m.loadErr.Store(nil)
+			m.reachable()
 			return
 		}
 		var l loaded
@@ -345,7 +361,7 @@ func (m *Main) load(ctx context.Context) {
 		if err = l.err; err == nil {
 			m.index.Store(l.ix)
 			m.Metrics.Index(l.ix.Version, l.ix.Rows(), time.Now())
-			m.loadErr.Store(nil)
+			m.reachable()
 			m.Log.Info("lake loaded", "version", l.ix.Version, "rows", l.ix.Rows(),
 				"took", l.took.Round(time.Millisecond))
 			// What the load leaves behind (the decoded pages, buffers, and the
@@ -361,6 +377,14 @@ func (m *Main) load(ctx context.Context) {
 	if ctx.Err() == nil {
 		m.loadErr.Store(&err)
 		m.Log.Error("load lake", "err", err)
+	}
+}
+
+// reachable records that the lake was read fine; after a failure the log says
+// the outage is over, which a version that did not change would not show.
+func (m *Main) reachable() {
+	if prev := m.loadErr.Swap(nil); prev != nil {
+		m.Log.Info("lake reachable again", "was", releaselake.MessageOf(*prev))
 	}
 }
 

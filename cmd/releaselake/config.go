@@ -58,8 +58,8 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 		c.pageFlags(cmd, fs, env, getenv)
 	}
 	fs.StringVar(&c.LogFormat, "log", env("RELEASELAKE_LOG", "auto"), "log format: auto (text on a terminal, else JSON), text or json (RELEASELAKE_LOG)")
-	c.GitHubToken = getenv("GITHUB_TOKEN")
-	c.AdminToken = getenv("RELEASELAKE_ADMIN_TOKEN")
+	c.GitHubToken = secret(getenv, "GITHUB_TOKEN")
+	c.AdminToken = secret(getenv, "RELEASELAKE_ADMIN_TOKEN")
 	if cmd == "serve" {
 		fs.StringVar(&c.Addr, "addr", env("RELEASELAKE_ADDR", "127.0.0.1:8080"), "listen address (RELEASELAKE_ADDR)")
 		fs.StringVar(&c.Schedule, "schedule", env("RELEASELAKE_SCHEDULE", "0 0 * * *"), "cron spec of the in-process ingest, or off (RELEASELAKE_SCHEDULE)")
@@ -89,7 +89,18 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 	if c.Poll < 0 {
 		return fmt.Errorf("poll must not be negative")
 	}
+	if c.LogFormat != "auto" && c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("log %q: want auto, text or json (RELEASELAKE_LOG)", c.LogFormat)
+	}
 	return nil
+}
+
+// secret reads a token or key from the environment without the whitespace
+// around it: one kept in a file (kubectl create secret --from-file, a Docker
+// secret) usually ends in a newline, which would make every GitHub request
+// invalid and no admin token or page signature match.
+func secret(getenv func(string) string, name string) string {
+	return strings.TrimSpace(getenv(name))
 }
 
 // splitList splits a comma-separated list, dropping blanks.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -468,12 +469,113 @@ func TestRun_badConfiguration(t *testing.T) {
 		{[]string{"ingest", "-lake", "s3://bucket/x"}, 1, "want a path"},
 		{[]string{"frobnicate"}, 2, "unknown command"},
 		{[]string{"ingest", "-nosuchflag"}, 2, "flag provided but not defined"},
+		{[]string{"ingest", "-lake", dir, "-log", "JSON"}, 2, `log "JSON": want auto, text or json`},
+		{[]string{"serve", "-lake", dir, "-log", "yaml"}, 2, `log "yaml": want auto, text or json`},
 	}
 	for _, tc := range cases {
 		a := &app{t: t, env: map[string]string{}}
 		code, out := a.run(tc.args...)
 		if code != tc.code || !strings.Contains(out, tc.want) {
 			t.Errorf("%v: exit %d, want %d with %q:\n%s", tc.args, code, tc.code, tc.want, out)
+		}
+	}
+}
+
+// A secret kept in a file (kubectl create secret --from-file, a Docker secret)
+// usually ends in a newline. The program uses the token without it: otherwise
+// every GitHub request fails (a newline is not allowed in a header) and no
+// admin token ever matches.
+func TestConfig_secretsEndingInNewline(t *testing.T) {
+	gh := githubtest.NewServer(t)
+	dir := t.TempDir()
+	catalog := filepath.Join(dir, "catalog.yaml")
+	os.WriteFile(catalog, []byte("products:\n  - key: flask\n    github: pallets/flask\n"), 0o644)
+	a := &app{t: t, lake: filepath.Join(dir, "lake")}
+	a.env = map[string]string{"RELEASELAKE_LAKE": a.lake, "RELEASELAKE_CATALOG": catalog, "GITHUB_GRAPHQL_URL": gh.URL,
+		"GITHUB_TOKEN": gh.Token + "\n", "RELEASELAKE_ADMIN_TOKEN": "admin-token\r\n"}
+	if code, out := a.run("ingest"); code != 0 || !strings.Contains(out, ": succeeded,") {
+		t.Errorf("ingest with a GITHUB_TOKEN ending in a newline: exit %d:\n%s", code, out)
+	}
+	base := a.serve()
+	req, _ := http.NewRequest("POST", base+"/graphql", strings.NewReader(`{"query":"mutation { pushPage { pushed } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer admin-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r gqlResponse
+	json.NewDecoder(resp.Body).Decode(&r)
+	// No page server is configured, so the admitted mutation is UNAVAILABLE.
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "UNAVAILABLE" {
+		t.Errorf("pushPage with the admin token: %+v", r.Errors)
+	}
+}
+
+// When the lake cannot be read, serve says so in its log and /readyz; when it
+// can again, the log says that too, so an operator reading it after an outage
+// knows when it ended (the version served may not have changed meanwhile).
+func TestServe_logsWhenTheLakeIsBack(t *testing.T) {
+	dir := t.TempDir()
+	logs := &syncWriter{w: &bytes.Buffer{}}
+	m := NewMain(logs)
+	env := map[string]string{"RELEASELAKE_LAKE": dir, "RELEASELAKE_LOG": "text"}
+	if err := m.Config.ParseFlags("serve", []string{"-addr", "127.0.0.1:0", "-schedule", "off", "-poll", "50ms"}, func(k string) string { return env[k] }, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Open(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Serve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	base := "http://" + m.Addr()
+	ready := func() bool {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	}
+	eventually(t, "ready", ready)
+	// The Delta log's directory becomes a file: every read of the lake fails.
+	os.MkdirAll(filepath.Join(dir, "yellow"), 0o755)
+	if err := os.WriteFile(filepath.Join(dir, "yellow", "_delta_log"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "unready", func() bool { return !ready() })
+	os.Remove(filepath.Join(dir, "yellow", "_delta_log"))
+	eventually(t, "ready again", ready)
+	eventually(t, "the log to say the lake is back", func() bool {
+		return strings.Contains(logs.String(), `msg="lake reachable again"`)
+	})
+}
+
+// serve faces browsers (RELEASELAKE_CORS_ORIGINS): a client that stops halfway
+// through its request body, or leaves a keep-alive connection idle, does not
+// hold the connection and its goroutine for ever.
+func TestServe_dropsStalledConnections(t *testing.T) {
+	defer func(idle, read time.Duration) { serveIdleTimeout, serveReadTimeout = idle, read }(serveIdleTimeout, serveReadTimeout)
+	serveIdleTimeout, serveReadTimeout = 300*time.Millisecond, 300*time.Millisecond
+	a := &app{t: t, env: map[string]string{"RELEASELAKE_LAKE": t.TempDir()}}
+	base := a.serve()
+	for name, send := range map[string]string{
+		"body never sent": "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+		"idle keep-alive": "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+	} {
+		c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Write([]byte(send))
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err = io.Copy(io.Discard, c) // until the server closes it
+		c.Close()
+		if err != nil {
+			t.Errorf("%s: the connection is still open 5 s later: %v", name, err)
 		}
 	}
 }

@@ -24,7 +24,7 @@ const DefaultPageAddr = "127.0.0.1:8081"
 // pageFlags adds the flags of the page server (`page`) and of the push (every
 // other command) to fs.
 func (c *Config) pageFlags(cmd string, fs *flag.FlagSet, env func(name, def string) string, getenv func(string) string) {
-	c.PageSecret = getenv("RELEASELAKE_PAGE_SECRET")
+	c.PageSecret = secret(getenv, "RELEASELAKE_PAGE_SECRET")
 	if cmd == "page" {
 		fs.StringVar(&c.Addr, "addr", env("RELEASELAKE_ADDR", DefaultPageAddr), "listen address (RELEASELAKE_ADDR)")
 		fs.StringVar(&c.PageDir, "dir", env("RELEASELAKE_PAGE_DIR", "./page-data"), "where received snapshots are kept (RELEASELAKE_PAGE_DIR)")

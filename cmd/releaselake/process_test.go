@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +19,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/ingest/github/githubtest"
+	"github.com/releaselake/releaselake/lake"
+	"github.com/releaselake/releaselake/lake/localfs"
 )
 
 // binary builds the command once per test run.
@@ -38,7 +44,8 @@ type buildError struct{ out string }
 func (e *buildError) Error() string { return "go build: " + e.out }
 
 // Run as a process, serve and page answer SIGTERM with a graceful shutdown and
-// exit 0, as Kubernetes expects.
+// exit 0, as Kubernetes expects, also when a request is still in flight after
+// the 10 s the shutdown waits for it (a client that stalled its body).
 func TestProcess_sigtermExitsZero(t *testing.T) {
 	bin, err := binary()
 	if err != nil {
@@ -78,19 +85,35 @@ func TestProcess_sigtermExitsZero(t *testing.T) {
 				t.Fatalf("healthz: %v", err)
 			}
 			resp.Body.Close()
-			p.Process.Signal(syscall.SIGTERM)
-			done := make(chan error, 1)
-			go func() { done <- p.Wait() }()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Fatalf("%s exited with %v after SIGTERM", cmd, err)
-				}
-			case <-time.After(15 * time.Second):
-				t.Fatalf("%s still running 15 s after SIGTERM", cmd)
+			stalled, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+			if err != nil {
+				t.Fatal(err)
 			}
+			defer stalled.Close()
+			fmt.Fprintf(stalled, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{", map[string]string{"serve": "/graphql", "page": "/api/snapshot"}[cmd])
+			time.Sleep(100 * time.Millisecond) // the server is reading the body
+			sigterm(t, p, &logs)
 		})
 	}
+}
+
+// sigterm sends p SIGTERM and returns how long it took to exit 0; it fails the
+// test if p exits otherwise or is still running 15 s later.
+func sigterm(t *testing.T, p *exec.Cmd, logs fmt.Stringer) time.Duration {
+	t.Helper()
+	start := time.Now()
+	p.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- p.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("%v exited with %v after SIGTERM:\n%s", p.Args, err, logs)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("%v still running 15 s after SIGTERM:\n%s", p.Args, logs)
+	}
+	return time.Since(start)
 }
 
 // The tokens and the page secret never reach the logs or the output of a full
@@ -142,4 +165,58 @@ func TestLogs_neverShowSecrets(t *testing.T) {
 			t.Errorf("%s appears in the logs or output", name)
 		}
 	}
+}
+
+// SIGTERM while an ingest waits on a slow upstream, and a schedule tick waits
+// for that ingest to end: serve still exits 0 within the graceful shutdown's
+// 10 s, the run record says how the run ended, and the ingest lease is
+// released, so the next replica's ingest need not wait for it to expire.
+func TestProcess_sigtermDuringIngest(t *testing.T) {
+	bin, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked := make(chan struct{}, 1)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case asked <- struct{}{}:
+		default:
+		}
+		<-r.Context().Done() // upstream never answers
+	}))
+	defer slow.Close()
+	dir := t.TempDir()
+	catalog := filepath.Join(dir, "catalog.yaml")
+	os.WriteFile(catalog, []byte("products:\n  - key: pandas\n    pypi: pandas\n"), 0o644)
+	p := exec.Command(bin, "serve", "-addr", "127.0.0.1:0", "-schedule", "* * * * * *") // a tick every second
+	p.Dir = dir
+	p.Env = append(os.Environ(), "RELEASELAKE_LOG=text", "RELEASELAKE_LAKE="+filepath.Join(dir, "lake"),
+		"RELEASELAKE_CATALOG="+catalog, "RELEASELAKE_PYPI_URL="+slow.URL)
+	logs := &syncWriter{w: &bytes.Buffer{}}
+	p.Stderr = logs
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Process.Kill()
+	select { // the first ingest of an empty lake begins at start
+	case <-asked:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no ingest asked upstream:\n%s", logs.String())
+	}
+	time.Sleep(1500 * time.Millisecond) // a tick comes and waits for the first ingest
+	if took := sigterm(t, p, logs); took > 10*time.Second {
+		t.Errorf("shutdown took %v, more than 10 s", took)
+	}
+	store := lake.Open(localfs.New(filepath.Join(dir, "lake")))
+	defer store.Close()
+	ctx := context.Background()
+	runs, err := store.Runs(ctx, 5)
+	if err != nil || len(runs) != 1 || runs[0].Status == releaselake.RunRunning {
+		t.Errorf("run records %+v (%v), want one that ended", runs, err)
+	}
+	l, err := store.AcquireLease(ctx, "ingest", "next-replica", time.Minute)
+	if err != nil {
+		t.Fatalf("the ingest lease is still held after shutdown: %v\n%s", err, logs.String())
+	}
+	l.Release(ctx)
 }
