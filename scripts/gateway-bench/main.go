@@ -182,7 +182,9 @@ func serve(args []string) error {
 		return err
 	}
 	fmt.Println(ln.Addr().String()) // the parent reads the address
-	srv := &http.Server{Handler: mux}
+	// Both servers time out as releaselake serve does (cmd/releaselake/app.go):
+	// net/http then sets a read deadline per request and one while idle.
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	if *mode == "plain" {
 		return srv.Serve(ln)
 	}
