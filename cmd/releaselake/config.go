@@ -92,6 +92,15 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 	if c.LogFormat != "auto" && c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("log %q: want auto, text or json (RELEASELAKE_LOG)", c.LogFormat)
 	}
+	// A token goes into an Authorization header: with a space or control
+	// character inside (two lines pasted into a Secret) net/http refuses to
+	// send it, and the GitHub source would take that for a network failure
+	// and retry it. Said at start, without the token.
+	for _, t := range []struct{ name, v string }{{"GITHUB_TOKEN", c.GitHubToken}, {"RELEASELAKE_ADMIN_TOKEN", c.AdminToken}} {
+		if i := strings.IndexFunc(t.v, func(r rune) bool { return r <= ' ' || r == 0x7f }); i >= 0 {
+			return fmt.Errorf("%s holds a space or control character at byte %d: a token is one word", t.name, i)
+		}
+	}
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -462,21 +463,30 @@ func TestRun_badConfiguration(t *testing.T) {
 	os.WriteFile(bad, []byte("products:\n  - key: a\n    github: o/a\n    pypi: a\n"), 0o644)
 	cases := []struct {
 		args []string
+		env  map[string]string
 		code int
 		want string
 	}{
-		{[]string{"ingest", "-lake", dir, "-catalog", bad}, 1, `line 2: product "a": needs exactly one source`},
-		{[]string{"ingest", "-lake", "s3://bucket/x"}, 1, "want a path"},
-		{[]string{"frobnicate"}, 2, "unknown command"},
-		{[]string{"ingest", "-nosuchflag"}, 2, "flag provided but not defined"},
-		{[]string{"ingest", "-lake", dir, "-log", "JSON"}, 2, `log "JSON": want auto, text or json`},
-		{[]string{"serve", "-lake", dir, "-log", "yaml"}, 2, `log "yaml": want auto, text or json`},
+		{[]string{"ingest", "-lake", dir, "-catalog", bad}, nil, 1, `line 2: product "a": needs exactly one source`},
+		{[]string{"ingest", "-lake", "s3://bucket/x"}, nil, 1, "want a path"},
+		{[]string{"frobnicate"}, nil, 2, "unknown command"},
+		{[]string{"ingest", "-nosuchflag"}, nil, 2, "flag provided but not defined"},
+		{[]string{"ingest", "-lake", dir, "-log", "JSON"}, nil, 2, `log "JSON": want auto, text or json`},
+		{[]string{"serve", "-lake", dir, "-log", "yaml"}, nil, 2, `log "yaml": want auto, text or json`},
+		{[]string{"ingest", "-lake", dir}, map[string]string{"GITHUB_TOKEN": "ghp_first\nghp_second"}, 2, "GITHUB_TOKEN holds a space or control character at byte 9"},
+		{[]string{"serve", "-lake", dir}, map[string]string{"RELEASELAKE_ADMIN_TOKEN": "two words"}, 2, "RELEASELAKE_ADMIN_TOKEN holds a space or control character at byte 3"},
 	}
 	for _, tc := range cases {
 		a := &app{t: t, env: map[string]string{}}
+		maps.Copy(a.env, tc.env)
 		code, out := a.run(tc.args...)
 		if code != tc.code || !strings.Contains(out, tc.want) {
 			t.Errorf("%v: exit %d, want %d with %q:\n%s", tc.args, code, tc.code, tc.want, out)
+		}
+		for _, v := range tc.env {
+			if strings.Contains(out, strings.Fields(v)[0]) {
+				t.Errorf("%v: the output shows the token:\n%s", tc.args, out)
+			}
 		}
 	}
 }
