@@ -39,11 +39,15 @@ type Metrics struct {
 	fsDuration      *prometheus.HistogramVec
 	fsErrors        *prometheus.CounterVec
 	pushes          *prometheus.CounterVec
+
+	mu        sync.Mutex
+	latest    map[string]float64 // the newest time set on each lastRun and productSuccess series
+	sourcesAt time.Time          // when the run whose source gauges are shown ended
 }
 
 // New registers every collector on a new registry.
 func New() *Metrics {
-	m := &Metrics{reg: prometheus.NewRegistry()}
+	m := &Metrics{reg: prometheus.NewRegistry(), latest: map[string]float64{}}
 	f := func(c prometheus.Collector) { m.reg.MustRegister(c) }
 	f(collectors.NewGoCollector())
 	f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -172,12 +176,47 @@ func (m *Metrics) Index(version int64, rows int, at time.Time) {
 func (m *Metrics) Run(run releaselake.Run) {
 	m.runs.WithLabelValues(run.Status).Inc()
 	m.runDuration.WithLabelValues(run.Status).Observe(run.EndedAt.Sub(run.StartedAt).Seconds())
-	m.lastRun.WithLabelValues(run.Status).Set(float64(run.EndedAt.Unix()))
-	for _, p := range run.Products {
-		if p.OK() {
-			m.productSuccess.WithLabelValues(p.Product).Set(float64(run.EndedAt.Unix()))
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.gauges(run)
+}
+
+// Seed sets the gauges of ingest runs (last run by status, last success by
+// product, and each source's figures of the newest run) from runs recorded in
+// the lake: those this process did not run itself, before it started or in
+// another replica. A gauge only ever moves forward in time, so seeding from
+// older records never hides a newer run; counters are left alone, as the runs
+// they would count were counted where they ran.
+func (m *Metrics) Seed(runs []releaselake.Run) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, run := range runs {
+		if !run.EndedAt.IsZero() && run.Status != releaselake.RunRunning {
+			m.gauges(run)
 		}
 	}
+}
+
+// gauges sets what run says, where it is newer than what is shown. m.mu is held.
+func (m *Metrics) gauges(run releaselake.Run) {
+	at := float64(run.EndedAt.Unix())
+	forward := func(g *prometheus.GaugeVec, kind, label string) {
+		k := kind + "\x00" + label
+		if v, ok := m.latest[k]; !ok || at > v {
+			m.latest[k] = at
+			g.WithLabelValues(label).Set(at)
+		}
+	}
+	forward(m.lastRun, "status", run.Status)
+	for _, p := range run.Products {
+		if p.OK() {
+			forward(m.productSuccess, "product", p.Product)
+		}
+	}
+	if len(run.Sources) == 0 || run.EndedAt.Before(m.sourcesAt) {
+		return
+	}
+	m.sourcesAt = run.EndedAt
 	for _, s := range run.Sources {
 		m.sourceRequests.WithLabelValues(s.Kind).Set(float64(s.Requests))
 		m.sourcePoints.WithLabelValues(s.Kind).Set(float64(s.Points))

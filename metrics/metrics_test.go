@@ -5,8 +5,12 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/releaselake/releaselake"
 )
 
 // operations returns the operation label values of the GraphQL request
@@ -56,5 +60,44 @@ func TestGraphQL_operationNamesAreBounded(t *testing.T) {
 	want := fmt.Sprintf("other ok %d", 3*MaxOperations-(MaxOperations-1))
 	if !slices.Contains(got, want) {
 		t.Errorf("no %q in %q", want, got)
+	}
+}
+
+// Seeding from run records only ever moves a gauge forward, and leaves the
+// counters alone: a process that ran a newer run itself keeps showing it.
+func TestSeed_movesGaugesForwardOnly(t *testing.T) {
+	m := New()
+	at := func(h int) time.Time { return time.Date(2026, 11, 1, h, 0, 0, 0, time.UTC) }
+	run := func(h int, status, product string, requests int) releaselake.Run {
+		return releaselake.Run{Status: status, StartedAt: at(h).Add(-time.Minute), EndedAt: at(h),
+			Products: []releaselake.RunProduct{{Product: product, Status: "ok"}},
+			Sources:  []releaselake.SourceStats{{Kind: "github", Requests: requests}}}
+	}
+	m.Run(run(10, releaselake.RunSucceeded, "a", 7))
+	m.Seed([]releaselake.Run{
+		run(12, releaselake.RunSucceeded, "b", 3), // newer: shown
+		run(8, releaselake.RunSucceeded, "a", 1),  // older than what this process ran
+		run(9, releaselake.RunPartial, "a", 2),
+		{Status: releaselake.RunRunning, StartedAt: at(13), Products: []releaselake.RunProduct{{Product: "c", Status: "ok"}}},
+	})
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	got := rec.Body.String()
+	unix := func(h int) string { return strconv.FormatFloat(float64(at(h).Unix()), 'g', -1, 64) }
+	for _, want := range []string{
+		`releaselake_product_last_success_timestamp_seconds{product="a"} ` + unix(10),
+		`releaselake_product_last_success_timestamp_seconds{product="b"} ` + unix(12),
+		`releaselake_ingest_last_run_timestamp_seconds{status="succeeded"} ` + unix(12),
+		`releaselake_ingest_last_run_timestamp_seconds{status="partial"} ` + unix(9),
+		`releaselake_source_requests_last_run{source="github"} 3`,
+		`releaselake_ingest_runs_total{status="succeeded"} 1`,
+		`releaselake_ingest_runs_total{status="partial"} 0`,
+	} {
+		if !strings.Contains(got, want+"\n") {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(got, `product="c"`) {
+		t.Error("a run still running was seeded")
 	}
 }

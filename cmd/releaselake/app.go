@@ -364,6 +364,7 @@ func (m *Main) load(ctx context.Context) {
 			m.reachable()
 			m.Log.Info("lake loaded", "version", l.ix.Version, "rows", l.ix.Rows(),
 				"took", l.took.Round(time.Millisecond))
+			m.seedRunMetrics(ctx)
 			// What the load leaves behind (the decoded pages, buffers, and the
 			// index it replaces) goes back to the system now rather than at the
 			// scavenger's pace, which kept a 1M-row replica at 620 MiB of RSS
@@ -378,6 +379,19 @@ func (m *Main) load(ctx context.Context) {
 		m.loadErr.Store(&err)
 		m.Log.Error("load lake", "err", err)
 	}
+}
+
+// seedRunMetrics sets the gauges of ingest runs from the run records in the
+// lake, on every new version: a restarted process, or a replica that did not
+// run the ingest, would otherwise show no last success for any product until
+// it ran one itself, and the staleness alerts could not fire.
+func (m *Main) seedRunMetrics(ctx context.Context) {
+	runs, err := m.Lake.Runs(ctx, 0)
+	if err != nil {
+		m.Log.Warn("metrics: could not read the run records", "err", err)
+		return
+	}
+	m.Metrics.Seed(runs)
 }
 
 // reachable records that the lake was read fine; after a failure the log says

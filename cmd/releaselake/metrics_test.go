@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -36,19 +37,7 @@ func scrape(t *testing.T, base string) string {
 // query and the lake did; and every metric the example alerts and dashboard
 // use exists.
 func TestMetrics_serveExposesWhatOperatorsWatch(t *testing.T) {
-	gh := githubtest.NewServer(t)
-	dir := t.TempDir()
-	catalog := filepath.Join(dir, "catalog.yaml")
-	os.WriteFile(catalog, []byte("products:\n  - key: flask\n    github: pallets/flask\n  - key: nope\n    github: pallets/nope\n"), 0o644)
-	env := map[string]string{"RELEASELAKE_LAKE": filepath.Join(dir, "lake"), "RELEASELAKE_CATALOG": catalog,
-		"GITHUB_TOKEN": gh.Token, "GITHUB_GRAPHQL_URL": gh.URL}
-	m := NewMain(io.Discard)
-	if err := m.Config.ParseFlags("serve", []string{"-addr", "127.0.0.1:0", "-schedule", "off"}, func(k string) string { return env[k] }, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Open(); err != nil {
-		t.Fatal(err)
-	}
+	m := metricsMain(t, metricsEnv(t), "serve", "-addr", "127.0.0.1:0", "-schedule", "off")
 	start := scrapeHandler(m)
 	for _, want := range []string{"releaselake_index_version -1", "releaselake_index_rows 0", `releaselake_ingest_runs_total{status="failed"} 0`, "go_goroutines", "process_resident_memory_bytes"} {
 		if !strings.Contains(start, want) {
@@ -160,9 +149,75 @@ func TestMetrics_serveExposesWhatOperatorsWatch(t *testing.T) {
 	}
 }
 
+// metricsEnv is the environment of the metrics tests: a temp lake, the fake
+// GitHub, and a catalog of a product it has (flask) and one it has not (nope).
+func metricsEnv(t *testing.T) map[string]string {
+	gh := githubtest.NewServer(t)
+	dir := t.TempDir()
+	catalog := filepath.Join(dir, "catalog.yaml")
+	os.WriteFile(catalog, []byte("products:\n  - key: flask\n    github: pallets/flask\n  - key: nope\n    github: pallets/nope\n"), 0o644)
+	return map[string]string{"RELEASELAKE_LAKE": filepath.Join(dir, "lake"), "RELEASELAKE_CATALOG": catalog,
+		"GITHUB_TOKEN": gh.Token, "GITHUB_GRAPHQL_URL": gh.URL}
+}
+
+// metricsMain is a Main opened for cmd with args over env.
+func metricsMain(t *testing.T, env map[string]string, cmd string, args ...string) *Main {
+	m := NewMain(io.Discard)
+	if err := m.Config.ParseFlags(cmd, args, func(k string) string { return env[k] }, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Open(); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // scrapeHandler reads /metrics from a Main that is not listening yet.
 func scrapeHandler(m *Main) string {
 	rec := httptest.NewRecorder()
 	m.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	return rec.Body.String()
+}
+
+// A process that starts after runs were recorded (a restart, a rollout, or
+// the replica that did not run the ingest) shows their gauges from the run
+// records: otherwise no product would have a last success until it ran an
+// ingest itself, and the staleness alerts could not fire. Counters stay at
+// what this process counted.
+func TestMetrics_gaugesComeFromTheRunRecords(t *testing.T) {
+	env := metricsEnv(t)
+	first := metricsMain(t, env, "ingest")
+	run, err := first.Ingest(context.Background(), "test", nil)
+	if err != nil || run.Status != "partial" {
+		t.Fatalf("ingest: %v %+v", err, run)
+	}
+	first.Close()
+
+	m := metricsMain(t, env, "serve", "-addr", "127.0.0.1:0", "-schedule", "off")
+	if err := m.Serve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	ended := strconv.FormatFloat(float64(run.EndedAt.Unix()), 'g', -1, 64) // as the text format writes it
+	want := []string{
+		`releaselake_product_last_success_timestamp_seconds{product="flask"} ` + ended,
+		`releaselake_ingest_last_run_timestamp_seconds{status="partial"} ` + ended,
+		`releaselake_source_requests_last_run{source="github"} 1`,
+		`releaselake_ingest_runs_total{status="partial"} 0`,
+	}
+	var got string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		got = scrape(t, "http://"+m.Addr())
+		if strings.Contains(got, want[0]) {
+			break
+		}
+	}
+	for _, w := range want {
+		if !strings.Contains(got, w+"\n") {
+			t.Errorf("/metrics lacks %s", w)
+		}
+	}
+	if strings.Contains(got, `product="nope"`) {
+		t.Error("a product that failed has a last-success time")
+	}
 }
