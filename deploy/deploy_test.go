@@ -19,11 +19,14 @@ import (
 	"github.com/releaselake/releaselake/catalog"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
 )
 
 // decode reads every document of every manifest in k8s/ strictly into its type.
-func decode(t *testing.T) (deployments map[string]*appsv1.Deployment, kinds map[string]int) {
+func decode(t *testing.T) (deployments map[string]*appsv1.Deployment, kinds map[string]int, budgets []*policyv1.PodDisruptionBudget) {
 	t.Helper()
 	files, err := filepath.Glob("k8s/*.yaml")
 	if err != nil || len(files) == 0 {
@@ -57,6 +60,10 @@ func decode(t *testing.T) (deployments map[string]*appsv1.Deployment, kinds map[
 				obj = &corev1.Secret{}
 			case "v1/PersistentVolumeClaim":
 				obj = &corev1.PersistentVolumeClaim{}
+			case "policy/v1/PodDisruptionBudget":
+				pdb := &policyv1.PodDisruptionBudget{}
+				budgets = append(budgets, pdb)
+				obj = pdb
 			default:
 				t.Fatalf("%s doc %d: unexpected %s %s", f, i, meta.APIVersion, meta.Kind)
 			}
@@ -70,11 +77,11 @@ func decode(t *testing.T) (deployments map[string]*appsv1.Deployment, kinds map[
 			kinds[meta.Kind]++
 		}
 	}
-	return deployments, kinds
+	return deployments, kinds, budgets
 }
 
 func TestManifests_decodeStrictlyAndAreSafe(t *testing.T) {
-	deployments, kinds := decode(t)
+	deployments, kinds, _ := decode(t)
 	if kinds["Deployment"] != 2 || kinds["Service"] != 2 || kinds["ConfigMap"] < 1 {
 		t.Fatalf("kinds %v", kinds)
 	}
@@ -148,7 +155,7 @@ func serveConfig(t *testing.T) map[string]string {
 // The catalog the serve Deployment mounts is in its ConfigMap and is a catalog
 // the program accepts: a bad one would crash-loop every replica at once.
 func TestManifests_catalogIsValid(t *testing.T) {
-	deployments, _ := decode(t)
+	deployments, _, _ := decode(t)
 	spec := deployments["releaselake"].Spec.Template.Spec
 	var mountPath string
 	for _, m := range spec.Containers[0].VolumeMounts {
@@ -181,7 +188,7 @@ func TestManifests_catalogIsValid(t *testing.T) {
 // gets the pod OOM-killed while it loads, and one far below it collects for
 // nothing. Whoever changes one must change the other.
 func TestManifests_goMemLimitUnderTheContainerLimit(t *testing.T) {
-	deployments, _ := decode(t)
+	deployments, _, _ := decode(t)
 	c := deployments["releaselake"].Spec.Template.Spec.Containers[0]
 	var soft string
 	for _, e := range c.Env {
@@ -205,7 +212,7 @@ func TestManifests_goMemLimitUnderTheContainerLimit(t *testing.T) {
 // every replica out of the Service at once for one HDFS hiccup (they all look
 // at the same NameNode). It gives up only after two polls have failed.
 func TestManifests_readinessOutlastsOneFailedPoll(t *testing.T) {
-	deployments, _ := decode(t)
+	deployments, _, _ := decode(t)
 	c := deployments["releaselake"].Spec.Template.Spec.Containers[0]
 	poll := 10 * time.Second // the default
 	for _, e := range c.Env {
@@ -232,7 +239,7 @@ func TestManifests_readinessOutlastsOneFailedPoll(t *testing.T) {
 // and the grace period covers that sleep and the 10 s graceful shutdown.
 func TestManifests_podsDrainBeforeTheyStop(t *testing.T) {
 	const shutdown = 10 // seconds: ShutdownTimeout in cmd/releaselake
-	deployments, _ := decode(t)
+	deployments, _, _ := decode(t)
 	for _, name := range []string{"releaselake", "releaselake-page"} {
 		spec := deployments[name].Spec.Template.Spec
 		c := spec.Containers[0]
@@ -374,5 +381,30 @@ func TestDockerfile_stagesUserAndBuildMatchTheMakefile(t *testing.T) {
 	}
 	if docker == "" || docker != make_ {
 		t.Errorf("Dockerfile builds with %q, the Makefile with %q", docker, make_)
+	}
+}
+
+// A node drain takes at most one serve replica at a time, and never blocks:
+// the budget selects the serve pods (not the page server's single one) and
+// lets one of them go.
+func TestManifests_disruptionBudgetKeepsOneServeReplica(t *testing.T) {
+	deployments, _, budgets := decode(t)
+	if len(budgets) != 1 {
+		t.Fatalf("%d PodDisruptionBudgets, want 1 (serve's)", len(budgets))
+	}
+	pdb := budgets[0]
+	sel, err := metav1.LabelSelectorAsSelector(pdb.Spec.Selector)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, d := range deployments {
+		matches := sel.Matches(labels.Set(d.Spec.Template.Labels))
+		if matches != (name == "releaselake") {
+			t.Errorf("the budget selects the pods of %s: %v", name, matches)
+		}
+	}
+	replicas := int(*deployments["releaselake"].Spec.Replicas)
+	if pdb.Spec.MaxUnavailable == nil || pdb.Spec.MaxUnavailable.IntValue() < 1 || pdb.Spec.MaxUnavailable.IntValue() >= replicas {
+		t.Errorf("maxUnavailable %v with %d replicas: want at least 1 and fewer than the replicas", pdb.Spec.MaxUnavailable, replicas)
 	}
 }
