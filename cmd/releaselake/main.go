@@ -21,6 +21,10 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal begins a graceful shutdown; with the handler gone, a
+	// second one ends the process at once (Ctrl-C twice). The lake is safe at
+	// any moment: a commit is one atomic step.
+	context.AfterFunc(ctx, stop)
 	os.Exit(Run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 

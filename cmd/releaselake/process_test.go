@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -53,33 +54,7 @@ func TestProcess_sigtermExitsZero(t *testing.T) {
 	}
 	for _, cmd := range []string{"serve", "page"} {
 		t.Run(cmd, func(t *testing.T) {
-			dir := t.TempDir()
-			p := exec.Command(bin, cmd, "-addr", "127.0.0.1:0")
-			p.Dir = dir
-			p.Env = append(os.Environ(), "RELEASELAKE_SCHEDULE=off", "RELEASELAKE_LOG=text", "RELEASELAKE_PAGE_SECRET=s", "RELEASELAKE_PAGE_DIR="+filepath.Join(dir, "page"))
-			stderr, _ := p.StderrPipe()
-			if err := p.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer p.Process.Kill()
-			addr := make(chan string, 1)
-			var logs bytes.Buffer
-			go func() {
-				sc := bufio.NewScanner(stderr)
-				re := regexp.MustCompile(`addr=(http://127\.0\.0\.1:\d+)`)
-				for sc.Scan() {
-					logs.WriteString(sc.Text() + "\n")
-					if m := re.FindStringSubmatch(sc.Text()); m != nil {
-						addr <- m[1]
-					}
-				}
-			}()
-			var base string
-			select {
-			case base = <-addr:
-			case <-time.After(20 * time.Second):
-				t.Fatalf("%s did not say where it listens:\n%s", cmd, logs.String())
-			}
+			p, base, logs := startProcess(t, bin, cmd)
 			resp, err := http.Get(base + "/healthz")
 			if err != nil || resp.StatusCode != 200 {
 				t.Fatalf("healthz: %v", err)
@@ -92,13 +67,90 @@ func TestProcess_sigtermExitsZero(t *testing.T) {
 			defer stalled.Close()
 			fmt.Fprintf(stalled, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{", map[string]string{"serve": "/graphql", "page": "/api/snapshot"}[cmd])
 			time.Sleep(100 * time.Millisecond) // the server is reading the body
-			sigterm(t, p, &logs)
+			sigterm(t, p, logs)
 		})
 	}
 }
 
 // sigterm sends p SIGTERM and returns how long it took to exit 0; it fails the
 // test if p exits otherwise or is still running 15 s later.
+// startProcess runs the binary's cmd (serve or page) on 127.0.0.1:0 in a temp
+// directory and returns it, the base URL it says it listens on, and its log.
+func startProcess(t *testing.T, bin, cmd string) (*exec.Cmd, string, *syncWriter) {
+	t.Helper()
+	dir := t.TempDir()
+	p := exec.Command(bin, cmd, "-addr", "127.0.0.1:0")
+	p.Dir = dir
+	p.Env = append(os.Environ(), "RELEASELAKE_SCHEDULE=off", "RELEASELAKE_LOG=text", "RELEASELAKE_PAGE_SECRET=s", "RELEASELAKE_PAGE_DIR="+filepath.Join(dir, "page"))
+	stderr, _ := p.StderrPipe()
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Process.Kill() })
+	addr := make(chan string, 1)
+	logs := &syncWriter{w: &bytes.Buffer{}}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		re := regexp.MustCompile(`addr=(http://127\.0\.0\.1:\d+)`)
+		for sc.Scan() {
+			logs.Write([]byte(sc.Text() + "\n"))
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+	}()
+	select {
+	case base := <-addr:
+		return p, base, logs
+	case <-time.After(20 * time.Second):
+		t.Fatalf("%s did not say where it listens:\n%s", cmd, logs.String())
+	}
+	return nil, "", nil
+}
+
+// The first SIGTERM (or SIGINT) shuts down gracefully, for up to 10 s; a
+// second one ends the process at once, as a user pressing Ctrl-C twice
+// expects (the lake is safe at any moment: a commit is one atomic step).
+func TestProcess_secondSignalEndsAtOnce(t *testing.T) {
+	bin, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, base, logs := startProcess(t, bin, "serve")
+	stalled, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stalled.Close()
+	// A request whose body never comes holds the graceful shutdown for 10 s.
+	fmt.Fprintf(stalled, "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+	time.Sleep(100 * time.Millisecond)
+	p.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- p.Wait() }()
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(logs.String(), "shutting down"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no graceful shutdown began:\n%s", logs)
+		}
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("exited (%v) before the stalled request's 10 s were up:\n%s", err, logs)
+	case <-time.After(300 * time.Millisecond):
+	}
+	start := time.Now()
+	p.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGTERM {
+			t.Errorf("after a second SIGTERM: %v, want the process ended by the signal", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("still running 5 s after a second SIGTERM (the first came %v before it):\n%s", time.Since(start), logs)
+	}
+}
+
 func sigterm(t *testing.T, p *exec.Cmd, logs fmt.Stringer) time.Duration {
 	t.Helper()
 	start := time.Now()
