@@ -113,10 +113,12 @@ func (s *Source) takeBatch(queue []*job) (batch, rest []*job) {
 	return batch, nil
 }
 
-// request sends one batch, retrying what GitHub asks to retry, and hands each
-// repository's part of the answer to take. It returns jobs to requeue first
-// (the halves of a batch GitHub could not finish) and, if the whole crawl must
-// stop, why.
+// request sends one batch, retrying what GitHub asks to retry and what may not
+// fail again (a lost connection, a timeout), and hands each repository's part
+// of the answer to take. A request that cannot work however often it is sent (a
+// bad URL, an untrusted certificate: see transient) ends the crawl at once,
+// without waiting. It returns jobs to requeue first (the halves of a batch
+// GitHub could not finish) and, if the whole crawl must stop, why.
 func (s *Source) request(ctx context.Context, batch []*job, round int, now time.Time, log *slog.Logger) (requeue []*job, fatal error) {
 	// In shape order: the query type and read's aliases follow it.
 	slices.SortStableFunc(batch, func(a, b *job) int { return a.ask().rank() - b.ask().rank() })
@@ -132,6 +134,10 @@ func (s *Source) request(ctx context.Context, batch []*job, round int, now time.
 		}
 		at := s.cfg.Now().UTC()
 		resp, body, qerr := s.send(ctx, asks)
+		if err := ctx.Err(); err != nil && resp.status == 0 {
+			// The run's end, not the network's: its deadline looks like a request's timeout.
+			return batch, releaselake.Wrap(releaselake.Unavailable, err, "github crawl stopped")
+		}
 		verdict, wait := classify(resp, body, qerr, at)
 		switch verdict {
 		case verdictOK:
@@ -139,6 +145,8 @@ func (s *Source) request(ctx context.Context, batch []*job, round int, now time.
 			return nil, nil
 		case verdictUnauthorized:
 			return batch, releaselake.Errorf(releaselake.Unauthorized, "GitHub refused the token (HTTP 401): check GITHUB_TOKEN")
+		case verdictUnsendable:
+			return batch, unanswered(qerr)
 		case verdictPrimaryLimit:
 			// MaxWait bounds the waits together: a limit that outlasts its reset
 			// is not asked about again and again. One without a reset time
@@ -152,12 +160,19 @@ func (s *Source) request(ctx context.Context, batch []*job, round int, now time.
 			log.Warn("github rate limit exhausted: waiting for the reset", "wait", wait)
 		case verdictSecondaryLimit, verdictRetry:
 			if attempt >= maxBatchRetries {
+				if resp.status == 0 {
+					return batch, releaselake.Errorf(releaselake.Unavailable, "GitHub did not answer (%s) after %d attempts", describe(resp, qerr), attempt)
+				}
 				return batch, releaselake.Errorf(releaselake.Unavailable, "GitHub kept refusing (%s) after %d attempts", describe(resp, qerr), attempt)
 			}
 			if wait == 0 {
 				wait, backoff = backoff, backoff*2
 			}
-			log.Warn("github asks to slow down", "why", describe(resp, qerr), "wait", wait, "attempt", attempt)
+			if resp.status == 0 {
+				log.Warn("github did not answer: trying again", "why", describe(resp, qerr), "wait", wait, "attempt", attempt)
+			} else {
+				log.Warn("github asks to slow down", "why", describe(resp, qerr), "wait", wait, "attempt", attempt)
+			}
 		case verdictTooHeavy:
 			return s.lighten(batch, describe(resp, qerr), log), nil
 		}
@@ -282,13 +297,20 @@ const (
 	verdictPrimaryLimit
 	verdictTooHeavy
 	verdictUnauthorized
+	verdictUnsendable // no answer, and asking again cannot get one
 )
 
 // classify reads an answer as GitHub means it. wait is how long GitHub asks to
-// wait (Retry-After, or until x-ratelimit-reset), 0 if it does not say.
+// wait (Retry-After, or until x-ratelimit-reset), 0 if it does not say. No
+// answer at all is retried only if its error, qerr, is one that can pass
+// (transient: connection refused or reset, a cut answer, a timeout); any other
+// (a bad URL or header, an untrusted certificate) is verdictUnsendable.
 func classify(resp response, body []byte, qerr error, at time.Time) (verdict, time.Duration) {
 	if resp.status == 0 {
-		return verdictRetry, 0 // no answer: connection refused, reset, timeout
+		if transient(qerr) {
+			return verdictRetry, 0
+		}
+		return verdictUnsendable, 0
 	}
 	var ans struct {
 		Errors []graphQLError `json:"errors"`

@@ -468,16 +468,21 @@ func TestSource_Fetch_noReleasesFallsBackToTagsFromTheFirstTag(t *testing.T) {
 	}
 }
 
-// roundTrips counts the requests a client sends.
+// roundTrips counts the requests a client sends through base
+// [http.DefaultTransport].
 type roundTrips struct {
-	mu sync.Mutex
-	n  int
+	base http.RoundTripper
+	mu   sync.Mutex
+	n    int
 }
 
 func (c *roundTrips) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.mu.Lock()
 	c.n++
 	c.mu.Unlock()
+	if c.base != nil {
+		return c.base.RoundTrip(r)
+	}
 	return http.DefaultTransport.RoundTrip(r)
 }
 

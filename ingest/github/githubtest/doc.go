@@ -47,5 +47,5 @@
 // EditRelease, DeleteRelease and SetDraft, inspect it with Repo, read the traffic with
 // Requests (or only count it with Usage: requests, points, nodes; WithoutRequestLog keeps
 // no answers in memory), and break the transport with SetFault (see SecondaryRateLimit,
-// BadGateway, RateLimited, Errors) and SetRateLimit.
+// BadGateway, RateLimited, Errors, CutOff) and SetRateLimit.
 package githubtest

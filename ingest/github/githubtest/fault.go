@@ -16,6 +16,15 @@ type Fault struct {
 	// Delay holds the answer back (until the client gives up, if that is sooner), to
 	// exercise timeouts.
 	Delay time.Duration
+	// Cut drops the connection halfway through Body, after headers that announce all
+	// of it: a connection lost mid-answer.
+	Cut bool
+}
+
+// CutOff is an answer lost halfway: 200 and the first half of a body, then the
+// connection closes.
+func CutOff() *Fault {
+	return &Fault{Body: mustJSON(map[string]any{"data": map[string]any{"rateLimit": map[string]any{"cost": 1}}}), Cut: true}
 }
 
 // SecondaryRateLimit is GitHub's answer to too many requests too fast: 403 with a

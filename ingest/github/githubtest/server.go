@@ -206,7 +206,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.seq++
 	req := Request{Seq: s.seq, Header: r.Header.Clone()}
 	s.mu.Unlock()
-	status, resp, hdr := s.answer(r, body, &req)
+	status, resp, hdr, cut := s.answer(r, body, &req)
 	// Recorded before the answer goes out: a client that has it may count at once.
 	req.Status, req.Body = status, resp
 	if !s.cfg.noLog {
@@ -230,6 +230,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if w.Header().Get("Content-Type") == "" {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	}
+	if cut {
+		w.Header().Set("Content-Length", strconv.Itoa(len(resp)))
+		w.WriteHeader(status)
+		w.Write(resp[:len(resp)/2])
+		w.(http.Flusher).Flush()
+		panic(http.ErrAbortHandler) // closes the connection, quietly
+	}
 	w.WriteHeader(status)
 	w.Write(resp)
 	if req.Rejected && !s.cfg.allowInvalid {
@@ -237,14 +244,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// answer works out the response to one request, filling req as it learns.
-func (s *Server) answer(r *http.Request, body []byte, req *Request) (int, []byte, http.Header) {
+// answer works out the response to one request, filling req as it learns, and
+// whether to cut it off (Fault.Cut).
+func (s *Server) answer(r *http.Request, body []byte, req *Request) (int, []byte, http.Header, bool) {
 	if r.URL.Path != "/graphql" || r.Method != http.MethodPost {
-		return http.StatusNotFound, []byte(`{"message":"Not Found","documentation_url":"https://docs.github.com/graphql"}`), nil
+		return http.StatusNotFound, []byte(`{"message":"Not Found","documentation_url":"https://docs.github.com/graphql"}`), nil, false
 	}
 	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !strings.EqualFold(scheme, "bearer") || strings.TrimSpace(token) != s.Token {
-		return http.StatusUnauthorized, []byte(`{"message":"Bad credentials","documentation_url":"https://docs.github.com/graphql"}`), nil
+		return http.StatusUnauthorized, []byte(`{"message":"Bad credentials","documentation_url":"https://docs.github.com/graphql"}`), nil, false
 	}
 	var in struct {
 		Query         *string        `json:"query"`
@@ -254,7 +262,7 @@ func (s *Server) answer(r *http.Request, body []byte, req *Request) (int, []byte
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(&in); err != nil {
-		return http.StatusBadRequest, []byte(`{"message":"Problems parsing JSON","documentation_url":"https://docs.github.com/graphql"}`), nil
+		return http.StatusBadRequest, []byte(`{"message":"Problems parsing JSON","documentation_url":"https://docs.github.com/graphql"}`), nil, false
 	}
 	if in.Query != nil {
 		req.Query = *in.Query
@@ -282,13 +290,13 @@ func (s *Server) answer(r *http.Request, body []byte, req *Request) (int, []byte
 			if status == 0 {
 				status = http.StatusOK
 			}
-			return status, []byte(f.Body), f.Header
+			return status, []byte(f.Body), f.Header, f.Cut
 		}
 	}
 
 	if in.Query == nil || strings.TrimSpace(*in.Query) == "" {
 		req.Rejected = true
-		return http.StatusOK, []byte(mustJSON(map[string]any{"errors": []Error{{Message: "A query attribute must be specified and must be a string."}}})), nil
+		return http.StatusOK, []byte(mustJSON(map[string]any{"errors": []Error{{Message: "A query attribute must be specified and must be a string."}}})), nil, false
 	}
 
 	s.mu.Lock()
@@ -296,12 +304,12 @@ func (s *Server) answer(r *http.Request, body []byte, req *Request) (int, []byte
 	q, errs := s.prepare(*in.Query, in.OperationName, in.Variables)
 	if errs != nil {
 		req.Rejected = true
-		return http.StatusOK, []byte(mustJSON(map[string]any{"errors": errs})), s.rate.headers()
+		return http.StatusOK, []byte(mustJSON(map[string]any{"errors": errs})), s.rate.headers(), false
 	}
 	now := s.cfg.now()
 	s.rate.roll(now)
 	if !q.cost.dryRun && !s.rate.charge(now, q.cost) {
-		return http.StatusOK, []byte(mustJSON(map[string]any{"errors": []Error{rateLimitedError()}})), s.rate.headers()
+		return http.StatusOK, []byte(mustJSON(map[string]any{"errors": []Error{rateLimitedError()}})), s.rate.headers(), false
 	}
 	if !q.cost.dryRun {
 		s.usage.Points += q.cost.cost
@@ -318,7 +326,7 @@ func (s *Server) answer(r *http.Request, body []byte, req *Request) (int, []byte
 		out.WriteString(mustJSON(execErrs))
 	}
 	out.WriteByte('}')
-	return http.StatusOK, out.Bytes(), s.rate.headers()
+	return http.StatusOK, out.Bytes(), s.rate.headers(), false
 }
 
 // rateLimit is the primary GraphQL limit: 5,000 points an hour.

@@ -1,0 +1,117 @@
+package github
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+
+	"github.com/releaselake/releaselake"
+)
+
+// A request that got no HTTP answer comes back from githubv4 as the error of
+// http.Client.Do, returned as it is: a *url.Error ("Post URL: ...") around what
+// the transport said. Under it:
+//
+//   - a refused, reset or failed connection, and a DNS failure: *net.OpError
+//     (Op "dial", "read" or "write"), the DNS error inside the dial's;
+//   - a connection closed before or during the answer: io.EOF or
+//     io.ErrUnexpectedEOF (transport.go reads the body, so a cut body shows here
+//     too); over HTTP/2 a stream reset by the server (http2StreamError), or
+//     http2GoAwayError when the connection closed after a GOAWAY (net/http's
+//     h2_bundle.go, clientConnReadLoop.cleanup; no test makes one);
+//   - a request past Timeout: net/http's timeoutError, its text flattened but
+//     Timeout() true and errors.Is context.DeadlineExceeded, or the bare
+//     context.DeadlineExceeded when the body was being read;
+//   - a TLS certificate that does not verify: *tls.CertificateVerificationError
+//     around the x509 error, directly under the *url.Error (not a *net.OpError);
+//   - a URL or header net/http will not send: flat strings ("unsupported
+//     protocol scheme", "invalid header field value", "no Host in request URL"),
+//     a *url.Error with Op "parse" from http.NewRequest, or a *net.OpError
+//     "dial" around a *net.AddrError (a port out of range);
+//   - a cancelled run: context.Canceled (or the run's own deadline, which looks
+//     like a request's timeout: request tells them apart by the run's context).
+//
+// *url.Error is a net.Error whatever it holds, so the chain is looked into.
+
+// transient reports whether err, in place of an answer, may not happen again:
+// the network failed, the connection closed early, or the request timed out.
+func transient(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	var reset h2StreamError
+	if errors.As(err, &reset) {
+		return true
+	}
+	for _, e := range chain(err) {
+		switch e := e.(type) {
+		case *net.OpError:
+			// Not "remote error"/"local error": those are TLS alerts, which a retry
+			// meets again. Nor a dial refused for a malformed address.
+			var addr *net.AddrError
+			if (e.Op == "dial" || e.Op == "read" || e.Op == "write") && !errors.As(e.Err, &addr) {
+				return true
+			}
+		case *net.DNSError:
+			return true
+		case interface{ Timeout() bool }: // a TLS handshake timeout, among others
+			if e.Timeout() {
+				return true
+			}
+		}
+		if strings.HasPrefix(e.Error(), "http2: server sent GOAWAY and closed the connection") {
+			return true
+		}
+	}
+	return false
+}
+
+// h2StreamError has the fields of net/http's bundled (unexported) HTTP/2
+// StreamError, whose As method fills any struct of that shape.
+type h2StreamError struct {
+	StreamID uint32
+	Code     uint32
+	Cause    error
+}
+
+func (e h2StreamError) Error() string {
+	return fmt.Sprintf("stream error: stream ID %d; code %d", e.StreamID, e.Code)
+}
+
+// chain lists err and every error it wraps, depth first.
+func chain(err error) []error {
+	if err == nil {
+		return nil
+	}
+	out := []error{err}
+	switch e := err.(type) {
+	case interface{ Unwrap() error }:
+		out = append(out, chain(e.Unwrap())...)
+	case interface{ Unwrap() []error }:
+		for _, w := range e.Unwrap() {
+			out = append(out, chain(w)...)
+		}
+	}
+	return out
+}
+
+// unanswered is the error of a request that got no answer and will not get one
+// by asking again.
+func unanswered(err error) error {
+	if err == nil {
+		err = errors.New("no answer")
+	}
+	var cert *tls.CertificateVerificationError
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	if errors.As(err, &cert) || errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid) {
+		return releaselake.Errorf(releaselake.Unavailable, "GitHub's TLS certificate did not verify, not retried: %v; check GITHUB_GRAPHQL_URL, or trust the certificate's authority on this host", err)
+	}
+	return releaselake.Errorf(releaselake.Invalid, "GitHub request could not be sent, not retried: %v; check GITHUB_GRAPHQL_URL and GITHUB_TOKEN", err)
+}
