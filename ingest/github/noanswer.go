@@ -18,7 +18,8 @@ import (
 // the transport said. Under it:
 //
 //   - a refused, reset or failed connection, and a DNS failure: *net.OpError
-//     (Op "dial", "read" or "write"), the DNS error inside the dial's;
+//     (Op "dial", "read" or "write"), the DNS error inside the dial's (a host
+//     that does not exist is not retried);
 //   - a connection closed before or during the answer: io.EOF or
 //     io.ErrUnexpectedEOF (transport.go reads the body, so a cut body shows here
 //     too); over HTTP/2 a stream reset by the server (http2StreamError), or
@@ -54,11 +55,15 @@ func transient(err error) bool {
 			// Not "remote error"/"local error": those are TLS alerts, which a retry
 			// meets again. Nor a dial refused for a malformed address.
 			var addr *net.AddrError
-			if (e.Op == "dial" || e.Op == "read" || e.Op == "write") && !errors.As(e.Err, &addr) {
+			var dns *net.DNSError
+			switch {
+			case errors.As(e.Err, &dns):
+				return transientDNS(dns)
+			case (e.Op == "dial" || e.Op == "read" || e.Op == "write") && !errors.As(e.Err, &addr):
 				return true
 			}
 		case *net.DNSError:
-			return true
+			return transientDNS(e)
 		case interface{ Timeout() bool }: // a TLS handshake timeout, among others
 			if e.Timeout() {
 				return true
@@ -70,6 +75,11 @@ func transient(err error) bool {
 	}
 	return false
 }
+
+// transientDNS: a lookup that failed may work next time, but a name that does
+// not exist (NXDOMAIN) stays so: a typo in GITHUB_GRAPHQL_URL's host is not
+// worth 15 minutes of asking again.
+func transientDNS(e *net.DNSError) bool { return !e.IsNotFound }
 
 // h2StreamError has the fields of net/http's bundled (unexported) HTTP/2
 // StreamError, whose As method fills any struct of that shape.

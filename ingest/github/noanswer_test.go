@@ -218,6 +218,7 @@ func TestTransient(t *testing.T) {
 		want bool
 	}{
 		{"DNS failure", post(&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "server misbehaving", Name: "api.github.com", IsTemporary: true}}), true},
+		{"no such host", post(&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "api.githb.com", IsNotFound: true}}), false},
 		{"reset under a wrapper", post(fmt.Errorf("read answer: %w", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET})), true},
 		{"TLS handshake timeout", post(timeout{}), true},
 		{"proxy unreachable", post(&net.OpError{Op: "proxyconnect", Net: "tcp", Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}), true},
