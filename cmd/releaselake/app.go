@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -384,12 +385,20 @@ func (m *Main) load(ctx context.Context) {
 // seedRunMetrics sets the gauges of ingest runs from the run records in the
 // lake, on every new version: a restarted process, or a replica that did not
 // run the ingest, would otherwise show no last success for any product until
-// it ran one itself, and the staleness alerts could not fire.
+// it ran one itself, and the staleness alerts could not fire. Products no
+// longer in the catalog are left out: their last success only gets older, and
+// the staleness alert would fire for them for ever.
 func (m *Main) seedRunMetrics(ctx context.Context) {
 	runs, err := m.Lake.Runs(ctx, 0)
 	if err != nil {
 		m.Log.Warn("metrics: could not read the run records", "err", err)
 		return
+	}
+	for i := range runs {
+		runs[i].Products = slices.DeleteFunc(runs[i].Products, func(p releaselake.RunProduct) bool {
+			_, ok := m.Catalog.Product(p.Product)
+			return !ok
+		})
 	}
 	m.Metrics.Seed(runs)
 }

@@ -220,4 +220,23 @@ func TestMetrics_gaugesComeFromTheRunRecords(t *testing.T) {
 	if strings.Contains(got, `product="nope"`) {
 		t.Error("a product that failed has a last-success time")
 	}
+
+	// A product taken out of the catalog gets no gauge from old records: its
+	// last success would only age, and the staleness alert fire for ever.
+	catalog := filepath.Join(t.TempDir(), "catalog.yaml")
+	os.WriteFile(catalog, []byte("products:\n  - key: nope\n    github: pallets/nope\n"), 0o644)
+	env["RELEASELAKE_CATALOG"] = catalog
+	later := metricsMain(t, env, "serve", "-addr", "127.0.0.1:0", "-schedule", "off")
+	if err := later.Serve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer later.Close()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if got = scrape(t, "http://"+later.Addr()); strings.Contains(got, want[1]) {
+			break
+		}
+	}
+	if !strings.Contains(got, want[1]) || strings.Contains(got, `product="flask"`) {
+		t.Errorf("with flask out of the catalog: last run seeded %v, flask shown %v", strings.Contains(got, want[1]), strings.Contains(got, `product="flask"`))
+	}
 }
