@@ -147,6 +147,8 @@ func (s *Source) request(ctx context.Context, batch []*job, round int, now time.
 			return batch, releaselake.Errorf(releaselake.Unauthorized, "GitHub refused the token (HTTP 401): check GITHUB_TOKEN")
 		case verdictUnsendable:
 			return batch, unanswered(qerr)
+		case verdictRefused:
+			return batch, releaselake.Errorf(releaselake.Invalid, "GitHub answered %s (%s), not retried: check GITHUB_GRAPHQL_URL", describe(resp, qerr), http.StatusText(resp.status))
 		case verdictPrimaryLimit:
 			// MaxWait bounds the waits together: a limit that outlasts its reset
 			// is not asked about again and again. One without a reset time
@@ -298,6 +300,7 @@ const (
 	verdictTooHeavy
 	verdictUnauthorized
 	verdictUnsendable // no answer, and asking again cannot get one
+	verdictRefused    // a 4xx that asking again cannot change (404: a wrong URL)
 )
 
 // classify reads an answer as GitHub means it. wait is how long GitHub asks to
@@ -346,6 +349,10 @@ func classify(resp response, body []byte, qerr error, at time.Time) (verdict, ti
 		return verdictTooHeavy, 0
 	case resp.status >= 500:
 		return verdictRetry, retryAfter
+	case resp.status >= 400 && resp.status != http.StatusRequestTimeout && resp.status != http.StatusTooEarly:
+		// 401, 403 and 429 are dealt with above; any other client error
+		// (404 from a wrong GITHUB_GRAPHQL_URL, 400) is the same the next time.
+		return verdictRefused, 0
 	case resp.status != http.StatusOK:
 		return verdictRetry, retryAfter
 	}

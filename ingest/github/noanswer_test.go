@@ -239,3 +239,18 @@ type timeout struct{}
 func (timeout) Error() string   { return "net/http: TLS handshake timeout" }
 func (timeout) Timeout() bool   { return true }
 func (timeout) Temporary() bool { return true }
+
+// A client error GitHub answers (404 for a GITHUB_GRAPHQL_URL with a wrong
+// path) is the same the next time: the crawl ends at once, saying so.
+func TestSource_Fetch_notFoundEndsAtOnce(t *testing.T) {
+	srv := githubtest.NewServer(t)
+	w := newWire(srv.URL+"/v4", srv.Token, nil) // the fake, like GitHub, answers only /graphql
+	for _, f := range w.Fetch(context.Background(), crawls(flask, seaborn)) {
+		if releaselake.ClassOf(f.Err) != releaselake.Invalid || !strings.Contains(f.Err.Error(), "HTTP 404 (Not Found), not retried: check GITHUB_GRAPHQL_URL") {
+			t.Errorf("%s: %v", f.Product, f.Err)
+		}
+	}
+	if w.sent.n != 1 || len(w.slept) != 0 {
+		t.Errorf("%d requests and waits %v, want 1 request and no wait", w.sent.n, w.slept)
+	}
+}
