@@ -55,6 +55,7 @@ type Main struct {
 
 	index   atomic.Pointer[releaselake.Index]
 	loadErr atomic.Pointer[error] // last load failure; nil when the lake was read fine
+	outage  outage                // the load loop's account of a failure that lasts
 	wake    chan struct{}         // a commit by this process: reload now
 	preload chan loaded           // serve's first load, begun by Open; nil once taken
 	// stopPreload cancels that load (Close waits for it in wg).
@@ -378,8 +379,33 @@ func (m *Main) load(ctx context.Context) {
 	}
 	if ctx.Err() == nil {
 		m.loadErr.Store(&err)
-		m.Log.Error("load lake", "err", err)
+		if m.outage.failed(err, time.Now()) {
+			m.Log.Error("load lake", "err", err, "failed_loads", m.outage.n)
+		}
 	}
+}
+
+// outage keeps the load loop's log of a failure short: a lake unreachable for
+// an hour is polled 360 times, and each poll logging it said nothing new. An
+// error is logged when it begins, when it changes, and every outageLogEvery
+// while it lasts; "lake reachable again" says how many loads failed.
+type outage struct {
+	n      int       // loads failed in a row
+	msg    string    // the last one's error
+	logged time.Time // when it was last logged
+}
+
+const outageLogEvery = 5 * time.Minute
+
+// failed counts a failed load and reports whether to log it.
+func (o *outage) failed(err error, now time.Time) bool {
+	o.n++
+	msg := err.Error()
+	if o.n > 1 && msg == o.msg && now.Sub(o.logged) < outageLogEvery {
+		return false
+	}
+	o.msg, o.logged = msg, now
+	return true
 }
 
 // seedRunMetrics sets the gauges of ingest runs from the run records in the
@@ -407,8 +433,9 @@ func (m *Main) seedRunMetrics(ctx context.Context) {
 // the outage is over, which a version that did not change would not show.
 func (m *Main) reachable() {
 	if prev := m.loadErr.Swap(nil); prev != nil {
-		m.Log.Info("lake reachable again", "was", releaselake.MessageOf(*prev))
+		m.Log.Info("lake reachable again", "was", releaselake.MessageOf(*prev), "failed_loads", m.outage.n)
 	}
+	m.outage = outage{}
 }
 
 // loaded is an index read from the lake, or why it could not be.

@@ -5,12 +5,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -557,11 +559,20 @@ func TestServe_logsWhenTheLakeIsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "unready", func() bool { return !ready() })
+	time.Sleep(500 * time.Millisecond) // ~10 polls, all failing alike
 	os.Remove(filepath.Join(dir, "yellow", "_delta_log"))
 	eventually(t, "ready again", ready)
 	eventually(t, "the log to say the lake is back", func() bool {
 		return strings.Contains(logs.String(), `msg="lake reachable again"`)
 	})
+	// The outage is logged when it begins, not at every poll; its end says
+	// how many loads failed.
+	if n := strings.Count(logs.String(), `msg="load lake"`); n != 1 {
+		t.Errorf("%d log lines of the failing load, want 1:\n%s", n, logs)
+	}
+	if m := regexp.MustCompile(`msg="lake reachable again".* failed_loads=(\d+)`).FindStringSubmatch(logs.String()); m == nil || m[1] == "1" {
+		t.Errorf("the end of the outage does not count its failed loads: %v\n%s", m, logs)
+	}
 }
 
 // serve faces browsers (RELEASELAKE_CORS_ORIGINS): a client that stops halfway
@@ -587,5 +598,29 @@ func TestServe_dropsStalledConnections(t *testing.T) {
 		if err != nil {
 			t.Errorf("%s: the connection is still open 5 s later: %v", name, err)
 		}
+	}
+}
+
+// An outage's failed loads are logged when it begins, when its error changes,
+// and every outageLogEvery while it lasts.
+func TestOutage_logsBeginningChangesAndEveryFiveMinutes(t *testing.T) {
+	var o outage
+	t0 := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	down, gone := errors.New("namenode down"), errors.New("no such file")
+	steps := []struct {
+		after time.Duration
+		err   error
+		log   bool
+	}{
+		{0, down, true}, {10 * time.Second, down, false}, {4 * time.Minute, down, false},
+		{5 * time.Minute, down, true}, {5*time.Minute + 10*time.Second, gone, true}, {6 * time.Minute, gone, false},
+	}
+	for i, s := range steps {
+		if got := o.failed(s.err, t0.Add(s.after)); got != s.log {
+			t.Errorf("step %d (%v, %v): logged %v, want %v", i, s.after, s.err, got, s.log)
+		}
+	}
+	if o.n != len(steps) {
+		t.Errorf("%d failed loads counted, want %d", o.n, len(steps))
 	}
 }
