@@ -254,6 +254,13 @@ func (ix *Index) Page(q Query) Page {
 	if pg.Total == 0 {
 		return pg
 	}
+	if first == 0 && q.After == nil {
+		// No rows asked for: whether there are any is the count. (Walking the
+		// merge to find one, under a filter that few rows pass, could take the
+		// whole index, for a page priced at 1.)
+		pg.HasNext = true
+		return pg
+	}
 	if q.After != nil {
 		ix.skipTo(runs, q.Sort, q.After)
 	}

@@ -202,6 +202,26 @@ func TestQuery_complexityPricesRowsNotPageFields(t *testing.T) {
 	}
 }
 
+// A page costs at least its size even when it selects only totalCount: its
+// rows are walked to find them (under a filter few rows pass, the whole
+// index). Asking for none (first: 0) is what counting costs 1.
+func TestQuery_complexityCountsPagesSelectingOnlyTheCount(t *testing.T) {
+	srv := testServer(t, releaselake.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(3)}))
+	aliases := func(first string) string {
+		var b strings.Builder
+		for i := range 60 {
+			fmt.Fprintf(&b, " a%d: releases(prerelease: true%s) { totalCount pageInfo { hasNextPage } }", i, first)
+		}
+		return "{" + b.String() + " }"
+	}
+	if r := post(t, srv, aliases(""), nil); code(r) != "COMPLEXITY_LIMIT_EXCEEDED" { // 60 × (1 + 100)
+		t.Errorf("60 default pages of totalCount: %q %v", code(r), r.Errors)
+	}
+	if r := post(t, srv, aliases(", first: 0"), nil); len(r.Errors) != 0 { // 60 × 1
+		t.Errorf("60 counts (first: 0): %v", r.Errors)
+	}
+}
+
 func TestQuery_complexityLimit(t *testing.T) {
 	srv := testServer(t, releaselake.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(3)}))
 	q := `{ releases(first: 100) { nodes { product { releases(first: 100) { nodes { tag } } } } } }`

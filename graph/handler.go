@@ -177,9 +177,9 @@ func fingerprint(c *releaselake.Catalog) string {
 
 // pricing is how both gqlgen and the direct path price an operation. A
 // connection's totalCount and pageInfo are answered once per page, not per
-// row: they are left out of what pageCost multiplies by the page size, and
-// are paid for by the connection's own 1 (gqlgen takes no field cost below 1,
-// so they could not be made free otherwise).
+// row: they are left out of what pageCost multiplies by the page size (gqlgen
+// takes no field cost below 1, so they could not be made free otherwise),
+// which still charges at least one a row.
 var pricing = []complexity.Option{complexity.WithIgnoreFields(map[string]struct{}{
 	"ReleaseConnection.totalCount": {},
 	"ReleaseConnection.pageInfo":   {},
@@ -191,7 +191,10 @@ func pageCost(child int, first *int) int {
 	if first != nil && *first >= 0 && *first <= MaxFirst {
 		n = *first
 	}
-	return 1 + n*child
+	// A page costs at least one a row it may return, whatever it selects:
+	// finding its rows (and hasNextPage) takes a walk through them even when
+	// only totalCount is asked (first: 0 asks for none).
+	return 1 + n*max(child, 1)
 }
 
 // present turns an error into what the client sees: a domain error's message and
