@@ -21,7 +21,11 @@ func (m *Main) scheduledIngest(ctx context.Context, tick time.Time) {
 		m.Log.Info("scheduled ingest: another replica runs this tick", "tick", name)
 		return
 	}
-	m.Ingest(ctx, "schedule", nil) // the run record and the log say how it went
+	// The run record and the log say how it went; a run that never began (the
+	// shutdown came while it waited for another run) has neither.
+	if run, err := m.Ingest(ctx, "schedule", nil); err != nil && run.ID == "" {
+		m.Log.Warn("scheduled ingest: not run", "tick", name, "err", err)
+	}
 }
 
 // firstIngest runs an ingest at start when the lake has no committed version, so

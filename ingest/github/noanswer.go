@@ -61,6 +61,8 @@ func transient(err error) bool {
 				return transientDNS(dns)
 			case (e.Op == "dial" || e.Op == "read" || e.Op == "write") && !errors.As(e.Err, &addr):
 				return true
+			case e.Op == "proxyconnect" && !errors.As(e.Err, new(*tls.CertificateVerificationError)):
+				return true // the proxy refused or failed; it may not next time
 			}
 		case *net.DNSError:
 			return transientDNS(e)
@@ -70,6 +72,11 @@ func transient(err error) bool {
 			}
 		}
 		if strings.HasPrefix(e.Error(), "http2: server sent GOAWAY and closed the connection") {
+			return true
+		}
+		// A kept-alive connection the server closed as the request went out:
+		// net/http does not send a POST again itself (transport.go says why).
+		if strings.HasSuffix(e.Error(), "http: server closed idle connection") {
 			return true
 		}
 	}
