@@ -95,16 +95,24 @@ func (a *app) run(args ...string) (int, string) {
 	return code, out.String()
 }
 
-// serve starts serve on 127.0.0.1:0 and waits until /readyz says ready.
-func (a *app) serve() string {
-	t := a.t
-	m := NewMain(io.Discard)
-	if err := m.Config.ParseFlags("serve", []string{"-addr", "127.0.0.1:0", "-schedule", "off", "-poll", "100ms"}, a.getenv, io.Discard); err != nil {
+// openMain is a Main for cmd with args, its environment from getenv, logging
+// to out, opened (not yet serving).
+func openMain(t *testing.T, out io.Writer, getenv func(string) string, cmd string, args ...string) *Main {
+	t.Helper()
+	m := NewMain(out)
+	if err := m.Config.ParseFlags(cmd, args, getenv, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if err := m.Open(); err != nil {
 		t.Fatal(err)
 	}
+	return m
+}
+
+// serve starts serve on 127.0.0.1:0 and waits until /readyz says ready.
+func (a *app) serve() string {
+	t := a.t
+	m := openMain(t, io.Discard, a.getenv, "serve", "-addr", "127.0.0.1:0", "-schedule", "off", "-poll", "100ms")
 	if err := m.Serve(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -531,14 +539,8 @@ func TestConfig_secretsEndingInNewline(t *testing.T) {
 func TestServe_logsWhenTheLakeIsBack(t *testing.T) {
 	dir := t.TempDir()
 	logs := &syncWriter{w: &bytes.Buffer{}}
-	m := NewMain(logs)
 	env := map[string]string{"RELEASELAKE_LAKE": dir, "RELEASELAKE_LOG": "text"}
-	if err := m.Config.ParseFlags("serve", []string{"-addr", "127.0.0.1:0", "-schedule", "off", "-poll", "50ms"}, func(k string) string { return env[k] }, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Open(); err != nil {
-		t.Fatal(err)
-	}
+	m := openMain(t, logs, func(k string) string { return env[k] }, "serve", "-addr", "127.0.0.1:0", "-schedule", "off", "-poll", "50ms")
 	if err := m.Serve(context.Background()); err != nil {
 		t.Fatal(err)
 	}

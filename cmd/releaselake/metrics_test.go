@@ -162,14 +162,7 @@ func metricsEnv(t *testing.T) map[string]string {
 
 // metricsMain is a Main opened for cmd with args over env.
 func metricsMain(t *testing.T, env map[string]string, cmd string, args ...string) *Main {
-	m := NewMain(io.Discard)
-	if err := m.Config.ParseFlags(cmd, args, func(k string) string { return env[k] }, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Open(); err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return openMain(t, io.Discard, func(k string) string { return env[k] }, cmd, args...)
 }
 
 // scrapeHandler reads /metrics from a Main that is not listening yet.
