@@ -25,14 +25,14 @@ import (
 type Runner struct {
 	Lake    releaselake.Lake
 	Catalog *releaselake.Catalog
-	// Sources by kind (releaselake.Kind*). A product whose kind has no source is
+	// Sources by kind (releaselake.SourceKind.Name). A product whose kind has no source is
 	// reported as skipped in the run record.
 	Sources map[string]releaselake.Source
 	// Disabled maps a kind to why its source cannot run (e.g. no GITHUB_TOKEN);
 	// its products are reported as skipped with that reason.
 	Disabled map[string]string
 	Now      func() time.Time // defaults to time.Now
-	Log      *slog.Logger     // defaults to slog.Default()
+	Log      *slog.Logger     // nil discards
 	// Committed, if set, is called with each version this runner commits.
 	Committed func(version int64)
 	// Finished, if set, is told of every run's final record (for metrics).
@@ -436,7 +436,7 @@ func (r *Runner) log() *slog.Logger {
 	if r.Log != nil {
 		return r.Log
 	}
-	return slog.Default()
+	return slog.New(slog.DiscardHandler)
 }
 
 // NewRunID returns a run id like 20261125T000000Z-3f9a: sortable by time, and

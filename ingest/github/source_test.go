@@ -31,12 +31,12 @@ func crawls(ps ...releaselake.Product) []releaselake.Crawl {
 }
 
 var (
-	kafka = releaselake.Product{Key: "kafka", GitHub: "apache/kafka", Tags: true,
-		TagPattern: regexp.MustCompile(`^(\d+\.\d+\.\d+(?:\.\d+)?(?:-beta\d*)?)$`)}
-	flask      = releaselake.Product{Key: "flask", GitHub: "pallets/flask"}
-	mybatis    = releaselake.Product{Key: "mybatis", GitHub: "mybatis/mybatis-3", TagPattern: regexp.MustCompile(`^mybatis-(\d+\.\d+\.\d+(?:[-.][0-9A-Za-z.]+)?)$`)}
-	seaborn    = releaselake.Product{Key: "seaborn", GitHub: "mwaskom/seaborn"}
-	prometheus = releaselake.Product{Key: "prometheus", GitHub: "prometheus/prometheus"}
+	kafka = releaselake.Product{Key: "kafka", Kind: "github", Ref: "apache/kafka", Options: releaselake.Options{OptionTags: true,
+		OptionTagPattern: regexp.MustCompile(`^(\d+\.\d+\.\d+(?:\.\d+)?(?:-beta\d*)?)$`)}}
+	flask      = releaselake.Product{Key: "flask", Kind: "github", Ref: "pallets/flask"}
+	mybatis    = releaselake.Product{Key: "mybatis", Kind: "github", Ref: "mybatis/mybatis-3", Options: releaselake.Options{OptionTagPattern: regexp.MustCompile(`^mybatis-(\d+\.\d+\.\d+(?:[-.][0-9A-Za-z.]+)?)$`)}}
+	seaborn    = releaselake.Product{Key: "seaborn", Kind: "github", Ref: "mwaskom/seaborn"}
+	prometheus = releaselake.Product{Key: "prometheus", Kind: "github", Ref: "prometheus/prometheus"}
 	fixtures   = []releaselake.Product{kafka, flask, mybatis, seaborn, prometheus}
 )
 
@@ -129,9 +129,9 @@ func TestSource_Fetch_firstCrawlBatchesEveryRepository(t *testing.T) {
 	// 100 items a page, so the longest listing sets the count.
 	most := 0
 	for _, p := range fixtures {
-		r, _ := srv.Repo(p.GitHub)
+		r, _ := srv.Repo(p.Ref)
 		n := len(r.Tags)
-		if r.PublishesReleases && !p.Tags {
+		if r.PublishesReleases && !p.Options.Bool(OptionTags) {
 			n = len(r.Releases)
 		}
 		most = max(most, (n+99)/100)
@@ -143,7 +143,7 @@ func TestSource_Fetch_firstCrawlBatchesEveryRepository(t *testing.T) {
 	r, _ := srv.Repo("apache/kafka")
 	want := 0
 	for _, tag := range r.Tags {
-		if kafka.TagPattern.MatchString(tag.Name) {
+		if kafka.Options.Regexp(OptionTagPattern).MatchString(tag.Name) {
 			want++
 		}
 	}
@@ -324,7 +324,7 @@ func TestSource_Fetch_timeoutsSplitBatchesAndShrinkPages(t *testing.T) {
 func TestSource_Fetch_errorsStayWithTheirRepository(t *testing.T) {
 	srv := githubtest.NewServer(t)
 	srv.RenameRepo("pallets/flask", "pallets/flask2")
-	ps := []releaselake.Product{flask, {Key: "nope", GitHub: "pallets/nope"}, {Key: "bad", GitHub: "no-slash"}, seaborn}
+	ps := []releaselake.Product{flask, {Key: "nope", Kind: "github", Ref: "pallets/nope"}, {Key: "bad", Kind: "github", Ref: "no-slash"}, seaborn}
 	got := (&lake{}).crawl(t, newSource(srv, Config{}), ps)
 	if releaselake.ClassOf(got[1].Err) != releaselake.NotFound || !strings.Contains(got[1].Err.Error(), "pallets/nope not found") {
 		t.Errorf("unknown repository: %v", got[1].Err)
@@ -442,7 +442,7 @@ func TestSource_Fetch_stateStaysBoundedOverManyRuns(t *testing.T) {
 func TestSource_Fetch_noReleasesFallsBackToTagsFromTheFirstTag(t *testing.T) {
 	srv := githubtest.NewServer(t)
 	guess := kafka
-	guess.Key, guess.Tags = "kafka-guess", false
+	guess.Key, guess.Options = "kafka-guess", releaselake.Options{OptionTagPattern: kafka.Options.Regexp(OptionTagPattern)}
 	l := &lake{}
 	for _, f := range l.crawl(t, newSource(srv, Config{}), []releaselake.Product{kafka, guess}) {
 		if f.Err != nil {
