@@ -162,7 +162,11 @@ func check(kinds releaselake.SourceKinds, kind releaselake.SourceKind, p release
 		for _, k := range others {
 			names = append(names, k.Name)
 		}
-		return fmt.Errorf("%s apply to %s products only", and(keys), and(names))
+		verb := "apply"
+		if len(keys) == 1 {
+			verb = "applies"
+		}
+		return fmt.Errorf("%s %s to %s products only", and(keys), verb, and(names))
 	}
 	if kind.Check != nil {
 		return kind.Check(p)
