@@ -67,8 +67,9 @@ type Source struct {
 }
 
 var (
-	_ releaselake.Source   = (*Source)(nil)
-	_ releaselake.Reporter = (*Source)(nil)
+	_ releaselake.Source       = (*Source)(nil)
+	_ releaselake.Reporter     = (*Source)(nil)
+	_ releaselake.Unconfigured = (*Source)(nil)
 )
 
 // New returns a Source for cfg.
