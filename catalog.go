@@ -30,8 +30,9 @@ type Catalog struct {
 }
 
 // NewCatalog validates products and returns them as a catalog. It refuses an
-// empty or malformed key, a duplicate key, and an entry with no source or more
-// than one; each error names the entry and its line.
+// empty or malformed key, a duplicate key, and an entry with no source; each
+// error names the entry and its line. What a kind's options mean is checked by
+// package catalog, which knows the kinds.
 func NewCatalog(products []Product) (*Catalog, error) {
 	c := &Catalog{byKey: make(map[string]int, len(products))}
 	for _, p := range products {
@@ -42,17 +43,8 @@ func NewCatalog(products []Product) (*Catalog, error) {
 		if i, dup := c.byKey[p.Key]; dup {
 			return nil, Errorf(Invalid, "%s: duplicate key (first at line %d)", where, c.products[i].Line)
 		}
-		if n := len(p.sources()); n != 1 {
-			return nil, Errorf(Invalid, "%s: needs exactly one source of github, pypi, npm, maven, feed, page, manual (has %d)", where, n)
-		}
-		if (p.Tags || p.TagPattern != nil) && p.GitHub == "" {
-			return nil, Errorf(Invalid, "%s: tags and tag_pattern apply to github products only", where)
-		}
-		if p.GitHub != "" && strings.Count(p.GitHub, "/") != 1 {
-			return nil, Errorf(Invalid, "%s: github must be owner/name, got %q", where, p.GitHub)
-		}
-		if p.TagPattern != nil && p.TagPattern.NumSubexp() < 1 {
-			return nil, Errorf(Invalid, "%s: tag_pattern needs a capture group for the version", where)
+		if p.Kind == "" || p.Ref == "" {
+			return nil, Errorf(Invalid, "%s: needs a source: Kind and Ref must be set", where)
 		}
 		if p.Name == "" {
 			p.Name = p.Key
@@ -64,17 +56,6 @@ func NewCatalog(products []Product) (*Catalog, error) {
 		return nil, Errorf(Invalid, "catalog has no products")
 	}
 	return c, nil
-}
-
-func (p Product) sources() []string {
-	var s []string
-	for kind, v := range map[string]string{KindGitHub: p.GitHub, KindPyPI: p.PyPI, KindNPM: p.NPM,
-		KindMaven: p.Maven, KindFeed: p.Feed, KindPage: p.Page, KindManual: p.Manual} {
-		if v != "" {
-			s = append(s, kind)
-		}
-	}
-	return s
 }
 
 // Products returns every product in catalog order. The slice is shared: do not modify it.

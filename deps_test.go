@@ -27,10 +27,11 @@ func TestDependencyDirection(t *testing.T) {
 		}
 	}
 	forbidden := map[string][]string{
-		module + "/graph":  {module + "/lake", module + "/ingest", module + "/page"},
-		module + "/ingest": {module + "/lake", module + "/graph", module + "/page"},
-		module + "/page":   {module + "/lake", module + "/ingest", module + "/graph"},
-		module + "/lake":   {module + "/ingest", module + "/graph", module + "/page"},
+		module + "/graph":   {module + "/lake", module + "/ingest", module + "/page"},
+		module + "/ingest":  {module + "/lake", module + "/graph", module + "/page"},
+		module + "/page":    {module + "/lake", module + "/ingest", module + "/graph"},
+		module + "/lake":    {module + "/ingest", module + "/graph", module + "/page"},
+		module + "/catalog": {module + "/ingest", module + "/lake", module + "/graph", module + "/page"},
 	}
 	for pkg, bad := range forbidden {
 		for _, d := range deps(t, pkg) {
@@ -40,5 +41,30 @@ func TestDependencyDirection(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A source package (one that ingest/sources lists) sees the rest of the program
+// only through the domain and httpfetch, so that adding one touches nothing else.
+func TestDependencyDirection_sourcePackages(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, module+"/ingest/sources").Output()
+	if err != nil {
+		t.Fatalf("go list ingest/sources: %v", err)
+	}
+	allowed := map[string]bool{module: true, module + "/ingest/httpfetch": true}
+	n := 0
+	for _, pkg := range strings.Fields(string(out)) {
+		if !strings.HasPrefix(pkg, module+"/") || allowed[pkg] {
+			continue
+		}
+		n++
+		for _, d := range deps(t, pkg) {
+			if d != pkg && strings.HasPrefix(d, module) && !allowed[d] {
+				t.Errorf("source package %s imports %s; it may import only the root and ingest/httpfetch of this module", pkg, d)
+			}
+		}
+	}
+	if n < 7 {
+		t.Errorf("ingest/sources lists %d source packages, want at least 7", n)
 	}
 }

@@ -242,11 +242,11 @@ func rowsOf(ix *Index, pg Page) []Release {
 
 func TestSearchProducts(t *testing.T) {
 	ps := []Product{
-		{Key: "react", Name: "React", GitHub: "facebook/react"},
-		{Key: "preact", Name: "Preact", GitHub: "preactjs/preact"},
-		{Key: "redux", Name: "Redux", GitHub: "reduxjs/redux"},
-		{Key: "spring", Name: "Spring Framework", Maven: "org.springframework:spring-core"},
-		{Key: "springboot", Name: "Spring Boot", GitHub: "spring-projects/spring-boot"},
+		{Key: "react", Name: "React", Kind: "github", Ref: "facebook/react"},
+		{Key: "preact", Name: "Preact", Kind: "github", Ref: "preactjs/preact"},
+		{Key: "redux", Name: "Redux", Kind: "github", Ref: "reduxjs/redux"},
+		{Key: "spring", Name: "Spring Framework", Kind: "maven", Ref: "org.springframework:spring-core"},
+		{Key: "springboot", Name: "Spring Boot", Kind: "github", Ref: "spring-projects/spring-boot"},
 	}
 	cases := []struct{ q, want string }{
 		{"", "react preact redux spring springboot"},

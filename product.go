@@ -2,69 +2,41 @@ package releaselake
 
 import "regexp"
 
-// Product kinds of source (Product.Source).
-const (
-	KindGitHub = "github"
-	KindPyPI   = "pypi"
-	KindNPM    = "npm"
-	KindMaven  = "maven"
-	KindFeed   = "feed"
-	KindPage   = "page"
-	KindManual = "manual"
-)
+// KindGitHub is the kind of GitHub products: the one kind named outside its
+// source package, since the lake's status reports GitHub's rate-limit budget.
+const KindGitHub = "github"
 
 // Product is one entry of the catalog: a framework whose releases the lake tracks.
-// Exactly one of GitHub, PyPI, NPM, Maven, Feed, Page and Manual is set.
 type Product struct {
 	Key  string // id used in ?products= and GraphQL; [a-z0-9_-]+
 	Name string // display name
 
-	GitHub     string         // "owner/name"
-	Tags       bool           // use tags even if the repository publishes releases
-	TagPattern *regexp.Regexp // which tags (and release tag names) count; group "version" or 1 is the version
-
-	PyPI   string // PyPI project name
-	NPM    string // npm package name
-	Maven  string // "group:artifact"
-	Feed   string // RSS or Atom URL
-	Page   string // vendor page URL
-	Manual string // path of a YAML file of releases kept by hand
-
-	VersionPattern *regexp.Regexp // feed/page: group 1 is the version
-	DatePattern    *regexp.Regexp // page: group 1 is the date
-	DateLayout     string         // page: time layout of the date; default "2006-01-02"
+	Kind string // the source kind it is crawled from (SourceKind.Name): "github", "pypi", …
+	// Ref is where upstream keeps it: "owner/name" on GitHub, the package or
+	// "group:artifact" on a registry, the URL of a feed or page, a manual file's path.
+	Ref string
+	// Options are the kind's other catalog keys (tag_pattern, version_pattern, …),
+	// parsed by the kind's Option declarations; read-only once in a Catalog.
+	Options Options
 
 	Line int // line of the entry in its catalog file, for messages
 }
 
-// Source returns the kind of source the product is crawled from (Kind* constants).
-func (p Product) Source() string {
-	switch {
-	case p.GitHub != "":
-		return KindGitHub
-	case p.PyPI != "":
-		return KindPyPI
-	case p.NPM != "":
-		return KindNPM
-	case p.Maven != "":
-		return KindMaven
-	case p.Feed != "":
-		return KindFeed
-	case p.Page != "":
-		return KindPage
-	case p.Manual != "":
-		return KindManual
-	}
-	return ""
-}
+// Source returns the kind of source the product is crawled from (Kind).
+func (p Product) Source() string { return p.Kind }
 
-// Repo returns where upstream keeps the product: "owner/name" on GitHub, the package
-// or artifact name on a registry, the URL of a feed or page, the manual file's path.
-func (p Product) Repo() string {
-	for _, s := range []string{p.GitHub, p.PyPI, p.NPM, p.Maven, p.Feed, p.Page, p.Manual} {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
-}
+// Repo returns where upstream keeps the product (Ref).
+func (p Product) Repo() string { return p.Ref }
+
+// Options holds a product's source-specific catalog keys, parsed, by key. A key
+// the catalog does not give is absent, and reads as the zero value.
+type Options map[string]any
+
+// Bool returns the boolean option key; false if absent.
+func (o Options) Bool(key string) bool { b, _ := o[key].(bool); return b }
+
+// String returns the string option key; "" if absent.
+func (o Options) String(key string) string { s, _ := o[key].(string); return s }
+
+// Regexp returns the regular-expression option key; nil if absent.
+func (o Options) Regexp(key string) *regexp.Regexp { re, _ := o[key].(*regexp.Regexp); return re }

@@ -10,7 +10,7 @@ import (
 // in the red table: replaying each run's answers through Parse, oldest run first,
 // gives the same rows as the runs did.
 type Source interface {
-	// Kind is the Product.Source value this source serves, also the red file's name.
+	// Kind is the Product.Kind this source serves (its SourceKind.Name), also the red file's name.
 	Kind() string
 	// Fetch asks upstream about each product and returns, per crawl in the same
 	// order, the raw answers (one JSON document each), or that nothing changed, or

@@ -16,6 +16,7 @@ import (
 
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/catalog"
+	"github.com/releaselake/releaselake/ingest/sources"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/versions.golden from the fixtures")
@@ -303,14 +304,14 @@ func loadFixtures(t *testing.T) []fixtureTag {
 // repository ("owner/name", lower-cased); nil where the catalog gives none.
 func tagPatterns(t *testing.T) map[string]*regexp.Regexp {
 	t.Helper()
-	c, err := catalog.Default()
+	c, err := catalog.Default(sources.Kinds)
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := map[string]*regexp.Regexp{}
 	for _, p := range c.Products() {
-		if p.GitHub != "" {
-			m[strings.ToLower(p.GitHub)] = p.TagPattern
+		if p.Kind == releaselake.KindGitHub {
+			m[strings.ToLower(p.Ref)] = p.Options.Regexp("tag_pattern")
 		}
 	}
 	return m

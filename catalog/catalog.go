@@ -1,13 +1,12 @@
 // Package catalog reads a product catalog from YAML (the embedded default or a file
-// named by RELEASELAKE_CATALOG) into a validated releaselake.Catalog. Errors name the
-// file, the line and the entry.
+// named by RELEASELAKE_CATALOG) into a validated releaselake.Catalog. The source
+// kinds it accepts are handed to it (ingest/sources.Kinds in the program). Errors
+// name the file, the line and the entry.
 package catalog
 
 import (
 	"fmt"
 	"os"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -16,21 +15,22 @@ import (
 )
 
 // Default returns the catalog embedded in the binary.
-func Default() (*releaselake.Catalog, error) {
-	return Parse(releaselake.DefaultCatalogYAML, "catalog.yaml (embedded)")
+func Default(kinds releaselake.SourceKinds) (*releaselake.Catalog, error) {
+	return Parse(releaselake.DefaultCatalogYAML, "catalog.yaml (embedded)", kinds)
 }
 
 // Load reads and validates the catalog file at path.
-func Load(path string) (*releaselake.Catalog, error) {
+func Load(path string, kinds releaselake.SourceKinds) (*releaselake.Catalog, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, releaselake.Wrap(releaselake.Invalid, err, "read catalog")
 	}
-	return Parse(data, path)
+	return Parse(data, path, kinds)
 }
 
-// Parse validates YAML catalog data; name is used in error messages.
-func Parse(data []byte, name string) (*releaselake.Catalog, error) {
+// Parse validates YAML catalog data naming the given kinds of source; name is
+// used in error messages.
+func Parse(data []byte, name string, kinds releaselake.SourceKinds) (*releaselake.Catalog, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, releaselake.Errorf(releaselake.Invalid, "%s: %v", name, err)
@@ -57,9 +57,9 @@ func Parse(data []byte, name string) (*releaselake.Catalog, error) {
 	}
 	products := make([]releaselake.Product, 0, len(list.Content))
 	for _, e := range list.Content {
-		p, err := entry(e)
+		p, err := entry(e, kinds)
 		if err != nil {
-			return nil, releaselake.Errorf(releaselake.Invalid, "%s:%v", name, err)
+			return nil, releaselake.Errorf(releaselake.Invalid, "%s%v", name, err)
 		}
 		products = append(products, p)
 	}
@@ -70,23 +70,33 @@ func Parse(data []byte, name string) (*releaselake.Catalog, error) {
 	return c, nil
 }
 
-// entry decodes one product entry; errors start with the line number.
-func entry(n *yaml.Node) (releaselake.Product, error) {
+// entry decodes one product entry. Its errors start with ":line: " (or
+// ": line N: " for the count of sources, as releaselake.NewCatalog words its own).
+func entry(n *yaml.Node, kinds releaselake.SourceKinds) (releaselake.Product, error) {
 	p := releaselake.Product{Line: n.Line}
 	if n.Kind != yaml.MappingNode {
-		return p, fmt.Errorf("%d: a product entry must be a mapping", n.Line)
+		return p, fmt.Errorf(":%d: a product entry must be a mapping", n.Line)
 	}
-	// The key first, so every later message can name the entry.
+	// The key first, so every later message can name the entry, and the kind,
+	// so that its options are read its way.
+	nsources := 0
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == "key" {
-			p.Key = n.Content[i+1].Value
+		k, v := n.Content[i].Value, n.Content[i+1].Value
+		if k == "key" {
+			p.Key = v
+		}
+		if _, ok := kinds.Lookup(k); ok && v != "" {
+			p.Kind, p.Ref = k, v
+			nsources++
 		}
 	}
+	kind, _ := kinds.Lookup(p.Kind)
+	var foreign []string     // options of other kinds, in the entry's order
 	seen := map[string]int{} // key -> its line
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		bad := func(format string, args ...any) error {
-			return fmt.Errorf("%d: product %q: %s", k.Line, p.Key, fmt.Sprintf(format, args...))
+			return fmt.Errorf(":%d: product %q: %s", k.Line, p.Key, fmt.Sprintf(format, args...))
 		}
 		if first, dup := seen[k.Value]; dup {
 			return p, bad("%s given twice (first at line %d)", k.Value, first)
@@ -95,76 +105,100 @@ func entry(n *yaml.Node) (releaselake.Product, error) {
 		if v.Kind != yaml.ScalarNode {
 			return p, bad("%s must be a single value", k.Value)
 		}
-		var err error
-		switch k.Value {
-		case "key":
-		case "name":
-			p.Name = v.Value
-		case "github":
-			p.GitHub = v.Value
-		case "tags":
-			p.Tags, err = strconv.ParseBool(v.Value)
-		case "tag_pattern":
-			p.TagPattern, err = regexp.Compile(v.Value)
-		case "pypi":
-			p.PyPI = v.Value
-		case "npm":
-			p.NPM = v.Value
-		case "maven":
-			p.Maven = v.Value
-		case "feed":
-			p.Feed = v.Value
-		case "page":
-			p.Page = v.Value
-		case "manual":
-			p.Manual = v.Value
-		case "version_pattern":
-			p.VersionPattern, err = regexp.Compile(v.Value)
-		case "date_pattern":
-			p.DatePattern, err = regexp.Compile(v.Value)
-		case "date_layout":
-			p.DateLayout = v.Value
-		default:
-			return p, bad("unknown key %q", k.Value)
+		if _, ok := kinds.Lookup(k.Value); ok || k.Value == "key" {
+			continue
 		}
+		if k.Value == "name" {
+			p.Name = v.Value
+			continue
+		}
+		opt, ok := option(kind, k.Value)
+		if !ok {
+			others := accepting(kinds, k.Value)
+			if len(others) == 0 {
+				return p, bad("unknown key %q", k.Value)
+			}
+			opt, _ = option(others[0], k.Value)
+		}
+		val, err := opt.Parse(v.Value)
 		if err != nil {
 			return p, bad("%s: %v", k.Value, err)
 		}
+		if val == false || val == "" {
+			continue // as if not given
+		}
+		if !ok {
+			foreign = append(foreign, k.Value)
+		}
+		if p.Options == nil {
+			p.Options = releaselake.Options{}
+		}
+		p.Options[k.Value] = val
 	}
 	if p.Key == "" {
-		return p, fmt.Errorf("%d: product entry has no key", n.Line)
+		return p, fmt.Errorf(":%d: product entry has no key", n.Line)
 	}
-	if err := patterns(p); err != nil {
-		return p, fmt.Errorf("%d: product %q: %v", n.Line, p.Key, err)
+	if nsources != 1 {
+		return p, fmt.Errorf(": line %d: product %q: needs exactly one source of %s (has %d)",
+			n.Line, p.Key, strings.Join(kinds.Names(), ", "), nsources)
+	}
+	if err := check(kinds, kind, p, foreign); err != nil {
+		return p, fmt.Errorf(":%d: product %q: %v", n.Line, p.Key, err)
 	}
 	return p, nil
 }
 
-// patterns checks the keys that say how a feed or a page is read: feeds need a
-// version_pattern, pages a version_pattern and a date_pattern with a group, and
-// no other source reads them.
-func patterns(p releaselake.Product) error {
-	switch {
-	case p.Feed != "" || p.Page != "":
-		if p.VersionPattern == nil {
-			return fmt.Errorf("%s needs a version_pattern", p.Source())
+// check refuses the options of other kinds, naming the kinds they apply to, then
+// asks the product's kind.
+func check(kinds releaselake.SourceKinds, kind releaselake.SourceKind, p releaselake.Product, foreign []string) error {
+	if len(foreign) > 0 {
+		others := accepting(kinds, foreign[0])
+		var keys, names []string
+		for _, o := range others[0].Options {
+			if len(accepting(others, o.Key)) == len(others) {
+				keys = append(keys, o.Key)
+			}
 		}
-		if p.Page != "" && p.DatePattern == nil {
-			return fmt.Errorf("page needs a date_pattern")
+		for _, k := range others {
+			names = append(names, k.Name)
 		}
-		if p.Feed != "" && (p.DatePattern != nil || p.DateLayout != "") {
-			return fmt.Errorf("date_pattern and date_layout apply to page products only: a feed entry has its own date")
+		verb := "apply"
+		if len(keys) == 1 {
+			verb = "applies"
 		}
-		if p.DatePattern != nil && p.DatePattern.NumSubexp() < 1 {
-			return fmt.Errorf("date_pattern needs a capture group for the date")
-		}
-		// A layout is Go's reference time written the page's way; one without a
-		// year is a layout written some other way ("YYYY-MM-DD").
-		if p.DateLayout != "" && !strings.Contains(p.DateLayout, "06") {
-			return fmt.Errorf("date_layout %q is not a Go time layout: write the date 2006-01-02 (Mon Jan 2) the way the page does, e.g. \"January 2, 2006\"", p.DateLayout)
-		}
-	case p.VersionPattern != nil || p.DatePattern != nil || p.DateLayout != "":
-		return fmt.Errorf("version_pattern, date_pattern and date_layout apply to feed and page products only")
+		return fmt.Errorf("%s %s to %s products only", and(keys), verb, and(names))
+	}
+	if kind.Check != nil {
+		return kind.Check(p)
 	}
 	return nil
+}
+
+// option returns kind's option key.
+func option(kind releaselake.SourceKind, key string) (releaselake.Option, bool) {
+	for _, o := range kind.Options {
+		if o.Key == key {
+			return o, true
+		}
+	}
+	return releaselake.Option{}, false
+}
+
+// accepting returns the kinds that read the option key.
+func accepting(kinds releaselake.SourceKinds, key string) releaselake.SourceKinds {
+	var out releaselake.SourceKinds
+	for _, k := range kinds {
+		if _, ok := option(k, key); ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// and lists words the English way: "a", "a and b", "a, b and c".
+func and(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }

@@ -7,10 +7,11 @@ import (
 	"testing"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/ingest/sources"
 )
 
 func TestDefault_has49ProductsWithOneSourceEach(t *testing.T) {
-	c, err := Default()
+	c, err := Default(sources.Kinds)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,8 +33,8 @@ func TestDefault_has49ProductsWithOneSourceEach(t *testing.T) {
 			t.Errorf("product %q: source %q name %q", k, p.Source(), p.Name)
 		}
 	}
-	if p, _ := c.Product("vue"); p.GitHub != "vuejs/core" {
-		t.Errorf("vue is %q, want vuejs/core (Vue 3)", p.GitHub)
+	if p, _ := c.Product("vue"); p.Ref != "vuejs/core" {
+		t.Errorf("vue is %q, want vuejs/core (Vue 3)", p.Ref)
 	}
 }
 
@@ -56,7 +57,7 @@ func TestParse_errorsNameEntryAndLine(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse([]byte(tc.yaml), "test.yaml")
+			_, err := Parse([]byte(tc.yaml), "test.yaml", sources.Kinds)
 			if err == nil {
 				t.Fatalf("no error, want %q", tc.want)
 			}
@@ -75,7 +76,7 @@ func TestLoad_fileReplacesDefault(t *testing.T) {
 	if err := os.WriteFile(path, []byte("products:\n  - key: flask\n    github: pallets/flask\n    tags: true\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, err := Load(path)
+	c, err := Load(path, sources.Kinds)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +84,7 @@ func TestLoad_fileReplacesDefault(t *testing.T) {
 		t.Fatalf("%d products, want 1", n)
 	}
 	p, _ := c.Product("flask")
-	if !p.Tags || p.Name != "flask" || p.Line != 2 {
+	if !p.Options.Bool("tags") || p.Name != "flask" || p.Line != 2 {
 		t.Fatalf("got %+v", p)
 	}
 	if _, err := c.Select([]string{"flask", "nope", "zzz"}); err == nil || !strings.Contains(err.Error(), "nope, zzz") {

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/ingest/sources"
 )
 
 // Catalog parsing never panics; what it refuses it refuses as Invalid.
@@ -13,7 +14,7 @@ func FuzzParse(f *testing.F) {
 	f.Add("products: [")
 	f.Add("products:\n  - {key: a, pypi: a, npm: b}\n")
 	f.Fuzz(func(t *testing.T, data string) {
-		c, err := Parse([]byte(data), "fuzz.yaml")
+		c, err := Parse([]byte(data), "fuzz.yaml", sources.Kinds)
 		if err != nil && releaselake.ClassOf(err) != releaselake.Invalid {
 			t.Fatalf("error of class %s: %v", releaselake.ClassOf(err), err)
 		}

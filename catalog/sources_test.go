@@ -3,6 +3,8 @@ package catalog
 import (
 	"strings"
 	"testing"
+
+	"github.com/releaselake/releaselake/ingest/sources"
 )
 
 func TestParse_feedAndPageKeys(t *testing.T) {
@@ -18,33 +20,33 @@ func TestParse_feedAndPageKeys(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse([]byte(tc.yaml), "test.yaml")
+			_, err := Parse([]byte(tc.yaml), "test.yaml", sources.Kinds)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want %q", err, tc.want)
 			}
 		})
 	}
 	ok := "products:\n  - key: a\n    page: https://x\n    version_pattern: 'v(\\d+\\.\\d+)'\n    date_pattern: '(\\w+ \\d+, \\d{4})'\n    date_layout: 'January 2, 2006'\n"
-	if _, err := Parse([]byte(ok), "test.yaml"); err != nil {
+	if _, err := Parse([]byte(ok), "test.yaml", sources.Kinds); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestDefault_closedSourceAndInHouseEntries(t *testing.T) {
-	c, err := Default()
+	c, err := Default(sources.Kinds)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tableau, _ := c.Product("tableau")
 	powerbi, _ := c.Product("powerbi")
 	queryme, _ := c.Product("queryme")
-	if !strings.HasPrefix(tableau.Page, "https://") || tableau.VersionPattern == nil || tableau.DatePattern == nil {
+	if !strings.HasPrefix(tableau.Ref, "https://") || tableau.Options.Regexp("version_pattern") == nil || tableau.Options.Regexp("date_pattern") == nil {
 		t.Errorf("tableau %+v", tableau)
 	}
-	if !strings.HasPrefix(powerbi.Feed, "https://") || powerbi.VersionPattern.SubexpIndex("year") < 0 || powerbi.VersionPattern.SubexpIndex("month") < 0 {
+	if !strings.HasPrefix(powerbi.Ref, "https://") || powerbi.Options.Regexp("version_pattern").SubexpIndex("year") < 0 || powerbi.Options.Regexp("version_pattern").SubexpIndex("month") < 0 {
 		t.Errorf("powerbi %+v", powerbi)
 	}
-	if queryme.Manual != "releases/queryme.yaml" {
+	if queryme.Ref != "releases/queryme.yaml" {
 		t.Errorf("queryme %+v", queryme)
 	}
 }

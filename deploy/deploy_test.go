@@ -17,6 +17,7 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/releaselake/releaselake/catalog"
+	"github.com/releaselake/releaselake/ingest/sources"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -174,7 +175,7 @@ func TestManifests_catalogIsValid(t *testing.T) {
 	if mountPath == "" || env != mountPath+"/catalog.yaml" {
 		t.Fatalf("RELEASELAKE_CATALOG is %q, not catalog.yaml in the ConfigMap's mount %q", env, mountPath)
 	}
-	c, err := catalog.Parse([]byte(serveConfig(t)["catalog.yaml"]), "configmap.yaml catalog.yaml")
+	c, err := catalog.Parse([]byte(serveConfig(t)["catalog.yaml"]), "configmap.yaml catalog.yaml", sources.Kinds)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,14 +23,14 @@ func benchResolver(b testing.TB) *Resolver {
 	var rows []releaselake.Release
 	start := time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC)
 	for pi := range 49 {
-		p := releaselake.Product{Key: fmt.Sprintf("p%02d", pi), Name: fmt.Sprintf("Product %d", pi), GitHub: fmt.Sprintf("owner/p%02d", pi)}
+		p := releaselake.Product{Key: fmt.Sprintf("p%02d", pi), Name: fmt.Sprintf("Product %d", pi), Kind: "github", Ref: fmt.Sprintf("owner/p%02d", pi)}
 		ps = append(ps, p)
 		for i := range 400 {
 			v := fmt.Sprintf("%d.%d.%d", i/100, (i/10)%10, i%10)
 			at := start.Add(time.Duration(i)*218*time.Hour + time.Duration(pi)*time.Hour)
 			rows = append(rows, releaselake.Release{Product: p.Key, Tag: "v" + v, Version: v, Name: p.Name + " " + v,
-				URL: "https://github.com/" + p.GitHub + "/releases/tag/v" + v, Source: releaselake.SourceGitHubRelease,
-				Repo: p.GitHub, DateSource: releaselake.DateReleasePublished, PublishedAt: at, FirstSeenAt: at, Prerelease: i%10 == 9})
+				URL: "https://github.com/" + p.Ref + "/releases/tag/v" + v, Source: releaselake.SourceGitHubRelease,
+				Repo: p.Ref, DateSource: releaselake.DateReleasePublished, PublishedAt: at, FirstSeenAt: at, Prerelease: i%10 == 9})
 		}
 	}
 	return benchResolverOf(b, ps, rows)
@@ -126,7 +126,7 @@ func scaleResolver(b *testing.B) (*Resolver, []string) {
 	for p := range products {
 		key := fmt.Sprintf("p%d", p)
 		keys[p] = key
-		ps = append(ps, releaselake.Product{Key: key, GitHub: "o/" + key})
+		ps = append(ps, releaselake.Product{Key: key, Kind: "github", Ref: "o/" + key})
 		for i := range per {
 			v := fmt.Sprintf("%d.%d.%d", i/25, (i/5)%5, i%5)
 			at := start.Add(time.Duration(i)*876*time.Hour + time.Duration(p)*time.Minute)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/catalog"
+	sourcekinds "github.com/releaselake/releaselake/ingest/sources"
 )
 
 // docRows are releases like the real ones of the products docs/api.md names:
@@ -100,7 +101,7 @@ func newDocLake() *docLake {
 // resolver is the Resolver cmd/releaselake wires, over the default catalog
 // and this lake.
 func (l *docLake) resolver(t testing.TB) *Resolver {
-	cat, err := catalog.Default()
+	cat, err := catalog.Default(sourcekinds.Kinds)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,10 +23,10 @@ import (
 // whose product left the catalog.
 func oddCatalog(t testing.TB) *releaselake.Catalog {
 	cat, err := releaselake.NewCatalog([]releaselake.Product{
-		{Key: "a", Name: "A \"quoted\" \\ name", GitHub: "o/a"},
-		{Key: "b", Name: "Bé 日本", PyPI: "b"},
-		{Key: "c", Name: "C\x01\x1f\t\n\r<&>\u2028", NPM: "@scope/c"},
-		{Key: "empty", Name: "Empty", Maven: "g:empty"},
+		{Key: "a", Name: "A \"quoted\" \\ name", Kind: "github", Ref: "o/a"},
+		{Key: "b", Name: "Bé 日本", Kind: "pypi", Ref: "b"},
+		{Key: "c", Name: "C\x01\x1f\t\n\r<&>\u2028", Kind: "npm", Ref: "@scope/c"},
+		{Key: "empty", Name: "Empty", Kind: "maven", Ref: "g:empty"},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -19,8 +19,8 @@ import (
 func testServer(t *testing.T, ix *releaselake.Index) *httptest.Server {
 	t.Helper()
 	cat, err := releaselake.NewCatalog([]releaselake.Product{
-		{Key: "a", Name: "A", GitHub: "o/a"},
-		{Key: "b", Name: "B", PyPI: "b"},
+		{Key: "a", Name: "A", Kind: "github", Ref: "o/a"},
+		{Key: "b", Name: "B", Kind: "pypi", Ref: "b"},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -5,18 +5,14 @@
 package ingest
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/releaselake/releaselake"
 )
@@ -25,14 +21,14 @@ import (
 type Runner struct {
 	Lake    releaselake.Lake
 	Catalog *releaselake.Catalog
-	// Sources by kind (releaselake.Kind*). A product whose kind has no source is
+	// Sources by kind (releaselake.SourceKind.Name). A product whose kind has no source is
 	// reported as skipped in the run record.
 	Sources map[string]releaselake.Source
 	// Disabled maps a kind to why its source cannot run (e.g. no GITHUB_TOKEN);
 	// its products are reported as skipped with that reason.
 	Disabled map[string]string
 	Now      func() time.Time // defaults to time.Now
-	Log      *slog.Logger     // defaults to slog.Default()
+	Log      *slog.Logger     // nil discards
 	// Committed, if set, is called with each version this runner commits.
 	Committed func(version int64)
 	// Finished, if set, is told of every run's final record (for metrics).
@@ -140,12 +136,6 @@ func (r *Runner) RunFirst(ctx context.Context) (run releaselake.Run, ran bool, e
 	}
 	run, err = r.run(ctx, "startup", nil, nil, &leased{lctx, release})
 	return run, true, err
-}
-
-// leased is an ingest lease already held: its context and its release.
-type leased struct {
-	ctx     context.Context
-	release func()
 }
 
 // run is Run with the lock held; started, if not nil, receives the record as soon
@@ -436,7 +426,7 @@ func (r *Runner) log() *slog.Logger {
 	if r.Log != nil {
 		return r.Log
 	}
-	return slog.Default()
+	return slog.New(slog.DiscardHandler)
 }
 
 // NewRunID returns a run id like 20261125T000000Z-3f9a: sortable by time, and
@@ -445,61 +435,4 @@ func NewRunID(now time.Time) string {
 	var b [2]byte
 	rand.Read(b[:])
 	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
-}
-
-// lease takes the lake's ingest lease, waiting while another process's run holds
-// it, and keeps it renewed. The returned context ends if the lease is lost, so a
-// run that lost it stops before committing; release gives it up.
-func (r *Runner) lease(ctx context.Context, log *slog.Logger) (context.Context, func(), error) {
-	r.ownerOnce.Do(func() {
-		if r.Owner == "" {
-			host, _ := os.Hostname()
-			r.Owner = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), uuid.NewString()[:8])
-		}
-	})
-	owner := r.Owner
-	ttl := cmp.Or(r.LeaseTTL, time.Minute)
-	deadline := r.now().Add(cmp.Or(r.LeaseWait, 10*time.Minute))
-	var l releaselake.Lease
-	for {
-		var err error
-		l, err = r.Lake.AcquireLease(ctx, "ingest", owner, ttl)
-		if err == nil {
-			break
-		}
-		if releaselake.ClassOf(err) != releaselake.Conflict || r.now().After(deadline) {
-			return ctx, nil, fmt.Errorf("take the ingest lease: %w", err)
-		}
-		log.Info("waiting for another ingest to finish", "why", releaselake.MessageOf(err))
-		select {
-		case <-ctx.Done():
-			return ctx, nil, ctx.Err()
-		case <-time.After(min(ttl/4, 5*time.Second)):
-		}
-	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(ttl / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				if err := l.Renew(ctx); err != nil {
-					log.Error("ingest lease lost: stopping the run before it commits", "err", err)
-					cancel(err)
-					return
-				}
-			}
-		}
-	}()
-	return ctx, func() {
-		close(done)
-		cancel(nil)
-		if err := l.Release(context.WithoutCancel(ctx)); err != nil {
-			log.Warn("release the ingest lease", "err", err)
-		}
-	}, nil
 }

@@ -75,7 +75,7 @@ func (f *fakeSource) Parse(p releaselake.Product, raw [][]byte, _ []releaselake.
 
 func TestRunner_Run_recordsEveryProductAndKeepsFailedOnesRows(t *testing.T) {
 	cat, err := releaselake.NewCatalog([]releaselake.Product{
-		{Key: "a", GitHub: "o/a"}, {Key: "b", GitHub: "o/b"}, {Key: "c", PyPI: "c"}, {Key: "d", Page: "https://x"},
+		{Key: "a", Kind: "github", Ref: "o/a"}, {Key: "b", Kind: "github", Ref: "o/b"}, {Key: "c", Kind: "pypi", Ref: "c"}, {Key: "d", Kind: "page", Ref: "https://x"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +93,7 @@ func TestRunner_Run_recordsEveryProductAndKeepsFailedOnesRows(t *testing.T) {
 	var committed []int64
 	r := &Runner{Lake: store, Catalog: cat, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Sources:   map[string]releaselake.Source{releaselake.KindGitHub: src},
-		Disabled:  map[string]string{releaselake.KindPyPI: "no mirror configured"},
+		Disabled:  map[string]string{"pypi": "no mirror configured"},
 		Committed: func(v int64) { committed = append(committed, v) }}
 
 	run, err := r.Run(context.Background(), "test", nil)
@@ -156,7 +156,7 @@ func TestRunner_Run_recordsEveryProductAndKeepsFailedOnesRows(t *testing.T) {
 }
 
 func TestRunner_Run_unknownProductFails(t *testing.T) {
-	cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", GitHub: "o/a"}})
+	cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", Kind: "github", Ref: "o/a"}})
 	r := &Runner{Lake: lake.Open(localfs.New(t.TempDir())), Catalog: cat, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	run, err := r.Run(context.Background(), "test", []string{"zzz"})
 	if err == nil || run.Status != releaselake.RunFailed || !strings.Contains(run.Error, "zzz") {
@@ -165,7 +165,7 @@ func TestRunner_Run_unknownProductFails(t *testing.T) {
 }
 
 func TestRunner_Run_savesStateAfterCommitAndKeepsUnchangedRows(t *testing.T) {
-	cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", GitHub: "o/a"}})
+	cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", Kind: "github", Ref: "o/a"}})
 	store := lake.Open(localfs.New(t.TempDir()))
 	ctx := context.Background()
 	var seen []string
@@ -228,7 +228,7 @@ func TestRunner_Run_cancelledRunIsRecordedAsItEnded(t *testing.T) {
 		{"cancelled while sending", "send", releaselake.RunSucceeded},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", GitHub: "o/a"}})
+			cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", Kind: "github", Ref: "o/a"}})
 			store := lake.Open(localfs.New(t.TempDir()))
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -260,7 +260,7 @@ func TestRunner_Run_cancelledRunIsRecordedAsItEnded(t *testing.T) {
 }
 
 func TestRunner_Start_returnsRunningRecordThenFinishes(t *testing.T) {
-	cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", GitHub: "o/a"}})
+	cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", Kind: "github", Ref: "o/a"}})
 	store := lake.Open(localfs.New(t.TempDir()))
 	release := make(chan struct{})
 	src := &fakeSource{kind: releaselake.KindGitHub, fetch: func(releaselake.Product) ([][]byte, error) {
@@ -296,7 +296,7 @@ func TestRunner_Start_returnsRunningRecordThenFinishes(t *testing.T) {
 // A run begun by Start ends when the runner's Base does (the server closing),
 // and Wait returns once its record says how it ended.
 func TestRunner_Start_endsWithBase(t *testing.T) {
-	cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", GitHub: "o/a"}})
+	cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", Kind: "github", Ref: "o/a"}})
 	store := lake.Open(localfs.New(t.TempDir()))
 	fetching := make(chan struct{})
 	src := &fakeSource{kind: releaselake.KindGitHub, fetchCtx: func(ctx context.Context, _ releaselake.Product) ([][]byte, error) {
@@ -321,7 +321,7 @@ func TestRunner_Start_endsWithBase(t *testing.T) {
 }
 
 func TestRunner_Run_waitsForAnotherRunAndTakesOverADeadOnesLease(t *testing.T) {
-	cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", GitHub: "o/a"}})
+	cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", Kind: "github", Ref: "o/a"}})
 	store := lake.Open(localfs.New(t.TempDir()))
 	ctx := context.Background()
 	// A process that died holding the lease: it expires in 300 ms.
@@ -373,7 +373,7 @@ func TestRunner_Run_waitsForAnotherRunAndTakesOverADeadOnesLease(t *testing.T) {
 // Replicas starting together on an empty lake: one first ingest between them,
 // after the lease of a first ingest that was killed before it committed expires.
 func TestRunner_RunFirst_oneFirstIngestAndRetriesAKilledOne(t *testing.T) {
-	cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", GitHub: "o/a"}})
+	cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", Kind: "github", Ref: "o/a"}})
 	store := lake.Open(localfs.New(t.TempDir()))
 	ctx := context.Background()
 	// The first ingest of a process that was killed: it holds the lease, which

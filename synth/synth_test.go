@@ -12,6 +12,7 @@ import (
 	"github.com/releaselake/releaselake/catalog"
 	"github.com/releaselake/releaselake/ingest"
 	"github.com/releaselake/releaselake/ingest/github"
+	"github.com/releaselake/releaselake/ingest/sources"
 	"github.com/releaselake/releaselake/synth"
 )
 
@@ -82,7 +83,7 @@ func TestPlan_countsAndSkew(t *testing.T) {
 func TestPlan_parsesToPlannedRows(t *testing.T) {
 	p := newPlan(t, 400, 40000, 3)
 	catYAML, red := generate(t, p)
-	cat, err := catalog.Parse(catYAML, "catalog.yaml")
+	cat, err := catalog.Parse(catYAML, "catalog.yaml", sources.Kinds)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ import (
 	"github.com/releaselake/releaselake/graph"
 	"github.com/releaselake/releaselake/graph/graphiql"
 	"github.com/releaselake/releaselake/ingest"
-	"github.com/releaselake/releaselake/ingest/github"
+	"github.com/releaselake/releaselake/ingest/sources"
 	"github.com/releaselake/releaselake/internal/gcpace"
 	"github.com/releaselake/releaselake/lake"
 	"github.com/releaselake/releaselake/lake/hdfs"
@@ -108,9 +108,9 @@ func (m *Main) Open() (err error) {
 		go func() { defer m.wg.Done(); m.preload <- m.readIndex(ctx) }()
 	}
 	if c.Catalog != "" {
-		m.Catalog, err = catalog.Load(c.Catalog)
+		m.Catalog, err = catalog.Load(c.Catalog, sources.Kinds)
 	} else {
-		m.Catalog, err = catalog.Default()
+		m.Catalog, err = catalog.Default(sources.Kinds)
 	}
 	if err != nil {
 		return err
@@ -128,28 +128,7 @@ func (m *Main) Open() (err error) {
 	if err := m.openPush(); err != nil {
 		return err
 	}
-	if err := m.addSources(); err != nil {
-		return err
-	}
-	if c.GitHubToken == "" {
-		n := 0
-		for _, p := range m.Catalog.Products() {
-			if p.Source() == releaselake.KindGitHub {
-				n++
-			}
-		}
-		why := "GITHUB_TOKEN is not set"
-		m.Runner.Disabled[releaselake.KindGitHub] = why
-		if n > 0 {
-			msg := fmt.Sprintf("GitHub products are not being crawled (%d products): GITHUB_TOKEN is not set. "+
-				"Set GITHUB_TOKEN to a GitHub token (a fine-grained token with no permissions is enough for public repositories) and restart.", n)
-			m.notices = append(m.notices, msg)
-			m.Log.Warn(msg)
-		}
-	} else {
-		m.Runner.Sources[releaselake.KindGitHub] = github.New(github.Config{URL: c.GitHubURL, Token: c.GitHubToken})
-	}
-	return nil
+	return m.addSources()
 }
 
 // openFS opens the lake root named by RELEASELAKE_LAKE.

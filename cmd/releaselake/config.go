@@ -11,28 +11,24 @@ import (
 // Config is the program's configuration: flags, defaulting to the environment
 // variables named in README.md.
 type Config struct {
-	Command     string        // the command the flags were parsed for (serve, ingest, …)
-	Lake        string        // RELEASELAKE_LAKE: path, file:///abs, or hdfs://host:port/path
-	Addr        string        // RELEASELAKE_ADDR
-	Catalog     string        // RELEASELAKE_CATALOG: file replacing the embedded catalog
-	Schedule    string        // RELEASELAKE_SCHEDULE: cron spec, or "off"
-	TZ          string        // RELEASELAKE_TZ
-	Poll        time.Duration // RELEASELAKE_POLL: how often serve looks for new commits
-	AdminToken  string        // RELEASELAKE_ADMIN_TOKEN
-	GitHubToken string        // GITHUB_TOKEN
-	GitHubURL   string        // GITHUB_GRAPHQL_URL
-	LogFormat   string        // RELEASELAKE_LOG: auto, text or json
-	CORSOrigins []string      // RELEASELAKE_CORS_ORIGINS: browser origins allowed to call /graphql
-	Check       bool          // rebuild -check: compare only
-	PageURL     string        // RELEASELAKE_PAGE_URL: page server to push to; empty: no push
-	PageSecret  string        // RELEASELAKE_PAGE_SECRET: HMAC secret of pushes (both ends)
-	PageDir     string        // RELEASELAKE_PAGE_DIR: where `page` keeps received snapshots
-	PyPIURL     string        // RELEASELAKE_PYPI_URL: PyPI base (GET $URL/pypi/NAME/json)
-	NPMURL      string        // RELEASELAKE_NPM_URL: npm registry base (GET $URL/NAME)
-	MavenURL    string        // RELEASELAKE_MAVEN_URL: Maven repository base
-	Retention   time.Duration // vacuum -retention (RELEASELAKE_RETENTION): keep unneeded files this long
-	DryRun      bool          // vacuum -dry-run: list, remove nothing
-	Gen         GenConfig     // gen's flags
+	Command     string            // the command the flags were parsed for (serve, ingest, …)
+	Lake        string            // RELEASELAKE_LAKE: path, file:///abs, or hdfs://host:port/path
+	Addr        string            // RELEASELAKE_ADDR
+	Catalog     string            // RELEASELAKE_CATALOG: file replacing the embedded catalog
+	Schedule    string            // RELEASELAKE_SCHEDULE: cron spec, or "off"
+	TZ          string            // RELEASELAKE_TZ
+	Poll        time.Duration     // RELEASELAKE_POLL: how often serve looks for new commits
+	AdminToken  string            // RELEASELAKE_ADMIN_TOKEN
+	LogFormat   string            // RELEASELAKE_LOG: auto, text or json
+	CORSOrigins []string          // RELEASELAKE_CORS_ORIGINS: browser origins allowed to call /graphql
+	Check       bool              // rebuild -check: compare only
+	PageURL     string            // RELEASELAKE_PAGE_URL: page server to push to; empty: no push
+	PageSecret  string            // RELEASELAKE_PAGE_SECRET: HMAC secret of pushes (both ends)
+	PageDir     string            // RELEASELAKE_PAGE_DIR: where `page` keeps received snapshots
+	Sources     map[string]string // the source kinds' settings (GITHUB_TOKEN, RELEASELAKE_PYPI_URL, …), by variable
+	Retention   time.Duration     // vacuum -retention (RELEASELAKE_RETENTION): keep unneeded files this long
+	DryRun      bool              // vacuum -dry-run: list, remove nothing
+	Gen         GenConfig         // gen's flags
 }
 
 // ParseFlags reads the flags of a subcommand over defaults taken from getenv.
@@ -44,6 +40,8 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 		return def
 	}
 	c.Command = cmd
+	c.Sources = map[string]string{}
+	setSources := func() {}
 	fs := flag.NewFlagSet("releaselake "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	if cmd != "page" { // the page server has no lake and no GitHub
@@ -51,14 +49,13 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 	}
 	if cmd != "page" && cmd != "gen" { // gen writes its own catalog and asks no upstream
 		fs.StringVar(&c.Catalog, "catalog", env("RELEASELAKE_CATALOG", ""), "catalog file replacing the embedded one (RELEASELAKE_CATALOG)")
-		fs.StringVar(&c.GitHubURL, "github-url", env("GITHUB_GRAPHQL_URL", "https://api.github.com/graphql"), "GitHub GraphQL endpoint (GITHUB_GRAPHQL_URL)")
-		c.sourceFlags(fs, env)
+		setSources = c.sourceFlags(fs, env)
 	}
 	if cmd != "gen" {
 		c.pageFlags(cmd, fs, env, getenv)
 	}
 	fs.StringVar(&c.LogFormat, "log", env("RELEASELAKE_LOG", "auto"), "log format: auto (text on a terminal, else JSON), text or json (RELEASELAKE_LOG)")
-	c.GitHubToken = secret(getenv, "GITHUB_TOKEN")
+	tokens := c.sourceSecrets(getenv)
 	c.AdminToken = secret(getenv, "RELEASELAKE_ADMIN_TOKEN")
 	if cmd == "serve" {
 		fs.StringVar(&c.Addr, "addr", env("RELEASELAKE_ADDR", "127.0.0.1:8080"), "listen address (RELEASELAKE_ADDR)")
@@ -83,6 +80,7 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	setSources()
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
@@ -96,10 +94,18 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 	// character inside (two lines pasted into a Secret) net/http refuses to
 	// send it, and the GitHub source would take that for a network failure
 	// and retry it. Said at start, without the token.
-	for _, t := range []struct{ name, v string }{{"GITHUB_TOKEN", c.GitHubToken}, {"RELEASELAKE_ADMIN_TOKEN", c.AdminToken}} {
-		if i := strings.IndexFunc(t.v, func(r rune) bool { return r <= ' ' || r == 0x7f }); i >= 0 {
-			return fmt.Errorf("%s holds a space or control character at byte %d: a token is one word", t.name, i)
+	for _, name := range tokens {
+		if err := oneWord(name, c.Sources[name]); err != nil {
+			return err
 		}
+	}
+	return oneWord("RELEASELAKE_ADMIN_TOKEN", c.AdminToken)
+}
+
+// oneWord refuses a token with a space or control character inside.
+func oneWord(name, token string) error {
+	if i := strings.IndexFunc(token, func(r rune) bool { return r <= ' ' || r == 0x7f }); i >= 0 {
+		return fmt.Errorf("%s holds a space or control character at byte %d: a token is one word", name, i)
 	}
 	return nil
 }

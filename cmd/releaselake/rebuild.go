@@ -4,22 +4,17 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"maps"
 	"time"
 
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/ingest"
-	"github.com/releaselake/releaselake/ingest/github"
 )
 
 // runRebuild recomputes yellow from red and commits the result if it differs
 // from the newest version (with -check, only says whether it differs: exit 1).
 func runRebuild(ctx context.Context, m *Main, stdout io.Writer) int {
-	sources := maps.Clone(m.Runner.Sources)
-	if _, ok := sources[releaselake.KindGitHub]; !ok {
-		sources[releaselake.KindGitHub] = github.New(github.Config{}) // parsing needs no token
-	}
-	rows, err := ingest.Rebuild(ctx, m.Lake, m.Catalog, sources)
+	// Runner.Sources holds every kind, those left off too: parsing needs no token.
+	rows, err := ingest.Rebuild(ctx, m.Lake, m.Catalog, m.Runner.Sources)
 	if err != nil {
 		fmt.Fprintf(stdout, "rebuild: %v\n", err)
 		return 1

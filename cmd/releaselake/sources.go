@@ -2,57 +2,99 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"net/http"
 	"net/url"
 	"path/filepath"
 
 	"github.com/releaselake/releaselake"
-	"github.com/releaselake/releaselake/ingest/feed"
 	"github.com/releaselake/releaselake/ingest/httpfetch"
-	"github.com/releaselake/releaselake/ingest/manual"
-	"github.com/releaselake/releaselake/ingest/maven"
-	"github.com/releaselake/releaselake/ingest/npm"
-	"github.com/releaselake/releaselake/ingest/pypi"
-	"github.com/releaselake/releaselake/ingest/webpage"
+	"github.com/releaselake/releaselake/ingest/sources"
 )
 
-// sourceTransport carries the requests of the registry, feed and page sources;
-// nil is http.DefaultTransport. This package's tests set it so that no test
-// reaches past 127.0.0.1, whatever URLs the default catalog names.
+// sourceTransport carries the requests of every source; nil is
+// http.DefaultTransport. This package's tests set it so that no test reaches
+// past 127.0.0.1, whatever URLs the default catalog names.
 var sourceTransport http.RoundTripper
 
-// sourceFlags adds the flags of the registry base URLs.
-func (c *Config) sourceFlags(fs *flag.FlagSet, env func(name, def string) string) {
-	fs.StringVar(&c.PyPIURL, "pypi-url", env("RELEASELAKE_PYPI_URL", pypi.DefaultURL), "PyPI base URL: GET $URL/pypi/NAME/json (RELEASELAKE_PYPI_URL)")
-	fs.StringVar(&c.NPMURL, "npm-url", env("RELEASELAKE_NPM_URL", npm.DefaultURL), "npm registry base URL: GET $URL/NAME (RELEASELAKE_NPM_URL)")
-	fs.StringVar(&c.MavenURL, "maven-url", env("RELEASELAKE_MAVEN_URL", maven.DefaultURL), "Maven repository base URL: GET $URL/<group/path>/<artifact>/maven-metadata.xml (RELEASELAKE_MAVEN_URL)")
-}
-
-// addSources wires the sources other than GitHub: PyPI, npm, Maven, feeds,
-// vendor pages and manual files. None needs a token. A relative manual: path
-// is read from the directory of the catalog file, or, for the embedded catalog,
-// from the files embedded beside it.
-func (m *Main) addSources() error {
-	c := m.Config
-	for name, u := range map[string]string{"RELEASELAKE_PYPI_URL": c.PyPIURL, "RELEASELAKE_NPM_URL": c.NPMURL, "RELEASELAKE_MAVEN_URL": c.MavenURL} {
-		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-			return releaselake.Errorf(releaselake.Invalid, "%s %q: want an http(s) URL", name, u)
+// sourceFlags adds the flags of the source kinds' settings (-pypi-url,
+// -github-url, …). The returned func stores their values in c.Sources once the
+// flags are parsed.
+func (c *Config) sourceFlags(fs *flag.FlagSet, env func(name, def string) string) func() {
+	vals := map[string]*string{}
+	for _, k := range sources.Kinds {
+		for _, s := range k.Settings {
+			if !s.Secret {
+				vals[s.Env] = fs.String(s.Flag, env(s.Env, s.Default), s.Usage+" ("+s.Env+")")
+			}
 		}
 	}
-	client := &httpfetch.Client{HTTP: &http.Client{Transport: sourceTransport, Timeout: httpfetch.Timeout}}
-	hand := &manual.Source{FS: releaselake.DefaultManualFiles}
-	if c.Catalog != "" {
-		hand = &manual.Source{Dir: filepath.Dir(c.Catalog)}
+	return func() {
+		for name, v := range vals {
+			c.Sources[name] = *v
+		}
 	}
-	for _, s := range []releaselake.Source{
-		pypi.New(c.PyPIURL, client),
-		npm.New(c.NPMURL, client),
-		maven.New(c.MavenURL, client),
-		feed.New(client),
-		webpage.New(client),
-		hand,
-	} {
-		m.Runner.Sources[s.Kind()] = s
+}
+
+// sourceSecrets reads the source kinds' tokens (GITHUB_TOKEN) from the environment.
+func (c *Config) sourceSecrets(getenv func(string) string) []string {
+	var names []string
+	for _, k := range sources.Kinds {
+		for _, s := range k.Settings {
+			if s.Secret {
+				c.Sources[s.Env] = secret(getenv, s.Env)
+				names = append(names, s.Env)
+			}
+		}
+	}
+	return names
+}
+
+// addSources makes the Source of every kind in sources.Kinds. A kind its
+// configuration leaves off (GitHub without a token) keeps its Source for
+// rebuild, and its products are skipped with a notice saying how to fix it. A
+// relative manual: path is read from the directory of the catalog file, or,
+// for the embedded catalog, from the files embedded beside it.
+func (m *Main) addSources() error {
+	c := m.Config
+	for _, k := range sources.Kinds {
+		for _, s := range k.Settings {
+			u := c.Sources[s.Env]
+			if p, err := url.Parse(u); s.URL && (err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "") {
+				return releaselake.Errorf(releaselake.Invalid, "%s %q: want an http(s) URL", s.Env, u)
+			}
+		}
+	}
+	cfg := releaselake.SourceConfig{
+		Settings: c.Sources,
+		HTTP:     &http.Client{Transport: sourceTransport, Timeout: httpfetch.Timeout},
+		Log:      m.Log,
+	}
+	if c.Catalog != "" {
+		cfg.CatalogDir = filepath.Dir(c.Catalog)
+	}
+	count := map[string]int{}
+	for _, p := range m.Catalog.Products() {
+		count[p.Kind]++
+	}
+	for _, k := range sources.Kinds {
+		src, err := k.New(cfg)
+		if err != nil {
+			return fmt.Errorf("source %s: %w", k.Name, err)
+		}
+		m.Runner.Sources[k.Name] = src
+		u, ok := src.(releaselake.Unconfigured)
+		if !ok {
+			continue
+		}
+		if why, fix := u.Unconfigured(); why != "" {
+			m.Runner.Disabled[k.Name] = why
+			if n := count[k.Name]; n > 0 {
+				msg := fmt.Sprintf("%s products are not being crawled (%d products): %s. %s", k.Label, n, why, fix)
+				m.notices = append(m.notices, msg)
+				m.Log.Warn(msg)
+			}
+		}
 	}
 	return nil
 }

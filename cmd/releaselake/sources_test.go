@@ -15,6 +15,7 @@ import (
 
 	"github.com/releaselake/releaselake/catalog"
 	"github.com/releaselake/releaselake/ingest/github/githubtest"
+	"github.com/releaselake/releaselake/ingest/sources"
 )
 
 // No test of this package reaches past 127.0.0.1: the default catalog names
@@ -140,7 +141,7 @@ const queryme = `releases:
 // beside it under the relative path the catalog names.
 func writeCatalog(t *testing.T, dir, base string) string {
 	t.Helper()
-	def, err := catalog.Default()
+	def, err := catalog.Default(sources.Kinds)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +165,7 @@ func writeCatalog(t *testing.T, dir, base string) string {
     date_pattern: '%s'
   - key: queryme
     manual: releases/queryme.yaml
-`, base, powerbi.VersionPattern, base, tableau.VersionPattern, tableau.DatePattern)
+`, base, powerbi.Options.Regexp("version_pattern"), base, tableau.Options.Regexp("version_pattern"), tableau.Options.Regexp("date_pattern"))
 	path := filepath.Join(dir, "catalog.yaml")
 	os.MkdirAll(filepath.Join(dir, "releases"), 0o755)
 	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {

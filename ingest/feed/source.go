@@ -9,11 +9,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/mmcdole/gofeed"
 
@@ -33,7 +30,7 @@ var (
 
 // New returns a Source that fetches with client.
 func New(client *httpfetch.Client) *Source {
-	return &Source{Counter: httpfetch.NewCounter(releaselake.KindFeed, client)}
+	return &Source{Counter: httpfetch.NewCounter(kindName, client)}
 }
 
 // Fetch reads each product's feed, conditionally when the product has rows and
@@ -44,14 +41,14 @@ func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releas
 
 func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fetched {
 	p := c.Product
-	if p.VersionPattern == nil {
-		return releaselake.Fetched{Err: fmt.Errorf("feed %s: the catalog entry has no version_pattern", p.Feed)}
+	if p.Options.Regexp(OptionVersionPattern) == nil {
+		return releaselake.Fetched{Err: fmt.Errorf("feed %s: the catalog entry has no version_pattern", p.Ref)}
 	}
-	key := p.Feed + " " + p.VersionPattern.String()
-	f, err := s.Document(ctx, c, httpfetch.Request{URL: p.Feed,
+	key := p.Ref + " " + p.Options.Regexp(OptionVersionPattern).String()
+	f, err := s.Document(ctx, c, httpfetch.Request{URL: p.Ref,
 		Accept: "application/atom+xml, application/rss+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"}, key, false)
 	if err != nil {
-		f.Err = fmt.Errorf("feed %s: %w", p.Feed, err)
+		f.Err = fmt.Errorf("feed %s: %w", p.Ref, err)
 	}
 	return f
 }
@@ -63,9 +60,9 @@ func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fet
 // is what a changed title format looks like, and the product keeps its rows.
 func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.Release) (releaselake.Parsed, error) {
 	fail := func(format string, args ...any) (releaselake.Parsed, error) {
-		return releaselake.Parsed{}, fmt.Errorf("feed %s: %s", p.Feed, fmt.Sprintf(format, args...))
+		return releaselake.Parsed{}, fmt.Errorf("feed %s: %s", p.Ref, fmt.Sprintf(format, args...))
 	}
-	if p.VersionPattern == nil {
+	if p.Options.Regexp(OptionVersionPattern) == nil {
 		return fail("the catalog entry has no version_pattern")
 	}
 	if len(raw) != 1 {
@@ -85,7 +82,7 @@ func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.R
 	matched := 0
 	for _, item := range feed.Items {
 		title := strings.TrimSpace(item.Title)
-		version, ok := VersionOf(title, p.VersionPattern)
+		version, ok := releaselake.VersionFromText(title, p.Options.Regexp(OptionVersionPattern))
 		if !ok {
 			out.Ignored++
 			continue
@@ -110,7 +107,7 @@ func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.R
 			Name:        title,
 			URL:         link,
 			Source:      releaselake.SourceFeed,
-			Repo:        p.Feed,
+			Repo:        p.Ref,
 			DateSource:  releaselake.DateFeed,
 			PublishedAt: at.UTC(),
 			Prerelease:  releaselake.IsPrerelease(version),
@@ -125,7 +122,7 @@ func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.R
 		out.Releases = append(out.Releases, r)
 	}
 	if matched == 0 {
-		return fail("version_pattern `%s` matches none of the %d entry titles (the feed's titles may have changed)", p.VersionPattern, len(feed.Items))
+		return fail("version_pattern `%s` matches none of the %d entry titles (the feed's titles may have changed)", p.Options.Regexp(OptionVersionPattern), len(feed.Items))
 	}
 	for _, r := range prev {
 		if _, now := byTag[r.Tag]; !now && r.Source == releaselake.SourceFeed {
@@ -136,43 +133,4 @@ func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.R
 		return releaselake.CompareVersions(out.Releases[i].Version, out.Releases[j].Version) > 0
 	})
 	return out, nil
-}
-
-// VersionOf returns the version a title (or any text) carries by pattern: the
-// group named "version", else group 1, as for a tag_pattern. A vendor that names
-// releases by month ("Power BI November 2024 Feature Summary") is read with the
-// groups named "year" and "month" (a number or an English month name), which
-// give the calendar version YYYY.MM. The result must look like a version.
-func VersionOf(text string, pattern *regexp.Regexp) (string, bool) {
-	yi, mi := pattern.SubexpIndex("year"), pattern.SubexpIndex("month")
-	if yi < 0 || mi < 0 {
-		return releaselake.VersionFromTag(text, pattern)
-	}
-	m := pattern.FindStringSubmatch(text)
-	if m == nil {
-		return "", false
-	}
-	year, err := strconv.Atoi(m[yi])
-	month := monthNumber(m[mi])
-	if err != nil || year < 1000 || year > 9999 || month == 0 {
-		return "", false
-	}
-	return fmt.Sprintf("%d.%02d", year, month), true
-}
-
-// monthNumber reads "11", "Nov" or "November" (any case); 0 if it is none.
-func monthNumber(s string) int {
-	if n, err := strconv.Atoi(s); err == nil {
-		if n >= 1 && n <= 12 {
-			return n
-		}
-		return 0
-	}
-	for m := time.January; m <= time.December; m++ {
-		name := m.String()
-		if strings.EqualFold(s, name) || (len(s) == 3 && strings.EqualFold(s, name[:3])) {
-			return int(m)
-		}
-	}
-	return 0
 }

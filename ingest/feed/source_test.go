@@ -23,7 +23,7 @@ var powerBIPattern = regexp.MustCompile(`^Power BI (?P<month>[A-Za-z]+) (?P<year
 
 func TestSource_RSS_monthlyReleases(t *testing.T) {
 	_, u, s := newFake(t, "powerbi-blog.rss", "application/rss+xml; charset=UTF-8")
-	p := releaselake.Product{Key: "powerbi", Feed: u, VersionPattern: powerBIPattern}
+	p := releaselake.Product{Key: "powerbi", Kind: "feed", Ref: u, Options: releaselake.Options{OptionVersionPattern: powerBIPattern}}
 	_, got, err := fetchtest.Run(t, s, releaselake.Crawl{Product: p})
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +49,7 @@ func TestSource_RSS_monthlyReleases(t *testing.T) {
 
 func TestSource_Atom_publishedElseUpdated(t *testing.T) {
 	_, u, s := newFake(t, "releases.atom", "application/atom+xml")
-	p := releaselake.Product{Key: "acme", Feed: u, VersionPattern: regexp.MustCompile(`^Acme Analytics (\S+) released$`)}
+	p := releaselake.Product{Key: "acme", Kind: "feed", Ref: u, Options: releaselake.Options{OptionVersionPattern: regexp.MustCompile(`^Acme Analytics (\S+) released$`)}}
 	_, got, err := fetchtest.Run(t, s, releaselake.Crawl{Product: p})
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +69,7 @@ func TestSource_Atom_publishedElseUpdated(t *testing.T) {
 
 func TestSource_rowsThatLeftTheFeedAreKept_andA304(t *testing.T) {
 	site, u, s := newFake(t, "powerbi-blog.rss", "application/rss+xml")
-	p := releaselake.Product{Key: "powerbi", Feed: u, VersionPattern: powerBIPattern}
+	p := releaselake.Product{Key: "powerbi", Kind: "feed", Ref: u, Options: releaselake.Options{OptionVersionPattern: powerBIPattern}}
 	first, rows, err := fetchtest.Run(t, s, releaselake.Crawl{Product: p})
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +116,7 @@ func TestSource_failures(t *testing.T) {
 			if tc.body != "" {
 				site.Set([]byte(tc.body), `"x"`)
 			}
-			p := releaselake.Product{Key: "powerbi", Feed: u, VersionPattern: regexp.MustCompile(tc.pattern)}
+			p := releaselake.Product{Key: "powerbi", Kind: "feed", Ref: u, Options: releaselake.Options{OptionVersionPattern: regexp.MustCompile(tc.pattern)}}
 			_, _, err := fetchtest.Run(t, s, releaselake.Crawl{Product: p})
 			if err == nil || !strings.HasPrefix(err.Error(), "feed "+u+": ") || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err %v, want %q", err, tc.want)
@@ -126,37 +126,9 @@ func TestSource_failures(t *testing.T) {
 	}
 	t.Run("no pattern", func(t *testing.T) {
 		_, u, s := newFake(t, "powerbi-blog.rss", "application/rss+xml")
-		f := s.Fetch(context.Background(), []releaselake.Crawl{{Product: releaselake.Product{Key: "x", Feed: u}}})[0]
+		f := s.Fetch(context.Background(), []releaselake.Crawl{{Product: releaselake.Product{Key: "x", Kind: "feed", Ref: u}}})[0]
 		if f.Err == nil || !strings.Contains(f.Err.Error(), "no version_pattern") {
 			t.Fatal(f.Err)
 		}
 	})
-}
-
-func TestVersionOf(t *testing.T) {
-	monthly := regexp.MustCompile(`(?P<month>\w+) (?P<year>\d+)`)
-	plain := regexp.MustCompile(`Tableau (\d{4}\.\d+(?:\.\d+)?)`)
-	named := regexp.MustCompile(`(?:beta|release) (?P<version>[\d.]+\w*)`)
-	cases := []struct {
-		text    string
-		pattern *regexp.Regexp
-		want    string
-	}{
-		{"November 2024", monthly, "2024.11"},
-		{"sep 2024", monthly, "2024.09"},
-		{"3 2025", monthly, "2025.03"},
-		{"Smarch 2024", monthly, ""},
-		{"13 2024", monthly, ""},
-		{"May 24", monthly, ""},
-		{"Tableau 2024.2.3 is out", plain, "2024.2.3"},
-		{"Tableau 2024 is out", plain, ""},
-		{"release 1.4.0rc1", named, "1.4.0rc1"},
-		{"release 7", named, ""}, // one component is a branch, not a version
-	}
-	for _, tc := range cases {
-		got, ok := VersionOf(tc.text, tc.pattern)
-		if got != tc.want || ok != (tc.want != "") {
-			t.Errorf("VersionOf(%q, %s) = %q, %v; want %q", tc.text, tc.pattern, got, ok, tc.want)
-		}
-	}
 }

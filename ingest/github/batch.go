@@ -9,28 +9,11 @@ import (
 	"github.com/shurcooL/githubv4"
 )
 
-// A batch asks about many repositories in one GraphQL request. githubv4 builds
-// queries from Go struct types and a map cannot drive it, so the query type is
-// made with reflect.StructOf: one field per repository, aliased r0, r1, …, each
-// with its own variables, so every repository pages on its own cursor. A
-// repository whose listing mode is not known yet asks for both its releases and
-// its tags; the others ask for one connection only. Each shape of repository gets
-// its own field type (not one type with @include), so that a query holds only the
-// connections it needs: GitHub charges a request for every connection in the
-// query text, 1 point per 100, and a repository asking for one connection costs
-// half of one asking for two. The repositories of a batch are in shape order:
-// both, then releases, then tags. rateLimit rides along on every request.
-//
-//	query($o0: String!, $n0: String!, $rf0: Int!, $ra0: String, $tf0: Int!, $ta0: String, $o1: String!, $n1: String!, $rf1: Int!, $ra1: String, …) {
-//	  r0: repository(owner: $o0, name: $n0) {
-//	    nameWithOwner url
-//	    releases(first: $rf0, after: $ra0, orderBy: {field: CREATED_AT, direction: DESC}) { … }
-//	    refs(refPrefix: "refs/tags/", first: $tf0, after: $ta0, orderBy: {field: TAG_COMMIT_DATE, direction: DESC}) { … }
-//	  }
-//	  r1: repository(owner: $o1, name: $n1) { nameWithOwner url releases(…) { … } }
-//	  …
-//	  rateLimit { cost limit remaining resetAt nodeCount }
-//	}
+// A batch asks about many repositories in one GraphQL request: the query type
+// is made with reflect.StructOf, one aliased field (r0, r1, …) per repository
+// with its own variables, and one field type per shape (both connections,
+// releases only, tags only), since GitHub charges for every connection in the
+// query text. docs/github.md, "Many repositories per request", shows a query.
 
 type releaseConn struct {
 	TotalCount int

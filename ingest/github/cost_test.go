@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"hash/fnv"
 	"os"
+	"slices"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/catalog"
@@ -17,38 +20,57 @@ import (
 // them, releases) for the repositories without fixtures.
 func catalogFake(t testing.TB) (*githubtest.Server, []releaselake.Product) {
 	srv := githubtest.NewServer(t)
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := defaultGitHubCatalog(t)
 	var ps []releaselake.Product
 	for _, p := range cat.Products() {
 		if p.Source() != releaselake.KindGitHub {
 			continue
 		}
 		ps = append(ps, p)
-		if _, ok := srv.Repo(p.GitHub); ok {
+		if _, ok := srv.Repo(p.Ref); ok {
 			continue
 		}
 		h := fnv.New32a()
-		h.Write([]byte(p.GitHub))
+		h.Write([]byte(p.Ref))
 		n := 60 + int(h.Sum32()%500) // 60..559 versions
 		if p.Key == "next" {
 			n = 2500 // thousands of canaries
 		}
-		releases := !p.Tags
-		srv.AddRepo(p.GitHub, releases)
+		releases := !p.Options.Bool(OptionTags)
+		srv.AddRepo(p.Ref, releases)
 		start := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
 		for i := range n {
 			at := start.Add(time.Duration(i) * 24 * time.Hour * 4000 / time.Duration(n))
 			tag := fmt.Sprintf("v%d.%d.%d", 1+i/100, (i/10)%10, i%10)
-			srv.AddTag(p.GitHub, githubtest.Tag{Name: tag, Date: at, Annotated: i%2 == 0})
+			srv.AddTag(p.Ref, githubtest.Tag{Name: tag, Date: at, Annotated: i%2 == 0})
 			if releases {
-				srv.AddRelease(p.GitHub, githubtest.Release{TagName: tag, PublishedAt: at.Add(time.Hour), CreatedAt: at})
+				srv.AddRelease(p.Ref, githubtest.Release{TagName: tag, PublishedAt: at.Add(time.Hour), CreatedAt: at})
 			}
 		}
 	}
 	return srv, ps
+}
+
+// defaultGitHubCatalog returns the default catalog's GitHub products, parsed by
+// the catalog with this kind alone (the list of all kinds imports this package).
+func defaultGitHubCatalog(t testing.TB) *releaselake.Catalog {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(releaselake.DefaultCatalogYAML, &doc); err != nil {
+		t.Fatal(err)
+	}
+	list := doc.Content[0].Content[1]
+	list.Content = slices.DeleteFunc(list.Content, func(e *yaml.Node) bool {
+		return !slices.ContainsFunc(e.Content, func(k *yaml.Node) bool { return k.Value == Kind.Name })
+	})
+	data, err := yaml.Marshal(&doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := catalog.Parse(data, "catalog.yaml (github entries)", releaselake.SourceKinds{Kind})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
 }
 
 // crawlCost is what each benchmark scenario cost.
@@ -67,9 +89,9 @@ func measureCrawlCost(t testing.TB) crawlCost {
 	// repository's pages in parallel), and the seed's REST calls (one per page of
 	// 100, per repository, plus the releases call that finds none on tag-only ones).
 	for _, p := range ps {
-		r, _ := srv.Repo(p.GitHub)
+		r, _ := srv.Repo(p.Ref)
 		n := len(r.Tags)
-		if r.PublishesReleases && !p.Tags {
+		if r.PublishesReleases && !p.Options.Bool(OptionTags) {
 			n = len(r.Releases)
 		} else {
 			c.rest++

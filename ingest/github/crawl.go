@@ -44,7 +44,7 @@ type job struct {
 // the state is unreadable, or when its staggered resync is due; otherwise the
 // newest items, enough to cover the fresh window on the first page.
 func (s *Source) newJob(i int, c releaselake.Crawl, now time.Time) (*job, error) {
-	r, err := parseRepo(c.Product.GitHub)
+	r, err := parseRepo(c.Product.Ref)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func (j *job) ask() ask {
 	a := ask{repo: j.r, first: j.first, tagsFirst: j.first}
 	switch j.mode {
 	case "":
-		a.releases, a.tags = !j.p.Tags, true
+		a.releases, a.tags = !j.p.Options.Bool(OptionTags), true
 		if a.releases {
 			// Most repositories publish releases: their first tag is enough to
 			// start the tags from (after its cursor) if they turn out not to, and
@@ -96,7 +96,7 @@ func (j *job) ask() ask {
 
 // nodes is how many first-level nodes the next request of the job may return.
 func (j *job) nodes() int {
-	if j.mode == "" && !j.p.Tags {
+	if j.mode == "" && !j.p.Options.Bool(OptionTags) {
 		return j.first + 1
 	}
 	return j.first
@@ -110,7 +110,7 @@ func (s *Source) take(j *job, rep *repository, line rawLine, now time.Time, log 
 	j.name = rep.NameWithOwner
 	if j.mode == "" {
 		j.mode = modeTags
-		if !j.p.Tags && rep.Releases != nil && publishes(rep.Releases.Nodes) {
+		if !j.p.Options.Bool(OptionTags) && rep.Releases != nil && publishes(rep.Releases.Nodes) {
 			j.mode = modeReleases
 		}
 	}

@@ -28,7 +28,7 @@ const (
 // ends the crawl, and the products not yet done fail with that reason.
 func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releaselake.Fetched {
 	now := s.cfg.Now().UTC()
-	log := slog.Default().With("source", "github")
+	log := s.cfg.Log.With("source", "github")
 	out := make([]releaselake.Fetched, len(crawls))
 	var queue []*job
 	for i, c := range crawls {

@@ -14,30 +14,8 @@ import (
 )
 
 // A request that got no HTTP answer comes back from githubv4 as the error of
-// http.Client.Do, returned as it is: a *url.Error ("Post URL: ...") around what
-// the transport said. Under it:
-//
-//   - a refused, reset or failed connection, and a DNS failure: *net.OpError
-//     (Op "dial", "read" or "write"), the DNS error inside the dial's (a host
-//     that does not exist is not retried);
-//   - a connection closed before or during the answer: io.EOF or
-//     io.ErrUnexpectedEOF (transport.go reads the body, so a cut body shows here
-//     too); over HTTP/2 a stream reset by the server (http2StreamError), or
-//     http2GoAwayError when the connection closed after a GOAWAY (net/http's
-//     h2_bundle.go, clientConnReadLoop.cleanup; no test makes one);
-//   - a request past Timeout: net/http's timeoutError, its text flattened but
-//     Timeout() true and errors.Is context.DeadlineExceeded, or the bare
-//     context.DeadlineExceeded when the body was being read;
-//   - a TLS certificate that does not verify: *tls.CertificateVerificationError
-//     around the x509 error, directly under the *url.Error (not a *net.OpError);
-//   - a URL or header net/http will not send: flat strings ("unsupported
-//     protocol scheme", "invalid header field value", "no Host in request URL"),
-//     a *url.Error with Op "parse" from http.NewRequest, or a *net.OpError
-//     "dial" around a *net.AddrError (a port out of range);
-//   - a cancelled run: context.Canceled (or the run's own deadline, which looks
-//     like a request's timeout: request tells them apart by the run's context).
-//
-// *url.Error is a net.Error whatever it holds, so the chain is looked into.
+// http.Client.Do, a *url.Error around what the transport said; docs/github.md
+// ("Faults") lists what can be under it and how each is treated.
 
 // transient reports whether err, in place of an answer, may not happen again:
 // the network failed, the connection closed early, or the request timed out.

@@ -16,12 +16,12 @@ import (
 // newest items only, which replace prev's rows of the same tags, and prev's other
 // rows stay (Fetch made sure nothing outside its pages changed, or listed in full).
 // Drafts never become rows, and a release that became a draft leaves; tags (and
-// release tag names) that p.TagPattern does not make a version are counted in
+// release tag names) that the tag_pattern does not make a version are counted in
 // Ignored; a tag seen twice gives one row, the first seen (newest first).
 func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.Release) (releaselake.Parsed, error) {
 	lines, err := readLines(raw)
 	if err != nil {
-		return releaselake.Parsed{}, fmt.Errorf("github %s: %w", p.GitHub, err)
+		return releaselake.Parsed{}, fmt.Errorf("github %s: %w", p.Ref, err)
 	}
 	reps := make([]*repository, len(lines))
 	for i, l := range lines {
@@ -159,7 +159,7 @@ func (b *builder) releases(r *repository) {
 			continue
 		}
 		b.seen[rel.TagName] = true
-		version, ok := releaselake.VersionFromTag(rel.TagName, b.product.TagPattern)
+		version, ok := releaselake.VersionFromTag(rel.TagName, b.product.Options.Regexp(OptionTagPattern))
 		if !ok || rel.PublishedAt == nil { // a published release always has a date
 			b.out.Ignored++
 			continue
@@ -191,7 +191,7 @@ func (b *builder) tags(r *repository) {
 			continue
 		}
 		b.seen[t.Name] = true
-		version, ok := releaselake.VersionFromTag(t.Name, b.product.TagPattern)
+		version, ok := releaselake.VersionFromTag(t.Name, b.product.Options.Regexp(OptionTagPattern))
 		if !ok {
 			b.out.Ignored++
 			continue

@@ -78,12 +78,12 @@ func date(s string) time.Time {
 }
 
 func TestSource_Parse(t *testing.T) {
-	flask := releaselake.Product{Key: "flask", GitHub: "pallets/flask"}
-	hive := releaselake.Product{Key: "hive", GitHub: "apache/hive", Tags: true,
-		TagPattern: regexp.MustCompile(`^rel/release-(\d+\.\d+\.\d+)$`)}
-	mobx := releaselake.Product{Key: "mobx", GitHub: "mobxjs/mobx",
-		TagPattern: regexp.MustCompile(`^(?:mobx@)?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)$`)}
-	kafka := releaselake.Product{Key: "kafka", GitHub: "apache/kafka"}
+	flask := releaselake.Product{Key: "flask", Kind: "github", Ref: "pallets/flask"}
+	hive := releaselake.Product{Key: "hive", Kind: "github", Ref: "apache/hive", Options: releaselake.Options{OptionTags: true,
+		OptionTagPattern: regexp.MustCompile(`^rel/release-(\d+\.\d+\.\d+)$`)}}
+	mobx := releaselake.Product{Key: "mobx", Kind: "github", Ref: "mobxjs/mobx",
+		Options: releaselake.Options{OptionTagPattern: regexp.MustCompile(`^(?:mobx@)?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)$`)}}
+	kafka := releaselake.Product{Key: "kafka", Kind: "github", Ref: "apache/kafka"}
 
 	flaskRow := func(tag, name string, at string, pre bool) releaselake.Release {
 		return releaselake.Release{Product: "flask", Tag: tag, Version: tag, Name: name,
@@ -92,8 +92,8 @@ func TestSource_Parse(t *testing.T) {
 	}
 	tagRow := func(p releaselake.Product, tag, version, escaped, dateSource, at string) releaselake.Release {
 		return releaselake.Release{Product: p.Key, Tag: tag, Version: version, Name: tag,
-			URL: "https://github.com/" + p.GitHub + "/releases/tag/" + escaped, Source: releaselake.SourceGitHubTag,
-			Repo: p.GitHub, DateSource: dateSource, PublishedAt: date(at)}
+			URL: "https://github.com/" + p.Ref + "/releases/tag/" + escaped, Source: releaselake.SourceGitHubTag,
+			Repo: p.Ref, DateSource: dateSource, PublishedAt: date(at)}
 	}
 
 	tests := []struct {
@@ -161,7 +161,7 @@ func TestSource_Parse(t *testing.T) {
 		ignored: 3, // nightly, a tag of a tree (no date), release-1.2.2-rc0
 	}, {
 		name:    "tags: true reads tags even when releases exist",
-		product: releaselake.Product{Key: "kafka", GitHub: "apache/kafka", Tags: true},
+		product: releaselake.Product{Key: "kafka", Kind: "github", Ref: "apache/kafka", Options: releaselake.Options{OptionTags: true}},
 		raw: as("tags", true,
 			releasesLine("apache/kafka", 1, rel(1, "9.9.9", "-", "2024-01-01T00:00:00Z", false, false)),
 			tagsLine("apache/kafka", 1, annotated("3.8.0", "2024-07-23T00:00:00Z", "2024-07-20T00:00:00Z")),
@@ -207,7 +207,7 @@ func TestSource_Parse(t *testing.T) {
 }
 
 func TestSource_Parse_refusesUnreadableRaw(t *testing.T) {
-	p := releaselake.Product{Key: "flask", GitHub: "pallets/flask"}
+	p := releaselake.Product{Key: "flask", Kind: "github", Ref: "pallets/flask"}
 	for name, line := range map[string]string{
 		"not JSON":      `{"repo":`,
 		"unknown mode":  `{"mode":"issues","data":{"repository":{}}}`,
@@ -227,7 +227,7 @@ func TestSource_Parse_refusesUnreadableRaw(t *testing.T) {
 }
 
 func TestSource_Parse_incrementalKeepsPrevOutsideThePages(t *testing.T) {
-	flask := releaselake.Product{Key: "flask", GitHub: "pallets/flask"}
+	flask := releaselake.Product{Key: "flask", Kind: "github", Ref: "pallets/flask"}
 	row := func(tag string, pre bool) releaselake.Release {
 		return releaselake.Release{Product: "flask", Tag: tag, Version: tag, Name: tag, Prerelease: pre,
 			PublishedAt: date("2020-01-01T00:00:00Z"), FirstSeenAt: date("2020-01-02T00:00:00Z")}

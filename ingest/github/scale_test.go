@@ -80,10 +80,10 @@ func scaleCatalog(t testing.TB, srv *githubtest.Server, c scaleConfig) []scaleRe
 			tags = f.Tags[len(f.Tags)-n:]
 		}
 		srv.AddHistory(name, f.PublishesReleases, slices.Clone(tags))
-		p := releaselake.Product{Key: fmt.Sprintf("p%05d", i), GitHub: name, Tags: x%7 == 3}
+		p := releaselake.Product{Key: fmt.Sprintf("p%05d", i), Kind: "github", Ref: name, Options: releaselake.Options{OptionTags: x%7 == 3}}
 		r, _ := srv.Repo(name)
 		items := len(r.Tags)
-		if r.PublishesReleases && !p.Tags {
+		if r.PublishesReleases && !p.Options.Bool(OptionTags) {
 			items = len(r.Releases)
 		}
 		out[i] = scaleRepo{p: p, items: items, huge: huge}
@@ -163,7 +163,7 @@ func measureScale(t *testing.T, c scaleConfig) scaleReport {
 			rep.huge++
 			rep.hugeItems = max(rep.hugeItems, r.items)
 		}
-		if r.p.Tags {
+		if r.p.Options.Bool(OptionTags) {
 			rep.tagsMode++
 		}
 	}
@@ -171,8 +171,8 @@ func measureScale(t *testing.T, c scaleConfig) scaleReport {
 	// What a state naming every item would take (the format before issue 9):
 	// "key":unix, per item.
 	for _, r := range repos {
-		gr, _ := srv.Repo(r.p.GitHub)
-		if gr.PublishesReleases && !r.p.Tags {
+		gr, _ := srv.Repo(r.p.Ref)
+		if gr.PublishesReleases && !r.p.Options.Bool(OptionTags) {
 			for _, rel := range gr.Releases {
 				rep.fullHistoryState += len(strconv.FormatInt(rel.DatabaseID, 10)) + 15
 			}
@@ -194,7 +194,7 @@ func measureScale(t *testing.T, c scaleConfig) scaleReport {
 		for i, p := range ps {
 			if st := readState(l.state[p.Key]); st != nil {
 				lastFull[p.Key] = st.LastFull
-				if st.resyncDue(clock.UTC(), s.cfg.ResyncEvery, repos[i].p.GitHub) {
+				if st.resyncDue(clock.UTC(), s.cfg.ResyncEvery, repos[i].p.Ref) {
 					resyncs++
 				}
 			}
@@ -254,9 +254,9 @@ func measureScale(t *testing.T, c scaleConfig) scaleReport {
 	// A handful of new releases, in both modes, published yesterday.
 	release := func(r scaleRepo, tag string) {
 		at := clock.Add(-24 * time.Hour)
-		srv.AddTag(r.p.GitHub, githubtest.Tag{Name: tag, Date: at, Annotated: true})
-		if gr, _ := srv.Repo(r.p.GitHub); gr.PublishesReleases {
-			srv.AddRelease(r.p.GitHub, githubtest.Release{TagName: tag, Name: tag, PublishedAt: at, CreatedAt: at})
+		srv.AddTag(r.p.Ref, githubtest.Tag{Name: tag, Date: at, Annotated: true})
+		if gr, _ := srv.Repo(r.p.Ref); gr.PublishesReleases {
+			srv.AddRelease(r.p.Ref, githubtest.Release{TagName: tag, Name: tag, PublishedAt: at, CreatedAt: at})
 		}
 	}
 	for i := range 5 {

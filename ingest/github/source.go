@@ -10,6 +10,7 @@ package github
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -53,6 +54,7 @@ type Config struct {
 	Backoff time.Duration
 	Now     func() time.Time                                 // [time.Now]
 	Sleep   func(ctx context.Context, d time.Duration) error // [a timer that ctx cancels]
+	Log     *slog.Logger                                     // [discard]
 }
 
 // Source reads GitHub repositories. It sends one request at a time.
@@ -65,8 +67,9 @@ type Source struct {
 }
 
 var (
-	_ releaselake.Source   = (*Source)(nil)
-	_ releaselake.Reporter = (*Source)(nil)
+	_ releaselake.Source       = (*Source)(nil)
+	_ releaselake.Reporter     = (*Source)(nil)
+	_ releaselake.Unconfigured = (*Source)(nil)
 )
 
 // New returns a Source for cfg.
@@ -103,6 +106,9 @@ func New(cfg Config) *Source {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleep

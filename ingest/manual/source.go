@@ -44,8 +44,8 @@ type Source struct {
 
 var _ releaselake.Source = (*Source)(nil)
 
-// Kind returns releaselake.KindManual.
-func (s *Source) Kind() string { return releaselake.KindManual }
+// Kind returns kindName.
+func (s *Source) Kind() string { return kindName }
 
 // raw is the red line of one read of a file: its text as it was.
 type raw struct {
@@ -71,9 +71,9 @@ func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releas
 			out[i].Err = err
 			continue
 		}
-		data, err := s.read(p.Manual)
+		data, err := s.read(p.Ref)
 		if err != nil {
-			out[i].Err = fmt.Errorf("manual %s: %w", p.Manual, err)
+			out[i].Err = fmt.Errorf("manual %s: %w", p.Ref, err)
 			continue
 		}
 		sum := sha256.Sum256(data)
@@ -83,9 +83,9 @@ func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releas
 			out[i].Unchanged = true
 			continue
 		}
-		line, err := json.Marshal(raw{Path: p.Manual, ReadAt: s.now(), SHA256: digest, YAML: string(data)})
+		line, err := json.Marshal(raw{Path: p.Ref, ReadAt: s.now(), SHA256: digest, YAML: string(data)})
 		if err != nil {
-			out[i].Err = fmt.Errorf("manual %s: %w", p.Manual, err)
+			out[i].Err = fmt.Errorf("manual %s: %w", p.Ref, err)
 			continue
 		}
 		st, _ := json.Marshal(state{SHA256: digest})
@@ -133,7 +133,7 @@ func (s *Source) now() time.Time {
 // or unreadable version or date, a version listed twice.
 func (s *Source) Parse(p releaselake.Product, lines [][]byte, prev []releaselake.Release) (releaselake.Parsed, error) {
 	fail := func(format string, args ...any) (releaselake.Parsed, error) {
-		return releaselake.Parsed{}, fmt.Errorf("manual %s: %s", p.Manual, fmt.Sprintf(format, args...))
+		return releaselake.Parsed{}, fmt.Errorf("manual %s: %s", p.Ref, fmt.Sprintf(format, args...))
 	}
 	if len(lines) != 1 {
 		return fail("want 1 raw answer, got %d", len(lines))
@@ -177,7 +177,7 @@ func (s *Source) Parse(p releaselake.Product, lines [][]byte, prev []releaselake
 			return fail("line %d: version %s is listed twice (first at line %d)", e.Line, rel.Version, first)
 		}
 		seen[rel.Version] = e.Line
-		rel.Product, rel.Repo = p.Key, p.Manual
+		rel.Product, rel.Repo = p.Key, p.Ref
 		out.Releases = append(out.Releases, rel)
 	}
 	return out, nil

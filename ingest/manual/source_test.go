@@ -40,7 +40,7 @@ func TestSource_readsTheFile(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "releases"), 0o755)
 	os.WriteFile(filepath.Join(dir, "releases", "queryme.yaml"), []byte(file), 0o644)
-	p := releaselake.Product{Key: "queryme", Manual: "releases/queryme.yaml"}
+	p := releaselake.Product{Key: "queryme", Kind: "manual", Ref: "releases/queryme.yaml"}
 	s := &Source{Dir: dir}
 	_, got, err := fetchParse(t, s, releaselake.Crawl{Product: p})
 	if err != nil {
@@ -72,7 +72,7 @@ func TestSource_readsTheFile(t *testing.T) {
 func TestSource_unchangedFileCostsNothing(t *testing.T) {
 	fsys := fstest.MapFS{"releases/queryme.yaml": {Data: []byte(file)}}
 	s := &Source{FS: fsys}
-	p := releaselake.Product{Key: "queryme", Manual: "releases/queryme.yaml"}
+	p := releaselake.Product{Key: "queryme", Kind: "manual", Ref: "releases/queryme.yaml"}
 	first, rows, err := fetchParse(t, s, releaselake.Crawl{Product: p})
 	if err != nil || len(first.Raw) != 1 || first.State == nil {
 		t.Fatalf("first: %v", err)
@@ -91,7 +91,7 @@ func TestSource_unchangedFileCostsNothing(t *testing.T) {
 
 func TestSource_embeddedDefaultFile(t *testing.T) {
 	s := &Source{FS: releaselake.DefaultManualFiles}
-	p := releaselake.Product{Key: "queryme", Manual: "releases/queryme.yaml"}
+	p := releaselake.Product{Key: "queryme", Kind: "manual", Ref: "releases/queryme.yaml"}
 	_, got, err := fetchParse(t, s, releaselake.Crawl{Product: p})
 	if err != nil || len(got.Releases) == 0 {
 		t.Fatalf("the default queryme file: %d rows, %v", len(got.Releases), err)
@@ -117,7 +117,7 @@ func TestSource_mistakesNameTheirLine(t *testing.T) {
 	}
 	for name, tc := range cases {
 		s := &Source{FS: fstest.MapFS{"q.yaml": {Data: []byte(tc.body)}}}
-		_, _, err := fetchParse(t, s, releaselake.Crawl{Product: releaselake.Product{Key: "q", Manual: "q.yaml"}})
+		_, _, err := fetchParse(t, s, releaselake.Crawl{Product: releaselake.Product{Key: "q", Kind: "manual", Ref: "q.yaml"}})
 		if err == nil || !strings.HasPrefix(err.Error(), "manual q.yaml: ") || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err %v, want %q", name, err, tc.want)
 		}
@@ -126,7 +126,7 @@ func TestSource_mistakesNameTheirLine(t *testing.T) {
 
 func TestSource_missingFile(t *testing.T) {
 	for name, s := range map[string]*Source{"disk": {Dir: t.TempDir()}, "embedded": {FS: fstest.MapFS{}}} {
-		f := s.Fetch(context.Background(), []releaselake.Crawl{{Product: releaselake.Product{Key: "q", Manual: "releases/q.yaml"}}})[0]
+		f := s.Fetch(context.Background(), []releaselake.Crawl{{Product: releaselake.Product{Key: "q", Kind: "manual", Ref: "releases/q.yaml"}}})[0]
 		if f.Err == nil || !strings.HasPrefix(f.Err.Error(), "manual releases/q.yaml: read") || releaselake.ClassOf(f.Err) != releaselake.NotFound {
 			t.Errorf("%s: %v", name, f.Err)
 		}

@@ -45,7 +45,7 @@ func New(base string, client *httpfetch.Client) *Source {
 	if base == "" {
 		base = DefaultURL
 	}
-	return &Source{base: strings.TrimSuffix(base, "/"), Counter: httpfetch.NewCounter(releaselake.KindMaven, client)}
+	return &Source{base: strings.TrimSuffix(base, "/"), Counter: httpfetch.NewCounter(kindName, client)}
 }
 
 // Fetch reads each artifact's metadata, conditionally when the product has rows
@@ -60,10 +60,10 @@ func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fet
 	p := c.Product
 	var f releaselake.Fetched
 	fail := func(err error) releaselake.Fetched {
-		f.Err = fmt.Errorf("maven %s: %w", p.Maven, err)
+		f.Err = fmt.Errorf("maven %s: %w", p.Ref, err)
 		return f
 	}
-	a, err := parseCoordinates(p.Maven)
+	a, err := parseCoordinates(p.Ref)
 	if err != nil {
 		return fail(err)
 	}
@@ -160,9 +160,9 @@ func (s *Source) pom(ctx context.Context, u string) ([]byte, error) {
 // string that is not a version.
 func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.Release) (releaselake.Parsed, error) {
 	fail := func(format string, args ...any) (releaselake.Parsed, error) {
-		return releaselake.Parsed{}, fmt.Errorf("maven %s: %s", p.Maven, fmt.Sprintf(format, args...))
+		return releaselake.Parsed{}, fmt.Errorf("maven %s: %s", p.Ref, fmt.Sprintf(format, args...))
 	}
-	a, err := parseCoordinates(p.Maven)
+	a, err := parseCoordinates(p.Ref)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -217,7 +217,7 @@ func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.R
 			Name:       v,
 			URL:        dir + "/" + url.PathEscape(v) + "/",
 			Source:     releaselake.SourceMaven,
-			Repo:       p.Maven,
+			Repo:       p.Ref,
 			DateSource: releaselake.DateUpload,
 			Prerelease: releaselake.IsPrerelease(v),
 		}

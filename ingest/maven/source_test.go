@@ -107,7 +107,7 @@ func newFake(t *testing.T) (*fakeRepo, *Source) {
 	return f, New(u+"/maven2", client)
 }
 
-var spring = releaselake.Product{Key: "spring", Maven: "org.springframework:spring-core"}
+var spring = releaselake.Product{Key: "spring", Kind: "maven", Ref: "org.springframework:spring-core"}
 
 func fetchParse(t *testing.T, s *Source, c releaselake.Crawl) (releaselake.Fetched, releaselake.Parsed) {
 	t.Helper()
@@ -228,7 +228,7 @@ func TestSource_failures(t *testing.T) {
 	}
 	t.Run("bad coordinates", func(t *testing.T) {
 		_, s := newFake(t)
-		got := s.Fetch(context.Background(), []releaselake.Crawl{{Product: releaselake.Product{Key: "x", Maven: "spring-core"}}})[0]
+		got := s.Fetch(context.Background(), []releaselake.Crawl{{Product: releaselake.Product{Key: "x", Kind: "maven", Ref: "spring-core"}}})[0]
 		if got.Err == nil || !strings.Contains(got.Err.Error(), "maven must be group:artifact") {
 			t.Fatal(got.Err)
 		}

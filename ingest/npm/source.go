@@ -35,7 +35,7 @@ func New(base string, client *httpfetch.Client) *Source {
 	if base == "" {
 		base = DefaultURL
 	}
-	return &Source{base: strings.TrimSuffix(base, "/"), Counter: httpfetch.NewCounter(releaselake.KindNPM, client)}
+	return &Source{base: strings.TrimSuffix(base, "/"), Counter: httpfetch.NewCounter(kindName, client)}
 }
 
 // Fetch asks for each package's full document (the abbreviated one has no time
@@ -46,10 +46,10 @@ func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releas
 
 func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fetched {
 	// A scoped name is one path segment: @scope%2Fname.
-	u := s.base + "/" + url.PathEscape(c.Product.NPM)
+	u := s.base + "/" + url.PathEscape(c.Product.Ref)
 	f, err := s.Document(ctx, c, httpfetch.Request{URL: u, Accept: "application/json"}, u, true)
 	if err != nil {
-		f.Err = fmt.Errorf("npm %s: %w", c.Product.NPM, err)
+		f.Err = fmt.Errorf("npm %s: %w", c.Product.Ref, err)
 	}
 	return f
 }
@@ -74,7 +74,7 @@ type manifest struct {
 // The document is the whole history, so prev is not needed.
 func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.Release) (releaselake.Parsed, error) {
 	fail := func(format string, args ...any) (releaselake.Parsed, error) {
-		return releaselake.Parsed{}, fmt.Errorf("npm %s: %s", p.NPM, fmt.Sprintf(format, args...))
+		return releaselake.Parsed{}, fmt.Errorf("npm %s: %s", p.Ref, fmt.Sprintf(format, args...))
 	}
 	if len(raw) != 1 {
 		return fail("want 1 raw answer, got %d", len(raw))
@@ -128,9 +128,9 @@ func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.R
 			Tag:         version,
 			Version:     version,
 			Name:        version,
-			URL:         "https://www.npmjs.com/package/" + p.NPM + "/v/" + url.PathEscape(version),
+			URL:         "https://www.npmjs.com/package/" + p.Ref + "/v/" + url.PathEscape(version),
 			Source:      releaselake.SourceNPM,
-			Repo:        p.NPM,
+			Repo:        p.Ref,
 			DateSource:  releaselake.DateUpload,
 			PublishedAt: at.UTC(),
 			Prerelease:  releaselake.IsPrerelease(version),

@@ -31,7 +31,7 @@ func vuex(t *testing.T) []byte {
 func TestSource_fetchAndParse(t *testing.T) {
 	_, s := newFake(t, map[string][]byte{"/vuex": vuex(t), "/@vue%2Fvuex": vuex(t)})
 	for _, name := range []string{"vuex", "@vue/vuex"} {
-		p := releaselake.Product{Key: "vuex", NPM: name}
+		p := releaselake.Product{Key: "vuex", Kind: "npm", Ref: name}
 		f := s.Fetch(context.Background(), []releaselake.Crawl{{Product: p}})[0]
 		if f.Err != nil {
 			t.Fatalf("%s: %v", name, f.Err)
@@ -80,7 +80,7 @@ func TestSource_deprecatedLatestIsNotLatest(t *testing.T) {
 	  "versions":{"1.0.0":{},"2.0.0":{"deprecated":"do not use"}},
 	  "time":{"1.0.0":"2020-01-01T00:00:00.000Z","2.0.0":"2021-01-01T00:00:00.000Z"}}`
 	_, s := newFake(t, map[string][]byte{"/x": []byte(doc)})
-	p := releaselake.Product{Key: "x", NPM: "x"}
+	p := releaselake.Product{Key: "x", Kind: "npm", Ref: "x"}
 	f := s.Fetch(context.Background(), []releaselake.Crawl{{Product: p}})[0]
 	got, err := s.Parse(p, f.Raw, nil)
 	if err != nil {
@@ -94,7 +94,7 @@ func TestSource_deprecatedLatestIsNotLatest(t *testing.T) {
 
 func TestSource_Fetch_secondRunIs304(t *testing.T) {
 	f, s := newFake(t, map[string][]byte{"/vuex": vuex(t)})
-	p := releaselake.Product{Key: "vuex", NPM: "vuex"}
+	p := releaselake.Product{Key: "vuex", Kind: "npm", Ref: "vuex"}
 	first := s.Fetch(context.Background(), []releaselake.Crawl{{Product: p}})[0]
 	rows, err := s.Parse(p, first.Raw, nil)
 	if err != nil || first.State == nil {
@@ -111,7 +111,7 @@ func TestSource_Fetch_serverErrorFailsTheProduct(t *testing.T) {
 		w.WriteHeader(http.StatusBadGateway) // every answer
 	}))
 	s := New(u, client)
-	got := s.Fetch(context.Background(), []releaselake.Crawl{{Product: releaselake.Product{Key: "vuex", NPM: "vuex"}}})[0]
+	got := s.Fetch(context.Background(), []releaselake.Crawl{{Product: releaselake.Product{Key: "vuex", Kind: "npm", Ref: "vuex"}}})[0]
 	if got.Err == nil || !strings.Contains(got.Err.Error(), "npm vuex: GET ") || !strings.Contains(got.Err.Error(), "HTTP 502 Bad Gateway (after 4 attempts)") {
 		t.Fatalf("err %v", got.Err)
 	}
@@ -127,7 +127,7 @@ func TestSource_Parse_badAnswersFailClearly(t *testing.T) {
 	}
 	for name, tc := range cases {
 		_, s := newFake(t, map[string][]byte{"/vuex": []byte(tc.body)})
-		p := releaselake.Product{Key: "vuex", NPM: "vuex"}
+		p := releaselake.Product{Key: "vuex", Kind: "npm", Ref: "vuex"}
 		f := s.Fetch(context.Background(), []releaselake.Crawl{{Product: p}})[0]
 		_, err := s.Parse(p, f.Raw, nil)
 		if err == nil || !strings.HasPrefix(err.Error(), "npm vuex: ") || !strings.Contains(err.Error(), tc.want) {
@@ -141,7 +141,7 @@ func TestSource_Parse_badAnswersFailClearly(t *testing.T) {
 func TestSource_Parse_nullTimeIsIgnored(t *testing.T) {
 	body := `{"name":"x","dist-tags":{"latest":"1.1.0"},"versions":{"1.0.0":{},"1.1.0":{}},"time":{"1.0.0":null,"1.1.0":"2024-01-02T03:04:05.000Z"}}`
 	_, s := newFake(t, map[string][]byte{"/x": []byte(body)})
-	p := releaselake.Product{Key: "x", NPM: "x"}
+	p := releaselake.Product{Key: "x", Kind: "npm", Ref: "x"}
 	f := s.Fetch(context.Background(), []releaselake.Crawl{{Product: p}})[0]
 	got, err := s.Parse(p, f.Raw, nil)
 	if err != nil || len(got.Releases) != 1 || got.Releases[0].Version != "1.1.0" || got.Ignored != 1 {

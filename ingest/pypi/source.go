@@ -36,7 +36,7 @@ func New(base string, client *httpfetch.Client) *Source {
 	if base == "" {
 		base = DefaultURL
 	}
-	return &Source{base: strings.TrimSuffix(base, "/"), Counter: httpfetch.NewCounter(releaselake.KindPyPI, client)}
+	return &Source{base: strings.TrimSuffix(base, "/"), Counter: httpfetch.NewCounter(kindName, client)}
 }
 
 // Fetch asks for each project's JSON document, conditionally when the product has
@@ -46,10 +46,10 @@ func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releas
 }
 
 func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fetched {
-	u := s.base + "/pypi/" + url.PathEscape(c.Product.PyPI) + "/json"
+	u := s.base + "/pypi/" + url.PathEscape(c.Product.Ref) + "/json"
 	f, err := s.Document(ctx, c, httpfetch.Request{URL: u, Accept: "application/json"}, u, true)
 	if err != nil {
-		f.Err = fmt.Errorf("pypi %s: %w", c.Product.PyPI, err)
+		f.Err = fmt.Errorf("pypi %s: %w", c.Product.Ref, err)
 	}
 	return f
 }
@@ -77,7 +77,7 @@ type file struct {
 // prev is not needed.
 func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.Release) (releaselake.Parsed, error) {
 	fail := func(format string, args ...any) (releaselake.Parsed, error) {
-		return releaselake.Parsed{}, fmt.Errorf("pypi %s: %s", p.PyPI, fmt.Sprintf(format, args...))
+		return releaselake.Parsed{}, fmt.Errorf("pypi %s: %s", p.Ref, fmt.Sprintf(format, args...))
 	}
 	if len(raw) != 1 {
 		return fail("want 1 raw answer, got %d", len(raw))
@@ -124,9 +124,9 @@ func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.R
 			Tag:         version,
 			Version:     version,
 			Name:        version,
-			URL:         base + "/project/" + url.PathEscape(p.PyPI) + "/" + url.PathEscape(version) + "/",
+			URL:         base + "/project/" + url.PathEscape(p.Ref) + "/" + url.PathEscape(version) + "/",
 			Source:      releaselake.SourcePyPI,
-			Repo:        p.PyPI,
+			Repo:        p.Ref,
 			DateSource:  releaselake.DateUpload,
 			PublishedAt: first,
 			Prerelease:  releaselake.IsPrerelease(version),

@@ -23,7 +23,7 @@ func newFake(t *testing.T, docs map[string][]byte) (fetchtest.Site, *Source) {
 }
 
 func product(key, name string) releaselake.Product {
-	return releaselake.Product{Key: key, Name: key, PyPI: name}
+	return releaselake.Product{Key: key, Name: key, Kind: "pypi", Ref: name}
 }
 
 func TestSource_fetchAndParse(t *testing.T) {

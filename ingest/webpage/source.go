@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/releaselake/releaselake"
-	"github.com/releaselake/releaselake/ingest/feed"
 	"github.com/releaselake/releaselake/ingest/httpfetch"
 )
 
@@ -34,7 +33,7 @@ var (
 
 // New returns a Source that fetches with client.
 func New(client *httpfetch.Client) *Source {
-	return &Source{Counter: httpfetch.NewCounter(releaselake.KindPage, client)}
+	return &Source{Counter: httpfetch.NewCounter(kindName, client)}
 }
 
 // Fetch reads each product's page, conditionally when the product has rows and
@@ -48,20 +47,20 @@ func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fet
 	if err := check(p); err != nil {
 		return releaselake.Fetched{Err: err}
 	}
-	key := strings.Join([]string{p.Page, p.VersionPattern.String(), p.DatePattern.String(), p.DateLayout}, " ")
-	f, err := s.Document(ctx, c, httpfetch.Request{URL: p.Page, Accept: "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"}, key, false)
+	key := strings.Join([]string{p.Ref, p.Options.Regexp(OptionVersionPattern).String(), p.Options.Regexp(OptionDatePattern).String(), p.Options.String(OptionDateLayout)}, " ")
+	f, err := s.Document(ctx, c, httpfetch.Request{URL: p.Ref, Accept: "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"}, key, false)
 	if err != nil {
-		f.Err = fmt.Errorf("page %s: %w", p.Page, err)
+		f.Err = fmt.Errorf("page %s: %w", p.Ref, err)
 	}
 	return f
 }
 
 func check(p releaselake.Product) error {
-	if p.VersionPattern == nil || p.DatePattern == nil {
-		return fmt.Errorf("page %s: the catalog entry needs version_pattern and date_pattern", p.Page)
+	if p.Options.Regexp(OptionVersionPattern) == nil || p.Options.Regexp(OptionDatePattern) == nil {
+		return fmt.Errorf("page %s: the catalog entry needs version_pattern and date_pattern", p.Ref)
 	}
-	if p.DatePattern.NumSubexp() < 1 {
-		return fmt.Errorf("page %s: date_pattern needs a capture group for the date", p.Page)
+	if p.Options.Regexp(OptionDatePattern).NumSubexp() < 1 {
+		return fmt.Errorf("page %s: date_pattern needs a capture group for the date", p.Ref)
 	}
 	return nil
 }
@@ -73,7 +72,7 @@ func check(p releaselake.Product) error {
 // fails: that is what a changed layout looks like, and the product keeps its rows.
 func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.Release) (releaselake.Parsed, error) {
 	fail := func(format string, args ...any) (releaselake.Parsed, error) {
-		return releaselake.Parsed{}, fmt.Errorf("page %s: %s", p.Page, fmt.Sprintf(format, args...))
+		return releaselake.Parsed{}, fmt.Errorf("page %s: %s", p.Ref, fmt.Sprintf(format, args...))
 	}
 	if err := check(p); err != nil {
 		return releaselake.Parsed{}, err
@@ -86,18 +85,18 @@ func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.R
 		return fail("%v", err)
 	}
 	page := string(a.Body())
-	layout := p.DateLayout
+	layout := p.Options.String(OptionDateLayout)
 	if layout == "" {
 		layout = DefaultLayout
 	}
-	matches := p.VersionPattern.FindAllStringIndex(page, -1)
+	matches := p.Options.Regexp(OptionVersionPattern).FindAllStringIndex(page, -1)
 	if len(matches) == 0 {
-		return fail("version_pattern `%s` finds no version in the %d bytes of the page (has its layout changed?)", p.VersionPattern, len(page))
+		return fail("version_pattern `%s` finds no version in the %d bytes of the page (has its layout changed?)", p.Options.Regexp(OptionVersionPattern), len(page))
 	}
 	var out releaselake.Parsed
 	seen := map[string]bool{}
 	for i, m := range matches {
-		version, ok := feed.VersionOf(page[m[0]:m[1]], p.VersionPattern)
+		version, ok := releaselake.VersionFromText(page[m[0]:m[1]], p.Options.Regexp(OptionVersionPattern))
 		if !ok {
 			out.Ignored++
 			continue
@@ -109,7 +108,7 @@ func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.R
 		if i+1 < len(matches) {
 			end = matches[i+1][0]
 		}
-		dm := p.DatePattern.FindStringSubmatch(page[m[1]:end])
+		dm := p.Options.Regexp(OptionDatePattern).FindStringSubmatch(page[m[1]:end])
 		if dm == nil || dm[1] == "" {
 			out.Ignored++
 			continue
@@ -125,16 +124,16 @@ func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.R
 			Tag:         version,
 			Version:     version,
 			Name:        version,
-			URL:         p.Page,
+			URL:         p.Ref,
 			Source:      releaselake.SourcePage,
-			Repo:        p.Page,
+			Repo:        p.Ref,
 			DateSource:  releaselake.DatePage,
 			PublishedAt: at.UTC(),
 			Prerelease:  releaselake.IsPrerelease(version),
 		})
 	}
 	if len(out.Releases) == 0 {
-		return fail("version_pattern finds %d versions but date_pattern `%s` dates none of them (has the layout changed?)", len(matches), p.DatePattern)
+		return fail("version_pattern finds %d versions but date_pattern `%s` dates none of them (has the layout changed?)", len(matches), p.Options.Regexp(OptionDatePattern))
 	}
 	for _, r := range prev {
 		if !seen[r.Tag] && r.Source == releaselake.SourcePage {

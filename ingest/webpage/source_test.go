@@ -15,9 +15,9 @@ func newFake(t *testing.T, file string) (*fetchtest.Document, releaselake.Produc
 	t.Helper()
 	page := fetchtest.LastModified(fetchtest.Testdata(t, file), "text/html; charset=utf-8", "Tue, 19 Nov 2024 18:00:00 GMT")
 	u, client := fetchtest.Serve(t, page)
-	p := releaselake.Product{Key: "tableau", Page: u + "/support/releases",
-		VersionPattern: regexp.MustCompile(`Tableau (\d{4}\.\d+\.\d+)`),
-		DatePattern:    regexp.MustCompile(`datetime="([0-9-]+)"`)}
+	p := releaselake.Product{Key: "tableau", Kind: "page", Ref: u + "/support/releases",
+		Options: releaselake.Options{OptionVersionPattern: regexp.MustCompile(`Tableau (\d{4}\.\d+\.\d+)`),
+			OptionDatePattern: regexp.MustCompile(`datetime="([0-9-]+)"`)}}
 	return page, p, New(client)
 }
 
@@ -40,7 +40,7 @@ func TestSource_versionsAndTheirDates(t *testing.T) {
 		t.Fatalf("rows %s, %d ignored", v, got.Ignored)
 	}
 	for _, r := range got.Releases {
-		if r.Source != releaselake.SourcePage || r.DateSource != releaselake.DatePage || r.URL != p.Page || r.Repo != p.Page || r.Prerelease || r.Tag != r.Version {
+		if r.Source != releaselake.SourcePage || r.DateSource != releaselake.DatePage || r.URL != p.Ref || r.Repo != p.Ref || r.Prerelease || r.Tag != r.Version {
 			t.Errorf("row %+v", r)
 		}
 	}
@@ -54,12 +54,12 @@ func TestSource_layoutChanged_failsClearly(t *testing.T) {
 	}
 	vendor.Set(fetchtest.Testdata(t, "tableau-releases-redesigned.html"), "Tue, 25 Feb 2025 18:00:00 GMT")
 	_, _, err = fetchtest.Run(t, s, releaselake.Crawl{Product: p, Prev: rows.Releases, State: first.State})
-	if err == nil || !strings.HasPrefix(err.Error(), "page "+p.Page+": ") || !strings.Contains(err.Error(), "version_pattern `Tableau (\\d{4}\\.\\d+\\.\\d+)` finds no version") {
+	if err == nil || !strings.HasPrefix(err.Error(), "page "+p.Ref+": ") || !strings.Contains(err.Error(), "version_pattern `Tableau (\\d{4}\\.\\d+\\.\\d+)` finds no version") {
 		t.Fatalf("err %v", err)
 	}
 
 	// Versions still found but the dates moved elsewhere: also a failure.
-	p.VersionPattern = regexp.MustCompile(`Version (\d{4}\.\d+\.\d+)`)
+	p.Options[OptionVersionPattern] = regexp.MustCompile(`Version (\d{4}\.\d+\.\d+)`)
 	_, _, err = fetchtest.Run(t, s, releaselake.Crawl{Product: p, Prev: rows.Releases, State: first.State})
 	if err == nil || !strings.Contains(err.Error(), "finds 2 versions but date_pattern") {
 		t.Fatalf("err %v", err)
@@ -67,8 +67,8 @@ func TestSource_layoutChanged_failsClearly(t *testing.T) {
 
 	// The catalog catches up: a new date pattern and layout, &nbsp; and all. The
 	// new key makes the request unconditional; versions gone from the page stay.
-	p.DatePattern = regexp.MustCompile(`class="when">([^<]+)<`)
-	p.DateLayout = "Jan 2, 2006"
+	p.Options[OptionDatePattern] = regexp.MustCompile(`class="when">([^<]+)<`)
+	p.Options[OptionDateLayout] = "Jan 2, 2006"
 	_, got, err := fetchtest.Run(t, s, releaselake.Crawl{Product: p, Prev: rows.Releases, State: first.State})
 	if err != nil {
 		t.Fatal(err)
@@ -80,12 +80,12 @@ func TestSource_layoutChanged_failsClearly(t *testing.T) {
 
 func TestSource_badDateFailsWithTheLayout(t *testing.T) {
 	_, p, s := newFake(t, "tableau-releases.html")
-	p.DatePattern = regexp.MustCompile(`<time[^>]*>([^<]+)</time>`) // "November 19, 2024"
+	p.Options[OptionDatePattern] = regexp.MustCompile(`<time[^>]*>([^<]+)</time>`) // "November 19, 2024"
 	_, _, err := fetchtest.Run(t, s, releaselake.Crawl{Product: p})
 	if err == nil || !strings.Contains(err.Error(), `version 2024.3.1: date "November 19, 2024" does not read as "2006-01-02"`) {
 		t.Fatalf("err %v", err)
 	}
-	p.DateLayout = "January 2, 2006"
+	p.Options[OptionDateLayout] = "January 2, 2006"
 	if _, got, err := fetchtest.Run(t, s, releaselake.Crawl{Product: p}); err != nil || len(got.Releases) != 4 {
 		t.Fatalf("with the layout: %v", err)
 	}
@@ -105,7 +105,7 @@ func TestSource_secondRunIs304(t *testing.T) {
 
 func TestSource_catalogEntryWithoutPatterns(t *testing.T) {
 	_, p, s := newFake(t, "tableau-releases.html")
-	p.DatePattern = nil
+	delete(p.Options, OptionDatePattern)
 	f := s.Fetch(context.Background(), []releaselake.Crawl{{Product: p}})[0]
 	if f.Err == nil || !strings.Contains(f.Err.Error(), "needs version_pattern and date_pattern") {
 		t.Fatal(f.Err)

@@ -47,6 +47,7 @@ import (
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/catalog"
 	"github.com/releaselake/releaselake/graph"
+	"github.com/releaselake/releaselake/ingest/sources"
 	"github.com/releaselake/releaselake/internal/gcpace"
 	"github.com/releaselake/releaselake/metrics"
 )
@@ -88,7 +89,7 @@ func main() {
 
 // resolver builds the synthetic index and the resolver both servers answer from.
 func resolver() (*graph.Resolver, error) {
-	cat, err := catalog.Default()
+	cat, err := catalog.Default(sources.Kinds)
 	if err != nil {
 		return nil, err
 	}

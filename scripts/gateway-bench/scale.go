@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/releaselake/releaselake/catalog"
+	"github.com/releaselake/releaselake/ingest/sources"
 )
 
 // The queries of issue 9.
@@ -77,7 +78,7 @@ func scale(args []string) error {
 	if err := needTools(); err != nil {
 		return err
 	}
-	cat, err := catalog.Load(*catalogFile)
+	cat, err := catalog.Load(*catalogFile, sources.Kinds)
 	if err != nil {
 		return err
 	}
