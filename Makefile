@@ -135,8 +135,8 @@ fuzz:
 	$(call fuzz,FuzzRequest,./graph/,4000x)
 	$(call fuzz,FuzzListArgs,./graph/,50000x)
 	$(call fuzz,FuzzFastPath,./graph/,3000x)
-	$(call fuzz,FuzzDecodeParams,./graph/,60000x)
-	$(call fuzz,FuzzCoerceVariables,./graph/,25000x)
+	$(call fuzz,FuzzDecodeParams,./graph/fastpath/,60000x)
+	$(call fuzz,FuzzCoerceVariables,./graph/fastpath/,25000x)
 
 # The GraphQL gateway under load on loopback, beside a plain net/http handler
 # (scripts/gateway-bench): needs 2 CPUs, taskset and Debian's wrk.

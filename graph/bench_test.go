@@ -112,7 +112,7 @@ func BenchmarkGateway_distinct(b *testing.B) {
 }
 
 func BenchmarkGateway_distinctNoFastPath(b *testing.B) {
-	runBench(b, NewHandler(benchResolver(b), Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), noFastPath: true}), true)
+	runBench(b, newHandler(benchResolver(b), Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, shortcuts{off: true}), true)
 }
 
 // scaleResolver: 10,000 products of 100 releases, like issue 9's lake (and

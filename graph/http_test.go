@@ -16,13 +16,14 @@ import (
 	"time"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/graph/fastpath"
 )
 
 // served is a test server with a swappable index and counters on its effects.
 type served struct {
 	*httptest.Server
 	ix        atomic.Pointer[releaselake.Index]
-	hits      *atomic.Int64
+	hits      func() int64 // answers of the shortcuts so far
 	ingests   atomic.Int64
 	pushes    atomic.Int64
 	runIngest func(ctx context.Context, products []string) (releaselake.Run, error)
@@ -30,7 +31,7 @@ type served struct {
 
 func serve(t *testing.T, o Options) *served {
 	t.Helper()
-	s := &served{hits: new(atomic.Int64)}
+	s := &served{}
 	s.ix.Store(releaselake.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(30)}))
 	r := oddResolver(t)
 	r.Index = s.ix.Load
@@ -53,9 +54,10 @@ func serve(t *testing.T, o Options) *served {
 		return releaselake.PushResult{Version: 1, Pushed: true, Status: 200, Message: "pushed", At: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)}, nil
 	}
 	o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	o.fastHits, o.directHits = s.hits, s.hits
-	s.Server = httptest.NewUnstartedServer(NewHandler(r, o))
-	s.Listener = holdConns(s.Config, s.Listener) // as Serve has them
+	var h http.Handler
+	h, s.hits = counting(r, o, shortcuts{}, true)
+	s.Server = httptest.NewUnstartedServer(h)
+	s.Listener = fastpath.HoldConns(s.Config, s.Listener) // as Serve has them
 	s.Start()
 	t.Cleanup(s.Close)
 	return s
@@ -168,16 +170,16 @@ func TestHTTP_repeatedQueryIsAnsweredFromTheCache(t *testing.T) {
 	body := `{"query":"query($p: [String!]) { releases(products: $p) { totalCount nodes { tag } } }","variables":{"p":["a"]}}`
 	_, first := do(t, "POST", s.URL, body, nil)
 	_, second := do(t, "POST", s.URL, body, nil) // seen twice: now kept
-	n := s.hits.Load()
+	n := s.hits()
 	_, third := do(t, "POST", s.URL, body, nil)
-	if first != second || second != third || s.hits.Load() != n {
-		t.Fatalf("third answer not from the cache (executions %d -> %d)", n, s.hits.Load())
+	if first != second || second != third || s.hits() != n {
+		t.Fatalf("third answer not from the cache (executions %d -> %d)", n, s.hits())
 	}
 	// Other variables, another Accept, another version: not the cached answer.
 	do(t, "POST", s.URL, strings.Replace(body, `["a"]`, `["b"]`, 1), nil)
 	do(t, "POST", s.URL, body, map[string]string{"Accept": "application/graphql-response+json"})
-	if s.hits.Load() != n+2 {
-		t.Fatalf("executions %d, want %d", s.hits.Load(), n+2)
+	if s.hits() != n+2 {
+		t.Fatalf("executions %d, want %d", s.hits(), n+2)
 	}
 	s.ix.Store(releaselake.NewIndex(releaselake.Snapshot{Version: 2, Releases: rows(31)}))
 	_, fourth := do(t, "POST", s.URL, body, nil)
@@ -517,9 +519,9 @@ func TestHTTP_asOfNewerThanTheServedIndexIsNotCached(t *testing.T) {
 	for range 2 {
 		do(t, "POST", s.URL, post, nil)
 	}
-	n := s.hits.Load()
+	n := s.hits()
 	do(t, "POST", s.URL, post, nil)
-	if s.hits.Load() == n {
+	if s.hits() == n {
 		t.Fatal("an asOf answer from a version newer than the served one was answered from the response cache")
 	}
 
