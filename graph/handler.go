@@ -66,6 +66,7 @@ type Options struct {
 type shortcuts struct {
 	off      bool            // answer everything through gqlgen's executor (no direct path either)
 	noDirect bool            // no direct path; the fast path within gqlgen's executor only
+	noMemo   bool            // no row memo
 	path     **fastpath.Path // set to the fast path made, to read its counts
 	use      []graphql.HandlerExtension
 }
@@ -131,8 +132,11 @@ func newHandler(r *Resolver, o Options, sc shortcuts) http.Handler {
 	}
 	var direct *fastpath.Direct
 	if !sc.off {
-		fast := fastpath.New(fastSource{r}, fastpath.Options{Log: log, Fallback: o.FastPathFallback,
-			ComplexityLimit: ComplexityLimit, Pricing: pricing, Knows: directKnows})
+		fo := fastpath.Options{Log: log, Fallback: o.FastPathFallback, ComplexityLimit: ComplexityLimit, Pricing: pricing, Knows: directKnows}
+		if sc.noMemo {
+			fo.RowMemoBytes = -1
+		}
+		fast := fastpath.New(fastSource{r}, fo)
 		srv.Use(fast)
 		if !sc.noDirect {
 			direct = fast.Direct(srv)

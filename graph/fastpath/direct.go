@@ -72,6 +72,7 @@ func (d *Direct) Answer(ctx context.Context, r *http.Request, body []byte) (answ
 	defer func() {
 		if v := recover(); v != nil {
 			d.p.recovered(ctx, PathDirect, query, v)
+			d.p.fallback(PathDirect, ReasonPanic)
 			answer, contentType, ok = nil, nil, false
 		}
 	}()

@@ -62,6 +62,9 @@ type Options struct {
 	// direct path prices alike (0: no limit).
 	ComplexityLimit int
 	Pricing         []complexity.Option
+	// RowMemoBytes bounds the JSON of releases the row memo keeps for the
+	// served index (DefaultRowMemoBytes when 0; negative: no row memo).
+	RowMemoBytes int
 	// Knows names the server's extensions (ExtensionName) whose work the
 	// direct path does itself or need not do, beside gqlgen's Introspection,
 	// AutomaticPersistedQuery and ComplexityLimit, and the fast path's own.
@@ -106,7 +109,10 @@ type Path struct {
 // New returns the fast path over src.
 func New(src Source, o Options) *Path {
 	ps := src.Catalog().Products()
-	p := &Path{src: src, products: make(map[string]listed, len(ps)), size: new(atomic.Int64), memos: &rowMemos{}, o: o, log: o.Log}
+	p := &Path{src: src, products: make(map[string]listed, len(ps)), size: new(atomic.Int64), memos: &rowMemos{max: int64(o.RowMemoBytes)}, o: o, log: o.Log}
+	if o.RowMemoBytes == 0 {
+		p.memos.max = DefaultRowMemoBytes
+	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -130,9 +136,9 @@ func (p *Path) fallback(path, reason string) {
 // maxPanicShapes bounds the query texts remembered as logged.
 const maxPanicShapes = 1024
 
-// recovered counts a recovered panic and logs it, once per query text.
+// recovered logs a recovered panic, once per query text (the caller counts
+// it as a fallback).
 func (p *Path) recovered(ctx context.Context, path, query string, v any) {
-	p.fallback(path, ReasonPanic)
 	h := sha256.Sum256([]byte(query))
 	if _, seen := p.panics.Load(h); seen || p.nPanics.Load() >= maxPanicShapes {
 		return

@@ -10,12 +10,11 @@ import "sync"
 //  1. add its fieldID below (fNotes);
 //  2. add it to its type in fields ("notes": {fNotes, ""});
 //  3. write it in jsonWriter.release (or .product, …) in write.go, as gqlgen
-//     marshals it (appendQuoted for a String, appendNullable for a String
-//     that may be null).
+//     marshals it (appendQuoted for a String; "null" where gqlgen writes null).
 //
-// TestSchemaFields (graph/fastpath_fields_test.go) fails while a field of the
-// schema is neither here nor in its list of deliberate fallbacks, and
-// TestFastPath_answersExactlyAsGqlgen holds the bytes to gqlgen's.
+// graph/fastpath_fields_test.go fails while a field of the schema's release
+// types is neither here nor in its deliberateFallbacks (with the reason), and
+// while a field here is not written byte for byte as gqlgen writes it.
 type fieldID uint8
 
 const (
