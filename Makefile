@@ -136,7 +136,6 @@ fuzz:
 	$(call fuzz,FuzzListArgs,./graph/,50000x)
 	$(call fuzz,FuzzFastPath,./graph/,3000x)
 	$(call fuzz,FuzzDecodeParams,./graph/fastpath/,60000x)
-	$(call fuzz,FuzzCoerceVariables,./graph/fastpath/,25000x)
 
 # Each shortcut of graph/fastpath on its own, off then on (the runs of -count
 # alternate them), on this machine; medians into BENCHMARKS.md. ~2 minutes.

@@ -11,13 +11,8 @@ import (
 
 // Serve serves srv on ln with the gateway's connections: while the gateway
 // writes an answer, a connection holds what net/http writes to it and sends
-// it all with one write call at the end.
-//
-// net/http writes through a 4 KiB buffer, so an answer of more than ~4 KiB
-// (50 releases are ~14 KiB) leaves in two or more writes: on loopback, each
-// costs a pass through the whole TCP send and receive path, and under load the
-// second write alone was ~10% of the server's CPU. Holding is scoped to the
-// gateway's own write (see heldConn.hold), so everything else net/http sends
+// it all with one write call at the end, where net/http's 4 KiB buffer would
+// make two or more (docs/architecture.md). Everything else net/http sends
 // passes straight through. srv.ConnContext, if set, still runs.
 func Serve(srv *http.Server, ln net.Listener) error {
 	return srv.Serve(HoldConns(srv, ln))

@@ -17,7 +17,7 @@ import (
 // when gqlgen has already parsed and validated its text (it is in Docs, which
 // only keeps valid documents) and the fast path writes every root field of
 // the operation. What gqlgen would still do per request is done with gqlgen's
-// own functions or a shortcut held to them (decodeParams, coerceVariables):
+// own functions or a shortcut held to them (decodeParams):
 // decoding, picking the operation, coercing variables, pricing, collecting
 // fields. What it skips is the operation context, the extension chain and the
 // executor's copies of the answer; field collection and pricing are kept per
@@ -131,12 +131,9 @@ func (d *Direct) answer(ctx context.Context, r *http.Request, body []byte, query
 	if po == nil {
 		return nil, ReasonMutation // or no such operation: gqlgen words the error
 	}
-	vars, coerced := coerceVariables(d.es.Schema(), po.op, params.Variables)
-	if !coerced {
-		var err error
-		if vars, err = validator.VariableValues(d.es.Schema(), po.op, params.Variables); err != nil {
-			return nil, ReasonVariables
-		}
+	vars, err := validator.VariableValues(d.es.Schema(), po.op, params.Variables)
+	if err != nil {
+		return nil, ReasonVariables
 	}
 	// The operation context is made only for what needs one: compiling the
 	// roots and pricing, each of which is mostly done once and kept.

@@ -2,8 +2,7 @@
 // the fast path (an extension writing the release-reading root fields
 // straight to JSON from the index), the direct path (queries gqlgen has
 // parsed before, answered without its executor), and what they need: forked
-// transports, a params decoder, variable coercion, a row memo and the
-// one-write connection. Each answers only when everything goes right and
+// transports, a params decoder, a row memo and the one-write connection. Each answers only when everything goes right and
 // otherwise hands the request back to gqlgen, counting why (Options.Fallback).
 // docs/architecture.md says why each exists; BENCHMARKS.md what each saves.
 //

@@ -3,27 +3,13 @@ package fastpath
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2"
-	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-	"github.com/vektah/gqlparser/v2/parser"
-	"github.com/vektah/gqlparser/v2/validator"
 )
-
-// gatewaySchema loads the gateway's schema (schema.graphqls at the root).
-func gatewaySchema(t testing.TB) *ast.Schema {
-	b, err := os.ReadFile("../../schema.graphqls")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return gqlparser.MustLoadSchema(&ast.Source{Name: "schema.graphqls", Input: string(b)})
-}
 
 // go test -fuzz=FuzzWriteResponse ./graph/fastpath: writeResponse writes what
 // json.Marshal writes for any response whose data is compact JSON.
@@ -81,62 +67,6 @@ func FuzzDecodeParams(f *testing.F) {
 		}
 		if !reflect.DeepEqual(fast, slow) {
 			t.Fatalf("%q:\ndecodeParams %#v\nencoding/json %#v", body, fast, slow)
-		}
-	})
-}
-
-// go test -fuzz=FuzzCoerceVariables ./graph/fastpath: whatever coerceVariables
-// coerces, it coerces to what validator.VariableValues does, and only what
-// that accepts.
-func FuzzCoerceVariables(f *testing.F) {
-	const defs = `query A($s: String, $S: String!, $b: Boolean, $i: Int, $I: Int!, $t: DateTime,
-		$ps: [String!], $pn: [String], $PS: [String!]!, $bs: [Boolean], $e: ReleaseOrderField) { __typename }
-		query B($f: Float, $id: ID, $o: ReleaseOrder, $d: Int = 3, $ll: [[String]], $is: [Int]) { __typename }`
-	for _, vars := range []string{
-		`{"S":"x","I":1,"PS":[]}`,
-		`{"s":"a","S":"b","b":true,"i":-7,"I":0,"t":"2021-01-01T00:00:00Z","ps":["react","vue"],"pn":["a",null],"PS":["x"],"bs":[true,null],"e":"version"}`,
-		`{"S":"x","I":1,"PS":[],"ps":"one","pn":[1],"is":[1,2]}`, `{"S":"x","I":1.5,"PS":[]}`, `{"S":null,"I":1,"PS":[]}`,
-		`{"S":"x","I":1,"PS":[null]}`, `{"S":"x","I":99999999999999999999,"PS":[]}`, `{"S":"x","I":"1","PS":[]}`,
-		`{"S":"x","I":1,"PS":[],"e":"VERSION","o":{"field":"VERSION"},"f":1,"id":"x","d":null,"ll":[["a"]]}`,
-		`{"S":"x","I":1,"PS":[],"e":"nope","t":5,"b":"true","s":{}}`, `{"I":1,"PS":[]}`, `{"S":"x","I":1,"PS":[],"unknown":1}`,
-	} {
-		f.Add(defs, vars)
-	}
-	f.Add(`query($p: [String!], $s: DateTime) { releases(products: $p, since: $s, first: 50) { totalCount } }`,
-		`{"p":["react","vue","spark","kafka","django"],"s":"2021-01-01T00:00:00Z"}`)
-	schema := gatewaySchema(f)
-	f.Fuzz(func(t *testing.T, query, vars string) {
-		// Parsed, not validated (the variables need not be used): the
-		// definitions are looked up as the validator does.
-		doc, err := parser.ParseQuery(&ast.Source{Input: query})
-		if err != nil {
-			return
-		}
-		for _, op := range doc.Operations {
-			for _, v := range op.VariableDefinitions {
-				v.Definition = schema.Types[v.Type.Name()]
-			}
-		}
-
-		decode := func() map[string]any {
-			var m map[string]any
-			if decodeJSON(strings.NewReader(vars), &m) != nil {
-				t.Skip()
-			}
-			return m
-		}
-		for _, op := range doc.Operations {
-			fast, ok := coerceVariables(schema, op, decode())
-			if !ok {
-				continue
-			}
-			slow, err := validator.VariableValues(schema, op, decode())
-			if err != nil {
-				t.Fatalf("coerceVariables took what VariableValues refuses (%v): %s", err, vars)
-			}
-			if !reflect.DeepEqual(fast, slow) {
-				t.Fatalf("%s:\ncoerceVariables %#v\nVariableValues  %#v", vars, fast, slow)
-			}
 		}
 	})
 }

@@ -9,12 +9,10 @@ import (
 )
 
 // rowMemos keeps, for the index being served, the JSON the fast path wrote for
-// each release under each selection of Release fields: the same releases (the
-// newest above all) are asked for again and again under other arguments, and
-// copying their bytes is several times cheaper than writing them — at a
-// million rows, where a release's fields lie in many places in memory, more
-// so. Only selections of plain fields (and the product's key, name, source,
-// repo) are kept, never ones with arguments; a new index starts afresh.
+// each release under each selection of plain Release fields (and the
+// product's key, name, source, repo; never fields with arguments): the same
+// releases are asked for again and again, and copying their bytes is cheaper
+// than writing them. A new index starts afresh.
 type rowMemos struct {
 	mu    sync.Mutex
 	ix    *releaselake.Index

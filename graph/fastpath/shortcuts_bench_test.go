@@ -8,9 +8,6 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2"
-	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/validator"
 )
 
 // The direct path's helpers against what they stand in for (make
@@ -48,38 +45,6 @@ func BenchmarkShortcut_decodeParams(b *testing.B) {
 			}
 		}
 	})
-}
-
-// coerceVariables against gqlgen's validator.VariableValues.
-func BenchmarkShortcut_coerceVariables(b *testing.B) {
-	schema := gatewaySchema(b)
-	doc, errs := gqlparser.LoadQuery(schema, benchQuery)
-	if errs != nil {
-		b.Fatal(errs)
-	}
-	op := doc.Operations[0]
-	var p graphql.RawParams
-	if !decodeParams(benchBody, &p) {
-		b.Fatal("not decoded")
-	}
-	run := func(coerce func(*ast.Schema, *ast.OperationDefinition, map[string]any) bool) func(*testing.B) {
-		return func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if !coerce(schema, op, p.Variables) {
-					b.Fatal("not coerced")
-				}
-			}
-		}
-	}
-	b.Run("off", run(func(s *ast.Schema, op *ast.OperationDefinition, v map[string]any) bool {
-		_, err := validator.VariableValues(s, op, v)
-		return err == nil
-	}))
-	b.Run("on", run(func(s *ast.Schema, op *ast.OperationDefinition, v map[string]any) bool {
-		_, ok := coerceVariables(s, op, v)
-		return ok
-	}))
 }
 
 // writeResponse (the forked transports) against json.Marshal (gqlgen's), on

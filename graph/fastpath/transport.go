@@ -16,15 +16,10 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// POST and GET are gqlgen's transport.POST and transport.GET
-// (v0.17.98, without their options) with one change: the answer is written by
-// writeResponse instead of json.Marshal. json.Marshal re-scans the executor's
-// data to validate and compact it, which was half the time of a request for a
-// 50-row page; the data is already compact JSON (gqlgen's marshalers and the
-// fast path write no whitespace), so writeResponse only escapes it as
-// encoding/json does. The bytes on the wire are the same. (And GET's own
-// errors, an unreadable query string, variables or extensions, go through the
-// executor as POST's do, so the error presenter gives them a code.)
+// POST and GET are gqlgen's transport.POST and transport.GET (v0.17.98,
+// without their options) but for writeResponse instead of json.Marshal, which
+// re-scans the already compact data: the same bytes, for less. GET's own
+// errors go through the executor, so the error presenter gives them a code.
 type (
 	POST struct{}
 	GET  struct{}
