@@ -94,3 +94,32 @@ func TestFastPath_panicsAreCountedAndLoggedOncePerQuery(t *testing.T) {
 		t.Errorf("logged %d times, want once:\n%s", n, logged.String())
 	}
 }
+
+// An extension Used after the direct path was made turns it off too.
+func TestDirectPath_offWhenAnUnknownExtensionIsUsedLater(t *testing.T) {
+	r := oddResolver(t)
+	srv := fastpath.NewServer(NewExecutableSchema(Config{Resolvers: r}), fastpath.NewDocs(10))
+	srv.AddTransport(fastpath.POST{})
+	fast := fastpath.New(fastSource{r}, fastpath.Options{})
+	srv.Use(fast)
+	direct := fast.Direct(srv)
+	if direct == nil {
+		t.Fatal("no direct path over a server with only the fast path")
+	}
+	const q = `{ releases(first: 1) { totalCount } }`
+	postTo(srv, q) // gqlgen parses and keeps it
+	answer := func() bool {
+		body, _ := json.Marshal(map[string]any{"query": q})
+		req := httptest.NewRequest("POST", "/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		_, _, ok := direct.Answer(req.Context(), req, body)
+		return ok
+	}
+	if !answer() {
+		t.Fatal("the direct path did not answer a query gqlgen has parsed")
+	}
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response { return next(ctx) })
+	if answer() {
+		t.Fatal("the direct path answered after an unknown extension was Used")
+	}
+}

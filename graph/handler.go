@@ -74,7 +74,7 @@ type shortcuts struct {
 // NewHandler returns the /graphql handler:
 //   - transports OPTIONS, GET and POST (application/json) only: no form or
 //     multipart, so a mutation cannot be posted cross-site without a preflight;
-//     GET refuses mutations (see transport.go);
+//     GET refuses mutations (fastpath.GET);
 //   - CORS for the allowed origins; the admin token on mutations;
 //   - automatic persisted queries, a parsed-query cache, introspection;
 //   - the direct path for queries seen before (fastpath.Direct), else gqlgen;
