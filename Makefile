@@ -9,7 +9,7 @@ GITHUB_SCHEMA := .cache/github-schema.graphql
 PY_VENV := .cache/venv
 
 .PHONY: run build test test-go deps chromium promtool github-schema py-deps generate check-generate vet clean
-.PHONY: graphql-audit bench bench-gateway wrk bench-github bench-scale fuzz soak
+.PHONY: graphql-audit bench bench-gateway bench-shortcuts wrk bench-github bench-scale fuzz soak
 .PHONY: hdfs-up hdfs-down spark-check
 
 build:
@@ -135,8 +135,17 @@ fuzz:
 	$(call fuzz,FuzzRequest,./graph/,4000x)
 	$(call fuzz,FuzzListArgs,./graph/,50000x)
 	$(call fuzz,FuzzFastPath,./graph/,3000x)
-	$(call fuzz,FuzzDecodeParams,./graph/,60000x)
-	$(call fuzz,FuzzCoerceVariables,./graph/,25000x)
+	$(call fuzz,FuzzDecodeParams,./graph/fastpath/,60000x)
+
+# Each shortcut of graph/fastpath on its own, off then on (the runs of -count
+# alternate them), on this machine; medians into BENCHMARKS.md. ~2 minutes.
+SHORTCUTS_BENCH = $(GO) test -run '^$$' -bench Shortcut -count 5 ./graph/ ./graph/fastpath/
+bench-shortcuts:
+	@{ echo; echo "## Fast-path shortcuts (issue 16) ($$(date -u +%Y-%m-%d), $$(nproc) CPUs, $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"; \
+	  echo; echo 'Command: `make bench-shortcuts` (`go test -run '"'"'^$$'"'"' -bench Shortcut -count 5 ./graph/ ./graph/fastpath/`);'; \
+	  echo 'medians of 5 runs, off and on alternating. CPU is the process'"'"'s (user + system, collector included) per request.'; echo; } > .cache/bench-shortcuts.md
+	$(SHORTCUTS_BENCH) | tee .cache/bench-shortcuts.txt | $(GO) run ./scripts/bench-shortcuts >> .cache/bench-shortcuts.md
+	cat .cache/bench-shortcuts.md >> BENCHMARKS.md
 
 # The GraphQL gateway under load on loopback, beside a plain net/http handler
 # (scripts/gateway-bench): needs 2 CPUs, taskset and Debian's wrk.

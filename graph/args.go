@@ -1,74 +1,30 @@
 package graph
 
 import (
+	"context"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/graph/fastpath"
 )
 
-// Reading arguments for the fast path from gqlgen's raw argument values (after
-// validation and variable coercion), with the same functions the generated
-// code uses, so both paths accept exactly the same input. Each reports false
-// on anything it does not accept: the fast path then leaves the field to
-// gqlgen, which reports the error.
-
-// fieldArgs are a planned field's raw argument values for one request: the
-// plan's own (m, from ArgumentMap), or, for a plan made for another request,
-// read from the field and this request's variables as ArgumentMap reads them
-// (gqlparser's arg2map), one at a time: making the map costs more than the
-// few lookups the fast path does.
-type fieldArgs struct {
-	m    map[string]any
-	f    *ast.Field // nil: m
-	vars map[string]any
-}
-
-// get returns ArgumentMap's value of argument name, nil when it has none.
-func (a fieldArgs) get(name string) any {
-	if a.f == nil {
-		return a.m[name]
-	}
-	def := a.f.Definition.Arguments.ForName(name)
-	if def == nil {
-		return nil
-	}
-	if arg := a.f.Arguments.ForName(name); arg != nil {
-		if arg.Value.Kind != ast.Variable {
-			return mustValue(arg.Value, a.vars)
-		}
-		if v, ok := a.vars[arg.Value.Raw]; ok {
-			return v
-		}
-	}
-	if def.DefaultValue != nil {
-		return mustValue(def.DefaultValue, a.vars)
-	}
-	return nil
-}
-
-// mustValue panics where ArgumentMap does (the fast path then recovers and
-// leaves the field to gqlgen).
-func mustValue(v *ast.Value, vars map[string]any) any {
-	val, err := v.Value(vars)
-	if err != nil {
-		panic(err)
-	}
-	return val
-}
+// Reading the fast path's arguments into graph's types (see fastpath.Args),
+// with the same functions the generated code uses, so both paths accept
+// exactly the same input. Each reports false on anything it does not accept:
+// the fast path then leaves the field to gqlgen, which reports the error.
 
 // readListArgs reads the arguments of Query.releases or Product.releases.
-func readListArgs(raw fieldArgs) (listArgs, bool) {
+func readListArgs(raw fastpath.Args) (listArgs, bool) {
 	var a listArgs
 	var ok [8]bool
-	a.Products, ok[0] = argStrings(raw.get("products"))
-	a.Since, ok[1] = argTime(raw.get("since"))
-	a.Until, ok[2] = argTime(raw.get("until"))
-	a.Prerelease, ok[3] = argBool(raw.get("prerelease"))
-	a.OrderBy, ok[4] = argOrder(raw.get("orderBy"))
-	a.First, ok[5] = argInt(raw.get("first"))
-	a.After, ok[6] = argString(raw.get("after"))
-	a.AsOf, ok[7] = argTime(raw.get("asOf"))
+	a.Products, ok[0] = fastpath.ArgStrings(raw.Get("products"))
+	a.Since, ok[1] = argTime(raw.Get("since"))
+	a.Until, ok[2] = argTime(raw.Get("until"))
+	a.Prerelease, ok[3] = fastpath.ArgBool(raw.Get("prerelease"))
+	a.OrderBy, ok[4] = argOrder(raw.Get("orderBy"))
+	a.First, ok[5] = fastpath.ArgInt(raw.Get("first"))
+	a.After, ok[6] = fastpath.ArgString(raw.Get("after"))
+	a.AsOf, ok[7] = argTime(raw.Get("asOf"))
 	for _, o := range ok {
 		if !o {
 			return a, false
@@ -77,56 +33,13 @@ func readListArgs(raw fieldArgs) (listArgs, bool) {
 	return a, true
 }
 
-// argStrings reads [String!]: nil stays nil, a single value is a list of one.
-func argStrings(v any) ([]string, bool) {
-	if v == nil {
-		return nil, true
-	}
-	list := graphql.CoerceList(v)
-	out := make([]string, len(list))
-	for i, e := range list {
-		if e == nil {
-			return nil, false
-		}
-		s, err := graphql.UnmarshalString(e)
-		if err != nil {
-			return nil, false
-		}
-		out[i] = s
-	}
-	return out, true
-}
-
-func argString(v any) (*string, bool) {
-	if v == nil {
-		return nil, true
-	}
-	s, err := graphql.UnmarshalString(v)
-	return &s, err == nil
-}
-
+// argTime reads a DateTime.
 func argTime(v any) (*time.Time, bool) {
 	if v == nil {
 		return nil, true
 	}
 	t, err := UnmarshalDateTime(v)
 	return &t, err == nil
-}
-
-func argBool(v any) (*bool, bool) {
-	if v == nil {
-		return nil, true
-	}
-	b, err := graphql.UnmarshalBoolean(v)
-	return &b, err == nil
-}
-
-func argInt(v any) (*int, bool) {
-	if v == nil {
-		return nil, true
-	}
-	n, err := graphql.UnmarshalInt(v)
-	return &n, err == nil
 }
 
 // argOrder reads a ReleaseOrder input object, with its fields' defaults.
@@ -155,4 +68,35 @@ func argOrder(v any) (*ReleaseOrder, bool) {
 		}
 	}
 	return o, true
+}
+
+// fastSource is what the fast path reads (fastpath.Source): the resolvers'
+// own functions.
+type fastSource struct{ r *Resolver }
+
+var _ fastpath.Source = fastSource{}
+
+func (s fastSource) Catalog() *releaselake.Catalog          { return s.r.Catalog }
+func (s fastSource) Served() *releaselake.Index             { return s.r.Index() }
+func (s fastSource) Time(v any) (*time.Time, bool)          { return argTime(v) }
+func (s fastSource) Product(key string) releaselake.Product { return s.r.product(key) }
+
+func (s fastSource) IndexAt(ctx context.Context, asOf *time.Time) (*releaselake.Index, error) {
+	return s.r.indexAt(ctx, asOf)
+}
+
+func (s fastSource) Products(search *string) []releaselake.Product { return s.r.products(search) }
+
+func (s fastSource) Page(ctx context.Context, product string, args fastpath.Args) (*releaselake.Index, releaselake.Sort, releaselake.Page, bool) {
+	a, ok := readListArgs(args)
+	if !ok {
+		return nil, releaselake.Sort{}, releaselake.Page{}, false
+	}
+	a.Product = product
+	ix, q, pg, err := s.r.page(ctx, &a)
+	return ix, q.Sort, pg, err == nil
+}
+
+func (s fastSource) AppendCursor(dst []byte, srt releaselake.Sort, rel *releaselake.Release) []byte {
+	return appendCursor(dst, srt, rel)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/graph/fastpath"
 )
 
 // adminAuth refuses every mutation whose request lacks
@@ -20,12 +21,12 @@ import (
 // coercion and the complexity limit, so a caller without the token learns
 // nothing from their errors, and never later than before any field runs.
 type adminAuth struct {
-	set  bool      // an admin token is configured
-	hash [32]byte  // sha256 of the token: compared in constant time, whatever the length
-	docs queryDocs // gqlgen's parsed documents: a mutation asked before is not parsed again
+	set  bool          // an admin token is configured
+	hash [32]byte      // sha256 of the token: compared in constant time, whatever the length
+	docs fastpath.Docs // gqlgen's parsed documents: a mutation asked before is not parsed again
 }
 
-func newAdminAuth(token string, docs queryDocs) adminAuth {
+func newAdminAuth(token string, docs fastpath.Docs) adminAuth {
 	return adminAuth{set: token != "", hash: sha256.Sum256([]byte(token)), docs: docs}
 }
 

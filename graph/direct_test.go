@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sync/atomic"
 	"testing"
 
 	"github.com/releaselake/releaselake"
@@ -80,9 +79,8 @@ type absentValue struct{}
 func TestDirectPath_answersExactlyAsGqlgen(t *testing.T) {
 	r := oddResolver(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	hits := new(atomic.Int64)
-	direct := NewHandler(r, Options{Log: log, CacheBytes: -1, directHits: hits})
-	slow := NewHandler(r, Options{Log: log, CacheBytes: -1, noFastPath: true})
+	direct, hits := counting(r, Options{Log: log, CacheBytes: -1}, shortcuts{}, false)
+	slow := newHandler(r, Options{Log: log, CacheBytes: -1}, shortcuts{off: true})
 
 	var cursors []string
 	for _, s := range []releaselake.Sort{{}, {Key: releaselake.ByVersion}, {Key: releaselake.ByFirstSeen, Asc: true}} {
@@ -124,9 +122,9 @@ func TestDirectPath_answersExactlyAsGqlgen(t *testing.T) {
 		for i := range 300 {
 			vars := directVars(rnd, cursors)
 			get, accept := i%3 == 0, []string{"", "application/graphql-response+json", "*/*"}[i%4%3]
-			before := hits.Load()
+			before := hits()
 			got := ask(direct, get, accept, dq.query, dq.op, vars)
-			viaDirect := hits.Load() > before
+			viaDirect := hits() > before
 			want := ask(slow, get, accept, dq.query, dq.op, vars)
 			if got.status != want.status || got.ct != want.ct || !equalAnswers(got.body, want.body) {
 				t.Fatalf("%s %v: differs (direct path answered: %v):\ndirect %d %s %s\ngqlgen %d %s %s",
@@ -176,8 +174,7 @@ func TestDirectPath_pricesVariableFirstPerRequest(t *testing.T) {
 // A query the direct path answers is not answered by it under persisted-query
 // extensions, which gqlgen checks.
 func TestDirectPath_leavesPersistedQueriesToGqlgen(t *testing.T) {
-	hits := new(atomic.Int64)
-	h := NewHandler(oddResolver(t), Options{CacheBytes: -1, directHits: hits})
+	h, hits := counting(oddResolver(t), Options{CacheBytes: -1}, shortcuts{}, false)
 	q := `{ releases(first: 1) { totalCount } }`
 	// Without extensions the second request is answered directly; with them
 	// (a hash that does not match: gqlgen refuses it) never.
@@ -188,8 +185,8 @@ func TestDirectPath_leavesPersistedQueriesToGqlgen(t *testing.T) {
 			req.Header.Set("Content-Type", "application/json")
 			h.ServeHTTP(httptest.NewRecorder(), req)
 		}
-		if hits.Load() != 1 {
-			t.Fatalf("extensions %q: direct answers %d, want 1", ext, hits.Load())
+		if hits() != 1 {
+			t.Fatalf("extensions %q: direct answers %d, want 1", ext, hits())
 		}
 	}
 }

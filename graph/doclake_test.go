@@ -153,7 +153,7 @@ func newDocServer(t *testing.T) *docServer {
 	r := l.resolver(t)
 	return &docServer{lake: l, adminToken: "sekret",
 		h:      NewHandler(r, Options{Log: quietLog(), AdminToken: "sekret"}),
-		gqlgen: NewHandler(r, Options{Log: quietLog(), AdminToken: "sekret", CacheBytes: -1, noFastPath: true})}
+		gqlgen: newHandler(r, Options{Log: quietLog(), AdminToken: "sekret", CacheBytes: -1}, shortcuts{off: true})}
 }
 
 // ask sends one request: a GET when get, else a POST of application/json.

@@ -11,11 +11,11 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/graph/fastpath"
 )
 
 // oddCatalog and oddRows are data that exercise the JSON writer: quotes,
@@ -58,7 +58,7 @@ func oddRows() []releaselake.Release {
 
 type pair struct {
 	fast, slow *httptest.Server
-	hits       *atomic.Int64
+	hits       func() int64 // answers of the shortcuts so far
 }
 
 // pairOf serves the same resolver through the fast path (and, unless
@@ -66,9 +66,9 @@ type pair struct {
 // without the response cache.
 func pairOf(t testing.TB, r *Resolver, noDirect bool) pair {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	hits := new(atomic.Int64)
-	fast := httptest.NewServer(NewHandler(r, Options{Log: log, CacheBytes: -1, fastHits: hits, directHits: hits, noDirect: noDirect}))
-	slow := httptest.NewServer(NewHandler(r, Options{Log: log, CacheBytes: -1, noFastPath: true}))
+	h, hits := counting(r, Options{Log: log, CacheBytes: -1}, shortcuts{noDirect: noDirect}, true)
+	fast := httptest.NewServer(h)
+	slow := httptest.NewServer(newHandler(r, Options{Log: log, CacheBytes: -1}, shortcuts{off: true}))
 	t.Cleanup(fast.Close)
 	t.Cleanup(slow.Close)
 	return pair{fast, slow, hits}
@@ -163,7 +163,7 @@ func testFastPathCases(t *testing.T, pr pair) {
 	for pass, tc := range append(slices.Clone(fastPathCases), fastPathCases...) {
 		t.Run(fmt.Sprintf("%s/%d", tc.name, pass/len(fastPathCases)), func(t *testing.T) {
 			body, _ := json.Marshal(map[string]any{"query": tc.query, "variables": tc.vars})
-			before := pr.hits.Load()
+			before := pr.hits()
 			fs, fb := rawPost(t, pr.fast.URL, body)
 			ss, sb := rawPost(t, pr.slow.URL, body)
 			if fs != ss || !bytes.Equal(fb, sb) {
@@ -173,7 +173,7 @@ func testFastPathCases(t *testing.T, pr pair) {
 			if err := json.Unmarshal(fb, &r); err != nil {
 				t.Fatalf("not JSON: %v: %s", err, fb)
 			}
-			if hit := pr.hits.Load() > before; tc.fast && (!hit || len(r.Errors) > 0) {
+			if hit := pr.hits() > before; tc.fast && (!hit || len(r.Errors) > 0) {
 				t.Errorf("fast path not taken (hit %v): %s", hit, fb)
 			}
 		})
@@ -228,7 +228,7 @@ func TestFastPath_cursorWalksMatchGqlgen(t *testing.T) {
 func TestFastPath_allocatesLittle(t *testing.T) {
 	r := oddResolver(t)
 	fast := NewHandler(r, Options{CacheBytes: -1})
-	slow := NewHandler(r, Options{CacheBytes: -1, noFastPath: true})
+	slow := newHandler(r, Options{CacheBytes: -1}, shortcuts{off: true})
 	body := []byte(`{"query":"{ releases(first: 40) { totalCount nodes { product { key } tag version prerelease publishedAt url } } }"}`)
 	allocs := func(h http.Handler) float64 {
 		return testing.AllocsPerRun(50, func() {
@@ -270,4 +270,20 @@ func TestFastPath_concurrentAnswersMatch(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// counting returns newHandler's handler and a count of what its shortcuts
+// answered: root fields within gqlgen's executor (when fields) and requests
+// by the direct path.
+func counting(r *Resolver, o Options, sc shortcuts, fields bool) (http.Handler, func() int64) {
+	var p *fastpath.Path
+	sc.path = &p
+	h := newHandler(r, o, sc)
+	return h, func() int64 {
+		f, d := p.Answered()
+		if fields {
+			return f + d
+		}
+		return d
+	}
 }

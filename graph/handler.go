@@ -7,14 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -22,6 +21,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/graph/fastpath"
 )
 
 // Limits of the handler.
@@ -39,7 +39,7 @@ const (
 
 // Options configure the /graphql handler.
 type Options struct {
-	Log *slog.Logger // where internal errors go; slog.Default() when nil
+	Log *slog.Logger // where internal errors go; nil discards
 	// AdminToken is what mutations need as "Authorization: Bearer <token>";
 	// empty refuses every mutation (FORBIDDEN).
 	AdminToken string
@@ -55,28 +55,41 @@ type Options struct {
 	// headers read to its answer written. The handler decodes the name as it
 	// reads the request anyway, so nothing else need read the body again.
 	Observe func(op, outcome string, elapsed time.Duration)
+	// FastPathFallback, when set, is told of each query (or root field) the
+	// fast or direct path handed back to gqlgen: which path
+	// (fastpath.PathExecutor, PathDirect) and why (a fastpath.Reason…,
+	// ReasonPanic for a recovered panic).
+	FastPathFallback func(path, reason string)
+}
 
-	noFastPath bool          // tests: answer everything through gqlgen's executor (no direct path either)
-	noDirect   bool          // tests: no direct path; the fast path within gqlgen's executor only
-	fastHits   *atomic.Int64 // tests: counts root fields the fast path answered within gqlgen's executor
-	directHits *atomic.Int64 // tests: counts requests the direct path answered
+// shortcuts are test knobs of newHandler; production has none.
+type shortcuts struct {
+	off      bool            // answer everything through gqlgen's executor (no direct path either)
+	noDirect bool            // no direct path; the fast path within gqlgen's executor only
+	noMemo   bool            // no row memo
+	path     **fastpath.Path // set to the fast path made, to read its counts
+	use      []graphql.HandlerExtension
 }
 
 // NewHandler returns the /graphql handler:
 //   - transports OPTIONS, GET and POST (application/json) only: no form or
 //     multipart, so a mutation cannot be posted cross-site without a preflight;
-//     GET refuses mutations (see transport.go);
+//     GET refuses mutations (fastpath.GET);
 //   - CORS for the allowed origins; the admin token on mutations;
 //   - automatic persisted queries, a parsed-query cache, introspection;
-//   - the direct path for queries seen before (see directPath), else gqlgen;
+//   - the direct path for queries seen before (fastpath.Direct), else gqlgen;
 //   - complexity, parser-token and body limits;
 //   - a response cache keyed by (request, lake version), ETag = lake version and
 //     Cache-Control on GET query answers, 304 on If-None-Match, no-store else;
 //   - the error presenter: extensions.code, internals logged and hidden.
 func NewHandler(r *Resolver, o Options) http.Handler {
+	return newHandler(r, o, shortcuts{})
+}
+
+func newHandler(r *Resolver, o Options, sc shortcuts) http.Handler {
 	log := o.Log
 	if log == nil {
-		log = slog.Default()
+		log = slog.New(slog.DiscardHandler)
 	}
 	cfg := Config{Resolvers: r}
 	cfg.Complexity.Query.Releases = func(child int, _ []string, _, _ *time.Time, _ *bool, _ *ReleaseOrder, first *int, _ *string, _ *time.Time) int {
@@ -103,24 +116,33 @@ func NewHandler(r *Resolver, o Options) http.Handler {
 	}
 
 	es := NewExecutableSchema(cfg)
-	docs := newQueryDocs(1000)
-	srv := handler.New(es)
+	docs := fastpath.NewDocs(1000)
+	srv := fastpath.NewServer(es, docs)
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(getTransport{})
-	srv.AddTransport(postTransport{})
-	srv.SetQueryCache(docs)
+	srv.AddTransport(fastpath.GET{})
+	srv.AddTransport(fastpath.POST{})
 	srv.SetParserTokenLimit(ParserTokens)
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(extension.FixedComplexityLimit(ComplexityLimit, pricing...))
 	srv.Use(newAdminAuth(o.AdminToken, docs))
 	srv.Use(noteAnswer{})
-	var direct *directPath
-	if !o.noFastPath {
-		fast := newFastPath(r, o.fastHits)
+	for _, ext := range sc.use {
+		srv.Use(ext)
+	}
+	var direct *fastpath.Direct
+	if !sc.off {
+		fo := fastpath.Options{Log: log, Fallback: o.FastPathFallback, ComplexityLimit: ComplexityLimit, Pricing: pricing, Knows: directKnows}
+		if sc.noMemo {
+			fo.RowMemoBytes = -1
+		}
+		fast := fastpath.New(fastSource{r}, fo)
 		srv.Use(fast)
-		if !o.noDirect {
-			direct = &directPath{es: es, fast: fast, docs: docs, hits: o.directHits}
+		if !sc.noDirect {
+			direct = fast.Direct(srv)
+		}
+		if sc.path != nil {
+			*sc.path = fast
 		}
 	}
 	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
@@ -161,6 +183,15 @@ func NewHandler(r *Resolver, o Options) http.Handler {
 		MaxAge:         600,
 	}).Handler(h)
 }
+
+// directKnows are graph's extensions the direct path may skip: the admin
+// token checks mutations only (it answers queries only), and noteAnswer's
+// note it sets itself. An extension Used but not listed turns it off.
+var directKnows = []string{"AdminToken", "CacheNote"}
+
+// Serve serves srv on ln with the gateway's one-write connections
+// (fastpath.Serve).
+func Serve(srv *http.Server, ln net.Listener) error { return fastpath.Serve(srv, ln) }
 
 // fingerprint is a short hash of what shapes answers besides the lake: the
 // schema and the catalog.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/graph/fastpath"
 	"github.com/releaselake/releaselake/internal/etag"
 )
 
@@ -29,62 +30,16 @@ type requestNote struct {
 	executed atomic.Bool        // execution began: gqlgen's response interceptors ran
 	op       string             // the operation name the request gave, once decoded (Options.Observe)
 
-	mu    sync.Mutex
-	bufs  []*[]byte  // buffers to recycle once the answer is written
-	first [1]*[]byte // bufs' room for the usual one, in the note's own allocation
+	fastpath.Buffers // the shortcuts' answer buffers, recycled once the answer is written
 }
 
-var answerPool sync.Pool // of *[]byte
+var _ fastpath.Note = (*requestNote)(nil)
 
-// answerBuffer returns an empty buffer from the pool, or a new one of size
-// bytes when the pool has none. A pooled buffer smaller than size is used all
-// the same (append grows it, and it comes back grown): when answers vary in
-// size, dropping it for a new one would make garbage of a buffer a request.
-// The buffer is *bp; its user stores it back there, as grown, before giving bp
-// back: the pointer travels with the buffer, so the pool costs no allocation.
-func answerBuffer(size int) (bp *[]byte) {
-	if bp, _ = answerPool.Get().(*[]byte); bp != nil {
-		*bp = (*bp)[:0]
-		return bp
-	}
-	b := make([]byte, 0, size)
-	return &b
-}
-
-// putAnswerBuffer gives a buffer back to the pool, as grown by its user (so
-// the pool learns the size answers need); nothing may read it after.
-func putAnswerBuffer(bp *[]byte) {
-	if cap(*bp) <= 1<<20 {
-		answerPool.Put(bp)
-	}
-}
-
-// keep holds a buffer from answerBuffer, as grown, until the request's answer
-// is written, then recycles it (a nil note lets it go to the collector).
-func (n *requestNote) keep(bp *[]byte) {
-	if n == nil {
-		return
-	}
-	n.mu.Lock()
-	if n.bufs == nil {
-		n.bufs = n.first[:0]
-	}
-	n.bufs = append(n.bufs, bp)
-	n.mu.Unlock()
-}
-
-// recycle gives the request's buffers back; nothing may read them after.
-func (n *requestNote) recycle() {
-	for _, bp := range n.bufs {
-		putAnswerBuffer(bp)
-	}
-	n.bufs = nil
-}
-
-type noteKey struct{}
+// SetOp notes the operation name the request gave.
+func (n *requestNote) SetOp(name string) { n.op = name }
 
 func noteOf(ctx context.Context) *requestNote {
-	n, _ := ctx.Value(noteKey{}).(*requestNote)
+	n, _ := fastpath.NoteOf(ctx).(*requestNote)
 	return n
 }
 
@@ -99,8 +54,8 @@ func markVolatile(ctx context.Context) {
 // index, answers repeated queries from the response cache, and sets ETag,
 // Cache-Control and the status of refused mutations.
 type httpLayer struct {
-	next      http.Handler // gqlgen
-	direct    *directPath  // nil: everything goes to gqlgen
+	next      http.Handler     // gqlgen
+	direct    *fastpath.Direct // nil: everything goes to gqlgen
 	index     func() *releaselake.Index
 	cache     *responseCache // nil: no response cache
 	publicHdr []string       // Cache-Control of cacheable GET answers
@@ -189,7 +144,7 @@ func (h *httpLayer) serve(w http.ResponseWriter, r *http.Request, o *observation
 	}
 	var body *bytes.Buffer
 	if r.Method == http.MethodPost {
-		if !isJSON(r.Header.Get("Content-Type")) {
+		if !fastpath.IsJSON(r.Header.Get("Content-Type")) {
 			// Only application/json, which browsers cannot send cross-site
 			// without a preflight: no form posts, no text/plain.
 			refuse(w, o, http.StatusUnsupportedMediaType, notJSONBody)
@@ -243,15 +198,20 @@ func (h *httpLayer) serve(w http.ResponseWriter, r *http.Request, o *observation
 	}
 
 	note := &requestNote{ix: ix, get: r.Method == http.MethodGet}
-	defer note.recycle()
+	defer note.Recycle()
 	rec := getRecorder()
 	defer putRecorder(rec)
-	ctx := context.WithValue(r.Context(), noteKey{}, note)
+	ctx := fastpath.WithNote(r.Context(), note)
 	var raw []byte
 	if body != nil {
 		raw = body.Bytes()
 	}
-	if h.direct == nil || !h.direct.answer(ctx, rec, r, raw) {
+	if answer, ct, ok := h.direct.Answer(ctx, r, raw); ok {
+		note.executed.Store(true)
+		note.query.Store(true)
+		rec.header["Content-Type"] = ct
+		rec.whole = answer
+	} else {
 		if body != nil {
 			r.Body = io.NopCloser(bytes.NewReader(raw)) // read again by gqlgen
 		}
@@ -314,12 +274,6 @@ func (h *httpLayer) requestError(note *requestNote, rec *recorder) ([]byte, int)
 	return out, status
 }
 
-// isJSON reports whether a Content-Type is application/json, parameters aside.
-func isJSON(ct string) bool {
-	mt, _, _ := strings.Cut(ct, ";")
-	return strings.EqualFold(strings.TrimSpace(mt), "application/json")
-}
-
 // write sends an answer with its caching headers: a cacheable GET answer gets
 // the ETag of the lake version and a public max-age (or 304 when the client has
 // it); everything else no-store. header (nil: none) is copied into w's; the
@@ -351,16 +305,7 @@ func (h *httpLayer) write(w http.ResponseWriter, r *http.Request, header http.He
 	if _, ok := out["Content-Length"]; !ok {
 		out["Content-Length"] = h.lengths.of(len(body))
 	}
-	hc := heldConnOf(r.Context())
-	held := hc.hold() // the header and body leave in one write
-	w.WriteHeader(status)
-	w.Write(body)
-	if held {
-		// net/http keeps up to 4 KiB of the answer in its buffer until the
-		// handler returns: flushed now, it joins what is held.
-		http.NewResponseController(w).Flush()
-		hc.release()
-	}
+	fastpath.WriteWhole(w, r, status, body) // the header and body leave in one write
 	return status
 }
 

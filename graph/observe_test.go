@@ -77,7 +77,7 @@ func TestObserve_everyPathReportsTheOperationAndOutcome(t *testing.T) {
 			t.Errorf("%s: observed %q, want %q", c.name, got, want)
 		}
 	}
-	if s.hits.Load() == 0 {
+	if s.hits() == 0 {
 		t.Error("the direct path answered nothing: the named query did not take every path")
 	}
 

@@ -1,8 +1,8 @@
 // Package graph is the GraphQL gateway: gqlgen resolvers over the domain's
 // in-memory Index, the HTTP handler around them (transports, limits, CORS,
-// caching, the admin token), a fast path that writes release lists straight to
-// JSON, and the error presenter. It sees the lake only through the functions in
-// Resolver.
+// caching, the admin token), and the error presenter; the shortcuts around
+// gqlgen's executor are in graph/fastpath. It sees the lake only through the
+// functions in Resolver.
 package graph
 
 import (

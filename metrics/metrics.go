@@ -39,6 +39,8 @@ type Metrics struct {
 	fsDuration      *prometheus.HistogramVec
 	fsErrors        *prometheus.CounterVec
 	pushes          *prometheus.CounterVec
+	fastFallbacks   *prometheus.CounterVec
+	fastPanics      prometheus.Counter
 
 	mu        sync.Mutex
 	latest    map[string]float64 // the newest time set on each lastRun and productSuccess series
@@ -81,8 +83,13 @@ func New() *Metrics {
 		Help: "Lake file-system operations that failed (not counting a missing file)."}, []string{"backend", "op"})
 	m.pushes = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "page_pushes_total",
 		Help: "Pushes of the page snapshot to the page server by outcome (pushed, refused, failed)."}, []string{"outcome"})
+	m.fastFallbacks = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "graphql_fastpath_fallbacks_total",
+		Help: "Queries (or root fields) the gateway's fast or direct path handed back to gqlgen, by path (executor, direct) and reason."}, []string{"path", "reason"})
+	m.fastPanics = prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Name: "graphql_fastpath_panics_total",
+		Help: "Panics the gateway's fast or direct path recovered from (gqlgen then answered)."})
 	for _, c := range []prometheus.Collector{m.graphqlRequests, m.graphqlDuration, m.indexVersion, m.indexRows, m.indexLoaded,
-		m.runs, m.runDuration, m.lastRun, m.productSuccess, m.sourceRequests, m.sourcePoints, m.rateRemaining, m.fsDuration, m.fsErrors, m.pushes} {
+		m.runs, m.runDuration, m.lastRun, m.productSuccess, m.sourceRequests, m.sourcePoints, m.rateRemaining, m.fsDuration, m.fsErrors, m.pushes,
+		m.fastFallbacks, m.fastPanics} {
 		f(c)
 	}
 	m.indexVersion.Set(float64(releaselake.NoVersion))
@@ -93,6 +100,17 @@ func New() *Metrics {
 		m.pushes.WithLabelValues(o)
 	}
 	return m
+}
+
+// FastPathFallback records a query the gateway's fast or direct path handed
+// back to gqlgen (graph.Options.FastPathFallback): path and reason come from
+// a fixed set (graph/fastpath's Path… and Reason… constants); reason "panic"
+// is a recovered panic, counted in the panics counter too.
+func (m *Metrics) FastPathFallback(path, reason string) {
+	m.fastFallbacks.WithLabelValues(path, reason).Inc()
+	if reason == "panic" {
+		m.fastPanics.Inc()
+	}
 }
 
 // Handler serves /metrics.

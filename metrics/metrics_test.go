@@ -101,3 +101,24 @@ func TestSeed_movesGaugesForwardOnly(t *testing.T) {
 		t.Error("a run still running was seeded")
 	}
 }
+
+// The fast path's fallbacks are counted by path and reason, its panics on
+// their own too.
+func TestFastPathFallback_countsFallbacksAndPanics(t *testing.T) {
+	m := New()
+	m.FastPathFallback("direct", "new_query")
+	m.FastPathFallback("direct", "new_query")
+	m.FastPathFallback("executor", "panic")
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{
+		`releaselake_graphql_fastpath_fallbacks_total{path="direct",reason="new_query"} 2`,
+		`releaselake_graphql_fastpath_fallbacks_total{path="executor",reason="panic"} 1`,
+		`releaselake_graphql_fastpath_panics_total 1`,
+	} {
+		if !strings.Contains(body, want+"\n") {
+			t.Errorf("/metrics has no %q", want)
+		}
+	}
+}

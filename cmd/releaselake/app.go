@@ -262,7 +262,7 @@ func (m *Main) routes() http.Handler {
 		AsOf: graph.AsOfIndexes(m.Lake.VersionAsOf, m.Lake.IndexAt, m.index.Load, 4),
 	}
 	mux.Handle("/graphql", graph.NewHandler(r, graph.Options{Log: m.Log, AdminToken: m.Config.AdminToken, CORSOrigins: m.Config.CORSOrigins,
-		Observe: m.Metrics.GraphQL}))
+		Observe: m.Metrics.GraphQL, FastPathFallback: m.Metrics.FastPathFallback}))
 	mux.Handle("/metrics", m.Metrics.Handler())
 	gi := graphiql.Handler("/graphiql", "/graphql")
 	mux.Handle("/graphiql", gi)

@@ -81,6 +81,8 @@ func TestMetrics_serveExposesWhatOperatorsWatch(t *testing.T) {
 		`releaselake_source_rate_limit_remaining\{source="github"\} \d`,
 		`releaselake_graphql_requests_total\{operation="Latest",outcome="ok"\} 1`,
 		`releaselake_graphql_requests_total\{operation="anonymous",outcome="error"\} 1`,
+		`releaselake_graphql_fastpath_fallbacks_total\{path="direct",reason="new_query"\} [1-9]`,
+		`releaselake_graphql_fastpath_panics_total 0`,
 		`releaselake_lake_fs_operation_duration_seconds_count\{backend="local",op="publish"\} \d`,
 	}
 	var got string

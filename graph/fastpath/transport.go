@@ -1,4 +1,4 @@
-package graph
+package fastpath
 
 import (
 	"bytes"
@@ -16,23 +16,18 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// postTransport and getTransport are gqlgen's transport.POST and transport.GET
-// (v0.17.98, without their options) with one change: the answer is written by
-// writeResponse instead of json.Marshal. json.Marshal re-scans the executor's
-// data to validate and compact it, which was half the time of a request for a
-// 50-row page; the data is already compact JSON (gqlgen's marshalers and the
-// fast path write no whitespace), so writeResponse only escapes it as
-// encoding/json does. The bytes on the wire are the same. (And GET's own
-// errors, an unreadable query string, variables or extensions, go through the
-// executor as POST's do, so the error presenter gives them a code.)
+// POST and GET are gqlgen's transport.POST and transport.GET (v0.17.98,
+// without their options) but for writeResponse instead of json.Marshal, which
+// re-scans the already compact data: the same bytes, for less. GET's own
+// errors go through the executor, so the error presenter gives them a code.
 type (
-	postTransport struct{}
-	getTransport  struct{}
+	POST struct{}
+	GET  struct{}
 )
 
 var (
-	_ graphql.Transport = postTransport{}
-	_ graphql.Transport = getTransport{}
+	_ graphql.Transport = POST{}
+	_ graphql.Transport = GET{}
 )
 
 const (
@@ -40,14 +35,14 @@ const (
 	mediaGraphQLResponse = "application/graphql-response+json"
 )
 
-func (postTransport) Supports(r *http.Request) bool {
+func (POST) Supports(r *http.Request) bool {
 	if r.Header.Get("Upgrade") != "" || r.Method != http.MethodPost {
 		return false
 	}
-	return isJSON(r.Header.Get("Content-Type"))
+	return IsJSON(r.Header.Get("Content-Type"))
 }
 
-func (postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx := r.Context()
 	ct := responseType(r)
 	w.Header().Set("Content-Type", ct)
@@ -67,11 +62,11 @@ func (postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	run(ctx, w, exec, params, ct, false)
 }
 
-func (getTransport) Supports(r *http.Request) bool {
+func (GET) Supports(r *http.Request) bool {
 	return r.Header.Get("Upgrade") == "" && r.Method == http.MethodGet
 }
 
-func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (GET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ct := responseType(r)
 	w.Header().Set("Content-Type", ct)
 	q, err := url.ParseQuery(r.URL.RawQuery)
@@ -101,9 +96,7 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 // run executes one operation and writes its answer; GET refuses all but
 // queries, with 405 Method Not Allowed.
 func run(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, params *graphql.RawParams, ct string, get bool) {
-	if n := noteOf(ctx); n != nil {
-		n.op = params.OperationName
-	}
+	setOp(ctx, params.OperationName)
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		w.WriteHeader(requestErrorStatus(errs, ct))
@@ -121,7 +114,10 @@ func run(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor,
 	writeResponse(w, responses(ctx))
 }
 
-var graphqlResponseHdr = []string{mediaGraphQLResponse}
+var (
+	jsonHdr            = []string{mediaJSON}
+	graphqlResponseHdr = []string{mediaGraphQLResponse}
+)
 
 // responseTypeHeader is responseType as a Content-Type header value, shared
 // by every answer (header values are never changed in place).
@@ -168,6 +164,13 @@ func requestErrorStatus(errs gqlerror.List, ct string) int {
 	return http.StatusUnprocessableEntity
 }
 
+// IsJSON reports whether a Content-Type is application/json, parameters aside.
+func IsJSON(ct string) bool {
+	mt, _, _ := strings.Cut(ct, ";")
+	return strings.EqualFold(strings.TrimSpace(mt), mediaJSON)
+}
+
+// decodeJSON decodes as gqlgen's transports do (numbers as json.Number).
 func decodeJSON(r io.Reader, v any) error {
 	d := json.NewDecoder(r)
 	d.UseNumber()

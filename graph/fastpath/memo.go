@@ -1,4 +1,4 @@
-package graph
+package fastpath
 
 import (
 	"strconv"
@@ -9,17 +9,16 @@ import (
 )
 
 // rowMemos keeps, for the index being served, the JSON the fast path wrote for
-// each release under each selection of Release fields: the same releases (the
-// newest above all) are asked for again and again under other arguments, and
-// copying their bytes is several times cheaper than writing them — at a
-// million rows, where a release's fields lie in many places in memory, more
-// so. Only selections of plain fields (and the product's key, name, source,
-// repo) are kept, never ones with arguments; a new index starts afresh.
+// each release under each selection of plain Release fields (and the
+// product's key, name, source, repo; never fields with arguments): the same
+// releases are asked for again and again, and copying their bytes is cheaper
+// than writing them. A new index starts afresh.
 type rowMemos struct {
 	mu    sync.Mutex
 	ix    *releaselake.Index
 	bySig map[memoKey]*rowMemo
-	bytes atomic.Int64 // kept for ix, bounded by memoMaxBytes
+	bytes atomic.Int64 // kept for ix, bounded by max
+	max   int64        // Options.RowMemoBytes; <= 0: nothing is kept
 }
 
 // What a memo is indexed by.
@@ -36,9 +35,9 @@ type memoKey struct {
 }
 
 const (
-	memoMaxSigs  = 8        // selections kept per index
-	memoMaxBytes = 32 << 20 // JSON kept per index
-	memoChunk    = 512      // slots per lazily made chunk
+	memoMaxSigs         = 8        // selections kept per index
+	DefaultRowMemoBytes = 32 << 20 // JSON kept per index
+	memoChunk           = 512      // slots per lazily made chunk
 )
 
 // rowMemo is one selection's JSON by slot, in chunks made on first use.
@@ -50,7 +49,7 @@ type rowMemo struct {
 // get returns the memo of sig for ix, with n slots of the given kind, nil
 // when they are not kept.
 func (m *rowMemos) get(ix, served *releaselake.Index, sig string, kind memoKind, n int) *rowMemo {
-	if sig == "" || ix != served {
+	if sig == "" || ix != served || m.max <= 0 {
 		return nil
 	}
 	m.mu.Lock()
@@ -80,7 +79,7 @@ func (rm *rowMemo) load(row int32) []byte {
 }
 
 func (rm *rowMemo) store(row int32, b []byte) {
-	if rm.owner.bytes.Add(int64(len(b))) > memoMaxBytes {
+	if rm.owner.bytes.Add(int64(len(b))) > rm.owner.max {
 		return
 	}
 	slot := &rm.chunks[row/memoChunk]

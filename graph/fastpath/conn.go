@@ -1,4 +1,4 @@
-package graph
+package fastpath
 
 import (
 	"context"
@@ -11,21 +11,16 @@ import (
 
 // Serve serves srv on ln with the gateway's connections: while the gateway
 // writes an answer, a connection holds what net/http writes to it and sends
-// it all with one write call at the end.
-//
-// net/http writes through a 4 KiB buffer, so an answer of more than ~4 KiB
-// (50 releases are ~14 KiB) leaves in two or more writes: on loopback, each
-// costs a pass through the whole TCP send and receive path, and under load the
-// second write alone was ~10% of the server's CPU. Holding is scoped to the
-// gateway's own write (see heldConn.hold), so everything else net/http sends
+// it all with one write call at the end, where net/http's 4 KiB buffer would
+// make two or more (docs/architecture.md). Everything else net/http sends
 // passes straight through. srv.ConnContext, if set, still runs.
 func Serve(srv *http.Server, ln net.Listener) error {
-	return srv.Serve(holdConns(srv, ln))
+	return srv.Serve(HoldConns(srv, ln))
 }
 
-// holdConns wraps ln's connections in heldConns and has srv put each in its
-// requests' contexts, where heldConnOf finds it.
-func holdConns(srv *http.Server, ln net.Listener) net.Listener {
+// HoldConns wraps ln's connections in heldConns and has srv put each in its
+// requests' contexts, where WriteWhole finds it (Serve uses it).
+func HoldConns(srv *http.Server, ln net.Listener) net.Listener {
 	next := srv.ConnContext
 	srv.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
 		if next != nil {
@@ -74,6 +69,21 @@ var heldPool = sync.Pool{New: func() any { b := make([]byte, 0, heldMax); return
 func heldConnOf(ctx context.Context) *heldConn {
 	c, _ := ctx.Value(connKey{}).(*heldConn)
 	return c
+}
+
+// WriteWhole writes an answer's header and body; on a connection from Serve
+// they leave in one write.
+func WriteWhole(w http.ResponseWriter, r *http.Request, status int, body []byte) {
+	hc := heldConnOf(r.Context())
+	held := hc.hold()
+	w.WriteHeader(status)
+	w.Write(body)
+	if held {
+		// net/http keeps up to 4 KiB of the answer in its buffer until the
+		// handler returns: flushed now, it joins what is held.
+		http.NewResponseController(w).Flush()
+		hc.release()
+	}
 }
 
 // hold makes c hold its writes until release, which sends them in one write;

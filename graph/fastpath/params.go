@@ -1,4 +1,4 @@
-package graph
+package fastpath
 
 import (
 	"encoding/json"

@@ -1,0 +1,387 @@
+package fastpath
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/releaselake/releaselake"
+)
+
+// listedKeys is graph's Resolver.selectKeys for the fast path: the products of the
+// keys given, without repeats, or of the catalog's when none are; false if
+// a key is not in the catalog (gqlgen then answers with the error). Each key
+// is looked up once, in the fast path's own map of the catalog: a request may
+// name hundreds.
+func (w *jsonWriter) listedKeys(ks []string) ([]listed, bool) {
+	if len(ks) == 0 { // the whole catalog, in its order: as newFastPath listed it
+		ps := w.src.Catalog().Products()
+		out := make([]listed, len(ps))
+		for i := range ps {
+			out[i] = listed{&ps[i], int32(i)}
+		}
+		return out, true
+	}
+	out := make([]listed, 0, len(ks))
+	var seen []uint64 // by catalog position, for a list too long to search
+	if len(ks) > 8 {
+		seen = make([]uint64, (len(w.products)+63)/64)
+	}
+	for _, k := range ks {
+		lp, ok := w.products[k]
+		if !ok {
+			return nil, false
+		}
+		if seen == nil {
+			if slices.ContainsFunc(out, func(o listed) bool { return o.pos == lp.pos }) {
+				continue
+			}
+		} else {
+			word, bit := lp.pos/64, uint64(1)<<(lp.pos%64)
+			if seen[word]&bit != 0 {
+				continue
+			}
+			seen[word] |= bit
+		}
+		out = append(out, lp)
+	}
+	return out, true
+}
+
+// jsonWriter writes values the way gqlgen's executor marshals them.
+type jsonWriter struct {
+	src      Source
+	products map[string]listed
+	memos    *rowMemos
+	ctx      context.Context
+	buf      []byte
+	// vars are the request's variables when the plans were made for another
+	// request (the direct path's kept plans): arguments that read variables
+	// are read again. nil when the plans are this request's own.
+	vars map[string]any
+}
+
+// argsOf returns the arguments of a planned field for this request.
+func (w *jsonWriter) argsOf(p *plan) Args {
+	if p.dyn == nil || w.vars == nil {
+		return Args{m: p.args}
+	}
+	return Args{f: p.dyn, vars: w.vars}
+}
+
+func (w *jsonWriter) root(p plan) bool {
+	args := w.argsOf(&p)
+	switch p.id {
+	case fReleases:
+		ix, s, pg, ok := w.src.Page(w.ctx, "", args)
+		return ok && w.connection(p.sel, ix, s, &pg)
+	case fLatest:
+		products, ok1 := ArgStrings(args.Get("products"))
+		asOf, ok2 := w.src.Time(args.Get("asOf"))
+		return ok1 && ok2 && w.latest(p.sel, p.sig, products, asOf)
+	case fProducts:
+		search, ok := ArgString(args.Get("search"))
+		if !ok {
+			return false
+		}
+		w.buf = append(w.buf, '[')
+		for i, prod := range w.src.Products(search) {
+			if i > 0 {
+				w.buf = append(w.buf, ',')
+			}
+			if !w.product(p.sel, &prod) {
+				return false
+			}
+		}
+		w.buf = append(w.buf, ']')
+		return true
+	case fProduct:
+		key, ok := ArgString(args.Get("key"))
+		if !ok || key == nil {
+			return false
+		}
+		prod, found := w.src.Catalog().Product(*key)
+		if !found {
+			w.buf = append(w.buf, "null"...)
+			return true
+		}
+		return w.product(p.sel, &prod)
+	}
+	return false
+}
+
+// latest writes Query.latest as Resolver.latest answers it: the greatest
+// stable release of each product asked (catalog order when none are),
+// duplicates left out, products without one too. Each product's JSON comes
+// from the memo of the served index when it has it: at a million rows the
+// fields of a release lie in as many places in memory, its JSON in one.
+func (w *jsonWriter) latest(sel []plan, sig string, products []string, asOf *time.Time) bool {
+	ps, ok := w.listedKeys(products)
+	if !ok {
+		return false
+	}
+	ix, err := w.src.IndexAt(w.ctx, asOf)
+	if err != nil {
+		return false
+	}
+	memo := w.memos.get(ix, w.src.Served(), sig, memoLatest, len(w.products))
+	w.buf = append(w.buf, '[')
+	wrote := false
+	sep := func() {
+		if wrote {
+			w.buf = append(w.buf, ',')
+		}
+		wrote = true
+	}
+	for _, lp := range ps {
+		if memo != nil {
+			if b := memo.load(lp.pos); b != nil { // empty: no stable release
+				if len(b) > 0 {
+					sep()
+					w.buf = append(w.buf, b...)
+				}
+				continue
+			}
+		}
+		rel, ok := ix.Latest(lp.Key)
+		if !ok {
+			if memo != nil {
+				memo.store(lp.pos, nil)
+			}
+			continue
+		}
+		sep()
+		start := len(w.buf)
+		if !w.release(sel, &rel) {
+			return false
+		}
+		if memo != nil {
+			memo.store(lp.pos, w.buf[start:])
+		}
+	}
+	w.buf = append(w.buf, ']')
+	return true
+}
+
+// connection writes a page of releases in order s, read from ix.
+func (w *jsonWriter) connection(sel []plan, ix *releaselake.Index, s releaselake.Sort, pg *releaselake.Page) bool {
+	w.buf = append(w.buf, '{')
+	for i, f := range sel {
+		if i > 0 {
+			w.buf = append(w.buf, ',')
+		}
+		w.buf = append(w.buf, f.key...)
+		switch f.id {
+		case fTypename:
+			w.buf = append(w.buf, `"ReleaseConnection"`...)
+		case fTotalCount:
+			w.buf = strconv.AppendInt(w.buf, int64(pg.Total), 10)
+		case fNodes:
+			w.buf = append(w.buf, '[')
+			memo := w.memos.get(ix, w.src.Served(), f.sig, memoRows, ix.Rows())
+			for j, row := range pg.Rows {
+				if j > 0 {
+					w.buf = append(w.buf, ',')
+				}
+				if !w.row(f.sel, memo, ix, row) {
+					return false
+				}
+			}
+			w.buf = append(w.buf, ']')
+		case fEdges:
+			w.buf = append(w.buf, '[')
+			var memo *rowMemo
+			for _, ef := range f.sel {
+				if ef.id == fNode {
+					memo = w.memos.get(ix, w.src.Served(), ef.sig, memoRows, ix.Rows())
+				}
+			}
+			for j, row := range pg.Rows {
+				if j > 0 {
+					w.buf = append(w.buf, ',')
+				}
+				if !w.edge(f.sel, s, memo, ix, row) {
+					return false
+				}
+			}
+			w.buf = append(w.buf, ']')
+		case fPageInfo:
+			w.pageInfo(f.sel, s, ix, pg)
+		default:
+			return false
+		}
+	}
+	w.buf = append(w.buf, '}')
+	return true
+}
+
+func (w *jsonWriter) edge(sel []plan, s releaselake.Sort, memo *rowMemo, ix *releaselake.Index, row int32) bool {
+	w.buf = append(w.buf, '{')
+	for i, f := range sel {
+		if i > 0 {
+			w.buf = append(w.buf, ',')
+		}
+		w.buf = append(w.buf, f.key...)
+		switch f.id {
+		case fTypename:
+			w.buf = append(w.buf, `"ReleaseEdge"`...)
+		case fCursor:
+			rel := ix.Row(int(row))
+			w.cursor(s, &rel)
+		case fNode:
+			if !w.row(f.sel, memo, ix, row) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	w.buf = append(w.buf, '}')
+	return true
+}
+
+func (w *jsonWriter) pageInfo(sel []plan, s releaselake.Sort, ix *releaselake.Index, pg *releaselake.Page) {
+	w.buf = append(w.buf, '{')
+	for i, f := range sel {
+		if i > 0 {
+			w.buf = append(w.buf, ',')
+		}
+		w.buf = append(w.buf, f.key...)
+		switch f.id {
+		case fTypename:
+			w.buf = append(w.buf, `"PageInfo"`...)
+		case fHasNextPage:
+			w.buf = strconv.AppendBool(w.buf, pg.HasNext)
+		case fEndCursor:
+			if n := len(pg.Rows); n > 0 {
+				rel := ix.Row(int(pg.Rows[n-1]))
+				w.cursor(s, &rel)
+			} else {
+				w.buf = append(w.buf, "null"...)
+			}
+		}
+	}
+	w.buf = append(w.buf, '}')
+}
+
+// cursor writes a cursor as a JSON string: base64url needs no escaping.
+func (w *jsonWriter) cursor(s releaselake.Sort, rel *releaselake.Release) {
+	w.buf = append(w.buf, '"')
+	w.buf = w.src.AppendCursor(w.buf, s, rel)
+	w.buf = append(w.buf, '"')
+}
+
+// row writes a release of a page, from the memo when it has the row.
+func (w *jsonWriter) row(sel []plan, memo *rowMemo, ix *releaselake.Index, row int32) bool {
+	if memo != nil {
+		if b := memo.load(row); b != nil {
+			w.buf = append(w.buf, b...)
+			return true
+		}
+	}
+	rel := ix.Row(int(row))
+	if memo == nil {
+		return w.release(sel, &rel)
+	}
+	start := len(w.buf)
+	if !w.release(sel, &rel) {
+		return false
+	}
+	memo.store(row, w.buf[start:])
+	return true
+}
+
+func (w *jsonWriter) release(sel []plan, rel *releaselake.Release) bool {
+	w.buf = append(w.buf, '{')
+	for i, f := range sel {
+		if i > 0 {
+			w.buf = append(w.buf, ',')
+		}
+		w.buf = append(w.buf, f.key...)
+		switch f.id {
+		case fTypename:
+			w.buf = append(w.buf, `"Release"`...)
+		case fProduct:
+			p := w.products[rel.Product].Product
+			if p == nil {
+				gone := w.src.Product(rel.Product)
+				p = &gone
+			}
+			if !w.product(f.sel, p) {
+				return false
+			}
+		case fVersion:
+			w.buf = appendQuoted(w.buf, rel.Version)
+		case fTag:
+			w.buf = appendQuoted(w.buf, rel.Tag)
+		case fName:
+			w.buf = appendQuoted(w.buf, rel.Name)
+		case fURL:
+			w.buf = appendQuoted(w.buf, rel.URL)
+		case fPublishedAt:
+			w.buf = appendTimeJSON(w.buf, rel.PublishedAt)
+		case fPrerelease:
+			w.buf = strconv.AppendBool(w.buf, rel.Prerelease)
+		case fYanked:
+			w.buf = strconv.AppendBool(w.buf, rel.Yanked)
+		case fSource:
+			w.buf = appendQuoted(w.buf, rel.Source)
+		case fRepo:
+			w.buf = appendQuoted(w.buf, rel.Repo)
+		case fDateSource:
+			w.buf = appendQuoted(w.buf, rel.DateSource)
+		case fFirstSeenAt:
+			w.buf = appendTimeJSON(w.buf, rel.FirstSeenAt)
+		default:
+			return false
+		}
+	}
+	w.buf = append(w.buf, '}')
+	return true
+}
+
+func (w *jsonWriter) product(sel []plan, p *releaselake.Product) bool {
+	w.buf = append(w.buf, '{')
+	for i, f := range sel {
+		if i > 0 {
+			w.buf = append(w.buf, ',')
+		}
+		w.buf = append(w.buf, f.key...)
+		switch f.id {
+		case fTypename:
+			w.buf = append(w.buf, `"Product"`...)
+		case fKey:
+			w.buf = appendQuoted(w.buf, p.Key)
+		case fName:
+			w.buf = appendQuoted(w.buf, p.Name)
+		case fSource:
+			w.buf = appendQuoted(w.buf, p.Source())
+		case fRepo:
+			w.buf = appendQuoted(w.buf, p.Repo())
+		case fLatest:
+			asOf, ok := w.src.Time(w.argsOf(&f).Get("asOf"))
+			if !ok {
+				return false
+			}
+			ix, err := w.src.IndexAt(w.ctx, asOf)
+			if err != nil {
+				return false
+			}
+			if rel, ok := ix.Latest(p.Key); !ok {
+				w.buf = append(w.buf, "null"...)
+			} else if !w.release(f.sel, &rel) {
+				return false
+			}
+		case fReleases:
+			ix, s, pg, ok := w.src.Page(w.ctx, p.Key, w.argsOf(&f))
+			if !ok || !w.connection(f.sel, ix, s, &pg) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	w.buf = append(w.buf, '}')
+	return true
+}
