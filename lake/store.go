@@ -64,7 +64,7 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 
 // WithLogger makes the Store log what it does besides its answers: repairs
 // of abandoned log entries, checkpoints and orphan cleanup that failed (they
-// never fail a commit). The default is slog.Default().
+// never fail a commit). The default discards them.
 func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 
 // WithRepairWait bounds how long a commit waits for a log entry that another
@@ -76,7 +76,7 @@ func WithRepairWait(d time.Duration) Option { return func(s *Store) { s.repairWa
 // Open returns a Store over the lake at the root of fsys. It touches nothing:
 // missing directories are created by the first write.
 func Open(fsys FS, opts ...Option) *Store {
-	s := &Store{fs: fsys, now: time.Now, log: slog.Default(), repairWait: 2 * time.Minute,
+	s := &Store{fs: fsys, now: time.Now, log: slog.New(slog.DiscardHandler), repairWait: 2 * time.Minute,
 		retryWait: 500 * time.Millisecond}
 	for _, o := range opts {
 		o(s)

@@ -32,7 +32,7 @@ type Server struct {
 	Store    *Store
 	Now      func() time.Time // defaults to time.Now
 	MaxBytes int64            // defaults to MaxSnapshotBytes
-	Log      *slog.Logger     // defaults to slog.Default()
+	Log      *slog.Logger     // never nil: NewServer's nil discards
 
 	current atomic.Pointer[Snapshot]
 	mu      sync.Mutex       // serialises pushes
@@ -48,7 +48,7 @@ func NewServer(secret []byte, store *Store, log *slog.Logger) (*Server, error) {
 		return nil, errors.New("page server: a secret is required to verify pushes")
 	}
 	if log == nil {
-		log = slog.Default()
+		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{Secret: secret, Store: store, Log: log}
 	snap, err := store.Latest()
