@@ -165,7 +165,7 @@ func oddIndexRows(rng *rand.Rand, n int) []Release {
 	rows := randomRows(rng, n)
 	est := time.FixedZone("EST", -5*3600)
 	odd := []Release{
-		{Product: "b", Tag: "nightly", Version: "nightly"},
+		{Product: "b", Tag: "nightly", Version: "nightly", URL: "u"},
 		{Product: "b", Tag: "empty", Version: ""},
 		{Product: "b", Tag: "1.2", Version: "1.2", PublishedAt: day(3)},
 		{Product: "b", Tag: "1.2.0", Version: "1.2.0", PublishedAt: day(3).In(est)},

@@ -126,6 +126,9 @@ const (
 	fLatest
 	fReleases
 	fProducts
+	// fColumn+k is column k of releaselake.ReleaseColumns: a stored column
+	// of Release without a case of its own, written by its type.
+	fColumn fieldID = 128
 )
 
 type fieldDef struct {
@@ -141,10 +144,10 @@ var (
 			"edges": {fEdges, "ReleaseEdge"}, "pageInfo": {fPageInfo, "PageInfo"}},
 		"ReleaseEdge": {"__typename": {fTypename, ""}, "cursor": {fCursor, ""}, "node": {fNode, "Release"}},
 		"PageInfo":    {"__typename": {fTypename, ""}, "hasNextPage": {fHasNextPage, ""}, "endCursor": {fEndCursor, ""}},
-		"Release": {"__typename": {fTypename, ""}, "product": {fProduct, "Product"}, "version": {fVersion, ""}, "tag": {fTag, ""},
-			"name": {fName, ""}, "url": {fURL, ""}, "publishedAt": {fPublishedAt, ""}, "prerelease": {fPrerelease, ""},
-			"yanked": {fYanked, ""}, "source": {fSource, ""}, "repo": {fRepo, ""}, "dateSource": {fDateSource, ""},
-			"firstSeenAt": {fFirstSeenAt, ""}},
+		"Release": withColumns(map[string]fieldDef{"__typename": {fTypename, ""}, "product": {fProduct, "Product"},
+			"version": {fVersion, ""}, "tag": {fTag, ""}, "name": {fName, ""}, "url": {fURL, ""}, "publishedAt": {fPublishedAt, ""},
+			"prerelease": {fPrerelease, ""}, "yanked": {fYanked, ""}, "source": {fSource, ""}, "repo": {fRepo, ""},
+			"dateSource": {fDateSource, ""}, "firstSeenAt": {fFirstSeenAt, ""}}),
 		"Product": {"__typename": {fTypename, ""}, "key": {fKey, ""}, "name": {fName, ""}, "source": {fSource, ""},
 			"repo": {fRepo, ""}, "latest": {fLatest, "Release"}, "releases": {fReleases, "ReleaseConnection"}},
 	}
@@ -153,6 +156,17 @@ var (
 		m map[string][]byte
 	}
 )
+
+// withColumns adds to the fields of Release every stored column not among
+// them (fColumn), so that a column added to the table is served here too.
+func withColumns(m map[string]fieldDef) map[string]fieldDef {
+	for k, c := range releaselake.ReleaseColumns {
+		if _, ok := m[c.Field]; !ok {
+			m[c.Field] = fieldDef{fColumn + fieldID(k), ""}
+		}
+	}
+	return m
+}
 
 // plan is a field with its arguments read and its selection collected, once
 // per request rather than once per row.
@@ -528,10 +542,31 @@ func (w *jsonWriter) release(sel []plan, rel *releaselake.Release) bool {
 		case fFirstSeenAt:
 			w.buf = appendTimeJSON(w.buf, rel.FirstSeenAt)
 		default:
-			return false
+			if f.id < fColumn || !w.column(int(f.id-fColumn), rel) {
+				return false
+			}
 		}
 	}
 	w.buf = append(w.buf, '}')
+	return true
+}
+
+// column writes stored column k of rel as gqlgen marshals its type (String,
+// DateTime, Boolean).
+func (w *jsonWriter) column(k int, rel *releaselake.Release) bool {
+	if k >= len(releaselake.ReleaseColumns) {
+		return false
+	}
+	switch c := &releaselake.ReleaseColumns[k]; c.Type {
+	case releaselake.StringColumn:
+		w.buf = appendQuoted(w.buf, *rel.Str(releaselake.StrCol(c.ID)))
+	case releaselake.TimeColumn:
+		w.buf = appendTimeJSON(w.buf, *rel.Time(releaselake.TimeCol(c.ID)))
+	case releaselake.BoolColumn:
+		w.buf = strconv.AppendBool(w.buf, *rel.Bool(releaselake.BoolCol(c.ID)))
+	default:
+		return false
+	}
 	return true
 }
 

@@ -76,8 +76,8 @@ func TestStore_Commit_readableByDeltaLake(t *testing.T) {
 			t.Errorf("Delta schema %s = %v, want %s not nullable", col, f, typ)
 		}
 	}
-	if len(got.Schema) != 12 {
-		t.Errorf("Delta schema has %d columns, want 12", len(got.Schema))
+	if len(got.Schema) != releaselake.NumColumns {
+		t.Errorf("Delta schema has %d columns, want %d", len(got.Schema), releaselake.NumColumns)
 	}
 	if len(got.Files) != 1 {
 		t.Fatalf("live files = %d, want 1", len(got.Files))

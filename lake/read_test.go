@@ -23,6 +23,32 @@ type bytesFile struct{ *bytes.Reader }
 func (b bytesFile) Size() int64  { return b.Reader.Size() }
 func (b bytesFile) Close() error { return nil }
 
+// row is a row of a data file as a hand-written struct: what parquet-go
+// derives from it is fileSchema (TestFileSchema_asHandWritten).
+type row struct {
+	Product     string `parquet:"product,dict"`
+	Tag         string `parquet:"tag"`
+	Version     string `parquet:"version"`
+	Name        string `parquet:"name"`
+	URL         string `parquet:"url"`
+	Source      string `parquet:"source,dict"`
+	Repo        string `parquet:"repo,dict"`
+	DateSource  string `parquet:"date_source,dict"`
+	PublishedAt int64  `parquet:"published_at,timestamp(microsecond:utc)"`
+	FirstSeenAt int64  `parquet:"first_seen_at,timestamp(microsecond:utc)"`
+	Prerelease  bool   `parquet:"prerelease"`
+	Yanked      bool   `parquet:"yanked"`
+}
+
+func fromRow(r row) releaselake.Release {
+	return releaselake.Release{
+		Product: r.Product, Tag: r.Tag, Version: r.Version, Name: r.Name, URL: r.URL,
+		Source: r.Source, Repo: r.Repo, DateSource: r.DateSource,
+		PublishedAt: time.UnixMicro(r.PublishedAt).UTC(), FirstSeenAt: time.UnixMicro(r.FirstSeenAt).UTC(),
+		Prerelease: r.Prerelease, Yanked: r.Yanked,
+	}
+}
+
 // oddRows are rows a reader gets wrong first: empty strings, the zero time
 // (year 1), the extremes of a microsecond timestamp, unicode, long values.
 func oddRows() []row {
@@ -63,9 +89,7 @@ func readBoth(t *testing.T, data []byte) (columnar bool, got, want []releaselake
 		t.Fatal(err)
 	}
 	for range 2 {
-		for _, r := range rows {
-			want = append(want, fromRow(r))
-		}
+		want = append(want, rows...)
 	}
 	// The index reader gives the same rows, in the same order.
 	ix, err := readIndex(context.Background(), []*dataFile{df, df}, 3, time.Time{})
@@ -106,8 +130,8 @@ func TestReadReleases_sameAsParquetRead(t *testing.T) {
 }
 
 // Files written otherwise: many row groups and small pages, columns in
-// another order with one more, every column dictionary-encoded, and a schema
-// the columnar reader leaves to parquet.Read.
+// another order with one more, every column dictionary-encoded, and schemas the columnar reader
+// leaves to readParquet.
 func TestReadReleases_otherLayouts(t *testing.T) {
 	rows := oddRows()
 	type reordered struct {
