@@ -30,6 +30,9 @@ type Release struct {
 	FirstSeenAt time.Time `json:"firstSeenAt"` // UTC, when this lake first saw the row
 	Prerelease  bool      `json:"prerelease"`
 	Yanked      bool      `json:"yanked"`
+	// Notes are the release notes as upstream wrote them (GitHub: Markdown;
+	// feeds: HTML or text), never rendered; empty where the source has none.
+	Notes string `json:"notes,omitempty"`
 }
 
 // StrCol, TimeCol and BoolCol name the columns of each type: the index of a
@@ -50,6 +53,7 @@ const (
 	ColSource
 	ColRepo
 	ColDateSource
+	ColNotes
 	NumStr = iota // string columns
 )
 
@@ -106,6 +110,7 @@ var ReleaseColumns = [...]Column{
 	{Name: "first_seen_at", Field: "firstSeenAt", Type: TimeColumn, ID: uint8(ColFirstSeenAt)},
 	{Name: "prerelease", Field: "prerelease", Type: BoolColumn, ID: uint8(ColPrerelease)},
 	{Name: "yanked", Field: "yanked", Type: BoolColumn, ID: uint8(ColYanked)},
+	{Name: "notes", Field: "notes", Type: StringColumn, ID: uint8(ColNotes), Added: true},
 }
 
 // NumColumns is the number of stored columns.
@@ -130,6 +135,8 @@ func (r *Release) Str(c StrCol) *string {
 		return &r.Repo
 	case ColDateSource:
 		return &r.DateSource
+	case ColNotes:
+		return &r.Notes
 	}
 	panic("releaselake: no string column " + strconv.Itoa(int(c)))
 }

@@ -60,12 +60,12 @@ func TestColumns_Fill(t *testing.T) {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
 	rels := []Release{
 		{Product: "p", Tag: "t", Version: "v", Name: "n", URL: "u", Source: "s", Repo: "r", DateSource: "d",
-			PublishedAt: t0, FirstSeenAt: t0.Add(time.Hour), Prerelease: true},
+			PublishedAt: t0, FirstSeenAt: t0.Add(time.Hour), Prerelease: true, Notes: "notes"},
 		{Product: "q", Yanked: true},
 	}
 	var c Columns
 	c.Fill(rels)
-	if c.Len() != 2 || c.Str[ColURL][0] != "u" || !c.Time[ColFirstSeenAt][0].Equal(t0.Add(time.Hour)) ||
+	if c.Len() != 2 || c.Str[ColNotes][0] != "notes" || c.Str[ColURL][0] != "u" || !c.Time[ColFirstSeenAt][0].Equal(t0.Add(time.Hour)) ||
 		!c.Bool[ColPrerelease][0] || !c.Bool[ColYanked][1] || c.Str[ColProduct][1] != "q" {
 		t.Errorf("Fill = %+v", c)
 	}

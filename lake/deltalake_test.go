@@ -135,6 +135,9 @@ func assertDeltaRows(t *testing.T, what string, got []map[string]any, rows []rel
 			"first_seen_at": json.Number(strconv.FormatInt(w.FirstSeenAt.UnixMicro(), 10)),
 			"prerelease":    w.Prerelease, "yanked": w.Yanked,
 		}
+		if _, ok := g["notes"]; ok || w.Notes != "" { // absent from versions before the column
+			exp["notes"] = w.Notes
+		}
 		if !reflect.DeepEqual(g, exp) {
 			t.Errorf("%s row %d:\n got  %v\n want %v", what, i, g, exp)
 		}
