@@ -143,9 +143,10 @@ const rowGroupRows = 1 << 16
 // by groupEnd; every column chunk has page statistics and a column index. The
 // file records its sorting columns (product, tag) in its row groups'
 // metadata: parquet-go's writer only records them, it does not sort, which
-// is why rows must come sorted. Each row group is written column by column,
-// straight from the Releases, in runs of writeRun values (as parquet-go's
-// own row writer does, so that pages end near PageBufferSize).
+// is why rows must come sorted. Each row group is written straight from the
+// Releases, writeRun rows at a time (as parquet-go's own row writer does, so
+// that pages end near PageBufferSize): each Release of the run read once
+// into every column's values, then each column written.
 func writeParquet(w io.Writer, rows sorted) (int64, error) {
 	cw := &countingWriter{w: w}
 	pw := parquet.NewWriter(cw, fileSchema,
@@ -155,16 +156,17 @@ func writeParquet(w io.Writer, rows sorted) (int64, error) {
 		parquet.SortingWriterConfig(parquet.SortingColumns(
 			parquet.Ascending("product"), parquet.Ascending("tag"))),
 	)
-	const writeRun = 64
-	vals := make([]parquet.Value, writeRun)
+	var vals [releaselake.NumColumns][writeRun]parquet.Value
 	for start := 0; start < rows.len(); {
 		end := groupEnd(rows, start, rowGroupRows)
 		writers := pw.ColumnWriters()
-		for k, c := range releaselake.ReleaseColumns {
-			for lo := start; lo < end; lo += writeRun {
-				run := vals[:min(writeRun, end-lo)]
-				valuesOf(run, c, rows, lo)
-				if _, err := writers[k].WriteRowValues(run); err != nil {
+		for lo := start; lo < end; lo += writeRun {
+			n := min(writeRun, end-lo)
+			for i := range n {
+				valuesOf(&vals, i, rows.at(lo+i))
+			}
+			for k, c := range releaselake.ReleaseColumns {
+				if _, err := writers[k].WriteRowValues(vals[k][:n]); err != nil {
 					return cw.n, fmt.Errorf("column %s: %w", c.Name, err)
 				}
 			}
@@ -180,25 +182,21 @@ func writeParquet(w io.Writer, rows sorted) (int64, error) {
 	return cw.n, nil
 }
 
-// valuesOf sets dst to column c of rows lo, lo+1, …. String values point
-// into the Releases' strings (the writer copies them).
-func valuesOf(dst []parquet.Value, c releaselake.Column, rows sorted, lo int) {
-	switch c.Type {
-	case releaselake.StringColumn:
-		id := releaselake.StrCol(c.ID)
-		for i := range dst {
-			s := *rows.at(lo + i).Str(id)
-			dst[i] = parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(s), len(s)))
-		}
-	case releaselake.TimeColumn:
-		id := releaselake.TimeCol(c.ID)
-		for i := range dst {
-			dst[i] = parquet.Int64Value(rows.at(lo + i).Time(id).UnixMicro())
-		}
-	case releaselake.BoolColumn:
-		id := releaselake.BoolCol(c.ID)
-		for i := range dst {
-			dst[i] = parquet.BooleanValue(*rows.at(lo + i).Bool(id))
+// writeRun is how many rows writeParquet writes at a time.
+const writeRun = 64
+
+// valuesOf sets row i of vals, column by column, to r's values. String
+// values point into r's strings (the writer copies them).
+func valuesOf(vals *[releaselake.NumColumns][writeRun]parquet.Value, i int, r *releaselake.Release) {
+	for k := range vals {
+		switch releaselake.ReleaseColumns[k].Type {
+		case releaselake.StringColumn:
+			s := *strAt(r, k)
+			vals[k][i] = parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(s), len(s)))
+		case releaselake.TimeColumn:
+			vals[k][i] = parquet.Int64Value(timeAt(r, k).UnixMicro())
+		case releaselake.BoolColumn:
+			vals[k][i] = parquet.BooleanValue(*boolAt(r, k))
 		}
 	}
 }
@@ -244,39 +242,47 @@ func statsOf(rows sorted) (string, error) {
 		st.NullCount[c.Name] = 0
 	}
 	if rows.len() > 0 {
-		var lo, hi [releaselake.NumStr]string
-		var tlo, thi [releaselake.NumTime]int64
-		first := rows.at(0)
-		for c := range releaselake.StrCol(releaselake.NumStr) {
-			lo[c] = *first.Str(c)
-			hi[c] = lo[c]
-		}
-		for c := range releaselake.TimeCol(releaselake.NumTime) {
-			tlo[c] = first.Time(c).UnixMicro() // as writeParquet
-			thi[c] = tlo[c]
-		}
-		for k := 1; k < rows.len(); k++ {
-			r := rows.at(k)
-			for c := range releaselake.StrCol(releaselake.NumStr) {
-				if s := *r.Str(c); s < lo[c] {
-					lo[c] = s
-				} else if s > hi[c] {
-					hi[c] = s
-				}
-			}
-			for c := range releaselake.TimeCol(releaselake.NumTime) {
-				t := r.Time(c).UnixMicro()
-				tlo[c], thi[c] = min(tlo[c], t), max(thi[c], t)
-			}
-		}
-		for _, c := range releaselake.ReleaseColumns {
+		// By position in the table: the string columns, then the timestamps.
+		var strs, times []int
+		for k, c := range releaselake.ReleaseColumns {
 			switch c.Type {
 			case releaselake.StringColumn:
-				st.MinValues[c.Name], st.MaxValues[c.Name] = lo[c.ID], hi[c.ID]
+				strs = append(strs, k)
 			case releaselake.TimeColumn:
-				st.MinValues[c.Name] = statTime(floorMilli(tlo[c.ID]))
-				st.MaxValues[c.Name] = statTime(ceilMilli(thi[c.ID]))
+				times = append(times, k)
 			}
+		}
+		lo, hi := make([]string, len(strs)), make([]string, len(strs))
+		tlo, thi := make([]int64, len(times)), make([]int64, len(times))
+		first := rows.at(0)
+		for j, k := range strs {
+			lo[j], hi[j] = *strAt(first, k), *strAt(first, k)
+		}
+		for j, k := range times {
+			tlo[j] = timeAt(first, k).UnixMicro() // as writeParquet
+			thi[j] = tlo[j]
+		}
+		for i := 1; i < rows.len(); i++ {
+			r := rows.at(i)
+			for j, k := range strs {
+				if s := *strAt(r, k); s < lo[j] {
+					lo[j] = s
+				} else if s > hi[j] {
+					hi[j] = s
+				}
+			}
+			for j, k := range times {
+				t := timeAt(r, k).UnixMicro()
+				tlo[j], thi[j] = min(tlo[j], t), max(thi[j], t)
+			}
+		}
+		for j, k := range strs {
+			name := releaselake.ReleaseColumns[k].Name
+			st.MinValues[name], st.MaxValues[name] = lo[j], hi[j]
+		}
+		for j, k := range times {
+			name := releaselake.ReleaseColumns[k].Name
+			st.MinValues[name], st.MaxValues[name] = statTime(floorMilli(tlo[j])), statTime(ceilMilli(thi[j]))
 		}
 	}
 	b, err := json.Marshal(st)

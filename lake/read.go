@@ -383,13 +383,13 @@ func assemble(rows []releaselake.Release, cols *decoded, lo, hi int) {
 	for i := lo; i < hi; i++ {
 		r := &rows[i]
 		for k := range cols {
-			switch c := &releaselake.ReleaseColumns[k]; c.Type {
+			switch releaselake.ReleaseColumns[k].Type {
 			case releaselake.StringColumn:
-				*r.Str(releaselake.StrCol(c.ID)) = cols[k].strs[i]
+				*strAt(r, k) = cols[k].strs[i]
 			case releaselake.TimeColumn:
-				*r.Time(releaselake.TimeCol(c.ID)) = time.UnixMicro(cols[k].micros[i]).UTC()
+				*timeAt(r, k) = time.UnixMicro(cols[k].micros[i]).UTC()
 			case releaselake.BoolColumn:
-				*r.Bool(releaselake.BoolCol(c.ID)) = cols[k].bools[i]
+				*boolAt(r, k) = cols[k].bools[i]
 			}
 		}
 	}
