@@ -22,7 +22,7 @@ type Release struct {
 	Tag         string    `json:"tag"`         // the tag (or version string) as published upstream
 	Version     string    `json:"version"`     // the tag without the project's prefix
 	Name        string    `json:"name"`        // release title, or the tag
-	URL         string    `json:"url"`         // release notes
+	URL         string    `json:"url"`         // the release's page (its notes)
 	Source      string    `json:"source"`      // one of the Source* constants
 	Repo        string    `json:"repo"`        // owner/name on GitHub, package name elsewhere
 	DateSource  string    `json:"dateSource"`  // one of the Date* constants
