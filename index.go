@@ -46,13 +46,36 @@ type productIndex struct {
 // into one of Index.arenas, instants as seconds and nanoseconds (UTC), the
 // product as its number in Index.keys.
 type row struct {
-	tag, version, name, url, source, repo, dateSource text
-	published, firstSeen                              int64 // Unix seconds
-	publishedNs, firstSeenNs                          int32
-	product                                           int32
-	prerelease, yanked                                bool
-	arena                                             uint16 // Index.arenas[arena] holds the row's text
+	tag, version, name, source, repo, dateSource text
+	plain                                        [numPlain]text // the columns of plainCols
+	published, firstSeen                         int64          // Unix seconds
+	publishedNs, firstSeenNs                     int32
+	product                                      int32
+	prerelease, yanked                           bool
+	arena                                        uint16 // Index.arenas[arena] holds the row's text
 }
+
+// plainCols are the string columns a row keeps as they come, each in its
+// own text: all but the seven IndexBuilder.Add packs by hand (product,
+// tag, version, name, source, repo, date source). A column added to the
+// table lands here with no change to the index.
+var plainCols = func() (out [numPlain]StrCol) {
+	k := 0
+	for c := range StrCol(NumStr) {
+		switch c {
+		case ColProduct, ColTag, ColVersion, ColName, ColSource, ColRepo, ColDateSource:
+		default:
+			out[k] = c
+			k++
+		}
+	}
+	if k != numPlain {
+		panic("releaselake: numPlain is not the number of plain string columns")
+	}
+	return out
+}()
+
+const numPlain = NumStr - 7
 
 // text is the row's arena[off : off+n].
 type text struct{ off, n uint32 }
@@ -133,12 +156,11 @@ func (ix *Index) Rows() int { return len(ix.rows) }
 func (ix *Index) Row(i int) Release {
 	r := &ix.rows[i]
 	a := ix.arenas[r.arena]
-	return Release{
+	rel := Release{
 		Product:     ix.keys[r.product],
 		Tag:         textOf(a, r.tag),
 		Version:     textOf(a, r.version),
 		Name:        textOf(a, r.name),
-		URL:         textOf(a, r.url),
 		Source:      textOf(a, r.source),
 		Repo:        textOf(a, r.repo),
 		DateSource:  textOf(a, r.dateSource),
@@ -147,6 +169,10 @@ func (ix *Index) Row(i int) Release {
 		Prerelease:  r.prerelease,
 		Yanked:      r.yanked,
 	}
+	for k, c := range plainCols {
+		*rel.Str(c) = textOf(a, r.plain[k])
+	}
+	return rel
 }
 
 func (ix *Index) version(i int32) string {

@@ -41,40 +41,6 @@ func NewIndex(snap Snapshot) *Index {
 	return b.Build(snap.Version, snap.CommittedAt)
 }
 
-// Columns is a block of consecutive rows of a snapshot, column by column: row
-// i of the block is (Product[i], Tag[i], …). Every slice has the same length.
-type Columns struct {
-	Product, Tag, Version, Name, URL, Source, Repo, DateSource []string
-	PublishedAt, FirstSeenAt                                   []time.Time
-	Prerelease, Yanked                                         []bool
-}
-
-// Len returns the number of rows in the block.
-func (c *Columns) Len() int { return len(c.Product) }
-
-// Resize makes every column n rows long, reusing what it can.
-func (c *Columns) Resize(n int) {
-	for _, s := range []*[]string{&c.Product, &c.Tag, &c.Version, &c.Name, &c.URL, &c.Source, &c.Repo, &c.DateSource} {
-		*s = slices.Grow((*s)[:0], n)[:n]
-	}
-	c.PublishedAt = slices.Grow(c.PublishedAt[:0], n)[:n]
-	c.FirstSeenAt = slices.Grow(c.FirstSeenAt[:0], n)[:n]
-	c.Prerelease = slices.Grow(c.Prerelease[:0], n)[:n]
-	c.Yanked = slices.Grow(c.Yanked[:0], n)[:n]
-}
-
-// Fill sets c to the rows rels.
-func (c *Columns) Fill(rels []Release) {
-	c.Resize(len(rels))
-	for i := range rels {
-		r := &rels[i]
-		c.Product[i], c.Tag[i], c.Version[i], c.Name[i] = r.Product, r.Tag, r.Version, r.Name
-		c.URL[i], c.Source[i], c.Repo[i], c.DateSource[i] = r.URL, r.Source, r.Repo, r.DateSource
-		c.PublishedAt[i], c.FirstSeenAt[i] = r.PublishedAt, r.FirstSeenAt
-		c.Prerelease[i], c.Yanked[i] = r.Prerelease, r.Yanked
-	}
-}
-
 // IndexBuilder builds an Index from blocks of rows added in any order, from
 // as many goroutines as there are blocks to add: a reader can hand over the
 // rows of each row group as it decodes them, without making Releases.
@@ -112,7 +78,10 @@ func (b *IndexBuilder) Add(lo int, c *Columns) error {
 	}
 	size := 0
 	for i := range n {
-		size += len(c.Tag[i]) + len(c.URL[i])
+		size += len(c.Str[ColTag][i])
+		for _, col := range plainCols {
+			size += len(c.Str[col][i])
+		}
 	}
 	a := make([]byte, 0, size+size/4)
 	put := func(s string) text {
@@ -129,11 +98,12 @@ func (b *IndexBuilder) Add(lo int, c *Columns) error {
 		}
 		return t
 	}
+	products, source, repo, dateSource := c.Str[ColProduct], c.Str[ColSource], c.Str[ColRepo], c.Str[ColDateSource]
 	product, productID := "", int32(-1)
 	for i := range n {
 		r := &b.rows[lo+i]
 		r.arena = uint16(id)
-		tag, version, name := c.Tag[i], c.Version[i], c.Name[i]
+		tag, version, name := c.Str[ColTag][i], c.Str[ColVersion][i], c.Str[ColName][i]
 		r.tag = put(tag)
 		switch {
 		case version == tag:
@@ -151,21 +121,23 @@ func (b *IndexBuilder) Add(lo int, c *Columns) error {
 		default:
 			r.name = put(name)
 		}
-		r.url = put(c.URL[i])
-		if i > 0 && c.Source[i] == c.Source[i-1] && c.Repo[i] == c.Repo[i-1] && c.DateSource[i] == c.DateSource[i-1] {
+		for k, col := range plainCols {
+			r.plain[k] = put(c.Str[col][i])
+		}
+		if i > 0 && source[i] == source[i-1] && repo[i] == repo[i-1] && dateSource[i] == dateSource[i-1] {
 			prev := &b.rows[lo+i-1]
 			r.source, r.repo, r.dateSource = prev.source, prev.repo, prev.dateSource
 		} else {
-			r.source, r.repo, r.dateSource = once(c.Source[i]), once(c.Repo[i]), once(c.DateSource[i])
+			r.source, r.repo, r.dateSource = once(source[i]), once(repo[i]), once(dateSource[i])
 		}
-		if productID < 0 || c.Product[i] != product {
-			product, productID = c.Product[i], b.productID(c.Product[i]) // blocks come grouped by product
+		if productID < 0 || products[i] != product {
+			product, productID = products[i], b.productID(products[i]) // blocks come grouped by product
 		}
 		r.product = productID
-		p, f := c.PublishedAt[i], c.FirstSeenAt[i]
+		p, f := c.Time[ColPublishedAt][i], c.Time[ColFirstSeenAt][i]
 		r.published, r.publishedNs = p.Unix(), int32(p.Nanosecond())
 		r.firstSeen, r.firstSeenNs = f.Unix(), int32(f.Nanosecond())
-		r.prerelease, r.yanked = c.Prerelease[i], c.Yanked[i]
+		r.prerelease, r.yanked = c.Bool[ColPrerelease][i], c.Bool[ColYanked][i]
 	}
 	if len(a) > math.MaxUint32 {
 		return Errorf(Internal, "index: %d rows hold %d bytes of text; a block holds at most 4 GiB", n, len(a))

@@ -165,8 +165,8 @@ func oddIndexRows(rng *rand.Rand, n int) []Release {
 	rows := randomRows(rng, n)
 	est := time.FixedZone("EST", -5*3600)
 	odd := []Release{
-		{Product: "b", Tag: "nightly", Version: "nightly"},
-		{Product: "b", Tag: "empty", Version: ""},
+		{Product: "b", Tag: "nightly", Version: "nightly", Notes: "## Nightly\n\n<script>x</script> ✓", URL: "u"},
+		{Product: "b", Tag: "empty", Version: "", Notes: "n"},
 		{Product: "b", Tag: "1.2", Version: "1.2", PublishedAt: day(3)},
 		{Product: "b", Tag: "1.2.0", Version: "1.2.0", PublishedAt: day(3).In(est)},
 		{Product: "b", Tag: "1.0.0.RELEASE", Version: "1.0.0.RELEASE", PublishedAt: day(2).Add(time.Nanosecond)},

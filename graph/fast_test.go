@@ -51,6 +51,9 @@ func oddRows() []releaselake.Release {
 		if i%3 != 0 {
 			r.FirstSeenAt = base.Add(time.Duration(i%4) * time.Hour)
 		}
+		if i%2 == 0 {
+			r.Notes = fmt.Sprintf("## %s\n\n* <script>alert(%d)</script> & \"q\" \u2028\t\x01", v, i)
+		}
 		out = append(out, r)
 	}
 	return out
@@ -105,7 +108,7 @@ func rawPost(t testing.TB, url string, body []byte) (int, []byte) {
 	return resp.StatusCode, b
 }
 
-const allReleaseFields = `__typename version tag name url publishedAt prerelease yanked source repo dateSource firstSeenAt product { __typename key name source repo }`
+const allReleaseFields = `__typename version tag name url publishedAt prerelease yanked source repo dateSource firstSeenAt notes product { __typename key name source repo }`
 
 // fastPathCases are queries the fast path must answer byte for byte as gqlgen does.
 var fastPathCases = []struct {

@@ -120,6 +120,7 @@ type ComplexityRoot struct {
 		DateSource  func(childComplexity int) int
 		FirstSeenAt func(childComplexity int) int
 		Name        func(childComplexity int) int
+		Notes       func(childComplexity int) int
 		Prerelease  func(childComplexity int) int
 		Product     func(childComplexity int) int
 		PublishedAt func(childComplexity int) int
@@ -565,6 +566,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Release.Name(childComplexity), true
+	case "Release.notes":
+		if e.ComplexityRoot.Release.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.Notes(childComplexity), true
 	case "Release.prerelease":
 		if e.ComplexityRoot.Release.Prerelease == nil {
 			break
@@ -938,6 +945,14 @@ type Release {
   dateSource: String!
   "When this lake first saw the release."
   firstSeenAt: DateTime!
+  """
+  The release notes as upstream wrote them: Markdown for a GitHub release, HTML
+  or text for a feed entry. Untrusted text, never rendered here: escape it (or
+  sanitize what you render of it) before showing it. An empty string where the
+  source has none: git tags, PyPI, npm, Maven, vendor pages, and releases not
+  crawled again since the lake began keeping notes. Never null.
+  """
+  notes: String
 }
 
 "A framework whose releases the lake tracks."
@@ -1216,6 +1231,8 @@ func (ec *executionContext) childFields_Release(ctx context.Context, field graph
 		return ec.fieldContext_Release_dateSource(ctx, field)
 	case "firstSeenAt":
 		return ec.fieldContext_Release_firstSeenAt(ctx, field)
+	case "notes":
+		return ec.fieldContext_Release_notes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Release", field.Name)
 }
@@ -3343,6 +3360,29 @@ func (ec *executionContext) fieldContext_Release_firstSeenAt(_ context.Context, 
 	return graphql.NewScalarFieldContext("Release", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _Release_notes(ctx context.Context, field graphql.CollectedField, obj *releaselake.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Release_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Release", field, false, false, "String")
+}
+
 func (ec *executionContext) _ReleaseConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ReleaseConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5379,6 +5419,11 @@ func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "notes":
+			out.Values[i] = ec._Release_notes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -6459,6 +6504,18 @@ func (ec *executionContext) unmarshalOReleaseOrder2ᚖgithubᚗcomᚋreleaselake
 	}
 	res, err := ec.unmarshalInputReleaseOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

@@ -134,11 +134,25 @@ func mergeAny(old []releaselake.Release, crawled map[string][]releaselake.Releas
 	return out, d
 }
 
-// sameRow reports whether two rows of one (product, tag) say the same thing.
+// sameRow reports whether two rows of one (product, tag) say the same thing:
+// every column but firstSeenAt, which is the lake's, not the source's.
 func sameRow(a, b releaselake.Release) bool {
-	return a.Version == b.Version && a.Name == b.Name && a.URL == b.URL && a.Source == b.Source &&
-		a.Repo == b.Repo && a.DateSource == b.DateSource && a.PublishedAt.Equal(b.PublishedAt) &&
-		a.Prerelease == b.Prerelease && a.Yanked == b.Yanked
+	for c := range releaselake.StrCol(releaselake.NumStr) {
+		if *a.Str(c) != *b.Str(c) {
+			return false
+		}
+	}
+	for c := range releaselake.TimeCol(releaselake.NumTime) {
+		if c != releaselake.ColFirstSeenAt && !a.Time(c).Equal(*b.Time(c)) {
+			return false
+		}
+	}
+	for c := range releaselake.BoolCol(releaselake.NumBool) {
+		if *a.Bool(c) != *b.Bool(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // Compare counts how rows differ from old, firstSeenAt included.

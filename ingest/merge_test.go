@@ -74,3 +74,30 @@ func TestMerge_rowsFiledUnderAnotherKey(t *testing.T) {
 		}
 	}
 }
+
+// Every column but firstSeenAt counts as a change, notes included; a
+// publishedAt in another zone is the same instant.
+func TestMerge_everyColumnButFirstSeenAtIsAChange(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	base := releaselake.Release{Product: "a", Tag: "v1", Version: "1", Name: "one", URL: "u", Source: "s", Repo: "r",
+		DateSource: "d", PublishedAt: t0, FirstSeenAt: t0, Notes: "n"}
+	edits := map[string]func(r *releaselake.Release){
+		"version": func(r *releaselake.Release) { r.Version = "1.0" },
+		"notes":   func(r *releaselake.Release) { r.Notes = "n2" },
+		"url":     func(r *releaselake.Release) { r.URL = "u2" },
+		"time":    func(r *releaselake.Release) { r.PublishedAt = t0.Add(time.Second) },
+		"yanked":  func(r *releaselake.Release) { r.Yanked = true },
+	}
+	for name, edit := range edits {
+		r := base
+		edit(&r)
+		if _, d := Merge([]releaselake.Release{base}, map[string][]releaselake.Release{"a": {r}}, t0); d.Changed != 1 {
+			t.Errorf("%s edited: diff %+v, want one change", name, d)
+		}
+	}
+	same := base
+	same.FirstSeenAt, same.PublishedAt = t0.Add(time.Hour), t0.In(time.FixedZone("x", 3600))
+	if _, d := Merge([]releaselake.Release{base}, map[string][]releaselake.Release{"a": {same}}, t0); d != (Diff{}) {
+		t.Errorf("unchanged row: diff %+v", d)
+	}
+}

@@ -19,7 +19,8 @@ import (
 // tag), to one new data file under _staging, closes it, renames it into
 // yellow/, and then publishes log entry base+1 (without overwriting) holding a
 // remove for every file of base, an add for the new one (none if rows is
-// empty) and commitInfo. Version 0 also carries protocol and metaData. After
+// empty) and commitInfo. Version 0 also carries protocol and metaData, as
+// does the first commit after the table's columns changed. After
 // a commit it writes the checkpoint if one is due and removes what failed
 // and crashed commits left behind (clean.go); neither fails the commit.
 //
@@ -173,6 +174,14 @@ func (c *pending) entry() ([]byte, error) {
 				Configuration:    map[string]string{},
 				CreatedTime:      millis(c.now),
 			}})
+	} else if md := c.prev.metaData; md != nil && md.SchemaString != schemaString {
+		// The table's columns changed (a column was added): the new schema
+		// goes with the commit that first writes it. Every file of base is
+		// removed below, so the table never holds a file without a column
+		// its schema calls required.
+		evolved := *md
+		evolved.SchemaString = schemaString
+		actions = append(actions, action{MetaData: &evolved})
 	}
 	for _, name := range sortedKeys(c.prev.files) {
 		f := c.prev.files[name]

@@ -73,7 +73,7 @@ func TestStore_Commit_writesDeltaLogActions(t *testing.T) {
 			t.Errorf("schema: %s nullable, but the files hold it as required", f.Name)
 		}
 	}
-	if got := strings.Join(cols, " "); got != "product:string tag:string version:string name:string url:string source:string repo:string date_source:string published_at:timestamp first_seen_at:timestamp prerelease:boolean yanked:boolean" {
+	if got := strings.Join(cols, " "); got != "product:string tag:string version:string name:string url:string source:string repo:string date_source:string published_at:timestamp first_seen_at:timestamp prerelease:boolean yanked:boolean notes:string" {
 		t.Errorf("schema = %s", got)
 	}
 
@@ -95,7 +95,7 @@ func TestStore_Commit_writesDeltaLogActions(t *testing.T) {
 	}
 	if st.NumRecords != 4 || st.MinValues["product"] != "pandas" || st.MaxValues["product"] != "react" ||
 		st.MinValues["published_at"] != "1969-12-31T23:59:59.000Z" || st.MaxValues["first_seen_at"] != "2026-11-25T00:00:07.124Z" ||
-		len(st.NullCount) != 12 {
+		len(st.NullCount) != 13 || st.MaxValues["notes"] != sampleRows()[0].Notes {
 		t.Errorf("stats = %+v (timestamps: min rounded down, max up, to the ms)", st)
 	}
 	ci := v0[3]["commitInfo"]

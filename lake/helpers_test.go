@@ -44,7 +44,8 @@ func sampleRows() []releaselake.Release {
 	return []releaselake.Release{
 		{Product: "react", Tag: "v19.0.0", Version: "19.0.0", Name: "React 19", URL: "https://github.com/facebook/react/releases/tag/v19.0.0",
 			Source: releaselake.SourceGitHubRelease, Repo: "facebook/react", DateSource: releaselake.DateReleasePublished,
-			PublishedAt: time.Date(2024, 12, 5, 18, 4, 31, 0, time.UTC), FirstSeenAt: time.Date(2026, 11, 25, 9, 0, 0, 123456789, tokyo)},
+			PublishedAt: time.Date(2024, 12, 5, 18, 4, 31, 0, time.UTC), FirstSeenAt: time.Date(2026, 11, 25, 9, 0, 0, 123456789, tokyo),
+			Notes: "## What's new in React 19\n\n* Actions <script>alert(1)</script>\n"},
 		{Product: "python", Tag: "v3.13.0rc2", Version: "3.13.0rc2", Name: "v3.13.0rc2", URL: "https://github.com/python/cpython/tree/v3.13.0rc2",
 			Source: releaselake.SourceGitHubTag, Repo: "python/cpython", DateSource: releaselake.DateTagger,
 			PublishedAt: time.Date(2024, 9, 6, 22, 3, 11, 999999000, tokyo), FirstSeenAt: clockTime, Prerelease: true},

@@ -4,43 +4,46 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/releaselake/releaselake"
 )
 
-// row is one row of a yellow data file. Every column is required (not null),
-// matching nullable:false in the table's Delta schema. Timestamps are held as
-// microseconds since the epoch rather than time.Time because parquet-go decodes
-// time.Time through nanoseconds, which overflow outside 1677..2262 (a zero
-// time.Time is year 1).
-type row struct {
-	Product     string `parquet:"product,dict"`
-	Tag         string `parquet:"tag"`
-	Version     string `parquet:"version"`
-	Name        string `parquet:"name"`
-	URL         string `parquet:"url"`
-	Source      string `parquet:"source,dict"`
-	Repo        string `parquet:"repo,dict"`
-	DateSource  string `parquet:"date_source,dict"`
-	PublishedAt int64  `parquet:"published_at,timestamp(microsecond:utc)"`
-	FirstSeenAt int64  `parquet:"first_seen_at,timestamp(microsecond:utc)"`
-	Prerelease  bool   `parquet:"prerelease"`
-	Yanked      bool   `parquet:"yanked"`
-}
+// fileSchema is the Parquet schema of yellow's data files, made from the
+// table (releaselake.ReleaseColumns): every column required (not null),
+// timestamps as microseconds since the epoch (parquet-go decodes time.Time
+// through nanoseconds, which overflow outside 1677..2262; a zero time.Time
+// is year 1), dictionary encoding where the table says. It is derived from a
+// struct type made with reflect, tagged as a hand-written row struct would be.
+var fileSchema = func() *parquet.Schema {
+	fields := make([]reflect.StructField, len(releaselake.ReleaseColumns))
+	for i, c := range releaselake.ReleaseColumns {
+		tag := c.Name
+		var typ reflect.Type
+		switch c.Type {
+		case releaselake.StringColumn:
+			typ = reflect.TypeFor[string]()
+		case releaselake.TimeColumn:
+			typ, tag = reflect.TypeFor[int64](), tag+",timestamp(microsecond:utc)"
+		case releaselake.BoolColumn:
+			typ = reflect.TypeFor[bool]()
+		}
+		if c.Dict {
+			tag += ",dict"
+		}
+		fields[i] = reflect.StructField{Name: fmt.Sprintf("C%d", i), Type: typ, Tag: reflect.StructTag(`parquet:"` + tag + `"`)}
+	}
+	return parquet.NewSchema("row", parquet.SchemaOf(reflect.New(reflect.StructOf(fields)).Elem().Interface()))
+}()
 
-// columns lists the table's columns in file order with their Delta types; it
-// must agree with row.
-var columns = []struct{ name, typ string }{
-	{"product", "string"}, {"tag", "string"}, {"version", "string"}, {"name", "string"},
-	{"url", "string"}, {"source", "string"}, {"repo", "string"}, {"date_source", "string"},
-	{"published_at", "timestamp"}, {"first_seen_at", "timestamp"},
-	{"prerelease", "boolean"}, {"yanked", "boolean"},
-}
+// deltaType is the Delta type of a column type.
+var deltaType = [...]string{releaselake.StringColumn: "string", releaselake.TimeColumn: "timestamp", releaselake.BoolColumn: "boolean"}
 
 // schemaString is the Delta schema of the yellow table (metaData.schemaString).
 var schemaString = func() string {
@@ -54,8 +57,8 @@ var schemaString = func() string {
 		Type   string  `json:"type"`
 		Fields []field `json:"fields"`
 	}{Type: "struct"}
-	for _, c := range columns {
-		s.Fields = append(s.Fields, field{Name: c.name, Type: c.typ, Metadata: map[string]any{}})
+	for _, c := range releaselake.ReleaseColumns {
+		s.Fields = append(s.Fields, field{Name: c.Name, Type: deltaType[c.Type], Metadata: map[string]any{}})
 	}
 	b, err := json.Marshal(s)
 	if err != nil {
@@ -63,24 +66,6 @@ var schemaString = func() string {
 	}
 	return string(b)
 }()
-
-func toRow(r releaselake.Release) row {
-	return row{
-		Product: r.Product, Tag: r.Tag, Version: r.Version, Name: r.Name, URL: r.URL,
-		Source: r.Source, Repo: r.Repo, DateSource: r.DateSource,
-		PublishedAt: r.PublishedAt.UnixMicro(), FirstSeenAt: r.FirstSeenAt.UnixMicro(),
-		Prerelease: r.Prerelease, Yanked: r.Yanked,
-	}
-}
-
-func fromRow(r row) releaselake.Release {
-	return releaselake.Release{
-		Product: r.Product, Tag: r.Tag, Version: r.Version, Name: r.Name, URL: r.URL,
-		Source: r.Source, Repo: r.Repo, DateSource: r.DateSource,
-		PublishedAt: time.UnixMicro(r.PublishedAt).UTC(), FirstSeenAt: time.UnixMicro(r.FirstSeenAt).UTC(),
-		Prerelease: r.Prerelease, Yanked: r.Yanked,
-	}
-}
 
 // sorted is the rows of a data file in file order, (product, tag): releases
 // and the permutation that sorts them, so that a commit of a million rows
@@ -157,26 +142,34 @@ const rowGroupRows = 1 << 16
 // Parquet file and returns the number of bytes written. Row groups are cut
 // by groupEnd; every column chunk has page statistics and a column index. The
 // file records its sorting columns (product, tag) in its row groups'
-// metadata: parquet-go's GenericWriter only records them, it does not sort,
-// which is why rows must come sorted.
+// metadata: parquet-go's writer only records them, it does not sort, which
+// is why rows must come sorted. Each row group is written straight from the
+// Releases, writeRun rows at a time (as parquet-go's own row writer does, so
+// that pages end near PageBufferSize): each Release of the run read once
+// into every column's values, then each column written.
 func writeParquet(w io.Writer, rows sorted) (int64, error) {
 	cw := &countingWriter{w: w}
-	pw := parquet.NewGenericWriter[row](cw,
+	pw := parquet.NewWriter(cw, fileSchema,
 		parquet.Compression(&parquet.Snappy),
 		parquet.DataPageVersion(1), // the widest-read page format (older Spark, DuckDB)
 		parquet.PageBufferSize(64<<10),
 		parquet.SortingWriterConfig(parquet.SortingColumns(
 			parquet.Ascending("product"), parquet.Ascending("tag"))),
 	)
-	chunk := make([]row, 0, min(rows.len(), rowGroupRows))
+	var vals [releaselake.NumColumns][writeRun]parquet.Value
 	for start := 0; start < rows.len(); {
 		end := groupEnd(rows, start, rowGroupRows)
-		chunk = chunk[:0]
-		for i := start; i < end; i++ {
-			chunk = append(chunk, toRow(*rows.at(i)))
-		}
-		if _, err := pw.Write(chunk); err != nil {
-			return cw.n, err
+		writers := pw.ColumnWriters()
+		for lo := start; lo < end; lo += writeRun {
+			n := min(writeRun, end-lo)
+			for i := range n {
+				valuesOf(&vals, i, rows.at(lo+i))
+			}
+			for k, c := range releaselake.ReleaseColumns {
+				if _, err := writers[k].WriteRowValues(vals[k][:n]); err != nil {
+					return cw.n, fmt.Errorf("column %s: %w", c.Name, err)
+				}
+			}
 		}
 		if err := pw.Flush(); err != nil { // ends the row group
 			return cw.n, err
@@ -187,6 +180,25 @@ func writeParquet(w io.Writer, rows sorted) (int64, error) {
 		return cw.n, err
 	}
 	return cw.n, nil
+}
+
+// writeRun is how many rows writeParquet writes at a time.
+const writeRun = 64
+
+// valuesOf sets row i of vals, column by column, to r's values. String
+// values point into r's strings (the writer copies them).
+func valuesOf(vals *[releaselake.NumColumns][writeRun]parquet.Value, i int, r *releaselake.Release) {
+	for k := range vals {
+		switch releaselake.ReleaseColumns[k].Type {
+		case releaselake.StringColumn:
+			s := *strAt(r, k)
+			vals[k][i] = parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(s), len(s)))
+		case releaselake.TimeColumn:
+			vals[k][i] = parquet.Int64Value(timeAt(r, k).UnixMicro())
+		case releaselake.BoolColumn:
+			vals[k][i] = parquet.BooleanValue(*boolAt(r, k))
+		}
+	}
 }
 
 // groupEnd returns where the row group starting at rows[start] ends: after at
@@ -215,10 +227,10 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// statsOf returns the add action's stats for rows: min and
-// max of the string and timestamp columns (booleans have none, as in Spark),
-// no nulls. Timestamps are written in milliseconds, as Spark does; min is
-// rounded down and max up so the bounds stay true for data skipping.
+// statsOf returns the add action's stats for rows: min and max of the string
+// and timestamp columns (booleans have none, as in Spark), no nulls.
+// Timestamps are written in milliseconds, as Spark does; min is rounded down
+// and max up so the bounds stay true for data skipping.
 func statsOf(rows sorted) (string, error) {
 	st := stats{
 		NumRecords: int64(rows.len()),
@@ -226,41 +238,51 @@ func statsOf(rows sorted) (string, error) {
 		MaxValues:  map[string]any{},
 		NullCount:  map[string]int{},
 	}
-	for _, c := range columns {
-		st.NullCount[c.name] = 0
+	for _, c := range releaselake.ReleaseColumns {
+		st.NullCount[c.Name] = 0
 	}
 	if rows.len() > 0 {
-		strs := func(r *releaselake.Release) [8]*string {
-			return [8]*string{&r.Product, &r.Tag, &r.Version, &r.Name, &r.URL, &r.Source, &r.Repo, &r.DateSource}
+		// By position in the table: the string columns, then the timestamps.
+		var strs, times []int
+		for k, c := range releaselake.ReleaseColumns {
+			switch c.Type {
+			case releaselake.StringColumn:
+				strs = append(strs, k)
+			case releaselake.TimeColumn:
+				times = append(times, k)
+			}
 		}
-		var lo, hi [8]string
-		for i, s := range strs(rows.at(0)) {
-			lo[i], hi[i] = *s, *s
+		lo, hi := make([]string, len(strs)), make([]string, len(strs))
+		tlo, thi := make([]int64, len(times)), make([]int64, len(times))
+		first := rows.at(0)
+		for j, k := range strs {
+			lo[j], hi[j] = *strAt(first, k), *strAt(first, k)
 		}
-		times := func(r *releaselake.Release) [2]int64 {
-			return [2]int64{r.PublishedAt.UnixMicro(), r.FirstSeenAt.UnixMicro()} // as toRow
+		for j, k := range times {
+			tlo[j] = timeAt(first, k).UnixMicro() // as writeParquet
+			thi[j] = tlo[j]
 		}
-		tlo := times(rows.at(0))
-		thi := tlo
-		for k := 1; k < rows.len(); k++ {
-			r := rows.at(k)
-			for i, s := range strs(r) {
-				if *s < lo[i] {
-					lo[i] = *s
-				} else if *s > hi[i] {
-					hi[i] = *s
+		for i := 1; i < rows.len(); i++ {
+			r := rows.at(i)
+			for j, k := range strs {
+				if s := *strAt(r, k); s < lo[j] {
+					lo[j] = s
+				} else if s > hi[j] {
+					hi[j] = s
 				}
 			}
-			for i, t := range times(r) {
-				tlo[i], thi[i] = min(tlo[i], t), max(thi[i], t)
+			for j, k := range times {
+				t := timeAt(r, k).UnixMicro()
+				tlo[j], thi[j] = min(tlo[j], t), max(thi[j], t)
 			}
 		}
-		for i := range lo {
-			st.MinValues[columns[i].name], st.MaxValues[columns[i].name] = lo[i], hi[i]
+		for j, k := range strs {
+			name := releaselake.ReleaseColumns[k].Name
+			st.MinValues[name], st.MaxValues[name] = lo[j], hi[j]
 		}
-		for i, name := range []string{"published_at", "first_seen_at"} {
-			st.MinValues[name] = statTime(floorMilli(tlo[i]))
-			st.MaxValues[name] = statTime(ceilMilli(thi[i]))
+		for j, k := range times {
+			name := releaselake.ReleaseColumns[k].Name
+			st.MinValues[name], st.MaxValues[name] = statTime(floorMilli(tlo[j])), statTime(ceilMilli(thi[j]))
 		}
 	}
 	b, err := json.Marshal(st)

@@ -23,6 +23,33 @@ type bytesFile struct{ *bytes.Reader }
 func (b bytesFile) Size() int64  { return b.Reader.Size() }
 func (b bytesFile) Close() error { return nil }
 
+// row is a row of a data file as a hand-written struct: what parquet-go
+// derives from it is fileSchema (TestFileSchema_asHandWritten).
+type row struct {
+	Product     string `parquet:"product,dict"`
+	Tag         string `parquet:"tag"`
+	Version     string `parquet:"version"`
+	Name        string `parquet:"name"`
+	URL         string `parquet:"url"`
+	Source      string `parquet:"source,dict"`
+	Repo        string `parquet:"repo,dict"`
+	DateSource  string `parquet:"date_source,dict"`
+	PublishedAt int64  `parquet:"published_at,timestamp(microsecond:utc)"`
+	FirstSeenAt int64  `parquet:"first_seen_at,timestamp(microsecond:utc)"`
+	Prerelease  bool   `parquet:"prerelease"`
+	Yanked      bool   `parquet:"yanked"`
+	Notes       string `parquet:"notes"`
+}
+
+func fromRow(r row) releaselake.Release {
+	return releaselake.Release{
+		Product: r.Product, Tag: r.Tag, Version: r.Version, Name: r.Name, URL: r.URL,
+		Source: r.Source, Repo: r.Repo, DateSource: r.DateSource,
+		PublishedAt: time.UnixMicro(r.PublishedAt).UTC(), FirstSeenAt: time.UnixMicro(r.FirstSeenAt).UTC(),
+		Prerelease: r.Prerelease, Yanked: r.Yanked, Notes: r.Notes,
+	}
+}
+
 // oddRows are rows a reader gets wrong first: empty strings, the zero time
 // (year 1), the extremes of a microsecond timestamp, unicode, long values.
 func oddRows() []row {
@@ -31,9 +58,11 @@ func oddRows() []row {
 			PublishedAt: releaselake.Release{}.PublishedAt.UnixMicro(), FirstSeenAt: 0},
 		{Product: "a", Tag: "v2.0.0-rc.1", Version: "2.0.0-rc.1", Name: "Ünïcødé ✓ 日本語 🚀", URL: "https://example.org/ä?q=ü#ß",
 			Source: "github-release", Repo: "o/ä", DateSource: "tagger",
-			PublishedAt: math.MinInt64, FirstSeenAt: math.MaxInt64, Prerelease: true, Yanked: true},
+			PublishedAt: math.MinInt64, FirstSeenAt: math.MaxInt64, Prerelease: true, Yanked: true,
+			Notes: "## What's new\n\n* <script>alert(1)</script> ✓ 日本語\r\n"},
 		{Product: "ä", Tag: "\x00", Version: "", Name: string(bytes.Repeat([]byte("long "), 10000)), URL: "u",
-			Source: "pypi", Repo: "", DateSource: "upload", PublishedAt: -1, FirstSeenAt: 1, Yanked: true},
+			Source: "pypi", Repo: "", DateSource: "upload", PublishedAt: -1, FirstSeenAt: 1, Yanked: true,
+			Notes: "notes\x00\xff"},
 		{Product: "", Tag: "", PublishedAt: 1_700_000_000_123_456, FirstSeenAt: -62135596800000000},
 	}
 	for i := range 3000 { // several pages, dictionary columns with many entries
@@ -42,6 +71,7 @@ func oddRows() []row {
 			Name: fmt.Sprintf("release %d", i), URL: fmt.Sprintf("https://github.com/o/p%d/releases/tag/v%d", i%700, i),
 			Source: []string{"github-release", "pypi", ""}[i%3], Repo: fmt.Sprintf("o/p%d", i%700), DateSource: "upload",
 			PublishedAt: int64(i) * 1_000_003, FirstSeenAt: int64(i % 5), Prerelease: i%3 == 0, Yanked: i%7 == 0,
+			Notes: []string{"", fmt.Sprintf("Fixes #%d", i)}[i%2],
 		})
 	}
 	return rows
@@ -63,9 +93,7 @@ func readBoth(t *testing.T, data []byte) (columnar bool, got, want []releaselake
 		t.Fatal(err)
 	}
 	for range 2 {
-		for _, r := range rows {
-			want = append(want, fromRow(r))
-		}
+		want = append(want, rows...)
 	}
 	// The index reader gives the same rows, in the same order.
 	ix, err := readIndex(context.Background(), []*dataFile{df, df}, 3, time.Time{})
@@ -106,8 +134,9 @@ func TestReadReleases_sameAsParquetRead(t *testing.T) {
 }
 
 // Files written otherwise: many row groups and small pages, columns in
-// another order with one more, every column dictionary-encoded, and a schema
-// the columnar reader leaves to parquet.Read.
+// another order with one more (and without notes, as files written before
+// it), every column dictionary-encoded, and schemas the columnar reader
+// leaves to readParquet.
 func TestReadReleases_otherLayouts(t *testing.T) {
 	rows := oddRows()
 	type reordered struct {
@@ -138,6 +167,7 @@ func TestReadReleases_otherLayouts(t *testing.T) {
 		FirstSeenAt int64  `parquet:"first_seen_at,timestamp(microsecond:utc),dict"`
 		Prerelease  bool   `parquet:"prerelease"`
 		Yanked      bool   `parquet:"yanked"`
+		Notes       string `parquet:"notes,dict"`
 	}
 	type optional struct {
 		Product     string `parquet:"product"`
@@ -152,6 +182,7 @@ func TestReadReleases_otherLayouts(t *testing.T) {
 		FirstSeenAt int64  `parquet:"first_seen_at,timestamp(microsecond:utc)"`
 		Prerelease  bool   `parquet:"prerelease"`
 		Yanked      bool   `parquet:"yanked"`
+		Notes       string `parquet:"notes"`
 	}
 	// Other tools write Delta timestamps in other units (Spark's
 	// outputTimestampType=TIMESTAMP_MILLIS, pyarrow's nanoseconds).
@@ -197,7 +228,7 @@ func TestReadReleases_otherLayouts(t *testing.T) {
 			slices.SortStableFunc(rs, func(a, b reordered) int { return strings.Compare(a.Product, b.Product) })
 			return write(t, func(w *bytes.Buffer) error { return writeAs(w, rs, parquet.MaxRowsPerRowGroup(700)) })
 		}, true},
-		{"columns reordered, one more", func(t *testing.T) []byte {
+		{"columns reordered, one more, no notes (as written before the column)", func(t *testing.T) []byte {
 			var rs []reordered
 			for _, r := range rows {
 				rs = append(rs, reordered{r.Yanked, "x", r.PublishedAt, r.URL, r.Tag, r.Version, r.Name, r.Source, r.Repo, r.DateSource, r.FirstSeenAt, r.Prerelease, r.Product})

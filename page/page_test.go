@@ -176,3 +176,34 @@ func TestFromIndex_rebuildsOnlyWhenTheIndexChanges(t *testing.T) {
 		t.Fatal("snapshot of no index")
 	}
 }
+
+// The latest release's notes show in a collapsed <details>, escaped as text,
+// cut to NotesBytes; the snapshot carries no notes of the other releases.
+func TestHandler_latestNotesEscapedAndCut(t *testing.T) {
+	long := strings.Repeat("é", NotesBytes) // 2 bytes each
+	ix := releaselake.NewIndex(releaselake.Snapshot{Version: 1, CommittedAt: day(9), Releases: []releaselake.Release{
+		{Product: "vue", Tag: "v3.5.0", Version: "3.5.0", URL: "https://x/350", PublishedAt: day(1),
+			Notes: "## Fixes\n<script>alert(1)</script> & \"q\"\n" + long},
+		{Product: "vue", Tag: "v3.6.0-rc.1", Version: "3.6.0-rc.1", Prerelease: true, PublishedAt: day(5), Notes: "rc notes"},
+		{Product: "react", Tag: "v19.0.0", Version: "19.0.0", PublishedAt: day(2)},
+	}})
+	snap := NewSnapshot(testCatalog(t), ix)
+	for _, p := range snap.Products {
+		for _, r := range p.Recent {
+			if r.Notes != "" {
+				t.Errorf("%s %s: recent release with notes in the snapshot", p.Key, r.Tag)
+			}
+		}
+		if p.Latest != nil && len(p.Latest.Notes) > NotesBytes+len("…") {
+			t.Errorf("%s: %d bytes of notes in the snapshot", p.Key, len(p.Latest.Notes))
+		}
+	}
+	_, html := get(handler(snap), "/")
+	if strings.Contains(html, "<script>alert") || !strings.Contains(html, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;q&#34;") {
+		t.Errorf("notes not escaped as text:\n%s", html)
+	}
+	if strings.Count(html, "<details>") != 1 || !strings.Contains(html, `<summary>Release notes</summary><pre class="notes">## Fixes`) ||
+		!strings.Contains(html, "é…</pre>") || !strings.Contains(html, `<a href="https://x/350">All the notes</a>`) {
+		t.Errorf("want one <details> with the latest vue notes, cut, and a link to all of them:\n%s", html)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/releaselake/releaselake"
 )
@@ -14,6 +15,12 @@ import (
 // RecentCount is how many recent releases a product carries in a snapshot, and
 // so on its card and in the feed.
 const RecentCount = 5
+
+// NotesBytes is how much of the latest release's notes a snapshot carries,
+// for the page (the release's URL has them all); recent releases carry none.
+// Notes run to 125,000 characters on GitHub: whole, they would swell every
+// push past what the page server takes (MaxSnapshotBytes).
+const NotesBytes = 2000
 
 // NewWindow is how long a release counts as new: published within NewWindow
 // before the snapshot's time (not the request's, so that a page of one snapshot
@@ -50,13 +57,29 @@ func NewSnapshot(cat *releaselake.Catalog, ix *releaselake.Index) *Snapshot {
 	for _, p := range cat.Products() {
 		sp := Product{Key: p.Key, Name: p.Name, Recent: []releaselake.Release{}}
 		if l, ok := ix.Latest(p.Key); ok {
+			l.Notes = excerpt(l.Notes, NotesBytes)
 			sp.Latest = &l
 		}
 		rs := ix.Releases(releaselake.Filter{Products: []string{p.Key}})
-		sp.Recent = append(sp.Recent, rs[:min(RecentCount, len(rs))]...)
+		for _, r := range rs[:min(RecentCount, len(rs))] {
+			r.Notes = ""
+			sp.Recent = append(sp.Recent, r)
+		}
 		s.Products = append(s.Products, sp)
 	}
 	return s
+}
+
+// excerpt returns s, or its first n bytes or fewer (whole runes) and "…".
+func excerpt(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // Validate reports what makes s unfit to serve: a negative version, a product

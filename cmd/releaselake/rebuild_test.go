@@ -15,7 +15,7 @@ import (
 )
 
 // Yellow rebuilt from red alone equals yellow as the runs made it, through
-// incremental runs with new, edited, drafted and deleted releases.
+// incremental runs with new, edited (notes too), drafted and deleted releases.
 func TestRebuild_equalsTheIncrementalRuns(t *testing.T) {
 	gh := githubtest.NewServer(t)
 	dir := t.TempDir()
@@ -41,7 +41,9 @@ func TestRebuild_equalsTheIncrementalRuns(t *testing.T) {
 			gh.AddTag("apache/kafka", githubtest.Tag{Name: "9.0.0", Date: recent})
 		},
 		func() {
-			gh.EditRelease("pallets/flask", "9.0.0rc1", func(r *githubtest.Release) { r.Name = "Flask 9 RC" })
+			gh.EditRelease("pallets/flask", "9.0.0rc1", func(r *githubtest.Release) {
+				r.Name, r.Description = "Flask 9 RC", "## RC\n\n* <b>notes</b>"
+			})
 			gh.AddRelease("mwaskom/seaborn", githubtest.Release{TagName: "v9.0.0", PublishedAt: recent, CreatedAt: recent})
 		},
 		func() { gh.SetDraft("mwaskom/seaborn", "v9.0.0", true) },
@@ -73,5 +75,11 @@ func TestRebuild_equalsTheIncrementalRuns(t *testing.T) {
 	}
 	if d := ingest.Compare(before.Releases, after.Releases); d != (ingest.Diff{}) || len(after.Releases) == 0 {
 		t.Fatalf("rebuilt yellow differs from the incremental one: %+v (%d rows)", d, len(after.Releases))
+	}
+	// Notes come from red too (Compare holds them equal): the edited release's among them.
+	for _, r := range after.Releases {
+		if r.Product == "flask" && r.Tag == "9.0.0rc1" && r.Notes != "## RC\n\n* <b>notes</b>" {
+			t.Errorf("rebuilt flask 9.0.0rc1 notes %q", r.Notes)
+		}
 	}
 }

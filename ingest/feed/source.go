@@ -1,12 +1,14 @@
 // Package feed is the feed source: releases announced in an RSS or Atom feed,
 // read with gofeed, one row per entry whose title the catalog's version_pattern
 // matches, dated by the entry's published date (RSS pubDate), else its updated
-// date. A feed shows only its latest entries, so the rows of entries that have
+// date, its notes the entry's content (Atom content, RSS content:encoded), else
+// its summary (RSS description), as the feed wrote them. A feed shows only its latest entries, so the rows of entries that have
 // left it are kept: a product's rows only grow.
 package feed
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -111,6 +113,7 @@ func (s *Source) Parse(p releaselake.Product, raw [][]byte, prev []releaselake.R
 			DateSource:  releaselake.DateFeed,
 			PublishedAt: at.UTC(),
 			Prerelease:  releaselake.IsPrerelease(version),
+			Notes:       cmp.Or(strings.TrimSpace(item.Content), strings.TrimSpace(item.Description)),
 		}
 		if i, dup := byTag[version]; dup {
 			if r.PublishedAt.Before(out.Releases[i].PublishedAt) {

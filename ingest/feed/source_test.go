@@ -45,6 +45,9 @@ func TestSource_RSS_monthlyReleases(t *testing.T) {
 			t.Errorf("row %d: %+v, want %+v", i, r, w)
 		}
 	}
+	if n := got.Releases[1].Notes; n != "Welcome to the October 2024 update!" {
+		t.Errorf("2024.10 notes %q, want the item's description", n)
+	}
 }
 
 func TestSource_Atom_publishedElseUpdated(t *testing.T) {
@@ -64,6 +67,13 @@ func TestSource_Atom_publishedElseUpdated(t *testing.T) {
 	if rc.Version != "3.2.0-rc.1" || rc.PublishedAt.Format(time.RFC3339) != "2024-11-20T09:00:00Z" || !rc.Prerelease ||
 		rc.URL != "https://acme.example/releases/3.2.0-rc.1" {
 		t.Errorf("3.2.0-rc.1 dated by <updated>, a prerelease: %+v", rc)
+	}
+	// Notes: the entry's content as the feed wrote it (here HTML), else its summary.
+	if want := "<h2>Changes</h2><ul><li>Dashboards &amp; <script>fixes</script></li></ul>"; final.Notes != want {
+		t.Errorf("3.1.0 notes %q, want the content %q", final.Notes, want)
+	}
+	if rc.Notes != "Release candidate of 3.2." {
+		t.Errorf("3.2.0-rc.1 notes %q, want the summary", rc.Notes)
 	}
 }
 

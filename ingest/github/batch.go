@@ -27,6 +27,7 @@ type releaseConn struct {
 		CreatedAt    time.Time
 		IsPrerelease bool
 		IsDraft      bool
+		Description  *string // the release notes, Markdown; null when empty
 	}
 }
 

@@ -178,6 +178,7 @@ func (b *builder) releases(r *repository) {
 			DateSource:  releaselake.DateReleasePublished,
 			PublishedAt: *rel.PublishedAt,
 			Prerelease:  rel.IsPrerelease || releaselake.IsPrerelease(version),
+			Notes:       deref(rel.Description),
 		})
 	}
 }
@@ -223,6 +224,13 @@ func (b *builder) add(rel releaselake.Release) {
 	rel.Product = b.product.Key
 	rel.PublishedAt = rel.PublishedAt.UTC()
 	b.out.Releases = append(b.out.Releases, rel)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // tagDate returns when a tag was published: an annotated tag's tagger date, else

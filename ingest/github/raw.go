@@ -79,6 +79,7 @@ type release struct {
 	CreatedAt    time.Time  `json:"createdAt"`
 	IsPrerelease bool       `json:"isPrerelease"`
 	IsDraft      bool       `json:"isDraft"`
+	Description  *string    `json:"description"` // absent from answers fetched before notes were
 }
 
 // key identifies a release across runs: its id (a tag can move between releases).

@@ -152,6 +152,29 @@ func TestSource_Fetch_firstCrawlBatchesEveryRepository(t *testing.T) {
 			t.Fatalf("flask row from %s", row.Source)
 		}
 	}
+	// Notes: a release's description as GitHub holds it, none for a tag.
+	flaskRepo, _ := srv.Repo("pallets/flask")
+	descriptions := map[string]string{}
+	for _, rel := range flaskRepo.Releases {
+		descriptions[rel.TagName] = rel.Description
+	}
+	withNotes := 0
+	for _, row := range l.rows["flask"] {
+		if row.Notes != descriptions[row.Tag] {
+			t.Fatalf("flask %s notes %q, want the description %q", row.Tag, row.Notes, descriptions[row.Tag])
+		}
+		if row.Notes != "" {
+			withNotes++
+		}
+	}
+	if withNotes == 0 || withNotes == len(l.rows["flask"]) {
+		t.Errorf("flask: %d of %d rows with notes; the fixtures give some, not all, a description", withNotes, len(l.rows["flask"]))
+	}
+	for _, row := range l.rows["kafka"] {
+		if row.Notes != "" {
+			t.Fatalf("kafka tag %s has notes %q", row.Tag, row.Notes)
+		}
+	}
 }
 
 func TestSource_Fetch_nothingNewCostsOneRequest(t *testing.T) {

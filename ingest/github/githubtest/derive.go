@@ -24,6 +24,8 @@ import (
 //     in fixture order) keeps IsPrerelease false and has Mislabeled set.
 //   - CreatedAt is the tagged commit's date, PublishedAt = UpdatedAt = the tag's Date + 1h,
 //     Name = the tag name, DatabaseID a hash of repository and tag (stable across runs).
+//   - Two releases in three (by that hash) have release notes, Markdown as GitHub's
+//     generated notes read (ReleaseNotes); the others have none (description null).
 
 var (
 	pkgPrefix     = regexp.MustCompile(`^(?:@[\w.-]+/)?[\w.-]+@`)
@@ -125,6 +127,9 @@ func deriveReleases(r *Repo) []Release {
 			IsPrerelease: LooksPrerelease(t.Name),
 		}
 		rel.UpdatedAt = rel.PublishedAt
+		if rel.DatabaseID%3 != 0 {
+			rel.Description = ReleaseNotes(r.NameWithOwner(), t.Name)
+		}
 		if isCandidate(t.Name) {
 			if candidates%10 == 0 {
 				rel.IsPrerelease, rel.Mislabeled = false, true
@@ -134,6 +139,13 @@ func deriveReleases(r *Repo) []Release {
 		out = append(out, rel)
 	}
 	return out
+}
+
+// ReleaseNotes is the description of a derived release that has one.
+func ReleaseNotes(nameWithOwner, tag string) string {
+	return "## What's Changed\n\n* Release " + tag + " by @maintainer in https://github.com/" + nameWithOwner +
+		"/pull/" + strconv.Itoa(int(hash32("pr", nameWithOwner, tag)%5000)+1) + "\n* Escape `<b>` & <script>alert(1)</script>\n\n" +
+		"**Full Changelog**: https://github.com/" + nameWithOwner + "/commits/" + tag + "\n"
 }
 
 func releaseDatabaseID(nameWithOwner, tag string) int64 {
