@@ -13,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // fastPath answers the release-reading root fields (releases, latest,
@@ -410,7 +411,7 @@ func (w *jsonWriter) connection(sel []plan, a *listArgs) bool {
 	return true
 }
 
-func (w *jsonWriter) edge(sel []plan, s releaselake.Sort, memo *rowMemo, ix *releaselake.Index, row int32) bool {
+func (w *jsonWriter) edge(sel []plan, s serving.Sort, memo *rowMemo, ix *serving.Index, row int32) bool {
 	w.buf = append(w.buf, '{')
 	for i, f := range sel {
 		if i > 0 {
@@ -435,7 +436,7 @@ func (w *jsonWriter) edge(sel []plan, s releaselake.Sort, memo *rowMemo, ix *rel
 	return true
 }
 
-func (w *jsonWriter) pageInfo(sel []plan, s releaselake.Sort, ix *releaselake.Index, pg *releaselake.Page) {
+func (w *jsonWriter) pageInfo(sel []plan, s serving.Sort, ix *serving.Index, pg *serving.Page) {
 	w.buf = append(w.buf, '{')
 	for i, f := range sel {
 		if i > 0 {
@@ -460,14 +461,14 @@ func (w *jsonWriter) pageInfo(sel []plan, s releaselake.Sort, ix *releaselake.In
 }
 
 // cursor writes a cursor as a JSON string: base64url needs no escaping.
-func (w *jsonWriter) cursor(s releaselake.Sort, rel *releaselake.Release) {
+func (w *jsonWriter) cursor(s serving.Sort, rel *releaselake.Release) {
 	w.buf = append(w.buf, '"')
 	w.buf = appendCursor(w.buf, s, rel)
 	w.buf = append(w.buf, '"')
 }
 
 // row writes a release of a page, from the memo when it has the row.
-func (w *jsonWriter) row(sel []plan, memo *rowMemo, ix *releaselake.Index, row int32) bool {
+func (w *jsonWriter) row(sel []plan, memo *rowMemo, ix *serving.Index, row int32) bool {
 	if memo != nil {
 		if b := memo.load(row); b != nil {
 			w.buf = append(w.buf, b...)

@@ -19,6 +19,7 @@ import (
 	"github.com/vektah/gqlparser/v2/validator"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // go test -fuzz=FuzzRequest ./graph: whatever arrives over HTTP, the handler
@@ -143,7 +144,7 @@ func sortSuggestions(b []byte) []byte {
 // cursor or a BAD_USER_INPUT error, and cursors survive a round trip.
 func FuzzCursor(f *testing.F) {
 	for _, r := range oddRows()[:5] {
-		f.Add(encodeCursor(releaselake.Sort{Key: releaselake.ByVersion, Asc: true}, &r))
+		f.Add(encodeCursor(serving.Sort{Key: serving.ByVersion, Asc: true}, &r))
 	}
 	f.Add("")
 	f.Add("AQ")

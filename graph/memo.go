@@ -5,7 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // rowMemos keeps, for the index being served, the JSON the fast path wrote for
@@ -17,7 +17,7 @@ import (
 // repo) are kept, never ones with arguments; a new index starts afresh.
 type rowMemos struct {
 	mu    sync.Mutex
-	ix    *releaselake.Index
+	ix    *serving.Index
 	bySig map[memoKey]*rowMemo
 	bytes atomic.Int64 // kept for ix, bounded by memoMaxBytes
 }
@@ -49,7 +49,7 @@ type rowMemo struct {
 
 // get returns the memo of sig for ix, with n slots of the given kind, nil
 // when they are not kept.
-func (m *rowMemos) get(ix, served *releaselake.Index, sig string, kind memoKind, n int) *rowMemo {
+func (m *rowMemos) get(ix, served *serving.Index, sig string, kind memoKind, n int) *rowMemo {
 	if sig == "" || ix != served {
 		return nil
 	}

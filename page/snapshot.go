@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // RecentCount is how many recent releases a product carries in a snapshot, and
@@ -42,7 +43,7 @@ type Product struct {
 
 // NewSnapshot returns the snapshot of an index for the products of cat. It
 // returns nil for a nil index (the lake is not loaded yet).
-func NewSnapshot(cat *releaselake.Catalog, ix *releaselake.Index) *Snapshot {
+func NewSnapshot(cat *releaselake.Catalog, ix *serving.Index) *Snapshot {
 	if ix == nil {
 		return nil
 	}
@@ -52,7 +53,7 @@ func NewSnapshot(cat *releaselake.Catalog, ix *releaselake.Index) *Snapshot {
 		if l, ok := ix.Latest(p.Key); ok {
 			sp.Latest = &l
 		}
-		rs := ix.Releases(releaselake.Filter{Products: []string{p.Key}})
+		rs := ix.Releases(serving.Filter{Products: []string{p.Key}})
 		sp.Recent = append(sp.Recent, rs[:min(RecentCount, len(rs))]...)
 		s.Products = append(s.Products, sp)
 	}
@@ -143,9 +144,9 @@ func (s *Snapshot) isNew(r releaselake.Release) bool {
 
 // FromIndex returns a function giving the snapshot of the index that ix returns,
 // built again only when the index changes (serve swaps in a new one per commit).
-func FromIndex(cat *releaselake.Catalog, ix func() *releaselake.Index) func() *Snapshot {
+func FromIndex(cat *releaselake.Catalog, ix func() *serving.Index) func() *Snapshot {
 	type memo struct {
-		ix   *releaselake.Index
+		ix   *serving.Index
 		snap *Snapshot
 	}
 	var last atomic.Pointer[memo]

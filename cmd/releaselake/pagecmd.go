@@ -15,6 +15,7 @@ import (
 
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/page"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // DefaultPageAddr is where `releaselake page` listens by default: beside a
@@ -65,13 +66,16 @@ func (m *Main) pageSnapshot(ctx context.Context) (*page.Snapshot, error) {
 	if head == releaselake.NoVersion {
 		return nil, nil
 	}
-	ix := m.index.Load()
+	var ix *serving.Index
+	if m.Engine != nil {
+		ix = m.Engine.Current()
+	}
 	if ix == nil || ix.Version != head {
 		snap, err := m.Lake.Snapshot(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("read lake: %w", err)
 		}
-		ix = releaselake.NewIndex(snap)
+		ix = serving.NewIndex(snap)
 	}
 	return page.NewSnapshot(m.Catalog, ix), nil
 }
