@@ -1,6 +1,7 @@
 package page
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -159,4 +160,32 @@ func FromIndex(cat *releaselake.Catalog, ix func() *serving.Index) func() *Snaps
 		last.Store(m)
 		return m.snap
 	}
+}
+
+// Lake is what Latest reads of the lake (the lake's Store is one).
+type Lake interface {
+	Head(ctx context.Context) (int64, error)
+	Snapshot(ctx context.Context) (releaselake.Snapshot, error)
+}
+
+// Latest returns the snapshot of the newest committed version of l, nil if
+// there is none: of the index served() returns when it is that version, else
+// of the version read from l.
+func Latest(ctx context.Context, cat *releaselake.Catalog, l Lake, served func() *serving.Index) (*Snapshot, error) {
+	head, err := l.Head(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read lake head: %w", err)
+	}
+	if head == releaselake.NoVersion {
+		return nil, nil
+	}
+	ix := served()
+	if ix == nil || ix.Version != head {
+		snap, err := l.Snapshot(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read lake: %w", err)
+		}
+		ix = serving.NewIndex(snap)
+	}
+	return NewSnapshot(cat, ix), nil
 }

@@ -7,19 +7,14 @@ import (
 	"github.com/releaselake/releaselake"
 )
 
-// Index is an immutable in-memory view of one snapshot, built once and then read
-// by many requests at once. It keeps every release once, in the snapshot's row
-// order, and orderings of row numbers over them: by publication, by version and
-// by first sighting, for all products and per product, so that a page of any
-// order is a few binary searches and a merge of at most one run per product.
-//
-// Nothing the index keeps per row holds a pointer: a row is offsets into one
-// few byte arenas of text plus instants as integers (see row). At a million rows
-// that is what keeps the garbage collector's work, and so the latency tail of
-// every request, independent of the lake's size: a collection never scans the
-// rows. A Release is made from a row when it is asked for, its strings pointing
-// into an arena (which they keep alive, so an index swapped out stays valid
-// for whoever still holds its releases).
+// Index is an immutable in-memory view of one snapshot, built once and read
+// by many requests at once: every release once, in the snapshot's row order,
+// and orderings of row numbers by publication, version and first sighting,
+// for all products and per product, so that a page of any order is a few
+// binary searches and a merge. A row holds no pointer (its text is offsets
+// into a few byte arenas), so a collection never scans the rows
+// (docs/scale.md); a Release made from a row points into an arena and keeps
+// it alive.
 type Index struct {
 	Version     int64
 	CommittedAt time.Time

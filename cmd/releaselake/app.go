@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -99,7 +98,9 @@ func (m *Main) Open() (err error) {
 			AsOfVersions: 4, // time travel: the most recently asked older versions stay in memory
 			Loaded: func(ctx context.Context, ix *serving.Index) {
 				m.Metrics.Index(ix.Version, ix.Rows(), time.Now())
-				m.seedRunMetrics(ctx)
+				if err := m.Metrics.SeedFromLake(ctx, m.Lake.Runs, m.Catalog); err != nil {
+					m.Log.Warn("metrics: could not read the run records", "err", err)
+				}
 			}})
 		m.Engine.Preload()
 	}
@@ -213,13 +214,13 @@ func (m *Main) Serve(ctx context.Context) error {
 	}()
 	go func() { defer m.wg.Done(); m.Engine.Run(bg) }()
 	if c.Schedule != "off" {
-		m.schedule, err = ingest.Schedule(c.Schedule, loc, m.Log, m.scheduledIngest)
+		m.schedule, err = ingest.Schedule(c.Schedule, loc, m.Log, m.Runner.RunTick)
 		if err != nil {
 			m.Close()
 			return err
 		}
 		m.wg.Add(1)
-		go func() { defer m.wg.Done(); m.firstIngest(bg) }()
+		go func() { defer m.wg.Done(); m.Runner.RunFirstIfEmpty(bg) }()
 	} else {
 		m.Log.Info("ingest schedule off")
 	}
@@ -304,25 +305,4 @@ func (m *Main) readyz(w http.ResponseWriter, _ *http.Request) {
 		return
 	}
 	fmt.Fprintf(w, "ready: version %d, %d rows\n", ix.Version, ix.Rows())
-}
-
-// seedRunMetrics sets the gauges of ingest runs from the run records in the
-// lake, on every new version: a restarted process, or a replica that did not
-// run the ingest, would otherwise show no last success for any product until
-// it ran one itself, and the staleness alerts could not fire. Products no
-// longer in the catalog are left out: their last success only gets older, and
-// the staleness alert would fire for them for ever.
-func (m *Main) seedRunMetrics(ctx context.Context) {
-	runs, err := m.Lake.Runs(ctx, 0)
-	if err != nil {
-		m.Log.Warn("metrics: could not read the run records", "err", err)
-		return
-	}
-	for i := range runs {
-		runs[i].Products = slices.DeleteFunc(runs[i].Products, func(p releaselake.RunProduct) bool {
-			_, ok := m.Catalog.Product(p.Product)
-			return !ok
-		})
-	}
-	m.Metrics.Seed(runs)
 }

@@ -2,16 +2,12 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -77,148 +73,6 @@ func maxNumeric(tags []fixtureTag, prefix string, minParts int) string {
 		}
 	}
 	return bestTag
-}
-
-type app struct {
-	t    *testing.T
-	lake string
-	env  map[string]string
-}
-
-func (a *app) getenv(k string) string { return a.env[k] }
-
-// run runs the command line like main does and returns the exit code and output.
-func (a *app) run(args ...string) (int, string) {
-	var out bytes.Buffer
-	code := Run(context.Background(), args, a.getenv, &out, &out)
-	return code, out.String()
-}
-
-// openMain is a Main for cmd with args, its environment from getenv, logging
-// to out, opened (not yet serving).
-func openMain(t *testing.T, out io.Writer, getenv func(string) string, cmd string, args ...string) *Main {
-	t.Helper()
-	m := NewMain(out)
-	if err := m.Config.ParseFlags(cmd, args, getenv, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Open(); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-// serve starts serve on 127.0.0.1:0 and waits until /readyz says ready.
-func (a *app) serve() string {
-	t := a.t
-	m := openMain(t, io.Discard, a.getenv, "serve", "-addr", "127.0.0.1:0", "-schedule", "off", "-poll", "100ms")
-	if err := m.Serve(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	base := "http://" + m.Addr()
-	for deadline := time.Now().Add(20 * time.Second); ; {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return base
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready after 20s: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-type gqlResponse struct {
-	Data   json.RawMessage `json:"data"`
-	Errors []struct {
-		Message    string         `json:"message"`
-		Extensions map[string]any `json:"extensions"`
-	} `json:"errors"`
-}
-
-func query(t *testing.T, base, q string, vars map[string]any, into any) gqlResponse {
-	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
-	resp, err := http.Post(base+"/graphql", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var r gqlResponse
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		t.Fatalf("decode response (HTTP %d): %v", resp.StatusCode, err)
-	}
-	if into != nil {
-		if len(r.Errors) > 0 {
-			t.Fatalf("query errors: %+v", r.Errors)
-		}
-		if err := json.Unmarshal(r.Data, into); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return r
-}
-
-type release struct {
-	Product     struct{ Key string }
-	Version     string
-	Tag         string
-	PublishedAt time.Time
-	FirstSeenAt time.Time
-	Prerelease  bool
-	DateSource  string
-	Source      string
-	URL         string
-}
-
-type releasesPage struct {
-	Releases struct {
-		TotalCount int
-		PageInfo   struct {
-			HasNextPage bool
-			EndCursor   *string
-		}
-		Nodes []release
-	}
-}
-
-const releasesQuery = `query ($p: [String!], $s: DateTime, $after: String) {
-  releases(products: $p, since: $s, first: 50, after: $after) {
-    totalCount
-    pageInfo { hasNextPage endCursor }
-    nodes { product { key } version tag publishedAt firstSeenAt prerelease dateSource source url }
-  }
-}`
-
-// allReleases pages through releases(products: [product], since: since).
-func allReleases(t *testing.T, base, product string, since *time.Time) ([]release, int) {
-	t.Helper()
-	vars := map[string]any{"p": []string{product}}
-	if since != nil {
-		vars["s"] = since.Format(time.RFC3339)
-	}
-	var all []release
-	total := -1
-	for page := 0; ; page++ {
-		var r releasesPage
-		query(t, base, releasesQuery, vars, &r)
-		if total >= 0 && r.Releases.TotalCount != total {
-			t.Fatalf("totalCount changed between pages: %d then %d", total, r.Releases.TotalCount)
-		}
-		total = r.Releases.TotalCount
-		all = append(all, r.Releases.Nodes...)
-		if !r.Releases.PageInfo.HasNextPage {
-			return all, total
-		}
-		if page > 100 {
-			t.Fatal("too many pages")
-		}
-		vars["after"] = *r.Releases.PageInfo.EndCursor
-	}
 }
 
 func TestMain_ingestThenServe_fromFakeGitHub(t *testing.T) {
@@ -529,75 +383,5 @@ func TestConfig_secretsEndingInNewline(t *testing.T) {
 	// No page server is configured, so the admitted mutation is UNAVAILABLE.
 	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "UNAVAILABLE" {
 		t.Errorf("pushPage with the admin token: %+v", r.Errors)
-	}
-}
-
-// When the lake cannot be read, serve says so in its log and /readyz; when it
-// can again, the log says that too, so an operator reading it after an outage
-// knows when it ended (the version served may not have changed meanwhile).
-func TestServe_logsWhenTheLakeIsBack(t *testing.T) {
-	dir := t.TempDir()
-	logs := &syncWriter{w: &bytes.Buffer{}}
-	env := map[string]string{"RELEASELAKE_LAKE": dir, "RELEASELAKE_LOG": "text"}
-	m := openMain(t, logs, func(k string) string { return env[k] }, "serve", "-addr", "127.0.0.1:0", "-schedule", "off", "-poll", "50ms")
-	if err := m.Serve(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	base := "http://" + m.Addr()
-	ready := func() bool {
-		resp, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	}
-	eventually(t, "ready", ready)
-	// The Delta log's directory becomes a file: every read of the lake fails.
-	os.MkdirAll(filepath.Join(dir, "yellow"), 0o755)
-	if err := os.WriteFile(filepath.Join(dir, "yellow", "_delta_log"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "unready", func() bool { return !ready() })
-	time.Sleep(500 * time.Millisecond) // ~10 polls, all failing alike
-	os.Remove(filepath.Join(dir, "yellow", "_delta_log"))
-	eventually(t, "ready again", ready)
-	eventually(t, "the log to say the lake is back", func() bool {
-		return strings.Contains(logs.String(), `msg="lake reachable again"`)
-	})
-	// The outage is logged when it begins, not at every poll; its end says
-	// how many loads failed.
-	if n := strings.Count(logs.String(), `msg="load lake"`); n != 1 {
-		t.Errorf("%d log lines of the failing load, want 1:\n%s", n, logs)
-	}
-	if m := regexp.MustCompile(`msg="lake reachable again".* failed_loads=(\d+)`).FindStringSubmatch(logs.String()); m == nil || m[1] == "1" {
-		t.Errorf("the end of the outage does not count its failed loads: %v\n%s", m, logs)
-	}
-}
-
-// serve faces browsers (RELEASELAKE_CORS_ORIGINS): a client that stops halfway
-// through its request body, or leaves a keep-alive connection idle, does not
-// hold the connection and its goroutine for ever.
-func TestServe_dropsStalledConnections(t *testing.T) {
-	defer func(idle, read time.Duration) { serveIdleTimeout, serveReadTimeout = idle, read }(serveIdleTimeout, serveReadTimeout)
-	serveIdleTimeout, serveReadTimeout = 300*time.Millisecond, 300*time.Millisecond
-	a := &app{t: t, env: map[string]string{"RELEASELAKE_LAKE": t.TempDir()}}
-	base := a.serve()
-	for name, send := range map[string]string{
-		"body never sent": "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
-		"idle keep-alive": "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
-	} {
-		c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Write([]byte(send))
-		c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		_, err = io.Copy(io.Discard, c) // until the server closes it
-		c.Close()
-		if err != nil {
-			t.Errorf("%s: the connection is still open 5 s later: %v", name, err)
-		}
 	}
 }
