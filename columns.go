@@ -210,3 +210,16 @@ func (c *Columns) Fill(rels []Release) {
 		}
 	}
 }
+
+// ColumnSink takes the rows of one snapshot as blocks of Columns: a reader
+// hands over rows as it decodes them, without making a Release per row. The
+// serving package's IndexBuilder is one.
+type ColumnSink interface {
+	// Begin is called once, before any Add, with the snapshot's version,
+	// commit time and number of rows.
+	Begin(version int64, committedAt time.Time, rows int) error
+	// Add takes rows lo, lo+1, … of the snapshot. Blocks do not overlap and
+	// may come in any order, from several goroutines at once; c may be reused
+	// once Add returns, so Add copies what it keeps.
+	Add(lo int, c *Columns) error
+}

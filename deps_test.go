@@ -8,6 +8,16 @@ import (
 
 const module = "github.com/releaselake/releaselake"
 
+// imports lists the packages pkg imports directly, standard ones included.
+func imports(t *testing.T, pkg string) []string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-f", `{{join .Imports " "}}`, pkg).Output()
+	if err != nil {
+		t.Fatalf("go list %s: %v", pkg, err)
+	}
+	return strings.Fields(string(out))
+}
+
 // deps lists the packages pkg imports, transitively (go list -deps), tests excluded.
 func deps(t *testing.T, pkg string) []string {
 	t.Helper()
@@ -19,19 +29,28 @@ func deps(t *testing.T, pkg string) []string {
 }
 
 // The design's dependency direction: the domain imports only the standard
-// library; graph sees data only through the domain; ingest writes through it.
+// library, and neither unsafe nor runtime (the serving engine holds what
+// needs them); graph sees data only through the domain and the engine;
+// ingest writes through the domain; the lake fills the domain's Columns and
+// knows nothing of the engine that indexes them.
 func TestDependencyDirection(t *testing.T) {
 	for _, d := range deps(t, module) {
 		if d != module {
 			t.Errorf("the domain package imports %s; it may import only the standard library", d)
 		}
 	}
+	for _, d := range imports(t, module) {
+		if d == "unsafe" || d == "runtime" || strings.HasPrefix(d, "runtime/") {
+			t.Errorf("the domain package imports %s; the serving engine is where that belongs", d)
+		}
+	}
 	forbidden := map[string][]string{
 		module + "/graph":   {module + "/lake", module + "/ingest", module + "/page"},
 		module + "/ingest":  {module + "/lake", module + "/graph", module + "/page"},
 		module + "/page":    {module + "/lake", module + "/ingest", module + "/graph"},
-		module + "/lake":    {module + "/ingest", module + "/graph", module + "/page"},
-		module + "/catalog": {module + "/ingest", module + "/lake", module + "/graph", module + "/page"},
+		module + "/lake":    {module + "/ingest", module + "/graph", module + "/page", module + "/serving"},
+		module + "/catalog": {module + "/ingest", module + "/lake", module + "/graph", module + "/page", module + "/serving"},
+		module + "/serving": {module + "/lake", module + "/ingest", module + "/graph", module + "/page"},
 	}
 	for pkg, bad := range forbidden {
 		for _, d := range deps(t, pkg) {

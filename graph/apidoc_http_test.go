@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // section returns the text of docs/api.md under a "## " heading.
@@ -103,7 +104,7 @@ func TestAPIDoc_caching(t *testing.T) {
 		t.Errorf("after a new lake version: %d ETag %q %s", rec.Code, rec.Header().Get("ETag"), rec.Body)
 	}
 	empty := strings.TrimSuffix(quoted(t, sec, `"empty-`), `…"`)
-	s.lake.served.Store(releaselake.NewIndex(releaselake.Snapshot{Version: releaselake.NoVersion}))
+	s.lake.served.Store(serving.NewIndex(releaselake.Snapshot{Version: releaselake.NoVersion}))
 	if got := s.ask(s.h, true, q, "", nil).Header().Get("ETag"); !strings.HasPrefix(got, empty) {
 		t.Errorf("a lake never ingested: ETag %q, want %s…", got, empty)
 	}

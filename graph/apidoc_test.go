@@ -21,6 +21,7 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // docBlock is a fenced block of docs/api.md.
@@ -278,7 +279,7 @@ var docErrorCases = []struct {
 		`&extensions=` + url.QueryEscape(`{"persistedQuery":{"version":1,"sha256Hash":"`+strings.Repeat("ab", 32)+`"}}`), nil, nil},
 	{"NOT_FOUND", "`asOf` before the first commit", "POST", `{"query":"{ latest(asOf: \"2020-01-01T00:00:00Z\") { version } }"}`, nil, nil},
 	{"UNAVAILABLE", "has not loaded the lake yet", "GET", "query=" + url.QueryEscape(`{ latest { version } }`), nil,
-		func(r *Resolver) { r.Index = func() *releaselake.Index { return nil } }},
+		func(r *Resolver) { r.Index = func() *serving.Index { return nil } }},
 	{"UNAVAILABLE", "a feature not configured", "POST", `{"query":"mutation { pushPage { pushed } }"}`, map[string]string{"Authorization": "Bearer sekret"},
 		func(r *Resolver) { r.PushPage = nil }},
 	{"UNAUTHENTICATED", "without `Authorization: Bearer <admin token>`", "POST", `{"query":"mutation { pushPage { pushed } }"}`, nil, nil},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/graph/fastpath"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // Reading the fast path's arguments into graph's types (see fastpath.Args),
@@ -77,26 +78,26 @@ type fastSource struct{ r *Resolver }
 var _ fastpath.Source = fastSource{}
 
 func (s fastSource) Catalog() *releaselake.Catalog          { return s.r.Catalog }
-func (s fastSource) Served() *releaselake.Index             { return s.r.Index() }
+func (s fastSource) Served() *serving.Index                 { return s.r.Index() }
 func (s fastSource) Time(v any) (*time.Time, bool)          { return argTime(v) }
 func (s fastSource) Product(key string) releaselake.Product { return s.r.product(key) }
 
-func (s fastSource) IndexAt(ctx context.Context, asOf *time.Time) (*releaselake.Index, error) {
+func (s fastSource) IndexAt(ctx context.Context, asOf *time.Time) (*serving.Index, error) {
 	return s.r.indexAt(ctx, asOf)
 }
 
 func (s fastSource) Products(search *string) []releaselake.Product { return s.r.products(search) }
 
-func (s fastSource) Page(ctx context.Context, product string, args fastpath.Args) (*releaselake.Index, releaselake.Sort, releaselake.Page, bool) {
+func (s fastSource) Page(ctx context.Context, product string, args fastpath.Args) (*serving.Index, serving.Sort, serving.Page, bool) {
 	a, ok := readListArgs(args)
 	if !ok {
-		return nil, releaselake.Sort{}, releaselake.Page{}, false
+		return nil, serving.Sort{}, serving.Page{}, false
 	}
 	a.Product = product
 	ix, q, pg, err := s.r.page(ctx, &a)
 	return ix, q.Sort, pg, err == nil
 }
 
-func (s fastSource) AppendCursor(dst []byte, srt releaselake.Sort, rel *releaselake.Release) []byte {
+func (s fastSource) AppendCursor(dst []byte, srt serving.Sort, rel *releaselake.Release) []byte {
 	return appendCursor(dst, srt, rel)
 }

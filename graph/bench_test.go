@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // benchResolver: 49 products of 400 releases, like scripts/gateway-bench.
@@ -42,8 +43,8 @@ func benchResolverOf(b testing.TB, ps []releaselake.Product, rows []releaselake.
 	if err != nil {
 		b.Fatal(err)
 	}
-	ix := releaselake.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows})
-	return &Resolver{Catalog: cat, Index: func() *releaselake.Index { return ix },
+	ix := serving.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows})
+	return &Resolver{Catalog: cat, Index: func() *serving.Index { return ix },
 		Runs:    func(context.Context, int) ([]releaselake.Run, error) { return nil, nil },
 		Notices: func() []string { return nil }}
 }

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // responseCache keeps whole answers to queries, keyed by the raw request
@@ -19,8 +19,8 @@ import (
 type responseCache struct {
 	mu    sync.Mutex
 	seed  maphash.Seed
-	seen  *[maxSeen]uint64   // hashes of keys asked once, by their low bits (0: none)
-	ix    *releaselake.Index // the generation the entries belong to
+	seen  *[maxSeen]uint64 // hashes of keys asked once, by their low bits (0: none)
+	ix    *serving.Index   // the generation the entries belong to
 	items map[string]*list.Element
 	lru   list.List // of *cacheEntry, most recent at the front
 	size  int       // bytes of keys and bodies held
@@ -45,7 +45,7 @@ func newResponseCache(maxBytes int) *responseCache {
 }
 
 // get returns the answer to key for index ix, nil if there is none.
-func (c *responseCache) get(ix *releaselake.Index, key []byte) *cacheEntry {
+func (c *responseCache) get(ix *serving.Index, key []byte) *cacheEntry {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.ix != ix {
@@ -62,7 +62,7 @@ func (c *responseCache) get(ix *releaselake.Index, key []byte) *cacheEntry {
 // put keeps an answer, and its Content-Type, for index ix if its key was seen
 // before. Answers too big for a sixteenth of the cache are not kept. A newer
 // index than the cache's starts a new generation.
-func (c *responseCache) put(ix *releaselake.Index, key []byte, op string, contentType []string, body []byte) {
+func (c *responseCache) put(ix *serving.Index, key []byte, op string, contentType []string, body []byte) {
 	n := len(key) + len(body)
 	if n > c.max/16 {
 		return

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // MaxFirst is the largest page a client may ask for, as on GitHub.
@@ -27,18 +28,18 @@ type listArgs struct {
 }
 
 // sortOf turns the GraphQL order into the domain's; nil is newest published first.
-func sortOf(o *ReleaseOrder) (releaselake.Sort, error) {
-	var s releaselake.Sort
+func sortOf(o *ReleaseOrder) (serving.Sort, error) {
+	var s serving.Sort
 	if o == nil {
 		return s, nil
 	}
 	switch o.Field {
 	case ReleaseOrderFieldPublishedAt, "":
-		s.Key = releaselake.ByPublished
+		s.Key = serving.ByPublished
 	case ReleaseOrderFieldVersion:
-		s.Key = releaselake.ByVersion
+		s.Key = serving.ByVersion
 	case ReleaseOrderFieldFirstSeenAt:
-		s.Key = releaselake.ByFirstSeen
+		s.Key = serving.ByFirstSeen
 	default:
 		return s, releaselake.Errorf(releaselake.Invalid, "orderBy.field: unknown %q", o.Field)
 	}
@@ -52,8 +53,8 @@ func sortOf(o *ReleaseOrder) (releaselake.Sort, error) {
 	return s, nil
 }
 
-func sortName(s releaselake.Sort) string {
-	field := [...]string{releaselake.ByPublished: "PUBLISHED_AT", releaselake.ByVersion: "VERSION", releaselake.ByFirstSeen: "FIRST_SEEN_AT"}[s.Key]
+func sortName(s serving.Sort) string {
+	field := [...]string{serving.ByPublished: "PUBLISHED_AT", serving.ByVersion: "VERSION", serving.ByFirstSeen: "FIRST_SEEN_AT"}[s.Key]
 	dir := "DESC"
 	if s.Asc {
 		dir = "ASC"
@@ -62,8 +63,8 @@ func sortName(s releaselake.Sort) string {
 }
 
 // query validates list arguments against the catalog and returns the domain query.
-func (r *Resolver) query(a *listArgs) (releaselake.Query, error) {
-	var q releaselake.Query
+func (r *Resolver) query(a *listArgs) (serving.Query, error) {
+	var q serving.Query
 	n := MaxFirst
 	if a.First != nil {
 		n = *a.First
@@ -103,14 +104,14 @@ func (r *Resolver) query(a *listArgs) (releaselake.Query, error) {
 }
 
 // page answers list arguments: the index they read (at asOf), the query and its page.
-func (r *Resolver) page(ctx context.Context, a *listArgs) (*releaselake.Index, releaselake.Query, releaselake.Page, error) {
+func (r *Resolver) page(ctx context.Context, a *listArgs) (*serving.Index, serving.Query, serving.Page, error) {
 	q, err := r.query(a)
 	if err != nil {
-		return nil, q, releaselake.Page{}, err
+		return nil, q, serving.Page{}, err
 	}
 	ix, err := r.indexAt(ctx, a.AsOf)
 	if err != nil {
-		return nil, q, releaselake.Page{}, err
+		return nil, q, serving.Page{}, err
 	}
 	return ix, q, ix.Page(q), nil
 }
@@ -204,13 +205,13 @@ func withoutRepeats(ks []string) []string {
 // length and bytes.
 const cursorFormat = 1
 
-func encodeCursor(s releaselake.Sort, r *releaselake.Release) string {
+func encodeCursor(s serving.Sort, r *releaselake.Release) string {
 	var buf [160]byte
 	return string(appendCursor(buf[:0], s, r))
 }
 
 // appendCursor appends the base64url cursor of r to dst.
-func appendCursor(dst []byte, s releaselake.Sort, r *releaselake.Release) []byte {
+func appendCursor(dst []byte, s serving.Sort, r *releaselake.Release) []byte {
 	var raw [128]byte
 	b := append(raw[:0], cursorFormat, sortByte(s))
 	b = appendTime(b, r.PublishedAt)
@@ -222,7 +223,7 @@ func appendCursor(dst []byte, s releaselake.Sort, r *releaselake.Release) []byte
 	return base64.RawURLEncoding.AppendEncode(dst, b)
 }
 
-func sortByte(s releaselake.Sort) byte {
+func sortByte(s serving.Sort) byte {
 	b := byte(s.Key) << 1
 	if s.Asc {
 		b |= 1
@@ -239,15 +240,15 @@ var errCursor = releaselake.Errorf(releaselake.Invalid, "after: not a cursor fro
 
 // decodeCursor reads a cursor made by encodeCursor: the release's sort fields
 // and the order it belongs to.
-func decodeCursor(s string) (releaselake.Release, releaselake.Sort, error) {
+func decodeCursor(s string) (releaselake.Release, serving.Sort, error) {
 	var r releaselake.Release
-	var srt releaselake.Sort
+	var srt serving.Sort
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(b) < 2 || b[0] != cursorFormat {
 		return r, srt, errCursor
 	}
-	srt = releaselake.Sort{Key: releaselake.SortKey(b[1] >> 1), Asc: b[1]&1 == 1}
-	if b[1]>>1 > byte(releaselake.ByFirstSeen) {
+	srt = serving.Sort{Key: serving.SortKey(b[1] >> 1), Asc: b[1]&1 == 1}
+	if b[1]>>1 > byte(serving.ByFirstSeen) {
 		return r, srt, errCursor
 	}
 	b = b[2:]

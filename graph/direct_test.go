@@ -12,7 +12,7 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // directQueries are query texts whose answers depend on variables in every
@@ -83,7 +83,7 @@ func TestDirectPath_answersExactlyAsGqlgen(t *testing.T) {
 	slow := newHandler(r, Options{Log: log, CacheBytes: -1}, shortcuts{off: true})
 
 	var cursors []string
-	for _, s := range []releaselake.Sort{{}, {Key: releaselake.ByVersion}, {Key: releaselake.ByFirstSeen, Asc: true}} {
+	for _, s := range []serving.Sort{{}, {Key: serving.ByVersion}, {Key: serving.ByFirstSeen, Asc: true}} {
 		for _, rel := range oddRows()[5:9] {
 			cursors = append(cursors, encodeCursor(s, &rel))
 		}

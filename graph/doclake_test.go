@@ -17,6 +17,7 @@ import (
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/catalog"
 	sourcekinds "github.com/releaselake/releaselake/ingest/sources"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // docRows are releases like the real ones of the products docs/api.md names:
@@ -71,8 +72,8 @@ func docRows() []releaselake.Release {
 // v41, its first commit, on 2026-03-01 without kafka 4.0.0 and vue 3.5.22;
 // v42 (served) on 2026-04-01 with them.
 type docLake struct {
-	v41, v42 *releaselake.Index
-	served   atomic.Pointer[releaselake.Index]
+	v41, v42 *serving.Index
+	served   atomic.Pointer[serving.Index]
 	ingests  atomic.Int64
 	pushes   atomic.Int64
 }
@@ -91,8 +92,8 @@ func newDocLake() *docLake {
 		}
 	}
 	l := &docLake{
-		v41: releaselake.NewIndex(releaselake.Snapshot{Version: 41, CommittedAt: docV41Commit, Releases: older}),
-		v42: releaselake.NewIndex(releaselake.Snapshot{Version: 42, CommittedAt: docV42Commit, Releases: all}),
+		v41: serving.NewIndex(releaselake.Snapshot{Version: 41, CommittedAt: docV41Commit, Releases: older}),
+		v42: serving.NewIndex(releaselake.Snapshot{Version: 42, CommittedAt: docV42Commit, Releases: all}),
 	}
 	l.served.Store(l.v42)
 	return l
@@ -125,7 +126,7 @@ func (l *docLake) resolver(t testing.TB) *Resolver {
 			l.pushes.Add(1)
 			return releaselake.PushResult{Version: 42, Pushed: true, Status: 200, Message: "stored", At: at}, nil
 		},
-		AsOf: func(_ context.Context, t time.Time) (*releaselake.Index, error) {
+		AsOf: func(_ context.Context, t time.Time) (*serving.Index, error) {
 			switch {
 			case t.Before(docV41Commit):
 				return nil, nil

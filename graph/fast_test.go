@@ -16,6 +16,7 @@ import (
 
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/graph/fastpath"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // oddCatalog and oddRows are data that exercise the JSON writer: quotes,
@@ -78,14 +79,14 @@ func pairOf(t testing.TB, r *Resolver, noDirect bool) pair {
 }
 
 func oddResolver(t testing.TB) *Resolver {
-	ix := releaselake.NewIndex(releaselake.Snapshot{Version: 7, CommittedAt: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), Releases: oddRows()})
-	old := releaselake.NewIndex(releaselake.Snapshot{Version: 3, Releases: oddRows()[:10]})
+	ix := serving.NewIndex(releaselake.Snapshot{Version: 7, CommittedAt: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), Releases: oddRows()})
+	old := serving.NewIndex(releaselake.Snapshot{Version: 3, Releases: oddRows()[:10]})
 	return &Resolver{
 		Catalog: oddCatalog(t),
-		Index:   func() *releaselake.Index { return ix },
+		Index:   func() *serving.Index { return ix },
 		Runs:    func(context.Context, int) ([]releaselake.Run, error) { return nil, nil },
 		Notices: func() []string { return nil },
-		AsOf: func(_ context.Context, at time.Time) (*releaselake.Index, error) {
+		AsOf: func(_ context.Context, at time.Time) (*serving.Index, error) {
 			switch {
 			case at.Before(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)):
 				return nil, nil // before the first commit

@@ -14,8 +14,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/graph/fastpath"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // otherExtension is an extension the direct path does not know.
@@ -67,7 +67,7 @@ func TestDirectPath_offWithAnExtensionItDoesNotKnow(t *testing.T) {
 // counted each time, and it is logged once per query text.
 func TestFastPath_panicsAreCountedAndLoggedOncePerQuery(t *testing.T) {
 	r := oddResolver(t)
-	r.AsOf = func(context.Context, time.Time) (*releaselake.Index, error) { panic("boom") }
+	r.AsOf = func(context.Context, time.Time) (*serving.Index, error) { panic("boom") }
 	var logged bytes.Buffer
 	var mu sync.Mutex
 	reasons := map[string]int{}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/graph/fastpath"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // go test -fuzz=FuzzRequest ./graph: whatever arrives over HTTP, the handler
@@ -138,7 +139,7 @@ func sortSuggestions(b []byte) []byte {
 // cursor or a BAD_USER_INPUT error, and cursors survive a round trip.
 func FuzzCursor(f *testing.F) {
 	for _, r := range oddRows()[:5] {
-		f.Add(encodeCursor(releaselake.Sort{Key: releaselake.ByVersion, Asc: true}, &r))
+		f.Add(encodeCursor(serving.Sort{Key: serving.ByVersion, Asc: true}, &r))
 	}
 	f.Add("")
 	f.Add("AQ")

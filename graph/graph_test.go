@@ -14,9 +14,10 @@ import (
 	"time"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/serving"
 )
 
-func testServer(t *testing.T, ix *releaselake.Index) *httptest.Server {
+func testServer(t *testing.T, ix *serving.Index) *httptest.Server {
 	t.Helper()
 	cat, err := releaselake.NewCatalog([]releaselake.Product{
 		{Key: "a", Name: "A", Kind: "github", Ref: "o/a"},
@@ -27,7 +28,7 @@ func testServer(t *testing.T, ix *releaselake.Index) *httptest.Server {
 	}
 	r := &Resolver{
 		Catalog: cat,
-		Index:   func() *releaselake.Index { return ix },
+		Index:   func() *serving.Index { return ix },
 		Runs:    func(context.Context, int) ([]releaselake.Run, error) { return nil, fmt.Errorf("disk on fire") },
 		Notices: func() []string { return nil },
 	}
@@ -78,7 +79,7 @@ func code(r response) string {
 }
 
 func TestReleases_pagesCoverEverythingOnce(t *testing.T) {
-	srv := testServer(t, releaselake.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(250)}))
+	srv := testServer(t, serving.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(250)}))
 	seen := map[string]bool{}
 	var after any
 	for pages := 0; ; pages++ {
@@ -116,7 +117,7 @@ func TestReleases_pagesCoverEverythingOnce(t *testing.T) {
 }
 
 func TestReleases_badInput(t *testing.T) {
-	srv := testServer(t, releaselake.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(3)}))
+	srv := testServer(t, serving.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(3)}))
 	cases := []struct {
 		name, q string
 		vars    map[string]any
@@ -154,7 +155,7 @@ func TestReleases_badInput(t *testing.T) {
 }
 
 func TestReleases_sinceAcceptsFractionalSeconds(t *testing.T) {
-	srv := testServer(t, releaselake.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(10)}))
+	srv := testServer(t, serving.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(10)}))
 	// RFC 3339 (5.6) allows "t" and "z" in lower case.
 	for _, s := range []string{"2026-01-08T00:00:00Z", "2026-01-08T00:00:00.000Z", "2026-01-08T01:00:00.000+01:00", "2026-01-08t00:00:00z"} {
 		r := post(t, srv, `query($s: DateTime) { releases(since: $s) { totalCount } }`, map[string]any{"s": s})
@@ -183,7 +184,7 @@ func TestQuery_beforeLoadIsUnavailable(t *testing.T) {
 // pageInfo, answered once a page, add nothing. Priced alike by gqlgen (the
 // first asking) and the direct path (the second).
 func TestQuery_complexityPricesRowsNotPageFields(t *testing.T) {
-	srv := testServer(t, releaselake.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(3)}))
+	srv := testServer(t, serving.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(3)}))
 	page := func(fields int) string {
 		var b strings.Builder
 		for i := range fields {
@@ -206,7 +207,7 @@ func TestQuery_complexityPricesRowsNotPageFields(t *testing.T) {
 // rows are walked to find them (under a filter few rows pass, the whole
 // index). Asking for none (first: 0) is what counting costs 1.
 func TestQuery_complexityCountsPagesSelectingOnlyTheCount(t *testing.T) {
-	srv := testServer(t, releaselake.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(3)}))
+	srv := testServer(t, serving.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(3)}))
 	aliases := func(first string) string {
 		var b strings.Builder
 		for i := range 60 {
@@ -223,7 +224,7 @@ func TestQuery_complexityCountsPagesSelectingOnlyTheCount(t *testing.T) {
 }
 
 func TestQuery_complexityLimit(t *testing.T) {
-	srv := testServer(t, releaselake.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(3)}))
+	srv := testServer(t, serving.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(3)}))
 	q := `{ releases(first: 100) { nodes { product { releases(first: 100) { nodes { tag } } } } } }`
 	if r := post(t, srv, q, nil); code(r) != "COMPLEXITY_LIMIT_EXCEEDED" {
 		t.Fatalf("code %q %v", code(r), r.Errors)

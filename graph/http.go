@@ -16,19 +16,20 @@ import (
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/graph/fastpath"
 	"github.com/releaselake/releaselake/internal/etag"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // requestNote travels in a request's context from the HTTP layer through
 // gqlgen and back: the index the request reads, and what the HTTP layer needs
 // to know about the answer to cache it and set its headers.
 type requestNote struct {
-	ix       *releaselake.Index // pinned when the request came in; nil before the first load
-	get      bool               // a GET request, whose transport refuses mutations itself
-	query    atomic.Bool        // a query operation answered without errors
-	volatile atomic.Bool        // the answer read something the lake version does not determine
-	denied   atomic.Value       // releaselake.Class of a refused mutation
-	executed atomic.Bool        // execution began: gqlgen's response interceptors ran
-	op       string             // the operation name the request gave, once decoded (Options.Observe)
+	ix       *serving.Index // pinned when the request came in; nil before the first load
+	get      bool           // a GET request, whose transport refuses mutations itself
+	query    atomic.Bool    // a query operation answered without errors
+	volatile atomic.Bool    // the answer read something the lake version does not determine
+	denied   atomic.Value   // releaselake.Class of a refused mutation
+	executed atomic.Bool    // execution began: gqlgen's response interceptors ran
+	op       string         // the operation name the request gave, once decoded (Options.Observe)
 
 	fastpath.Buffers // the shortcuts' answer buffers, recycled once the answer is written
 }
@@ -56,7 +57,7 @@ func markVolatile(ctx context.Context) {
 type httpLayer struct {
 	next      http.Handler     // gqlgen
 	direct    *fastpath.Direct // nil: everything goes to gqlgen
-	index     func() *releaselake.Index
+	index     func() *serving.Index
 	cache     *responseCache // nil: no response cache
 	publicHdr []string       // Cache-Control of cacheable GET answers
 	etags     etagMemo       // of answers as application/json
@@ -278,7 +279,7 @@ func (h *httpLayer) requestError(note *requestNote, rec *recorder) ([]byte, int)
 // the ETag of the lake version and a public max-age (or 304 when the client has
 // it); everything else no-store. header (nil: none) is copied into w's; the
 // body goes out in one Write. It returns the status sent.
-func (h *httpLayer) write(w http.ResponseWriter, r *http.Request, header http.Header, status int, body []byte, cacheable bool, ix *releaselake.Index) int {
+func (h *httpLayer) write(w http.ResponseWriter, r *http.Request, header http.Header, status int, body []byte, cacheable bool, ix *serving.Index) int {
 	out := w.Header()
 	for k, v := range header {
 		out[k] = v
@@ -314,10 +315,10 @@ func (h *httpLayer) write(w http.ResponseWriter, r *http.Request, header http.He
 // with another catalog never answers 304 with an old body.
 type etagMemo struct {
 	fingerprint string // with a suffix per media type
-	last        lastHeader[*releaselake.Index]
+	last        lastHeader[*serving.Index]
 }
 
-func (m *etagMemo) of(ix *releaselake.Index) []string {
+func (m *etagMemo) of(ix *serving.Index) []string {
 	if hdr, ok := m.last.get(ix); ok {
 		return hdr
 	}

@@ -15,12 +15,13 @@ import (
 
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/graph/fastpath"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // served is a test server with a swappable index and counters on its effects.
 type served struct {
 	*httptest.Server
-	ix        atomic.Pointer[releaselake.Index]
+	ix        atomic.Pointer[serving.Index]
 	hits      func() int64 // answers of the shortcuts so far
 	ingests   atomic.Int64
 	pushes    atomic.Int64
@@ -30,7 +31,7 @@ type served struct {
 func serve(t *testing.T, o Options) *served {
 	t.Helper()
 	s := &served{}
-	s.ix.Store(releaselake.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(30)}))
+	s.ix.Store(serving.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(30)}))
 	r := oddResolver(t)
 	r.Index = s.ix.Load
 	r.Runs = func(context.Context, int) ([]releaselake.Run, error) {
@@ -120,7 +121,7 @@ func TestHTTP_getQueryHasETagAnd304(t *testing.T) {
 		t.Fatalf("If-None-Match with a list: %d", resp.StatusCode)
 	}
 	// A new lake version: a new ETag, a full answer.
-	s.ix.Store(releaselake.NewIndex(releaselake.Snapshot{Version: 2, Releases: rows(31)}))
+	s.ix.Store(serving.NewIndex(releaselake.Snapshot{Version: 2, Releases: rows(31)}))
 	resp, body = do(t, "GET", u, "", map[string]string{"If-None-Match": etag})
 	if resp.StatusCode != 200 || resp.Header.Get("ETag") == etag || !strings.Contains(body, "v1.0.30") {
 		t.Fatalf("after a new version: %d ETag %q %s", resp.StatusCode, resp.Header.Get("ETag"), body)
@@ -129,7 +130,7 @@ func TestHTTP_getQueryHasETagAnd304(t *testing.T) {
 
 func TestHTTP_neverIngestedLakeIsCacheableToo(t *testing.T) {
 	s := serve(t, Options{})
-	s.ix.Store(releaselake.NewIndex(releaselake.Snapshot{Version: releaselake.NoVersion}))
+	s.ix.Store(serving.NewIndex(releaselake.Snapshot{Version: releaselake.NoVersion}))
 	resp, body := do(t, "GET", getURL(s.URL, `{ releases { totalCount } }`, nil), "", nil)
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("ETag"), `"empty-`) || !strings.HasPrefix(resp.Header.Get("Cache-Control"), "public") {
 		t.Fatalf("%d ETag %q Cache-Control %q %s", resp.StatusCode, resp.Header.Get("ETag"), resp.Header.Get("Cache-Control"), body)
@@ -179,7 +180,7 @@ func TestHTTP_repeatedQueryIsAnsweredFromTheCache(t *testing.T) {
 	if s.hits() != n+2 {
 		t.Fatalf("executions %d, want %d", s.hits(), n+2)
 	}
-	s.ix.Store(releaselake.NewIndex(releaselake.Snapshot{Version: 2, Releases: rows(31)}))
+	s.ix.Store(serving.NewIndex(releaselake.Snapshot{Version: 2, Releases: rows(31)}))
 	_, fourth := do(t, "POST", s.URL, body, nil)
 	if fourth == first || !strings.Contains(fourth, `"totalCount":31`) {
 		t.Fatalf("after a new version the cache answered: %s", fourth)
@@ -357,7 +358,7 @@ func TestHTTP_asOfNewerThanTheServedIndexIsNotCached(t *testing.T) {
 		t.Fatal("an asOf answer from a version newer than the served one was answered from the response cache")
 	}
 
-	s.ix.Store(releaselake.NewIndex(releaselake.Snapshot{Version: 9, Releases: rows(3)}))
+	s.ix.Store(serving.NewIndex(releaselake.Snapshot{Version: 9, Releases: rows(3)}))
 	resp, body = do(t, "GET", u, "", nil)
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("ETag"), `"v9-`) {
 		t.Fatalf("asOf read v7 while v9 is served: %d ETag %q: %s", resp.StatusCode, resp.Header.Get("ETag"), body)

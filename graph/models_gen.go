@@ -31,6 +31,10 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// What the API answers: releases, products, the lake and its ingest runs.
+type Query struct {
+}
+
 // A page of releases (Relay connection).
 type ReleaseConnection struct {
 	// Number of releases matching the filter, across all pages.

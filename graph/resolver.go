@@ -1,4 +1,4 @@
-// Package graph is the GraphQL gateway: gqlgen resolvers over the domain's
+// Package graph is the GraphQL gateway: gqlgen resolvers over the serving engine's
 // in-memory Index, the HTTP handler around them (transports, limits, CORS,
 // caching, the admin token), and the error presenter; the shortcuts around
 // gqlgen's executor are in graph/fastpath. It sees the lake only through the
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // Resolver holds what the resolvers read and do. Catalog, Index, Runs and
@@ -18,7 +19,7 @@ import (
 type Resolver struct {
 	Catalog *releaselake.Catalog
 	// Index returns the index being served, nil until the first load.
-	Index func() *releaselake.Index
+	Index func() *serving.Index
 	// Runs returns up to last ingest run records, newest first.
 	Runs func(ctx context.Context, last int) ([]releaselake.Run, error)
 	// Notices returns what an operator should know (e.g. GitHub not crawled).
@@ -30,14 +31,14 @@ type Resolver struct {
 	PushPage func(ctx context.Context) (releaselake.PushResult, error)
 	// AsOf returns the index of the lake as it was at t: the newest version
 	// committed at or before t.
-	AsOf func(ctx context.Context, t time.Time) (*releaselake.Index, error)
+	AsOf func(ctx context.Context, t time.Time) (*serving.Index, error)
 }
 
 // index returns the index this request reads: the one pinned when the request
 // came in (so that every field of a response and its cache key agree), else
 // the one served now; an Unavailable error before the first load.
-func (r *Resolver) index(ctx context.Context) (*releaselake.Index, error) {
-	var ix *releaselake.Index
+func (r *Resolver) index(ctx context.Context) (*serving.Index, error) {
+	var ix *serving.Index
 	if n := noteOf(ctx); n != nil {
 		ix = n.ix
 	} else {
@@ -50,7 +51,7 @@ func (r *Resolver) index(ctx context.Context) (*releaselake.Index, error) {
 }
 
 // indexAt returns the index at asOf, or the current one when asOf is nil.
-func (r *Resolver) indexAt(ctx context.Context, asOf *time.Time) (*releaselake.Index, error) {
+func (r *Resolver) indexAt(ctx context.Context, asOf *time.Time) (*serving.Index, error) {
 	if asOf == nil {
 		return r.index(ctx)
 	}

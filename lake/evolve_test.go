@@ -10,6 +10,7 @@ import (
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/lake"
 	"github.com/releaselake/releaselake/lake/localfs"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // A table written before the notes column: the first commit with it carries
@@ -37,7 +38,7 @@ func TestStore_Commit_addsNotesColumnToAnOlderTable(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s:\n got %+v\nwant %+v", what, got, want)
 		}
-		ix, err := s.IndexAt(ctx, v)
+		ix, err := serving.LoadAt(ctx, s, v)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,14 +7,15 @@ import (
 
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/lake/laketest"
+	"github.com/releaselake/releaselake/serving"
 )
 
-// Store.Index reads the newest version into the same index as NewIndex of
+// Store.ReadColumns reads the newest version into the same index as NewIndex of
 // Snapshot, in every order, without making the Releases.
 func TestStoreIndex_sameAsNewIndexOfSnapshot(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newStore(t)
-	ix, err := s.Index(ctx)
+	ix, err := serving.Load(ctx, s)
 	if err != nil || ix.Version != releaselake.NoVersion || ix.Rows() != 0 {
 		t.Fatalf("empty lake: index v%d of %d rows, %v; want an empty one at NoVersion", ix.Version, ix.Rows(), err)
 	}
@@ -26,8 +27,8 @@ func TestStoreIndex_sameAsNewIndexOfSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := releaselake.NewIndex(snap)
-	got, err := s.Index(ctx)
+	want := serving.NewIndex(snap)
+	got, err := serving.Load(ctx, s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,9 +40,9 @@ func TestStoreIndex_sameAsNewIndexOfSnapshot(t *testing.T) {
 			t.Fatalf("row %d: %+v; want %+v", i, g, w)
 		}
 	}
-	for _, sort := range []releaselake.Sort{{Key: releaselake.ByPublished}, {Key: releaselake.ByVersion, Asc: true}, {Key: releaselake.ByFirstSeen}} {
+	for _, sort := range []serving.Sort{{Key: serving.ByPublished}, {Key: serving.ByVersion, Asc: true}, {Key: serving.ByFirstSeen}} {
 		for _, products := range [][]string{nil, {rows[0].Product, rows[len(rows)-1].Product}} {
-			q := releaselake.Query{Filter: releaselake.Filter{Products: products}, Sort: sort, First: len(rows)}
+			q := serving.Query{Filter: serving.Filter{Products: products}, Sort: sort, First: len(rows)}
 			g, w := got.Page(q), want.Page(q)
 			if !slices.Equal(g.Rows, w.Rows) || g.Total != w.Total {
 				t.Fatalf("sort %+v products %v: pages differ (%d and %d rows)", sort, products, len(g.Rows), len(w.Rows))

@@ -14,13 +14,14 @@ import (
 	"github.com/releaselake/releaselake/lake"
 	"github.com/releaselake/releaselake/lake/laketest"
 	"github.com/releaselake/releaselake/lake/localfs"
+	"github.com/releaselake/releaselake/serving"
 )
 
 var loadRows = flag.Int("load.rows", 100_000, "rows of the table BenchmarkLoad reads (issue 9 measures 1,000,000)")
 
 // BenchmarkLoad is what serve does at start: read the newest version of a
 // table of -load.rows rows (ScaleRows, one product per 100 rows) from local
-// disk into its index (Store.Index). It reports wall and CPU ns, bytes and allocations
+// disk into its index (serving.Load over Store.ReadColumns). It reports wall and CPU ns, bytes and allocations
 // per row, the heap the index holds once built, and how long a full garbage
 // collection takes while it is held (runtime.GC: its mark work grows with the pointers
 // the index holds, which is what queries pay for under load).
@@ -34,7 +35,7 @@ func BenchmarkLoad(b *testing.B) {
 	}
 	s = lake.Open(localfs.New(dir)) // cold: nothing cached from the commit
 	runtime.GC()
-	var ix *releaselake.Index
+	var ix *serving.Index
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	cpu0 := cpuTime(b)
@@ -43,7 +44,7 @@ func BenchmarkLoad(b *testing.B) {
 	for b.Loop() {
 		ix = nil
 		var err error
-		if ix, err = s.Index(ctx); err != nil {
+		if ix, err = serving.Load(ctx, s); err != nil {
 			b.Fatal(err)
 		}
 	}

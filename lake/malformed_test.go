@@ -13,6 +13,7 @@ import (
 	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // badSortingColumn rewrites a Parquet file's footer so that each row group
@@ -51,7 +52,7 @@ func TestStore_Snapshot_malformedDataFileIsAnErrorNotAPanic(t *testing.T) {
 	if _, err := s.Snapshot(ctx); releaselake.ClassOf(err) != releaselake.Internal {
 		t.Errorf("Snapshot of a malformed data file: %v, want class Internal", err)
 	}
-	if _, err := s.Index(ctx); releaselake.ClassOf(err) != releaselake.Internal {
+	if _, err := serving.Load(ctx, s); releaselake.ClassOf(err) != releaselake.Internal {
 		t.Errorf("Index of a malformed data file: %v, want class Internal", err)
 	}
 }

@@ -310,17 +310,19 @@ func readReleases(ctx context.Context, files []*dataFile) ([]releaselake.Release
 	return out, nil
 }
 
-// indexBlock is the fewest rows readIndex adds as one block, but for a
+// indexBlock is the fewest rows readBlocks adds as one block, but for a
 // smaller row group: each block takes one of the index's 65,536 arenas, which
 // row groups split GOMAXPROCS ways, empty parts and all, ran out of on a
 // many-core machine (64 CPUs: 1,025 row groups).
 const indexBlock = 1 << 12
 
-// readIndex reads every row of files into an index builder, without making
-// Releases: each row group is added in up to GOMAXPROCS blocks, its columns
-// given as they were decoded (the builder copies what it keeps).
-func readIndex(ctx context.Context, files []*dataFile, v int64, committedAt time.Time) (*releaselake.Index, error) {
-	b := releaselake.NewIndexBuilder(footerRows(files))
+// readBlocks hands every row of files to sink, without making Releases:
+// each row group is added in up to GOMAXPROCS blocks, its columns given as
+// they were decoded (the sink copies what it keeps).
+func readBlocks(ctx context.Context, files []*dataFile, v int64, committedAt time.Time, b releaselake.ColumnSink) error {
+	if err := b.Begin(v, committedAt, footerRows(files)); err != nil {
+		return err
+	}
 	blocks := make([]releaselake.Columns, runtime.GOMAXPROCS(0))
 	_, err := readTable(ctx, files, rowSink{
 		columns: func(base, n int, cols *decoded) error {
@@ -354,10 +356,7 @@ func readIndex(ctx context.Context, files []*dataFile, v int64, committedAt time
 		},
 		transient: true, // Add copies the text it keeps
 	})
-	if err != nil {
-		return nil, err
-	}
-	return b.Build(v, committedAt), nil
+	return err
 }
 
 // microsToTimes returns micros as UTC times, in dst's memory when it is big enough.

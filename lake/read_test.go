@@ -16,6 +16,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/serving"
 )
 
 type bytesFile struct{ *bytes.Reader }
@@ -96,7 +97,7 @@ func readBoth(t *testing.T, data []byte) (columnar bool, got, want []releaselake
 		want = append(want, rows...)
 	}
 	// The index reader gives the same rows, in the same order.
-	ix, err := readIndex(context.Background(), []*dataFile{df, df}, 3, time.Time{})
+	ix, err := indexOf([]*dataFile{df, df}, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,7 +334,7 @@ func TestReadIndex_manyRowGroupsOnManyCPUs(t *testing.T) {
 	if n := len(df.pf.RowGroups()); n*64 <= math.MaxUint16+1 {
 		t.Fatalf("%d row groups: too few for the test", n)
 	}
-	ix, err := readIndex(context.Background(), []*dataFile{df}, 1, time.Time{})
+	ix, err := indexOf([]*dataFile{df}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,4 +359,13 @@ func TestRunTasks_panicIsAnError(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "malformed Parquet file") {
 		t.Fatalf("runTasks with a panicking task: %v, want an error", err)
 	}
+}
+
+// indexOf reads files into an index, as version v.
+func indexOf(files []*dataFile, v int64) (*serving.Index, error) {
+	b := serving.NewIndexBuilder()
+	if err := readBlocks(context.Background(), files, v, time.Time{}, b); err != nil {
+		return nil, err
+	}
+	return b.Build(), nil
 }

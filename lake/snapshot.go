@@ -196,42 +196,35 @@ func (s *Store) snapshotAt(ctx context.Context, lst *logListing, v int64) (relea
 	return snap, nil
 }
 
-// Index returns the index of the newest version (an empty index at NoVersion
-// if nothing was committed): what Snapshot and releaselake.NewIndex give, read
-// without making the snapshot's Releases, which a server loading a large
-// table would only pack into the index and drop.
-func (s *Store) Index(ctx context.Context) (*releaselake.Index, error) {
+// ReadColumns hands the newest version to sink (NoVersion and no rows if
+// nothing was committed): what Snapshot gives, without making a Release per
+// row, which a server loading a large table would only pack into its index
+// and drop.
+func (s *Store) ReadColumns(ctx context.Context, sink releaselake.ColumnSink) error {
 	head, lst, err := s.head(ctx)
 	if err != nil {
-		return nil, boundary(err, "read yellow snapshot")
+		return boundary(err, "read yellow snapshot")
 	}
-	ix, err := s.indexAt(ctx, lst, head)
-	return ix, boundary(err, "read yellow snapshot")
+	return boundary(s.readColumnsAt(ctx, lst, head, sink), "read yellow snapshot")
 }
 
-// IndexAt is to SnapshotAt what Index is to Snapshot: version v as committed,
-// indexed without a Release per row (time travel on a large table), with
-// SnapshotAt's errors.
-func (s *Store) IndexAt(ctx context.Context, version int64) (*releaselake.Index, error) {
+// ReadColumnsAt is to SnapshotAt what ReadColumns is to Snapshot: version v
+// as committed (time travel on a large table), with SnapshotAt's errors.
+func (s *Store) ReadColumnsAt(ctx context.Context, version int64, sink releaselake.ColumnSink) error {
 	lst, err := s.committed(ctx, version)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	ix, err := s.indexAt(ctx, lst, version)
-	return ix, boundary(err, "read yellow v%d", version)
+	return boundary(s.readColumnsAt(ctx, lst, version, sink), "read yellow v%d", version)
 }
 
-func (s *Store) indexAt(ctx context.Context, lst *logListing, v int64) (*releaselake.Index, error) {
+func (s *Store) readColumnsAt(ctx context.Context, lst *logListing, v int64, sink releaselake.ColumnSink) error {
 	if v == releaselake.NoVersion {
-		return releaselake.NewIndex(noSnapshot()), nil
+		return sink.Begin(releaselake.NoVersion, time.Time{}, 0)
 	}
-	var ix *releaselake.Index
-	err := s.readVersion(ctx, lst, v, func(files []*dataFile, committedAt time.Time) error {
-		var err error
-		ix, err = readIndex(ctx, files, v, committedAt)
-		return err
+	return s.readVersion(ctx, lst, v, func(files []*dataFile, committedAt time.Time) error {
+		return readBlocks(ctx, files, v, committedAt, sink)
 	})
-	return ix, err
 }
 
 // readVersion opens the data files of version v and hands them to read.

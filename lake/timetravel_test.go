@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // history commits n versions, version i holding versionRows(i) and committed
@@ -72,42 +73,42 @@ func TestStore_SnapshotAt_readsEveryCommittedVersion(t *testing.T) {
 	}
 }
 
-// IndexAt gives what NewIndex of SnapshotAt gives, for every version, with
+// ReadColumnsAt gives what NewIndex of SnapshotAt gives, for every version, with
 // the same errors: time travel reads the columns straight into an index.
 func TestStore_IndexAt_isSnapshotAtIndexed(t *testing.T) {
 	s, _ := newStore(t)
 	ctx := context.Background()
 	times := commitHistory(t, s, 4, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC))
 	for i := range 4 {
-		got, err := s.IndexAt(ctx, int64(i))
+		got, err := serving.LoadAt(ctx, s, int64(i))
 		if err != nil {
-			t.Fatalf("IndexAt(%d): %v", i, err)
+			t.Fatalf("ReadColumnsAt(%d): %v", i, err)
 		}
 		snap, err := s.SnapshotAt(ctx, int64(i))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := releaselake.NewIndex(snap)
+		want := serving.NewIndex(snap)
 		if got.Version != int64(i) || !got.CommittedAt.Equal(times[i]) || got.Rows() != want.Rows() || got.Rows() != len(versionRows(i)) {
-			t.Fatalf("IndexAt(%d) = v%d at %v of %d rows; want v%d at %v of %d", i, got.Version, got.CommittedAt, got.Rows(), i, times[i], want.Rows())
+			t.Fatalf("ReadColumnsAt(%d) = v%d at %v of %d rows; want v%d at %v of %d", i, got.Version, got.CommittedAt, got.Rows(), i, times[i], want.Rows())
 		}
 		for r := range got.Rows() {
 			if g, w := got.Row(r), want.Row(r); g != w {
-				t.Fatalf("IndexAt(%d) row %d: %+v; want %+v", i, r, g, w)
+				t.Fatalf("ReadColumnsAt(%d) row %d: %+v; want %+v", i, r, g, w)
 			}
 		}
 		if g, _ := got.Latest("react"); g.Tag != fmt.Sprintf("v19.%d.0", i) {
-			t.Fatalf("IndexAt(%d): latest react %s", i, g.Tag)
+			t.Fatalf("ReadColumnsAt(%d): latest react %s", i, g.Tag)
 		}
 	}
-	if ix, err := s.IndexAt(ctx, releaselake.NoVersion); err != nil || ix.Version != releaselake.NoVersion || ix.Rows() != 0 {
-		t.Errorf("IndexAt(NoVersion) = %v, %v; want an empty index", ix, err)
+	if ix, err := serving.LoadAt(ctx, s, releaselake.NoVersion); err != nil || ix.Version != releaselake.NoVersion || ix.Rows() != 0 {
+		t.Errorf("ReadColumnsAt(NoVersion) = %v, %v; want an empty index", ix, err)
 	}
-	if _, err := s.IndexAt(ctx, 4); releaselake.ClassOf(err) != releaselake.NotFound {
-		t.Errorf("IndexAt(4) = %v, want NotFound", err)
+	if _, err := serving.LoadAt(ctx, s, 4); releaselake.ClassOf(err) != releaselake.NotFound {
+		t.Errorf("ReadColumnsAt(4) = %v, want NotFound", err)
 	}
-	if _, err := s.IndexAt(ctx, -2); releaselake.ClassOf(err) != releaselake.Invalid {
-		t.Errorf("IndexAt(-2) = %v, want Invalid", err)
+	if _, err := serving.LoadAt(ctx, s, -2); releaselake.ClassOf(err) != releaselake.Invalid {
+		t.Errorf("ReadColumnsAt(-2) = %v, want Invalid", err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,6 +16,22 @@ import (
 // as Delta's VACUUM does: time travel to a version works until the files it
 // needs are this old.
 const DefaultRetention = 7 * 24 * time.Hour
+
+// ParseRetention reads a retention: a Go duration, or a whole number of days ("7d").
+func ParseRetention(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("retention %q: want a number of days (7d) or a duration (36h)", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("retention %q: want a number of days (7d) or a duration (36h)", s)
+	}
+	return d, nil
+}
 
 // VacuumResult is what Vacuum removed, or would remove.
 type VacuumResult struct {

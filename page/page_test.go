@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/serving"
 )
 
 func day(d int) time.Time { return time.Date(2026, 3, d, 0, 0, 0, 0, time.UTC) }
@@ -29,7 +30,7 @@ func testCatalog(t *testing.T) *releaselake.Catalog {
 // testSnapshot is version 7, committed on March 9, of three products.
 func testSnapshot(t *testing.T) *Snapshot {
 	t.Helper()
-	ix := releaselake.NewIndex(releaselake.Snapshot{Version: 7, CommittedAt: day(9), Releases: []releaselake.Release{
+	ix := serving.NewIndex(releaselake.Snapshot{Version: 7, CommittedAt: day(9), Releases: []releaselake.Release{
 		{Product: "vue", Tag: "v3.5.0", Version: "3.5.0", URL: "https://github.com/vuejs/core/releases/tag/v3.5.0", PublishedAt: day(1)},
 		{Product: "vue", Tag: "v3.6.0-rc.1", Version: "3.6.0-rc.1", Prerelease: true, URL: "https://x/rc", PublishedAt: day(5)},
 		{Product: "vue", Tag: "v3.4.9", Version: "3.4.9", URL: "https://x/349", PublishedAt: day(6)},
@@ -160,14 +161,14 @@ func TestHandler_upstreamTextIsEscaped(t *testing.T) {
 
 func TestFromIndex_rebuildsOnlyWhenTheIndexChanges(t *testing.T) {
 	cat := testCatalog(t)
-	ix := releaselake.NewIndex(releaselake.Snapshot{Version: 1, CommittedAt: day(1)})
+	ix := serving.NewIndex(releaselake.Snapshot{Version: 1, CommittedAt: day(1)})
 	cur := ix
-	snap := FromIndex(cat, func() *releaselake.Index { return cur })
+	snap := FromIndex(cat, func() *serving.Index { return cur })
 	a, b := snap(), snap()
 	if a == nil || a != b || a.Version != 1 || len(a.Products) != 3 {
 		t.Fatalf("%+v %p %p", a, a, b)
 	}
-	cur = releaselake.NewIndex(releaselake.Snapshot{Version: 2, CommittedAt: day(2)})
+	cur = serving.NewIndex(releaselake.Snapshot{Version: 2, CommittedAt: day(2)})
 	if c := snap(); c == a || c.Version != 2 {
 		t.Fatalf("not rebuilt: %+v", c)
 	}
@@ -181,7 +182,7 @@ func TestFromIndex_rebuildsOnlyWhenTheIndexChanges(t *testing.T) {
 // cut to NotesBytes; the snapshot carries no notes of the other releases.
 func TestHandler_latestNotesEscapedAndCut(t *testing.T) {
 	long := strings.Repeat("é", NotesBytes) // 2 bytes each
-	ix := releaselake.NewIndex(releaselake.Snapshot{Version: 1, CommittedAt: day(9), Releases: []releaselake.Release{
+	ix := serving.NewIndex(releaselake.Snapshot{Version: 1, CommittedAt: day(9), Releases: []releaselake.Release{
 		{Product: "vue", Tag: "v3.5.0", Version: "3.5.0", URL: "https://x/350", PublishedAt: day(1),
 			Notes: "## Fixes\n<script>alert(1)</script> & \"q\"\n" + long},
 		{Product: "vue", Tag: "v3.6.0-rc.1", Version: "3.6.0-rc.1", Prerelease: true, PublishedAt: day(5), Notes: "rc notes"},

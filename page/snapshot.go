@@ -1,6 +1,7 @@
 package page
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // RecentCount is how many recent releases a product carries in a snapshot, and
@@ -49,7 +51,7 @@ type Product struct {
 
 // NewSnapshot returns the snapshot of an index for the products of cat. It
 // returns nil for a nil index (the lake is not loaded yet).
-func NewSnapshot(cat *releaselake.Catalog, ix *releaselake.Index) *Snapshot {
+func NewSnapshot(cat *releaselake.Catalog, ix *serving.Index) *Snapshot {
 	if ix == nil {
 		return nil
 	}
@@ -60,7 +62,7 @@ func NewSnapshot(cat *releaselake.Catalog, ix *releaselake.Index) *Snapshot {
 			l.Notes = excerpt(l.Notes, NotesBytes)
 			sp.Latest = &l
 		}
-		rs := ix.Releases(releaselake.Filter{Products: []string{p.Key}})
+		rs := ix.Releases(serving.Filter{Products: []string{p.Key}})
 		for _, r := range rs[:min(RecentCount, len(rs))] {
 			r.Notes = ""
 			sp.Recent = append(sp.Recent, r)
@@ -166,9 +168,9 @@ func (s *Snapshot) isNew(r releaselake.Release) bool {
 
 // FromIndex returns a function giving the snapshot of the index that ix returns,
 // built again only when the index changes (serve swaps in a new one per commit).
-func FromIndex(cat *releaselake.Catalog, ix func() *releaselake.Index) func() *Snapshot {
+func FromIndex(cat *releaselake.Catalog, ix func() *serving.Index) func() *Snapshot {
 	type memo struct {
-		ix   *releaselake.Index
+		ix   *serving.Index
 		snap *Snapshot
 	}
 	var last atomic.Pointer[memo]
@@ -181,4 +183,32 @@ func FromIndex(cat *releaselake.Catalog, ix func() *releaselake.Index) func() *S
 		last.Store(m)
 		return m.snap
 	}
+}
+
+// Lake is what Latest reads of the lake (the lake's Store is one).
+type Lake interface {
+	Head(ctx context.Context) (int64, error)
+	Snapshot(ctx context.Context) (releaselake.Snapshot, error)
+}
+
+// Latest returns the snapshot of the newest committed version of l, nil if
+// there is none: of the index served() returns when it is that version, else
+// of the version read from l.
+func Latest(ctx context.Context, cat *releaselake.Catalog, l Lake, served func() *serving.Index) (*Snapshot, error) {
+	head, err := l.Head(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read lake head: %w", err)
+	}
+	if head == releaselake.NoVersion {
+		return nil, nil
+	}
+	ix := served()
+	if ix == nil || ix.Version != head {
+		snap, err := l.Snapshot(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read lake: %w", err)
+		}
+		ix = serving.NewIndex(snap)
+	}
+	return NewSnapshot(cat, ix), nil
 }

@@ -18,6 +18,8 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -133,6 +135,27 @@ func (p *Plan) Rows() int {
 // form ingest.NewRunID gives (20261101T000000Z-3f9a).
 func (p *Plan) RunID() string {
 	return p.At.Format("20060102T150405Z") + fmt.Sprintf("-%04x", uint16(p.Seed*0x9e37+0x79b9))
+}
+
+// WriteCatalogFile writes the plan's catalog to the file name: a temporary
+// file renamed into place, so a reader never sees half of it.
+func (p *Plan) WriteCatalogFile(name string) error {
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(name), ".catalog-*.yaml")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := p.WriteCatalog(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write catalog: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write catalog: %w", err)
+	}
+	return os.Rename(f.Name(), name)
 }
 
 // WriteCatalog writes the catalog YAML of the plan's products.

@@ -9,11 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"runtime/debug"
-	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/releaselake/releaselake"
@@ -22,12 +19,12 @@ import (
 	"github.com/releaselake/releaselake/graph/graphiql"
 	"github.com/releaselake/releaselake/ingest"
 	"github.com/releaselake/releaselake/ingest/sources"
-	"github.com/releaselake/releaselake/internal/gcpace"
 	"github.com/releaselake/releaselake/lake"
 	"github.com/releaselake/releaselake/lake/hdfs"
 	"github.com/releaselake/releaselake/lake/localfs"
 	"github.com/releaselake/releaselake/metrics"
 	"github.com/releaselake/releaselake/page"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // ShutdownTimeout bounds a graceful shutdown.
@@ -53,13 +50,8 @@ type Main struct {
 	pages   *page.Sender // the send step; nil when RELEASELAKE_PAGE_URL is not set
 	notices []string
 
-	index   atomic.Pointer[releaselake.Index]
-	loadErr atomic.Pointer[error] // last load failure; nil when the lake was read fine
-	outage  outage                // the load loop's account of a failure that lasts
-	wake    chan struct{}         // a commit by this process: reload now
-	preload chan loaded           // serve's first load, begun by Open; nil once taken
-	// stopPreload cancels that load (Close waits for it in wg).
-	stopPreload context.CancelFunc
+	// Engine serves the lake's newest version (serve only; nil otherwise).
+	Engine *serving.Engine
 
 	ln        net.Listener
 	srv       *http.Server
@@ -73,7 +65,7 @@ type Main struct {
 
 // NewMain returns a Main that logs to logOut.
 func NewMain(logOut io.Writer) *Main {
-	return &Main{logOut: logOut, wake: make(chan struct{}, 1)}
+	return &Main{logOut: logOut}
 }
 
 // Open validates the configuration and wires the catalog, the lake, the sources
@@ -82,8 +74,8 @@ func NewMain(logOut io.Writer) *Main {
 func (m *Main) Open() (err error) {
 	c := &m.Config
 	defer func() {
-		if err != nil && m.stopPreload != nil {
-			m.stopPreload() // no Serve will take it
+		if err != nil && m.Engine != nil {
+			m.Engine.Close() // no Serve will take its preload
 		}
 	}()
 	m.Log = newLogger(m.logOut, c.LogFormat)
@@ -102,10 +94,15 @@ func (m *Main) Open() (err error) {
 	if c.Command == "serve" {
 		// The first load needs only the lake: it runs while the catalog is
 		// parsed (10,000 products take ~0.3 s) and the rest is set up.
-		ctx, cancel := context.WithCancel(context.Background())
-		m.preload, m.stopPreload = make(chan loaded, 1), cancel
-		m.wg.Add(1)
-		go func() { defer m.wg.Done(); m.preload <- m.readIndex(ctx) }()
+		m.Engine = serving.New(m.Lake, serving.Options{Log: m.Log, Poll: c.Poll,
+			AsOfVersions: 4, // time travel: the most recently asked older versions stay in memory
+			Loaded: func(ctx context.Context, ix *serving.Index) {
+				m.Metrics.Index(ix.Version, ix.Rows(), time.Now())
+				if err := m.Metrics.SeedFromLake(ctx, m.Lake.Runs, m.Catalog); err != nil {
+					m.Log.Warn("metrics: could not read the run records", "err", err)
+				}
+			}})
+		m.Engine.Preload()
 	}
 	if c.Catalog != "" {
 		m.Catalog, err = catalog.Load(c.Catalog, sources.Kinds)
@@ -117,13 +114,17 @@ func (m *Main) Open() (err error) {
 	}
 
 	m.Runner = &ingest.Runner{
-		Lake:      m.Lake,
-		Catalog:   m.Catalog,
-		Sources:   map[string]releaselake.Source{},
-		Disabled:  map[string]string{},
-		Log:       m.Log,
-		Committed: func(int64) { m.signal() },
-		Finished:  m.Metrics.Run,
+		Lake:     m.Lake,
+		Catalog:  m.Catalog,
+		Sources:  map[string]releaselake.Source{},
+		Disabled: map[string]string{},
+		Log:      m.Log,
+		Committed: func(int64) {
+			if m.Engine != nil {
+				m.Engine.Signal()
+			}
+		},
+		Finished: m.Metrics.Run,
 	}
 	if err := m.openPush(); err != nil {
 		return err
@@ -190,15 +191,15 @@ func (m *Main) Serve(ctx context.Context) error {
 			m.Log.Error("http server", "err", err)
 		}
 	}()
-	go func() { defer m.wg.Done(); m.loadLoop(bg) }()
+	go func() { defer m.wg.Done(); m.Engine.Run(bg) }()
 	if c.Schedule != "off" {
-		m.schedule, err = ingest.Schedule(c.Schedule, loc, m.Log, m.scheduledIngest)
+		m.schedule, err = ingest.Schedule(c.Schedule, loc, m.Log, m.Runner.RunTick)
 		if err != nil {
 			m.Close()
 			return err
 		}
 		m.wg.Add(1)
-		go func() { defer m.wg.Done(); m.firstIngest(bg) }()
+		go func() { defer m.wg.Done(); m.Runner.RunFirstIfEmpty(bg) }()
 	} else {
 		m.Log.Info("ingest schedule off")
 	}
@@ -231,8 +232,8 @@ func (m *Main) Close() error {
 				m.srv.Close()
 			}
 		}
-		if m.stopPreload != nil {
-			m.stopPreload()
+		if m.Engine != nil {
+			m.Engine.Close()
 		}
 		m.wg.Wait()
 		if m.Runner != nil {
@@ -251,15 +252,14 @@ func (m *Main) routes() http.Handler {
 	mux := http.NewServeMux()
 	r := &graph.Resolver{
 		Catalog: m.Catalog,
-		Index:   m.index.Load,
+		Index:   m.Engine.Current,
 		Runs:    m.Lake.Runs,
 		Notices: func() []string { return m.notices },
 		RunIngest: func(ctx context.Context, products []string) (releaselake.Run, error) {
 			return m.Runner.Start(ctx, "mutation", products)
 		},
 		PushPage: m.PushPage,
-		// Time travel: the 4 most recently asked older versions stay in memory.
-		AsOf: graph.AsOfIndexes(m.Lake.VersionAsOf, m.Lake.IndexAt, m.index.Load, 4),
+		AsOf:     m.Engine.AsOf,
 	}
 	mux.Handle("/graphql", graph.NewHandler(r, graph.Options{Log: m.Log, AdminToken: m.Config.AdminToken, CORSOrigins: m.Config.CORSOrigins,
 		Observe: m.Metrics.GraphQL, FastPathFallback: m.Metrics.FastPathFallback}))
@@ -267,7 +267,7 @@ func (m *Main) routes() http.Handler {
 	gi := graphiql.Handler("/graphiql", "/graphql")
 	mux.Handle("/graphiql", gi)
 	mux.Handle("/graphiql/", gi)
-	snapshot := page.FromIndex(m.Catalog, m.index.Load)
+	snapshot := page.FromIndex(m.Catalog, m.Engine.Current)
 	mux.Handle("/", &page.Handler{Snapshot: snapshot, Notices: r.Notices})
 	mux.Handle("/feed.atom", &page.Feed{Snapshot: snapshot})
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
@@ -278,160 +278,10 @@ func (m *Main) routes() http.Handler {
 // readyz answers 200 once the newest committed version is loaded and the lake
 // was reachable at the last look; 503 before and otherwise.
 func (m *Main) readyz(w http.ResponseWriter, _ *http.Request) {
-	ix := m.index.Load()
-	if errp := m.loadErr.Load(); errp != nil {
-		http.Error(w, "lake unreachable: "+releaselake.MessageOf(*errp), http.StatusServiceUnavailable)
-		return
-	}
-	if ix == nil {
-		http.Error(w, "loading the lake", http.StatusServiceUnavailable)
+	ix, err := m.Engine.Ready()
+	if err != nil {
+		http.Error(w, releaselake.MessageOf(err), http.StatusServiceUnavailable)
 		return
 	}
 	fmt.Fprintf(w, "ready: version %d, %d rows\n", ix.Version, ix.Rows())
-}
-
-// signal asks the load loop to look at the lake now.
-func (m *Main) signal() {
-	select {
-	case m.wake <- struct{}{}:
-	default:
-	}
-}
-
-// loadLoop keeps the served index at the newest committed version: at start,
-// after each commit by this process, and every Poll for commits by others.
-func (m *Main) loadLoop(ctx context.Context) {
-	poll := m.Config.Poll
-	if poll == 0 {
-		poll = 10 * time.Second
-	}
-	t := time.NewTicker(poll)
-	defer t.Stop()
-	for {
-		m.load(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-m.wake:
-		}
-	}
-}
-
-// load swaps in a new index if the lake has a newer version than the one served.
-// The first load takes what Open began reading, if it is still the newest.
-func (m *Main) load(ctx context.Context) {
-	head, err := m.Lake.Head(ctx)
-	if err == nil {
-		if cur := m.index.Load(); cur != nil && cur.Version == head {
-			m.reachable()
-			return
-		}
-		var l loaded
-		if m.preload != nil {
-			select {
-			case l = <-m.preload:
-			case <-ctx.Done():
-				return
-			}
-			m.preload = nil
-		}
-		if l.err != nil || l.ix == nil || l.ix.Version != head {
-			l = m.readIndex(ctx)
-		}
-		if err = l.err; err == nil {
-			m.index.Store(l.ix)
-			m.Metrics.Index(l.ix.Version, l.ix.Rows(), time.Now())
-			m.reachable()
-			m.Log.Info("lake loaded", "version", l.ix.Version, "rows", l.ix.Rows(),
-				"took", l.took.Round(time.Millisecond))
-			m.seedRunMetrics(ctx)
-			// What the load leaves behind (the decoded pages, buffers, and the
-			// index it replaces) goes back to the system now rather than at the
-			// scavenger's pace, which kept a 1M-row replica at 620 MiB of RSS
-			// for minutes instead of ~250. The index holds no pointers, so the
-			// collection this forces costs a few milliseconds.
-			debug.FreeOSMemory()
-			gcpace.Pace()
-			return
-		}
-	}
-	if ctx.Err() == nil {
-		m.loadErr.Store(&err)
-		if m.outage.failed(err, time.Now()) {
-			m.Log.Error("load lake", "err", err, "failed_loads", m.outage.n)
-		}
-	}
-}
-
-// outage keeps the load loop's log of a failure short: a lake unreachable for
-// an hour is polled 360 times, and each poll logging it said nothing new. An
-// error is logged when it begins, when it changes, and every outageLogEvery
-// while it lasts; "lake reachable again" says how many loads failed.
-type outage struct {
-	n      int       // loads failed in a row
-	msg    string    // the last one's error
-	logged time.Time // when it was last logged
-}
-
-const outageLogEvery = 5 * time.Minute
-
-// failed counts a failed load and reports whether to log it.
-func (o *outage) failed(err error, now time.Time) bool {
-	o.n++
-	msg := err.Error()
-	if o.n > 1 && msg == o.msg && now.Sub(o.logged) < outageLogEvery {
-		return false
-	}
-	o.msg, o.logged = msg, now
-	return true
-}
-
-// seedRunMetrics sets the gauges of ingest runs from the run records in the
-// lake, on every new version: a restarted process, or a replica that did not
-// run the ingest, would otherwise show no last success for any product until
-// it ran one itself, and the staleness alerts could not fire. Products no
-// longer in the catalog are left out: their last success only gets older, and
-// the staleness alert would fire for them for ever.
-func (m *Main) seedRunMetrics(ctx context.Context) {
-	runs, err := m.Lake.Runs(ctx, 0)
-	if err != nil {
-		m.Log.Warn("metrics: could not read the run records", "err", err)
-		return
-	}
-	for i := range runs {
-		runs[i].Products = slices.DeleteFunc(runs[i].Products, func(p releaselake.RunProduct) bool {
-			_, ok := m.Catalog.Product(p.Product)
-			return !ok
-		})
-	}
-	m.Metrics.Seed(runs)
-}
-
-// reachable records that the lake was read fine; after a failure the log says
-// the outage is over, which a version that did not change would not show.
-func (m *Main) reachable() {
-	if prev := m.loadErr.Swap(nil); prev != nil {
-		m.Log.Info("lake reachable again", "was", releaselake.MessageOf(*prev), "failed_loads", m.outage.n)
-	}
-	m.outage = outage{}
-}
-
-// loaded is an index read from the lake, or why it could not be.
-type loaded struct {
-	ix   *releaselake.Index
-	took time.Duration // reading and indexing the table
-	err  error
-}
-
-// readIndex reads the newest version of the lake and indexes it.
-func (m *Main) readIndex(ctx context.Context) loaded {
-	start := time.Now()
-	restoreGC := gcpace.Hold()
-	defer restoreGC()
-	ix, err := m.Lake.Index(ctx)
-	if err != nil {
-		return loaded{err: err}
-	}
-	return loaded{ix: ix, took: time.Since(start)}
 }

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -46,7 +45,7 @@ func runGen(ctx context.Context, m *Main, stdout io.Writer) int {
 		return 2
 	}
 	catalog := filepath.Join(c.Out, "catalog.yaml")
-	if err := writeGenCatalog(plan, catalog); err != nil {
+	if err := plan.WriteCatalogFile(catalog); err != nil {
 		fmt.Fprintf(stdout, "gen: %v\n", err)
 		return 1
 	}
@@ -81,25 +80,4 @@ func runGen(ctx context.Context, m *Main, stdout io.Writer) int {
 		len(plan.Products), plan.Rows(), catalog, lake.RedPath(id, plan.At, releaselake.KindGitHub), id, size,
 		time.Since(start).Seconds())
 	return 0
-}
-
-// writeGenCatalog writes the plan's catalog to name: a temporary file renamed
-// into place, so a reader never sees half of it.
-func writeGenCatalog(plan *synth.Plan, name string) error {
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(name), ".catalog-*.yaml")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := plan.WriteCatalog(f); err != nil {
-		f.Close()
-		return fmt.Errorf("write catalog: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write catalog: %w", err)
-	}
-	return os.Rename(f.Name(), name)
 }

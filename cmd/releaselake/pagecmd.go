@@ -15,6 +15,7 @@ import (
 
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/page"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // DefaultPageAddr is where `releaselake page` listens by default: beside a
@@ -58,22 +59,11 @@ func (m *Main) openPush() error {
 // pageSnapshot returns the page snapshot of the newest committed version, nil
 // if there is none. It reads the lake unless the served index is that version.
 func (m *Main) pageSnapshot(ctx context.Context) (*page.Snapshot, error) {
-	head, err := m.Lake.Head(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read lake head: %w", err)
+	served := func() *serving.Index { return nil }
+	if m.Engine != nil {
+		served = m.Engine.Current
 	}
-	if head == releaselake.NoVersion {
-		return nil, nil
-	}
-	ix := m.index.Load()
-	if ix == nil || ix.Version != head {
-		snap, err := m.Lake.Snapshot(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("read lake: %w", err)
-		}
-		ix = releaselake.NewIndex(snap)
-	}
-	return page.NewSnapshot(m.Catalog, ix), nil
+	return page.Latest(ctx, m.Catalog, m.Lake, served)
 }
 
 // PushPage pushes the current snapshot to the page server now, whether or not
@@ -113,7 +103,6 @@ func runPush(ctx context.Context, m *Main, stdout io.Writer) int {
 	return 0
 }
 
-// newLogger is the program's logger: text or JSON on out.
 // newLogger logs to out as format says: json, text, or auto (text on a terminal,
 // JSON otherwise, as in a container).
 func newLogger(out io.Writer, format string) *slog.Logger {

@@ -94,7 +94,7 @@ func testReplicas(t *testing.T, lakeRoot string, locks func() []string) {
 				var lag [2]time.Duration
 				for served := 0; served < len(replicas); time.Sleep(2 * time.Millisecond) {
 					for i, m := range replicas {
-						if ix := m.index.Load(); lag[i] == 0 && ix != nil && ix.Version >= head {
+						if ix := m.Engine.Current(); lag[i] == 0 && ix != nil && ix.Version >= head {
 							lag[i] = max(time.Microsecond, time.Since(snap.CommittedAt))
 							served++
 						}

@@ -5,9 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/lake"
@@ -20,32 +17,16 @@ func (c *Config) vacuumFlags(cmd string, fs *flag.FlagSet, env func(name, def st
 	}
 	c.Retention = lake.DefaultRetention
 	if v := env("RELEASELAKE_RETENTION", ""); v != "" {
-		d, err := parseRetention(v)
+		d, err := lake.ParseRetention(v)
 		if err != nil {
 			return fmt.Errorf("RELEASELAKE_RETENTION: %w", err)
 		}
 		c.Retention = d
 	}
 	fs.Func("retention", "remove unneeded files older than this: 7d, 36h, 0 for all (RELEASELAKE_RETENTION; default 7d)",
-		func(s string) (err error) { c.Retention, err = parseRetention(s); return err })
+		func(s string) (err error) { c.Retention, err = lake.ParseRetention(s); return err })
 	fs.BoolVar(&c.DryRun, "dry-run", false, "list what would be removed; remove nothing")
 	return nil
-}
-
-// parseRetention reads a Go duration, or a whole number of days ("7d").
-func parseRetention(s string) (time.Duration, error) {
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil || n < 0 {
-			return 0, fmt.Errorf("retention %q: want a number of days (7d) or a duration (36h)", s)
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("retention %q: want a number of days (7d) or a duration (36h)", s)
-	}
-	return d, nil
 }
 
 // runVacuum removes what the lake keeps only for time travel, once older than

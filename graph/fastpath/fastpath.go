@@ -22,6 +22,7 @@ import (
 	"github.com/99designs/gqlgen/complexity"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // Source is what the fast path reads, through the resolvers' own functions so
@@ -31,9 +32,9 @@ type Source interface {
 	Catalog() *releaselake.Catalog
 	// Served is the index served now (nil before the first load): the row
 	// memo keeps JSON for it only.
-	Served() *releaselake.Index
+	Served() *serving.Index
 	// IndexAt is the index a request reads at asOf (nil: the pinned one).
-	IndexAt(ctx context.Context, asOf *time.Time) (*releaselake.Index, error)
+	IndexAt(ctx context.Context, asOf *time.Time) (*serving.Index, error)
 	// Products are the catalog's products matching search (nil: all).
 	Products(search *string) []releaselake.Product
 	// Product is the catalog entry of a release's product, or a stand-in
@@ -42,11 +43,11 @@ type Source interface {
 	// Page reads the arguments of a releases field (of product, "" for
 	// Query.releases) and returns the index it read, its order and page;
 	// false where the resolver would answer an error.
-	Page(ctx context.Context, product string, args Args) (*releaselake.Index, releaselake.Sort, releaselake.Page, bool)
+	Page(ctx context.Context, product string, args Args) (*serving.Index, serving.Sort, serving.Page, bool)
 	// Time reads a DateTime argument value (nil stays nil).
 	Time(v any) (*time.Time, bool)
 	// AppendCursor appends the cursor of rel in order s.
-	AppendCursor(dst []byte, s releaselake.Sort, rel *releaselake.Release) []byte
+	AppendCursor(dst []byte, s serving.Sort, rel *releaselake.Release) []byte
 }
 
 // Options configure the shortcuts. The zero value is valid.

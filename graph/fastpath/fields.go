@@ -1,14 +1,20 @@
 package fastpath
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/releaselake/releaselake"
+)
 
 // The object types the fast path writes and their fields: an id to switch on
 // and the field's object type ("" for a scalar). A query selecting a field
 // not listed here goes to gqlgen (ReasonUnknownField).
 //
-// To serve a new field (say Release.notes):
-//  1. add its fieldID below (fNotes);
-//  2. add it to its type in fields ("notes": {fNotes, ""});
+// A stored column of Release (releaselake.ReleaseColumns) with no entry of
+// its own is served with no edit here: withColumns adds it as fColumn+k and
+// jsonWriter.column writes it by its type. To serve another new field:
+//  1. add its fieldID below;
+//  2. add it to its type in fields;
 //  3. write it in jsonWriter.release (or .product, …) in write.go, as gqlgen
 //     marshals it (appendQuoted for a String; "null" where gqlgen writes null).
 //
@@ -43,6 +49,9 @@ const (
 	fLatest
 	fReleases
 	fProducts
+	// fColumn+k is column k of releaselake.ReleaseColumns: a stored column
+	// of Release without a case of its own, written by its type.
+	fColumn fieldID = 128
 )
 
 type fieldDef struct {
@@ -58,10 +67,10 @@ var (
 			"edges": {fEdges, "ReleaseEdge"}, "pageInfo": {fPageInfo, "PageInfo"}},
 		"ReleaseEdge": {"__typename": {fTypename, ""}, "cursor": {fCursor, ""}, "node": {fNode, "Release"}},
 		"PageInfo":    {"__typename": {fTypename, ""}, "hasNextPage": {fHasNextPage, ""}, "endCursor": {fEndCursor, ""}},
-		"Release": {"__typename": {fTypename, ""}, "product": {fProduct, "Product"}, "version": {fVersion, ""}, "tag": {fTag, ""},
-			"name": {fName, ""}, "url": {fURL, ""}, "publishedAt": {fPublishedAt, ""}, "prerelease": {fPrerelease, ""},
-			"yanked": {fYanked, ""}, "source": {fSource, ""}, "repo": {fRepo, ""}, "dateSource": {fDateSource, ""},
-			"firstSeenAt": {fFirstSeenAt, ""}},
+		"Release": withColumns(map[string]fieldDef{"__typename": {fTypename, ""}, "product": {fProduct, "Product"},
+			"version": {fVersion, ""}, "tag": {fTag, ""}, "name": {fName, ""}, "url": {fURL, ""}, "publishedAt": {fPublishedAt, ""},
+			"prerelease": {fPrerelease, ""}, "yanked": {fYanked, ""}, "source": {fSource, ""}, "repo": {fRepo, ""},
+			"dateSource": {fDateSource, ""}, "firstSeenAt": {fFirstSeenAt, ""}}),
 		"Product": {"__typename": {fTypename, ""}, "key": {fKey, ""}, "name": {fName, ""}, "source": {fSource, ""},
 			"repo": {fRepo, ""}, "latest": {fLatest, "Release"}, "releases": {fReleases, "ReleaseConnection"}},
 	}
@@ -70,6 +79,17 @@ var (
 		m map[string][]byte
 	}
 )
+
+// withColumns adds to the fields of Release every stored column not among
+// them (fColumn), so that a column added to the table is served here too.
+func withColumns(m map[string]fieldDef) map[string]fieldDef {
+	for k, c := range releaselake.ReleaseColumns {
+		if _, ok := m[c.Field]; !ok {
+			m[c.Field] = fieldDef{fColumn + fieldID(k), ""}
+		}
+	}
+	return m
+}
 
 // Served returns the fields the fast path writes, by object type ("Query"
 // for the root fields): what the schema guard test checks the schema against.

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // rowMemos keeps, for the index being served, the JSON the fast path wrote for
@@ -15,7 +15,7 @@ import (
 // than writing them. A new index starts afresh.
 type rowMemos struct {
 	mu    sync.Mutex
-	ix    *releaselake.Index
+	ix    *serving.Index
 	bySig map[memoKey]*rowMemo
 	bytes atomic.Int64 // kept for ix, bounded by max
 	max   int64        // Options.RowMemoBytes; <= 0: nothing is kept
@@ -48,7 +48,7 @@ type rowMemo struct {
 
 // get returns the memo of sig for ix, with n slots of the given kind, nil
 // when they are not kept.
-func (m *rowMemos) get(ix, served *releaselake.Index, sig string, kind memoKind, n int) *rowMemo {
+func (m *rowMemos) get(ix, served *serving.Index, sig string, kind memoKind, n int) *rowMemo {
 	if sig == "" || ix != served || m.max <= 0 {
 		return nil
 	}

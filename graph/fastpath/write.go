@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // listedKeys is graph's Resolver.selectKeys for the fast path: the products of the
@@ -165,7 +166,7 @@ func (w *jsonWriter) latest(sel []plan, sig string, products []string, asOf *tim
 }
 
 // connection writes a page of releases in order s, read from ix.
-func (w *jsonWriter) connection(sel []plan, ix *releaselake.Index, s releaselake.Sort, pg *releaselake.Page) bool {
+func (w *jsonWriter) connection(sel []plan, ix *serving.Index, s serving.Sort, pg *serving.Page) bool {
 	w.buf = append(w.buf, '{')
 	for i, f := range sel {
 		if i > 0 {
@@ -216,7 +217,7 @@ func (w *jsonWriter) connection(sel []plan, ix *releaselake.Index, s releaselake
 	return true
 }
 
-func (w *jsonWriter) edge(sel []plan, s releaselake.Sort, memo *rowMemo, ix *releaselake.Index, row int32) bool {
+func (w *jsonWriter) edge(sel []plan, s serving.Sort, memo *rowMemo, ix *serving.Index, row int32) bool {
 	w.buf = append(w.buf, '{')
 	for i, f := range sel {
 		if i > 0 {
@@ -241,7 +242,7 @@ func (w *jsonWriter) edge(sel []plan, s releaselake.Sort, memo *rowMemo, ix *rel
 	return true
 }
 
-func (w *jsonWriter) pageInfo(sel []plan, s releaselake.Sort, ix *releaselake.Index, pg *releaselake.Page) {
+func (w *jsonWriter) pageInfo(sel []plan, s serving.Sort, ix *serving.Index, pg *serving.Page) {
 	w.buf = append(w.buf, '{')
 	for i, f := range sel {
 		if i > 0 {
@@ -266,14 +267,14 @@ func (w *jsonWriter) pageInfo(sel []plan, s releaselake.Sort, ix *releaselake.In
 }
 
 // cursor writes a cursor as a JSON string: base64url needs no escaping.
-func (w *jsonWriter) cursor(s releaselake.Sort, rel *releaselake.Release) {
+func (w *jsonWriter) cursor(s serving.Sort, rel *releaselake.Release) {
 	w.buf = append(w.buf, '"')
 	w.buf = w.src.AppendCursor(w.buf, s, rel)
 	w.buf = append(w.buf, '"')
 }
 
 // row writes a release of a page, from the memo when it has the row.
-func (w *jsonWriter) row(sel []plan, memo *rowMemo, ix *releaselake.Index, row int32) bool {
+func (w *jsonWriter) row(sel []plan, memo *rowMemo, ix *serving.Index, row int32) bool {
 	if memo != nil {
 		if b := memo.load(row); b != nil {
 			w.buf = append(w.buf, b...)
@@ -334,10 +335,31 @@ func (w *jsonWriter) release(sel []plan, rel *releaselake.Release) bool {
 		case fFirstSeenAt:
 			w.buf = appendTimeJSON(w.buf, rel.FirstSeenAt)
 		default:
-			return false
+			if f.id < fColumn || !w.column(int(f.id-fColumn), rel) {
+				return false
+			}
 		}
 	}
 	w.buf = append(w.buf, '}')
+	return true
+}
+
+// column writes stored column k of rel as gqlgen marshals its type (String,
+// DateTime, Boolean).
+func (w *jsonWriter) column(k int, rel *releaselake.Release) bool {
+	if k >= len(releaselake.ReleaseColumns) {
+		return false
+	}
+	switch c := &releaselake.ReleaseColumns[k]; c.Type {
+	case releaselake.StringColumn:
+		w.buf = appendQuoted(w.buf, *rel.Str(releaselake.StrCol(c.ID)))
+	case releaselake.TimeColumn:
+		w.buf = appendTimeJSON(w.buf, *rel.Time(releaselake.TimeCol(c.ID)))
+	case releaselake.BoolColumn:
+		w.buf = strconv.AppendBool(w.buf, *rel.Bool(releaselake.BoolCol(c.ID)))
+	default:
+		return false
+	}
 	return true
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/ingest/httpfetch/fetchtest"
+	"github.com/releaselake/releaselake/serving"
 )
 
 const dir = "/maven2/org/springframework/spring-core"
@@ -151,7 +152,7 @@ func TestSource_fetchAndParse(t *testing.T) {
 		t.Errorf("POMs asked: %v", asked)
 	}
 	// <latest> and <release> say 5.3.39, the version deployed last; it is not the newest.
-	ix := releaselake.NewIndex(releaselake.Snapshot{Releases: got.Releases})
+	ix := serving.NewIndex(releaselake.Snapshot{Releases: got.Releases})
 	if l, _ := ix.Latest("spring"); l.Version != "6.1.0" {
 		t.Errorf("latest %s, want 6.1.0", l.Version)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/ingest/httpfetch/fetchtest"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // newFake serves package documents by escaped path (as the registry reads a
@@ -86,7 +87,7 @@ func TestSource_deprecatedLatestIsNotLatest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ix := releaselake.NewIndex(releaselake.Snapshot{Releases: got.Releases})
+	ix := serving.NewIndex(releaselake.Snapshot{Releases: got.Releases})
 	if l, _ := ix.Latest("x"); l.Version != "1.0.0" || len(got.Releases) != 2 {
 		t.Fatalf("latest %s of %d rows; want 1.0.0, the deprecated 2.0.0 kept but flagged", l.Version, len(got.Releases))
 	}

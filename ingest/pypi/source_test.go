@@ -8,6 +8,7 @@ import (
 
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/ingest/httpfetch/fetchtest"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // newFake serves each project's JSON API document (project -> document) with
@@ -72,7 +73,7 @@ func TestSource_fetchAndParse(t *testing.T) {
 		}
 	}
 	// The greatest version is yanked: the index must not call it latest.
-	ix := releaselake.NewIndex(releaselake.Snapshot{Version: 0, Releases: got.Releases})
+	ix := serving.NewIndex(releaselake.Snapshot{Version: 0, Releases: got.Releases})
 	if l, ok := ix.Latest("sample"); !ok || l.Version != "3.0.0" {
 		t.Errorf("latest %+v, want 3.0.0 (4.0.0 is yanked, 3.1.0.dev0 a prerelease)", l)
 	}

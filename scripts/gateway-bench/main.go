@@ -43,8 +43,8 @@ import (
 	"github.com/releaselake/releaselake/catalog"
 	"github.com/releaselake/releaselake/graph"
 	"github.com/releaselake/releaselake/ingest/sources"
-	"github.com/releaselake/releaselake/internal/gcpace"
 	"github.com/releaselake/releaselake/metrics"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // The query of the benchmark: 5 products, since, first 50.
@@ -104,10 +104,10 @@ func resolver() (*graph.Resolver, error) {
 				Prerelease: pre})
 		}
 	}
-	ix := releaselake.NewIndex(releaselake.Snapshot{Version: 42, CommittedAt: start, Releases: rows})
+	ix := serving.NewIndex(releaselake.Snapshot{Version: 42, CommittedAt: start, Releases: rows})
 	return &graph.Resolver{
 		Catalog: cat,
-		Index:   func() *releaselake.Index { return ix },
+		Index:   func() *serving.Index { return ix },
 		Runs:    func(context.Context, int) ([]releaselake.Run, error) { return nil, nil },
 		Notices: func() []string { return nil },
 	}, nil
@@ -159,7 +159,7 @@ func serve(args []string) error {
 	// Both servers pace the collector as releaselake serve does once it has
 	// loaded its index: a live heap of a few MiB would otherwise be collected
 	// a dozen times a second under this load.
-	gcpace.Pace()
+	serving.PaceGC()
 	var served atomic.Int64
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,8 +1,9 @@
-package graph
+package serving
 
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -11,9 +12,9 @@ import (
 	"github.com/releaselake/releaselake"
 )
 
-func TestAsOfIndexes(t *testing.T) {
+func TestAsOf_cachesLoadsOnceAndEvicts(t *testing.T) {
 	// Version v was committed on day v of January; the lake is at version 5.
-	current := releaselake.NewIndex(releaselake.Snapshot{Version: 5, Releases: rows(5)})
+	current := NewIndex(releaselake.Snapshot{Version: 5, Releases: rows(5)})
 	var loads atomic.Int64
 	fail := atomic.Bool{}
 	versionAsOf := func(_ context.Context, t time.Time) (int64, error) {
@@ -23,15 +24,15 @@ func TestAsOfIndexes(t *testing.T) {
 		}
 		return int64(min(d, 5)), nil
 	}
-	indexAt := func(_ context.Context, v int64) (*releaselake.Index, error) {
+	indexAt := func(_ context.Context, v int64) (*Index, error) {
 		loads.Add(1)
 		time.Sleep(10 * time.Millisecond) // let concurrent askers pile up
 		if fail.Load() {
 			return nil, errors.New("disk on fire")
 		}
-		return releaselake.NewIndex(releaselake.Snapshot{Version: v, Releases: rows(int(v))}), nil
+		return NewIndex(releaselake.Snapshot{Version: v, Releases: rows(int(v))}), nil
 	}
-	asOf := AsOfIndexes(versionAsOf, indexAt, func() *releaselake.Index { return current }, 2)
+	asOf := asOfIndexes(versionAsOf, indexAt, func() *Index { return current }, 2)
 	day := func(d int) time.Time { return time.Date(2026, 1, d, 12, 0, 0, 0, time.UTC) }
 	ctx := context.Background()
 
@@ -79,20 +80,20 @@ func TestAsOfIndexes(t *testing.T) {
 // Older indexes together hold no more rows than the served one (at least
 // minAsOfRows): time travel on a large lake keeps one or two versions, not
 // max of them.
-func TestAsOfIndexes_rowBudget(t *testing.T) {
-	big := releaselake.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(minAsOfRows * 5 / 8)})
-	var current atomic.Pointer[releaselake.Index]
-	current.Store(releaselake.NewIndex(releaselake.Snapshot{Version: 9, Releases: rows(10)}))
+func TestAsOf_rowBudget(t *testing.T) {
+	big := NewIndex(releaselake.Snapshot{Version: 1, Releases: rows(minAsOfRows * 5 / 8)})
+	var current atomic.Pointer[Index]
+	current.Store(NewIndex(releaselake.Snapshot{Version: 9, Releases: rows(10)}))
 	loads := map[int64]int{}
-	indexAt := func(_ context.Context, v int64) (*releaselake.Index, error) {
+	indexAt := func(_ context.Context, v int64) (*Index, error) {
 		loads[v]++
 		if v <= 2 {
 			return big, nil // each of versions 1 and 2: 5/8 of the budget
 		}
-		return releaselake.NewIndex(releaselake.Snapshot{Version: v, Releases: rows(3)}), nil
+		return NewIndex(releaselake.Snapshot{Version: v, Releases: rows(3)}), nil
 	}
 	versionAsOf := func(_ context.Context, t time.Time) (int64, error) { return int64(t.Day()), nil }
-	asOf := AsOfIndexes(versionAsOf, indexAt, current.Load, 4)
+	asOf := asOfIndexes(versionAsOf, indexAt, current.Load, 4)
 	day := func(d int) time.Time { return time.Date(2026, 1, d, 12, 0, 0, 0, time.UTC) }
 	ctx := context.Background()
 	for _, d := range []int{1, 3, 2, 3, 2} { // 1 and 2 do not fit together: 1 goes
@@ -108,11 +109,21 @@ func TestAsOfIndexes_rowBudget(t *testing.T) {
 		t.Fatalf("version 1 was kept beside version 2: %d+%d rows over a budget of %d", big.Rows(), big.Rows(), minAsOfRows)
 	}
 	// A served index as big as both: they fit together.
-	current.Store(releaselake.NewIndex(releaselake.Snapshot{Version: 9, Releases: rows(2 * big.Rows())}))
+	current.Store(NewIndex(releaselake.Snapshot{Version: 9, Releases: rows(2 * big.Rows())}))
 	asOf(ctx, day(2))
 	asOf(ctx, day(1))
 	asOf(ctx, day(2))
 	if loads[1] != 2 || loads[2] != 2 {
 		t.Fatalf("loads %v: with a served index of %d rows, versions 1 and 2 fit together", loads, 2*big.Rows())
 	}
+}
+
+// rows returns n releases of one product, one a day from January 1st.
+func rows(n int) []releaselake.Release {
+	out := make([]releaselake.Release, n)
+	for i := range out {
+		v := "1.0." + strconv.Itoa(i)
+		out[i] = releaselake.Release{Product: "a", Tag: "v" + v, Version: v, PublishedAt: day(1).AddDate(0, 0, i)}
+	}
+	return out
 }

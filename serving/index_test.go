@@ -1,6 +1,8 @@
-package releaselake
+package serving
 
 import (
+	"github.com/releaselake/releaselake"
+
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -13,7 +15,7 @@ import (
 func day(d int) time.Time { return time.Date(2026, 1, d, 0, 0, 0, 0, time.UTC) }
 
 func testIndex() *Index {
-	return NewIndex(Snapshot{Version: 3, Releases: []Release{
+	return NewIndex(releaselake.Snapshot{Version: 3, Releases: []releaselake.Release{
 		{Product: "a", Tag: "v1.9.3", Version: "1.9.3", PublishedAt: day(1)},
 		{Product: "a", Tag: "v1.13.5", Version: "1.13.5", PublishedAt: day(2)},
 		{Product: "a", Tag: "v2.0.0-rc.1", Version: "2.0.0-rc.1", PublishedAt: day(3), Prerelease: true},
@@ -24,7 +26,7 @@ func testIndex() *Index {
 	}})
 }
 
-func tags(rs []Release) []string {
+func tags(rs []releaselake.Release) []string {
 	var out []string
 	for _, r := range rs {
 		out = append(out, r.Product+"@"+r.Tag)
@@ -80,8 +82,8 @@ func TestIndex_Releases_filters(t *testing.T) {
 }
 
 // reference lists what a query should return, the slow and obvious way.
-func reference(all []Release, q Query) []Release {
-	var out []Release
+func reference(all []releaselake.Release, q Query) []releaselake.Release {
+	var out []releaselake.Release
 	for _, r := range all {
 		if q.Products != nil && !slices.Contains(q.Products, r.Product) {
 			continue
@@ -94,7 +96,7 @@ func reference(all []Release, q Query) []Release {
 			out = append(out, r)
 		}
 	}
-	less := func(a, b *Release) bool {
+	less := func(a, b *releaselake.Release) bool {
 		switch q.Sort.Key {
 		case ByVersion:
 			if a.Product != b.Product {
@@ -111,9 +113,9 @@ func reference(all []Release, q Query) []Release {
 			return lessFirstSeen(a, b)
 		}
 		if q.Sort.Asc {
-			return Less(b, a)
+			return releaselake.Less(b, a)
 		}
-		return Less(a, b)
+		return releaselake.Less(a, b)
 	}
 	sort.Slice(out, func(i, j int) bool { return less(&out[i], &out[j]) })
 	return out
@@ -121,9 +123,9 @@ func reference(all []Release, q Query) []Release {
 
 // randomRows makes n releases of up to 5 products with colliding dates,
 // versions that sort differently from their strings, and some prereleases.
-func randomRows(rng *rand.Rand, n int) []Release {
-	seen := map[ReleaseKey]bool{}
-	var out []Release
+func randomRows(rng *rand.Rand, n int) []releaselake.Release {
+	seen := map[releaselake.ReleaseKey]bool{}
+	var out []releaselake.Release
 	for len(out) < n {
 		p := string(rune('a' + rng.IntN(5)))
 		v := fmt.Sprintf("%d.%d.%d", rng.IntN(3), rng.IntN(12), rng.IntN(4))
@@ -135,12 +137,12 @@ func randomRows(rng *rand.Rand, n int) []Release {
 		if rng.IntN(5) == 0 {
 			tag = v // the same version under two tags
 		}
-		k := ReleaseKey{p, tag}
+		k := releaselake.ReleaseKey{Product: p, Tag: tag}
 		if seen[k] {
 			continue
 		}
 		seen[k] = true
-		out = append(out, Release{Product: p, Tag: tag, Version: v, Prerelease: pre, Yanked: rng.IntN(20) == 0,
+		out = append(out, releaselake.Release{Product: p, Tag: tag, Version: v, Prerelease: pre, Yanked: rng.IntN(20) == 0,
 			PublishedAt: day(1 + rng.IntN(20)), FirstSeenAt: day(1 + rng.IntN(3))})
 	}
 	return out
@@ -150,7 +152,7 @@ func TestIndex_Page_matchesReferenceAcrossPages(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for round := range 200 {
 		all := randomRows(rng, 1+rng.IntN(120))
-		ix := NewIndex(Snapshot{Version: 1, Releases: slices.Clone(all)})
+		ix := NewIndex(releaselake.Snapshot{Version: 1, Releases: slices.Clone(all)})
 		yes, no := true, false
 		d5, d12 := day(5), day(12)
 		var q Query
@@ -209,13 +211,13 @@ func TestIndex_Page_cursorOfDeletedRowResumesAtTheNext(t *testing.T) {
 		all := testIndex().Releases(Filter{})
 		full := reference(all, Query{Sort: s})
 		gone := full[2]
-		var rest []Release
+		var rest []releaselake.Release
 		for _, r := range all {
 			if r.Key() != gone.Key() {
 				rest = append(rest, r)
 			}
 		}
-		ix := NewIndex(Snapshot{Releases: rest})
+		ix := NewIndex(releaselake.Snapshot{Releases: rest})
 		pg := ix.Page(Query{Sort: s, After: &gone, First: 100})
 		if got, want := tags(rowsOf(ix, pg)), tags(full[3:]); strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("%+v: after deleted %s got %v, want %v", s, gone.Tag, got, want)
@@ -232,39 +234,10 @@ func TestIndex_Page_versionOrderIsVersionNotString(t *testing.T) {
 	}
 }
 
-func rowsOf(ix *Index, pg Page) []Release {
-	out := make([]Release, len(pg.Rows))
+func rowsOf(ix *Index, pg Page) []releaselake.Release {
+	out := make([]releaselake.Release, len(pg.Rows))
 	for i, r := range pg.Rows {
 		out[i] = ix.Row(int(r))
 	}
 	return out
-}
-
-func TestSearchProducts(t *testing.T) {
-	ps := []Product{
-		{Key: "react", Name: "React", Kind: "github", Ref: "facebook/react"},
-		{Key: "preact", Name: "Preact", Kind: "github", Ref: "preactjs/preact"},
-		{Key: "redux", Name: "Redux", Kind: "github", Ref: "reduxjs/redux"},
-		{Key: "spring", Name: "Spring Framework", Kind: "maven", Ref: "org.springframework:spring-core"},
-		{Key: "springboot", Name: "Spring Boot", Kind: "github", Ref: "spring-projects/spring-boot"},
-	}
-	cases := []struct{ q, want string }{
-		{"", "react preact redux spring springboot"},
-		{"react", "react preact"},
-		{"REA", "react preact"},
-		{"facebook", "react"},
-		{"spring", "spring springboot"},
-		{"boot spring", "springboot"},
-		{"js", "preact redux"},
-		{"nothing", ""},
-	}
-	for _, tc := range cases {
-		var got []string
-		for _, p := range SearchProducts(ps, tc.q) {
-			got = append(got, p.Key)
-		}
-		if strings.Join(got, " ") != tc.want {
-			t.Errorf("search %q = %v, want %s", tc.q, got, tc.want)
-		}
-	}
 }

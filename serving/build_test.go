@@ -1,6 +1,8 @@
-package releaselake
+package serving
 
 import (
+	"github.com/releaselake/releaselake"
+
 	"cmp"
 	"fmt"
 	"math/rand/v2"
@@ -14,22 +16,22 @@ import (
 // sorts with Less and its variants, an index of releases by key. NewIndex
 // must build the same orders.
 type naiveIndex struct {
-	rows     []Release // in Less order
-	order    [numSortKeys][]ReleaseKey
+	rows     []releaselake.Release // in Less order
+	order    [numSortKeys][]releaselake.ReleaseKey
 	pre      []int32 // pre[k]: prereleases among rows[:k]
 	products map[string]*naiveProduct
 	keys     []string
 }
 
 type naiveProduct struct {
-	order  [numSortKeys][]ReleaseKey
+	order  [numSortKeys][]releaselake.ReleaseKey
 	pre    []int32
-	latest *Release
+	latest *releaselake.Release
 }
 
-func newNaiveIndex(snap Snapshot) *naiveIndex {
+func newNaiveIndex(snap releaselake.Snapshot) *naiveIndex {
 	rows := snap.Releases
-	sort.Slice(rows, func(i, j int) bool { return Less(&rows[i], &rows[j]) })
+	sort.Slice(rows, func(i, j int) bool { return releaselake.Less(&rows[i], &rows[j]) })
 	ix := &naiveIndex{rows: rows, pre: make([]int32, len(rows)+1), products: map[string]*naiveProduct{}}
 	for i := range rows {
 		r := &rows[i]
@@ -50,7 +52,7 @@ func newNaiveIndex(snap Snapshot) *naiveIndex {
 			last++
 		}
 		pi.pre = append(pi.pre, last)
-		if !r.Prerelease && !r.Yanked && (pi.latest == nil || CompareVersions(r.Version, pi.latest.Version) > 0) {
+		if !r.Prerelease && !r.Yanked && (pi.latest == nil || releaselake.CompareVersions(r.Version, pi.latest.Version) > 0) {
 			pi.latest = r
 		}
 	}
@@ -63,7 +65,7 @@ func newNaiveIndex(snap Snapshot) *naiveIndex {
 		pi.order[ByFirstSeen] = append(pi.order[ByFirstSeen], fs[i].Key())
 	}
 	for _, p := range ix.keys {
-		var vs []Release
+		var vs []releaselake.Release
 		for i := range rows {
 			if rows[i].Product == p {
 				vs = append(vs, rows[i])
@@ -87,7 +89,7 @@ func assertSameIndex(t *testing.T, got *Index, want *naiveIndex) {
 	if got.Rows() != len(want.rows) {
 		t.Fatalf("%d rows; want %d", got.Rows(), len(want.rows))
 	}
-	byKey := map[ReleaseKey]Release{}
+	byKey := map[releaselake.ReleaseKey]releaselake.Release{}
 	for _, r := range want.rows {
 		byKey[r.Key()] = r
 	}
@@ -108,14 +110,14 @@ func assertSameIndex(t *testing.T, got *Index, want *naiveIndex) {
 			t.Fatalf("row %d is\n %+v\nwant %+v", i, g, w)
 		}
 	}
-	keys := func(rows []int32) []ReleaseKey {
-		out := make([]ReleaseKey, len(rows))
+	keys := func(rows []int32) []releaselake.ReleaseKey {
+		out := make([]releaselake.ReleaseKey, len(rows))
 		for i, r := range rows {
 			out[i] = got.Row(int(r)).Key()
 		}
 		return out
 	}
-	same := func(what string, a, b []ReleaseKey) {
+	same := func(what string, a, b []releaselake.ReleaseKey) {
 		t.Helper()
 		if !slices.Equal(a, b) {
 			t.Fatalf("%s:\n got %v\nwant %v", what, a, b)
@@ -161,10 +163,10 @@ func assertSameIndex(t *testing.T, got *Index, want *naiveIndex) {
 // oddIndexRows adds what randomRows lacks: strings that are not versions,
 // versions that are equal by order but not by string, nanoseconds, one instant
 // in two time zones, the zero time, and a product with only prereleases.
-func oddIndexRows(rng *rand.Rand, n int) []Release {
+func oddIndexRows(rng *rand.Rand, n int) []releaselake.Release {
 	rows := randomRows(rng, n)
 	est := time.FixedZone("EST", -5*3600)
-	odd := []Release{
+	odd := []releaselake.Release{
 		{Product: "b", Tag: "nightly", Version: "nightly", Notes: "## Nightly\n\n<script>x</script> ✓", URL: "u"},
 		{Product: "b", Tag: "empty", Version: "", Notes: "n"},
 		{Product: "b", Tag: "1.2", Version: "1.2", PublishedAt: day(3)},
@@ -180,7 +182,7 @@ func oddIndexRows(rng *rand.Rand, n int) []Release {
 		{Product: "e", Tag: "9.0rc1", Version: "9.0rc1", Prerelease: true},
 		{Product: "日本", Tag: "ü", Version: "2.0+build.1", PublishedAt: day(4)},
 	}
-	rows = slices.DeleteFunc(rows, func(r Release) bool { return r.Product == "b" || r.Product == "e" })
+	rows = slices.DeleteFunc(rows, func(r releaselake.Release) bool { return r.Product == "b" || r.Product == "e" })
 	rows = append(rows, odd...)
 	rng.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
 	return rows
@@ -189,22 +191,22 @@ func oddIndexRows(rng *rand.Rand, n int) []Release {
 func TestNewIndex_sameAsNaiveBuild(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for round := range 200 {
-		var rows []Release
+		var rows []releaselake.Release
 		switch round % 3 {
 		case 0:
 			rows = randomRows(rng, rng.IntN(150))
 		default:
 			rows = oddIndexRows(rng, rng.IntN(300))
 		}
-		got := NewIndex(Snapshot{Version: 1, Releases: slices.Clone(rows)})
-		want := newNaiveIndex(Snapshot{Version: 1, Releases: slices.Clone(rows)})
+		got := NewIndex(releaselake.Snapshot{Version: 1, Releases: slices.Clone(rows)})
+		want := newNaiveIndex(releaselake.Snapshot{Version: 1, Releases: slices.Clone(rows)})
 		assertSameIndex(t, got, want)
 	}
 }
 
 func TestNewIndex_empty(t *testing.T) {
-	ix := NewIndex(Snapshot{Version: 2, Releases: []Release{}})
-	assertSameIndex(t, ix, newNaiveIndex(Snapshot{Version: 2, Releases: []Release{}}))
+	ix := NewIndex(releaselake.Snapshot{Version: 2, Releases: []releaselake.Release{}})
+	assertSameIndex(t, ix, newNaiveIndex(releaselake.Snapshot{Version: 2, Releases: []releaselake.Release{}}))
 	if pg := ix.Page(Query{First: 10}); pg.Total != 0 || len(pg.Rows) != 0 {
 		t.Fatalf("page of an empty index: %+v", pg)
 	}
@@ -213,50 +215,40 @@ func TestNewIndex_empty(t *testing.T) {
 // A build big enough for the parallel sorts and copies to split their work.
 func TestNewIndex_sameAsNaiveBuild_large(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	rows := make([]Release, 40_000)
+	rows := make([]releaselake.Release, 40_000)
 	for i := range rows {
 		v := fmt.Sprintf("%d.%d.%d", rng.IntN(4), rng.IntN(30), rng.IntN(10))
 		if rng.IntN(5) == 0 {
 			v += "-rc." + fmt.Sprint(rng.IntN(3))
 		}
-		rows[i] = Release{Product: fmt.Sprintf("p%02d", rng.IntN(40)), Tag: fmt.Sprintf("t%d", i), Version: v,
+		rows[i] = releaselake.Release{Product: fmt.Sprintf("p%02d", rng.IntN(40)), Tag: fmt.Sprintf("t%d", i), Version: v,
 			PublishedAt: day(1).Add(time.Duration(rng.IntN(2000)) * time.Hour), FirstSeenAt: day(1 + rng.IntN(5)),
 			Prerelease: rng.IntN(7) == 0, Yanked: rng.IntN(50) == 0}
 	}
-	got := NewIndex(Snapshot{Version: 1, Releases: slices.Clone(rows)})
-	assertSameIndex(t, got, newNaiveIndex(Snapshot{Version: 1, Releases: rows}))
+	got := NewIndex(releaselake.Snapshot{Version: 1, Releases: slices.Clone(rows)})
+	assertSameIndex(t, got, newNaiveIndex(releaselake.Snapshot{Version: 1, Releases: rows}))
 }
 
-func TestReleaseKey_ordersAsCompareRelease(t *testing.T) {
+func TestReleaseKey_ordersAsReleaseParts(t *testing.T) {
 	vs := []string{"1", "1.0", "1.0.0", "01.2", "1.2", "1.10", "1.9.9", "0.0.0.1", "0.0.0.0.1", "1.2.3.4.5",
 		"18446744073709551615.1", "9999999999999999999.1", "10000000000000000000", "0000000000000000000000001.1",
 		"2.0.0-rc.1", "2.0.0", "3.13.0rc2", "1.2+build", "nightly", "",
 		"65535", "65535.65535.65535.65535", "4095.4095.65535.255", "4095.4096", "1.2.3.256", "1.2.3.255", "65536", "1.65536", "1.65535.9", "20231015.1", "2023.10.15"}
 	for _, a := range vs {
 		for _, b := range vs {
-			va, _ := parse(a)
-			vb, _ := parse(b)
-			ka, kb := releaseKeyOf(va), releaseKeyOf(vb)
+			ka, kb := releaseKeyOf(releaselake.VersionOf(a)), releaseKeyOf(releaselake.VersionOf(b))
 			if !ka.ok || !kb.ok {
 				continue
 			}
-			want := compareRelease(va.s[:va.relEnd], vb.s[:vb.relEnd])
-			if got := slices.Compare(ka.c[:], kb.c[:]); got != want {
-				t.Errorf("%q vs %q: numbers compare %d; compareRelease %d", a, b, got, want)
-			}
+			want := slices.Compare(ka.c[:], kb.c[:]) // Version.ReleaseKey's order, tested in the root
 			if sa, aok := ka.short(); aok {
 				if sb, bok := kb.short(); bok && cmp.Compare(sb, sa) != want {
-					t.Errorf("%q vs %q: short keys compare %d (greatest first); compareRelease %d", a, b, cmp.Compare(sb, sa), want)
+					t.Errorf("%q vs %q: short keys compare %d (greatest first); release numbers %d", a, b, cmp.Compare(sb, sa), want)
 				}
 			}
 			if got := ka.compare(&kb); got != want {
-				t.Errorf("%q vs %q: keys compare %d; compareRelease %d", a, b, got, want)
+				t.Errorf("%q vs %q: keys compare %d; release numbers %d", a, b, got, want)
 			}
-		}
-	}
-	for _, s := range []string{"1.2.3.4.5", "10000000000000000000", "nightly", ""} {
-		if v, _ := parse(s); releaseKeyOf(v).ok {
-			t.Errorf("releaseKeyOf(%q) is ok; want it left to Compare", s)
 		}
 	}
 }
@@ -300,10 +292,10 @@ func TestNewIndex_sameAsNaiveBuild_versionKeyEdges(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	suffixes := []string{"", "-rc.1", "rc2", ".RELEASE", "+b1", "-alpha", ".post1", "-RC1", "+b10"}
 	suffix := func() string { return suffixes[rng.IntN(len(suffixes))] }
-	var rows []Release
+	var rows []releaselake.Release
 	add := func(p string, n int, version func(i int) string) {
 		for i := range n {
-			rows = append(rows, Release{Product: p, Tag: fmt.Sprintf("t%d-%d", rng.Uint32(), len(rows)), Version: version(i),
+			rows = append(rows, releaselake.Release{Product: p, Tag: fmt.Sprintf("t%d-%d", rng.Uint32(), len(rows)), Version: version(i),
 				PublishedAt: day(1).Add(time.Duration(rng.IntN(50)) * time.Hour), FirstSeenAt: day(1 + rng.IntN(3)),
 				Prerelease: rng.IntN(5) == 0, Yanked: rng.IntN(30) == 0})
 		}
@@ -332,6 +324,6 @@ func TestNewIndex_sameAsNaiveBuild_versionKeyEdges(t *testing.T) {
 		return fmt.Sprintf("1.%d", rng.IntN(3))
 	})
 	rng.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
-	got := NewIndex(Snapshot{Version: 1, Releases: slices.Clone(rows)})
-	assertSameIndex(t, got, newNaiveIndex(Snapshot{Version: 1, Releases: rows}))
+	got := NewIndex(releaselake.Snapshot{Version: 1, Releases: slices.Clone(rows)})
+	assertSameIndex(t, got, newNaiveIndex(releaselake.Snapshot{Version: 1, Releases: rows}))
 }

@@ -1,4 +1,4 @@
-package gcpace
+package serving
 
 import (
 	"runtime"
@@ -7,14 +7,14 @@ import (
 	"testing"
 )
 
-func TestHold_turnsTheCollectorOffAndRestoresIt(t *testing.T) {
+func TestHoldGC_turnsTheCollectorOffAndRestoresIt(t *testing.T) {
 	orig := debug.SetGCPercent(100)
 	defer debug.SetGCPercent(orig)
 	current := func() int { p := debug.SetGCPercent(-1); debug.SetGCPercent(p); return p }
 
 	for _, before := range []int{100, 50, 800, -1} {
 		debug.SetGCPercent(before)
-		restore := Hold()
+		restore := HoldGC()
 		if got := current(); got != -1 {
 			t.Errorf("GOGC %d: %d while held; want off (-1)", before, got)
 		}
@@ -26,9 +26,9 @@ func TestHold_turnsTheCollectorOffAndRestoresIt(t *testing.T) {
 	}
 }
 
-func TestPace_givesASmallHeapHeadroomAndLeavesOffAlone(t *testing.T) {
-	orig, origBase := debug.SetGCPercent(100), basePercent
-	defer func() { debug.SetGCPercent(orig); basePercent = origBase }()
+func TestPaceGC_givesASmallHeapHeadroomAndLeavesOffAlone(t *testing.T) {
+	orig, origBase := debug.SetGCPercent(100), gcBasePercent
+	defer func() { debug.SetGCPercent(orig); gcBasePercent = origBase }()
 	current := func() int { p := debug.SetGCPercent(-1); debug.SetGCPercent(p); return p }
 	live := func() uint64 {
 		s := []rtmetrics.Sample{{Name: "/gc/heap/live:bytes"}}
@@ -40,30 +40,30 @@ func TestPace_givesASmallHeapHeadroomAndLeavesOffAlone(t *testing.T) {
 	// many times it, under Pace's 10,000% cap.
 	small := make([]byte, 4<<20)
 	runtime.GC()
-	basePercent = 100
-	Pace()
-	if got, l := current(), live(); got <= 100 || uint64(got)*l/100 < Headroom/2 {
-		t.Errorf("live heap %d bytes: GOGC %d after Pace; want at least %d bytes of headroom", l, got, Headroom)
+	gcBasePercent = 100
+	PaceGC()
+	if got, l := current(), live(); got <= 100 || uint64(got)*l/100 < GCHeadroom/2 {
+		t.Errorf("live heap %d bytes: GOGC %d after Pace; want at least %d bytes of headroom", l, got, GCHeadroom)
 	}
 
 	runtime.KeepAlive(small)
 
 	// A heap bigger than the headroom keeps GOGC as set.
-	big := make([]*[1 << 20]byte, 2*Headroom>>20)
+	big := make([]*[1 << 20]byte, 2*GCHeadroom>>20)
 	for i := range big {
 		big[i] = new([1 << 20]byte)
 	}
 	runtime.GC()
-	basePercent = 150
-	Pace()
+	gcBasePercent = 150
+	PaceGC()
 	if got := current(); got != 150 {
 		t.Errorf("live heap %d bytes: GOGC %d after Pace; want 150 as set", live(), got)
 	}
 	runtime.KeepAlive(big)
 
-	basePercent = -1
+	gcBasePercent = -1
 	debug.SetGCPercent(-1)
-	Pace()
+	PaceGC()
 	if got := current(); got != -1 {
 		t.Errorf("GOGC off: %d after Pace; want it left off", got)
 	}

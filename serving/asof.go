@@ -1,4 +1,4 @@
-package graph
+package serving
 
 import (
 	"context"
@@ -8,19 +8,19 @@ import (
 	"github.com/releaselake/releaselake"
 )
 
-// AsOfIndexes returns a Resolver.AsOf over a lake that can read its older
+// asOfIndexes returns Engine.AsOf over a lake that can read its older
 // versions: versionAsOf finds the newest version committed at or before t
 // (NoVersion if none), indexAt reads one into an index. The index being served answers
 // for its own version; the n most recently used older indexes are kept (no
 // more rows together than the served index, see evict), since a committed
 // version never changes; concurrent requests for the same version load it
 // once.
-func AsOfIndexes(
+func asOfIndexes(
 	versionAsOf func(ctx context.Context, t time.Time) (int64, error),
-	indexAt func(ctx context.Context, version int64) (*releaselake.Index, error),
-	current func() *releaselake.Index,
+	indexAt func(ctx context.Context, version int64) (*Index, error),
+	current func() *Index,
 	n int,
-) func(ctx context.Context, t time.Time) (*releaselake.Index, error) {
+) func(ctx context.Context, t time.Time) (*Index, error) {
 	c := &asOfCache{versionAsOf: versionAsOf, indexAt: indexAt, current: current, max: max(n, 1),
 		loads: map[int64]*asOfLoad{}}
 	return c.at
@@ -28,8 +28,8 @@ func AsOfIndexes(
 
 type asOfCache struct {
 	versionAsOf func(ctx context.Context, t time.Time) (int64, error)
-	indexAt     func(ctx context.Context, version int64) (*releaselake.Index, error)
-	current     func() *releaselake.Index
+	indexAt     func(ctx context.Context, version int64) (*Index, error)
+	current     func() *Index
 	max         int
 
 	mu    sync.Mutex
@@ -40,13 +40,13 @@ type asOfCache struct {
 // asOfLoad is one version's index, loaded or being loaded.
 type asOfLoad struct {
 	done chan struct{}
-	ix   *releaselake.Index
+	ix   *Index
 	err  error
 	used uint64
 	rows int // once loaded; under asOfCache.mu
 }
 
-func (c *asOfCache) at(ctx context.Context, t time.Time) (*releaselake.Index, error) {
+func (c *asOfCache) at(ctx context.Context, t time.Time) (*Index, error) {
 	v, err := c.versionAsOf(ctx, t)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,274 @@
+package serving
+
+import (
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/releaselake/releaselake"
+)
+
+// SortKey is what a listing of releases is ordered by.
+type SortKey uint8
+
+// Sort keys. Each is a total order (ties are broken down to the tag), so a page
+// cursor always names one position.
+const (
+	// ByPublished: publishedAt, then product key, version and tag (see Less).
+	ByPublished SortKey = iota
+	// ByVersion: product key (always ascending), then version order, then tag.
+	ByVersion
+	// ByFirstSeen: firstSeenAt, then as ByPublished.
+	ByFirstSeen
+	numSortKeys
+)
+
+// Sort is an order for listing releases: newest (or greatest) first unless Asc.
+// Asc reverses the order, except that ByVersion keeps products ascending.
+type Sort struct {
+	Key SortKey
+	Asc bool
+}
+
+// lessVersion is ByVersion's descending order within one product: greatest
+// version first, then by tag.
+func lessVersion(a, b *releaselake.Release) bool {
+	if c := releaselake.CompareVersions(a.Version, b.Version); c != 0 {
+		return c > 0
+	}
+	return a.Tag < b.Tag
+}
+
+// lessFirstSeen is ByFirstSeen's descending order.
+func lessFirstSeen(a, b *releaselake.Release) bool {
+	if !a.FirstSeenAt.Equal(b.FirstSeenAt) {
+		return a.FirstSeenAt.After(b.FirstSeenAt)
+	}
+	return releaselake.Less(a, b)
+}
+
+// Filter selects releases.
+type Filter struct {
+	Products   []string   // catalog keys; nil means all products
+	Since      *time.Time // publishedAt >= Since
+	Until      *time.Time // publishedAt < Until
+	Prerelease *bool      // only prereleases (true) or only stable ones (false)
+}
+
+// span is a Filter's since/until as instants; has* is false for a bound not given.
+type span struct {
+	since, until       instant
+	hasSince, hasUntil bool
+}
+
+func (f *Filter) span() span {
+	var w span
+	if f.Since != nil {
+		w.since, w.hasSince = instantOf(*f.Since), true
+	}
+	if f.Until != nil {
+		w.until, w.hasUntil = instantOf(*f.Until), true
+	}
+	return w
+}
+
+func (f *Filter) match(w *span, r *row) bool {
+	if f.Prerelease != nil && r.prerelease != *f.Prerelease {
+		return false
+	}
+	at := r.publishedAt()
+	if w.hasSince && at.before(w.since) {
+		return false
+	}
+	return !w.hasUntil || at.before(w.until)
+}
+
+// Releases returns every release that matches f, in Less order, as a new slice.
+func (ix *Index) Releases(f Filter) []releaselake.Release {
+	p := ix.Page(Query{Filter: f, First: len(ix.rows)})
+	out := make([]releaselake.Release, len(p.Rows))
+	for i, r := range p.Rows {
+		out[i] = ix.Row(int(r))
+	}
+	return out
+}
+
+// Query asks for one page of releases.
+type Query struct {
+	Filter
+	Sort Sort
+	// After, if not nil, holds the sort fields of the release the page starts
+	// after (Product, Tag, Version, PublishedAt, FirstSeenAt): keyset paging, so
+	// pages stay stable when rows are added or removed between requests.
+	After *releaselake.Release
+	First int // page size; at most First releases are returned
+}
+
+// Page is one page of a listing.
+type Page struct {
+	Rows    []int32 // the row number of each release of the page (see Index.Row)
+	Total   int     // releases matching the filter, across all pages
+	HasNext bool    // more releases follow this page
+}
+
+// Page returns the releases matching q.Filter in q.Sort order, starting after
+// q.After, at most q.First of them. Unknown product keys match nothing.
+func (ix *Index) Page(q Query) Page {
+	first := max(q.First, 0)
+	if q.Products != nil {
+		q.Products = uniqueSorted(q.Products) // once for count and runs
+	}
+	w := q.Filter.span()
+	var short [8]run // the usual few products' runs, on the stack
+	runs, total := ix.runs(&q, &w, short[:0])
+	pg := Page{Total: total}
+	if pg.Total == 0 {
+		return pg
+	}
+	if first == 0 && q.After == nil {
+		// No rows asked for: whether there are any is the count. (Walking the
+		// merge to find one, under a filter that few rows pass, could take the
+		// whole index, for a page priced at 1.)
+		pg.HasNext = true
+		return pg
+	}
+	if q.After != nil {
+		ix.skipTo(runs, q.Sort, q.After)
+	}
+	m := ix.merge(runs, q.Sort)
+	pg.Rows = make([]int32, 0, min(first, pg.Total))
+	for {
+		i, ok := m.next()
+		if !ok {
+			return pg
+		}
+		if !q.Filter.match(&w, &ix.rows[i]) {
+			continue
+		}
+		if len(pg.Rows) == first {
+			pg.HasNext = true
+			return pg
+		}
+		pg.Rows = append(pg.Rows, i)
+	}
+}
+
+// runs returns the orderings a query merges, one per asked product (sorted,
+// without duplicates) or the global one, and how many releases match the
+// filter, counted from the ByPublished orderings and their prerelease counts
+// without visiting rows. Each product's since/until window is found once, for
+// both: ByPublished runs are cut to it; for the other keys the window is
+// checked row by row. The runs are appended to out.
+func (ix *Index) runs(q *Query, w *span, out []run) ([]run, int) {
+	total := 0
+	add := func(order *[numSortKeys][]int32, pre []int32) {
+		lo, hi := ix.window(order[ByPublished], w)
+		total += q.Filter.count(pre, lo, hi)
+		idx := order[q.Sort.Key]
+		if q.Sort.Key == ByPublished {
+			idx = idx[lo:hi]
+		}
+		out = append(out, run{idx: idx, asc: q.Sort.Asc})
+	}
+	switch {
+	case q.Products != nil:
+		for _, k := range q.Products {
+			if pi := ix.products[k]; pi != nil {
+				add(&pi.order, pi.pre)
+			}
+		}
+	case q.Sort.Key != ByVersion:
+		add(&ix.order, ix.pre)
+	default:
+		// Every product's run in key order (skipTo reads them one product at
+		// a time), counted at once.
+		lo, hi := ix.window(ix.order[ByPublished], w)
+		total = q.Filter.count(ix.pre, lo, hi)
+		for _, k := range ix.keys {
+			out = append(out, run{idx: ix.products[k].order[ByVersion], asc: q.Sort.Asc})
+		}
+	}
+	return out, total
+}
+
+// window returns the part [lo, hi) of a ByPublished ordering inside since/until.
+func (ix *Index) window(idx []int32, w *span) (lo, hi int) {
+	lo, hi = 0, len(idx)
+	// Newest first: Until cuts the front, Since the back.
+	if w.hasUntil {
+		lo = sort.Search(len(idx), func(i int) bool { return ix.rows[idx[i]].publishedAt().before(w.until) })
+	}
+	if w.hasSince {
+		hi = sort.Search(len(idx), func(i int) bool { return ix.rows[idx[i]].publishedAt().before(w.since) })
+	}
+	return lo, max(lo, hi)
+}
+
+// count returns how many releases of the window [lo, hi) of a ByPublished
+// ordering f's prerelease filter keeps; pre counts the ordering's prereleases.
+func (f *Filter) count(pre []int32, lo, hi int) int {
+	if f.Prerelease == nil {
+		return hi - lo
+	}
+	p := int(pre[hi] - pre[lo])
+	if *f.Prerelease {
+		return p
+	}
+	return hi - lo - p
+}
+
+// skipTo drops from each run the rows that come before or at the cursor c.
+func (ix *Index) skipTo(runs []run, s Sort, c *releaselake.Release) {
+	less := sortLess(s.Key)
+	for i := range runs {
+		r := &runs[i]
+		if len(r.idx) == 0 {
+			continue
+		}
+		if s.Key == ByVersion {
+			// Products are ascending whatever the direction.
+			switch p := ix.keys[ix.rows[r.idx[0]].product]; {
+			case p < c.Product:
+				r.idx = nil
+				continue
+			case p > c.Product:
+				continue
+			}
+		}
+		at := func(k int) *releaselake.Release { rel := ix.Row(int(r.idx[k])); return &rel }
+		if r.asc {
+			// Ascending: keep the rows strictly before the cursor in descending order.
+			n := sort.Search(len(r.idx), func(k int) bool { return !less(at(k), c) })
+			r.idx = r.idx[:n]
+		} else {
+			// Descending: drop the rows up to and including the cursor.
+			n := sort.Search(len(r.idx), func(k int) bool { return less(c, at(k)) })
+			r.idx = r.idx[n:]
+		}
+	}
+}
+
+// sortLess returns the descending order of a sort key (within one product for
+// ByVersion).
+func sortLess(k SortKey) func(a, b *releaselake.Release) bool {
+	switch k {
+	case ByVersion:
+		return lessVersion
+	case ByFirstSeen:
+		return lessFirstSeen
+	}
+	return releaselake.Less
+}
+
+// uniqueSorted returns keys sorted and without duplicates: keys itself when it
+// already is (as clients often send them), else a sorted copy.
+func uniqueSorted(keys []string) []string {
+	for i := 1; i < len(keys); i++ {
+		if keys[i-1] >= keys[i] {
+			out := slices.Clone(keys)
+			slices.Sort(out)
+			return slices.Compact(out)
+		}
+	}
+	return keys
+}
