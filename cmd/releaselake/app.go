@@ -114,11 +114,9 @@ func (m *Main) Open() (err error) {
 	}
 
 	m.Runner = &ingest.Runner{
-		Lake:     m.Lake,
-		Catalog:  m.Catalog,
-		Sources:  map[string]releaselake.Source{},
-		Disabled: map[string]string{},
-		Log:      m.Log,
+		Lake:    m.Lake,
+		Catalog: m.Catalog,
+		Log:     m.Log,
 		Committed: func(int64) {
 			if m.Engine != nil {
 				m.Engine.Signal()

@@ -2,9 +2,7 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"net/http"
-	"net/url"
 	"path/filepath"
 
 	"github.com/releaselake/releaselake"
@@ -50,51 +48,25 @@ func (c *Config) sourceSecrets(getenv func(string) string) []string {
 	return names
 }
 
-// addSources makes the Source of every kind in sources.Kinds. A kind its
-// configuration leaves off (GitHub without a token) keeps its Source for
-// rebuild, and its products are skipped with a notice saying how to fix it. A
-// relative manual: path is read from the directory of the catalog file, or,
+// addSources makes the Source of every kind in sources.Kinds (sources.Open).
+// A relative manual: path is read from the directory of the catalog file, or,
 // for the embedded catalog, from the files embedded beside it.
 func (m *Main) addSources() error {
-	c := m.Config
-	for _, k := range sources.Kinds {
-		for _, s := range k.Settings {
-			u := c.Sources[s.Env]
-			if p, err := url.Parse(u); s.URL && (err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "") {
-				return releaselake.Errorf(releaselake.Invalid, "%s %q: want an http(s) URL", s.Env, u)
-			}
-		}
-	}
 	cfg := releaselake.SourceConfig{
-		Settings: c.Sources,
+		Settings: m.Config.Sources,
 		HTTP:     &http.Client{Transport: sourceTransport, Timeout: httpfetch.Timeout},
 		Log:      m.Log,
 	}
-	if c.Catalog != "" {
-		cfg.CatalogDir = filepath.Dir(c.Catalog)
+	if m.Config.Catalog != "" {
+		cfg.CatalogDir = filepath.Dir(m.Config.Catalog)
 	}
-	count := map[string]int{}
-	for _, p := range m.Catalog.Products() {
-		count[p.Kind]++
+	o, err := sources.Open(sources.Kinds, cfg, m.Catalog.Products())
+	if err != nil {
+		return err
 	}
-	for _, k := range sources.Kinds {
-		src, err := k.New(cfg)
-		if err != nil {
-			return fmt.Errorf("source %s: %w", k.Name, err)
-		}
-		m.Runner.Sources[k.Name] = src
-		u, ok := src.(releaselake.Unconfigured)
-		if !ok {
-			continue
-		}
-		if why, fix := u.Unconfigured(); why != "" {
-			m.Runner.Disabled[k.Name] = why
-			if n := count[k.Name]; n > 0 {
-				msg := fmt.Sprintf("%s products are not being crawled (%d products): %s. %s", k.Label, n, why, fix)
-				m.notices = append(m.notices, msg)
-				m.Log.Warn(msg)
-			}
-		}
+	m.Runner.Sources, m.Runner.Disabled, m.notices = o.Sources, o.Disabled, o.Notices
+	for _, n := range o.Notices {
+		m.Log.Warn(n)
 	}
 	return nil
 }
