@@ -24,23 +24,7 @@ import (
 // a commit it writes the checkpoint if one is due and removes what failed
 // and crashed commits left behind (clean.go); neither fails the commit.
 //
-// What can go wrong, and what it does:
-//   - Writing the data file fails (on HDFS, a DataNode died mid-write): the
-//     file is removed and written again under a new name, a few times with
-//     back-off, so that the NameNode stops choosing the dead DataNode.
-//   - Another writer publishes base+1 first: class Conflict, and the data
-//     file is removed.
-//   - base+1 is claimed but incomplete, its writer gone: once the file is
-//     sealed (Sealed), it is replaced by a repair entry that changes nothing
-//     (repair.go), and the commit goes on at the next version, since the
-//     table is still as at base. It waits at most the repair wait (see
-//     WithRepairWait) for that, then fails with class Conflict.
-//   - Publishing fails for another reason: the entry is read back. If ours is
-//     there the commit succeeded; if nothing is, the error (class
-//     Unavailable) means the table is at base. If it cannot be read back
-//     (the file system is unreachable), the outcome is unknown until it is:
-//     the error says so and the data file is kept for the entry that may
-//     name it.
+// docs/lake.md says what it does when each step fails or the process dies.
 //
 // Errors: class Conflict if base is not the head (repair entries above base
 // do not count: they change nothing); class Invalid if a row has no product or

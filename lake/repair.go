@@ -12,30 +12,10 @@ import (
 	"github.com/releaselake/releaselake"
 )
 
-// Repairing a log entry abandoned half-written.
-//
-// On HDFS, Publish claims an entry's name with an exclusive Create and then
-// writes it. A writer that dies in between (or whose write fails on a dead
-// DataNode) leaves the name claimed and the entry incomplete: readers treat it
-// as not there, but no writer can ever publish that version, so the table
-// would be stuck. Its content becomes final once the file is sealed: when its
-// writer's lease is gone and the NameNode has closed the file. Then, and only
-// then, repair replaces it (Rename overwrites) with a repair entry: a commit
-// that changes nothing, so the table at that version is the table before it.
-//
-// Why this is safe:
-//   - A sealed file can no longer change, so a writer cannot complete the
-//     entry after repair looked at it: the NameNode refuses writes to a file
-//     whose lease was recovered, even from a writer that was only paused.
-//   - The repair entry's bytes depend only on the version and the entry
-//     below it, so two processes repairing the same entry at once write the
-//     same bytes, and the second rename changes nothing a reader could see.
-//   - A repair entry is never replaced (it is complete), and a writer whose
-//     base is below it may commit on top of it (Commit's rebase): the table
-//     did not change.
-//
-// On local disk Publish makes entries appear whole, so an incomplete entry
-// only comes from another tool; it is sealed at once and repaired the same way.
+// Repairing a log entry abandoned half-written (docs/lake.md says why this is
+// safe): once the entry's file is sealed (its writer's lease gone, the file
+// closed by the NameNode), it is replaced by a repair entry, a commit that
+// changes nothing.
 
 // repair waits (at most s.repairWait) until entry v is sealed, then replaces
 // it with a repair entry if it is still incomplete. A nil error means entry v

@@ -26,6 +26,7 @@ type sparkRead struct {
 	Columns    map[string]string `json:"columns"`
 	History    [][2]any          `json:"history"`
 	Kafka      []sparkRelease    `json:"kafka"`
+	Notes      [][3]string       `json:"notes"` // product, tag, notes of the rows with notes
 	RedRows    int               `json:"red_rows"`
 	RedColumns []string          `json:"red_columns"`
 	RedRuns    []string          `json:"red_runs"`
@@ -92,7 +93,7 @@ func TestHDFS_sparkReadsTheLake(t *testing.T) {
 	}
 	wantCols := map[string]string{"product": "string", "tag": "string", "version": "string", "name": "string",
 		"url": "string", "source": "string", "repo": "string", "date_source": "string",
-		"published_at": "timestamp", "first_seen_at": "timestamp", "prerelease": "boolean", "yanked": "boolean"}
+		"published_at": "timestamp", "first_seen_at": "timestamp", "prerelease": "boolean", "yanked": "boolean", "notes": "string"}
 	if !mapsEqual(got.Columns, wantCols) {
 		t.Errorf("Spark schema = %v, want %v", got.Columns, wantCols)
 	}
@@ -112,6 +113,18 @@ func TestHDFS_sparkReadsTheLake(t *testing.T) {
 	}
 	if fmt.Sprint(got.Kafka) != fmt.Sprint(kafka) {
 		t.Errorf("kafka rows read by Spark differ from the lake's:\n spark %v\n lake  %v", got.Kafka, kafka)
+	}
+
+	// notes: every release that has notes, with the same text.
+	var notes [][3]string
+	for _, r := range v1.Releases {
+		if r.Notes != "" {
+			notes = append(notes, [3]string{r.Product, r.Tag, r.Notes})
+		}
+	}
+	slices.SortFunc(notes, func(a, b [3]string) int { return strings.Compare(a[0]+"\x00"+a[1], b[0]+"\x00"+b[1]) })
+	if len(notes) == 0 || !slices.Equal(got.Notes, notes) {
+		t.Errorf("Spark read notes on %d releases; the lake has %d (want equal and more than 0)", len(got.Notes), len(notes))
 	}
 
 	// red: every line of every run, with dt and run discovered as partitions.

@@ -40,6 +40,12 @@ def main(lake):
         .orderBy("tag")
         .collect()
     )
+    notes = (
+        current.where("notes <> ''")
+        .selectExpr("product", "tag", "notes")
+        .orderBy("product", "tag")
+        .collect()
+    )
     red = spark.read.json(lake + "/red")
     out = {
         "spark": spark.version,
@@ -48,6 +54,7 @@ def main(lake):
         "columns": {f.name: f.dataType.simpleString() for f in current.schema.fields},
         "history": [[h["version"], h["operation"]] for h in history],
         "kafka": [r.asDict() for r in kafka],
+        "notes": [[r["product"], r["tag"], r["notes"]] for r in notes],
         "red_rows": red.count(),
         "red_columns": sorted(red.columns),
         "red_runs": sorted(r["run"] for r in red.select("run").distinct().collect()),
