@@ -9,7 +9,7 @@ GITHUB_SCHEMA := .cache/github-schema.graphql
 PY_VENV := .cache/venv
 
 .PHONY: run build test test-go deps chromium promtool github-schema py-deps generate check-generate vet clean
-.PHONY: graphql-audit bench bench-gateway bench-shortcuts wrk bench-github bench-scale fuzz soak
+.PHONY: graphql-audit bench bench-gateway bench-shortcuts bench-ab wrk bench-github bench-scale fuzz soak
 .PHONY: hdfs-up hdfs-down spark-check
 
 build:
@@ -152,6 +152,11 @@ bench-shortcuts:
 bench-gateway: wrk
 	$(GO) build -o .cache/gateway-bench ./scripts/gateway-bench
 	.cache/gateway-bench run -o BENCHMARKS.md
+
+# The gateway benchmark of commit OLD and of the work tree, alternated in one run
+# (scripts/gateway-ab): does a change regress the gateway beyond the machine's noise?
+bench-ab: wrk
+	scripts/gateway-ab $(or $(OLD),$(error OLD=<commit> is needed)) $(or $(ROUNDS),3)
 
 wrk:
 	@command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }

@@ -47,6 +47,7 @@ type gqlRow struct {
 	PublishedAt time.Time
 	FirstSeenAt time.Time
 	Prerelease  bool
+	Notes       string
 }
 
 // allRows pages through releases(asOf:) for every product.
@@ -55,7 +56,7 @@ func allRows(t *testing.T, base string, asOf *time.Time) map[string]gqlRow {
 	const q = `query ($after: String, $t: DateTime) {
 	  releases(first: 100, after: $after, asOf: $t) {
 	    pageInfo { hasNextPage endCursor }
-	    nodes { product { key } tag version name url source repo dateSource publishedAt firstSeenAt prerelease }
+	    nodes { product { key } tag version name url source repo dateSource publishedAt firstSeenAt prerelease notes }
 	  }
 	}`
 	vars := map[string]any{}
@@ -151,9 +152,9 @@ func assertDeltaRSMatchesGraphQL(t *testing.T, lakeDir, catalog string, old int6
 			}
 			micros := func(v any) int64 { n, _ := strconv.ParseInt(string(v.(json.Number)), 10, 64); return n }
 			want := []any{g.Version, g.Name, g.URL, g.Source, g.Repo, g.DateSource,
-				g.PublishedAt.UnixMicro(), g.FirstSeenAt.UnixMicro(), g.Prerelease}
+				g.PublishedAt.UnixMicro(), g.FirstSeenAt.UnixMicro(), g.Prerelease, g.Notes}
 			got := []any{d["version"], d["name"], d["url"], d["source"], d["repo"], d["date_source"],
-				micros(d["published_at"]), micros(d["first_seen_at"]), d["prerelease"]}
+				micros(d["published_at"]), micros(d["first_seen_at"]), d["prerelease"], d["notes"]}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("%s: %s\n delta-rs %v\n GraphQL  %v", c.what, key, got, want)
 			}
