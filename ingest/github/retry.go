@@ -33,7 +33,10 @@ const (
 	productBudget = 10
 	// maxFailsInARow is how many requests in a row may fail (any of the above)
 	// before the crawl stops: GitHub is down, not tired of one repository.
-	maxFailsInARow = 2 * productBudget
+	// Splitting one that GitHub always fails on out of a batch of 100 and
+	// spending its budget takes at most 27 failures in a row (3 at each of 100,
+	// 50, 25, 12, 6 and 3 repositories, then its budget's rest alone).
+	maxFailsInARow = 4 * productBudget
 )
 
 // retry is what the retry policy keeps across one Fetch's requests.

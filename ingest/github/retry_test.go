@@ -178,3 +178,35 @@ func TestSource_Fetch_pagesGrowBackUpToWhatWorks(t *testing.T) {
 	srv.SetFault(nil)
 	sameRows(t, l, fresh(t, srv, []releaselake.Product{history}), []releaselake.Product{history})
 }
+
+// One repository GitHub always fails on, among 100 that share requests, is
+// split out and dropped wherever it sits in the batch; the crawl goes on.
+func TestSource_Fetch_alwaysFailingRepositoryAmongManyIsSplitOut(t *testing.T) {
+	for _, bad := range []int{0, 37, 99} {
+		t.Run(fmt.Sprint(bad), func(t *testing.T) {
+			srv := githubtest.NewServer(t)
+			var ps []releaselake.Product
+			for i := range 100 {
+				ref := fmt.Sprintf("many/r%02d", i)
+				srv.AddHistory(ref, false, []githubtest.Tag{{Name: "v1.0.0", Date: now.Add(-time.Duration(i+40) * 24 * time.Hour)}})
+				ps = append(ps, releaselake.Product{Key: fmt.Sprintf("r%02d", i), Kind: "github", Ref: ref, Options: releaselake.Options{OptionTags: true}})
+			}
+			name := fmt.Sprintf("r%02d", bad)
+			srv.SetFault(func(r *githubtest.Request) *githubtest.Fault {
+				for k, v := range r.Variables {
+					if strings.HasPrefix(k, "n") && v == name {
+						return githubtest.BadGateway()
+					}
+				}
+				return nil
+			})
+			got := newSource(srv, Config{}).Fetch(context.Background(), crawls(ps...))
+			for i, f := range got {
+				if (f.Err != nil) != (i == bad) {
+					t.Errorf("%s: %v", f.Product, f.Err)
+				}
+			}
+			t.Logf("%d requests", len(srv.Requests()))
+		})
+	}
+}
