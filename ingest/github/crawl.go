@@ -32,10 +32,14 @@ type job struct {
 	total    int
 	name     string // nameWithOwner in the answers
 	complete bool
-	heavy    bool // GitHub timed out on it: smaller pages, alone in its batch
-	cap      int  // if > 0, the most repositories it may share a request with (after a timeout)
-	retries  int  // timeouts in this run
-	done     bool // needs no more requests
+	heavy    bool    // GitHub timed out on it: alone in its batch, pages of size
+	size     int     // the largest page it asks for: shrinks on timeouts, grows back (retry.go)
+	good     int     // the largest page at its limit it got since its pages last shrank
+	ceil     int     // if > 0, its pages grow no larger in this run: a larger one timed out
+	cap      int     // if > 0, the most repositories it may share a request with (after a timeout)
+	retries  int     // times its pages were made smaller in this run
+	spent    float64 // its retry budget spent: failed requests less pages read (retry.go)
+	done     bool    // needs no more requests
 	err      error
 	window   time.Duration
 }
@@ -48,9 +52,9 @@ func (s *Source) newJob(i int, c releaselake.Crawl, now time.Time) (*job, error)
 	if err != nil {
 		return nil, err
 	}
-	j := &job{out: i, p: c.Product, r: r, prev: readState(c.State), seen: map[string]int64{}, first: s.cfg.PageSize, window: s.cfg.Window}
+	j := &job{out: i, p: c.Product, r: r, prev: readState(c.State), seen: map[string]int64{}, first: s.cfg.PageSize, size: s.cfg.PageSize, window: s.cfg.Window}
 	if j.prev != nil && j.prev.PageSize > 0 && j.prev.PageSize < j.first {
-		j.first, j.heavy = j.prev.PageSize, true
+		j.first, j.size, j.heavy = j.prev.PageSize, j.prev.PageSize, true
 	}
 	j.prevRows = c.Prev
 	if j.prev == nil || len(c.Prev) != j.prev.Rows || j.prev.resyncDue(now, s.cfg.ResyncEvery, r.String()) {
@@ -105,6 +109,7 @@ func (j *job) nodes() int {
 // take reads the job's part of an answer and says whether it needs another
 // request. It is the crawl's one place of decision.
 func (s *Source) take(j *job, rep *repository, line rawLine, now time.Time, log *slog.Logger) (more bool) {
+	s.answered(j)
 	j.lines = append(j.lines, line)
 	j.reps = append(j.reps, rep)
 	j.name = rep.NameWithOwner
@@ -201,12 +206,9 @@ func (j *job) inconsistent() string {
 	return ""
 }
 
-func (s *Source) pageSize(j *job) int {
-	if j.heavy {
-		return j.first
-	}
-	return s.cfg.PageSize
-}
+// pageSize is the size of the job's next page: the configured one, or less
+// after timeouts (retry.go).
+func (s *Source) pageSize(j *job) int { return min(j.size, s.cfg.PageSize) }
 
 // result is the job's answer for Fetch: red lines marked with the mode and
 // completeness, or Unchanged when they would leave the rows as they are, and
@@ -250,9 +252,9 @@ func (j *job) result(now time.Time) (releaselake.Fetched, error) {
 	}
 	if j.heavy {
 		// Remembered for the next run; a run without a timeout earns larger pages back.
-		st.PageSize = j.first
+		st.PageSize = j.size
 		if j.retries == 0 {
-			st.PageSize = min(100, 2*j.first)
+			st.PageSize = min(maxPage, 2*j.size)
 		}
 	}
 	st.Rows = len(j.prevRows)

@@ -16,11 +16,10 @@ import (
 	"github.com/releaselake/releaselake"
 )
 
-// Bounds of the retry loops.
-const (
-	maxJobRetries   = 6 // 502s and timeouts on one repository before it fails
-	maxBatchRetries = 5 // secondary limits and lost connections on one request
-)
+// maxBatchRetries bounds the secondary limits met by one request, and the
+// requests in a row that get no answer at all; retry.go has the rest of the
+// retry policy.
+const maxBatchRetries = 5
 
 // Fetch crawls each product's repository: many repositories per request, one
 // request at a time, each repository paging on its own cursor. One product's
@@ -61,11 +60,12 @@ func (s *Source) Fetch(ctx context.Context, crawls []releaselake.Crawl) []releas
 		}
 	}
 	round := 0
+	var rt retry
 	for len(queue) > 0 {
 		round++
 		var batch []*job
 		batch, queue = s.takeBatch(queue)
-		next, fatal := s.request(ctx, batch, round, now, log)
+		next, fatal := s.request(ctx, batch, round, now, &rt, log)
 		if fatal != nil {
 			for _, j := range append(next, queue...) {
 				j.err = fatal
@@ -114,12 +114,13 @@ func (s *Source) takeBatch(queue []*job) (batch, rest []*job) {
 }
 
 // request sends one batch, retrying what GitHub asks to retry and what may not
-// fail again (a lost connection, a timeout), and hands each repository's part
-// of the answer to take. A request that cannot work however often it is sent (a
-// bad URL, an untrusted certificate: see transient) ends the crawl at once,
-// without waiting. It returns jobs to requeue first (the halves of a batch
-// GitHub could not finish) and, if the whole crawl must stop, why.
-func (s *Source) request(ctx context.Context, batch []*job, round int, now time.Time, log *slog.Logger) (requeue []*job, fatal error) {
+// fail again (a 502, a lost connection, a timeout: retry.go), and hands each
+// repository's part of the answer to take. A request that cannot work however
+// often it is sent (a bad URL, an untrusted certificate: see transient) ends
+// the crawl at once, without waiting. It returns jobs to requeue first (the
+// halves of a batch GitHub could not finish, a repository with smaller pages)
+// and, if the whole crawl must stop, why.
+func (s *Source) request(ctx context.Context, batch []*job, round int, now time.Time, rt *retry, log *slog.Logger) (requeue []*job, fatal error) {
 	// In shape order: the query type and read's aliases follow it.
 	slices.SortStableFunc(batch, func(a, b *job) int { return a.ask().rank() - b.ask().rank() })
 	asks := make([]ask, len(batch))
@@ -128,7 +129,8 @@ func (s *Source) request(ctx context.Context, batch []*job, round int, now time.
 	}
 	backoff := s.cfg.Backoff
 	var limited time.Duration // waited so far for the primary rate limit
-	for attempt := 1; ; attempt++ {
+	limits, fails := 0, 0     // secondary limits, and failures, of this request
+	for {
 		if err := ctx.Err(); err != nil {
 			return batch, releaselake.Wrap(releaselake.Unavailable, err, "github crawl stopped")
 		}
@@ -139,6 +141,12 @@ func (s *Source) request(ctx context.Context, batch []*job, round int, now time.
 			return batch, releaselake.Wrap(releaselake.Unavailable, err, "github crawl stopped")
 		}
 		verdict, wait := classify(resp, body, qerr, at)
+		if rt.silent++; resp.status != 0 {
+			rt.silent = 0
+		}
+		if verdict != verdictRetry && verdict != verdictTooHeavy {
+			rt.failed = 0
+		}
 		switch verdict {
 		case verdictOK:
 			s.read(batch, body, round, at, now, log)
@@ -160,49 +168,43 @@ func (s *Source) request(ctx context.Context, batch []*job, round int, now time.
 				return batch, releaselake.Errorf(releaselake.Unavailable, "GitHub rate limit exhausted until %s; the run keeps what it fetched", at.Add(wait).Format(time.RFC3339))
 			}
 			log.Warn("github rate limit exhausted: waiting for the reset", "wait", wait)
-		case verdictSecondaryLimit, verdictRetry:
-			if attempt >= maxBatchRetries {
-				if resp.status == 0 {
-					return batch, releaselake.Errorf(releaselake.Unavailable, "GitHub did not answer (%s) after %d attempts", describe(resp, qerr), attempt)
-				}
-				return batch, releaselake.Errorf(releaselake.Unavailable, "GitHub kept refusing (%s) after %d attempts", describe(resp, qerr), attempt)
+		case verdictSecondaryLimit:
+			// Waited out as GitHub asks, the request unchanged: the limit is
+			// the token's, not the query's.
+			if limits++; limits >= maxBatchRetries {
+				return batch, releaselake.Errorf(releaselake.Unavailable, "GitHub kept refusing (%s) after %d attempts", describe(resp, qerr), limits)
 			}
 			if wait == 0 {
 				wait, backoff = backoff, backoff*2
 			}
-			if resp.status == 0 {
-				log.Warn("github did not answer: trying again", "why", describe(resp, qerr), "wait", wait, "attempt", attempt)
-			} else {
-				log.Warn("github asks to slow down", "why", describe(resp, qerr), "wait", wait, "attempt", attempt)
+			log.Warn("github asks to slow down", "why", describe(resp, qerr), "wait", wait, "attempt", limits)
+		case verdictRetry, verdictTooHeavy:
+			why := describe(resp, qerr)
+			rt.failed++
+			switch {
+			case rt.silent >= maxBatchRetries:
+				return batch, releaselake.Errorf(releaselake.Unavailable, "GitHub did not answer (%s) after %d attempts", why, rt.silent)
+			case rt.failed >= maxFailsInARow:
+				return batch, releaselake.Errorf(releaselake.Unavailable, "GitHub failed %d requests in a row (last: %s)", rt.failed, why)
 			}
-		case verdictTooHeavy:
-			return s.lighten(batch, describe(resp, qerr), log), nil
+			if s.charge(batch, why, log) {
+				return nil, nil // Fetch ends the failed jobs and requeues the others
+			}
+			fails++
+			if heavy := verdict == verdictTooHeavy || timedOut(qerr); heavy && probing(batch) {
+				return s.back(batch[0], why, log), nil
+			} else if heavy && fails >= triesPerSize {
+				return s.lighten(batch, why, log), nil
+			}
+			if wait == 0 {
+				wait = s.backoff(fails, resp.status != 0)
+			}
+			log.Warn("github request failed: trying again", "why", why, "wait", wait, "attempt", fails, "repositories", len(batch), "page_size", batch[0].first)
 		}
 		if err := s.cfg.Sleep(ctx, wait); err != nil {
 			return batch, releaselake.Wrap(releaselake.Unavailable, err, "github crawl stopped")
 		}
 	}
-}
-
-// lighten answers a timeout: a batch is split in two, a lone repository gets
-// smaller pages (and is remembered as heavy), down to 5 nodes a page.
-func (s *Source) lighten(batch []*job, why string, log *slog.Logger) []*job {
-	if len(batch) > 1 {
-		log.Info("github timed out: splitting the batch", "repositories", len(batch), "why", why)
-		for _, j := range batch {
-			j.cap = len(batch) / 2 // takeBatch puts at most this many together again
-		}
-		return batch
-	}
-	j := batch[0]
-	j.retries++
-	if j.retries > maxJobRetries || j.first <= 5 {
-		j.err = releaselake.Errorf(releaselake.Unavailable, "github %s: GitHub timed out on it (%s) even at %d items a page", j.r, why, j.first)
-		return nil
-	}
-	j.first, j.heavy = max(5, j.first/2), true
-	log.Info("github timed out: smaller pages", "repo", j.r.String(), "page_size", j.first)
-	return []*job{j}
 }
 
 // send posts one query for asks through githubv4 and returns the answer as it

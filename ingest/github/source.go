@@ -11,6 +11,7 @@ package github
 import (
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -49,11 +50,13 @@ type Config struct {
 	// MaxWait is the longest the source waits for the primary rate limit to reset;
 	// past it the run ends with what it has [2 minutes].
 	MaxWait time.Duration
-	// Backoff is the first wait after a secondary rate limit without Retry-After,
-	// or a failed connection; it doubles on each retry [60 s].
+	// Backoff is the first wait after a secondary rate limit without
+	// Retry-After; it doubles on each retry [60 s]. A 502, a lost connection or
+	// a timeout waits less (retry.go).
 	Backoff time.Duration
 	Now     func() time.Time                                 // [time.Now]
 	Sleep   func(ctx context.Context, d time.Duration) error // [a timer that ctx cancels]
+	Jitter  func() float64                                   // in [0, 1), spreads retries [math/rand/v2.Float64]
 	Log     *slog.Logger                                     // [discard]
 }
 
@@ -112,6 +115,9 @@ func New(cfg Config) *Source {
 	}
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleep
+	}
+	if cfg.Jitter == nil {
+		cfg.Jitter = rand.Float64
 	}
 	hc := http.DefaultClient
 	if cfg.HTTPClient != nil {
