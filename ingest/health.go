@@ -47,13 +47,13 @@ func (r *Runner) WatchHealth(ctx context.Context, poll time.Duration) {
 	}
 }
 
-// InProgress returns the record of this runner's run in progress, if any
-// (a first ingest waiting for another replica's included).
-func (r *Runner) InProgress() (releaselake.Run, bool) {
+// Ingesting says whether this runner has a run in progress (a first ingest
+// waiting for another replica's included), and since when.
+func (r *Runner) Ingesting() (since time.Time, running bool) {
 	if run := r.current.Load(); run != nil {
-		return *run, true
+		return run.StartedAt, true
 	}
-	return releaselake.Run{}, false
+	return time.Time{}, false
 }
 
 func (r *Runner) readHealth(ctx context.Context) (releaselake.Health, error) {
@@ -142,11 +142,15 @@ func Reason(err error) string {
 	return short(err.Error())
 }
 
-// short cuts a message to its last part ("GET url: HTTP 500" -> "HTTP 500")
-// and at most 120 bytes.
+// short drops a message's leading parts that name a URL ("page https://…: GET
+// https://…: HTTP 500" -> "HTTP 500") and cuts it to at most 120 bytes.
 func short(msg string) string {
-	if i := strings.LastIndex(msg, ": "); i >= 0 && len(msg)-i > 12 {
-		msg = msg[i+2:]
+	for {
+		head, rest, ok := strings.Cut(msg, ": ")
+		if !ok || !strings.Contains(head, "://") {
+			break
+		}
+		msg = rest
 	}
 	if len(msg) > 120 {
 		msg = strings.ToValidUTF8(msg[:119], "") + "…"

@@ -56,7 +56,7 @@ type Runner struct {
 	started sync.WaitGroup // runs begun by Start
 
 	mu      sync.Mutex
-	current atomic.Pointer[releaselake.Run]    // the run in progress (InProgress)
+	current atomic.Pointer[releaselake.Run]    // the run in progress (Ingesting)
 	health  atomic.Pointer[releaselake.Health] // as last read or written (Health)
 }
 
