@@ -7,7 +7,7 @@ import (
 )
 
 // ProductHealth is how fetching one product has gone across ingest runs. Times
-// are the ends of the runs that saw it (as the run records have them).
+// are when the runs that saw it had committed (just before their send step).
 type ProductHealth struct {
 	LastSuccessAt time.Time `json:"lastSuccessAt,omitzero"` // last fetched (or found unchanged) and committed
 	LastErrorAt   time.Time `json:"lastErrorAt,omitzero"`   // last failed

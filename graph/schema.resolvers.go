@@ -119,6 +119,7 @@ func (r *productResolver) Releases(ctx context.Context, obj *releaselake.Product
 
 // Status is the resolver for the status field.
 func (r *productResolver) Status(ctx context.Context, obj *releaselake.Product) (*ProductStatus, error) {
+	markVolatile(ctx) // health changes without a new lake version
 	return r.status(obj.Key), nil
 }
 

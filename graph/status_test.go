@@ -20,4 +20,9 @@ func TestProductStatus_neverFetchedFetchedFailingStale(t *testing.T) {
 	if got := rec.Body.String(); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
+	// Health changes without a new lake version: never cached.
+	get := s.ask(s.h, true, `{ product(key: "react") { status { stale } } }`, "", nil)
+	if cc := get.Header().Get("Cache-Control"); cc != "no-store" || get.Header().Get("ETag") != "" {
+		t.Errorf("GET of a status: Cache-Control %q, ETag %q", cc, get.Header().Get("ETag"))
+	}
 }

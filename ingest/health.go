@@ -90,11 +90,13 @@ func (r *Runner) recordHealth(ctx context.Context, log *slog.Logger, run release
 }
 
 // sourceFailed says why a whole source failed, or "" if it did not: when every
-// product it was asked about failed. When they all failed alike (a refused
-// token, an unreachable host) the products' entries then refer to this error
-// instead of repeating it.
+// product it was asked about failed, and there were at least two of them or
+// the upstream refused the credentials (one product failing is a product
+// failing, whatever the cause). When they all failed alike (a refused token,
+// an unreachable host) the products' entries then refer to this error instead
+// of repeating it.
 func sourceFailed(kind string, ps []releaselake.RunProduct, errs []error) string {
-	if len(ps) == 0 {
+	if len(ps) == 0 || len(errs) < len(ps) || (len(ps) == 1 && releaselake.ClassOf(errs[0]) != releaselake.Unauthorized) {
 		return ""
 	}
 	for _, p := range ps {
@@ -133,7 +135,9 @@ func Reason(err error) string {
 	case errors.As(err, &status):
 		return status.Error()
 	case errors.As(err, &classified) && classified.Err == nil:
-		return short(classified.Message)
+		// The advice ("…: check GITHUB_TOKEN") is for operators, in the run's error.
+		msg, _, _ := strings.Cut(classified.Message, ": check ")
+		return short(msg)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &op) && op.Timeout():
 		return "timed out"
 	case errors.As(err, &op):

@@ -211,18 +211,25 @@ func (r *Runner) run(ctx context.Context, trigger string, products []string, sta
 			log.Warn("save crawl state; the next run redoes more work", "state", name, "err", err)
 		}
 	}
+	run.Status = releaselake.RunSucceeded
+	for _, p := range run.Products {
+		if !p.OK() {
+			run.Status = releaselake.RunPartial
+		}
+	}
+	// The products' health before the send step, so that the page it pushes
+	// shows this run's; dated now, when the run's rows are committed.
+	done := run
+	if done.EndedAt = r.now(); parent.Err() != nil {
+		done.Status = releaselake.RunCancelled
+	}
+	r.recordHealth(ctx, log, done)
 	if r.Send != nil {
 		start := r.now()
 		err := r.Send(ctx)
 		r.step(&run, "send", start, err)
 		if err != nil {
 			log.Warn("send failed; retried on the next run", "err", err)
-		}
-	}
-	run.Status = releaselake.RunSucceeded
-	for _, p := range run.Products {
-		if !p.OK() {
-			run.Status = releaselake.RunPartial
 		}
 	}
 	if parent.Err() != nil {
@@ -235,7 +242,6 @@ func (r *Runner) run(ctx context.Context, trigger string, products []string, sta
 	if err := r.saveFinal(ctx, run); err != nil {
 		log.Error("save run record", "err", err)
 	}
-	r.recordHealth(ctx, log, run)
 	if r.Finished != nil {
 		r.Finished(run)
 	}
