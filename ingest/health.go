@@ -20,12 +20,23 @@ import (
 const HealthState = "health"
 
 // Health returns the per-product health as this process last read or wrote
-// it (WatchHealth, and each run of this runner); zero before that.
+// it (WatchHealth, and each run of this runner). Before either, it reads it
+// from the lake once (a `releaselake push` shows what the runs recorded);
+// zero if that fails.
 func (r *Runner) Health() releaselake.Health {
-	if h := r.health.Load(); h != nil {
-		return *h
-	}
-	return releaselake.Health{}
+	r.healthOnce.Do(func() {
+		if r.health.Load() != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), finalSaveTimeout)
+		defer cancel()
+		h, err := r.readHealth(ctx)
+		if err != nil {
+			r.log().Warn("read the products' health", "err", err)
+		}
+		r.health.CompareAndSwap(nil, &h)
+	})
+	return *r.health.Load()
 }
 
 // WatchHealth reads the health state now and every poll until ctx ends, so a

@@ -72,6 +72,11 @@ func TestRunner_Run_sourceFailedAsAWholeIsOneError(t *testing.T) {
 	if runs, _ := store.Runs(ctx, 1); runs[0].Error != want {
 		t.Errorf("record's error %q", runs[0].Error)
 	}
+	// Another process (`releaselake push`, a replica) reads what the run recorded.
+	other := &Runner{Lake: store, Catalog: r.Catalog}
+	if a := other.Health().Product("a"); a.LastError != want {
+		t.Errorf("another runner reads a's health as %+v", a)
+	}
 
 	// The token fixed: the products succeed, the notice goes, the failures are history.
 	first := h.Product("a").FailingSince

@@ -55,9 +55,10 @@ type Runner struct {
 	Base    context.Context
 	started sync.WaitGroup // runs begun by Start
 
-	mu      sync.Mutex
-	current atomic.Pointer[releaselake.Run]    // the run in progress (Ingesting)
-	health  atomic.Pointer[releaselake.Health] // as last read or written (Health)
+	mu         sync.Mutex
+	current    atomic.Pointer[releaselake.Run]    // the run in progress (Ingesting)
+	health     atomic.Pointer[releaselake.Health] // as last read or written (Health)
+	healthOnce sync.Once
 }
 
 // RedLine is one line of the red table: a raw upstream answer and the product it
