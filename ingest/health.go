@@ -40,15 +40,21 @@ func (r *Runner) Health() releaselake.Health {
 }
 
 // WatchHealth reads the health state now and every poll until ctx ends, so a
-// server sees what runs of other processes recorded.
+// server sees what runs of other processes recorded. A failure to read it is
+// logged when it begins or changes (the engine reports lake outages at length).
 func (r *Runner) WatchHealth(ctx context.Context, poll time.Duration) {
 	t := time.NewTicker(poll)
 	defer t.Stop()
+	var failing string
 	for {
 		if h, err := r.readHealth(ctx); err != nil {
-			r.log().Warn("read the products' health", "err", err)
+			if err.Error() != failing && ctx.Err() == nil {
+				r.log().Warn("read the products' health", "err", err)
+			}
+			failing = err.Error()
 		} else {
 			r.health.Store(&h)
+			failing = ""
 		}
 		select {
 		case <-ctx.Done():
