@@ -135,8 +135,20 @@ func (l *docLake) resolver(t testing.TB) *Resolver {
 			}
 			return l.v42, nil
 		},
+		Health:      func() releaselake.Health { return docHealth },
+		StaleWindow: releaselake.StaleWindow(24 * time.Hour),
+		Now:         func() time.Time { return docV42Commit.Add(time.Hour) },
 	}
 }
+
+// docHealth: react fetched by the v42 run; tableau failing since 2026-03-25,
+// last fetched on 2026-03-20 (stale); the rest never tried.
+var docHealth = releaselake.Health{Run: "20260401T000000Z-3f9a", UpdatedAt: docV42Commit, Products: map[string]releaselake.ProductHealth{
+	"react": {LastSuccessAt: docV42Commit},
+	"tableau": {LastSuccessAt: time.Date(2026, 3, 20, 0, 1, 30, 0, time.UTC), LastErrorAt: docV42Commit,
+		FailingSince: time.Date(2026, 3, 25, 0, 1, 30, 0, time.UTC), LastError: "page https://www.tableau.com/support/releases: GET https://www.tableau.com/support/releases: HTTP 500 Internal Server Error (after 4 attempts)",
+		Reason: "HTTP 500 Internal Server Error (after 4 attempts)"},
+}}
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 

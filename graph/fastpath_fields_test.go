@@ -17,6 +17,7 @@ import (
 var deliberateFallbacks = map[string]string{
 	"Query.lake":       "operator status, one small object: gqlgen's executor costs nothing worth a writer",
 	"Query.ingestRuns": "operator history, up to 100 small records read from the lake, not the index",
+	"Product.status":   "operator health of one product, from the runs' health state, not the index: no hot list asks for it",
 }
 
 // guardedTypes are the types whose every field the fast path must serve or

@@ -97,6 +97,15 @@ type ComplexityRoot struct {
 		Releases func(childComplexity int, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time) int
 		Repo     func(childComplexity int) int
 		Source   func(childComplexity int) int
+		Status   func(childComplexity int) int
+	}
+
+	ProductStatus struct {
+		FailingSince  func(childComplexity int) int
+		LastError     func(childComplexity int) int
+		LastErrorAt   func(childComplexity int) int
+		LastSuccessAt func(childComplexity int) int
+		Stale         func(childComplexity int) int
 	}
 
 	PushResult struct {
@@ -177,6 +186,7 @@ type MutationResolver interface {
 type ProductResolver interface {
 	Latest(ctx context.Context, obj *releaselake.Product, asOf *time.Time) (*releaselake.Release, error)
 	Releases(ctx context.Context, obj *releaselake.Product, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time) (*ReleaseConnection, error)
+	Status(ctx context.Context, obj *releaselake.Product) (*ProductStatus, error)
 }
 type PushResultResolver interface {
 	Version(ctx context.Context, obj *releaselake.PushResult) (*int, error)
@@ -453,6 +463,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Product.Source(childComplexity), true
+	case "Product.status":
+		if e.ComplexityRoot.Product.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Status(childComplexity), true
+
+	case "ProductStatus.failingSince":
+		if e.ComplexityRoot.ProductStatus.FailingSince == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductStatus.FailingSince(childComplexity), true
+	case "ProductStatus.lastError":
+		if e.ComplexityRoot.ProductStatus.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductStatus.LastError(childComplexity), true
+	case "ProductStatus.lastErrorAt":
+		if e.ComplexityRoot.ProductStatus.LastErrorAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductStatus.LastErrorAt(childComplexity), true
+	case "ProductStatus.lastSuccessAt":
+		if e.ComplexityRoot.ProductStatus.LastSuccessAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductStatus.LastSuccessAt(childComplexity), true
+	case "ProductStatus.stale":
+		if e.ComplexityRoot.ProductStatus.Stale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductStatus.Stale(childComplexity), true
 
 	case "PushResult.at":
 		if e.ComplexityRoot.PushResult.At == nil {
@@ -980,6 +1027,36 @@ type Product {
     after: String
     asOf: DateTime
   ): ReleaseConnection!
+  """
+  How fetching this product has gone across ingest runs: its last success, its
+  last failure, and whether it is stale. Tells "no release" from "not fetched".
+  """
+  status: ProductStatus!
+}
+
+"""
+How fetching a product has gone across ingest runs, as the runs recorded it in
+the lake. A product no run has tried yet has every field null and ` + "`" + `stale` + "`" + ` false.
+"""
+type ProductStatus {
+  "When an ingest run last fetched it (or found it unchanged upstream) and committed; null if none has."
+  lastSuccessAt: DateTime
+  """
+  Its last failure's message; when its whole source failed (e.g. GitHub refused
+  the token) the source's error. Null if it never failed.
+  """
+  lastError: String
+  "When it last failed; null if it never failed."
+  lastErrorAt: DateTime
+  "The first failure since its last success; null when its last attempt succeeded."
+  failingSince: DateTime
+  """
+  True when it had no success within the expected interval of the ingest
+  schedule: twice the schedule's period plus one hour (49 hours for the daily
+  default), counted from its last success, or from its first failure if it never
+  had one. False for a product never tried, and when the server runs no schedule.
+  """
+  stale: Boolean!
 }
 
 "The lake the server answers from."
@@ -1000,7 +1077,11 @@ type IngestRun {
   id: String!
   "schedule, cli or mutation."
   trigger: String!
-  "running, succeeded, partial or failed."
+  """
+  running, succeeded, partial (some products failed or were skipped), failed
+  (nothing could be committed) or cancelled (a shutdown ended it; ` + "`" + `version` + "`" + ` says
+  whether it committed first).
+  """
   status: String!
   "When the run started."
   startedAt: DateTime!
@@ -1024,7 +1105,11 @@ type IngestRun {
   steps: [IngestStep!]!
   "Products that failed or were skipped, with the reason."
   failures: [IngestFailure!]!
-  "Why nothing could be committed; null otherwise."
+  """
+  What went wrong with the run as a whole, once: why nothing could be committed
+  (` + "`" + `failed` + "`" + `), or the sources that failed as a whole, every product of theirs
+  (` + "`" + `partial` + "`" + `: e.g. GitHub refused the token); null otherwise.
+  """
   error: String
 }
 
@@ -1185,8 +1270,26 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 		return ec.fieldContext_Product_latest(ctx, field)
 	case "releases":
 		return ec.fieldContext_Product_releases(ctx, field)
+	case "status":
+		return ec.fieldContext_Product_status(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
+}
+
+func (ec *executionContext) childFields_ProductStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "lastSuccessAt":
+		return ec.fieldContext_ProductStatus_lastSuccessAt(ctx, field)
+	case "lastError":
+		return ec.fieldContext_ProductStatus_lastError(ctx, field)
+	case "lastErrorAt":
+		return ec.fieldContext_ProductStatus_lastErrorAt(ctx, field)
+	case "failingSince":
+		return ec.fieldContext_ProductStatus_failingSince(ctx, field)
+	case "stale":
+		return ec.fieldContext_ProductStatus_stale(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProductStatus", field.Name)
 }
 
 func (ec *executionContext) childFields_PushResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2630,6 +2733,153 @@ func (ec *executionContext) fieldContext_Product_releases(ctx context.Context, f
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Product_status(ctx context.Context, field graphql.CollectedField, obj *releaselake.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Product().Status(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ProductStatus) graphql.Marshaler {
+			return ec.marshalNProductStatus2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐProductStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Product",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProductStatus_lastSuccessAt(ctx context.Context, field graphql.CollectedField, obj *ProductStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductStatus_lastSuccessAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSuccessAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductStatus_lastSuccessAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductStatus", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ProductStatus_lastError(ctx context.Context, field graphql.CollectedField, obj *ProductStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductStatus_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductStatus_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProductStatus_lastErrorAt(ctx context.Context, field graphql.CollectedField, obj *ProductStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductStatus_lastErrorAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastErrorAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductStatus_lastErrorAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductStatus", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ProductStatus_failingSince(ctx context.Context, field graphql.CollectedField, obj *ProductStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductStatus_failingSince(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailingSince, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductStatus_failingSince(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductStatus", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ProductStatus_stale(ctx context.Context, field graphql.CollectedField, obj *ProductStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductStatus_stale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductStatus_stale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductStatus", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _PushResult_version(ctx context.Context, field graphql.CollectedField, obj *releaselake.PushResult) (ret graphql.Marshaler) {
@@ -5189,6 +5439,65 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Product_releases(ctx, field, obj)
 				})
+		case "status":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_status(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var productStatusImplementors = []string{"ProductStatus"}
+
+func (ec *executionContext) _ProductStatus(ctx context.Context, sel ast.SelectionSet, obj *ProductStatus) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, productStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProductStatus")
+		case "lastSuccessAt":
+			out.Values[i] = ec._ProductStatus_lastSuccessAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastError":
+			out.Values[i] = ec._ProductStatus_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastErrorAt":
+			out.Values[i] = ec._ProductStatus_lastErrorAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "failingSince":
+			out.Values[i] = ec._ProductStatus_failingSince(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "stale":
+			out.Values[i] = ec._ProductStatus_stale(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -6119,6 +6428,14 @@ func (ec *executionContext) marshalNProduct2ᚖgithubᚗcomᚋreleaselakeᚋrele
 		return graphql.Null
 	}
 	return ec._Product(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProductStatus2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐProductStatus(ctx context.Context, sel ast.SelectionSet, v *ProductStatus) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProductStatus!")
+		return graphql.Null
+	}
+	return ec._ProductStatus(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPushResult2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐPushResult(ctx context.Context, sel ast.SelectionSet, v *releaselake.PushResult) graphql.Marshaler {

@@ -9,3 +9,13 @@ type LakeStatus struct {
 	Rows        int
 	Notices     []string
 }
+
+// ProductStatus is the GraphQL ProductStatus: a product's health, null where
+// nothing is known.
+type ProductStatus struct {
+	LastSuccessAt *time.Time
+	LastError     *string
+	LastErrorAt   *time.Time
+	FailingSince  *time.Time
+	Stale         bool
+}

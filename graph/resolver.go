@@ -15,7 +15,7 @@ import (
 
 // Resolver holds what the resolvers read and do. Catalog, Index, Runs and
 // Notices are required; a nil RunIngest, PushPage or AsOf makes that feature
-// answer UNAVAILABLE.
+// answer UNAVAILABLE; Health, StaleWindow and Now are optional.
 type Resolver struct {
 	Catalog *releaselake.Catalog
 	// Index returns the index being served, nil until the first load.
@@ -32,6 +32,39 @@ type Resolver struct {
 	// AsOf returns the index of the lake as it was at t: the newest version
 	// committed at or before t.
 	AsOf func(ctx context.Context, t time.Time) (*serving.Index, error)
+	// Health returns the products' health as the ingest runs recorded it; nil
+	// knows none (every Product.status null).
+	Health func() releaselake.Health
+	// StaleWindow is how long a product may go without a success before it
+	// is stale (releaselake.StaleWindow); 0: never stale (no schedule).
+	StaleWindow time.Duration
+	// Now is the clock of Product.status.stale [time.Now].
+	Now func() time.Time
+}
+
+// status returns the GraphQL status of product key.
+func (r *Resolver) status(key string) *ProductStatus {
+	st := &ProductStatus{}
+	if r.Health == nil {
+		return st
+	}
+	p := r.Health().Product(key)
+	at := func(t time.Time) *time.Time {
+		if t.IsZero() {
+			return nil
+		}
+		return &t
+	}
+	st.LastSuccessAt, st.LastErrorAt, st.FailingSince = at(p.LastSuccessAt), at(p.LastErrorAt), at(p.FailingSince)
+	if p.LastError != "" {
+		st.LastError = &p.LastError
+	}
+	now := time.Now
+	if r.Now != nil {
+		now = r.Now
+	}
+	st.Stale = p.Stale(now(), r.StaleWindow)
+	return st
 }
 
 // index returns the index this request reads: the one pinned when the request

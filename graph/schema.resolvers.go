@@ -117,6 +117,12 @@ func (r *productResolver) Releases(ctx context.Context, obj *releaselake.Product
 		OrderBy: orderBy, First: first, After: after, AsOf: asOf})
 }
 
+// Status is the resolver for the status field.
+func (r *productResolver) Status(ctx context.Context, obj *releaselake.Product) (*ProductStatus, error) {
+	markVolatile(ctx) // health changes without a new lake version
+	return r.status(obj.Key), nil
+}
+
 // Version is the resolver for the version field.
 func (r *pushResultResolver) Version(ctx context.Context, obj *releaselake.PushResult) (*int, error) {
 	if obj.Version == releaselake.NoVersion {

@@ -18,8 +18,8 @@ import (
 // Rebuild recomputes the yellow table's rows from the red table alone, the way
 // the runs made them: each run's answers, oldest run first, through its source's
 // Parse given the rows before it, merged as Run merges (firstSeenAt is the run's
-// start, to the second). Runs whose record says failed are skipped, as their rows
-// were never committed. Lines of products no longer in the catalog are skipped.
+// start, to the second). Runs whose record says failed, or cancelled before
+// they committed, are skipped, as their rows were never committed. Lines of products no longer in the catalog are skipped.
 func Rebuild(ctx context.Context, lake releaselake.Lake, cat *releaselake.Catalog, sources map[string]releaselake.Source) ([]releaselake.Release, error) {
 	runs, err := lake.RedRuns(ctx)
 	if err != nil {
@@ -32,7 +32,7 @@ func Rebuild(ctx context.Context, lake releaselake.Lake, cat *releaselake.Catalo
 	failed := map[string]bool{}
 	started := map[string]time.Time{}
 	for _, r := range records {
-		failed[r.ID] = r.Status == releaselake.RunFailed
+		failed[r.ID] = r.Status == releaselake.RunFailed || (r.Status == releaselake.RunCancelled && r.Version == releaselake.NoVersion)
 		started[r.ID] = r.StartedAt
 	}
 	// Ids order runs to the second; within a second, the records' start times do.

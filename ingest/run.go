@@ -11,7 +11,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/releaselake/releaselake"
@@ -53,7 +55,10 @@ type Runner struct {
 	Base    context.Context
 	started sync.WaitGroup // runs begun by Start
 
-	mu sync.Mutex
+	mu         sync.Mutex
+	current    atomic.Pointer[releaselake.Run]    // the run in progress (Ingesting)
+	health     atomic.Pointer[releaselake.Health] // as last read or written (Health)
+	healthOnce sync.Once
 }
 
 // RedLine is one line of the red table: a raw upstream answer and the product it
@@ -106,7 +111,7 @@ func (r *Runner) Run(ctx context.Context, trigger string, products []string) (re
 	if err := ctx.Err(); err != nil {
 		// Ended while it waited for the run before it (a shutdown): it never
 		// began, so it leaves no record.
-		return releaselake.Run{Trigger: trigger, Status: releaselake.RunFailed, Version: releaselake.NoVersion, Error: err.Error()}, err
+		return releaselake.Run{Trigger: trigger, Status: releaselake.RunCancelled, Version: releaselake.NoVersion, Error: err.Error()}, err
 	}
 	return r.run(ctx, trigger, products, nil, nil)
 }
@@ -122,6 +127,10 @@ func (r *Runner) RunFirst(ctx context.Context) (run releaselake.Run, ran bool, e
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	log := r.log()
+	// While it waits for another replica's first ingest, this one is as good
+	// as running for the page's "first ingest running".
+	r.current.Store(&releaselake.Run{Trigger: "startup", Status: releaselake.RunRunning, StartedAt: r.now(), Version: releaselake.NoVersion})
+	defer r.current.Store(nil)
 	lctx, release, err := r.lease(ctx, log)
 	if err != nil {
 		return releaselake.Run{}, false, err
@@ -155,24 +164,31 @@ func (r *Runner) run(ctx context.Context, trigger string, products []string, sta
 	run := releaselake.Run{ID: NewRunID(now), Trigger: trigger, Status: releaselake.RunRunning,
 		StartedAt: now, Version: releaselake.NoVersion}
 	log := r.log().With("run", run.ID)
+	// A run whose own context ends (a shutdown; not a lost lease) is cancelled.
+	parent := ctx
+	fail := func(ctx context.Context, run releaselake.Run, err error) (releaselake.Run, error) {
+		return r.fail(ctx, log, run, err, parent.Err() != nil)
+	}
 	selected, err := r.Catalog.Select(products)
 	if err != nil {
-		run, err = r.fail(ctx, log, run, err)
+		run, err = fail(ctx, run, err)
 		notify(run)
 		return run, err
 	}
 	if err := r.Lake.SaveRun(ctx, run); err != nil {
-		run, err = r.fail(ctx, log, run, fmt.Errorf("save run record: %w", err))
+		run, err = fail(ctx, run, fmt.Errorf("save run record: %w", err))
 		notify(run)
 		return run, err
 	}
+	r.current.Store(&run)
+	defer r.current.Store(nil)
 	notify(run)
 	if held != nil {
 		ctx = held.ctx
 	} else {
 		lctx, release, err := r.lease(ctx, log)
 		if err != nil {
-			return r.fail(ctx, log, run, err)
+			return fail(ctx, run, err)
 		}
 		ctx = lctx
 		defer release()
@@ -181,14 +197,14 @@ func (r *Runner) run(ctx context.Context, trigger string, products []string, sta
 
 	snap, err := r.Lake.Snapshot(ctx)
 	if err != nil {
-		return r.fail(ctx, log, run, fmt.Errorf("read yellow: %w", err))
+		return fail(ctx, run, fmt.Errorf("read yellow: %w", err))
 	}
 	parsed, states, err := r.crawl(ctx, log, &run, selected, snap.Releases)
 	if err != nil {
-		return r.fail(ctx, log, run, err)
+		return fail(ctx, run, err)
 	}
 	if err := r.commit(ctx, log, &run, snap, parsed); err != nil {
-		return r.fail(ctx, log, run, err)
+		return fail(ctx, run, err)
 	}
 	// The crawl state may now describe what yellow holds: save it, never before.
 	for name, st := range states {
@@ -196,6 +212,19 @@ func (r *Runner) run(ctx context.Context, trigger string, products []string, sta
 			log.Warn("save crawl state; the next run redoes more work", "state", name, "err", err)
 		}
 	}
+	run.Status = releaselake.RunSucceeded
+	for _, p := range run.Products {
+		if !p.OK() {
+			run.Status = releaselake.RunPartial
+		}
+	}
+	// The products' health before the send step, so that the page it pushes
+	// shows this run's; dated now, when the run's rows are committed.
+	done := run
+	if done.EndedAt = r.now(); parent.Err() != nil {
+		done.Status = releaselake.RunCancelled
+	}
+	r.recordHealth(ctx, log, done)
 	if r.Send != nil {
 		start := r.now()
 		err := r.Send(ctx)
@@ -204,11 +233,9 @@ func (r *Runner) run(ctx context.Context, trigger string, products []string, sta
 			log.Warn("send failed; retried on the next run", "err", err)
 		}
 	}
-	run.Status = releaselake.RunSucceeded
-	for _, p := range run.Products {
-		if !p.OK() {
-			run.Status = releaselake.RunPartial
-		}
+	if parent.Err() != nil {
+		run.Status = releaselake.RunCancelled
+		run.Error = strings.TrimPrefix(run.Error+"; ", "; ") + "cancelled by shutdown"
 	}
 	run.EndedAt = r.now()
 	// The record says how the run ended even when its context has: a record
@@ -219,8 +246,13 @@ func (r *Runner) run(ctx context.Context, trigger string, products []string, sta
 	if r.Finished != nil {
 		r.Finished(run)
 	}
-	log.Info("ingest finished", "status", run.Status, "version", run.Version, "rows", run.Rows,
-		"added", run.Added, "changed", run.Changed, "removed", run.Removed)
+	if run.Error != "" {
+		log.Error("ingest finished", "status", run.Status, "version", run.Version, "rows", run.Rows,
+			"added", run.Added, "changed", run.Changed, "removed", run.Removed, "err", run.Error)
+	} else {
+		log.Info("ingest finished", "status", run.Status, "version", run.Version, "rows", run.Rows,
+			"added", run.Added, "changed", run.Changed, "removed", run.Removed)
+	}
 	return run, nil
 }
 
@@ -288,6 +320,8 @@ func (r *Runner) crawl(ctx context.Context, log *slog.Logger, run *releaselake.R
 				return nil, nil, fmt.Errorf("write red %s: %w", kind, err)
 			}
 		}
+		first := len(run.Products)
+		var errs []error
 		for i, f := range fetched {
 			p := ps[i]
 			rp := releaselake.RunProduct{Product: p.Key, Source: kind, Status: "ok", Releases: len(prev[p.Key])}
@@ -303,12 +337,32 @@ func (r *Runner) crawl(ctx context.Context, log *slog.Logger, run *releaselake.R
 				}
 			}
 			if f.Err != nil {
-				rp.Status, rp.Error = "failed", f.Err.Error()
-				log.Warn("product failed", "product", p.Key, "source", kind, "err", f.Err)
+				rp.Status, rp.Error, rp.Reason = "failed", f.Err.Error(), Reason(f.Err)
+				errs = append(errs, f.Err)
 			} else if f.State != nil {
 				states[stateName(kind, p.Key)] = f.State
 			}
 			run.Products = append(run.Products, rp)
+		}
+		// A source that failed as a whole is one error, not one per product;
+		// a shutdown's is not the source's.
+		var whole string
+		if ctx.Err() == nil {
+			whole = sourceFailed(kind, run.Products[first:], errs)
+		}
+		if whole != "" {
+			if run.SourceErrors == nil {
+				run.SourceErrors = map[string]string{}
+			}
+			run.SourceErrors[kind] = whole
+			run.Error = strings.TrimPrefix(run.Error+"; "+whole, "; ")
+			log.Error("source failed", "source", kind, "err", whole)
+		} else {
+			for _, p := range run.Products[first:] {
+				if p.Status == "failed" {
+					log.Warn("product failed", "product", p.Product, "source", kind, "err", p.Error)
+				}
+			}
 		}
 	}
 	failed := 0
@@ -395,8 +449,13 @@ func (r *Runner) saveFinal(ctx context.Context, run releaselake.Run) error {
 	return r.Lake.SaveRun(ctx, run)
 }
 
-func (r *Runner) fail(ctx context.Context, log *slog.Logger, run releaselake.Run, err error) (releaselake.Run, error) {
+// fail ends a run that could not commit: failed, or cancelled when the
+// shutdown ended it.
+func (r *Runner) fail(ctx context.Context, log *slog.Logger, run releaselake.Run, err error, cancelled bool) (releaselake.Run, error) {
 	run.Status, run.Error, run.EndedAt = releaselake.RunFailed, err.Error(), r.now()
+	if cancelled {
+		run.Status, run.Error = releaselake.RunCancelled, "cancelled by shutdown: "+err.Error()
+	}
 	if serr := r.saveFinal(ctx, run); serr != nil {
 		log.Error("save run record", "err", serr)
 	}

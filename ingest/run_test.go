@@ -215,17 +215,18 @@ func (failingCommit) Commit(context.Context, int64, []releaselake.Release, relea
 	return 0, errors.New("disk full")
 }
 
-// A run whose context ends (SIGTERM, the schedule stopped, the lease lost)
-// still leaves its record as it ended, never "running": the record is what
-// operators and rebuild read.
+// A run whose context ends (SIGTERM, the schedule stopped) still leaves its
+// record as it ended, never "running": cancelled, with the version it
+// committed first, if any. The record is what operators and rebuild read.
 func TestRunner_Run_cancelledRunIsRecordedAsItEnded(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
-		during string // "crawl" or "send"
-		want   string
+		name    string
+		during  string // "crawl" or "send"
+		want    string
+		version int64
 	}{
-		{"cancelled while crawling", "crawl", releaselake.RunFailed},
-		{"cancelled while sending", "send", releaselake.RunSucceeded},
+		{"cancelled while crawling", "crawl", releaselake.RunCancelled, releaselake.NoVersion},
+		{"cancelled while sending", "send", releaselake.RunCancelled, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cat, _ := releaselake.NewCatalog([]releaselake.Product{{Key: "a", Kind: "github", Ref: "o/a"}})
@@ -252,8 +253,8 @@ func TestRunner_Run_cancelledRunIsRecordedAsItEnded(t *testing.T) {
 			if err != nil || len(runs) != 1 {
 				t.Fatalf("runs %v %+v", err, runs)
 			}
-			if runs[0].Status != tc.want || runs[0].EndedAt.IsZero() {
-				t.Errorf("record says %s (ended %v), want %s", runs[0].Status, runs[0].EndedAt, tc.want)
+			if runs[0].Status != tc.want || runs[0].EndedAt.IsZero() || runs[0].Version != tc.version {
+				t.Errorf("record says %s v%d (ended %v), want %s v%d", runs[0].Status, runs[0].Version, runs[0].EndedAt, tc.want, tc.version)
 			}
 		})
 	}

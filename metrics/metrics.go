@@ -63,7 +63,7 @@ func New() *Metrics {
 	m.indexLoaded = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "index_loaded_timestamp_seconds",
 		Help: "When the served index was loaded (Unix time); 0 before."})
 	m.runs = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "ingest_runs_total",
-		Help: "Ingest runs by final status (succeeded, partial, failed)."}, []string{"status"})
+		Help: "Ingest runs by final status (succeeded, partial, failed, cancelled)."}, []string{"status"})
 	m.runDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "ingest_run_duration_seconds",
 		Help: "Ingest run duration by final status.", Buckets: prometheus.ExponentialBuckets(1, 2, 12)}, []string{"status"})
 	m.lastRun = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: "ingest_last_run_timestamp_seconds",
@@ -93,7 +93,7 @@ func New() *Metrics {
 		f(c)
 	}
 	m.indexVersion.Set(float64(releaselake.NoVersion))
-	for _, s := range []string{releaselake.RunSucceeded, releaselake.RunPartial, releaselake.RunFailed} {
+	for _, s := range []string{releaselake.RunSucceeded, releaselake.RunPartial, releaselake.RunFailed, releaselake.RunCancelled} {
 		m.runs.WithLabelValues(s) // present at 0 from start-up, so rate() and absent() work
 	}
 	for _, o := range []string{"pushed", "refused", "failed"} {

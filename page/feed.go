@@ -82,7 +82,7 @@ type atomEntry struct {
 // RenderFeed returns the Atom document of the given products' recent releases
 // (all products when keys is empty; unknown keys are left out).
 func RenderFeed(s *Snapshot, keys []string) ([]byte, error) {
-	v := Build(s, keys, nil)
+	v := Build(s, keys, nil, time.Time{})
 	query := ""
 	if i := strings.IndexByte(v.FeedURL, '?'); i >= 0 {
 		query = v.FeedURL[i:]

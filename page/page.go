@@ -30,8 +30,10 @@ var tmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 
 // View is what the page shows.
 type View struct {
-	Loaded      bool   // there is a snapshot; when false the page says Pending
-	Pending     string // e.g. "The lake is loading."
+	Loaded      bool       // there is a snapshot; when false the page says Pending
+	Pending     string     // e.g. "The lake is loading."
+	Empty       bool       // the snapshot is of a lake never committed to: "no data yet"
+	Ingesting   *time.Time // a (first) ingest is running, since then
 	Version     int64
 	CommittedAt time.Time
 	Notices     []string
@@ -45,6 +47,26 @@ type Card struct {
 	Key, Name string
 	Latest    *Item
 	Recent    []Item // newest first, prereleases included
+	// Health is the card's state: "" (the snapshot has no health), "never"
+	// (no run tried it), "failing", "stale" or "ok".
+	Health        string
+	LastSuccessAt time.Time
+	FailingSince  time.Time // when Health is failing
+	Reason        string    // of the failure
+	Stale         bool      // no success within the snapshot's stale window (a failing card may be stale too)
+}
+
+// None is what a card without a stable release says instead of a version.
+func (c Card) None() string {
+	switch {
+	case c.Health == "":
+		return "no stable release known"
+	case c.Health == "never":
+		return "never fetched"
+	case c.Health == "failing" && c.LastSuccessAt.IsZero():
+		return "" // the failure says it all
+	}
+	return "no stable release"
 }
 
 // Item is a release on a card.
@@ -55,13 +77,14 @@ type Item struct {
 
 // Build makes the view of the given product keys (all when empty, in snapshot
 // order; otherwise in the order asked, duplicates dropped) from a snapshot,
-// which may be nil when there is none yet.
-func Build(s *Snapshot, keys []string, notices []string) View {
+// which may be nil when there is none yet, at time now (for staleness).
+func Build(s *Snapshot, keys []string, notices []string, now time.Time) View {
 	v := View{Notices: notices, FeedURL: feedURL(keys)}
 	if s == nil {
 		return v
 	}
 	v.Loaded, v.Version, v.CommittedAt = true, s.Version, s.CommittedAt
+	v.Empty = s.Version < 0
 	products := s.Products
 	if len(keys) > 0 {
 		products = nil
@@ -86,9 +109,34 @@ func Build(s *Snapshot, keys []string, notices []string) View {
 		for _, r := range p.Recent {
 			c.Recent = append(c.Recent, Item{Release: r, New: s.isNew(r)})
 		}
+		if s.Health {
+			c.health(p.Status, now, time.Duration(s.StaleWindowSeconds)*time.Second)
+		}
 		v.Cards = append(v.Cards, c)
 	}
 	return v
+}
+
+// health sets the card's health from its product's status.
+func (c *Card) health(st *Status, now time.Time, window time.Duration) {
+	if st == nil || (st.LastSuccessAt.IsZero() && st.FailingSince.IsZero()) {
+		c.Health = "never"
+		return
+	}
+	c.LastSuccessAt, c.FailingSince, c.Reason = st.LastSuccessAt, st.FailingSince, st.Reason
+	since := st.LastSuccessAt
+	if since.IsZero() {
+		since = st.FailingSince
+	}
+	c.Stale = window > 0 && now.Sub(since) > window
+	switch {
+	case !st.FailingSince.IsZero():
+		c.Health = "failing"
+	case c.Stale:
+		c.Health = "stale"
+	default:
+		c.Health = "ok"
+	}
 }
 
 // feedURL is the feed of the given products, relative to the page.
@@ -109,6 +157,10 @@ type Handler struct {
 	Snapshot func() *Snapshot // nil while there is none
 	Notices  func() []string  // banners for operators; may be nil
 	Pending  string           // what the page says while there is no snapshot
+	// Ingesting, if set, says whether an ingest is running and since when:
+	// the empty lake's page says its first ingest is on its way.
+	Ingesting func() (since time.Time, running bool)
+	Now       func() time.Time // for staleness [time.Now]
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -123,7 +175,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.Notices != nil {
 		notices = h.Notices()
 	}
-	v := Build(h.Snapshot(), ParseProducts(r.URL.Query().Get("products")), notices)
+	now := time.Now
+	if h.Now != nil {
+		now = h.Now
+	}
+	v := Build(h.Snapshot(), ParseProducts(r.URL.Query().Get("products")), notices, now())
+	if h.Ingesting != nil {
+		if since, ok := h.Ingesting(); ok {
+			v.Ingesting = &since
+		}
+	}
 	v.Pending = h.Pending
 	if v.Pending == "" {
 		v.Pending = "The lake is loading."

@@ -163,7 +163,7 @@ func TestFromIndex_rebuildsOnlyWhenTheIndexChanges(t *testing.T) {
 	cat := testCatalog(t)
 	ix := serving.NewIndex(releaselake.Snapshot{Version: 1, CommittedAt: day(1)})
 	cur := ix
-	snap := FromIndex(cat, func() *serving.Index { return cur })
+	snap := FromIndex(cat, func() *serving.Index { return cur }, Health{})
 	a, b := snap(), snap()
 	if a == nil || a != b || a.Version != 1 || len(a.Products) != 3 {
 		t.Fatalf("%+v %p %p", a, a, b)

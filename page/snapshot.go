@@ -37,6 +37,20 @@ type Snapshot struct {
 	Version     int64     `json:"version"`     // lake version
 	CommittedAt time.Time `json:"committedAt"` // commit time of that version (UTC): "data as of"
 	Products    []Product `json:"products"`
+	// Health says the products carry their Status (snapshots made before
+	// there was one do not: their cards say what they always said).
+	Health bool `json:"health,omitempty"`
+	// StaleWindowSeconds is how long a product may go without a success
+	// before its card says stale (releaselake.StaleWindow); 0: never.
+	StaleWindowSeconds int64 `json:"staleWindowSeconds,omitempty"`
+}
+
+// Status is how fetching a product has gone, as its card shows it; nil or
+// zero: no run has tried it.
+type Status struct {
+	LastSuccessAt time.Time `json:"lastSuccessAt,omitzero"`
+	FailingSince  time.Time `json:"failingSince,omitzero"` // its last attempt failed, and since then
+	Reason        string    `json:"reason,omitempty"`      // the last failure in a few words
 }
 
 // Product is one product of a snapshot.
@@ -47,6 +61,7 @@ type Product struct {
 	// Recent are the newest published releases, newest first, prereleases
 	// included; at most RecentCount.
 	Recent []releaselake.Release `json:"recent"`
+	Status *Status               `json:"status,omitempty"` // when Snapshot.Health; nil: never tried
 }
 
 // NewSnapshot returns the snapshot of an index for the products of cat. It
@@ -70,6 +85,27 @@ func NewSnapshot(cat *releaselake.Catalog, ix *serving.Index) *Snapshot {
 		s.Products = append(s.Products, sp)
 	}
 	return s
+}
+
+// WithHealth returns a copy of s whose products carry their health from h,
+// with staleness after window (0: never).
+func (s *Snapshot) WithHealth(h releaselake.Health, window time.Duration) *Snapshot {
+	if s == nil {
+		return nil
+	}
+	c := *s
+	c.Health, c.StaleWindowSeconds = true, int64(window/time.Second)
+	c.Products = make([]Product, len(s.Products))
+	for i, p := range s.Products {
+		if ph, ok := h.Products[p.Key]; ok && (!ph.LastSuccessAt.IsZero() || ph.Failing()) {
+			p.Status = &Status{LastSuccessAt: ph.LastSuccessAt.UTC(), FailingSince: ph.FailingSince.UTC()}
+			if ph.Failing() {
+				p.Status.Reason = ph.Reason
+			}
+		}
+		c.Products[i] = p
+	}
+	return &c
 }
 
 // excerpt returns s, or its first n bytes or fewer (whole runes) and "…".
@@ -166,22 +202,47 @@ func (s *Snapshot) isNew(r releaselake.Release) bool {
 	return r.PublishedAt.After(s.CommittedAt.Add(-NewWindow))
 }
 
+// Health is where snapshots get the products' health: State returns it (nil:
+// snapshots carry none), Window is the schedule's stale window (0: never).
+type Health struct {
+	State  func() releaselake.Health
+	Window time.Duration
+}
+
+// apply gives s the products' health, if h has any to give.
+func (h Health) apply(s *Snapshot) *Snapshot {
+	if h.State == nil {
+		return s
+	}
+	return s.WithHealth(h.State(), h.Window)
+}
+
 // FromIndex returns a function giving the snapshot of the index that ix returns,
-// built again only when the index changes (serve swaps in a new one per commit).
-func FromIndex(cat *releaselake.Catalog, ix func() *serving.Index) func() *Snapshot {
+// with the products' health, built again only when the index or the health
+// changes (serve swaps in a new index per commit; each run records health).
+func FromIndex(cat *releaselake.Catalog, ix func() *serving.Index, health Health) func() *Snapshot {
 	type memo struct {
 		ix   *serving.Index
+		run  string
+		at   time.Time
 		snap *Snapshot
 	}
 	var last atomic.Pointer[memo]
 	return func() *Snapshot {
 		cur := ix()
-		if m := last.Load(); m != nil && m.ix == cur {
+		var h releaselake.Health
+		if health.State != nil {
+			h = health.State()
+		}
+		if m := last.Load(); m != nil && m.ix == cur && m.run == h.Run && m.at.Equal(h.UpdatedAt) {
 			return m.snap
 		}
-		m := &memo{ix: cur, snap: NewSnapshot(cat, cur)}
-		last.Store(m)
-		return m.snap
+		snap := NewSnapshot(cat, cur)
+		if health.State != nil && snap != nil {
+			snap = snap.WithHealth(h, health.Window)
+		}
+		last.Store(&memo{ix: cur, run: h.Run, at: h.UpdatedAt, snap: snap})
+		return snap
 	}
 }
 
@@ -191,10 +252,10 @@ type Lake interface {
 	Snapshot(ctx context.Context) (releaselake.Snapshot, error)
 }
 
-// Latest returns the snapshot of the newest committed version of l, nil if
-// there is none: of the index served() returns when it is that version, else
-// of the version read from l.
-func Latest(ctx context.Context, cat *releaselake.Catalog, l Lake, served func() *serving.Index) (*Snapshot, error) {
+// Latest returns the snapshot of the newest committed version of l, with the
+// products' health, nil if there is none: of the index served() returns when
+// it is that version, else of the version read from l.
+func Latest(ctx context.Context, cat *releaselake.Catalog, l Lake, served func() *serving.Index, health Health) (*Snapshot, error) {
 	head, err := l.Head(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read lake head: %w", err)
@@ -210,5 +271,5 @@ func Latest(ctx context.Context, cat *releaselake.Catalog, l Lake, served func()
 		}
 		ix = serving.NewIndex(snap)
 	}
-	return NewSnapshot(cat, ix), nil
+	return health.apply(NewSnapshot(cat, ix)), nil
 }

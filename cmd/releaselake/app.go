@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -49,6 +50,7 @@ type Main struct {
 	Metrics *metrics.Metrics
 	pages   *page.Sender // the send step; nil when RELEASELAKE_PAGE_URL is not set
 	notices []string
+	health  page.Health // the products' health, stale after the schedule's window
 
 	// Engine serves the lake's newest version (serve only; nil otherwise).
 	Engine *serving.Engine
@@ -124,6 +126,7 @@ func (m *Main) Open() (err error) {
 		},
 		Finished: m.Metrics.Run,
 	}
+	m.health.State = m.Runner.Health
 	if err := m.openPush(); err != nil {
 		return err
 	}
@@ -171,6 +174,11 @@ func (m *Main) Serve(ctx context.Context) error {
 		if loc, err = time.LoadLocation(c.TZ); err != nil {
 			return fmt.Errorf("RELEASELAKE_TZ %q: %w", c.TZ, err)
 		}
+		period, err := ingest.SchedulePeriod(c.Schedule, loc, time.Now())
+		if err != nil {
+			return err
+		}
+		m.health.Window = releaselake.StaleWindow(period)
 	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -178,11 +186,12 @@ func (m *Main) Serve(ctx context.Context) error {
 	}
 	m.ln = ln
 	m.srv = &http.Server{Handler: m.routes(), ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: serveReadTimeout, IdleTimeout: serveIdleTimeout}
+		ReadTimeout: serveReadTimeout, IdleTimeout: serveIdleTimeout, ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
 	bg, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.Runner.Base = bg // Close ends a run the runIngest mutation began, and waits for it
-	m.wg.Add(2)
+	m.wg.Add(3)
+	go func() { defer m.wg.Done(); m.Runner.WatchHealth(bg, c.Poll) }()
 	go func() {
 		defer m.wg.Done()
 		if err := graph.Serve(m.srv, ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -252,12 +261,13 @@ func (m *Main) routes() http.Handler {
 		Catalog: m.Catalog,
 		Index:   m.Engine.Current,
 		Runs:    m.Lake.Runs,
-		Notices: func() []string { return m.notices },
+		Notices: func() []string { return append(slices.Clip(m.notices), m.Runner.Health().Notices()...) },
 		RunIngest: func(ctx context.Context, products []string) (releaselake.Run, error) {
 			return m.Runner.Start(ctx, "mutation", products)
 		},
 		PushPage: m.PushPage,
 		AsOf:     m.Engine.AsOf,
+		Health:   m.Runner.Health, StaleWindow: m.health.Window,
 	}
 	mux.Handle("/graphql", graph.NewHandler(r, graph.Options{Log: m.Log, AdminToken: m.Config.AdminToken, CORSOrigins: m.Config.CORSOrigins,
 		Observe: m.Metrics.GraphQL, FastPathFallback: m.Metrics.FastPathFallback}))
@@ -265,8 +275,8 @@ func (m *Main) routes() http.Handler {
 	gi := graphiql.Handler("/graphiql", "/graphql")
 	mux.Handle("/graphiql", gi)
 	mux.Handle("/graphiql/", gi)
-	snapshot := page.FromIndex(m.Catalog, m.Engine.Current)
-	mux.Handle("/", &page.Handler{Snapshot: snapshot, Notices: r.Notices})
+	snapshot := page.FromIndex(m.Catalog, m.Engine.Current, m.health)
+	mux.Handle("/", &page.Handler{Snapshot: snapshot, Notices: r.Notices, Ingesting: m.Runner.Ingesting})
 	mux.Handle("/feed.atom", &page.Feed{Snapshot: snapshot})
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("/readyz", m.readyz)

@@ -40,7 +40,7 @@ type command struct {
 var commands = map[string]command{
 	"serve":   {summary: "serve GraphQL, GraphiQL, the release page, /healthz, /readyz; run the ingest schedule", open: true, run: runServe},
 	"rebuild": {summary: "recompute yellow from red and commit it if it differs (-check: only compare, exit 1 if it differs)", open: true, run: runRebuild},
-	"ingest":  {summary: "run one ingest now and exit (0: committed or nothing new; 1: could not commit)", open: true, run: runIngest},
+	"ingest":  {summary: "run one ingest now and exit (0: committed or nothing new; 1: could not commit, or a source failed as a whole)", open: true, run: runIngest},
 	"push":    {summary: "push the current snapshot to the page server now (RELEASELAKE_PAGE_URL)", open: true, run: runPush},
 	"page":    {summary: "the public page server: receives signed snapshot pushes, serves the page and feed", open: false, run: runPage},
 	"gen":     {summary: "write a synthetic catalog (-out) and one run's raw GitHub answers into the lake, for scale tests", open: false, run: runGen},
@@ -107,6 +107,10 @@ func runIngest(ctx context.Context, m *Main, stdout io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintf(stdout, "could not commit: %v\n", err)
+		return 1
+	}
+	if run.Error != "" { // a source failed as a whole
+		fmt.Fprintf(stdout, "error: %s\n", run.Error)
 		return 1
 	}
 	return 0

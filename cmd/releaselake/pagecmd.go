@@ -63,7 +63,7 @@ func (m *Main) pageSnapshot(ctx context.Context) (*page.Snapshot, error) {
 	if m.Engine != nil {
 		served = m.Engine.Current
 	}
-	return page.Latest(ctx, m.Catalog, m.Lake, served)
+	return page.Latest(ctx, m.Catalog, m.Lake, served, m.health)
 }
 
 // PushPage pushes the current snapshot to the page server now, whether or not
@@ -145,7 +145,7 @@ func (m *Main) ServePage(ctx context.Context) error {
 	m.ln = ln
 	// The page server faces the internet: bound every phase of a request.
 	m.srv = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
-		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()

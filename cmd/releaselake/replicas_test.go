@@ -133,9 +133,9 @@ func testReplicas(t *testing.T, lakeRoot string, locks func() []string) {
 	for _, r := range runs {
 		byTrigger[r.Trigger]++
 		// A run under way as the replicas closed (waiting for the lease, say)
-		// is stopped, and its record says so; any other failure is a failure.
+		// is stopped, and its record says cancelled; any other end is a failure.
 		cut := !r.EndedAt.Before(closing) && strings.Contains(r.Error, context.Canceled.Error())
-		if r.Status == releaselake.RunFailed && !cut {
+		if r.Status == releaselake.RunFailed || (r.Status == releaselake.RunCancelled && !cut) {
 			t.Errorf("run %s (%s to %s, closing at %s) failed: %s", r.ID, r.StartedAt.Format(time.StampMilli),
 				r.EndedAt.Format(time.StampMilli), closing.Format(time.StampMilli), r.Error)
 		}
