@@ -138,6 +138,11 @@ func TestStore_onHDFS_concurrentWritersExactlyOneWins(t *testing.T) {
 	assertRows(t, "v1", snap.Releases, rows(2, fmt.Sprint("writer ", winner)))
 }
 
+// Two writers checkpointing at once never move _last_checkpoint back.
+func TestStore_onHDFS_lastCheckpointNeverMovesBack(t *testing.T) {
+	laketest.LastCheckpointNeverMovesBack(t, open(t, hdfstest.Lake(t)))
+}
+
 // A writer that died while writing its log entry leaves the version claimed
 // and incomplete; the next commit waits for the NameNode to recover the dead
 // writer's lease, replaces the entry with a repair entry and commits above it.
