@@ -195,10 +195,10 @@ func (s *Store) readCheckpoint(ctx context.Context, v int64) (*tableState, error
 }
 
 // writeCheckpoint writes the checkpoint of version v (complete state st) and
-// points _last_checkpoint at it unless it already names a newer one. The
-// file goes to a temporary name first and is renamed into place, so a reader
-// never sees part of it; two processes checkpointing the same version write
-// the same table state.
+// points _last_checkpoint at it unless it names a newer one
+// (pointLastCheckpoint). The file goes to a temporary name first and is
+// renamed into place, so a reader never sees part of it; two processes
+// checkpointing the same version write the same table state.
 func (s *Store) writeCheckpoint(ctx context.Context, st *tableState) error {
 	v := st.version
 	data, last, err := encodeCheckpoint(st, millis(s.now().Add(-tombstoneRetention)))
@@ -209,20 +209,70 @@ func (s *Store) writeCheckpoint(ctx context.Context, st *tableState) error {
 	if err := s.writeAndRename(ctx, logDir, tmp, checkpointName(v), data); err != nil {
 		return fmt.Errorf("write checkpoint %d: %w", v, err)
 	}
-	if cur, err := s.readFile(ctx, lastCheckpointName); err == nil {
-		var lc lastCheckpoint
-		if json.Unmarshal(cur, &lc) == nil && lc.Version >= v {
-			return nil
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("read %s: %w", lastCheckpointName, err)
-	}
-	lc, err := json.Marshal(last)
-	if err != nil {
-		return err
-	}
-	if err := s.replace(ctx, logDir, "_last_checkpoint", lc); err != nil {
+	if err := s.pointLastCheckpoint(ctx, last); err != nil {
 		return fmt.Errorf("write %s: %w", lastCheckpointName, err)
 	}
 	return nil
+}
+
+// lastCheckpointAttempts bounds how often pointLastCheckpoint points
+// _last_checkpoint forward again after other writers moved it back.
+const lastCheckpointAttempts = 5
+
+// pointLastCheckpoint makes _last_checkpoint name the checkpoint want
+// describes unless it names a newer one. With no compare-and-swap, a slower
+// writer may rename an older pointer over a newer one; so after its rename
+// each writer lists the log and points at the newest checkpoint again if its
+// own is older (docs/lake.md, "_last_checkpoint").
+func (s *Store) pointLastCheckpoint(ctx context.Context, want lastCheckpoint) error {
+	for range lastCheckpointAttempts {
+		cur, err := s.readFile(ctx, lastCheckpointName)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		var lc lastCheckpoint
+		if err == nil && json.Unmarshal(cur, &lc) == nil && lc.Version >= want.Version {
+			return nil
+		}
+		data, err := json.Marshal(want)
+		if err != nil {
+			return err
+		}
+		if err := s.replace(ctx, logDir, "_last_checkpoint", data); err != nil {
+			return err
+		}
+		lst, err := s.listLog(ctx)
+		if err != nil {
+			return err
+		}
+		if len(lst.checkpoints) == 0 || lst.checkpoints[len(lst.checkpoints)-1] <= want.Version {
+			return nil
+		}
+		newest := lst.checkpoints[len(lst.checkpoints)-1]
+		if want, err = s.describeCheckpoint(ctx, newest); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("other writers kept moving it back (%d attempts)", lastCheckpointAttempts)
+}
+
+// describeCheckpoint returns the _last_checkpoint content for checkpoint v,
+// as encodeCheckpoint made it.
+func (s *Store) describeCheckpoint(ctx context.Context, v int64) (lastCheckpoint, error) {
+	f, err := s.fs.Open(ctx, checkpointName(v))
+	if err != nil {
+		return lastCheckpoint{}, err
+	}
+	defer f.Close()
+	rows, err := noPanic(func() ([]cpRow, error) { return parquet.Read[cpRow](f, f.Size()) })
+	if err != nil {
+		return lastCheckpoint{}, fmt.Errorf("read checkpoint %d: %w", v, err)
+	}
+	lc := lastCheckpoint{Version: v, Size: int64(len(rows)), SizeInBytes: f.Size()}
+	for _, r := range rows {
+		if r.Add != nil {
+			lc.NumOfAddFiles++
+		}
+	}
+	return lc, nil
 }

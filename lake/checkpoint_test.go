@@ -12,6 +12,8 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/lake/laketest"
+	"github.com/releaselake/releaselake/lake/localfs"
 )
 
 // checkpointRow reads the columns of a checkpoint this test looks at.
@@ -160,3 +162,8 @@ func (b bytesReader) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func bytesReaderAt(b []byte) (bytesReader, int64) { return bytesReader(b), int64(len(b)) }
+
+// Two writers checkpointing at once never move _last_checkpoint back.
+func TestStore_lastCheckpointNeverMovesBack(t *testing.T) {
+	laketest.LastCheckpointNeverMovesBack(t, localfs.New(t.TempDir()))
+}

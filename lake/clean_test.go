@@ -171,6 +171,43 @@ func TestStore_Vacuum_keepsUndecidedFiles(t *testing.T) {
 	}
 }
 
+// With no retention a temporary file goes whatever its modification time: on
+// HDFS the NameNode stamps an abandoned file with the time it recovers the dead
+// writer's lease, which can be after the vacuum began (hdfs.TestStore_onHDFS_vacuum*).
+func TestStore_Vacuum_noRetentionRemovesTemporaryFilesWhateverTheirTime(t *testing.T) {
+	s, fsys, clock := vacuumStore(t)
+	ctx := context.Background()
+	later := clock.Add(time.Minute) // modified after the vacuum's "now"
+	temps := []string{
+		"_runs/.run9.json.tmp-1-0",
+		"_state/github/.kafka.json.tmp-2-0",
+		"red/dt=2026-11-05/run=r9/.github.jsonl.tmp-3-0",
+		"yellow/.part-x.tmp",
+		"yellow/_delta_log/.00000000000000000010.checkpoint.parquet.tmp-4-0",
+	}
+	for _, name := range temps {
+		fsys.touch(t, name, later)
+	}
+	dry, err := s.Vacuum(ctx, time.Hour, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range temps {
+		if slices.Contains(dry.Removed, name) {
+			t.Errorf("Vacuum(1h) would remove %s, modified after its cutoff", name)
+		}
+	}
+	res, err := s.Vacuum(ctx, 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range temps {
+		if !slices.Contains(res.Removed, name) {
+			t.Errorf("Vacuum(0) removed %q, want %s among them", res.Removed, name)
+		}
+	}
+}
+
 func TestStore_Vacuum_emptyLake(t *testing.T) {
 	s, _ := newStore(t)
 	res, err := s.Vacuum(context.Background(), lake.DefaultRetention, false)

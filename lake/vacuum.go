@@ -54,6 +54,8 @@ type VacuumResult struct {
 //   - temporary files (names starting with ".") of the table, its log, the
 //     red table, run records, crawl state and locks, older than the cutoff.
 //
+// With retention 0 every such file goes, whatever its time (see expired).
+//
 // It never removes log entries or checkpoints, nor a file of the head
 // version, nor anything a writer may still be committing. With dryRun it
 // removes nothing and reports what it would remove.
@@ -67,7 +69,7 @@ func (s *Store) vacuum(ctx context.Context, retention time.Duration, dryRun bool
 	if retention < 0 {
 		return res, releaselake.Errorf(releaselake.Invalid, "retention %s is negative", retention)
 	}
-	cutoff := s.now().Add(-retention)
+	old := expired(s.now(), retention)
 	head, lst, err := s.head(ctx)
 	if err != nil {
 		return res, err
@@ -93,7 +95,7 @@ func (s *Store) vacuum(ctx context.Context, retention time.Duration, dryRun bool
 				continue
 			}
 			if strings.HasPrefix(fi.Name(), ".") {
-				if fi.ModTime().Before(cutoff) {
+				if old(fi.ModTime()) {
 					remove[name] = fi.Size()
 				}
 				continue
@@ -103,7 +105,7 @@ func (s *Store) vacuum(ctx context.Context, retention time.Duration, dryRun bool
 				continue
 			}
 			if ts, gone := h.removedAt[name]; gone {
-				if time.UnixMilli(ts).Before(cutoff) {
+				if old(time.UnixMilli(ts)) {
 					remove[name] = fi.Size()
 				} else {
 					res.Kept++
@@ -116,7 +118,7 @@ func (s *Store) vacuum(ctx context.Context, retention time.Duration, dryRun bool
 				remove[name] = fi.Size()
 			case ours && !decided:
 				res.Kept++ // may be being committed
-			case !ours && strings.HasSuffix(fi.Name(), ".parquet") && fi.ModTime().Before(cutoff):
+			case !ours && strings.HasSuffix(fi.Name(), ".parquet") && old(fi.ModTime()):
 				remove[name] = fi.Size()
 			case !ours && strings.HasSuffix(fi.Name(), ".parquet"):
 				res.Kept++
@@ -130,12 +132,12 @@ func (s *Store) vacuum(ctx context.Context, retention time.Duration, dryRun bool
 			fmt.Sscan(m[1], &v)
 			committedEntryTemp = v <= head
 		}
-		if committedEntryTemp || fi.ModTime().Before(cutoff) {
+		if committedEntryTemp || old(fi.ModTime()) {
 			remove[logDir+"/"+fi.Name()] = fi.Size()
 		}
 	}
 	for _, dir := range []string{redDir, runsDir, stateDir, locksDir} {
-		if err := s.oldTemps(ctx, dir, cutoff, remove); err != nil {
+		if err := s.oldTemps(ctx, dir, old, remove); err != nil {
 			return res, err
 		}
 	}
@@ -157,9 +159,19 @@ func (s *Store) vacuum(ctx context.Context, retention time.Duration, dryRun bool
 	return res, errors.Join(errs...)
 }
 
-// oldTemps adds the temporary files under dir (at any depth) older than
-// cutoff to remove.
-func (s *Store) oldTemps(ctx context.Context, dir string, cutoff time.Time, remove map[string]int64) error {
+// expired returns whether a file last modified (or removed from the table) at
+// a time is past retention at now. With retention 0 every file is, whatever
+// its time: on HDFS the NameNode sets an abandoned file's modification time
+// to when it recovers the dead writer's lease, which may be after the vacuum
+// began (or ahead of this machine's clock), and "0" means all.
+func expired(now time.Time, retention time.Duration) func(time.Time) bool {
+	cutoff := now.Add(-retention)
+	return func(t time.Time) bool { return retention == 0 || t.Before(cutoff) }
+}
+
+// oldTemps adds the temporary files under dir (at any depth) that are old to
+// remove.
+func (s *Store) oldTemps(ctx context.Context, dir string, old func(time.Time) bool, remove map[string]int64) error {
 	infos, err := s.fs.ReadDir(ctx, dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -171,10 +183,10 @@ func (s *Store) oldTemps(ctx context.Context, dir string, cutoff time.Time, remo
 		name := dir + "/" + fi.Name()
 		switch {
 		case fi.IsDir():
-			if err := s.oldTemps(ctx, name, cutoff, remove); err != nil {
+			if err := s.oldTemps(ctx, name, old, remove); err != nil {
 				return err
 			}
-		case strings.HasPrefix(fi.Name(), ".") && fi.ModTime().Before(cutoff):
+		case strings.HasPrefix(fi.Name(), ".") && old(fi.ModTime()):
 			remove[name] = fi.Size()
 		}
 	}

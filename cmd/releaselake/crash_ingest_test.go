@@ -420,7 +420,7 @@ func assertOnlyTableFiles(t *testing.T, fsys lake.FS, head int64) {
 				name = dir + "/" + fi.Name()
 			}
 			if strings.HasPrefix(fi.Name(), ".") {
-				t.Errorf("temporary file left after vacuum: %s", name)
+				t.Errorf("temporary file left after vacuum: %s (modified %s, %d bytes)", name, fi.ModTime().Format(time.RFC3339Nano), fi.Size())
 			}
 			if fi.IsDir() {
 				walk(name)

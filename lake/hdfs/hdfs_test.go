@@ -125,20 +125,7 @@ func TestFS_Sealed_abandonedFileIsRecovered(t *testing.T) {
 	}
 	dead.Close()
 
-	deadline := time.Now().Add(3 * time.Minute) // the lease soft limit, 5 s under scripts/hdfs
-	for {
-		ok, err := f.Sealed(ctx, "d/entry.json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("abandoned file never became sealed")
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	waitSealed(t, f, "d/entry.json")
 	r, err := f.Open(ctx, "d/entry.json")
 	if err != nil {
 		t.Fatal(err)
@@ -154,6 +141,26 @@ func TestFS_Sealed_abandonedFileIsRecovered(t *testing.T) {
 	}
 	if fi, err := f.Stat(ctx, "d/entry.json"); err != nil || fi.Size() != int64(len(got)) {
 		t.Errorf("Stat after Sealed = %v, %v; want size %d", fi, err, len(got))
+	}
+}
+
+// waitSealed waits until the NameNode recovered the lease of a file whose
+// writer died (the soft limit, 5 s under scripts/hdfs): Sealed starts that.
+func waitSealed(t *testing.T, f *hdfs.FS, name string) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		ok, err := f.Sealed(context.Background(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("abandoned file %s never became sealed", name)
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	hdfsclient "github.com/colinmarc/hdfs/v2"
+
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/lake"
 	"github.com/releaselake/releaselake/lake/hdfs"
@@ -136,6 +138,11 @@ func TestStore_onHDFS_concurrentWritersExactlyOneWins(t *testing.T) {
 	assertRows(t, "v1", snap.Releases, rows(2, fmt.Sprint("writer ", winner)))
 }
 
+// Two writers checkpointing at once never move _last_checkpoint back.
+func TestStore_onHDFS_lastCheckpointNeverMovesBack(t *testing.T) {
+	laketest.LastCheckpointNeverMovesBack(t, open(t, hdfstest.Lake(t)))
+}
+
 // A writer that died while writing its log entry leaves the version claimed
 // and incomplete; the next commit waits for the NameNode to recover the dead
 // writer's lease, replaces the entry with a repair entry and commits above it.
@@ -215,4 +222,57 @@ func BenchmarkStore_Commit(b *testing.B) {
 	}
 	defer f.Close()
 	laketest.BenchmarkCommit(b, f)
+}
+
+// The crash test's flake (issue 18): a temporary file whose writer was killed
+// stays open until the NameNode recovers the lease, and recovery sets its
+// modification time to the moment of recovery. When that falls after vacuum
+// took its "now", the file looked young and stayed. Vacuum with no retention
+// removes it, and a file another client still holds open, whatever their time.
+func TestStore_onHDFS_vacuumRemovesAbandonedTemporaryFiles(t *testing.T) {
+	lakeURL := hdfstest.Lake(t)
+	ctx := context.Background()
+	began := time.Now()
+	s := openStore(t, lakeURL, lake.WithClock(func() time.Time { return began }))
+	f := open(t, lakeURL)
+	if err := f.MkdirAll(ctx, "_state/github"); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(lakeURL)
+	create := func(c *hdfsclient.Client, name string) {
+		w, err := c.Create(u.Path + "/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(`{"cursor":`))
+		w.Flush()
+	}
+	const abandoned, held = "_state/github/.kafka.json.tmp-dead-0", "_state/github/.flask.json.tmp-live-0"
+	dead := hdfstest.Dial(t)
+	create(dead, abandoned)
+	dead.Close() // the process dies: its lease is no longer renewed
+	create(hdfstest.Client(t), held)
+
+	waitSealed(t, f, abandoned)
+	fi, err := f.Stat(ctx, abandoned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fi.ModTime().After(began) {
+		t.Fatalf("recovered file's modification time %s is not after the vacuum's now %s: the NameNode no longer sets it on recovery",
+			fi.ModTime(), began)
+	}
+
+	res, err := s.Vacuum(ctx, 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{abandoned, held} {
+		if !slices.Contains(res.Removed, name) {
+			t.Errorf("Vacuum(0) removed %q, want %s", res.Removed, name)
+		}
+		if _, err := f.Stat(ctx, name); err == nil {
+			t.Errorf("%s still there after Vacuum(0)", name)
+		}
+	}
 }

@@ -14,6 +14,7 @@ type FaultFS struct {
 	PublishFunc func(ctx context.Context, name string, data []byte) error
 	CreateFunc  func(ctx context.Context, name string) (lake.Writer, error)
 	SealedFunc  func(ctx context.Context, name string) (bool, error)
+	RenameFunc  func(ctx context.Context, oldname, newname string) error
 }
 
 var _ lake.FS = (*FaultFS)(nil)
@@ -40,4 +41,12 @@ func (f *FaultFS) Sealed(ctx context.Context, name string) (bool, error) {
 		return f.SealedFunc(ctx, name)
 	}
 	return f.FS.Sealed(ctx, name)
+}
+
+// Rename calls RenameFunc if set, the wrapped FS's Rename otherwise.
+func (f *FaultFS) Rename(ctx context.Context, oldname, newname string) error {
+	if f.RenameFunc != nil {
+		return f.RenameFunc(ctx, oldname, newname)
+	}
+	return f.FS.Rename(ctx, oldname, newname)
 }

@@ -1,5 +1,6 @@
 // Package laketest holds the conformance suite every lake.FS must pass, so that
-// the lake behaves the same on local disk and on HDFS.
+// the lake behaves the same on local disk and on HDFS, and Store scenarios
+// (store.go) that both run.
 package laketest
 
 import (
