@@ -296,6 +296,8 @@ var docErrorCases = []struct {
 	{"GRAPHQL_VALIDATION_FAILED", "the request has no query", "POST", `{"qeury":"{ __typename }"}`, nil, nil},
 	{"GRAPHQL_VALIDATION_FAILED", "or its variables", "POST", `{"query":"query($n: Int) { releases(first: $n) { totalCount } }","variables":{"n":"ten"}}`, nil, nil},
 	{"COMPLEXITY_LIMIT_EXCEEDED", "could return too much", "POST", `{"query":"{ releases(first: 100) { nodes { product { releases(first: 100) { nodes { tag } } } } } }"}`, nil, nil},
+	{"COMPLEXITY_LIMIT_EXCEEDED", "more than twice", "POST", `{"query":"{ a: __schema { queryType { name } } b: __schema { queryType { name } } c: __type(name: \"Release\") { name } }"}`, nil, nil},
+	{"RESPONSE_TOO_LARGE", "larger than the server's cap", "POST", `{"query":"{ releases(first: 100) { nodes { tag name url } } }"}`, nil, nil},
 	{"PERSISTED_QUERY_NOT_FOUND", "does not know", "GET", `extensions=` + url.QueryEscape(`{"persistedQuery":{"version":1,"sha256Hash":"`+strings.Repeat("ab", 32)+`"}}`), nil, nil},
 	{"INTERNAL_SERVER_ERROR", "a broken lake", "POST", `{"query":"{ ingestRuns { id } }"}`, nil,
 		func(r *Resolver) {
@@ -342,7 +344,11 @@ func TestAPIDoc_errorTable(t *testing.T) {
 		if tc.code == "FORBIDDEN" {
 			token = ""
 		}
-		h := NewHandler(r, Options{Log: quietLog(), AdminToken: token})
+		o := Options{Log: quietLog(), AdminToken: token}
+		if tc.code == "RESPONSE_TOO_LARGE" {
+			o.MaxResponseBytes = 200
+		}
+		h := NewHandler(r, o)
 		for i, accept := range []string{"application/json", "application/graphql-response+json"} {
 			var req *http.Request
 			if tc.method == "GET" {
