@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 	rtmetrics "runtime/metrics"
 	"testing"
+	"time"
 )
 
 func TestHoldGC_turnsTheCollectorOffAndRestoresIt(t *testing.T) {
@@ -67,4 +68,32 @@ func TestPaceGC_givesASmallHeapHeadroomAndLeavesOffAlone(t *testing.T) {
 	if got := current(); got != -1 {
 		t.Errorf("GOGC off: %d after Pace; want it left off", got)
 	}
+}
+
+// After a collection that finds a heap grown under load, GOGC follows it:
+// the goal stays within GCHeadroom of the live heap, not GOGC-fitted-to-a-
+// small-heap times it.
+func TestPaceGC_followsTheLiveHeapAfterEachCollection(t *testing.T) {
+	orig, origBase := debug.SetGCPercent(100), gcBasePercent
+	defer func() { debug.SetGCPercent(orig); gcBasePercent = origBase }()
+	current := func() int { p := debug.SetGCPercent(-1); debug.SetGCPercent(p); return p }
+	gcBasePercent = 100
+	runtime.GC()
+	PaceGC()
+	small := current()
+	big := make([]*[1 << 20]byte, 256)
+	for i := range big {
+		big[i] = new([1 << 20]byte)
+	}
+	for range 50 {
+		runtime.GC()
+		if current() == 100 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := current(); got != 100 {
+		t.Fatalf("GOGC %d (was %d on a small heap) with 256 MiB live; want 100: goal within %d MiB of live", got, small, GCHeadroom>>20)
+	}
+	runtime.KeepAlive(big)
 }
