@@ -266,6 +266,7 @@ var docErrorCases = []struct {
 }{
 	{"BAD_USER_INPUT", "unknown product keys", "POST", `{"query":"{ releases(products: [\"reactt\"]) { totalCount } }"}`, nil, nil},
 	{"BAD_USER_INPUT", "`first` out of range", "GET", "query=" + url.QueryEscape(`{ releases(first: 101) { totalCount } }`), nil, nil},
+	{"BAD_USER_INPUT", "a `search` over 200 characters", "POST", `{"query":"{ products(search: \"` + strings.Repeat("a ", 11) + `\") { key } }"}`, nil, nil},
 	{"BAD_USER_INPUT", "a bad cursor", "POST", `{"query":"{ releases(after: \"x\") { totalCount } }"}`, nil, nil},
 	{"BAD_USER_INPUT", "`DateTime`", "POST", `{"query":"query($s: DateTime) { releases(since: $s) { totalCount } }","variables":{"s":"2026-11-25"}}`, nil, nil},
 	{"BAD_USER_INPUT", "a non-JSON POST", "POST", `query=%7B+__typename+%7D`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, nil},

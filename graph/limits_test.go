@@ -50,3 +50,19 @@ func TestIntrospection_isLimitedAndPriced(t *testing.T) {
 }
 
 func quote(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+// A search's cost grows with its words: over MaxSearchChars or
+// MaxSearchWords it is refused, on the fast path and gqlgen's alike.
+func TestQuery_productsSearchIsBounded(t *testing.T) {
+	s := serve(t, Options{})
+	for _, q := range []string{strings.Repeat("x", 201), strings.Repeat("a ", 11)} {
+		_, body := do(t, "POST", s.URL, `{"query":`+quote(`query($q: String) { products(search: $q) { key } }`)+`,"variables":{"q":`+quote(q)+`}}`, nil)
+		if codeOf(t, body) != "BAD_USER_INPUT" {
+			t.Fatalf("%.40q: %s", q, body)
+		}
+	}
+	_, body := do(t, "POST", s.URL, `{"query":"{ products(search: \"a b c d e f g h i scope\") { key } }"}`, nil)
+	if strings.Contains(body, "errors") {
+		t.Fatal(body)
+	}
+}
