@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/internal/csp"
 	"github.com/releaselake/releaselake/internal/etag"
 )
 
@@ -28,6 +29,10 @@ var tmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 	"date":     func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 	"datetime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 }).Parse(pageHTML))
+
+// policy is the page's Content-Security-Policy: its inline script and style
+// by their hashes (they hold no template actions), nothing else.
+var policy = csp.Policy(pageHTML)
 
 // View is what the page shows.
 type View struct {
@@ -120,6 +125,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !allowGet(w, r) {
 		return
 	}
+	csp.Set(w.Header(), policy)
 	var notices []string
 	if h.Notices != nil {
 		notices = h.Notices()
