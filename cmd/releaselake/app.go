@@ -54,6 +54,7 @@ type Main struct {
 	Engine *serving.Engine
 
 	ln        net.Listener
+	metricsLn *metrics.Listener // RELEASELAKE_METRICS_ADDR's; nil: /metrics is on ln
 	srv       *http.Server
 	schedule  *ingest.Scheduled
 	cancel    context.CancelFunc
@@ -177,6 +178,12 @@ func (m *Main) Serve(ctx context.Context) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	m.ln = ln
+	if c.MetricsAddr != "" {
+		if m.metricsLn, err = m.Metrics.Listen(c.MetricsAddr, m.Log); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen for metrics: %w", err)
+		}
+	}
 	m.srv = &http.Server{Handler: m.routes(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: serveReadTimeout, IdleTimeout: serveIdleTimeout}
 	bg, cancel := context.WithCancel(context.Background())
@@ -230,6 +237,7 @@ func (m *Main) Close() error {
 				m.srv.Close()
 			}
 		}
+		m.metricsLn.Close()
 		if m.Engine != nil {
 			m.Engine.Close()
 		}
@@ -260,8 +268,10 @@ func (m *Main) routes() http.Handler {
 		AsOf:     m.Engine.AsOf,
 	}
 	mux.Handle("/graphql", graph.NewHandler(r, graph.Options{Log: m.Log, AdminToken: m.Config.AdminToken, CORSOrigins: m.Config.CORSOrigins,
-		Observe: m.Metrics.GraphQL, FastPathFallback: m.Metrics.FastPathFallback}))
-	mux.Handle("/metrics", m.Metrics.Handler())
+		Observe: m.Metrics.GraphQL, FastPathFallback: m.Metrics.FastPathFallback, MaxResponseBytes: m.Config.MaxResponse}))
+	if m.metricsLn == nil {
+		mux.Handle("/metrics", m.Metrics.Handler())
+	}
 	gi := graphiql.Handler("/graphiql", "/graphql")
 	mux.Handle("/graphiql", gi)
 	mux.Handle("/graphiql/", gi)
