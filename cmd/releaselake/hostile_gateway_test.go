@@ -209,7 +209,7 @@ func attack(t *testing.T, base, body string, n int, check func(status int, answe
 	}
 }
 
-// codeOf is the first error's extensions.code of a GraphQL answer.
+// codesOf is the extensions.code of each error of a GraphQL answer.
 func codesOf(answer string) []string {
 	var r gqlResponse
 	if json.Unmarshal([]byte(answer), &r) != nil {
