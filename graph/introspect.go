@@ -149,13 +149,19 @@ func (w *pricer) typeFields(set ast.SelectionSet, t *ast.Type) {
 			continue
 		}
 		switch f.Name {
-		case "fields":
+		case "fields": // null but on objects and interfaces
+			if d.Kind != ast.Object && d.Kind != ast.Interface {
+				continue
+			}
 			for _, fd := range d.Fields {
 				if !strings.HasPrefix(fd.Name, "__") {
 					w.fieldFields(f.SelectionSet, fd.Type, fd.Arguments)
 				}
 			}
 		case "inputFields":
+			if d.Kind != ast.InputObject {
+				continue
+			}
 			for _, fd := range d.Fields {
 				w.fieldFields(f.SelectionSet, fd.Type, nil)
 			}
@@ -164,11 +170,16 @@ func (w *pricer) typeFields(set ast.SelectionSet, t *ast.Type) {
 				w.typeFields(f.SelectionSet, &ast.Type{NamedType: name})
 			}
 		case "possibleTypes":
+			if d.Kind != ast.Interface && d.Kind != ast.Union {
+				continue
+			}
 			for _, pd := range w.schema.GetPossibleTypes(d) {
 				w.typeFields(f.SelectionSet, &ast.Type{NamedType: pd.Name})
 			}
 		case "enumValues":
-			w.left -= len(d.EnumValues) * len(fields(f.SelectionSet, 0))
+			if d.Kind == ast.Enum {
+				w.left -= len(d.EnumValues) * len(fields(f.SelectionSet, 0))
+			}
 		}
 	}
 }

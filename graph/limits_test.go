@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/vektah/gqlparser/v2"
 )
 
 // GraphiQL's introspection query (graphql-js getIntrospectionQuery with every
@@ -21,7 +23,38 @@ func TestIntrospection_graphiqlQueryAnswers(t *testing.T) {
 	if !strings.Contains(body, `"queryType":{"name":"Query"`) || strings.Contains(body, `"errors"`) {
 		t.Fatalf("%.300s", body)
 	}
-	t.Logf("answer %d bytes", len(body))
+	// Priced by what it answers: one a field, as the answer counts them. A
+	// schema grown so far that it nears the limit needs the limit raised.
+	es := NewExecutableSchema(Config{Resolvers: &Resolver{}})
+	doc, gerr := gqlparser.LoadQuery(es.Schema(), string(q))
+	if gerr != nil {
+		t.Fatal(gerr)
+	}
+	w := pricer{schema: es.Schema(), left: ComplexityLimit}
+	w.schemaFields(fields(doc.Operations[0].SelectionSet, 0)[0].SelectionSet)
+	var answer any
+	json.Unmarshal([]byte(body), &answer)
+	n := countFields(answer) - 1 // but "data"
+	if price := ComplexityLimit - w.left + 1; price != n || price > ComplexityLimit*3/4 {
+		t.Fatalf("GraphiQL's introspection priced %d, answers %d fields; the limit is %d", price, n, ComplexityLimit)
+	}
+}
+
+// countFields counts the fields of a JSON answer, those of list elements
+// each.
+func countFields(v any) int {
+	n := 0
+	switch v := v.(type) {
+	case map[string]any:
+		for _, x := range v {
+			n += 1 + countFields(x)
+		}
+	case []any:
+		for _, x := range v {
+			n += countFields(x)
+		}
+	}
+	return n
 }
 
 // Aliased __schema fields beyond MaxIntrospection are refused before any is
