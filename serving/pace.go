@@ -13,7 +13,8 @@ import (
 	"sync"
 )
 
-// gcBasePercent is GOGC as the process started (100 unless set).
+// gcBasePercent is GOGC as the process started (100 unless set); tests
+// change it under paceMu.
 var gcBasePercent = func() int { p := debug.SetGCPercent(-1); debug.SetGCPercent(p); return p }()
 
 // GCHeadroom is how far the heap may grow past what is live before a
@@ -35,11 +36,11 @@ var (
 // heap, and under a quarter of GOMEMLIMIT's headroom when one is set.
 // GOGC=off stays off, and GOMEMLIMIT still holds either way.
 func PaceGC() {
+	paceMu.Lock()
+	defer paceMu.Unlock()
 	if gcBasePercent < 0 {
 		return
 	}
-	paceMu.Lock()
-	defer paceMu.Unlock()
 	pace()
 	if !repaced {
 		repaced = true
