@@ -122,7 +122,8 @@ func (c *asOfCache) load(ctx context.Context, v int64, l *asOfLoad) (*Index, err
 	case <-timer.C:
 		return nil, releaselake.Errorf(releaselake.Unavailable, "asOf: other versions are being loaded; retry shortly")
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		// Others may be waiting for this load: theirs is no internal error.
+		return nil, releaselake.Wrap(releaselake.Unavailable, ctx.Err(), "asOf: the version was not loaded; retry")
 	}
 	defer func() { <-c.slots }()
 	c.mu.Lock()
