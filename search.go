@@ -3,13 +3,33 @@ package releaselake
 import (
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
+
+// Bounds of a search: its cost grows with its words times the catalog.
+const (
+	MaxSearchChars = 200
+	MaxSearchWords = 10
+)
+
+// CheckSearch returns an Invalid error for a search longer than
+// MaxSearchChars characters or MaxSearchWords words.
+func CheckSearch(query string) error {
+	if n := utf8.RuneCountInString(query); n > MaxSearchChars {
+		return Errorf(Invalid, "search: %d characters, at most %d", n, MaxSearchChars)
+	}
+	if n := len(strings.Fields(query)); n > MaxSearchWords {
+		return Errorf(Invalid, "search: %d words, at most %d", n, MaxSearchWords)
+	}
+	return nil
+}
 
 // SearchProducts returns the products that match a search, best first. Every
 // word of query must occur, ignoring case, in the product's key, name or
 // repository. Products whose key or name equals the query come first, then
 // those whose key or name starts with it, then the rest; ties keep the order
-// of ps. An empty query matches every product.
+// of ps. An empty query matches every product. Callers bound query with
+// CheckSearch.
 func SearchProducts(ps []Product, query string) []Product {
 	q := strings.ToLower(strings.TrimSpace(query))
 	words := strings.Fields(q)

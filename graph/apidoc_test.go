@@ -266,6 +266,7 @@ var docErrorCases = []struct {
 }{
 	{"BAD_USER_INPUT", "unknown product keys", "POST", `{"query":"{ releases(products: [\"reactt\"]) { totalCount } }"}`, nil, nil},
 	{"BAD_USER_INPUT", "`first` out of range", "GET", "query=" + url.QueryEscape(`{ releases(first: 101) { totalCount } }`), nil, nil},
+	{"BAD_USER_INPUT", "a `search` over 200 characters", "POST", `{"query":"{ products(search: \"` + strings.Repeat("a ", 11) + `\") { key } }"}`, nil, nil},
 	{"BAD_USER_INPUT", "a bad cursor", "POST", `{"query":"{ releases(after: \"x\") { totalCount } }"}`, nil, nil},
 	{"BAD_USER_INPUT", "`DateTime`", "POST", `{"query":"query($s: DateTime) { releases(since: $s) { totalCount } }","variables":{"s":"2026-11-25"}}`, nil, nil},
 	{"BAD_USER_INPUT", "a non-JSON POST", "POST", `query=%7B+__typename+%7D`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, nil},
@@ -296,6 +297,8 @@ var docErrorCases = []struct {
 	{"GRAPHQL_VALIDATION_FAILED", "the request has no query", "POST", `{"qeury":"{ __typename }"}`, nil, nil},
 	{"GRAPHQL_VALIDATION_FAILED", "or its variables", "POST", `{"query":"query($n: Int) { releases(first: $n) { totalCount } }","variables":{"n":"ten"}}`, nil, nil},
 	{"COMPLEXITY_LIMIT_EXCEEDED", "could return too much", "POST", `{"query":"{ releases(first: 100) { nodes { product { releases(first: 100) { nodes { tag } } } } } }"}`, nil, nil},
+	{"COMPLEXITY_LIMIT_EXCEEDED", "more than twice", "POST", `{"query":"{ a: __schema { queryType { name } } b: __schema { queryType { name } } c: __type(name: \"Release\") { name } }"}`, nil, nil},
+	{"RESPONSE_TOO_LARGE", "larger than the server's cap", "POST", `{"query":"{ releases(first: 100) { nodes { tag name url } } }"}`, nil, nil},
 	{"PERSISTED_QUERY_NOT_FOUND", "does not know", "GET", `extensions=` + url.QueryEscape(`{"persistedQuery":{"version":1,"sha256Hash":"`+strings.Repeat("ab", 32)+`"}}`), nil, nil},
 	{"INTERNAL_SERVER_ERROR", "a broken lake", "POST", `{"query":"{ ingestRuns { id } }"}`, nil,
 		func(r *Resolver) {
@@ -342,7 +345,11 @@ func TestAPIDoc_errorTable(t *testing.T) {
 		if tc.code == "FORBIDDEN" {
 			token = ""
 		}
-		h := NewHandler(r, Options{Log: quietLog(), AdminToken: token})
+		o := Options{Log: quietLog(), AdminToken: token}
+		if tc.code == "RESPONSE_TOO_LARGE" {
+			o.MaxResponseBytes = 200
+		}
+		h := NewHandler(r, o)
 		for i, accept := range []string{"application/json", "application/graphql-response+json"} {
 			var req *http.Request
 			if tc.method == "GET" {

@@ -86,7 +86,10 @@ func (s fastSource) IndexAt(ctx context.Context, asOf *time.Time) (*serving.Inde
 	return s.r.indexAt(ctx, asOf)
 }
 
-func (s fastSource) Products(search *string) []releaselake.Product { return s.r.products(search) }
+func (s fastSource) Products(search *string) ([]releaselake.Product, bool) {
+	ps, err := s.r.products(search)
+	return ps, err == nil
+}
 
 func (s fastSource) Page(ctx context.Context, product string, args fastpath.Args) (*serving.Index, serving.Sort, serving.Page, bool) {
 	a, ok := readListArgs(args)

@@ -35,6 +35,9 @@ const (
 const (
 	DefaultMaxAge     = 60 * time.Second // Cache-Control max-age of GET query answers
 	DefaultCacheBytes = 64 << 20         // response cache
+	// DefaultMaxResponseBytes caps an answer (RESPONSE_TOO_LARGE over it):
+	// the largest legitimate one, 100 rows of every field, is ~100 KB.
+	DefaultMaxResponseBytes = 8 << 20
 )
 
 // Options configure the /graphql handler.
@@ -48,6 +51,9 @@ type Options struct {
 	CORSOrigins []string
 	MaxAge      time.Duration // DefaultMaxAge when 0
 	CacheBytes  int           // DefaultCacheBytes when 0; negative: no response cache
+	// MaxResponseBytes caps an answer (DefaultMaxResponseBytes when 0): a
+	// larger one is replaced by a RESPONSE_TOO_LARGE error, never sent.
+	MaxResponseBytes int
 	// Observe, when set, is told of every request but CORS preflights and
 	// OPTIONS, once answered: the operation name it gave ("" if none, or if
 	// its body or query string could not be decoded), its outcome
@@ -125,6 +131,7 @@ func newHandler(r *Resolver, o Options, sc shortcuts) http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(extension.FixedComplexityLimit(ComplexityLimit, pricing...))
+	srv.Use(&introspectionPrice{})
 	srv.Use(newAdminAuth(o.AdminToken, docs))
 	srv.Use(noteAnswer{})
 	for _, ext := range sc.use {
@@ -165,6 +172,10 @@ func newHandler(r *Resolver, o Options, sc shortcuts) http.Handler {
 		etags:     etagMemo{fingerprint: fingerprint(r.Catalog)},
 		etagsGQL:  etagMemo{fingerprint: fingerprint(r.Catalog) + "-g"},
 		observe:   o.Observe,
+		maxAnswer: o.MaxResponseBytes,
+	}
+	if h.maxAnswer <= 0 {
+		h.maxAnswer = DefaultMaxResponseBytes
 	}
 	switch {
 	case o.CacheBytes == 0:
@@ -185,9 +196,10 @@ func newHandler(r *Resolver, o Options, sc shortcuts) http.Handler {
 }
 
 // directKnows are graph's extensions the direct path may skip: the admin
-// token checks mutations only (it answers queries only), and noteAnswer's
-// note it sets itself. An extension Used but not listed turns it off.
-var directKnows = []string{"AdminToken", "CacheNote"}
+// token checks mutations only (it answers queries only), noteAnswer's
+// note it sets itself, and it never answers __schema or __type, which
+// introspectionPrice prices. An extension Used but not listed turns it off.
+var directKnows = []string{"AdminToken", "CacheNote", "IntrospectionPrice"}
 
 // Serve serves srv on ln with the gateway's one-write connections
 // (fastpath.Serve).

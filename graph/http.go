@@ -64,6 +64,7 @@ type httpLayer struct {
 	etagsGQL  etagMemo       // of answers as application/graphql-response+json
 	lengths   lengthMemo
 	observe   func(op, outcome string, elapsed time.Duration) // Options.Observe
+	maxAnswer int                                             // Options.MaxResponseBytes
 }
 
 var (
@@ -201,6 +202,7 @@ func (h *httpLayer) serve(w http.ResponseWriter, r *http.Request, o *observation
 	note := &requestNote{ix: ix, get: r.Method == http.MethodGet}
 	defer note.Recycle()
 	rec := getRecorder()
+	rec.limit = h.maxAnswer
 	defer putRecorder(rec)
 	ctx := fastpath.WithNote(r.Context(), note)
 	var raw []byte
@@ -220,7 +222,10 @@ func (h *httpLayer) serve(w http.ResponseWriter, r *http.Request, o *observation
 	}
 
 	out, status := rec.body(), rec.status
-	if !note.executed.Load() {
+	if rec.over || len(out) > h.maxAnswer {
+		out, status = tooLarge(rec, h.maxAnswer)
+		note.query.Store(false) // not cached
+	} else if !note.executed.Load() {
 		out, status = h.requestError(note, rec)
 	}
 	cacheable := ix != nil && status == http.StatusOK && note.query.Load() && !note.volatile.Load()
@@ -232,6 +237,18 @@ func (h *httpLayer) serve(w http.ResponseWriter, r *http.Request, o *observation
 		o.op = note.op
 		o.sent(status, out)
 	}
+}
+
+// tooLarge is the answer in place of one over max bytes: a request error (no
+// data), 200 with application/json, 400 with application/graphql-response+json.
+func tooLarge(rec *recorder, max int) ([]byte, int) {
+	rec.header.Del("Content-Length")
+	body := []byte(`{"errors":[{"message":"the answer is larger than ` + strconv.Itoa(max) +
+		` bytes: ask for fewer fields or rows","extensions":{"code":"RESPONSE_TOO_LARGE"}}]}`)
+	if strings.HasPrefix(rec.header.Get("Content-Type"), graphqlJSON) {
+		return body, http.StatusBadRequest
+	}
+	return body, http.StatusOK
 }
 
 // refuse answers a request the HTTP layer turns away before reading it as
@@ -371,6 +388,8 @@ type recorder struct {
 	status int
 	buf    bytes.Buffer
 	wrote  bool
+	limit  int  // bytes Write keeps; beyond them it notes over and drops the rest
+	over   bool // more than limit bytes were written
 	// whole is an answer given whole rather than written into buf (the
 	// direct path's buffer, kept by the request's note until it is sent).
 	whole []byte
@@ -389,7 +408,7 @@ var recPool = sync.Pool{New: func() any { return &recorder{header: http.Header{}
 func getRecorder() *recorder {
 	rec := recPool.Get().(*recorder)
 	clear(rec.header)
-	rec.status, rec.wrote, rec.whole = http.StatusOK, false, nil
+	rec.status, rec.wrote, rec.whole, rec.over, rec.limit = http.StatusOK, false, nil, false, int(^uint(0)>>1)
 	rec.buf.Reset()
 	return rec
 }
@@ -411,5 +430,9 @@ func (rec *recorder) WriteHeader(status int) {
 
 func (rec *recorder) Write(b []byte) (int, error) {
 	rec.wrote = true
+	if rec.over || rec.buf.Len()+len(b) > rec.limit {
+		rec.over = true
+		return len(b), nil
+	}
 	return rec.buf.Write(b)
 }

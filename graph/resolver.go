@@ -133,9 +133,12 @@ func (r *Resolver) latest(ctx context.Context, products []string, asOf *time.Tim
 }
 
 // products returns the catalog's products matching search (all when nil).
-func (r *Resolver) products(search *string) []releaselake.Product {
+func (r *Resolver) products(search *string) ([]releaselake.Product, error) {
 	if search == nil {
-		return r.Catalog.Products()
+		return r.Catalog.Products(), nil
 	}
-	return releaselake.SearchProducts(r.Catalog.Products(), *search)
+	if err := releaselake.CheckSearch(*search); err != nil {
+		return nil, err
+	}
+	return releaselake.SearchProducts(r.Catalog.Products(), *search), nil
 }

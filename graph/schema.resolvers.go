@@ -161,7 +161,7 @@ func (r *queryResolver) Latest(ctx context.Context, products []string, asOf *tim
 
 // Products is the resolver for the products field.
 func (r *queryResolver) Products(ctx context.Context, search *string) ([]releaselake.Product, error) {
-	return r.products(search), nil
+	return r.products(search)
 }
 
 // Product is the resolver for the product field.

@@ -35,6 +35,7 @@ func (s *Store) Commit(ctx context.Context, base int64, rows []releaselake.Relea
 	if err != nil {
 		return base, boundary(err, "commit yellow v%d", base+1)
 	}
+	s.asOf.sawHead(v)
 	return v, nil
 }
 

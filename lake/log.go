@@ -74,6 +74,9 @@ func (s *Store) head(ctx context.Context) (int64, *logListing, error) {
 		return 0, nil, err
 	}
 	v, err := s.headOf(ctx, lst)
+	if err == nil {
+		s.asOf.sawHead(v)
+	}
 	return v, lst, err
 }
 

@@ -266,12 +266,8 @@ func (s *Store) VersionAsOf(ctx context.Context, t time.Time) (int64, error) {
 }
 
 func (s *Store) versionAsOf(ctx context.Context, t time.Time) (int64, error) {
-	head, lst, err := s.head(ctx)
-	if err != nil || head == releaselake.NoVersion {
-		return releaselake.NoVersion, err
-	}
-	times, err := s.commitTimes(ctx, lst, head)
-	if err != nil {
+	times, err := s.memoCommitTimes(ctx)
+	if err != nil || len(times) == 0 {
 		return releaselake.NoVersion, err
 	}
 	// times is increasing: find the last version at or before t.

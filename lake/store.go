@@ -52,6 +52,7 @@ type Store struct {
 	retryWait  time.Duration // first back-off before redoing a failed write
 
 	entries entryCache // decoded complete log entries: they never change
+	asOf    asOfMemo   // VersionAsOf's listing of the log
 }
 
 // Option configures a Store.

@@ -3,10 +3,14 @@ package lake_test
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/lake/localfs"
 	"github.com/releaselake/releaselake/serving"
 )
 
@@ -168,5 +172,50 @@ func mustCommitAt(t *testing.T, s interface {
 	t.Helper()
 	if v, err := s.Commit(context.Background(), base, rows, releaselake.CommitInfo{At: at}); err != nil || v != base+1 {
 		t.Fatalf("commit on v%d = v%d, %v", base, v, err)
+	}
+}
+
+// listCounter counts listings of the log.
+type listCounter struct {
+	*localfs.FS
+	n atomic.Int64
+}
+
+func (c *listCounter) ReadDir(ctx context.Context, dir string) ([]fs.FileInfo, error) {
+	if strings.HasSuffix(dir, "_delta_log") {
+		c.n.Add(1)
+	}
+	return c.FS.ReadDir(ctx, dir)
+}
+
+// Many distinct asOf times list the log once; a version another process
+// commits is found once a Head (serving's poll) has seen it.
+func TestStore_VersionAsOf_listsTheLogOncePerHead(t *testing.T) {
+	dir := t.TempDir()
+	fsys := &listCounter{FS: localfs.New(dir)}
+	s := openStore(t, fsys)
+	other := openStore(t, localfs.New(dir))
+	ctx := context.Background()
+	start := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	commitHistory(t, other, 3, start)
+	for i := range 200 {
+		if v, err := s.VersionAsOf(ctx, start.Add(time.Duration(i)*time.Minute)); err != nil || v != int64(min(i/60, 2)) {
+			t.Fatalf("minute %d: v%d, %v", i, v, err)
+		}
+	}
+	if n := fsys.n.Load(); n != 1 {
+		t.Fatalf("200 asOf times listed the log %d times", n)
+	}
+	if _, err := other.Commit(ctx, 2, versionRows(3), releaselake.CommitInfo{RunID: "run3", Operation: "INGEST", At: start.Add(3 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := s.VersionAsOf(ctx, start.Add(5*time.Hour)); v != 2 {
+		t.Fatalf("before a Head saw v3: v%d", v)
+	}
+	if h, _ := s.Head(ctx); h != 3 {
+		t.Fatalf("head %d", h)
+	}
+	if v, _ := s.VersionAsOf(ctx, start.Add(5*time.Hour)); v != 3 {
+		t.Fatalf("after a Head saw v3: v%d", v)
 	}
 }

@@ -29,7 +29,11 @@ func (f *Feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no release data yet", http.StatusServiceUnavailable)
 		return
 	}
-	body, err := RenderFeed(s, ParseProducts(r.URL.Query().Get("products")))
+	keys, ok := productsParam(w, r, s)
+	if !ok {
+		return
+	}
+	body, err := RenderFeed(s, keys)
 	if err != nil {
 		http.Error(w, "render feed", http.StatusInternalServerError)
 		return

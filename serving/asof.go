@@ -14,36 +14,57 @@ import (
 // for its own version; the n most recently used older indexes are kept (no
 // more rows together than the served index, see evict), since a committed
 // version never changes; concurrent requests for the same version load it
-// once.
+// once. One version loads at a time across all requests (MaxAsOfLoads):
+// others wait for it up to AsOfWait, then are refused as Unavailable, and a
+// load in flight counts in the row budget before it starts, so many distinct
+// versions asked at once never hold more than the budget.
 func asOfIndexes(
 	versionAsOf func(ctx context.Context, t time.Time) (int64, error),
 	indexAt func(ctx context.Context, version int64) (*Index, error),
 	current func() *Index,
 	n int,
 ) func(ctx context.Context, t time.Time) (*Index, error) {
-	c := &asOfCache{versionAsOf: versionAsOf, indexAt: indexAt, current: current, max: max(n, 1),
-		loads: map[int64]*asOfLoad{}}
-	return c.at
+	return newAsOfCache(versionAsOf, indexAt, current, n).at
 }
+
+func newAsOfCache(
+	versionAsOf func(ctx context.Context, t time.Time) (int64, error),
+	indexAt func(ctx context.Context, version int64) (*Index, error),
+	current func() *Index,
+	n int,
+) *asOfCache {
+	return &asOfCache{versionAsOf: versionAsOf, indexAt: indexAt, current: current, max: max(n, 1),
+		loads: map[int64]*asOfLoad{}, slots: make(chan struct{}, MaxAsOfLoads), wait: AsOfWait}
+}
+
+// Bounds of time travel's loads, across all requests.
+const (
+	MaxAsOfLoads = 1                // older versions being read at once
+	AsOfWait     = 10 * time.Second // how long a request waits for its turn before Unavailable
+)
 
 type asOfCache struct {
 	versionAsOf func(ctx context.Context, t time.Time) (int64, error)
 	indexAt     func(ctx context.Context, version int64) (*Index, error)
 	current     func() *Index
 	max         int
+	slots       chan struct{} // one a load in flight
+	wait        time.Duration
 
-	mu    sync.Mutex
-	loads map[int64]*asOfLoad
-	tick  uint64
+	mu       sync.Mutex
+	loads    map[int64]*asOfLoad
+	tick     uint64
+	lastRows int // rows of the last version loaded: what the next one is expected to hold
 }
 
 // asOfLoad is one version's index, loaded or being loaded.
 type asOfLoad struct {
-	done chan struct{}
-	ix   *Index
-	err  error
-	used uint64
-	rows int // once loaded; under asOfCache.mu
+	done   chan struct{}
+	ix     *Index
+	err    error
+	used   uint64
+	rows   int  // under asOfCache.mu: expected while loading, then what it holds
+	loaded bool // under asOfCache.mu; only a loaded version can be evicted
 }
 
 func (c *asOfCache) at(ctx context.Context, t time.Time) (*Index, error) {
@@ -72,10 +93,9 @@ func (c *asOfCache) at(ctx context.Context, t time.Time) (*Index, error) {
 	}
 	l = &asOfLoad{done: make(chan struct{}), used: c.tick}
 	c.loads[v] = l
-	c.evict()
 	c.mu.Unlock()
 
-	ix, err := c.indexAt(context.WithoutCancel(ctx), v)
+	ix, err := c.load(ctx, v, l)
 	c.mu.Lock()
 	if err != nil {
 		ix = nil
@@ -83,7 +103,7 @@ func (c *asOfCache) at(ctx context.Context, t time.Time) (*Index, error) {
 			delete(c.loads, v) // try again next time
 		}
 	} else {
-		l.rows = ix.Rows()
+		l.rows, l.loaded, c.lastRows = ix.Rows(), true, ix.Rows()
 		c.evict()
 	}
 	c.mu.Unlock()
@@ -92,14 +112,39 @@ func (c *asOfCache) at(ctx context.Context, t time.Time) (*Index, error) {
 	return l.ix, l.err
 }
 
+// load reads version v once its turn comes (a slot), having made room for
+// the rows it is expected to hold.
+func (c *asOfCache) load(ctx context.Context, v int64, l *asOfLoad) (*Index, error) {
+	timer := time.NewTimer(c.wait)
+	defer timer.Stop()
+	select {
+	case c.slots <- struct{}{}:
+	case <-timer.C:
+		return nil, releaselake.Errorf(releaselake.Unavailable, "asOf: other versions are being loaded; retry shortly")
+	case <-ctx.Done():
+		// Others may be waiting for this load: theirs is no internal error.
+		return nil, releaselake.Wrap(releaselake.Unavailable, ctx.Err(), "asOf: the version was not loaded; retry")
+	}
+	defer func() { <-c.slots }()
+	c.mu.Lock()
+	l.rows = c.lastRows
+	if cur := c.current(); l.rows == 0 && cur != nil {
+		l.rows = cur.Rows()
+	}
+	c.evict()
+	c.mu.Unlock()
+	return c.indexAt(context.WithoutCancel(ctx), v)
+}
+
 // minAsOfRows is the rows the older indexes may hold together however small
 // the served one is (~16 MiB).
 const minAsOfRows = 1 << 16
 
-// evict drops the least recently used versions beyond max, and beyond as
-// many rows together as the served index holds (at least minAsOfRows), so
-// that time travel at most doubles what indexes take (README: memory
-// sizing); the most recent one stays whatever its size. mu is held.
+// evict drops the least recently used loaded versions beyond max, and beyond
+// as many rows together as the served index holds (at least minAsOfRows),
+// those of a load in flight included, so that time travel at most doubles
+// what indexes take (README: memory sizing); the most recent one stays
+// whatever its size. mu is held.
 func (c *asOfCache) evict() {
 	budget := minAsOfRows
 	if cur := c.current(); cur != nil {
@@ -109,9 +154,12 @@ func (c *asOfCache) evict() {
 		var oldest int64
 		first := true
 		for v, l := range c.loads {
-			if first || l.used < c.loads[oldest].used {
+			if l.loaded && (first || l.used < c.loads[oldest].used) {
 				oldest, first = v, false
 			}
+		}
+		if first {
+			return // only loads in flight
 		}
 		delete(c.loads, oldest)
 	}

@@ -127,3 +127,64 @@ func rows(n int) []releaselake.Release {
 	}
 	return out
 }
+
+// Eight versions asked at once load one at a time, never holding more rows
+// than the budget together; an asker who waits longer than its turn allows
+// is refused as Unavailable.
+func TestAsOf_loadsOneAtATimeWithinTheBudget(t *testing.T) {
+	current := NewIndex(releaselake.Snapshot{Version: 9, Releases: rows(minAsOfRows)})
+	var inFlight, most atomic.Int64
+	indexAt := func(_ context.Context, v int64) (*Index, error) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		time.Sleep(20 * time.Millisecond)
+		return NewIndex(releaselake.Snapshot{Version: v, Releases: rows(minAsOfRows / 2)}), nil
+	}
+	versionAsOf := func(_ context.Context, t time.Time) (int64, error) { return int64(t.Day()), nil }
+	c := newAsOfCache(versionAsOf, indexAt, func() *Index { return current }, 8)
+	asOf := c.at
+	var wg sync.WaitGroup
+	var refused atomic.Int64
+	for d := 1; d <= 8; d++ {
+		wg.Go(func() {
+			_, err := asOf(context.Background(), time.Date(2026, 1, d, 12, 0, 0, 0, time.UTC))
+			if releaselake.ClassOf(err) == releaselake.Unavailable {
+				refused.Add(1)
+			} else if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if most.Load() != 1 {
+		t.Fatalf("%d loads at once", most.Load())
+	}
+	if refused.Load() != 0 {
+		t.Fatalf("%d refused within AsOfWait", refused.Load())
+	}
+	if c.rows() > current.Rows() {
+		t.Fatalf("%d rows kept, over the budget of %d", c.rows(), current.Rows())
+	}
+
+	// A turn that does not come in time: Unavailable.
+	sc := newAsOfCache(versionAsOf, func(ctx context.Context, v int64) (*Index, error) {
+		time.Sleep(200 * time.Millisecond)
+		return indexAt(ctx, v)
+	}, func() *Index { return current }, 8)
+	sc.wait = 50 * time.Millisecond
+	slow := sc.at
+	for d := 1; d <= 3; d++ {
+		wg.Go(func() {
+			_, err := slow(context.Background(), time.Date(2026, 1, d, 12, 0, 0, 0, time.UTC))
+			if releaselake.ClassOf(err) == releaselake.Unavailable {
+				refused.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if refused.Load() != 2 {
+		t.Fatalf("%d of 3 refused, want 2 (one loads, two wait too long)", refused.Load())
+	}
+}

@@ -6,12 +6,15 @@ package serving
 // serve runs. Timings are in BENCHMARKS.md ("Scale").
 
 import (
+	"math"
+	"runtime"
 	"runtime/debug"
 	rtmetrics "runtime/metrics"
 	"sync"
 )
 
-// gcBasePercent is GOGC as the process started (100 unless set).
+// gcBasePercent is GOGC as the process started (100 unless set); tests
+// change it under paceMu.
 var gcBasePercent = func() int { p := debug.SetGCPercent(-1); debug.SetGCPercent(p); return p }()
 
 // GCHeadroom is how far the heap may grow past what is live before a
@@ -19,11 +22,35 @@ var gcBasePercent = func() int { p := debug.SetGCPercent(-1); debug.SetGCPercent
 // collector ran dozens of times a second under load.
 const GCHeadroom = 64 << 20
 
-// PaceGC sets GOGC after a load so that the heap may grow by GCHeadroom or
-// by GOGC's proportion of what is live, whichever is more. GOGC=off stays
-// off, and GOMEMLIMIT still holds either way.
+var (
+	paceMu  sync.Mutex
+	held    int  // HoldGCs not yet restored; under paceMu
+	repaced bool // repacing after each cycle has begun; under paceMu
+)
+
+// PaceGC sets GOGC so that the heap may grow by GCHeadroom or by GOGC's
+// proportion of what is live, whichever is more, and keeps it so after every
+// collection: a GOGC fitted to a small heap would otherwise multiply a heap
+// that grew under load (a request's garbage live at a collection) by as much
+// — the heap goal stays within GCHeadroom (or GOGC's proportion) of the live
+// heap, and under a quarter of GOMEMLIMIT's headroom when one is set.
+// GOGC=off stays off, and GOMEMLIMIT still holds either way.
 func PaceGC() {
+	paceMu.Lock()
+	defer paceMu.Unlock()
 	if gcBasePercent < 0 {
+		return
+	}
+	pace()
+	if !repaced {
+		repaced = true
+		armPace()
+	}
+}
+
+// pace sets GOGC for the live heap of the last collection. paceMu is held.
+func pace() {
+	if held > 0 || gcBasePercent < 0 {
 		return
 	}
 	s := []rtmetrics.Sample{{Name: "/gc/heap/live:bytes"}}
@@ -31,11 +58,29 @@ func PaceGC() {
 	pct := gcBasePercent
 	if s[0].Value.Kind() == rtmetrics.KindUint64 {
 		if live := s[0].Value.Uint64(); live > 0 {
-			pct = max(pct, int(min(GCHeadroom*100/live, 10_000)))
+			room := uint64(GCHeadroom)
+			if limit := debug.SetMemoryLimit(-1); limit != math.MaxInt64 && limit > 0 {
+				room = min(room, uint64(limit)/4)
+			}
+			pct = max(pct, int(min(room*100/live, 10_000)))
 		}
 	}
 	debug.SetGCPercent(pct)
 }
+
+// armPace runs pace once after the next collection, and so on: an object
+// with a finalizer, unreachable, is finalized after the cycle that finds it.
+func armPace() {
+	s := &paceSentinel{}
+	runtime.SetFinalizer(s, func(*paceSentinel) {
+		paceMu.Lock()
+		pace()
+		paceMu.Unlock()
+		armPace()
+	})
+}
+
+type paceSentinel struct{ _ [16]byte } // not a tiny allocation, finalized alone
 
 // HoldGC turns the garbage collector off until restore is called; calling
 // restore again does nothing, and if GOGC is off already it changes nothing.
@@ -43,10 +88,20 @@ func PaceGC() {
 // until the swap, so a collection during it frees little and slows it
 // (BENCHMARKS.md, "Scale"). GOMEMLIMIT still holds.
 func HoldGC() (restore func()) {
+	paceMu.Lock()
+	defer paceMu.Unlock()
 	old := debug.SetGCPercent(-1)
 	if old < 0 {
 		return func() {}
 	}
+	held++
 	var once sync.Once
-	return func() { once.Do(func() { debug.SetGCPercent(old) }) }
+	return func() {
+		once.Do(func() {
+			paceMu.Lock()
+			defer paceMu.Unlock()
+			held--
+			debug.SetGCPercent(old)
+		})
+	}
 }

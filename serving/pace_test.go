@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 	rtmetrics "runtime/metrics"
 	"testing"
+	"time"
 )
 
 func TestHoldGC_turnsTheCollectorOffAndRestoresIt(t *testing.T) {
@@ -27,8 +28,8 @@ func TestHoldGC_turnsTheCollectorOffAndRestoresIt(t *testing.T) {
 }
 
 func TestPaceGC_givesASmallHeapHeadroomAndLeavesOffAlone(t *testing.T) {
-	orig, origBase := debug.SetGCPercent(100), gcBasePercent
-	defer func() { debug.SetGCPercent(orig); gcBasePercent = origBase }()
+	orig, origBase := debug.SetGCPercent(100), setBase(100)
+	defer func() { debug.SetGCPercent(orig); setBase(origBase) }()
 	current := func() int { p := debug.SetGCPercent(-1); debug.SetGCPercent(p); return p }
 	live := func() uint64 {
 		s := []rtmetrics.Sample{{Name: "/gc/heap/live:bytes"}}
@@ -40,7 +41,7 @@ func TestPaceGC_givesASmallHeapHeadroomAndLeavesOffAlone(t *testing.T) {
 	// many times it, under Pace's 10,000% cap.
 	small := make([]byte, 4<<20)
 	runtime.GC()
-	gcBasePercent = 100
+	setBase(100)
 	PaceGC()
 	if got, l := current(), live(); got <= 100 || uint64(got)*l/100 < GCHeadroom/2 {
 		t.Errorf("live heap %d bytes: GOGC %d after Pace; want at least %d bytes of headroom", l, got, GCHeadroom)
@@ -54,17 +55,55 @@ func TestPaceGC_givesASmallHeapHeadroomAndLeavesOffAlone(t *testing.T) {
 		big[i] = new([1 << 20]byte)
 	}
 	runtime.GC()
-	gcBasePercent = 150
+	setBase(150)
 	PaceGC()
 	if got := current(); got != 150 {
 		t.Errorf("live heap %d bytes: GOGC %d after Pace; want 150 as set", live(), got)
 	}
 	runtime.KeepAlive(big)
 
-	gcBasePercent = -1
+	setBase(-1)
 	debug.SetGCPercent(-1)
 	PaceGC()
 	if got := current(); got != -1 {
 		t.Errorf("GOGC off: %d after Pace; want it left off", got)
 	}
+}
+
+// After a collection that finds a heap grown under load, GOGC follows it:
+// the goal stays within GCHeadroom of the live heap, not GOGC-fitted-to-a-
+// small-heap times it.
+func TestPaceGC_followsTheLiveHeapAfterEachCollection(t *testing.T) {
+	orig, origBase := debug.SetGCPercent(100), setBase(100)
+	defer func() { debug.SetGCPercent(orig); setBase(origBase) }()
+	current := func() int { p := debug.SetGCPercent(-1); debug.SetGCPercent(p); return p }
+	setBase(100)
+	runtime.GC()
+	PaceGC()
+	small := current()
+	big := make([]*[1 << 20]byte, 256)
+	for i := range big {
+		big[i] = new([1 << 20]byte)
+	}
+	for range 50 {
+		runtime.GC()
+		if current() == 100 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := current(); got != 100 {
+		t.Fatalf("GOGC %d (was %d on a small heap) with 256 MiB live; want 100: goal within %d MiB of live", got, small, GCHeadroom>>20)
+	}
+	runtime.KeepAlive(big)
+}
+
+// setBase sets gcBasePercent as pace reads it (after each collection, from
+// the finalizer's goroutine) and returns what it was.
+func setBase(p int) int {
+	paceMu.Lock()
+	defer paceMu.Unlock()
+	old := gcBasePercent
+	gcBasePercent = p
+	return old
 }

@@ -56,6 +56,7 @@ type Main struct {
 	Engine *serving.Engine
 
 	ln        net.Listener
+	metricsLn *metrics.Listener // RELEASELAKE_METRICS_ADDR's; nil: /metrics is on ln
 	srv       *http.Server
 	schedule  *ingest.Scheduled
 	cancel    context.CancelFunc
@@ -185,6 +186,12 @@ func (m *Main) Serve(ctx context.Context) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	m.ln = ln
+	if c.MetricsAddr != "" {
+		if m.metricsLn, err = m.Metrics.Listen(c.MetricsAddr, m.Log); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen for metrics: %w", err)
+		}
+	}
 	m.srv = &http.Server{Handler: m.routes(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: serveReadTimeout, IdleTimeout: serveIdleTimeout, ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
 	bg, cancel := context.WithCancel(context.Background())
@@ -239,6 +246,7 @@ func (m *Main) Close() error {
 				m.srv.Close()
 			}
 		}
+		m.metricsLn.Close()
 		if m.Engine != nil {
 			m.Engine.Close()
 		}
@@ -270,8 +278,10 @@ func (m *Main) routes() http.Handler {
 		Health:   m.Runner.Health, StaleWindow: m.health.Window,
 	}
 	mux.Handle("/graphql", graph.NewHandler(r, graph.Options{Log: m.Log, AdminToken: m.Config.AdminToken, CORSOrigins: m.Config.CORSOrigins,
-		Observe: m.Metrics.GraphQL, FastPathFallback: m.Metrics.FastPathFallback}))
-	mux.Handle("/metrics", m.Metrics.Handler())
+		Observe: m.Metrics.GraphQL, FastPathFallback: m.Metrics.FastPathFallback, MaxResponseBytes: m.Config.MaxResponse}))
+	if m.metricsLn == nil {
+		mux.Handle("/metrics", m.Metrics.Handler())
+	}
 	gi := graphiql.Handler("/graphiql", "/graphql")
 	mux.Handle("/graphiql", gi)
 	mux.Handle("/graphiql/", gi)

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -21,6 +22,8 @@ type Config struct {
 	AdminToken  string            // RELEASELAKE_ADMIN_TOKEN
 	LogFormat   string            // RELEASELAKE_LOG: auto, text or json
 	CORSOrigins []string          // RELEASELAKE_CORS_ORIGINS: browser origins allowed to call /graphql
+	MetricsAddr string            // RELEASELAKE_METRICS_ADDR: /metrics alone there, not on Addr
+	MaxResponse int               // RELEASELAKE_MAX_RESPONSE_BYTES: largest GraphQL answer (0: 8 MiB)
 	Check       bool              // rebuild -check: compare only
 	PageURL     string            // RELEASELAKE_PAGE_URL: page server to push to; empty: no push
 	PageSecret  string            // RELEASELAKE_PAGE_SECRET: HMAC secret of pushes (both ends)
@@ -66,6 +69,10 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 			return fmt.Errorf("RELEASELAKE_POLL: %w", err)
 		}
 		fs.DurationVar(&c.Poll, "poll", poll, "how often to look for commits by other processes (RELEASELAKE_POLL)")
+		fs.StringVar(&c.MetricsAddr, "metrics-addr", env("RELEASELAKE_METRICS_ADDR", ""), "listen address of /metrics, then not on -addr (RELEASELAKE_METRICS_ADDR)")
+		if c.MaxResponse, err = strconv.Atoi(env("RELEASELAKE_MAX_RESPONSE_BYTES", "0")); err != nil {
+			return fmt.Errorf("RELEASELAKE_MAX_RESPONSE_BYTES: %w", err)
+		}
 		c.CORSOrigins = splitList(getenv("RELEASELAKE_CORS_ORIGINS"))
 		fs.Func("cors-origins", "comma-separated browser origins allowed to call /graphql, * for any (RELEASELAKE_CORS_ORIGINS)",
 			func(s string) error { c.CORSOrigins = splitList(s); return nil })

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -166,6 +168,7 @@ func TestBrowser_releasePage(t *testing.T) {
 		t.Run(site.name, func(t *testing.T) {
 			err := chromedp.Do(ctx,
 				chromedp.EmulateViewport(1280, 900),
+				watchCSP(),
 				chromedp.Navigate(site.base+"/?products=react,vue,spark"),
 				chromedp.WaitVisible(chromedp.ID("filter")),
 			)
@@ -220,6 +223,7 @@ func TestBrowser_releasePage(t *testing.T) {
 					saveScreenshot(t, ctx, site.name+"-filtered")
 				}
 			}
+			checkCSP(t, ctx, site.base+"/")
 
 			// On a phone the cards stack in one column and nothing scrolls sideways.
 			err = chromedp.Do(ctx,
@@ -286,6 +290,7 @@ func TestBrowser_graphiqlRunsReleasesQuery(t *testing.T) {
 	const q = `{ releases(products: ["react"], first: 3) { totalCount nodes { version prerelease } } }`
 	err := chromedp.Do(ctx,
 		chromedp.EmulateViewport(1280, 900),
+		watchCSP(),
 		chromedp.Navigate(stack.gateway+"/graphiql"),
 		chromedp.WaitVisible(chromedp.CSS(`.graphiql-container`)),
 		chromedp.WaitVisible(chromedp.CSS(`.graphiql-execute-button`)),
@@ -326,5 +331,37 @@ func TestBrowser_graphiqlRunsReleasesQuery(t *testing.T) {
 	}
 	if !strings.Contains(response, `"totalCount": 4`) || !strings.Contains(response, `"19.2.0-rc.1"`) {
 		t.Errorf("GraphiQL response (editor: %s):\n%s", how, response)
+	}
+	checkCSP(t, ctx, stack.gateway+"/graphiql")
+}
+
+// watchCSP makes the pages the browser opens next record what their
+// Content-Security-Policy blocked, for checkCSP.
+func watchCSP() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `window.__csp = [];
+document.addEventListener("securitypolicyviolation", e => window.__csp.push(e.violatedDirective + " " + e.blockedURI));`})
+		return err
+	})
+}
+
+// checkCSP fails if u is served without a Content-Security-Policy or the
+// page open in the browser had something blocked by it.
+func checkCSP(t *testing.T, ctx context.Context, u string) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Content-Security-Policy") == "" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("%s: no CSP or nosniff: %v", u, resp.Header)
+	}
+	blocked, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__csp || ["not watched"]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(blocked) > 0 {
+		t.Errorf("%s: the Content-Security-Policy blocked %q", u, blocked)
 	}
 }

@@ -35,8 +35,9 @@ type Source interface {
 	Served() *serving.Index
 	// IndexAt is the index a request reads at asOf (nil: the pinned one).
 	IndexAt(ctx context.Context, asOf *time.Time) (*serving.Index, error)
-	// Products are the catalog's products matching search (nil: all).
-	Products(search *string) []releaselake.Product
+	// Products are the catalog's products matching search (nil: all);
+	// false where the resolver would answer an error.
+	Products(search *string) ([]releaselake.Product, bool)
 	// Product is the catalog entry of a release's product, or a stand-in
 	// named by its key for a product since removed.
 	Product(key string) releaselake.Product

@@ -86,8 +86,12 @@ func (w *jsonWriter) root(p plan) bool {
 		if !ok {
 			return false
 		}
+		products, ok := w.src.Products(search)
+		if !ok {
+			return false
+		}
 		w.buf = append(w.buf, '[')
-		for i, prod := range w.src.Products(search) {
+		for i, prod := range products {
 			if i > 0 {
 				w.buf = append(w.buf, ',')
 			}

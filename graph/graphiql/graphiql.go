@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql/playground"
+
+	"github.com/releaselake/releaselake/internal/csp"
 )
 
 //go:embed assets
@@ -44,10 +46,13 @@ func Handler(path, endpoint string) http.Handler {
 	)
 	sub, _ := fs.Sub(assets, "assets")
 	files := http.StripPrefix(base, http.FileServerFS(sub))
+	policy := pagePolicy(page)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		switch {
 		case r.URL.Path == path || r.URL.Path == path+"/":
 			w.Header().Set("Cache-Control", "no-cache")
+			csp.Set(w.Header(), policy)
 			page.ServeHTTP(w, r)
 		case strings.HasPrefix(r.URL.Path, base) && !strings.HasSuffix(r.URL.Path, "/"):
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
@@ -57,6 +62,32 @@ func Handler(path, endpoint string) http.Handler {
 		}
 	})
 }
+
+// pagePolicy is the Content-Security-Policy of the page: gqlgen's page has
+// one inline script and one inline style, the same on every request, allowed
+// by their hashes; GraphiQL's own code sets styles through the DOM (allowed)
+// and talks to the endpoint on this origin only.
+func pagePolicy(page http.Handler) string {
+	var out capture
+	r, _ := http.NewRequest(http.MethodGet, "/", nil)
+	page.ServeHTTP(&out, r)
+	return csp.Policy(out.body.String(), "img-src 'self' data:", "font-src 'self' data:", "connect-src 'self'")
+}
+
+// capture keeps what a handler writes.
+type capture struct {
+	header http.Header
+	body   strings.Builder
+}
+
+func (c *capture) Header() http.Header {
+	if c.header == nil {
+		c.header = http.Header{}
+	}
+	return c.header
+}
+func (c *capture) WriteHeader(int)             {}
+func (c *capture) Write(b []byte) (int, error) { return c.body.Write(b) }
 
 // sri returns the subresource integrity hash of an embedded asset.
 func sri(name string) string {
