@@ -2,7 +2,9 @@ package serving
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -103,6 +105,17 @@ func (e *Engine) Ready() (*Index, error) {
 		return nil, releaselake.Errorf(releaselake.Unavailable, "loading the lake")
 	}
 	return ix, nil
+}
+
+// Readyz is /readyz: 200 once the newest committed version is loaded and the
+// lake was reachable at the last look; 503 with the reason before and otherwise.
+func (e *Engine) Readyz(w http.ResponseWriter, _ *http.Request) {
+	ix, err := e.Ready()
+	if err != nil {
+		http.Error(w, releaselake.MessageOf(err), http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintf(w, "ready: version %d, %d rows\n", ix.Version, ix.Rows())
 }
 
 // Signal asks Run to look at the lake now (after a commit by this process).

@@ -289,17 +289,6 @@ func (m *Main) routes() http.Handler {
 	mux.Handle("/", &page.Handler{Snapshot: snapshot, Notices: r.Notices, Ingesting: m.Runner.Ingesting})
 	mux.Handle("/feed.atom", &page.Feed{Snapshot: snapshot})
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
-	mux.HandleFunc("/readyz", m.readyz)
+	mux.HandleFunc("/readyz", m.Engine.Readyz)
 	return mux
-}
-
-// readyz answers 200 once the newest committed version is loaded and the lake
-// was reachable at the last look; 503 before and otherwise.
-func (m *Main) readyz(w http.ResponseWriter, _ *http.Request) {
-	ix, err := m.Engine.Ready()
-	if err != nil {
-		http.Error(w, releaselake.MessageOf(err), http.StatusServiceUnavailable)
-		return
-	}
-	fmt.Fprintf(w, "ready: version %d, %d rows\n", ix.Version, ix.Rows())
 }

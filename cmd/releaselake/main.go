@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/releaselake/releaselake/ingest"
 )
 
 func main() {
@@ -98,13 +100,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 func runIngest(ctx context.Context, m *Main, stdout io.Writer) int {
 	run, err := m.Ingest(ctx, "cli", nil)
-	fmt.Fprintf(stdout, "run %s: %s, version %d, %d rows (+%d ~%d -%d)\n",
-		run.ID, run.Status, run.Version, run.Rows, run.Added, run.Changed, run.Removed)
-	for _, p := range run.Products {
-		if !p.OK() {
-			fmt.Fprintf(stdout, "  %s %s: %s\n", p.Product, p.Status, p.Error)
-		}
-	}
+	ingest.WriteSummary(stdout, run)
 	if err != nil {
 		fmt.Fprintf(stdout, "could not commit: %v\n", err)
 		return 1
