@@ -45,6 +45,9 @@ type RunProduct struct {
 	Releases int    `json:"releases"`
 	Ignored  int    `json:"ignored"` // upstream tags that are not versions
 	Error    string `json:"error,omitempty"`
+	// Warnings are what the run changed in the product's rows or left for later
+	// (a URL dropped for its scheme, dates left to the next run).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // OK reports whether the product was crawled: fetched and parsed, or found unchanged.
