@@ -3,6 +3,7 @@ package github
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 )
@@ -14,6 +15,7 @@ import (
 // copy itself.
 type transport struct {
 	base  http.RoundTripper
+	max   int64 // answers larger than this, decompressed, fail with errTooLarge
 	token string
 	host  string // the token goes to this host only, never along a redirect elsewhere
 }
@@ -28,10 +30,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	if c, ok := req.Context().Value(captureKey{}).(*response); ok {
-		body, err := io.ReadAll(resp.Body)
+		body, err := io.ReadAll(io.LimitReader(resp.Body, t.max+1))
 		resp.Body.Close()
 		if err != nil {
 			return nil, err
+		}
+		if int64(len(body)) > t.max {
+			return nil, &tooLargeError{max: t.max}
 		}
 		*c = response{status: resp.StatusCode, header: resp.Header, body: body}
 		if resp.StatusCode == http.StatusOK {
@@ -43,8 +48,21 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		resp.ContentLength = int64(len(body))
+	} else {
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.LimitReader(resp.Body, t.max), resp.Body}
 	}
 	return resp, nil
+}
+
+// tooLargeError is an answer over the cap (a gzip bomb decompresses to
+// gigabytes): not read further, not asked again.
+type tooLargeError struct{ max int64 }
+
+func (e *tooLargeError) Error() string {
+	return fmt.Sprintf("answer over the %d MiB cap", e.max>>20)
 }
 
 // response is one HTTP answer as it came over the wire.
