@@ -87,6 +87,10 @@ func New(cfg Config) *Source {
 	if cfg.URL == "" {
 		cfg.URL = DefaultURL
 	}
+	// User info in the URL (a proxy's) authenticates requests to its host and
+	// appears in no error or log.
+	var user *url.Userinfo
+	cfg.URL, user = releaselake.SplitUserInfo(cfg.URL)
 	if cfg.PageSize <= 0 || cfg.PageSize > 100 {
 		cfg.PageSize = 100
 	}
@@ -137,7 +141,7 @@ func New(cfg Config) *Source {
 	if client.Timeout <= 0 {
 		client.Timeout = cfg.Timeout
 	}
-	t := &transport{base: client.Transport, token: cfg.Token, max: cfg.MaxAnswerBytes}
+	t := &transport{base: client.Transport, token: cfg.Token, user: user, max: cfg.MaxAnswerBytes}
 	if t.base == nil {
 		t.base = http.DefaultTransport
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 )
 
 // transport adds the token to requests for the GraphQL endpoint and, when the
@@ -17,13 +18,19 @@ type transport struct {
 	base  http.RoundTripper
 	max   int64 // answers larger than this, decompressed, fail with errTooLarge
 	token string
-	host  string // the token goes to this host only, never along a redirect elsewhere
+	user  *url.Userinfo // basic authentication, when there is no token
+	host  string        // the token goes to this host only, never along a redirect elsewhere
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if t.token != "" && req.URL.Host == t.host {
+	if req.URL.Host == t.host && (t.token != "" || t.user != nil) {
 		req = req.Clone(req.Context())
-		req.Header.Set("Authorization", "bearer "+t.token)
+		if t.token != "" {
+			req.Header.Set("Authorization", "bearer "+t.token)
+		} else {
+			pw, _ := t.user.Password()
+			req.SetBasicAuth(t.user.Username(), pw)
+		}
 	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
