@@ -40,7 +40,7 @@ const MaxLookups = 500
 type Source struct {
 	base               string
 	MaxLookups         int // POMs asked per artifact and run [MaxLookups]
-	*httpfetch.Counter // Kind, LastStats and the requests
+	*httpfetch.Counter     // Kind, LastStats and the requests
 }
 
 var (
