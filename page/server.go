@@ -30,12 +30,11 @@ const (
 // page and the feed of the newest one. It needs no lake and no GitHub.
 //
 // A push is refused with 401 when its signature is missing or wrong or its
-// timestamp is more than MaxSkew from the server's clock (all read from the
+// timestamp is more than MaxSkew from the server's clock (both read from the
 // headers, before the body), 503 when ParallelPushes bodies are being read
-// already, 413 when larger than
-// MaxBytes, 400 when it is not a valid snapshot, and 409 when it replays a
-// signature already accepted (by its bytes, however spelt) or carries an older lake version than the current
-// one. A snapshot of the current version is accepted (a retried push, or a new
+// already, 413 when larger than MaxBytes, 400 when it is not a valid snapshot,
+// and 409 when it replays a signature already accepted (by its bytes, however
+// spelt) or carries an older lake version than the current one. A snapshot of the current version is accepted (a retried push, or a new
 // catalog): stored if its content differs, otherwise answered "unchanged".
 type Server struct {
 	Secret   []byte

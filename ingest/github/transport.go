@@ -16,7 +16,7 @@ import (
 // copy itself.
 type transport struct {
 	base  http.RoundTripper
-	max   int64 // answers larger than this, decompressed, fail with errTooLarge
+	max   int64 // answers larger than this, decompressed, fail with a tooLargeError
 	token string
 	user  *url.Userinfo // basic authentication, when there is no token
 	host  string        // the token goes to this host only, never along a redirect elsewhere
