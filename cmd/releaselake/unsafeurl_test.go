@@ -30,7 +30,9 @@ func TestMain_unsafeReleaseURLsAreDroppedAtTheDoor(t *testing.T) {
 	}
 	base := a.serve()
 	var got struct {
-		Releases struct{ Nodes []struct{ Version, URL string } }
+		Releases struct {
+			Nodes []struct{ Version, URL string }
+		}
 	}
 	query(t, base, `{ releases(products: ["tool"]) { nodes { version url } } }`, nil, &got)
 	urls := map[string]string{}
