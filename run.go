@@ -54,6 +54,9 @@ type RunProduct struct {
 	Error    string `json:"error,omitempty"`
 	// Reason is Error in a few words, for a page ("HTTP 500", "host not found").
 	Reason string `json:"reason,omitempty"`
+	// Warnings are what the run changed in the product's rows or left for later
+	// (a URL dropped for its scheme, dates left to the next run).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // OK reports whether the product was crawled: fetched and parsed, or found unchanged.

@@ -57,6 +57,9 @@ type SourceStats struct {
 	Points        int       `json:"points"`                  // rate-limit points spent (GitHub)
 	RateRemaining int       `json:"rateRemaining,omitempty"` // points left after the last request
 	RateResetAt   time.Time `json:"rateResetAt,omitzero"`
+	// Notes are what the fetch left for later runs, one sentence each (Maven's
+	// dates beyond its per-run cap of lookups).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Reporter is a Source that tells what its last Fetch cost.

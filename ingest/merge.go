@@ -12,7 +12,8 @@ type Diff struct{ Added, Changed, Removed int }
 // Merge returns the complete new state: the old rows of every product not in
 // crawled, and the crawled rows of the others, one row per (product, tag) (the
 // first wins). A crawled row keeps the FirstSeenAt of its old row, else gets now.
-// Times are cut to microseconds, the lake's precision.
+// Times are cut to microseconds, the lake's precision, and a URL SafeURL
+// refuses is dropped (NoteUnsafeURLs says so in the run record).
 func Merge(old []releaselake.Release, crawled map[string][]releaselake.Release, now time.Time) ([]releaselake.Release, Diff) {
 	if !ownRows(crawled) {
 		return mergeAny(old, crawled, now)
@@ -75,6 +76,7 @@ func mergeProduct(dst, old, crawled []releaselake.Release, now time.Time) ([]rel
 			continue
 		}
 		seen[r.Tag] = struct{}{}
+		r.URL, _ = releaselake.SafeURL(r.URL)
 		r.PublishedAt = r.PublishedAt.UTC().Truncate(time.Microsecond)
 		if i, ok := prev[r.Tag]; ok {
 			matched++
@@ -113,6 +115,7 @@ func mergeAny(old []releaselake.Release, crawled map[string][]releaselake.Releas
 				continue
 			}
 			seen[k] = true
+			r.URL, _ = releaselake.SafeURL(r.URL)
 			r.PublishedAt = r.PublishedAt.UTC().Truncate(time.Microsecond)
 			if p, ok := prev[k]; ok {
 				r.FirstSeenAt = p.FirstSeenAt

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -79,12 +80,12 @@ func TestMerge_rowsFiledUnderAnotherKey(t *testing.T) {
 // publishedAt in another zone is the same instant.
 func TestMerge_everyColumnButFirstSeenAtIsAChange(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	base := releaselake.Release{Product: "a", Tag: "v1", Version: "1", Name: "one", URL: "u", Source: "s", Repo: "r",
+	base := releaselake.Release{Product: "a", Tag: "v1", Version: "1", Name: "one", URL: "https://example.com/u", Source: "s", Repo: "r",
 		DateSource: "d", PublishedAt: t0, FirstSeenAt: t0, Notes: "n"}
 	edits := map[string]func(r *releaselake.Release){
 		"version": func(r *releaselake.Release) { r.Version = "1.0" },
 		"notes":   func(r *releaselake.Release) { r.Notes = "n2" },
-		"url":     func(r *releaselake.Release) { r.URL = "u2" },
+		"url":     func(r *releaselake.Release) { r.URL = "https://example.com/u2" },
 		"time":    func(r *releaselake.Release) { r.PublishedAt = t0.Add(time.Second) },
 		"yanked":  func(r *releaselake.Release) { r.Yanked = true },
 	}
@@ -99,5 +100,36 @@ func TestMerge_everyColumnButFirstSeenAtIsAChange(t *testing.T) {
 	same.FirstSeenAt, same.PublishedAt = t0.Add(time.Hour), t0.In(time.FixedZone("x", 3600))
 	if _, d := Merge([]releaselake.Release{base}, map[string][]releaselake.Release{"a": {same}}, t0); d != (Diff{}) {
 		t.Errorf("unchanged row: diff %+v", d)
+	}
+}
+
+func TestMerge_dropsURLsThatAreNotHTTP(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	row := func(tag, url string) releaselake.Release {
+		return releaselake.Release{Product: "a", Tag: tag, Version: tag, URL: url, PublishedAt: t0}
+	}
+	crawled := map[string][]releaselake.Release{"a": {
+		row("1", "javascript:alert(1)"), row("2", " DATA:text/html,<script>alert(1)</script>"),
+		row("3", "vbscript:msgbox(1)"), row("4", "https://user:PASS@mirror.example/a/4/"), row("5", "https://example.com/5"),
+	}}
+	run := releaselake.Run{Products: []releaselake.RunProduct{{Product: "a"}, {Product: "b"}}}
+	if n := NoteUnsafeURLs(&run, crawled); n != 3 {
+		t.Errorf("NoteUnsafeURLs = %d, want 3", n)
+	}
+	if w := run.Products[0].Warnings; len(w) != 1 || !strings.Contains(w[0], "3 release URLs dropped") || len(run.Products[1].Warnings) != 0 {
+		t.Errorf("warnings %+v", run.Products)
+	}
+	for _, old := range [][]releaselake.Release{nil, {row("9", "javascript:x")}} {
+		for _, merge := range []func() []releaselake.Release{
+			func() []releaselake.Release { rows, _ := Merge(old, crawled, t0); return rows },
+			func() []releaselake.Release { rows, _ := mergeAny(old, crawled, t0); return rows },
+		} {
+			want := map[string]string{"1": "", "2": "", "3": "", "4": "https://mirror.example/a/4/", "5": "https://example.com/5"}
+			for _, r := range merge() {
+				if r.URL != want[r.Tag] {
+					t.Errorf("%s: URL %q, want %q", r.Tag, r.URL, want[r.Tag])
+				}
+			}
+		}
 	}
 }

@@ -203,6 +203,9 @@ func (r *Runner) run(ctx context.Context, trigger string, products []string, sta
 	if err != nil {
 		return fail(ctx, run, err)
 	}
+	if n := NoteUnsafeURLs(&run, parsed); n > 0 {
+		log.Warn("release URLs dropped: not http or https", "releases", n)
+	}
 	if err := r.commit(ctx, log, &run, snap, parsed); err != nil {
 		return fail(ctx, run, err)
 	}

@@ -61,7 +61,7 @@ func oddRows() []row {
 			Source: "github-release", Repo: "o/ä", DateSource: "tagger",
 			PublishedAt: math.MinInt64, FirstSeenAt: math.MaxInt64, Prerelease: true, Yanked: true,
 			Notes: "## What's new\n\n* <script>alert(1)</script> ✓ 日本語\r\n"},
-		{Product: "ä", Tag: "\x00", Version: "", Name: string(bytes.Repeat([]byte("long "), 10000)), URL: "u",
+		{Product: "ä", Tag: "\x00", Version: "", Name: string(bytes.Repeat([]byte("long "), 10000)), URL: "https://u.example/ü?q=\"<>",
 			Source: "pypi", Repo: "", DateSource: "upload", PublishedAt: -1, FirstSeenAt: 1, Yanked: true,
 			Notes: "notes\x00\xff"},
 		{Product: "", Tag: "", PublishedAt: 1_700_000_000_123_456, FirstSeenAt: -62135596800000000},

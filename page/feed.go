@@ -152,8 +152,8 @@ func entry(name string, r releaselake.Release) atomEntry {
 		Category:  atomCategory{Term: r.Product, Label: name},
 		Content:   atomText{Type: "text", Text: text},
 	}
-	if r.URL != "" {
-		e.Links = append(e.Links, atomLink{Rel: "alternate", Type: "text/html", Href: r.URL})
+	if u, _ := releaselake.SafeURL(r.URL); u != "" {
+		e.Links = append(e.Links, atomLink{Rel: "alternate", Type: "text/html", Href: u})
 	}
 	return e
 }

@@ -110,10 +110,10 @@ func Build(s *Snapshot, keys []string, notices []string, now time.Time) View {
 	for _, p := range products {
 		c := Card{Key: p.Key, Name: p.Name}
 		if p.Latest != nil {
-			c.Latest = &Item{Release: *p.Latest, New: s.isNew(*p.Latest)}
+			c.Latest = &Item{Release: linkable(*p.Latest), New: s.isNew(*p.Latest)}
 		}
 		for _, r := range p.Recent {
-			c.Recent = append(c.Recent, Item{Release: r, New: s.isNew(r)})
+			c.Recent = append(c.Recent, Item{Release: linkable(r), New: s.isNew(r)})
 		}
 		if s.Health {
 			c.health(p.Status, now, time.Duration(s.StaleWindowSeconds)*time.Second)
@@ -143,6 +143,13 @@ func (c *Card) health(st *Status, now time.Time, window time.Duration) {
 	default:
 		c.Health = "ok"
 	}
+}
+
+// linkable returns r without its URL if that is not an http or https one: a
+// pushed snapshot is not trusted to have been checked.
+func linkable(r releaselake.Release) releaselake.Release {
+	r.URL, _ = releaselake.SafeURL(r.URL)
+	return r
 }
 
 // feedURL is the feed of the given products, relative to the page.

@@ -96,10 +96,16 @@ func (p *Pusher) push(ctx context.Context, s *Snapshot) releaselake.PushResult {
 // attempt makes one signed POST. It returns the HTTP status (0 if there was no
 // answer), what happened, and whether trying again may help.
 func (p *Pusher) attempt(ctx context.Context, body []byte) (int, string, bool) {
-	url := strings.TrimSuffix(p.URL, "/") + "/api/snapshot"
+	// User info authenticates the push and is named in no error.
+	bare, user := releaselake.SplitUserInfo(p.URL)
+	url := strings.TrimSuffix(bare, "/") + "/api/snapshot"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return 0, err.Error(), false
+	}
+	if user != nil {
+		pw, _ := user.Password()
+		req.SetBasicAuth(user.Username(), pw)
 	}
 	ts := p.stamp()
 	req.Header.Set("Content-Type", "application/json")

@@ -172,3 +172,26 @@ func TestSender_pushesWhatThePageServerLacks(t *testing.T) {
 		t.Fatalf("push of nothing: %v", err)
 	}
 }
+
+// User info in RELEASELAKE_PAGE_URL (a proxy in front of the page server)
+// authenticates the push and is in no message, reached or not.
+func TestPusher_credentialsInTheURLAreNeverShown(t *testing.T) {
+	next := realServer(t)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, pw, ok := r.BasicAuth(); !ok || u != "proxy" || pw != "S3CRET" {
+			http.Error(w, "no", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	}))
+	withUser := strings.Replace(hs.URL, "http://", "http://proxy:S3CRET@", 1)
+	var waits []time.Duration
+	if res := newPusher(withUser, &waits).Push(context.Background(), testSnapshot(t)); !res.Pushed || strings.Contains(res.Message, "S3CRET") {
+		t.Fatalf("%+v", res)
+	}
+	hs.Close()
+	res := newPusher(withUser, &waits).Push(context.Background(), testSnapshot(t))
+	if res.Pushed || !strings.Contains(res.Message, "not reached") || strings.Contains(res.Message, "S3CRET") || strings.Contains(res.Message, "proxy") {
+		t.Fatalf("%+v", res)
+	}
+}

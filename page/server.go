@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,15 +18,23 @@ import (
 // products is some 100 KB.
 const MaxSnapshotBytes = 8 << 20
 
+// Pushes read at once, and how long one more waits for its turn before a 503:
+// at most ParallelPushes*MaxBytes of bodies are in memory whoever sends them.
+const (
+	ParallelPushes = 4
+	PushQueueWait  = 2 * time.Second
+)
+
 // Server is the page server of the public box (`releaselake page`): it receives
 // signed snapshots on POST /api/snapshot, keeps them in its Store, and serves the
 // page and the feed of the newest one. It needs no lake and no GitHub.
 //
 // A push is refused with 401 when its signature is missing or wrong or its
-// timestamp is more than MaxSkew from the server's clock, 413 when larger than
-// MaxBytes, 400 when it is not a valid snapshot, and 409 when it replays a
-// signature already accepted or carries an older lake version than the current
-// one. A snapshot of the current version is accepted (a retried push, or a new
+// timestamp is more than MaxSkew from the server's clock (both read from the
+// headers, before the body), 503 when ParallelPushes bodies are being read
+// already, 413 when larger than MaxBytes, 400 when it is not a valid snapshot,
+// and 409 when it replays a signature already accepted (by its bytes, however
+// spelt) or carries an older lake version than the current one. A snapshot of the current version is accepted (a retried push, or a new
 // catalog): stored if its content differs, otherwise answered "unchanged".
 type Server struct {
 	Secret   []byte
@@ -35,9 +44,10 @@ type Server struct {
 	Log      *slog.Logger     // never nil: NewServer's nil discards
 
 	current atomic.Pointer[Snapshot]
-	mu      sync.Mutex       // serialises pushes
-	hash    string           // of current
-	seen    map[string]int64 // accepted signatures -> their timestamps
+	mu      sync.Mutex         // serialises pushes
+	hash    string             // of current
+	seen    map[string]int64   // accepted signatures (Signature.Key) -> their timestamps
+	buffers chan *bytes.Buffer // ParallelPushes of them: taking one is the turn to read a body
 	mux     *http.ServeMux
 }
 
@@ -50,7 +60,10 @@ func NewServer(secret []byte, store *Store, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{Secret: secret, Store: store, Log: log}
+	s := &Server{Secret: secret, Store: store, Log: log, buffers: make(chan *bytes.Buffer, ParallelPushes)}
+	for range ParallelPushes {
+		s.buffers <- new(bytes.Buffer)
+	}
 	snap, err := store.Latest()
 	if err != nil {
 		log.Warn("page store", "err", err)
@@ -89,6 +102,15 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusMethodNotAllowed, PushReply{Error: "POST a signed snapshot"})
 		return
 	}
+	// Everything the headers can refuse is refused before a byte of the body is read.
+	sig, err := ParseSignature(r.Header.Get(HeaderTimestamp), r.Header.Get(HeaderSignature))
+	if err == nil {
+		err = sig.Fresh(s.now())
+	}
+	if err != nil {
+		s.refuse(w, r, http.StatusUnauthorized, err)
+		return
+	}
 	max := s.MaxBytes
 	if max <= 0 {
 		max = MaxSnapshotBytes
@@ -97,20 +119,15 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, http.StatusRequestEntityTooLarge, fmt.Errorf("body of %d bytes, at most %d", r.ContentLength, max))
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		s.refuse(w, r, http.StatusRequestEntityTooLarge, fmt.Errorf("body over %d bytes", max))
-		return
-	case err != nil:
-		s.refuse(w, r, http.StatusBadRequest, fmt.Errorf("read body: %w", err))
+	buf, err := s.turn(w, r)
+	if err != nil {
+		s.refuse(w, r, http.StatusServiceUnavailable, err)
 		return
 	}
-	now := s.now()
-	sig := r.Header.Get(HeaderSignature)
-	if err := Verify(s.Secret, r.Header.Get(HeaderTimestamp), sig, body, now); err != nil {
-		s.refuse(w, r, http.StatusUnauthorized, err)
+	defer func() { buf.Reset(); s.buffers <- buf }()
+	body, code, err := read(w, r, buf, sig.MAC(s.Secret), sig, max)
+	if err != nil {
+		s.refuse(w, r, code, err)
 		return
 	}
 	snap, err := Decode(body)
@@ -121,7 +138,7 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, replay := s.seen[sig]; replay {
+	if _, replay := s.seen[sig.Key()]; replay {
 		s.refuse(w, r, http.StatusConflict, errors.New("replay: this signed push was already received"))
 		return
 	}
@@ -140,9 +157,45 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request) {
 		s.current.Store(snap)
 		s.hash, status = hash, "stored"
 	}
-	s.remember(sig, now)
+	s.remember(sig.Key(), s.now())
 	s.Log.Info("snapshot received", "version", snap.Version, "status", status, "from", r.RemoteAddr)
 	reply(w, http.StatusOK, PushReply{Version: snap.Version, Status: status})
+}
+
+// turn waits up to PushQueueWait for one of the ParallelPushes buffers a body
+// is read into. Reused, they keep forged pushes from filling the heap with
+// garbage faster than the GC returns it.
+func (s *Server) turn(w http.ResponseWriter, r *http.Request) (*bytes.Buffer, error) {
+	wait := time.NewTimer(PushQueueWait)
+	defer wait.Stop()
+	select {
+	case buf := <-s.buffers:
+		return buf, nil
+	case <-wait.C:
+		w.Header().Set("Retry-After", "5")
+		return nil, fmt.Errorf("%d pushes are being read; try again shortly", ParallelPushes)
+	case <-r.Context().Done():
+		return nil, r.Context().Err()
+	}
+}
+
+// read reads the body into buf, at most max bytes, through the MAC h; it
+// returns the status to refuse with when the body is not the signed one.
+func read(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer, h hash.Hash, sig Signature, max int64) ([]byte, int, error) {
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength) + bytes.MinRead) // at most max: checked above; MinRead spares ReadFrom a doubling at EOF
+	}
+	_, err := buf.ReadFrom(io.TeeReader(http.MaxBytesReader(w, r.Body, max), h))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("body over %d bytes", max)
+	case err != nil:
+		return nil, http.StatusBadRequest, fmt.Errorf("read body: %w", err)
+	case !sig.Matches(h):
+		return nil, http.StatusUnauthorized, ErrBadSignature
+	}
+	return buf.Bytes(), 0, nil
 }
 
 // remember records an accepted signature and forgets those too old to pass

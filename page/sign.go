@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"strconv"
 	"strings"
 	"time"
@@ -42,9 +43,7 @@ func Sign(secret []byte, ts time.Time, body []byte) string {
 }
 
 func mac(secret []byte, ms int64, body []byte) []byte {
-	h := hmac.New(sha256.New, secret)
-	h.Write([]byte(strconv.FormatInt(ms, 10)))
-	h.Write([]byte{'.'})
+	h := Signature{Millis: ms}.MAC(secret)
 	h.Write(body)
 	return h.Sum(nil)
 }
@@ -53,23 +52,61 @@ func mac(secret []byte, ms int64, body []byte) []byte {
 // with now as the page server's clock. It returns ErrNoSignature, ErrBadSignature
 // (also for a malformed header) or ErrStale, wrapped with details.
 func Verify(secret []byte, tsHeader, sigHeader string, body []byte, now time.Time) error {
+	sig, err := ParseSignature(tsHeader, sigHeader)
+	if err != nil {
+		return err
+	}
+	h := sig.MAC(secret)
+	h.Write(body)
+	if !sig.Matches(h) {
+		return ErrBadSignature
+	}
+	return sig.Fresh(now)
+}
+
+// Signature is a push's signature headers, read but not yet checked against a body.
+type Signature struct {
+	Millis int64  // the timestamp, Unix milliseconds
+	Sum    []byte // the HMAC-SHA256 the sender computed
+}
+
+// ParseSignature reads the headers of a push without its body. It returns
+// ErrNoSignature or ErrBadSignature (a malformed header).
+func ParseSignature(tsHeader, sigHeader string) (Signature, error) {
 	if tsHeader == "" || sigHeader == "" {
-		return ErrNoSignature
+		return Signature{}, ErrNoSignature
 	}
 	ms, err := strconv.ParseInt(tsHeader, 10, 64)
 	if err != nil {
-		return fmt.Errorf("%w: timestamp %q is not Unix milliseconds", ErrBadSignature, tsHeader)
+		return Signature{}, fmt.Errorf("%w: timestamp %q is not Unix milliseconds", ErrBadSignature, tsHeader)
 	}
 	hexSig, ok := strings.CutPrefix(sigHeader, "sha256=")
-	got, err := hex.DecodeString(hexSig)
-	if !ok || err != nil {
-		return fmt.Errorf("%w: want sha256=<hex>", ErrBadSignature)
+	sum, err := hex.DecodeString(hexSig)
+	if !ok || err != nil || len(sum) != sha256.Size {
+		return Signature{}, fmt.Errorf("%w: want sha256=<64 hex digits>", ErrBadSignature)
 	}
-	if !hmac.Equal(got, mac(secret, ms, body)) {
-		return ErrBadSignature
-	}
-	if d := now.Sub(time.UnixMilli(ms)); d > MaxSkew || d < -MaxSkew {
+	return Signature{Millis: ms, Sum: sum}, nil
+}
+
+// Fresh returns ErrStale, wrapped, if the timestamp is more than MaxSkew from now.
+func (s Signature) Fresh(now time.Time) error {
+	if d := now.Sub(time.UnixMilli(s.Millis)); d > MaxSkew || d < -MaxSkew {
 		return fmt.Errorf("%w: timestamp is %s away from the page server's clock (at most %s)", ErrStale, d.Round(time.Second), MaxSkew)
 	}
 	return nil
 }
+
+// MAC returns the HMAC to write the body into, its timestamp prefix written.
+func (s Signature) MAC(secret []byte) hash.Hash {
+	h := hmac.New(sha256.New, secret)
+	h.Write([]byte(strconv.FormatInt(s.Millis, 10)))
+	h.Write([]byte{'.'})
+	return h
+}
+
+// Matches reports whether h, the MAC with the whole body written, is the signature's.
+func (s Signature) Matches(h hash.Hash) bool { return hmac.Equal(s.Sum, h.Sum(nil)) }
+
+// Key is the signature's replay key: its decoded bytes, so that the same
+// signature spelt in upper-case hex is the same push.
+func (s Signature) Key() string { return "sha256=" + hex.EncodeToString(s.Sum) }

@@ -167,7 +167,11 @@ func (b *IndexBuilder) Add(lo int, c *releaselake.Columns) error {
 			r.name = put(name)
 		}
 		for k, col := range plainCols {
-			r.plain[k] = put(c.Str[col][i])
+			v := c.Str[col][i]
+			if col == releaselake.ColURL && !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
+				v, _ = releaselake.SafeURL(v) // rows stored before the ingest checked URLs
+			}
+			r.plain[k] = put(v)
 		}
 		if i > 0 && source[i] == source[i-1] && repo[i] == repo[i-1] && dateSource[i] == dateSource[i-1] {
 			prev := &b.rows[lo+i-1]

@@ -167,7 +167,7 @@ func oddIndexRows(rng *rand.Rand, n int) []releaselake.Release {
 	rows := randomRows(rng, n)
 	est := time.FixedZone("EST", -5*3600)
 	odd := []releaselake.Release{
-		{Product: "b", Tag: "nightly", Version: "nightly", Notes: "## Nightly\n\n<script>x</script> ✓", URL: "u"},
+		{Product: "b", Tag: "nightly", Version: "nightly", Notes: "## Nightly\n\n<script>x</script> ✓", URL: "https://u"},
 		{Product: "b", Tag: "empty", Version: "", Notes: "n"},
 		{Product: "b", Tag: "1.2", Version: "1.2", PublishedAt: day(3)},
 		{Product: "b", Tag: "1.2.0", Version: "1.2.0", PublishedAt: day(3).In(est)},
@@ -326,4 +326,21 @@ func TestNewIndex_sameAsNaiveBuild_versionKeyEdges(t *testing.T) {
 	rng.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
 	got := NewIndex(releaselake.Snapshot{Version: 1, Releases: slices.Clone(rows)})
 	assertSameIndex(t, got, newNaiveIndex(releaselake.Snapshot{Version: 1, Releases: rows}))
+}
+
+// Rows stored before the ingest checked URLs are served without a URL that is
+// not http or https: GraphQL's Release.url and the page link to it.
+func TestNewIndex_servesNoURLOfAnotherScheme(t *testing.T) {
+	ix := NewIndex(releaselake.Snapshot{Releases: []releaselake.Release{
+		{Product: "a", Tag: "1", Version: "1", URL: "javascript:alert(1)"},
+		{Product: "a", Tag: "2", Version: "2", URL: "https://example.com/2"},
+		{Product: "a", Tag: "3", Version: "3", URL: " HTTPS://example.com/3"},
+		{Product: "a", Tag: "4", Version: "4", URL: "data:text/html,x"},
+	}})
+	want := map[string]string{"1": "", "2": "https://example.com/2", "3": "HTTPS://example.com/3", "4": ""}
+	for i := range ix.Rows() {
+		if r := ix.Row(i); r.URL != want[r.Tag] {
+			t.Errorf("%s: URL %q, want %q", r.Tag, r.URL, want[r.Tag])
+		}
+	}
 }

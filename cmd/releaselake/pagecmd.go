@@ -42,7 +42,7 @@ func (m *Main) openPush() error {
 	}
 	u, err := url.Parse(c.PageURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return releaselake.Errorf(releaselake.Invalid, "RELEASELAKE_PAGE_URL %q: want http(s)://host[:port][/path]", c.PageURL)
+		return releaselake.Errorf(releaselake.Invalid, "RELEASELAKE_PAGE_URL %q: want http(s)://host[:port][/path]", releaselake.Redact(c.PageURL))
 	}
 	if c.PageSecret == "" {
 		return releaselake.Errorf(releaselake.Invalid, "RELEASELAKE_PAGE_URL is set but RELEASELAKE_PAGE_SECRET is not: pushes are signed with it")

@@ -101,6 +101,9 @@ func unanswered(err error) error {
 	if err == nil {
 		err = errors.New("no answer")
 	}
+	if tl := (*tooLargeError)(nil); errors.As(err, &tl) {
+		return releaselake.Errorf(releaselake.Unavailable, "GitHub's %s, not retried: check GITHUB_GRAPHQL_URL", tl)
+	}
 	var cert *tls.CertificateVerificationError
 	var unknown x509.UnknownAuthorityError
 	var host x509.HostnameError

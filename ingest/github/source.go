@@ -26,6 +26,10 @@ import (
 // DefaultURL is GitHub's GraphQL endpoint.
 const DefaultURL = "https://api.github.com/graphql"
 
+// MaxAnswerBytes caps one answer, decompressed, as httpfetch.MaxBytes caps a
+// registry's.
+const MaxAnswerBytes = 64 << 20
+
 // Config configures a Source. Zero values take the defaults in brackets.
 type Config struct {
 	URL        string       // GraphQL endpoint [DefaultURL]
@@ -44,6 +48,9 @@ type Config struct {
 	// period this long, at an offset set by its name, so that a catalog's full
 	// listings spread evenly over the period [7 days].
 	ResyncEvery time.Duration
+	// MaxAnswerBytes caps an answer, decompressed; a larger one fails the
+	// request's products, not retried [MaxAnswerBytes].
+	MaxAnswerBytes int64
 	// Timeout bounds one request, answer included, when HTTPClient has no
 	// Timeout of its own (http.DefaultClient has none) [60 s].
 	Timeout time.Duration
@@ -80,6 +87,10 @@ func New(cfg Config) *Source {
 	if cfg.URL == "" {
 		cfg.URL = DefaultURL
 	}
+	// User info in the URL (a proxy's) authenticates requests to its host and
+	// appears in no error or log.
+	var user *url.Userinfo
+	cfg.URL, user = releaselake.SplitUserInfo(cfg.URL)
 	if cfg.PageSize <= 0 || cfg.PageSize > 100 {
 		cfg.PageSize = 100
 	}
@@ -100,6 +111,9 @@ func New(cfg Config) *Source {
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 60 * time.Second
+	}
+	if cfg.MaxAnswerBytes <= 0 {
+		cfg.MaxAnswerBytes = MaxAnswerBytes
 	}
 	if cfg.MaxWait <= 0 {
 		cfg.MaxWait = 2 * time.Minute
@@ -127,7 +141,7 @@ func New(cfg Config) *Source {
 	if client.Timeout <= 0 {
 		client.Timeout = cfg.Timeout
 	}
-	t := &transport{base: client.Transport, token: cfg.Token}
+	t := &transport{base: client.Transport, token: cfg.Token, user: user, max: cfg.MaxAnswerBytes}
 	if t.base == nil {
 		t.base = http.DefaultTransport
 	}

@@ -3,8 +3,10 @@ package github
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 )
 
 // transport adds the token to requests for the GraphQL endpoint and, when the
@@ -14,24 +16,34 @@ import (
 // copy itself.
 type transport struct {
 	base  http.RoundTripper
+	max   int64 // answers larger than this, decompressed, fail with a tooLargeError
 	token string
-	host  string // the token goes to this host only, never along a redirect elsewhere
+	user  *url.Userinfo // basic authentication, when there is no token
+	host  string        // the token goes to this host only, never along a redirect elsewhere
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if t.token != "" && req.URL.Host == t.host {
+	if req.URL.Host == t.host && (t.token != "" || t.user != nil) {
 		req = req.Clone(req.Context())
-		req.Header.Set("Authorization", "bearer "+t.token)
+		if t.token != "" {
+			req.Header.Set("Authorization", "bearer "+t.token)
+		} else {
+			pw, _ := t.user.Password()
+			req.SetBasicAuth(t.user.Username(), pw)
+		}
 	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
 		return nil, err
 	}
 	if c, ok := req.Context().Value(captureKey{}).(*response); ok {
-		body, err := io.ReadAll(resp.Body)
+		body, err := io.ReadAll(io.LimitReader(resp.Body, t.max+1))
 		resp.Body.Close()
 		if err != nil {
 			return nil, err
+		}
+		if int64(len(body)) > t.max {
+			return nil, &tooLargeError{max: t.max}
 		}
 		*c = response{status: resp.StatusCode, header: resp.Header, body: body}
 		if resp.StatusCode == http.StatusOK {
@@ -43,8 +55,21 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		resp.ContentLength = int64(len(body))
+	} else {
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.LimitReader(resp.Body, t.max), resp.Body}
 	}
 	return resp, nil
+}
+
+// tooLargeError is an answer over the cap (a gzip bomb decompresses to
+// gigabytes): not read further, not asked again.
+type tooLargeError struct{ max int64 }
+
+func (e *tooLargeError) Error() string {
+	return fmt.Sprintf("answer over the %d MiB cap", e.max>>20)
 }
 
 // response is one HTTP answer as it came over the wire.

@@ -43,6 +43,10 @@ type Client struct {
 	Now   func() time.Time
 	// Sent, if set, counts the requests sent, retries included: what a run cost upstream.
 	Sent *atomic.Int64
+	// Auth, if set, is sent as basic authentication to AuthHost (and no other
+	// host): the user info of a configured URL, which never appears in one.
+	Auth     *url.Userinfo
+	AuthHost string
 }
 
 // Request is one request. If carries the validators of the last answer: when
@@ -107,7 +111,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		if isStatus {
 			se.Attempts = n
 		}
-		what := req.Method + " " + req.URL
+		what := req.Method + " " + releaselake.Redact(req.URL)
 		switch {
 		case ctx.Err() != nil:
 			return nil, releaselake.Wrap(releaselake.Unavailable, ctx.Err(), what)
@@ -146,6 +150,14 @@ func (c *Client) once(ctx context.Context, req Request) (_ *Response, wait time.
 		ua = UserAgent
 	}
 	hr.Header.Set("User-Agent", ua)
+	if hr.URL.User != nil { // a URL from the catalog: net/http would send it, and name it in errors
+		pw, _ := hr.URL.User.Password()
+		hr.SetBasicAuth(hr.URL.User.Username(), pw)
+		hr.URL.User = nil
+	} else if c.Auth != nil && hr.URL.Host == c.AuthHost {
+		pw, _ := c.Auth.Password()
+		hr.SetBasicAuth(c.Auth.Username(), pw)
+	}
 	if req.Accept != "" {
 		hr.Header.Set("Accept", req.Accept)
 	}
@@ -168,7 +180,7 @@ func (c *Client) once(ctx context.Context, req Request) (_ *Response, wait time.
 		return nil, 0, err
 	}
 	defer hresp.Body.Close()
-	resp := &Response{Method: req.Method, URL: req.URL, Status: hresp.StatusCode, Header: hresp.Header, FetchedAt: at.UTC()}
+	resp := &Response{Method: req.Method, URL: releaselake.Redact(req.URL), Status: hresp.StatusCode, Header: hresp.Header, FetchedAt: at.UTC()}
 	switch s := hresp.StatusCode; {
 	case s == http.StatusNotModified:
 		return resp, 0, nil

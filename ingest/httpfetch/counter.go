@@ -2,6 +2,9 @@ package httpfetch
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"sync"
 	"sync/atomic"
 
 	"github.com/releaselake/releaselake"
@@ -14,6 +17,9 @@ type Counter struct {
 	Client
 	kind string
 	sent atomic.Int64
+
+	mu    sync.Mutex
+	notes []string
 }
 
 // NewCounter returns a copy of client that counts into the Counter for the
@@ -27,9 +33,18 @@ func NewCounter(kind string, client *Client) *Counter {
 // Kind returns the kind of the source the Counter counts for.
 func (c *Counter) Kind() string { return c.kind }
 
-// LastStats returns the requests sent since the last Fetch began.
+// LastStats returns the requests sent since the last Fetch began, and its notes.
 func (c *Counter) LastStats() releaselake.SourceStats {
-	return releaselake.SourceStats{Kind: c.kind, Requests: int(c.sent.Load())}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return releaselake.SourceStats{Kind: c.kind, Requests: int(c.sent.Load()), Notes: slices.Clone(c.notes)}
+}
+
+// Note adds a sentence to the stats of this Fetch, for the run record.
+func (c *Counter) Note(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.notes = append(c.notes, fmt.Sprintf(format, args...))
 }
 
 // Fetch starts a new count and fetches each crawl in turn with fetch, setting
@@ -38,6 +53,9 @@ func (c *Counter) LastStats() releaselake.SourceStats {
 func (c *Counter) Fetch(ctx context.Context, crawls []releaselake.Crawl,
 	fetch func(context.Context, releaselake.Crawl) releaselake.Fetched) []releaselake.Fetched {
 	c.sent.Store(0)
+	c.mu.Lock()
+	c.notes = nil
+	c.mu.Unlock()
 	out := make([]releaselake.Fetched, len(crawls))
 	for i, cr := range crawls {
 		if err := ctx.Err(); err != nil {

@@ -3,6 +3,7 @@ package httpfetch
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/releaselake/releaselake"
@@ -30,7 +31,7 @@ func TestCounter_Fetch_countsPerFetchAndStopsOnADoneContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	got := c.Fetch(ctx, crawls, get)
-	if got[1].Product != "b" || !errors.Is(got[1].Err, context.Canceled) || c.LastStats() != (releaselake.SourceStats{Kind: "k"}) {
+	if got[1].Product != "b" || !errors.Is(got[1].Err, context.Canceled) || !reflect.DeepEqual(c.LastStats(), releaselake.SourceStats{Kind: "k"}) {
 		t.Fatalf("%+v, stats %+v", got, c.LastStats())
 	}
 }

@@ -18,11 +18,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -104,21 +106,47 @@ func (s *Source) read(name string) ([]byte, error) {
 		if !filepath.IsAbs(name) {
 			name = filepath.Join(s.Dir, name)
 		}
-		var fi os.FileInfo
-		if fi, err = os.Stat(name); err == nil && fi.Size() > MaxBytes {
-			return nil, fmt.Errorf("%d bytes, more than the %d a manual file may have", fi.Size(), MaxBytes)
-		}
-		data, err = os.ReadFile(name)
+		data, err = readFile(name)
 	default:
 		data, err = fs.ReadFile(s.FS, path.Clean(filepath.ToSlash(name)))
+	}
+	if releaselake.ClassOf(err) == releaselake.Invalid {
+		return nil, err
 	}
 	if err != nil {
 		return nil, releaselake.Wrap(releaselake.NotFound, err, "read")
 	}
 	if len(data) > MaxBytes {
-		return nil, fmt.Errorf("%d bytes, more than the %d a manual file may have", len(data), MaxBytes)
+		return nil, tooLarge(int64(len(data)))
 	}
 	return data, nil
+}
+
+// readFile reads a manual file from disk: a regular file only (not /dev/zero,
+// not a FIFO, which an open without O_NONBLOCK would wait on forever), of at
+// most MaxBytes, its size checked before it is read and its reading bounded
+// should it grow meanwhile.
+func readFile(name string) ([]byte, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, releaselake.Errorf(releaselake.Invalid, "%s is not a regular file (%s)", name, fi.Mode().Type())
+	}
+	if fi.Size() > MaxBytes {
+		return nil, tooLarge(fi.Size())
+	}
+	return io.ReadAll(io.LimitReader(f, MaxBytes+1))
+}
+
+func tooLarge(n int64) error {
+	return releaselake.Errorf(releaselake.Invalid, "%d bytes, more than the %d a manual file may have", n, MaxBytes)
 }
 
 func (s *Source) now() time.Time {

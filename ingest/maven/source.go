@@ -7,6 +7,7 @@
 package maven
 
 import (
+	"cmp"
 	"context"
 	"encoding/xml"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -29,10 +31,16 @@ const DefaultURL = "https://repo1.maven.org/maven2"
 // Parallel is how many POMs are asked at once.
 const Parallel = 4
 
+// MaxLookups is how many POMs one artifact may ask per run: an artifact of
+// 3,000 versions is dated over a few runs, newest versions first, instead of
+// 3,000 requests in one (docs/security.md).
+const MaxLookups = 500
+
 // Source reads Maven artifacts.
 type Source struct {
 	base               string
-	*httpfetch.Counter // Kind, LastStats and the requests
+	MaxLookups         int // POMs asked per artifact and run [MaxLookups]
+	*httpfetch.Counter     // Kind, LastStats and the requests
 }
 
 var (
@@ -97,6 +105,12 @@ func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fet
 			todo = append(todo, v)
 		}
 	}
+	max := cmp.Or(s.MaxLookups, MaxLookups)
+	left := 0
+	if len(todo) > max {
+		slices.SortStableFunc(todo, func(a, b string) int { return releaselake.CompareVersions(b, a) })
+		todo, left = todo[:max], len(todo)-max
+	}
 	poms, err := s.poms(ctx, dir, a.artifact, todo)
 	if err != nil {
 		// No raw answers: red holds what Parse can read alone, and a metadata
@@ -105,6 +119,12 @@ func (s *Source) fetch(ctx context.Context, c releaselake.Crawl) releaselake.Fet
 		return fail(err)
 	}
 	f.Raw = append(f.Raw, poms...)
+	if left > 0 {
+		// No state saved: the next run reads the metadata again, not a 304, and
+		// dates the next versions.
+		s.Note("maven %s: %d versions dated, %d left for the next runs (at most %d POM lookups per artifact and run)", p.Ref, len(todo), left, max)
+		return f
+	}
 	f.State = resp.State(u)
 	return f
 }

@@ -26,7 +26,7 @@ func Open(kinds releaselake.SourceKinds, cfg releaselake.SourceConfig, products 
 		for _, s := range k.Settings {
 			u := cfg.Settings[s.Env]
 			if p, err := url.Parse(u); s.URL && (err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "") {
-				return Opened{}, releaselake.Errorf(releaselake.Invalid, "%s %q: want an http(s) URL", s.Env, u)
+				return Opened{}, releaselake.Errorf(releaselake.Invalid, "%s %q: want an http(s) URL", s.Env, releaselake.Redact(u))
 			}
 		}
 	}
