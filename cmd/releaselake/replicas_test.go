@@ -134,7 +134,7 @@ func testReplicas(t *testing.T, lakeRoot string, locks func() []string) {
 		byTrigger[r.Trigger]++
 		// A run under way as the replicas closed (waiting for the lease, say)
 		// is stopped, and its record says cancelled; any other end is a failure.
-		cut := !r.EndedAt.Before(closing) && strings.Contains(r.Error, context.Canceled.Error())
+		cut := !r.EndedAt.Before(closing) && strings.Contains(r.Error, "cancelled by shutdown")
 		if r.Status == releaselake.RunFailed || (r.Status == releaselake.RunCancelled && !cut) {
 			t.Errorf("run %s (%s to %s, closing at %s) failed: %s", r.ID, r.StartedAt.Format(time.StampMilli),
 				r.EndedAt.Format(time.StampMilli), closing.Format(time.StampMilli), r.Error)
