@@ -21,6 +21,10 @@ const fetchParallel = 3
 // before its products fail without it.
 const fetchGrace = 10 * time.Second
 
+// errNotAnswered is the error of a product its source had not answered when
+// the run's deadline passed.
+var errNotAnswered = errors.New("not answered within the run's deadline")
+
 // fetchJob is one kind's products to fetch, and what its source answered.
 type fetchJob struct {
 	kind    string
@@ -92,7 +96,7 @@ func (r *Runner) fetchAll(ctx context.Context, jobs []*fetchJob) (late bool) {
 	for _, j := range jobs {
 		for k, f := range j.fetched {
 			if f.Err != nil && (errors.Is(f.Err, context.DeadlineExceeded) || errors.Is(f.Err, context.Canceled)) {
-				j.fetched[k].Err = fmt.Errorf("not answered within the run's deadline of %s: %w", shortDuration(d), f.Err)
+				j.fetched[k].Err = fmt.Errorf("%w of %s: %w", errNotAnswered, shortDuration(d), f.Err)
 			}
 		}
 	}

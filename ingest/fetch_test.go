@@ -103,7 +103,8 @@ func TestRunner_Run_deadlineCommitsWhatWasFetched(t *testing.T) {
 	for _, p := range run.Products {
 		switch p.Product {
 		case "lib":
-			if p.Status != "failed" || !strings.Contains(p.Error, "not answered within the run's deadline of 2s") {
+			if p.Status != "failed" || !strings.HasPrefix(p.Error, "not answered within the run's deadline of 2s: maven org.example:lib") ||
+				p.Reason != "not answered within the run's deadline" {
 				t.Errorf("lib: %+v", p)
 			}
 		case "sample":
