@@ -14,27 +14,27 @@ import (
 // Config is the program's configuration: flags, defaulting to the environment
 // variables named in README.md.
 type Config struct {
-	Command       string            // the command the flags were parsed for (serve, ingest, …)
-	Lake          string            // RELEASELAKE_LAKE: path, file:///abs, or hdfs://host:port/path
-	Addr          string            // RELEASELAKE_ADDR
-	Catalog       string            // RELEASELAKE_CATALOG: file replacing the embedded catalog
-	Schedule      string            // RELEASELAKE_SCHEDULE: cron spec, or "off"
-	TZ            string            // RELEASELAKE_TZ
-	Poll          time.Duration     // RELEASELAKE_POLL: how often serve looks for new commits
-	AdminToken    string            // RELEASELAKE_ADMIN_TOKEN
-	LogFormat     string            // RELEASELAKE_LOG: auto, text or json
-	CORSOrigins   []string          // RELEASELAKE_CORS_ORIGINS: browser origins allowed to call /graphql
-	MetricsAddr   string            // RELEASELAKE_METRICS_ADDR: /metrics alone there, not on Addr
-	MaxResponse   int               // RELEASELAKE_MAX_RESPONSE_BYTES: largest GraphQL answer (0: 8 MiB)
-	IngestTimeout time.Duration     // RELEASELAKE_INGEST_TIMEOUT: deadline of an ingest run's fetching
-	Check         bool              // rebuild -check: compare only
-	PageURL       string            // RELEASELAKE_PAGE_URL: page server to push to; empty: no push
-	PageSecret    string            // RELEASELAKE_PAGE_SECRET: HMAC secret of pushes (both ends)
-	PageDir       string            // RELEASELAKE_PAGE_DIR: where `page` keeps received snapshots
-	Sources       map[string]string // the source kinds' settings (GITHUB_TOKEN, RELEASELAKE_PYPI_URL, …), by variable
-	Retention     time.Duration     // vacuum -retention (RELEASELAKE_RETENTION): keep unneeded files this long
-	DryRun        bool              // vacuum -dry-run: list, remove nothing
-	Gen           GenConfig         // gen's flags
+	Command     string            // the command the flags were parsed for (serve, ingest, …)
+	Lake        string            // RELEASELAKE_LAKE: path, file:///abs, or hdfs://host:port/path
+	Addr        string            // RELEASELAKE_ADDR
+	Catalog     string            // RELEASELAKE_CATALOG: file replacing the embedded catalog
+	Schedule    string            // RELEASELAKE_SCHEDULE: cron spec, or "off"
+	TZ          string            // RELEASELAKE_TZ
+	Poll        time.Duration     // RELEASELAKE_POLL: how often serve looks for new commits
+	AdminToken  string            // RELEASELAKE_ADMIN_TOKEN
+	LogFormat   string            // RELEASELAKE_LOG: auto, text or json
+	CORSOrigins []string          // RELEASELAKE_CORS_ORIGINS: browser origins allowed to call /graphql
+	MetricsAddr string            // RELEASELAKE_METRICS_ADDR: /metrics alone there, not on Addr
+	MaxResponse int               // RELEASELAKE_MAX_RESPONSE_BYTES: largest GraphQL answer (0: 8 MiB)
+	Deadline    time.Duration     // RELEASELAKE_INGEST_TIMEOUT: deadline of an ingest run's fetching
+	Check       bool              // rebuild -check: compare only
+	PageURL     string            // RELEASELAKE_PAGE_URL: page server to push to; empty: no push
+	PageSecret  string            // RELEASELAKE_PAGE_SECRET: HMAC secret of pushes (both ends)
+	PageDir     string            // RELEASELAKE_PAGE_DIR: where `page` keeps received snapshots
+	Sources     map[string]string // the source kinds' settings (GITHUB_TOKEN, RELEASELAKE_PYPI_URL, …), by variable
+	Retention   time.Duration     // vacuum -retention (RELEASELAKE_RETENTION): keep unneeded files this long
+	DryRun      bool              // vacuum -dry-run: list, remove nothing
+	Gen         GenConfig         // gen's flags
 }
 
 // ParseFlags reads the flags of a subcommand over defaults taken from getenv.
@@ -82,7 +82,7 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 	}
 	if cmd == "serve" || cmd == "ingest" {
 		fs.Func("ingest-timeout", "deadline of an ingest run's fetching (RELEASELAKE_INGEST_TIMEOUT; default 30m)",
-			func(s string) (err error) { c.IngestTimeout, err = time.ParseDuration(s); return err })
+			func(s string) (err error) { c.Deadline, err = time.ParseDuration(s); return err })
 		if err := fs.Set("ingest-timeout", env("RELEASELAKE_INGEST_TIMEOUT", "30m")); err != nil {
 			return fmt.Errorf("RELEASELAKE_INGEST_TIMEOUT: %w", err)
 		}

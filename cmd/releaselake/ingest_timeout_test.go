@@ -16,7 +16,7 @@ func TestConfig_ingestTimeout(t *testing.T) {
 			}
 			return ""
 		}, io.Discard)
-		return c.IngestTimeout, err
+		return c.Deadline, err
 	}
 	for _, tc := range []struct {
 		cmd, env string
