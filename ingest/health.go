@@ -143,6 +143,8 @@ func Reason(err error) string {
 	var classified *releaselake.Error
 	var op *net.OpError
 	switch {
+	case errors.Is(err, errNotAnswered):
+		return errNotAnswered.Error()
 	case errors.Is(err, context.Canceled):
 		return "cancelled"
 	case errors.As(err, &dns):

@@ -54,6 +54,9 @@ type Runner struct {
 	// lifetime; Wait then waits for them). Without it they end on their own.
 	Base    context.Context
 	started sync.WaitGroup // runs begun by Start
+	// Timeout is the deadline of a run's fetching (RELEASELAKE_INGEST_TIMEOUT;
+	// 0: DefaultTimeout): what was fetched by then is committed (fetch.go).
+	Timeout time.Duration
 
 	mu         sync.Mutex
 	current    atomic.Pointer[releaselake.Run]    // the run in progress (Ingesting)
@@ -276,30 +279,43 @@ func (r *Runner) crawl(ctx context.Context, log *slog.Logger, run *releaselake.R
 	}
 	parsed := map[string][]releaselake.Release{}
 	states := map[string][]byte{}
-	for _, kind := range kinds {
-		ps := byKind[kind]
+	jobs := make([]*fetchJob, len(kinds))
+	for i, kind := range kinds {
+		j := &fetchJob{kind: kind, ps: byKind[kind]}
+		jobs[i] = j
 		src, ok := r.Sources[kind]
 		why, disabled := r.Disabled[kind]
 		if !ok && !disabled {
 			why = fmt.Sprintf("source %q is not implemented yet", kind)
 		}
 		if !ok || disabled {
-			log.Warn("products skipped", "source", kind, "count", len(ps), "reason", why)
-			for _, p := range ps {
-				run.Products = append(run.Products, releaselake.RunProduct{Product: p.Key, Source: kind, Status: "skipped", Error: why})
-			}
+			j.skip = why
 			continue
 		}
-		crawls := make([]releaselake.Crawl, len(ps))
-		for i, p := range ps {
+		j.src, j.crawls = src, make([]releaselake.Crawl, len(j.ps))
+		for i, p := range j.ps {
 			st, err := r.Lake.ReadState(ctx, stateName(kind, p.Key))
 			if err != nil {
 				return nil, nil, fmt.Errorf("read crawl state of %s: %w", p.Key, err)
 			}
-			crawls[i] = releaselake.Crawl{Product: p, Prev: prev[p.Key], State: st}
+			j.crawls[i] = releaselake.Crawl{Product: p, Prev: prev[p.Key], State: st}
 		}
-		fetched := src.Fetch(ctx, crawls)
-		if rep, ok := src.(releaselake.Reporter); ok {
+	}
+	late := r.fetchAll(ctx, jobs)
+	if late {
+		run.Error = strings.TrimPrefix(run.Error+"; ", "; ") + "the run's deadline of " + shortDuration(r.timeout()) + " passed before every source answered"
+		log.Error("ingest deadline passed; what was fetched is committed", "timeout", r.timeout())
+	}
+	for _, j := range jobs {
+		kind, ps, src, fetched := j.kind, j.ps, j.src, j.fetched
+		if src == nil {
+			log.Warn("products skipped", "source", kind, "count", len(ps), "reason", j.skip)
+			for _, p := range ps {
+				run.Products = append(run.Products, releaselake.RunProduct{Product: p.Key, Source: kind, Status: "skipped", Error: j.skip})
+			}
+			continue
+		}
+		if rep, ok := src.(releaselake.Reporter); ok && j.done {
 			st := rep.LastStats()
 			st.Kind = kind
 			run.Sources = append(run.Sources, st)
@@ -350,7 +366,7 @@ func (r *Runner) crawl(ctx context.Context, log *slog.Logger, run *releaselake.R
 		// A source that failed as a whole is one error, not one per product;
 		// a shutdown's is not the source's.
 		var whole string
-		if ctx.Err() == nil {
+		if ctx.Err() == nil && !late {
 			whole = sourceFailed(kind, run.Products[first:], errs)
 		}
 		if whole != "" {
@@ -378,29 +394,6 @@ func (r *Runner) crawl(ctx context.Context, log *slog.Logger, run *releaselake.R
 	log.Info("crawl done", "products", len(products), "parsed", len(parsed), "not_ok", failed)
 	return parsed, states, nil
 }
-
-// byProduct groups rows by product without copying the rows of a product that
-// are together, as a snapshot holds them (a million rows are 200 MB): each group
-// is then a sub-slice of rows, capped so that appending to it copies.
-func byProduct(rows []releaselake.Release) map[string][]releaselake.Release {
-	m := map[string][]releaselake.Release{}
-	for i := 0; i < len(rows); {
-		j := i + 1
-		for j < len(rows) && rows[j].Product == rows[i].Product {
-			j++
-		}
-		if have, ok := m[rows[i].Product]; ok { // not together: copy
-			m[rows[i].Product] = append(have, rows[i:j]...)
-		} else {
-			m[rows[i].Product] = rows[i:j:j]
-		}
-		i = j
-	}
-	return m
-}
-
-// stateName is where a product's crawl state lives: _state/<kind>/<product>.json.
-func stateName(kind, product string) string { return kind + "/" + product }
 
 // commit merges the new rows into the current state and commits it if anything
 // changed. Products not crawled successfully keep their rows.

@@ -126,6 +126,7 @@ func (m *Main) Open() (err error) {
 			}
 		},
 		Finished: m.Metrics.Run,
+		Timeout:  c.Deadline,
 	}
 	m.health.State = m.Runner.Health
 	if err := m.openPush(); err != nil {

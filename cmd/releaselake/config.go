@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/releaselake/releaselake/graph"
 )
 
 // Config is the program's configuration: flags, defaulting to the environment
@@ -24,6 +26,7 @@ type Config struct {
 	CORSOrigins []string          // RELEASELAKE_CORS_ORIGINS: browser origins allowed to call /graphql
 	MetricsAddr string            // RELEASELAKE_METRICS_ADDR: /metrics alone there, not on Addr
 	MaxResponse int               // RELEASELAKE_MAX_RESPONSE_BYTES: largest GraphQL answer (0: 8 MiB)
+	Deadline    time.Duration     // RELEASELAKE_INGEST_TIMEOUT: deadline of an ingest run's fetching
 	Check       bool              // rebuild -check: compare only
 	PageURL     string            // RELEASELAKE_PAGE_URL: page server to push to; empty: no push
 	PageSecret  string            // RELEASELAKE_PAGE_SECRET: HMAC secret of pushes (both ends)
@@ -73,9 +76,16 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 		if c.MaxResponse, err = strconv.Atoi(env("RELEASELAKE_MAX_RESPONSE_BYTES", "0")); err != nil {
 			return fmt.Errorf("RELEASELAKE_MAX_RESPONSE_BYTES: %w", err)
 		}
-		c.CORSOrigins = splitList(getenv("RELEASELAKE_CORS_ORIGINS"))
+		c.CORSOrigins = graph.SplitList(getenv("RELEASELAKE_CORS_ORIGINS"))
 		fs.Func("cors-origins", "comma-separated browser origins allowed to call /graphql, * for any (RELEASELAKE_CORS_ORIGINS)",
-			func(s string) error { c.CORSOrigins = splitList(s); return nil })
+			func(s string) error { c.CORSOrigins = graph.SplitList(s); return nil })
+	}
+	if cmd == "serve" || cmd == "ingest" {
+		fs.Func("ingest-timeout", "deadline of an ingest run's fetching (RELEASELAKE_INGEST_TIMEOUT; default 30m)",
+			func(s string) (err error) { c.Deadline, err = time.ParseDuration(s); return err })
+		if err := fs.Set("ingest-timeout", env("RELEASELAKE_INGEST_TIMEOUT", "30m")); err != nil {
+			return fmt.Errorf("RELEASELAKE_INGEST_TIMEOUT: %w", err)
+		}
 	}
 	if cmd == "rebuild" {
 		fs.BoolVar(&c.Check, "check", false, "only compare the rebuild with yellow; exit 1 if they differ")
@@ -123,15 +133,4 @@ func oneWord(name, token string) error {
 // invalid and no admin token or page signature match.
 func secret(getenv func(string) string, name string) string {
 	return strings.TrimSpace(getenv(name))
-}
-
-// splitList splits a comma-separated list, dropping blanks.
-func splitList(s string) []string {
-	var out []string
-	for part := range strings.SplitSeq(s, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			out = append(out, part)
-		}
-	}
-	return out
 }

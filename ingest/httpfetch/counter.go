@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/releaselake/releaselake"
 )
@@ -61,11 +62,37 @@ func (c *Counter) Fetch(ctx context.Context, crawls []releaselake.Crawl,
 		if err := ctx.Err(); err != nil {
 			out[i].Err = err
 		} else {
-			out[i] = fetch(ctx, cr)
+			out[i] = fetchShare(ctx, cr, len(crawls)-i, fetch)
 		}
 		out[i].Product = cr.Product.Key
 	}
 	return out
+}
+
+// ShareFactor and minShare make a product's share of a Fetch whose ctx has a
+// deadline (the run's): at most ShareFactor times its even part of the time
+// left, and at least minShare, so that one product that never answers leaves
+// time for the products after it.
+const ShareFactor = 4
+
+var minShare = time.Minute // a variable for the tests
+
+// fetchShare fetches one crawl of the left still to fetch within its share of
+// ctx's deadline; a product cut off at its share fails saying so.
+func fetchShare(ctx context.Context, cr releaselake.Crawl, left int,
+	fetch func(context.Context, releaselake.Crawl) releaselake.Fetched) releaselake.Fetched {
+	end, ok := ctx.Deadline()
+	if !ok {
+		return fetch(ctx, cr)
+	}
+	share := max(time.Until(end)/time.Duration(left)*ShareFactor, minShare)
+	pctx, cancel := context.WithTimeout(ctx, share)
+	defer cancel()
+	f := fetch(pctx, cr)
+	if f.Err != nil && pctx.Err() != nil && ctx.Err() == nil {
+		f.Err = fmt.Errorf("not answered within its share (%s) of the run's deadline: %w", share.Round(share/100), f.Err)
+	}
+	return f
 }
 
 // Document fetches a product that is one document upstream: req, made

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/releaselake/releaselake"
 )
@@ -33,5 +35,38 @@ func TestCounter_Fetch_countsPerFetchAndStopsOnADoneContext(t *testing.T) {
 	got := c.Fetch(ctx, crawls, get)
 	if got[1].Product != "b" || !errors.Is(got[1].Err, context.Canceled) || !reflect.DeepEqual(c.LastStats(), releaselake.SourceStats{Kind: "k"}) {
 		t.Fatalf("%+v, stats %+v", got, c.LastStats())
+	}
+}
+
+func TestCounter_Fetch_oneHangingProductLeavesTimeForTheOthers(t *testing.T) {
+	defer func(d time.Duration) { minShare = d }(minShare)
+	minShare = 10 * time.Millisecond
+	c := NewCounter("k", &Client{})
+	crawls := make([]releaselake.Crawl, 20)
+	for i := range crawls {
+		crawls[i].Product.Key = string(rune('a' + i))
+	}
+	hang := func(ctx context.Context, cr releaselake.Crawl) releaselake.Fetched {
+		if cr.Product.Key == "a" {
+			<-ctx.Done()
+			return releaselake.Fetched{Err: ctx.Err()}
+		}
+		return releaselake.Fetched{}
+	}
+	// 2 s for 20 products: a gets 4/20 of it, 400 ms, and the others the rest.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	out := c.Fetch(ctx, crawls, hang)
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("took %v", took)
+	}
+	if out[0].Err == nil || !strings.HasPrefix(out[0].Err.Error(), "not answered within its share (") || !errors.Is(out[0].Err, context.DeadlineExceeded) {
+		t.Errorf("a: %v", out[0].Err)
+	}
+	for _, f := range out[1:] {
+		if f.Err != nil {
+			t.Errorf("%s: %v", f.Product, f.Err)
+		}
 	}
 }
