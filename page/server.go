@@ -182,8 +182,13 @@ func (s *Server) turn(w http.ResponseWriter, r *http.Request) (*bytes.Buffer, er
 // read reads the body into buf, at most max bytes, through the MAC h; it
 // returns the status to refuse with when the body is not the signed one.
 func read(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer, h hash.Hash, sig Signature, max int64) ([]byte, int, error) {
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength) + bytes.MinRead) // at most max: checked above; MinRead spares ReadFrom a doubling at EOF
+	// Sized once, so ReadFrom never doubles the buffer past max: to the
+	// announced length (at most max: checked above), else, for a chunked body,
+	// to max. MinRead spares ReadFrom a doubling at EOF.
+	if n := r.ContentLength; n > 0 {
+		buf.Grow(int(n) + bytes.MinRead)
+	} else {
+		buf.Grow(int(max) + bytes.MinRead)
 	}
 	_, err := buf.ReadFrom(io.TeeReader(http.MaxBytesReader(w, r.Body, max), h))
 	var tooBig *http.MaxBytesError

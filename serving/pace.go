@@ -33,7 +33,7 @@ var (
 // collection: a GOGC fitted to a small heap would otherwise multiply a heap
 // that grew under load (a request's garbage live at a collection) by as much
 // — the heap goal stays within GCHeadroom (or GOGC's proportion) of the live
-// heap, and under a quarter of GOMEMLIMIT's headroom when one is set.
+// heap, and the headroom at most a quarter of GOMEMLIMIT when one is set.
 // GOGC=off stays off, and GOMEMLIMIT still holds either way.
 func PaceGC() {
 	paceMu.Lock()
