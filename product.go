@@ -19,6 +19,14 @@ type Product struct {
 	// parsed by the kind's Option declarations; read-only once in a Catalog.
 	Options Options
 
+	// Facts for cards and API clients, from optional catalog keys every kind
+	// accepts: category (a short group name, e.g. "Data processing"; the page
+	// groups by it), homepage (an http(s) URL) and description (one sentence).
+	// The key is "category", not "tags": tags is the GitHub option.
+	Category    string
+	Homepage    string
+	Description string
+
 	Line int // line of the entry in its catalog file, for messages
 }
 

@@ -112,6 +112,12 @@ func entry(n *yaml.Node, kinds releaselake.SourceKinds) (releaselake.Product, er
 			p.Name = v.Value
 			continue
 		}
+		if f, ok := facts[k.Value]; ok {
+			if err := f(&p, strings.TrimSpace(v.Value)); err != nil {
+				return p, bad("%s: %v", k.Value, err)
+			}
+			continue
+		}
 		opt, ok := option(kind, k.Value)
 		if !ok {
 			others := accepting(kinds, k.Value)
@@ -146,6 +152,38 @@ func entry(n *yaml.Node, kinds releaselake.SourceKinds) (releaselake.Product, er
 		return p, fmt.Errorf(":%d: product %q: %v", n.Line, p.Key, err)
 	}
 	return p, nil
+}
+
+// maxFact bounds a product fact's length: a card shows it, it is not a document.
+const maxFact = 300
+
+// facts are the catalog keys every kind accepts: facts about the product, not
+// about where its releases come from.
+var facts = map[string]func(p *releaselake.Product, v string) error{
+	"category": func(p *releaselake.Product, v string) error {
+		return setFact(&p.Category, v, 60)
+	},
+	"description": func(p *releaselake.Product, v string) error {
+		return setFact(&p.Description, v, maxFact)
+	},
+	"homepage": func(p *releaselake.Product, v string) error {
+		u, ok := releaselake.SafeURL(v)
+		if !ok || u == "" {
+			return fmt.Errorf("want an http or https URL, got %q", v)
+		}
+		return setFact(&p.Homepage, u, maxFact)
+	},
+}
+
+func setFact(dst *string, v string, limit int) error {
+	if len(v) > limit {
+		return fmt.Errorf("longer than %d bytes", limit)
+	}
+	if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return fmt.Errorf("contains a control character")
+	}
+	*dst = v
+	return nil
 }
 
 // check refuses the options of other kinds, naming the kinds they apply to, then

@@ -29,6 +29,9 @@ func TestDefault_has49ProductsWithOneSourceEach(t *testing.T) {
 			t.Errorf("product %q missing", k)
 			continue
 		}
+		if p.Category == "" {
+			t.Errorf("product %q has no category (the page groups by it)", k)
+		}
 		if p.Source() == "" || p.Name == "" {
 			t.Errorf("product %q: source %q name %q", k, p.Source(), p.Name)
 		}
@@ -53,6 +56,8 @@ func TestParse_errorsNameEntryAndLine(t *testing.T) {
 		{"top-level typo", "product:\n  - key: a\n", `:1: unknown top-level key "product"`},
 		{"not yaml", "products: [\n", `test.yaml:`},
 		{"key twice in an entry", "products:\n  - key: a\n    github: o/a\n    github: o/b\n", `:4: product "a": github given twice (first at line 3)`},
+		{"bad homepage", "products:\n  - key: a\n    github: o/a\n    homepage: 'javascript:alert(1)'\n", `:4: product "a": homepage: want an http or https URL`},
+		{"long category", "products:\n  - key: a\n    github: o/a\n    category: '" + strings.Repeat("x", 61) + "'\n", `:4: product "a": category: longer than 60 bytes`},
 		{"products twice", "products:\n  - key: a\n    github: o/a\nproducts:\n  - key: b\n    github: o/b\n", `:4: products given twice (first at line 1)`},
 	}
 	for _, tc := range cases {
@@ -68,6 +73,18 @@ func TestParse_errorsNameEntryAndLine(t *testing.T) {
 				t.Fatalf("class %v, want Invalid", releaselake.ClassOf(err))
 			}
 		})
+	}
+}
+
+func TestParse_factsEveryKindAccepts(t *testing.T) {
+	y := "products:\n  - key: a\n    pypi: a\n    category: Data\n    homepage: ' https://a.example/ '\n    description: A thing.\n"
+	c, err := Parse([]byte(y), "test.yaml", sources.Kinds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := c.Product("a")
+	if p.Category != "Data" || p.Homepage != "https://a.example/" || p.Description != "A thing." || len(p.Options) != 0 {
+		t.Fatalf("facts %+v", p)
 	}
 }
 
