@@ -1,0 +1,45 @@
+package main
+
+import (
+	"os"
+	"regexp"
+	"slices"
+	"testing"
+)
+
+// pendingCommands are commands docs/operations.md describes before their
+// branch is merged (issue 22): each entry goes once commands has it, and the
+// test says so.
+var pendingCommands = map[string]string{
+	"demo":    "issue 22 §1, the demo branch adds it",
+	"version": "issue 22 §3, the cli branch adds it",
+}
+
+// The table of commands in docs/operations.md is the program's commands, no
+// more and no fewer.
+func TestDocs_commandsTable(t *testing.T) {
+	b, err := os.ReadFile("../../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var documented []string
+	for _, m := range regexp.MustCompile("(?m)^\\| `releaselake ([a-z]+)` \\|").FindAllStringSubmatch(string(b), -1) {
+		documented = append(documented, m[1])
+	}
+	if len(documented) < 5 {
+		t.Fatalf("docs/operations.md: %d commands in the table: the test lost it", len(documented))
+	}
+	for name := range commands {
+		if !slices.Contains(documented, name) {
+			t.Errorf("releaselake %s: docs/operations.md has no row for it", name)
+		}
+		if why, ok := pendingCommands[name]; ok {
+			t.Errorf("releaselake %s exists now: remove it from pendingCommands (%s)", name, why)
+		}
+	}
+	for _, name := range documented {
+		if _, ok := commands[name]; !ok && pendingCommands[name] == "" {
+			t.Errorf("docs/operations.md documents releaselake %s; there is no such command", name)
+		}
+	}
+}
