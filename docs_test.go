@@ -274,3 +274,57 @@ func TestDocs_environmentVariablesAreTheConfigurationTable(t *testing.T) {
 		}
 	}
 }
+
+// README.md's "How the code is laid out" names every top-level directory that
+// holds Go code, and only directories that exist.
+func TestREADME_layoutNamesEveryPackageDirectory(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "\n## How the code is laid out\n")
+	_, block, fenced := strings.Cut(section, "```\n")
+	block, _, closed := strings.Cut(block, "\n```")
+	if !ok || !fenced || !closed {
+		t.Fatal(`README.md has no "## How the code is laid out" with a fenced block`)
+	}
+	named := map[string]bool{}
+	for _, ln := range strings.Split(block, "\n") {
+		for _, f := range strings.Fields(ln) {
+			if !strings.HasSuffix(f, "/") {
+				break
+			}
+			top, _, _ := strings.Cut(f, "/")
+			named[top] = true
+			if strings.Count(f, "/") > 1 || !strings.HasPrefix(ln, f) {
+				continue // a subdirectory, as "ingest/github/ pypi/" names them
+			}
+			if st, err := os.Stat(top); err != nil || !st.IsDir() {
+				t.Errorf("README.md's layout names %s, which is not a directory", f)
+			}
+		}
+	}
+	entries, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || named[e.Name()] {
+			continue
+		}
+		goFiles := false
+		filepath.WalkDir(e.Name(), func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(path, ".go") && !strings.Contains(path, "node_modules") {
+				goFiles = true
+				return filepath.SkipAll
+			}
+			return nil
+		})
+		if goFiles {
+			t.Errorf("%s/ holds Go code; README.md's layout does not name it", e.Name())
+		}
+	}
+	if len(named) < 10 {
+		t.Fatalf("README.md's layout names %d directories: the test lost them", len(named))
+	}
+}
