@@ -4,6 +4,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -41,5 +42,32 @@ func TestDocs_commandsTable(t *testing.T) {
 		if _, ok := commands[name]; !ok && pendingCommands[name] == "" {
 			t.Errorf("docs/operations.md documents releaselake %s; there is no such command", name)
 		}
+	}
+}
+
+// The graphql-http findings docs/contributing.md accepts are the ones
+// TestGraphQL_graphqlHTTPAudit lets pass, by audit id.
+func TestDocs_acceptedAuditFindings(t *testing.T) {
+	b, err := os.ReadFile("../../docs/contributing.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(b), "\n### The graphql-http audit\n")
+	if !ok {
+		t.Fatal(`docs/contributing.md has no "### The graphql-http audit"`)
+	}
+	sec, _, _ = strings.Cut(sec, "\n#")
+	var ids []string
+	for _, m := range regexp.MustCompile("`([0-9A-F]{4})`").FindAllStringSubmatch(sec, -1) {
+		ids = append(ids, m[1])
+	}
+	slices.Sort(ids)
+	var accepted []string
+	for id := range acceptedAuditFindings {
+		accepted = append(accepted, id)
+	}
+	slices.Sort(accepted)
+	if !slices.Equal(ids, accepted) {
+		t.Errorf("docs/contributing.md accepts the audit findings %v; the audit test accepts %v", ids, accepted)
 	}
 }
