@@ -57,9 +57,8 @@ func (r *Resolver) lines(ctx context.Context, product string, depth ReleaseLineD
 	if err != nil {
 		return nil, err
 	}
-	ls := ix.Lines(product, depth.components())
-	if ls == nil {
-		return []releaselake.ReleaseLine{}, nil
+	if ls := ix.Lines(product, depth.components(), n); ls != nil {
+		return ls, nil
 	}
-	return ls[:min(n, len(ls))], nil
+	return []releaselake.ReleaseLine{}, nil
 }

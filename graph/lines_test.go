@@ -58,7 +58,7 @@ func TestProductLines_fixturesThroughGraphQL(t *testing.T) {
 			if err := json.Unmarshal(a.Data["product"], &got); err != nil || len(a.Errors) > 0 {
 				t.Fatalf("%s %s: %v %v", p, name, err, a.Errors)
 			}
-			want := ix.Lines(p, depth)
+			want := ix.Lines(p, depth, MaxFirst)
 			if len(got.Lines) != len(want) || len(want) == 0 {
 				t.Fatalf("%s %s: %d lines, want %d", p, name, len(got.Lines), len(want))
 			}

@@ -1,7 +1,7 @@
 package serving
 
 import (
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/releaselake/releaselake"
@@ -18,28 +18,29 @@ type line struct {
 
 // lineMemo holds a product's lines at each depth once a query has asked for
 // them: the index never changes, so they are worked out once per index and
-// depth, on demand, and the releases query never pays for them.
-type lineMemo [releaselake.LineMinor + 1]atomic.Pointer[[]line]
+// depth, on demand (queries asking at once wait for the one working them
+// out), and the releases query never pays for them.
+type lineMemo struct {
+	once  [releaselake.LineMinor + 1]sync.Once
+	lines [releaselake.LineMinor + 1][]line
+}
 
-// Lines returns the release lines of a product at depth components
+// Lines returns the first n release lines of a product at depth components
 // (releaselake.LineMajor or LineMinor), greatest first by version order; nil
 // for a product with no release in the index. A line is active when a stable
 // release of it was published within releaselake.LineActiveWindow before the
 // index's CommittedAt, the time its data is of. The first call for a product
 // and depth walks the product's releases once; later calls cost a copy.
-func (ix *Index) Lines(product string, depth int) []releaselake.ReleaseLine {
+func (ix *Index) Lines(product string, depth, n int) []releaselake.ReleaseLine {
 	pi := ix.products[product]
 	if pi == nil || depth < releaselake.LineMajor || depth > releaselake.LineMinor {
 		return nil
 	}
-	ls := pi.lines[depth].Load()
-	if ls == nil {
-		computed := ix.linesOf(pi.order[ByVersion], depth)
-		pi.lines[depth].CompareAndSwap(nil, &computed) // a racing query's equal answer may win
-		ls = pi.lines[depth].Load()
-	}
-	out := make([]releaselake.ReleaseLine, len(*ls))
-	for k, l := range *ls {
+	m := &pi.lines
+	m.once[depth].Do(func() { m.lines[depth] = ix.linesOf(pi.order[ByVersion], depth) })
+	ls := m.lines[depth]
+	out := make([]releaselake.ReleaseLine, min(max(n, 0), len(ls)))
+	for k, l := range ls[:len(out)] {
 		out[k] = releaselake.ReleaseLine{Line: l.name, Latest: ix.Row(int(l.latest)), First: ix.Row(int(l.first)),
 			Releases: int(l.releases), LastReleasedAt: time.Unix(l.last.sec, int64(l.last.ns)).UTC(), Active: l.active}
 	}

@@ -77,7 +77,7 @@ func TestLines_fixtureHistories(t *testing.T) {
 			}
 		}
 		for product, lines := range expect {
-			got := ix.Lines(product, depth)
+			got := ix.Lines(product, depth, 1000)
 			if len(got) != len(lines) {
 				t.Errorf("%s depth %d: %d lines, want %d", product, depth, len(got), len(lines))
 			}
@@ -109,7 +109,7 @@ func TestLines_fixtureFacts(t *testing.T) {
 	ix, _ := fixtureIndex(t)
 	line := func(product string, depth int, name string) releaselake.ReleaseLine {
 		t.Helper()
-		for _, l := range ix.Lines(product, depth) {
+		for _, l := range ix.Lines(product, depth, 1000) {
 			if l.Line == name {
 				return l
 			}
@@ -129,7 +129,7 @@ func TestLines_fixtureFacts(t *testing.T) {
 	if l := line("kafka", releaselake.LineMinor, "0.8"); l.Latest.Version != "0.8.2.2" || l.First.Version != "0.8.0" {
 		t.Errorf("kafka 0.8: %s .. %s, want 0.8.0 .. 0.8.2.2", l.First.Version, l.Latest.Version)
 	}
-	for _, l := range ix.Lines("kafka", releaselake.LineMajor) {
+	for _, l := range ix.Lines("kafka", releaselake.LineMajor, 1000) {
 		if l.Active {
 			t.Errorf("kafka %s is active as of %s, its last release %s", l.Line, fixtureAt, l.LastReleasedAt)
 		}
@@ -144,13 +144,19 @@ func TestLines_fixtureFacts(t *testing.T) {
 	}
 }
 
-func TestLines_unknownProductAndDepth(t *testing.T) {
+func TestLines_firstNUnknownProductAndDepth(t *testing.T) {
 	ix, _ := fixtureIndex(t)
-	if ls := ix.Lines("no-such-product", releaselake.LineMinor); ls != nil {
+	if ls := ix.Lines("no-such-product", releaselake.LineMinor, 1000); ls != nil {
 		t.Errorf("lines of an unknown product: %v", ls)
 	}
+	if all, two := ix.Lines("rails", releaselake.LineMinor, 1000), ix.Lines("rails", releaselake.LineMinor, 2); len(two) != 2 || two[0] != all[0] || two[1] != all[1] {
+		t.Errorf("the first 2 lines of rails: %v", two)
+	}
+	if ls := ix.Lines("rails", releaselake.LineMinor, 0); len(ls) != 0 {
+		t.Errorf("the first 0 lines: %d of them", len(ls))
+	}
 	for _, d := range []int{0, 3, -1} {
-		if ls := ix.Lines("kafka", d); ls != nil {
+		if ls := ix.Lines("kafka", d, 1000); ls != nil {
 			t.Errorf("lines at depth %d: %d of them", d, len(ls))
 		}
 	}
@@ -162,10 +168,10 @@ func TestLines_concurrentFirstAsk(t *testing.T) {
 	var wg sync.WaitGroup
 	answers := make([][]releaselake.ReleaseLine, 8)
 	for i := range answers {
-		wg.Go(func() { answers[i] = ix.Lines("springboot", releaselake.LineMinor) })
+		wg.Go(func() { answers[i] = ix.Lines("springboot", releaselake.LineMinor, 1000) })
 	}
 	wg.Wait()
-	again := ix.Lines("springboot", releaselake.LineMinor)
+	again := ix.Lines("springboot", releaselake.LineMinor, 1000)
 	for i, a := range answers {
 		if !slices.EqualFunc(a, again, func(x, y releaselake.ReleaseLine) bool { return x == y }) {
 			t.Errorf("answer %d differs from a later one", i)
