@@ -196,3 +196,37 @@ func TestVersion_Line(t *testing.T) {
 		t.Errorf("nightly is in the line %q", l)
 	}
 }
+
+// Semver and Line never panic, and agree with the version order: a semver
+// has the version's own numbers (its release key) and prerelease, and two versions in
+// different lines order as their lines' numbers do.
+func FuzzSemverAndLine(f *testing.F) {
+	for _, s := range []string{"4.1.0-M1", "2.3.0.RELEASE", "0.8.2.1", "23.09.0-dev", "2024.1.0", "1.0.post1", "0.3.1+b85",
+		"1", "01.2", "1.2147483648.0", "nightly", ""} {
+		f.Add(s, "4.1.3")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		va, vb := releaselake.VersionOf(a), releaselake.VersionOf(b)
+		if s, ok := va.Semver(); ok {
+			if !va.Valid() || va.Calendar() || (s.Pre != nil) != va.IsPrerelease() {
+				t.Fatalf("%q: semver %s, valid %v, calendar %v, prerelease %v", a, semverString(&s), va.Valid(), va.Calendar(), va.IsPrerelease())
+			}
+			key, _ := va.ReleaseKey()
+			if triple, _ := releaselake.VersionOf(fmt.Sprintf("%d.%d.%d", s.Major, s.Minor, s.Patch)).ReleaseKey(); triple != key {
+				t.Fatalf("%q reads as semver %s, whose numbers are not the version's (%v)", a, semverString(&s), key)
+			}
+		}
+		for _, depth := range []int{releaselake.LineMajor, releaselake.LineMinor} {
+			la, oka := va.Line(depth)
+			lb, okb := vb.Line(depth)
+			if oka != va.Valid() || okb != vb.Valid() {
+				t.Fatalf("Line of %q: %v, of %q: %v", a, oka, b, okb)
+			}
+			if oka && okb && la != lb {
+				if want := releaselake.CompareVersions(la, lb); releaselake.CompareVersions(a, b) != want {
+					t.Fatalf("%q (line %s) and %q (line %s) order unlike their lines", a, la, b, lb)
+				}
+			}
+		}
+	})
+}
