@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -12,25 +11,6 @@ import (
 	"github.com/releaselake/releaselake/lake"
 	"github.com/releaselake/releaselake/synth"
 )
-
-// GenConfig holds the flags of `releaselake gen`.
-type GenConfig struct {
-	Products int
-	Releases int
-	Seed     int64
-	Out      string // directory of the catalog
-}
-
-// genFlags adds the flags of `releaselake gen`.
-func (c *Config) genFlags(cmd string, fs *flag.FlagSet) {
-	if cmd != "gen" {
-		return
-	}
-	fs.IntVar(&c.Gen.Products, "products", 10000, "GitHub products in the catalog")
-	fs.IntVar(&c.Gen.Releases, "releases", 1000000, "releases (yellow rows) the red table parses to, over all products")
-	fs.Int64Var(&c.Gen.Seed, "seed", 1, "seed: the same seed writes the same catalog and red table")
-	fs.StringVar(&c.Gen.Out, "out", ".", "directory to write catalog.yaml to")
-}
 
 // runGen writes a synthetic catalog to -out/catalog.yaml and one ingest run's
 // raw GitHub answers for it into the lake's red table, with a run record, so

@@ -330,12 +330,12 @@ func TestRun_badConfiguration(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"ingest", "-lake", dir, "-catalog", bad}, nil, 1, `line 2: product "a": needs exactly one source`},
-		{[]string{"ingest", "-lake", "s3://bucket/x"}, nil, 1, "want a path"},
-		{[]string{"frobnicate"}, nil, 2, "unknown command"},
-		{[]string{"ingest", "-nosuchflag"}, nil, 2, "flag provided but not defined"},
-		{[]string{"ingest", "-lake", dir, "-log", "JSON"}, nil, 2, `log "JSON": want auto, text or json`},
-		{[]string{"serve", "-lake", dir, "-log", "yaml"}, nil, 2, `log "yaml": want auto, text or json`},
+		{[]string{"ingest", "-lake", dir, "-catalog", bad}, nil, 2, `-catalog: ` + bad + `: line 2: product "a": needs exactly one source`},
+		{[]string{"ingest", "-lake", "s3://bucket/x"}, nil, 2, `-lake "s3://bucket/x": want a path`},
+		{[]string{"frobnicate"}, nil, 2, `unknown command "frobnicate" (see releaselake -h)`},
+		{[]string{"ingest", "-nosuchflag"}, nil, 2, "unknown flag -nosuchflag (see releaselake ingest -h)"},
+		{[]string{"ingest", "-lake", dir, "-log", "JSON"}, nil, 2, `-log "JSON": want auto, text or json`},
+		{[]string{"serve", "-lake", dir, "-log", "yaml"}, nil, 2, `-log "yaml": want auto, text or json`},
 		{[]string{"ingest", "-lake", dir}, map[string]string{"GITHUB_TOKEN": "ghp_first\nghp_second"}, 2, "GITHUB_TOKEN holds a space or control character at byte 9"},
 		{[]string{"serve", "-lake", dir}, map[string]string{"RELEASELAKE_ADMIN_TOKEN": "two words"}, 2, "RELEASELAKE_ADMIN_TOKEN holds a space or control character at byte 3"},
 	}
