@@ -32,7 +32,9 @@ func WriteFlags(w io.Writer, cmd string) {
 		if s.flag != "" && s.env != "" {
 			about = append(about, s.env)
 		}
-		if s.def != "" && strings.Contains(s.def, " ") {
+		if s.boolean {
+			// a flag without a value
+		} else if s.def != "" && strings.Contains(s.def, " ") {
 			about = append(about, fmt.Sprintf("default %q", s.def))
 		} else if s.def != "" {
 			about = append(about, "default "+s.def)

@@ -96,7 +96,7 @@ var all = sync.OnceValue(func() []setting {
 				}
 				return nil
 			}},
-		{flag: "check", boolean: true, cmds: "rebuild", usage: "only compare the rebuild with yellow; exit 1 if they differ",
+		{flag: "check", boolean: true, def: "false", cmds: "rebuild", usage: "only compare the rebuild with yellow; exit 1 if they differ",
 			set: func(c *Config, v string) (err error) { c.Check, err = boolean(v); return err }},
 		{flag: "retention", env: "RELEASELAKE_RETENTION", def: "7d", cmds: "vacuum", usage: "remove unneeded files older than this: 7d, 36h, 0 for all",
 			set: func(c *Config, v string) (err error) {
@@ -105,7 +105,7 @@ var all = sync.OnceValue(func() []setting {
 				}
 				return nil
 			}},
-		{flag: "dry-run", boolean: true, cmds: "vacuum", usage: "list what would be removed; remove nothing",
+		{flag: "dry-run", boolean: true, def: "false", cmds: "vacuum", usage: "list what would be removed; remove nothing",
 			set: func(c *Config, v string) (err error) { c.DryRun, err = boolean(v); return err }},
 		{flag: "products", def: "10000", cmds: "gen", usage: "GitHub products in the catalog",
 			set: func(c *Config, v string) (err error) { c.Gen.Products, err = positive(v); return err }},
@@ -200,6 +200,9 @@ func usableDir(dir string, create bool, what string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("cannot use it as the %s directory: %v", what, err)
 	}
+	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+		return "", errors.New("not a directory")
+	}
 	if create {
 		if err := os.MkdirAll(abs, 0o755); err != nil {
 			return "", fmt.Errorf("cannot create the %s directory: %v", what, err)
@@ -207,13 +210,13 @@ func usableDir(dir string, create bool, what string) (string, error) {
 	}
 	f, err := os.Open(abs)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("no such directory (serve and ingest create the %s; this command reads one)", what)
+		return "", fmt.Errorf("no such directory (this command reads an existing %s; serve and ingest create one)", what)
 	}
-	if err != nil {
-		return "", fmt.Errorf("cannot read the %s directory: %v", what, err)
+	if err == nil {
+		defer f.Close()
+		_, err = f.Readdirnames(1)
 	}
-	defer f.Close()
-	if _, err := f.Readdirnames(1); err != nil && err != io.EOF {
+	if err != nil && err != io.EOF {
 		return "", fmt.Errorf("cannot read the %s directory: %v", what, err)
 	}
 	return abs, nil
