@@ -119,3 +119,20 @@ func TestParseFlags_help(t *testing.T) {
 		t.Fatalf("%v:\n%s", err, help.String())
 	}
 }
+
+// docs/cli.md names every flag and variable, and which commands read it.
+func TestDocs_nameEverySetting(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "cli.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for _, s := range all() {
+		if s.flag != "" && !strings.Contains(doc, "`-"+s.flag+"`") {
+			t.Errorf("docs/cli.md does not name -%s", s.flag)
+		}
+		if s.env != "" && !strings.Contains(doc, "`"+s.env+"`") {
+			t.Errorf("docs/cli.md does not name %s", s.env)
+		}
+	}
+}
