@@ -85,7 +85,7 @@ func (m *Main) Open() (err error) {
 
 	fsys, err := openFS(c.Lake)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", c.Named("lake"), err)
 	}
 	m.Metrics = metrics.New()
 	backend := "local"
@@ -143,7 +143,7 @@ func openFS(root string) (lake.FS, error) {
 	// on first use, so serve starts (and reports) while the NameNode is down.
 	fsys, err := hdfs.Open(hdfs.Config{URL: root})
 	if err != nil {
-		return nil, releaselake.Wrap(releaselake.Invalid, err, "RELEASELAKE_LAKE")
+		return nil, releaselake.Errorf(releaselake.Invalid, "%v", err)
 	}
 	return fsys, nil
 }

@@ -19,6 +19,11 @@ import (
 func runGen(ctx context.Context, m *Main, stdout io.Writer) int {
 	c := m.Config.Gen
 	start := time.Now()
+	fsys, err := openFS(m.Config.Lake)
+	if err != nil { // a configuration error (HDFS), said as Run says them
+		fmt.Fprintf(m.logOut, "releaselake gen: %s: %v\n", m.Config.Named("lake"), err)
+		return 2
+	}
 	plan, err := synth.NewPlan(synth.Config{Products: c.Products, Releases: c.Releases, Seed: c.Seed})
 	if err != nil {
 		fmt.Fprintf(stdout, "gen: %v\n", err)
@@ -26,11 +31,6 @@ func runGen(ctx context.Context, m *Main, stdout io.Writer) int {
 	}
 	catalog := filepath.Join(c.Out, "catalog.yaml")
 	if err := plan.WriteCatalogFile(catalog); err != nil {
-		fmt.Fprintf(stdout, "gen: %v\n", err)
-		return 1
-	}
-	fsys, err := openFS(m.Config.Lake)
-	if err != nil {
 		fmt.Fprintf(stdout, "gen: %v\n", err)
 		return 1
 	}

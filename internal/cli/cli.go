@@ -75,7 +75,7 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 	for _, s := range sourceSettings() { // defaults, for the commands that do not crawl
 		c.Sources[s.env] = s.def
 	}
-	used := For(cmd)
+	used := settingsOf(cmd)
 	fs := flag.NewFlagSet("releaselake "+cmd, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	given := map[string]string{}
@@ -172,8 +172,8 @@ func (c *Config) check() error {
 	return nil
 }
 
-// For returns the settings command cmd reads, in the order its help lists them.
-func For(cmd string) []setting {
+// settingsOf returns the settings command cmd reads, in the order its help lists them.
+func settingsOf(cmd string) []setting {
 	var out []setting
 	for _, s := range all() {
 		if uses(cmd, s.cmds) {

@@ -27,7 +27,7 @@ func Usage(w io.Writer, summaries map[string]string) {
 // and nothing else: its -h.
 func WriteFlags(w io.Writer, cmd string) {
 	var flags, env []string
-	for _, s := range For(cmd) {
+	for _, s := range settingsOf(cmd) {
 		var about []string
 		if s.flag != "" && s.env != "" {
 			about = append(about, s.env)
