@@ -63,6 +63,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	for name, c := range commands {
 		summaries[name] = c.summary
 	}
+	if len(args) == 2 && args[0] == "help" { // help serve: serve -h
+		args = []string{args[1], "-h"}
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		if len(args) == 0 {
 			cli.Usage(stderr, summaries)
