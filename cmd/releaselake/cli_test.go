@@ -295,3 +295,25 @@ func TestCLI_version(t *testing.T) {
 		t.Errorf("third line %q, want %q", lines[2], want)
 	}
 }
+
+// Messages only where they apply: without GITHUB_TOKEN, the commands that do
+// not crawl do not warn that GitHub products are not being crawled.
+func TestCLI_noGitHubNoticeFromCommandsThatDoNotCrawl(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"RELEASELAKE_LAKE": dir, "RELEASELAKE_LOG": "text",
+		"RELEASELAKE_PAGE_URL": "http://127.0.0.1:1", "RELEASELAKE_PAGE_SECRET": "s"}
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stdout string
+	}{
+		{[]string{"rebuild", "-check"}, 0, "yellow equals the rebuild: nothing to commit"},
+		{[]string{"vacuum", "-dry-run"}, 0, "the table has no versions"},
+		{[]string{"push"}, 1, "push: nothing to push: the lake has no committed version yet"},
+	} {
+		code, stdout, stderr := runBinary(t, dir, env, tc.args...)
+		if code != tc.code || !strings.Contains(stdout, tc.stdout) || stderr != "" {
+			t.Errorf("%v: exit %d, stdout:\n%s\nstderr:\n%s", tc.args, code, stdout, stderr)
+		}
+	}
+}
