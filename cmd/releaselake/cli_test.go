@@ -67,6 +67,10 @@ func TestCLI_everyCommandByCommonMistakes(t *testing.T) {
 	const badLog = `2 RELEASELAKE_LOG "yaml": want auto, text or json`
 	const noPageDir = `2 RELEASELAKE_PAGE_DIR "/proc/nope/page": cannot create the page directory: mkdir /proc/nope: no such file or directory`
 	const versionRuns = "0 " // version reads no flag or variable: it prints and exits 0
+	// demo reads little else: its own directory, which cannot be made, stops
+	// it where a row has no mistake it reads (given before the row's arguments).
+	fence := map[string][]string{"demo": {"-dir", "/proc/nope/demo"}}
+	const noDemoDir = `2 -dir "/proc/nope/demo": cannot create the demo directory: mkdir /proc/nope: no such file or directory`
 	rows := []struct {
 		name   string
 		args   []string
@@ -98,7 +102,8 @@ func TestCLI_everyCommandByCommonMistakes(t *testing.T) {
 			others: badLog},
 		{name: "listen address", env: map[string]string{"RELEASELAKE_ADDR": "8080", "RELEASELAKE_LOG": "yaml"},
 			only: map[string]string{"serve": `2 RELEASELAKE_ADDR "8080": want host:port, such as 127.0.0.1:8080 or :8080`,
-				"page": `2 RELEASELAKE_ADDR "8080": want host:port, such as 127.0.0.1:8080 or :8080`, "version": versionRuns},
+				"page": `2 RELEASELAKE_ADDR "8080": want host:port, such as 127.0.0.1:8080 or :8080`, "version": versionRuns,
+				"demo": `2 RELEASELAKE_ADDR "8080": want host:port, such as 127.0.0.1:8080 or :8080`},
 			others: badLog},
 		{name: "ingest timeout", env: map[string]string{"RELEASELAKE_INGEST_TIMEOUT": "30", "RELEASELAKE_LOG": "yaml"},
 			only: map[string]string{"serve": `2 RELEASELAKE_INGEST_TIMEOUT "30": want a duration such as 10s, 5m or 1h30m`,
@@ -129,7 +134,7 @@ func TestCLI_everyCommandByCommonMistakes(t *testing.T) {
 				"ingest":  "2 RELEASELAKE_PAGE_URL is set but RELEASELAKE_PAGE_SECRET is not: pushes are signed with it",
 				"push":    "2 RELEASELAKE_PAGE_URL is set but RELEASELAKE_PAGE_SECRET is not: pushes are signed with it",
 				"page":    "2 RELEASELAKE_PAGE_SECRET is not set: the page server verifies every push with it",
-				"version": versionRuns},
+				"version": versionRuns, "demo": noDemoDir},
 			others: `2 RELEASELAKE_LAKE "` + file + `": not a directory`},
 		{name: "catalog missing", env: map[string]string{"RELEASELAKE_CATALOG": "/nope/catalog.yaml", "RELEASELAKE_LOG": "yaml"},
 			only: map[string]string{"serve": `2 RELEASELAKE_CATALOG "/nope/catalog.yaml": cannot read the catalog file: open /nope/catalog.yaml: no such file or directory`,
@@ -139,36 +144,36 @@ func TestCLI_everyCommandByCommonMistakes(t *testing.T) {
 				"version": versionRuns},
 			others: badLog},
 		{name: "lake cannot be created", env: map[string]string{"RELEASELAKE_LAKE": "/proc/nope/lake"},
-			only: map[string]string{"page": noPageDir, "version": versionRuns,
+			only: map[string]string{"page": noPageDir, "version": versionRuns, "demo": noDemoDir,
 				"push":    `2 RELEASELAKE_LAKE "/proc/nope/lake": no such directory (this command reads an existing lake; serve and ingest create one)`,
 				"rebuild": `2 RELEASELAKE_LAKE "/proc/nope/lake": no such directory (this command reads an existing lake; serve and ingest create one)`,
 				"vacuum":  `2 RELEASELAKE_LAKE "/proc/nope/lake": no such directory (this command reads an existing lake; serve and ingest create one)`},
 			others: `2 RELEASELAKE_LAKE "/proc/nope/lake": cannot create the lake directory: mkdir /proc/nope: no such file or directory`},
 		{name: "lake is a file", args: []string{"-lake", file},
-			only:   map[string]string{"page": "2 unknown flag -lake (see releaselake page -h)", "version": "2 unknown flag -lake (see releaselake version -h)"},
+			only: map[string]string{"page": "2 unknown flag -lake (see releaselake page -h)", "version": "2 unknown flag -lake (see releaselake version -h)",
+				"demo": "2 unknown flag -lake (see releaselake demo -h)"},
 			others: `2 -lake "` + file + `": not a directory`},
 		{name: "lake of another scheme", env: map[string]string{"RELEASELAKE_LAKE": "s3://bucket/lake"},
-			only:   map[string]string{"page": noPageDir, "version": versionRuns},
+			only:   map[string]string{"page": noPageDir, "version": versionRuns, "demo": noDemoDir},
 			others: `2 RELEASELAKE_LAKE "s3://bucket/lake": want a path, file:///abs/path or hdfs://host:port/path`},
 		{name: "HDFS lake HDFS refuses", env: map[string]string{"RELEASELAKE_LAKE": "hdfs://127.0.0.1:1/a:b"},
-			only:   map[string]string{"page": noPageDir, "version": versionRuns},
+			only:   map[string]string{"page": noPageDir, "version": versionRuns, "demo": noDemoDir},
 			others: `2 RELEASELAKE_LAKE: lake "hdfs://127.0.0.1:1/a:b": HDFS refuses ':' in paths`},
 		{name: "gen without releases for its products", args: []string{"-products", "10", "-releases", "5"},
 			only:   map[string]string{"gen": "2 -releases 5: want at least one release per product (-products 10)"},
 			others: "2 unknown flag -products (see releaselake %s -h)"},
 	}
-	names := make([]string, 0, len(commands))
-	for name := range commands {
-		names = append(names, name)
-	}
-	slices.Sort(names)
 	// The rows say what each mistake does to these commands; a new command
 	// is added here once its rows (in only, or others) are right for it.
-	for _, name := range names {
-		if !slices.Contains(strings.Fields("gen ingest page push rebuild serve vacuum version"), name) {
+	var names []string
+	for name := range commands {
+		if slices.Contains(strings.Fields("demo gen ingest page push rebuild serve vacuum version"), name) {
+			names = append(names, name)
+		} else {
 			t.Errorf("command %s: say what each mistake does to it in the rows, then add it here", name)
 		}
 	}
+	slices.Sort(names)
 	for _, row := range rows {
 		for _, cmd := range names {
 			t.Run(row.name+"/"+cmd, func(t *testing.T) {
@@ -183,7 +188,8 @@ func TestCLI_everyCommandByCommonMistakes(t *testing.T) {
 				if !ok {
 					want = strings.ReplaceAll(row.others, "%s", cmd)
 				}
-				code, _, stderr := runBinary(t, dir, env, append([]string{cmd}, row.args...)...)
+				args := append(append([]string{cmd}, fence[cmd]...), row.args...)
+				code, _, stderr := runBinary(t, dir, env, args...)
 				c, wantLine, _ := strings.Cut(want, " ")
 				if wantLine != "" {
 					wantLine = "releaselake " + cmd + ": " + wantLine + "\n"
@@ -228,6 +234,7 @@ func TestCLI_helpListsOnlyTheCommandsFlags(t *testing.T) {
 		"vacuum":  {"-lake", "-retention", "-dry-run", "-log"},
 		"gen":     {"-lake", "-products", "-releases", "-seed", "-out", "-log"},
 		"page":    {"-addr", "-dir", "-log"},
+		"demo":    {"-addr", "-dir", "-log"},
 		"version": nil,
 	}
 	for name := range commands {

@@ -44,6 +44,7 @@ type Config struct {
 	Retention   time.Duration     // vacuum -retention (RELEASELAKE_RETENTION): keep unneeded files this long
 	DryRun      bool              // vacuum -dry-run: list, remove nothing
 	Gen         GenConfig         // gen's flags
+	DemoDir     string            // demo -dir: the demo's own lake; empty: a temporary one
 
 	named map[string]string // by setting key: "-flag" when the flag gave the value, else the variable
 }

@@ -53,12 +53,19 @@ var all = sync.OnceValue(func() []setting {
 			usage: "lake root: a path, file:///abs/path or hdfs://host:port/path", set: (*Config).setLake},
 		{flag: "catalog", env: "RELEASELAKE_CATALOG", cmds: "crawl push rebuild",
 			usage: "catalog file replacing the embedded one", set: (*Config).setCatalog},
-		{flag: "addr", env: "RELEASELAKE_ADDR", def: "127.0.0.1:8080", cmds: "serve", usage: "listen address",
+		{flag: "addr", env: "RELEASELAKE_ADDR", def: "127.0.0.1:8080", cmds: "serve demo", usage: "listen address",
 			set: func(c *Config, v string) error { c.Addr = v; return hostPort(v) }},
 		{flag: "addr", env: "RELEASELAKE_ADDR", def: DefaultPageAddr, cmds: "page", usage: "listen address",
 			set: func(c *Config, v string) error { c.Addr = v; return hostPort(v) }},
 		{flag: "dir", env: "RELEASELAKE_PAGE_DIR", def: "./page-data", cmds: "page", dir: true, usage: "where received snapshots are kept",
 			set: func(c *Config, v string) (err error) { c.PageDir, err = usableDir(v, true, "page"); return err }},
+		{flag: "dir", cmds: "demo", dir: true, usage: "where the demo writes its lake; empty: a temporary directory removed at exit",
+			set: func(c *Config, v string) (err error) {
+				if c.DemoDir = v; v != "" {
+					c.DemoDir, err = usableDir(v, true, "demo")
+				}
+				return err
+			}},
 		{flag: "tz", env: "RELEASELAKE_TZ", def: "UTC", cmds: "serve", usage: "time zone of the schedule",
 			set: func(c *Config, v string) (err error) {
 				if c.Location, err = time.LoadLocation(v); err != nil {
