@@ -354,6 +354,25 @@ func TestRun_badConfiguration(t *testing.T) {
 	}
 }
 
+// A catalog that does not parse is a configuration error for every command
+// that reads one: exit 2, its one line naming the flag, file and line, before
+// anything is logged (serve has begun reading the lake meanwhile).
+func TestRun_badCatalogIsOneLineExit2(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "catalog.yaml")
+	os.WriteFile(bad, []byte("products:\n  - key: a\n    github: o/a\n    pypi: a\n"), 0o644)
+	env := map[string]string{"RELEASELAKE_LAKE": dir, "RELEASELAKE_CATALOG": bad, "RELEASELAKE_LOG": "text",
+		"RELEASELAKE_PAGE_URL": "http://127.0.0.1:1", "RELEASELAKE_PAGE_SECRET": "s", "RELEASELAKE_SCHEDULE": "off"}
+	for _, cmd := range []string{"serve", "ingest", "push", "rebuild"} {
+		a := &app{t: t, env: env}
+		code, out := a.run(cmd)
+		want := "releaselake " + cmd + ": RELEASELAKE_CATALOG: " + bad + ": line 2: product \"a\": needs exactly one source of github, pypi, npm, maven, feed, page, manual (has 2)\n"
+		if code != 2 || out != want {
+			t.Errorf("%s: exit %d:\n%s\nwant exit 2 and exactly:\n%s", cmd, code, out, want)
+		}
+	}
+}
+
 // A secret kept in a file (kubectl create secret --from-file, a Docker secret)
 // usually ends in a newline. The program uses the token without it: otherwise
 // every GitHub request fails (a newline is not allowed in a header) and no
