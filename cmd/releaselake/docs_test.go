@@ -13,7 +13,6 @@ import (
 // test says so.
 var pendingCommands = map[string]string{
 	"demo":    "issue 22 §1, the demo branch adds it",
-	"version": "issue 22 §3, the cli branch adds it",
 }
 
 // The table of commands in docs/operations.md is the program's commands, no
