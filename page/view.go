@@ -177,7 +177,9 @@ func (s *Snapshot) card(p Product, now time.Time) Card {
 // in snapshot order when no card has a category), by last release (newest
 // first, never released last) or by name; "" keeps their order.
 func arrange(cards []Card, sortBy string) []Group {
-	byName := func(a, b Card) int { return cmp.Or(strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), strings.Compare(a.Key, b.Key)) }
+	byName := func(a, b Card) int {
+		return cmp.Or(strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), strings.Compare(a.Key, b.Key))
+	}
 	switch sortBy {
 	case "name":
 		slices.SortStableFunc(cards, byName)
