@@ -17,9 +17,9 @@ func day(d int) time.Time { return time.Date(2026, 3, d, 0, 0, 0, 0, time.UTC) }
 func testCatalog(t *testing.T) *releaselake.Catalog {
 	t.Helper()
 	cat, err := releaselake.NewCatalog([]releaselake.Product{
-		{Key: "react", Name: "React", Kind: "github", Ref: "facebook/react"},
-		{Key: "vue", Name: "Vue", Kind: "github", Ref: "vuejs/core"},
-		{Key: "flask", Name: "Flask", Kind: "github", Ref: "pallets/flask"},
+		{Key: "react", Name: "React", Kind: "github", Ref: "facebook/react", Category: "Frontend"},
+		{Key: "vue", Name: "Vue", Kind: "github", Ref: "vuejs/core", Category: "Frontend"},
+		{Key: "flask", Name: "Flask", Kind: "github", Ref: "pallets/flask", Category: "Backend"},
 	})
 	if err != nil {
 		t.Fatal(err)
