@@ -59,7 +59,7 @@ type Card struct {
 	Stable              []Item // newest stable releases, newest first
 	Prereleases         []Item // prereleases among the newest releases, newest first
 	Recent              []Item // the newest releases, prereleases included (the feed's)
-	Cadence             *Spark // nil when the snapshot has none
+	Cadence             *Spark // nil when the snapshot has none, or the product no release
 	LastRelease         time.Time
 	// Health is the card's state: "" (the snapshot has no health), "never"
 	// (no run tried it), "failing", "stale" or "ok".
@@ -163,7 +163,7 @@ func (s *Snapshot) card(p Product, now time.Time) Card {
 	if len(c.Prereleases) > 0 && (c.Latest == nil || c.Prereleases[0].PublishedAt.After(c.Latest.PublishedAt)) {
 		c.Pre = &c.Prereleases[0]
 	}
-	if p.Cadence != nil {
+	if p.Cadence != nil && !c.LastRelease.IsZero() { // a product without releases has no cadence to draw
 		c.Cadence = sparkline(p.Cadence)
 	}
 	if s.Health {

@@ -179,6 +179,9 @@ func TestSnapshot_cadenceIsStableReleasesPerMonth(t *testing.T) {
 	if !strings.Contains(html, `<svg width="72" height="16" viewBox="0 0 72 16" role="img" aria-label="4 stable releases in the last 24 months">`) {
 		t.Errorf("no sparkline on the card:\n%s", card(t, html, "vue"))
 	}
+	if _, html := get(handler(snap), "/?products=flask"); strings.Contains(html, "<svg") {
+		t.Error("a product without releases draws a cadence")
+	}
 }
 
 func TestAgo(t *testing.T) {
