@@ -257,15 +257,21 @@ func Decode(b []byte) (*Snapshot, error) {
 	return &s, nil
 }
 
-// product returns the product with the given key, in any case: keys are
-// lower-case in the default catalog, but people write "Vue".
-func (s *Snapshot) product(key string) (Product, bool) {
-	for _, p := range s.Products {
-		if strings.EqualFold(p.Key, key) {
-			return p, true
-		}
+// finder returns a function finding a product by its key, in any case: keys
+// are lower-case in the default catalog, but people write "Vue". One map per
+// call, so that many keys against a large catalog stay linear.
+func (s *Snapshot) finder() func(key string) (Product, bool) {
+	byKey := make(map[string]int, len(s.Products))
+	for i, p := range s.Products {
+		byKey[strings.ToLower(p.Key)] = i
 	}
-	return Product{}, false
+	return func(key string) (Product, bool) {
+		i, ok := byKey[strings.ToLower(key)]
+		if !ok {
+			return Product{}, false
+		}
+		return s.Products[i], true
+	}
 }
 
 // isNew reports whether r was published within NewWindow before the snapshot.

@@ -108,9 +108,9 @@ func Build(s *Snapshot, keys []string, sortBy string, notices []string, now time
 	products := s.Products
 	if len(keys) > 0 {
 		products = nil
-		seen := map[string]bool{}
+		seen, find := map[string]bool{}, s.finder()
 		for _, k := range keys {
-			p, ok := s.product(k)
+			p, ok := find(k)
 			switch {
 			case !ok:
 				v.Unknown = append(v.Unknown, k)

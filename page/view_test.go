@@ -164,7 +164,7 @@ func TestSnapshot_cadenceIsStableReleasesPerMonth(t *testing.T) {
 		rel("2.0.2", time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), false),
 	}})
 	snap := NewSnapshot(testCatalog(t), ix)
-	vue, _ := snap.product("vue")
+	vue, _ := snap.finder()("vue")
 	want := make([]int, CadenceMonths)
 	want[0], want[22], want[23] = 1, 2, 1
 	if len(vue.Cadence) != CadenceMonths || !slices.Equal(vue.Cadence, want) {
