@@ -213,3 +213,32 @@ func TestHandler_servesFavicon(t *testing.T) {
 		t.Error("the page does not name its icon")
 	}
 }
+
+// A pushed snapshot is refused when its new fields break their bounds: more
+// stable releases than RecentCount, a release of another product among them,
+// a cadence longer than CadenceMonths or with a negative count.
+func TestSnapshot_validateBoundsStableAndCadence(t *testing.T) {
+	for name, spoil := range map[string]func(p *Product){
+		"six stable": func(p *Product) {
+			p.Stable = append(p.Stable, p.Stable[0], p.Stable[0], p.Stable[0], p.Stable[0], p.Stable[0])
+		},
+		"foreign stable":   func(p *Product) { p.Stable[0].Product = "react" },
+		"25 months":        func(p *Product) { p.Cadence = make([]int, CadenceMonths+1) },
+		"negative cadence": func(p *Product) { p.Cadence[3] = -1 },
+	} {
+		snap := testSnapshot(t)
+		for i := range snap.Products {
+			if snap.Products[i].Key == "vue" {
+				spoil(&snap.Products[i])
+			}
+		}
+		b, _ := snap.Encode()
+		if _, err := Decode(b); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	b, _ := testSnapshot(t).Encode()
+	if _, err := Decode(b); err != nil {
+		t.Fatal(err)
+	}
+}
