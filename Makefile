@@ -8,7 +8,7 @@ BIN := bin/releaselake
 GITHUB_SCHEMA := .cache/github-schema.graphql
 PY_VENV := .cache/venv
 
-.PHONY: run build test test-go deps chromium axe promtool github-schema py-deps generate check-generate vet clean
+.PHONY: run build test test-go deps chromium promtool github-schema py-deps generate check-generate vet clean
 .PHONY: graphql-audit bench bench-gateway bench-shortcuts bench-ab wrk bench-github bench-scale fuzz soak
 .PHONY: hdfs-up hdfs-down spark-check
 
@@ -57,6 +57,7 @@ chromium:
 
 # axe-core (npm), which the browser tests inject into the release page to check
 # its accessibility (cmd/releaselake/page_browser_test.go).
+.PHONY: axe
 axe: scripts/axe/node_modules/.package-lock.json
 scripts/axe/node_modules/.package-lock.json: scripts/axe/package-lock.json
 	npm ci --prefix scripts/axe --no-audit --no-fund --loglevel=error
