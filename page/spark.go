@@ -2,7 +2,9 @@ package page
 
 import (
 	"fmt"
+	"html/template"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -13,6 +15,16 @@ type Spark struct {
 	Total int    // releases in the months drawn
 	Label string // what it shows, in words, for screen readers and on hover
 	Width int
+}
+
+// Rects is the SVG of the bars, made here from integers only: through the
+// template, a page's 1,200 bars were most of its rendering time.
+func (s *Spark) Rects() template.HTML {
+	var b strings.Builder
+	for _, r := range s.Bars {
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="2" height="%d"/>`, r.X, r.Y, r.H)
+	}
+	return template.HTML(b.String())
 }
 
 // Bar is one month of a Spark, in SVG user units.

@@ -176,7 +176,8 @@ func TestSnapshot_cadenceIsStableReleasesPerMonth(t *testing.T) {
 		t.Errorf("sparkline %+v", s)
 	}
 	_, html := get(handler(snap), "/?products=vue")
-	if !strings.Contains(html, `<svg width="72" height="16" viewBox="0 0 72 16" role="img" aria-label="4 stable releases in the last 24 months">`) {
+	if !strings.Contains(html, `<svg width="72" height="16" viewBox="0 0 72 16" role="img" aria-label="4 stable releases in the last 24 months">`) ||
+		!strings.Contains(html, `<rect x="66" y="0" width="2" height="16"/><rect x="69" y="8" width="2" height="8"/></svg>`) {
 		t.Errorf("no sparkline on the card:\n%s", card(t, html, "vue"))
 	}
 	if _, html := get(handler(snap), "/?products=flask"); strings.Contains(html, "<svg") {
