@@ -170,6 +170,9 @@ func entry(c *Card, r releaselake.Release) atomEntry {
 	if r.Prerelease {
 		title += " (prerelease)"
 	}
+	if r.Yanked {
+		title += " (yanked)"
+	}
 	e := atomEntry{
 		Title:     title,
 		ID:        "urn:releaselake:release:" + r.Product + ":" + url.PathEscape(r.Tag),
@@ -186,8 +189,8 @@ func entry(c *Card, r releaselake.Release) atomEntry {
 
 // whatChanged says what r is to a reader of the feed: a new release or
 // prerelease, or the general availability of a version whose prerelease the
-// snapshot holds, then the first lines of its notes where the snapshot has
-// them. (Whether a release was re-dated the snapshot cannot tell: it holds
+// snapshot holds, whether it was yanked, then the first lines of its notes
+// where the snapshot has them. (Whether a release was re-dated the snapshot cannot tell: it holds
 // one version of the lake.)
 func whatChanged(c *Card, r releaselake.Release) string {
 	date := r.PublishedAt.UTC().Format("2006-01-02")
@@ -202,6 +205,9 @@ func whatChanged(c *Card, r releaselake.Release) string {
 				break
 			}
 		}
+	}
+	if r.Yanked {
+		text += " It has since been yanked upstream: do not use it."
 	}
 	if c.Latest != nil && c.Latest.Tag == r.Tag && r.Notes == "" {
 		r.Notes = summary(c.Latest.Notes)

@@ -127,12 +127,14 @@ func TestFeed_beforeAnySnapshot(t *testing.T) {
 
 // The feed is titled by the products it is of, and each entry says what
 // changed: a new release, a new prerelease, or a version become generally
-// available after its prerelease, then the first lines of its notes.
+// available after its prerelease, and whether it was yanked, then the first
+// lines of its notes.
 func TestFeed_titledByProductsEntriesSayWhatChanged(t *testing.T) {
 	ix := serving.NewIndex(releaselake.Snapshot{Version: 3, CommittedAt: day(9), Releases: []releaselake.Release{
 		{Product: "vue", Tag: "v3.6.0-rc.1", Version: "3.6.0-rc.1", Prerelease: true, PublishedAt: day(2), Notes: "Release candidate.\n\nTry it."},
 		{Product: "vue", Tag: "v3.6.0", Version: "3.6.0", PublishedAt: day(6), Notes: "\n## Features\n\n* <b>fast</b> & small\n* two\n* three\n* four"},
 		{Product: "react", Tag: "v19.0.0", Version: "19.0.0", PublishedAt: day(3)},
+		{Product: "react", Tag: "v18.9.0", Version: "18.9.0", PublishedAt: day(1), Yanked: true},
 	}})
 	snap := NewSnapshot(testCatalog(t), ix)
 	f := &Feed{Snapshot: func() *Snapshot { return snap }}
@@ -165,5 +167,8 @@ func TestFeed_titledByProductsEntriesSayWhatChanged(t *testing.T) {
 	}
 	if strings.Contains(body, "<b>fast</b>") {
 		t.Error("notes are not escaped in the feed's XML")
+	}
+	if _, html := get(handler(snap), "/?products=react"); !strings.Contains(html, `<li><span>18.9.0 <span class="yanked">yanked</span></span>`) {
+		t.Errorf("the card does not mark the yanked release:\n%s", card(t, html, "react"))
 	}
 }
