@@ -48,12 +48,19 @@ vet:
 	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './.cache/*' -not -path '*/node_modules/*')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 
-deps: github-schema py-deps chromium graphql-audit promtool
+deps: github-schema py-deps chromium graphql-audit axe promtool
 	$(GO) mod download
 
 # A real browser for the page tests: Debian's chromium (CI runs as root).
 chromium:
 	@command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+# axe-core (npm), which the browser tests inject into the release page to check
+# its accessibility (cmd/releaselake/page_browser_test.go).
+.PHONY: axe
+axe: scripts/axe/node_modules/.package-lock.json
+scripts/axe/node_modules/.package-lock.json: scripts/axe/package-lock.json
+	npm ci --prefix scripts/axe --no-audit --no-fund --loglevel=error
 
 # promtool runs the unit tests of the example alerts (deploy/monitoring/alerts_test.yaml).
 promtool:

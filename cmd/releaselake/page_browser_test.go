@@ -121,10 +121,11 @@ func newBrowserStack(t *testing.T, withPageServer bool) *browserStack {
 	}
 	vue := maxNumeric(fixtureTags(t, "vuejs__core.jsonl"), "v", 3)
 	s := &browserStack{want: map[string]shownCard{
-		// react: 19.1.0 is new as latest and in the list, with the new rc.
-		"react": {Key: "react", Version: "19.1.0", Href: "https://github.com/facebook/react/releases/tag/v19.1.0", Shown: true, Pre: 1, New: 3},
+		// react: 19.1.0 is new as latest and in the stable list; the new rc
+		// beside it (newer) and behind the prerelease toggle.
+		"react": {Key: "react", Version: "19.1.0", Href: "https://github.com/facebook/react/releases/tag/v19.1.0", Shown: true, Pre: 2, New: 4},
 		"vue":   {Key: "vue", Version: vue, Href: "https://github.com/vuejs/core/releases/tag/v" + vue, Shown: true, Pre: -1, New: -1},
-		"spark": {Key: "spark", Version: "4.0.0", Href: "https://github.com/apache/spark/releases/tag/v4.0.0", Shown: true, Pre: 1, New: 1},
+		"spark": {Key: "spark", Version: "4.0.0", Href: "https://github.com/apache/spark/releases/tag/v4.0.0", Shown: true, Pre: 2, New: 2},
 	}}
 	a := &app{t: t, lake: t.TempDir()}
 	a.env = map[string]string{
