@@ -87,6 +87,8 @@ func (a instant) before(b instant) bool { return a.sec < b.sec || a.sec == b.sec
 
 func (r *row) publishedAt() instant { return instant{r.published, r.publishedNs} }
 
+func (r *row) firstSeenAt() instant { return instant{r.firstSeen, r.firstSeenNs} }
+
 // Rows returns the number of releases in the index.
 func (ix *Index) Rows() int { return len(ix.rows) }
 

@@ -92,6 +92,7 @@ func reference(all []releaselake.Release, q Query) []releaselake.Release {
 		case q.Prerelease != nil && r.Prerelease != *q.Prerelease:
 		case q.Since != nil && r.PublishedAt.Before(*q.Since):
 		case q.Until != nil && !r.PublishedAt.Before(*q.Until):
+		case q.SeenSince != nil && r.FirstSeenAt.Before(*q.SeenSince):
 		default:
 			out = append(out, r)
 		}
@@ -175,6 +176,7 @@ func TestIndex_Page_matchesReferenceAcrossPages(t *testing.T) {
 		q.Prerelease = []*bool{nil, &yes, &no}[rng.IntN(3)]
 		q.Since = []*time.Time{nil, &d5}[rng.IntN(2)]
 		q.Until = []*time.Time{nil, &d12}[rng.IntN(2)]
+		q.SeenSince = seenSinceOf(rng)
 		q.Sort = Sort{Key: SortKey(rng.IntN(int(numSortKeys))), Asc: rng.IntN(2) == 0}
 		q.First = 1 + rng.IntN(15)
 		want := reference(all, q)
@@ -187,6 +189,9 @@ func TestIndex_Page_matchesReferenceAcrossPages(t *testing.T) {
 			for _, i := range pg.Rows {
 				r := ix.Row(int(i))
 				got = append(got, r.Product+"@"+r.Tag)
+			}
+			if pg.HasPrev != (pages > 0) {
+				t.Fatalf("round %d page %d: hasPrev %v", round, pages, pg.HasPrev)
 			}
 			if !pg.HasNext {
 				break

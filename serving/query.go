@@ -53,12 +53,14 @@ type Filter struct {
 	Since      *time.Time // publishedAt >= Since
 	Until      *time.Time // publishedAt < Until
 	Prerelease *bool      // only prereleases (true) or only stable ones (false)
+	SeenSince  *time.Time // firstSeenAt >= SeenSince
 }
 
-// span is a Filter's since/until as instants; has* is false for a bound not given.
+// span is a Filter's since/until/seenSince as instants; has* is false for a
+// bound not given.
 type span struct {
-	since, until       instant
-	hasSince, hasUntil bool
+	since, until, seen          instant
+	hasSince, hasUntil, hasSeen bool
 }
 
 func (f *Filter) span() span {
@@ -69,11 +71,17 @@ func (f *Filter) span() span {
 	if f.Until != nil {
 		w.until, w.hasUntil = instantOf(*f.Until), true
 	}
+	if f.SeenSince != nil {
+		w.seen, w.hasSeen = instantOf(*f.SeenSince), true
+	}
 	return w
 }
 
 func (f *Filter) match(w *span, r *row) bool {
 	if f.Prerelease != nil && r.prerelease != *f.Prerelease {
+		return false
+	}
+	if w.hasSeen && r.firstSeenAt().before(w.seen) {
 		return false
 	}
 	at := r.publishedAt()
@@ -93,26 +101,35 @@ func (ix *Index) Releases(f Filter) []releaselake.Release {
 	return out
 }
 
-// Query asks for one page of releases.
+// Query asks for one page of releases: the First after After (forward), or
+// with Backward the First before After (Relay's last/before).
 type Query struct {
 	Filter
 	Sort Sort
 	// After, if not nil, holds the sort fields of the release the page starts
 	// after (Product, Tag, Version, PublishedAt, FirstSeenAt): keyset paging, so
-	// pages stay stable when rows are added or removed between requests.
+	// pages stay stable when rows are added or removed between requests. With
+	// Backward, the release the page ends before.
 	After *releaselake.Release
 	First int // page size; at most First releases are returned
+	// Backward takes the page from the end of the list (or from just before
+	// After) towards its start; the page's rows are still in Sort order.
+	Backward bool
 }
 
 // Page is one page of a listing.
 type Page struct {
-	Rows    []int32 // the row number of each release of the page (see Index.Row)
+	Rows    []int32 // the row number of each release of the page (see Index.Row), in the query's Sort order
 	Total   int     // releases matching the filter, across all pages
 	HasNext bool    // more releases follow this page
+	HasPrev bool    // more releases come before this page
 }
 
 // Page returns the releases matching q.Filter in q.Sort order, starting after
-// q.After, at most q.First of them. Unknown product keys match nothing.
+// q.After, at most q.First of them (with q.Backward, the last q.First before
+// q.After). Unknown product keys match nothing. HasNext and HasPrev are exact:
+// a page that begins (ends) at a cursor looks for one release before (after)
+// it, a walk no longer than the page's own.
 func (ix *Index) Page(q Query) Page {
 	first := max(q.First, 0)
 	if q.Products != nil {
@@ -129,27 +146,58 @@ func (ix *Index) Page(q Query) Page {
 		// No rows asked for: whether there are any is the count. (Walking the
 		// merge to find one, under a filter that few rows pass, could take the
 		// whole index, for a page priced at 1.)
-		pg.HasNext = true
+		pg.HasNext, pg.HasPrev = !q.Backward, q.Backward
 		return pg
 	}
+	rows, more := ix.walk(&q, &w, runs, first, pg.Total)
+	// Whether releases lie on the far side of the cursor: one step back
+	// from the page's first row (or from the cursor on an empty page).
+	behind := false
 	if q.After != nil {
-		ix.skipTo(runs, q.Sort, q.After)
+		from := q.After
+		if len(rows) > 0 {
+			r := ix.Row(int(rows[0]))
+			from = &r
+		}
+		back := q
+		back.After, back.Backward = from, !q.Backward
+		short2, _ := ix.runs(&back, &w, short[:0])
+		_, behind = ix.walk(&back, &w, short2, 0, 0)
+	}
+	if q.Backward {
+		slices.Reverse(rows)
+		pg.HasPrev, pg.HasNext = more, behind
+	} else {
+		pg.HasNext, pg.HasPrev = more, behind
+	}
+	pg.Rows = rows
+	return pg
+}
+
+// walk takes up to n rows of runs that match the filter, from q.After in
+// q's direction, and reports whether more follow them; total bounds the
+// rows there can be.
+func (ix *Index) walk(q *Query, w *span, runs []run, n, total int) ([]int32, bool) {
+	if q.After != nil {
+		ix.skipTo(runs, q.Sort, q.Backward, q.After)
 	}
 	m := ix.merge(runs, q.Sort)
-	pg.Rows = make([]int32, 0, min(first, pg.Total))
+	var rows []int32
+	if n > 0 {
+		rows = make([]int32, 0, min(n, total))
+	}
 	for {
 		i, ok := m.next()
 		if !ok {
-			return pg
+			return rows, false
 		}
-		if !q.Filter.match(&w, &ix.rows[i]) {
+		if !q.Filter.match(w, &ix.rows[i]) {
 			continue
 		}
-		if len(pg.Rows) == first {
-			pg.HasNext = true
-			return pg
+		if len(rows) == n {
+			return rows, true
 		}
-		pg.Rows = append(pg.Rows, i)
+		rows = append(rows, i)
 	}
 }
 
@@ -161,14 +209,23 @@ func (ix *Index) Page(q Query) Page {
 // checked row by row. The runs are appended to out.
 func (ix *Index) runs(q *Query, w *span, out []run) ([]run, int) {
 	total := 0
+	asc := q.Sort.Asc != q.Backward // a run walked from its back
 	add := func(order *[numSortKeys][]int32, pre []int32) {
 		lo, hi := ix.window(order[ByPublished], w)
-		total += q.Filter.count(pre, lo, hi)
-		idx := order[q.Sort.Key]
-		if q.Sort.Key == ByPublished {
-			idx = idx[lo:hi]
+		seen := ix.seenWindow(order[ByFirstSeen], w)
+		if w.hasSeen {
+			total += ix.countIn(order[ByFirstSeen][:seen], &q.Filter, w)
+		} else {
+			total += q.Filter.count(pre, lo, hi)
 		}
-		out = append(out, run{idx: idx, asc: q.Sort.Asc})
+		idx := order[q.Sort.Key]
+		switch q.Sort.Key {
+		case ByPublished:
+			idx = idx[lo:hi]
+		case ByFirstSeen:
+			idx = idx[:seen]
+		}
+		out = append(out, run{idx: idx, asc: asc})
 	}
 	switch {
 	case q.Products != nil:
@@ -182,13 +239,45 @@ func (ix *Index) runs(q *Query, w *span, out []run) ([]run, int) {
 	default:
 		// Every product's run in key order (skipTo reads them one product at
 		// a time), counted at once.
-		lo, hi := ix.window(ix.order[ByPublished], w)
-		total = q.Filter.count(ix.pre, lo, hi)
+		if w.hasSeen {
+			total = ix.countIn(ix.order[ByFirstSeen][:ix.seenWindow(ix.order[ByFirstSeen], w)], &q.Filter, w)
+		} else {
+			lo, hi := ix.window(ix.order[ByPublished], w)
+			total = q.Filter.count(ix.pre, lo, hi)
+		}
 		for _, k := range ix.keys {
-			out = append(out, run{idx: ix.products[k].order[ByVersion], asc: q.Sort.Asc})
+			out = append(out, run{idx: ix.products[k].order[ByVersion], asc: asc})
 		}
 	}
+	if q.Sort.Key == ByVersion && q.Backward {
+		// The merge takes ByVersion runs one after the other, products
+		// ascending; backward, the last product comes first.
+		slices.Reverse(out)
+	}
 	return out, total
+}
+
+// seenWindow returns how many rows at the front of a ByFirstSeen ordering
+// (newest first) were first seen at or after the filter's seenSince: all
+// without one.
+func (ix *Index) seenWindow(idx []int32, w *span) int {
+	if !w.hasSeen {
+		return len(idx)
+	}
+	return sort.Search(len(idx), func(i int) bool { return ix.rows[idx[i]].firstSeenAt().before(w.seen) })
+}
+
+// countIn counts the rows of idx that match f. It visits each: with
+// seenSince the counts kept per ordering do not apply, and idx is then the
+// rows seen since, "new this week", a small share of the index.
+func (ix *Index) countIn(idx []int32, f *Filter, w *span) int {
+	n := 0
+	for _, i := range idx {
+		if f.match(w, &ix.rows[i]) {
+			n++
+		}
+	}
+	return n
 }
 
 // window returns the part [lo, hi) of a ByPublished ordering inside since/until.
@@ -217,8 +306,9 @@ func (f *Filter) count(pre []int32, lo, hi int) int {
 	return hi - lo - p
 }
 
-// skipTo drops from each run the rows that come before or at the cursor c.
-func (ix *Index) skipTo(runs []run, s Sort, c *releaselake.Release) {
+// skipTo drops from each run the rows that come before or at the cursor c
+// in order s (with backward, those at or after it).
+func (ix *Index) skipTo(runs []run, s Sort, backward bool, c *releaselake.Release) {
 	less := sortLess(s.Key)
 	for i := range runs {
 		r := &runs[i]
@@ -228,10 +318,11 @@ func (ix *Index) skipTo(runs []run, s Sort, c *releaselake.Release) {
 		if s.Key == ByVersion {
 			// Products are ascending whatever the direction.
 			switch p := ix.keys[ix.rows[r.idx[0]].product]; {
-			case p < c.Product:
+			case p == c.Product:
+			case (p < c.Product) != backward:
 				r.idx = nil
 				continue
-			case p > c.Product:
+			default:
 				continue
 			}
 		}

@@ -1,0 +1,91 @@
+package serving
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/releaselake/releaselake"
+)
+
+// seenSinceOf picks no seenSince filter, or one that keeps some rows
+// (randomRows' firstSeenAt are days 1 to 3).
+func seenSinceOf(rng *rand.Rand) *time.Time {
+	d := day(2)
+	return []*time.Time{nil, nil, &d}[rng.IntN(3)]
+}
+
+// Paging backward (Relay's last/before) from the end of the list to its start
+// gives the same releases as the reference order, in every sort and filter,
+// with hasPrev and hasNext saying where each page is.
+func TestIndex_Page_backwardEqualsForwardReversed(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for round := range 300 {
+		all := randomRows(rng, 1+rng.IntN(120))
+		ix := NewIndex(releaselake.Snapshot{Version: 1, Releases: slices.Clone(all)})
+		yes, no := true, false
+		d5, d12 := day(5), day(12)
+		q := Query{Backward: true}
+		switch rng.IntN(4) {
+		case 1:
+			q.Products = []string{"b"}
+		case 2:
+			q.Products = []string{"d", "a", "c", "zz"}
+		case 3:
+			q.Products = []string{"a", "b", "e"}
+		}
+		q.Prerelease = []*bool{nil, &yes, &no}[rng.IntN(3)]
+		q.Since = []*time.Time{nil, &d5}[rng.IntN(2)]
+		q.Until = []*time.Time{nil, &d12}[rng.IntN(2)]
+		q.SeenSince = seenSinceOf(rng)
+		q.Sort = Sort{Key: SortKey(rng.IntN(int(numSortKeys))), Asc: rng.IntN(2) == 0}
+		q.First = 1 + rng.IntN(15)
+		want := tags(reference(all, q))
+		var got []string // the pages from the last one, each in list order
+		for pages := 0; ; pages++ {
+			pg := ix.Page(q)
+			if pg.Total != len(want) {
+				t.Fatalf("round %d %+v: total %d, want %d", round, q, pg.Total, len(want))
+			}
+			page := tags(rowsOf(ix, pg))
+			got = append(page, got...)
+			if pg.HasNext != (pages > 0) {
+				t.Fatalf("round %d page %d: hasNext %v", round, pages, pg.HasNext)
+			}
+			if !pg.HasPrev {
+				break
+			}
+			if len(pg.Rows) != q.First || pages > 200 {
+				t.Fatalf("round %d: a page of %d with more before it", round, len(pg.Rows))
+			}
+			c := ix.Row(int(pg.Rows[0]))
+			q.After = &c
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Fatalf("round %d sort %+v products %v:\n got %v\nwant %v", round, q.Sort, q.Products, got, want)
+		}
+	}
+}
+
+// A page before a cursor holds the releases just before it, in list order,
+// for every sort: the last rows of the forward list up to the cursor.
+func TestIndex_Page_beforeCursorIsTheTailBeforeIt(t *testing.T) {
+	all := testIndex().Releases(Filter{})
+	ix := testIndex()
+	for _, s := range []Sort{{ByPublished, false}, {ByPublished, true}, {ByVersion, false}, {ByVersion, true}, {ByFirstSeen, false}, {ByFirstSeen, true}} {
+		full := reference(all, Query{Sort: s})
+		for at := range full {
+			c := full[at]
+			pg := ix.Page(Query{Sort: s, After: &c, First: 2, Backward: true})
+			want := tags(full[max(0, at-2):at])
+			if got := tags(rowsOf(ix, pg)); strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("%+v: 2 before %s: got %v, want %v", s, c.Tag, got, want)
+			}
+			if pg.HasPrev != (at > 2) || !pg.HasNext {
+				t.Errorf("%+v: 2 before %s: hasPrev %v hasNext %v", s, c.Tag, pg.HasPrev, pg.HasNext)
+			}
+		}
+	}
+}
