@@ -265,10 +265,15 @@ var docErrorCases = []struct {
 	setup        func(*Resolver) // changes the server's resolver
 }{
 	{"BAD_USER_INPUT", "unknown product keys", "POST", `{"query":"{ releases(products: [\"reactt\"]) { totalCount } }"}`, nil, nil},
-	{"BAD_USER_INPUT", "`first` out of range", "GET", "query=" + url.QueryEscape(`{ releases(first: 101) { totalCount } }`), nil, nil},
+	{"BAD_USER_INPUT", "`first` or `last` out of range", "GET", "query=" + url.QueryEscape(`{ releases(first: 101) { totalCount } }`), nil, nil},
 	{"BAD_USER_INPUT", "a `search` over 200 characters", "POST", `{"query":"{ products(search: \"` + strings.Repeat("a ", 11) + `\") { key } }"}`, nil, nil},
 	{"BAD_USER_INPUT", "a bad cursor", "POST", `{"query":"{ releases(after: \"x\") { totalCount } }"}`, nil, nil},
-	{"BAD_USER_INPUT", "`DateTime`", "POST", `{"query":"query($s: DateTime) { releases(since: $s) { totalCount } }","variables":{"s":"2026-11-25"}}`, nil, nil},
+	{"BAD_USER_INPUT", "`DateTime`", "POST", `{"query":"query($s: DateTime) { releases(since: $s) { totalCount } }","variables":{"s":"2026-11-25T"}}`, nil, nil},
+	{"BAD_USER_INPUT", "`first` or `last` out of range or together", "POST", `{"query":"{ releases(first: 1, last: 1) { totalCount } }"}`, nil, nil},
+	{"BAD_USER_INPUT", "`last` out of range", "POST", `{"query":"{ releases(last: 101) { totalCount } }"}`, nil, nil},
+	{"BAD_USER_INPUT", "a bad cursor, id", "POST", `{"query":"{ node(id: \"UmVsZWFzZQ\") { id } }"}`, nil, nil},
+	{"BAD_USER_INPUT", "more than 100 `ids`", "POST", `{"query":"query($ids: [ID!]!) { nodes(ids: $ids) { id } }","variables":{"ids":[` + strings.Repeat(`"x",`, 100) + `"x"]}}`, nil, nil},
+	{"BAD_USER_INPUT", "without exactly one of `version` and `tag`", "POST", `{"query":"{ release(product: \"react\") { id } }"}`, nil, nil},
 	{"BAD_USER_INPUT", "a non-JSON POST", "POST", `query=%7B+__typename+%7D`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, nil},
 	{"BAD_USER_INPUT", "a body over 1 MiB", "POST", `{"query":"{ __typename }","variables":{"x":"` + strings.Repeat("x", MaxBodyBytes) + `"}}`, nil, nil},
 	{"BAD_USER_INPUT", "`orderBy` value", "POST", `{"query":"query($o: ReleaseOrder) { releases(orderBy: $o) { totalCount } }","variables":{"o":{"field":"version"}}}`, nil, nil},

@@ -113,7 +113,8 @@ func (r *Resolver) product(key string) releaselake.Product {
 }
 
 // latest returns the greatest stable release of each product (catalog order
-// when products is nil), at asOf.
+// when products is nil; duplicates left out), at asOf: nil for a product
+// with none.
 func (r *Resolver) latest(ctx context.Context, products []string, asOf *time.Time) ([]*releaselake.Release, error) {
 	ks, err := r.selectKeys(products)
 	if err != nil {
@@ -123,10 +124,10 @@ func (r *Resolver) latest(ctx context.Context, products []string, asOf *time.Tim
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*releaselake.Release, 0, len(ks))
-	for _, k := range ks { // without duplicates, as Catalog.Select gives them
+	out := make([]*releaselake.Release, len(ks))
+	for i, k := range ks { // without duplicates, as Catalog.Select gives them
 		if rel, ok := ix.Latest(k); ok {
-			out = append(out, &rel)
+			out[i] = &rel
 		}
 	}
 	return out, nil
