@@ -99,11 +99,11 @@ func newHandler(r *Resolver, o Options, sc shortcuts) http.Handler {
 		log = slog.New(slog.DiscardHandler)
 	}
 	cfg := Config{Resolvers: r}
-	cfg.Complexity.Query.Releases = func(child int, _ []string, _, _ *time.Time, _ *bool, _ *ReleaseOrder, first *int, _ *string, _ *time.Time, last *int, _ *string, _ *time.Time) int {
-		return pageCost(child, first, last)
+	cfg.Complexity.Query.Releases = func(child int, _ []string, _, _ *time.Time, _ *bool, _ *ReleaseOrder, first *int, _ *string, _ *time.Time, last *int, _ *string, seenSince *time.Time) int {
+		return pageCost(child, first, last, seenSince != nil)
 	}
-	cfg.Complexity.Product.Releases = func(child int, _, _ *time.Time, _ *bool, _ *ReleaseOrder, first *int, _ *string, _ *time.Time, last *int, _ *string, _ *time.Time) int {
-		return pageCost(child, first, last)
+	cfg.Complexity.Product.Releases = func(child int, _, _ *time.Time, _ *bool, _ *ReleaseOrder, first *int, _ *string, _ *time.Time, last *int, _ *string, seenSince *time.Time) int {
+		return pageCost(child, first, last, seenSince != nil)
 	}
 	// Each id may be a release to find and answer, as a list element is.
 	cfg.Complexity.Query.Nodes = func(child int, ids []string) int { return 1 + len(ids)*max(child, 1) }
@@ -232,10 +232,14 @@ var pricing = []complexity.Option{complexity.WithIgnoreFields(map[string]struct{
 })}
 
 // pageCost prices a connection by the page it may return.
-func pageCost(child int, first, last *int) int {
+//
+// With seenSince a page costs at least MaxFirst rows, whatever its size:
+// counting what it keeps may visit thousands of rows (serving.countSeen),
+// so its aliases are held to what a full page's are.
+func pageCost(child int, first, last *int, seenSince bool) int {
 	n := MaxFirst
 	switch {
-	case first != nil && last != nil: // refused by the resolver
+	case seenSince, first != nil && last != nil: // the latter refused by the resolver
 	case first != nil && *first >= 0 && *first <= MaxFirst:
 		n = *first
 	case last != nil && *last >= 0 && *last <= MaxFirst:

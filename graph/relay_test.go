@@ -226,10 +226,10 @@ func TestNode_idIsStableAcrossLakeVersions(t *testing.T) {
 	}
 }
 
-// Ids, nodes and release are bounded before any work: a hostile client's
-// every way of making them costly is refused with BAD_USER_INPUT (or
-// priced out), through the real server.
-func TestNode_hostileArgumentsAreRefused(t *testing.T) {
+// Ids, nodes, release, last/before and seenSince are bounded before any
+// work: a hostile client's every way of making them costly is refused with
+// BAD_USER_INPUT (or priced out), through the real server.
+func TestRelay_hostileArgumentsAreRefused(t *testing.T) {
 	s := serve(t, Options{})
 	ids := func(n int, id string) string {
 		b, _ := json.Marshal(map[string]any{"query": `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`,
@@ -237,6 +237,12 @@ func TestNode_hostileArgumentsAreRefused(t *testing.T) {
 		return string(b)
 	}
 	rel := releaseID(&releaselake.Release{Product: "a", Tag: "v1"})
+	var counts strings.Builder // aliases of a count each visiting rows seen since
+	counts.WriteString(`{"query":"{`)
+	for i := range 50 {
+		fmt.Fprintf(&counts, ` c%d: releases(seenSince: \"2026-01-0%d\", first: 0) { totalCount }`, i, 1+i%9)
+	}
+	counts.WriteString(` }"}`)
 	for _, tc := range []struct{ name, body, code, says string }{
 		{"101 ids", ids(MaxNodes+1, rel), "BAD_USER_INPUT", "at most 100"},
 		{"10,000 ids", ids(10000, rel), "COMPLEXITY_LIMIT_EXCEEDED", ""},
@@ -252,6 +258,7 @@ func TestNode_hostileArgumentsAreRefused(t *testing.T) {
 		{"first and last", `{"query":"{ releases(first: 5, last: 5) { totalCount } }"}`, "BAD_USER_INPUT", "do not go together"},
 		{"a damaged before", `{"query":"{ releases(last: 5, before: \"x\") { totalCount } }"}`, "BAD_USER_INPUT", "before: not a cursor"},
 		{"a bad seenSince", `{"query":"{ releases(seenSince: \"2026-13-01\") { totalCount } }"}`, "BAD_USER_INPUT", "DateTime must be"},
+		{"50 seenSince counts", counts.String(), "COMPLEXITY_LIMIT_EXCEEDED", ""},
 		{"three nested last pages", `{"query":"{ releases(last: 100) { nodes { product { releases(last: 100) { nodes { tag } } } } } }"}`, "COMPLEXITY_LIMIT_EXCEEDED", ""},
 	} {
 		_, body := do(t, "POST", s.URL, tc.body, nil)

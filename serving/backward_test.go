@@ -10,17 +10,19 @@ import (
 	"github.com/releaselake/releaselake"
 )
 
-// seenSinceOf picks no seenSince filter, or one that keeps some rows
-// (randomRows' firstSeenAt are days 1 to 3).
+// seenSinceOf picks no seenSince filter, or one that keeps most rows or
+// few (randomRows' firstSeenAt are days 1 to 3): countSeen counts each
+// way.
 func seenSinceOf(rng *rand.Rand) *time.Time {
-	d := day(2)
-	return []*time.Time{nil, nil, &d}[rng.IntN(3)]
+	d2, d3 := day(2), day(3)
+	return []*time.Time{nil, nil, &d2, &d3}[rng.IntN(4)]
 }
 
 // Paging backward (Relay's last/before) from the end of the list to its start
 // gives the same releases as the reference order, in every sort and filter,
 // with hasPrev and hasNext saying where each page is.
 func TestIndex_Page_backwardEqualsForwardReversed(t *testing.T) {
+	defer func(n int) { fewSeenRows = n }(fewSeenRows)
 	rng := rand.New(rand.NewPCG(3, 4))
 	for round := range 300 {
 		all := randomRows(rng, 1+rng.IntN(120))
@@ -40,6 +42,7 @@ func TestIndex_Page_backwardEqualsForwardReversed(t *testing.T) {
 		q.Since = []*time.Time{nil, &d5}[rng.IntN(2)]
 		q.Until = []*time.Time{nil, &d12}[rng.IntN(2)]
 		q.SeenSince = seenSinceOf(rng)
+		fewSeenRows = []int{4096, 5, 0}[rng.IntN(3)] // sorting the rows seen since, or walking all
 		q.Sort = Sort{Key: SortKey(rng.IntN(int(numSortKeys))), Asc: rng.IntN(2) == 0}
 		q.First = 1 + rng.IntN(15)
 		want := tags(reference(all, q))

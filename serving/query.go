@@ -1,8 +1,10 @@
 package serving
 
 import (
+	"cmp"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/releaselake/releaselake"
@@ -213,17 +215,15 @@ func (ix *Index) runs(q *Query, w *span, out []run) ([]run, int) {
 	add := func(order *[numSortKeys][]int32, pre []int32) {
 		lo, hi := ix.window(order[ByPublished], w)
 		seen := ix.seenWindow(order[ByFirstSeen], w)
-		if w.hasSeen {
-			total += ix.countIn(order[ByFirstSeen][:seen], &q.Filter, w)
-		} else {
-			total += q.Filter.count(pre, lo, hi)
-		}
+		total += ix.countSeen(order, pre, lo, hi, seen, &q.Filter, w)
 		idx := order[q.Sort.Key]
-		switch q.Sort.Key {
-		case ByPublished:
-			idx = idx[lo:hi]
-		case ByFirstSeen:
+		switch {
+		case q.Sort.Key == ByFirstSeen:
 			idx = idx[:seen]
+		case fewSeen(seen, w):
+			idx = ix.inOrder(order[ByFirstSeen][:seen], q.Sort.Key)
+		case q.Sort.Key == ByPublished:
+			idx = idx[lo:hi]
 		}
 		out = append(out, run{idx: idx, asc: asc})
 	}
@@ -239,11 +239,21 @@ func (ix *Index) runs(q *Query, w *span, out []run) ([]run, int) {
 	default:
 		// Every product's run in key order (skipTo reads them one product at
 		// a time), counted at once.
-		if w.hasSeen {
-			total = ix.countIn(ix.order[ByFirstSeen][:ix.seenWindow(ix.order[ByFirstSeen], w)], &q.Filter, w)
-		} else {
-			lo, hi := ix.window(ix.order[ByPublished], w)
-			total = q.Filter.count(ix.pre, lo, hi)
+		lo, hi := ix.window(ix.order[ByPublished], w)
+		total = ix.countSeen(&ix.order, ix.pre, lo, hi, ix.seenWindow(ix.order[ByFirstSeen], w), &q.Filter, w)
+		if seen := ix.seenWindow(ix.order[ByFirstSeen], w); fewSeen(seen, w) {
+			// The few rows seen since, in version order, cut into one run a product.
+			idx := ix.inOrder(ix.order[ByFirstSeen][:seen], ByVersion)
+			for len(idx) > 0 {
+				p := ix.rows[idx[0]].product
+				n := 1
+				for n < len(idx) && ix.rows[idx[n]].product == p {
+					n++
+				}
+				out = append(out, run{idx: idx[:n:n], asc: asc})
+				idx = idx[n:]
+			}
+			break
 		}
 		for _, k := range ix.keys {
 			out = append(out, run{idx: ix.products[k].order[ByVersion], asc: asc})
@@ -267,9 +277,57 @@ func (ix *Index) seenWindow(idx []int32, w *span) int {
 	return sort.Search(len(idx), func(i int) bool { return ix.rows[idx[i]].firstSeenAt().before(w.seen) })
 }
 
-// countIn counts the rows of idx that match f. It visits each: with
-// seenSince the counts kept per ordering do not apply, and idx is then the
-// rows seen since, "new this week", a small share of the index.
+// countSeen counts the rows of an ordering that match f: from the counts
+// kept per ordering without seenSince, within the window [lo, hi) of its
+// ByPublished ordering; with it, the first seen rows of its ByFirstSeen
+// ordering are the ones seen since: it visits those, or the others (the
+// whole count less the matching others), whichever are fewer.
+func (ix *Index) countSeen(order *[numSortKeys][]int32, pre []int32, lo, hi, seen int, f *Filter, w *span) int {
+	all := f.count(pre, lo, hi)
+	if !w.hasSeen {
+		return all
+	}
+	fs := order[ByFirstSeen]
+	if seen <= len(fs)-seen {
+		return ix.countIn(fs[:seen], f, w)
+	}
+	unseen := *w
+	unseen.hasSeen = false
+	return all - ix.countIn(fs[seen:], f, &unseen)
+}
+
+// fewSeenRows is how many rows a seenSince filter may keep for a page to
+// walk them alone, sorted (inOrder), rather than the whole ordering: with a
+// few releases new this week among a million, a page would otherwise cross
+// every row to find there are no more. Sorting them costs well under a
+// millisecond; more rows seen since are dense enough for the walk to find a
+// page soon. A variable for the tests, which take both ways.
+var fewSeenRows = 4096
+
+func fewSeen(seen int, w *span) bool { return w.hasSeen && seen <= fewSeenRows }
+
+// inOrder returns a copy of rows in key's descending order: ByPublished
+// by rank, ByVersion by product key, then greatest version first, then by
+// tag, as the index's orderings are.
+func (ix *Index) inOrder(rows []int32, key SortKey) []int32 {
+	out := slices.Clone(rows)
+	if key == ByVersion {
+		slices.SortFunc(out, func(a, b int32) int {
+			if c := cmp.Compare(ix.rows[a].product, ix.rows[b].product); c != 0 {
+				return c // ix.keys is ascending
+			}
+			if c := releaselake.CompareVersions(ix.version(b), ix.version(a)); c != 0 {
+				return c
+			}
+			return strings.Compare(ix.tag(a), ix.tag(b))
+		})
+		return out
+	}
+	slices.SortFunc(out, func(a, b int32) int { return cmp.Compare(ix.pubRank[a], ix.pubRank[b]) })
+	return out
+}
+
+// countIn counts the rows of idx that match f.
 func (ix *Index) countIn(idx []int32, f *Filter, w *span) int {
 	n := 0
 	for _, i := range idx {
