@@ -145,6 +145,7 @@ fuzz:
 	$(call fuzz,FuzzParse,./ingest/github/,4000x)
 	$(call fuzz,FuzzRequest,./graph/,4000x)
 	$(call fuzz,FuzzListArgs,./graph/,50000x)
+	$(call fuzz,FuzzNodeID,./graph/,30000x)
 	$(call fuzz,FuzzFastPath,./graph/,3000x)
 	$(call fuzz,FuzzDecodeParams,./graph/fastpath/,60000x)
 
