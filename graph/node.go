@@ -144,18 +144,3 @@ func (r *Resolver) release(ctx context.Context, product string, version, tag *st
 	}
 	return &rel, nil
 }
-
-// description is a product's one-sentence description: the catalog's, nil
-// when it gives none. The one place it is resolved (for gqlgen and the fast
-// path), so another source (a repository's description) extends it here.
-func (r *Resolver) description(p *releaselake.Product) *string {
-	return optional(p.Description)
-}
-
-// optional is s, or nil when it is empty (a fact the catalog does not give).
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
