@@ -116,7 +116,10 @@ func TestAPIDoc_examplesRun(t *testing.T) {
 				}
 				s.checkQuery(t, where, q, b.vars)
 				if op.VariableDefinitions.ForName("after") != nil {
-					maxPages = max(maxPages, s.checkPaging(t, where, q, b.vars))
+					maxPages = max(maxPages, s.checkPaging(t, where, q, b.vars, false))
+				}
+				if op.VariableDefinitions.ForName("before") != nil {
+					maxPages = max(maxPages, s.checkPaging(t, where, q, b.vars, true))
 				}
 			}
 		}
@@ -167,7 +170,7 @@ func (s *docServer) checkMutation(t *testing.T, where, q string) {
 // checkPaging follows endCursor from the first page to the last and returns
 // the number of pages: every release once, endCursor the last edge's cursor,
 // no next page after the last.
-func (s *docServer) checkPaging(t *testing.T, where, q, vars string) int {
+func (s *docServer) checkPaging(t *testing.T, where, q, vars string, back bool) int {
 	t.Helper()
 	v := map[string]any{}
 	if vars != "" {
@@ -187,8 +190,8 @@ func (s *docServer) checkPaging(t *testing.T, where, q, vars string) int {
 			}
 			Nodes    []json.RawMessage
 			PageInfo struct {
-				HasNextPage bool
-				EndCursor   *string
+				HasNextPage, HasPreviousPage bool
+				EndCursor, StartCursor       *string
 			}
 		}
 		for _, field := range a.Data { // the example's connection
@@ -215,6 +218,13 @@ func (s *docServer) checkPaging(t *testing.T, where, q, vars string) int {
 		}
 		if len(keys) == 0 {
 			t.Fatalf("%s page %d is empty", where, page)
+		}
+		if back {
+			if !conn.PageInfo.HasPreviousPage {
+				return page
+			}
+			v["before"] = *conn.PageInfo.StartCursor
+			continue
 		}
 		if !conn.PageInfo.HasNextPage {
 			return page
