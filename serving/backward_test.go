@@ -92,3 +92,37 @@ func TestIndex_Page_beforeCursorIsTheTailBeforeIt(t *testing.T) {
 		}
 	}
 }
+
+// A release is found by its tag, or by its version: of two tags with one
+// version the first by tag; 1.0 and 1.0.0 are two versions.
+func TestIndex_ReleaseByTagAndVersion(t *testing.T) {
+	ix := NewIndex(releaselake.Snapshot{Releases: []releaselake.Release{
+		{Product: "a", Tag: "v1.0", Version: "1.0", PublishedAt: day(1)},
+		{Product: "a", Tag: "1.0", Version: "1.0", PublishedAt: day(2)},
+		{Product: "a", Tag: "v1.0.0", Version: "1.0.0", PublishedAt: day(3)},
+		{Product: "a", Tag: "v2.0.0-rc.1", Version: "2.0.0-rc.1", PublishedAt: day(4)},
+		{Product: "b", Tag: "v1.0", Version: "1.0", PublishedAt: day(5)},
+	}})
+	for _, tc := range []struct{ product, version, tag string }{
+		{"a", "1.0", "1.0"}, // "1.0" < "v1.0"
+		{"a", "1.0.0", "v1.0.0"},
+		{"a", "2.0.0-rc.1", "v2.0.0-rc.1"},
+		{"b", "1.0", "v1.0"},
+		{"a", "3.0", ""},
+		{"zz", "1.0", ""},
+	} {
+		rel, ok := ix.ReleaseOfVersion(tc.product, tc.version)
+		if ok != (tc.tag != "") || rel.Tag != tc.tag || ok && rel.Product != tc.product {
+			t.Errorf("%s %s: %s %s %v, want %s", tc.product, tc.version, rel.Product, rel.Tag, ok, tc.tag)
+		}
+		if tc.tag == "" {
+			continue
+		}
+		if byTag, ok := ix.Release(tc.product, tc.tag); !ok || byTag.Version != tc.version || byTag.Product != tc.product {
+			t.Errorf("%s tag %s: %+v %v", tc.product, tc.tag, byTag, ok)
+		}
+	}
+	if rel, ok := ix.Release("a", "v9"); ok {
+		t.Errorf("tag v9: %+v", rel)
+	}
+}
