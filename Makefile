@@ -9,7 +9,7 @@ GITHUB_SCHEMA := .cache/github-schema.graphql
 PY_VENV := .cache/venv
 
 .PHONY: run build test test-go deps chromium promtool github-schema py-deps generate check-generate vet clean
-.PHONY: graphql-audit bench bench-gateway bench-shortcuts bench-ab wrk bench-github bench-scale fuzz soak
+.PHONY: graphql-audit schema-lint schema-lint-deps bench bench-gateway bench-shortcuts bench-ab wrk bench-github bench-scale fuzz soak
 .PHONY: hdfs-up hdfs-down spark-check
 
 build:
@@ -21,7 +21,7 @@ run: build
 	mkdir -p .run
 	cd .run && exec ../$(BIN) serve
 
-test: deps vet check-generate test-go fuzz
+test: deps vet check-generate schema-lint test-go fuzz
 
 # The venv comes first on PATH so the tests' python3 is the one with deltalake.
 # The HDFS tests use the real HDFS of scripts/hdfs: started for the run and
@@ -48,7 +48,7 @@ vet:
 	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './.cache/*' -not -path '*/node_modules/*')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 
-deps: github-schema py-deps chromium graphql-audit axe promtool
+deps: github-schema py-deps chromium graphql-audit axe schema-lint-deps promtool
 	$(GO) mod download
 
 # A real browser for the page tests: Debian's chromium (CI runs as root).
@@ -100,6 +100,17 @@ graphql-audit: scripts/graphql-audit/node_modules/.package-lock.json
 scripts/graphql-audit/node_modules/.package-lock.json: scripts/graphql-audit/package-lock.json
 	npm ci --prefix scripts/graphql-audit --no-audit --no-fund --loglevel=error
 
+# graphql-schema-linter (npm, pinned in scripts/schema-lint) over the schema:
+# its default rules but the three that want fields, input fields and enum
+# values in alphabetical order (scripts/schema-lint/.graphql-schema-linterrc).
+# Any finding fails.
+SCHEMA_LINT := scripts/schema-lint/node_modules/.bin/graphql-schema-linter
+schema-lint: schema-lint-deps
+	$(SCHEMA_LINT) -c scripts/schema-lint schema.graphqls
+schema-lint-deps: scripts/schema-lint/node_modules/.package-lock.json
+scripts/schema-lint/node_modules/.package-lock.json: scripts/schema-lint/package-lock.json
+	npm ci --prefix scripts/schema-lint --no-audit --no-fund --loglevel=error
+
 # Benchmarks; each writes its section of BENCHMARKS.md.
 bench: bench-gateway bench-github
 
@@ -142,6 +153,7 @@ fuzz:
 	$(call fuzz,FuzzParse,./ingest/github/,4000x)
 	$(call fuzz,FuzzRequest,./graph/,4000x)
 	$(call fuzz,FuzzListArgs,./graph/,50000x)
+	$(call fuzz,FuzzNodeID,./graph/,30000x)
 	$(call fuzz,FuzzFastPath,./graph/,3000x)
 	$(call fuzz,FuzzDecodeParams,./graph/fastpath/,60000x)
 

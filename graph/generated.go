@@ -5,6 +5,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -86,19 +87,25 @@ type ComplexityRoot struct {
 	}
 
 	PageInfo struct {
-		EndCursor   func(childComplexity int) int
-		HasNextPage func(childComplexity int) int
+		EndCursor       func(childComplexity int) int
+		HasNextPage     func(childComplexity int) int
+		HasPreviousPage func(childComplexity int) int
+		StartCursor     func(childComplexity int) int
 	}
 
 	Product struct {
-		Key      func(childComplexity int) int
-		Latest   func(childComplexity int, asOf *time.Time) int
-		Lines    func(childComplexity int, depth ReleaseLineDepth, first *int, asOf *time.Time) int
-		Name     func(childComplexity int) int
-		Releases func(childComplexity int, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time) int
-		Repo     func(childComplexity int) int
-		Source   func(childComplexity int) int
-		Status   func(childComplexity int) int
+		Category    func(childComplexity int) int
+		Description func(childComplexity int) int
+		Homepage    func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Key         func(childComplexity int) int
+		Latest      func(childComplexity int, asOf *time.Time) int
+		Lines       func(childComplexity int, depth ReleaseLineDepth, first *int, asOf *time.Time) int
+		Name        func(childComplexity int) int
+		Releases    func(childComplexity int, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time, last *int, before *string, seenSince *time.Time) int
+		Repo        func(childComplexity int) int
+		Source      func(childComplexity int) int
+		Status      func(childComplexity int) int
 	}
 
 	ProductStatus struct {
@@ -121,14 +128,18 @@ type ComplexityRoot struct {
 		IngestRuns func(childComplexity int, last *int) int
 		Lake       func(childComplexity int) int
 		Latest     func(childComplexity int, products []string, asOf *time.Time) int
+		Node       func(childComplexity int, id string) int
+		Nodes      func(childComplexity int, ids []string) int
 		Product    func(childComplexity int, key string) int
 		Products   func(childComplexity int, search *string) int
-		Releases   func(childComplexity int, products []string, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time) int
+		Release    func(childComplexity int, product string, version *string, tag *string, asOf *time.Time) int
+		Releases   func(childComplexity int, products []string, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time, last *int, before *string, seenSince *time.Time) int
 	}
 
 	Release struct {
 		DateSource  func(childComplexity int) int
 		FirstSeenAt func(childComplexity int) int
+		ID          func(childComplexity int) int
 		Name        func(childComplexity int) int
 		Notes       func(childComplexity int) int
 		Prerelease  func(childComplexity int) int
@@ -204,9 +215,13 @@ type MutationResolver interface {
 }
 type ProductResolver interface {
 	Latest(ctx context.Context, obj *releaselake.Product, asOf *time.Time) (*releaselake.Release, error)
-	Releases(ctx context.Context, obj *releaselake.Product, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time) (*ReleaseConnection, error)
+	Releases(ctx context.Context, obj *releaselake.Product, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time, last *int, before *string, seenSince *time.Time) (*ReleaseConnection, error)
 	Status(ctx context.Context, obj *releaselake.Product) (*ProductStatus, error)
 	Lines(ctx context.Context, obj *releaselake.Product, depth ReleaseLineDepth, first *int, asOf *time.Time) ([]releaselake.ReleaseLine, error)
+	ID(ctx context.Context, obj *releaselake.Product) (string, error)
+	Homepage(ctx context.Context, obj *releaselake.Product) (*string, error)
+	Description(ctx context.Context, obj *releaselake.Product) (*string, error)
+	Category(ctx context.Context, obj *releaselake.Product) (*string, error)
 }
 type PushResultResolver interface {
 	Version(ctx context.Context, obj *releaselake.PushResult) (*int, error)
@@ -214,15 +229,20 @@ type PushResultResolver interface {
 	Status(ctx context.Context, obj *releaselake.PushResult) (*int, error)
 }
 type QueryResolver interface {
-	Releases(ctx context.Context, products []string, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time) (*ReleaseConnection, error)
-	Latest(ctx context.Context, products []string, asOf *time.Time) ([]releaselake.Release, error)
+	Releases(ctx context.Context, products []string, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time, last *int, before *string, seenSince *time.Time) (*ReleaseConnection, error)
+	Latest(ctx context.Context, products []string, asOf *time.Time) ([]*releaselake.Release, error)
 	Products(ctx context.Context, search *string) ([]releaselake.Product, error)
 	Product(ctx context.Context, key string) (*releaselake.Product, error)
 	Lake(ctx context.Context) (*LakeStatus, error)
 	IngestRuns(ctx context.Context, last *int) ([]releaselake.Run, error)
+	Node(ctx context.Context, id string) (Node, error)
+	Nodes(ctx context.Context, ids []string) ([]Node, error)
+	Release(ctx context.Context, product string, version *string, tag *string, asOf *time.Time) (*releaselake.Release, error)
 }
 type ReleaseResolver interface {
 	Product(ctx context.Context, obj *releaselake.Release) (*releaselake.Product, error)
+
+	ID(ctx context.Context, obj *releaselake.Release) (string, error)
 }
 type SourceStatsResolver interface {
 	RateResetAt(ctx context.Context, obj *releaselake.SourceStats) (*time.Time, error)
@@ -436,7 +456,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+	case "PageInfo.hasPreviousPage":
+		if e.ComplexityRoot.PageInfo.HasPreviousPage == nil {
+			break
+		}
 
+		return e.ComplexityRoot.PageInfo.HasPreviousPage(childComplexity), true
+	case "PageInfo.startCursor":
+		if e.ComplexityRoot.PageInfo.StartCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "Product.category":
+		if e.ComplexityRoot.Product.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Category(childComplexity), true
+	case "Product.description":
+		if e.ComplexityRoot.Product.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Description(childComplexity), true
+	case "Product.homepage":
+		if e.ComplexityRoot.Product.Homepage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Homepage(childComplexity), true
+	case "Product.id":
+		if e.ComplexityRoot.Product.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.ID(childComplexity), true
 	case "Product.key":
 		if e.ComplexityRoot.Product.Key == nil {
 			break
@@ -481,7 +537,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Product.Releases(childComplexity, args["since"].(*time.Time), args["until"].(*time.Time), args["prerelease"].(*bool), args["orderBy"].(*ReleaseOrder), args["first"].(*int), args["after"].(*string), args["asOf"].(*time.Time)), true
+		return e.ComplexityRoot.Product.Releases(childComplexity, args["since"].(*time.Time), args["until"].(*time.Time), args["prerelease"].(*bool), args["orderBy"].(*ReleaseOrder), args["first"].(*int), args["after"].(*string), args["asOf"].(*time.Time), args["last"].(*int), args["before"].(*string), args["seenSince"].(*time.Time)), true
 	case "Product.repo":
 		if e.ComplexityRoot.Product.Repo == nil {
 			break
@@ -592,6 +648,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Latest(childComplexity, args["products"].([]string), args["asOf"].(*time.Time)), true
+	case "Query.node":
+		if e.ComplexityRoot.Query.Node == nil {
+			break
+		}
+
+		args, err := ec.field_Query_node_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.nodes":
+		if e.ComplexityRoot.Query.Nodes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
 	case "Query.product":
 		if e.ComplexityRoot.Query.Product == nil {
 			break
@@ -614,6 +692,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Products(childComplexity, args["search"].(*string)), true
+	case "Query.release":
+		if e.ComplexityRoot.Query.Release == nil {
+			break
+		}
+
+		args, err := ec.field_Query_release_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Release(childComplexity, args["product"].(string), args["version"].(*string), args["tag"].(*string), args["asOf"].(*time.Time)), true
 	case "Query.releases":
 		if e.ComplexityRoot.Query.Releases == nil {
 			break
@@ -624,7 +713,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Releases(childComplexity, args["products"].([]string), args["since"].(*time.Time), args["until"].(*time.Time), args["prerelease"].(*bool), args["orderBy"].(*ReleaseOrder), args["first"].(*int), args["after"].(*string), args["asOf"].(*time.Time)), true
+		return e.ComplexityRoot.Query.Releases(childComplexity, args["products"].([]string), args["since"].(*time.Time), args["until"].(*time.Time), args["prerelease"].(*bool), args["orderBy"].(*ReleaseOrder), args["first"].(*int), args["after"].(*string), args["asOf"].(*time.Time), args["last"].(*int), args["before"].(*string), args["seenSince"].(*time.Time)), true
 
 	case "Release.dateSource":
 		if e.ComplexityRoot.Release.DateSource == nil {
@@ -638,6 +727,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Release.FirstSeenAt(childComplexity), true
+	case "Release.id":
+		if e.ComplexityRoot.Release.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.ID(childComplexity), true
 	case "Release.name":
 		if e.ComplexityRoot.Release.Name == nil {
 			break
@@ -936,7 +1031,8 @@ func newExecutionContext(
 var sources = []*ast.Source{
 	{Name: "../schema.graphqls", Input: `"""
 An instant in time, as an RFC 3339 timestamp (UTC on output, with or without
-fractional seconds on input), e.g. ` + "`" + `2026-11-25T00:00:00Z` + "`" + `.
+fractional seconds on input), e.g. ` + "`" + `2026-11-25T00:00:00Z` + "`" + `. As input, a date
+alone (` + "`" + `2026-01-01` + "`" + `) means its start in UTC (` + "`" + `2026-01-01T00:00:00Z` + "`" + `).
 """
 scalar DateTime
 
@@ -945,11 +1041,15 @@ type Query {
   """
   Releases of the given products (all products when absent), newest published
   first unless ` + "`" + `orderBy` + "`" + ` says otherwise, prereleases included and flagged.
-  ` + "`" + `since` + "`" + `/` + "`" + `until` + "`" + ` filter on ` + "`" + `publishedAt` + "`" + ` (` + "`" + `publishedAt >= since` + "`" + `, ` + "`" + `< until` + "`" + `). A
-  page holds ` + "`" + `first` + "`" + ` releases (default and maximum 100); pass the previous page's
-  ` + "`" + `pageInfo.endCursor` + "`" + ` as ` + "`" + `after` + "`" + ` for the next, with the same ` + "`" + `orderBy` + "`" + `. Unknown
-  product keys are an error that names them. ` + "`" + `asOf` + "`" + ` answers from the lake as it
-  was at that instant (the newest version committed at or before it).
+  ` + "`" + `since` + "`" + `/` + "`" + `until` + "`" + ` filter on ` + "`" + `publishedAt` + "`" + ` (` + "`" + `publishedAt >= since` + "`" + `, ` + "`" + `< until` + "`" + `),
+  ` + "`" + `seenSince` + "`" + ` on ` + "`" + `firstSeenAt` + "`" + `. A page holds ` + "`" + `first` + "`" + ` releases (default and
+  maximum 100); pass the previous page's ` + "`" + `pageInfo.endCursor` + "`" + ` as ` + "`" + `after` + "`" + ` for the
+  next, with the same ` + "`" + `orderBy` + "`" + `. Backward: ` + "`" + `last` + "`" + ` releases (at most 100) from the
+  end of the list, and ` + "`" + `pageInfo.startCursor` + "`" + ` as ` + "`" + `before` + "`" + ` for the page before.
+  ` + "`" + `first` + "`" + ` and ` + "`" + `last` + "`" + ` do not go together, nor ` + "`" + `after` + "`" + ` with ` + "`" + `last` + "`" + ` or ` + "`" + `before` + "`" + `
+  with ` + "`" + `first` + "`" + `. Unknown product keys are an error that names them. ` + "`" + `asOf` + "`" + `
+  answers from the lake as it was at that instant (the newest version committed
+  at or before it).
   """
   releases(
     "Catalog keys, e.g. ` + "`" + `[\"react\", \"vue\"]` + "`" + `; all products when absent."
@@ -968,35 +1068,87 @@ type Query {
     after: String
     "Answer from the lake as it was at this instant."
     asOf: DateTime
+    "Page size from the end of the list, 0 to 100 (backward paging, with ` + "`" + `before` + "`" + `)."
+    last: Int
+    "The ` + "`" + `startCursor` + "`" + ` of the page after the one wanted (backward paging)."
+    before: String
+    "Only releases this lake first saw at or after this instant (` + "`" + `firstSeenAt >= seenSince` + "`" + `)."
+    seenSince: DateTime
   ): ReleaseConnection!
 
   """
   The greatest stable (not prerelease, not yanked) version of each product, by
-  version order, in the order the products were asked for (catalog order when
-  absent). Products with no stable release are left out.
+  version order: one entry per product asked, in the order asked (catalog order
+  when absent; a key repeated is answered once), null for a product with no
+  stable release.
   """
   latest(
     "Catalog keys; all products when absent."
     products: [String!]
     "Answer from the lake as it was at this instant."
     asOf: DateTime
-  ): [Release!]!
+  ): [Release]!
 
   """
   The products of the catalog, in catalog order. With ` + "`" + `search` + "`" + `, only those whose
   key, name or repository contains every word of it (ignoring case), exact and
   prefix matches of key or name first.
   """
-  products(search: String): [Product!]!
+  products(
+    "Words to look for, e.g. ` + "`" + `\"spring boot\"` + "`" + `; at most 200 characters and 10 words."
+    search: String
+  ): [Product!]!
 
   "One product by key; null when the catalog has no such product."
-  product(key: String!): Product
+  product(
+    "The catalog key, e.g. ` + "`" + `\"react\"` + "`" + `."
+    key: String!
+  ): Product
 
   "The state of the lake the server is answering from."
   lake: Lake!
 
   "The records of the most recent ingest runs, newest first: ` + "`" + `last` + "`" + ` from 1 to 100."
-  ingestRuns(last: Int = 10): [IngestRun!]!
+  ingestRuns(
+    "How many records, 1 to 100."
+    last: Int = 10
+  ): [IngestRun!]!
+
+  """
+  The object with this id (Relay's Global Object Identification): a ` + "`" + `Release` + "`" + `
+  or a ` + "`" + `Product` + "`" + `; null when no such object is in the lake (or the catalog)
+  now. An id not made by this API is a ` + "`" + `BAD_USER_INPUT` + "`" + ` error.
+  """
+  node(
+    "An ` + "`" + `id` + "`" + ` read from a ` + "`" + `Release` + "`" + ` or a ` + "`" + `Product` + "`" + `."
+    id: ID!
+  ): Node
+
+  """
+  The objects with these ids, in the order given, null for each that is gone:
+  at most 100 ids, each priced like a list element.
+  """
+  nodes(
+    "Ids read from ` + "`" + `Release.id` + "`" + ` or ` + "`" + `Product.id` + "`" + `, 1 to 100 of them."
+    ids: [ID!]!
+  ): [Node]!
+
+  """
+  One release of a product by its version (e.g. ` + "`" + `3.5.0` + "`" + `) or by its tag (e.g.
+  ` + "`" + `v3.5.0` + "`" + `): give exactly one of them. When two tags carry the same version
+  (` + "`" + `v1.0` + "`" + ` and ` + "`" + `1.0` + "`" + `), ` + "`" + `version` + "`" + ` answers the first by tag. Null when the product
+  has no such release; an unknown product key is an error.
+  """
+  release(
+    "The catalog key, e.g. ` + "`" + `\"react\"` + "`" + `."
+    product: String!
+    "The version, as in ` + "`" + `Release.version` + "`" + `."
+    version: String
+    "The tag, as in ` + "`" + `Release.tag` + "`" + `."
+    tag: String
+    "Answer from the lake as it was at this instant."
+    asOf: DateTime
+  ): Release
 }
 
 """
@@ -1011,7 +1163,10 @@ type Mutation {
   and returns its record at once, with status ` + "`" + `running` + "`" + `; follow it with
   ` + "`" + `ingestRuns` + "`" + `. ` + "`" + `CONFLICT` + "`" + ` if a run is already in progress.
   """
-  runIngest(products: [String!]): IngestRun!
+  runIngest(
+    "Catalog keys; all products when absent."
+    products: [String!]
+  ): IngestRun!
 
   "Pushes the current snapshot to the page server now and says how it went."
   pushPage: PushResult!
@@ -1069,10 +1224,17 @@ type PageInfo {
   hasNextPage: Boolean!
   "Cursor of the last release of the page; null on an empty page."
   endCursor: String
+  """
+  More releases come before this page: false on the first page, true on a
+  page after a cursor that has releases before it.
+  """
+  hasPreviousPage: Boolean!
+  "Cursor of the first release of the page, to pass as ` + "`" + `before` + "`" + `; null on an empty page."
+  startCursor: String
 }
 
 "One published version of a product."
-type Release {
+type Release implements Node {
   "The product it is a release of."
   product: Product!
   "The version: the tag without the project's prefix, e.g. ` + "`" + `3.1.0` + "`" + ` for ` + "`" + `rel/release-3.1.0` + "`" + `."
@@ -1112,10 +1274,15 @@ type Release {
   post-releases (` + "`" + `1.0.post1` + "`" + `) and strings that are not versions.
   """
   semver: Semver
+  """
+  Opaque, stable id (Relay): the same for this release in every lake version
+  and on every replica, and for ` + "`" + `node(id:)` + "`" + `.
+  """
+  id: ID!
 }
 
 "A framework whose releases the lake tracks."
-type Product {
+type Product implements Node {
   "The id used in ` + "`" + `products:` + "`" + ` arguments and in the page's ` + "`" + `?products=` + "`" + `."
   key: String!
   "Display name."
@@ -1131,13 +1298,26 @@ type Product {
   ): Release
   "This product's releases, newest published first unless ` + "`" + `orderBy` + "`" + ` says otherwise; arguments as on ` + "`" + `Query.releases` + "`" + `."
   releases(
+    "Only releases published at or after this instant."
     since: DateTime
+    "Only releases published before this instant."
     until: DateTime
+    "Only prereleases (` + "`" + `true` + "`" + `) or only stable releases (` + "`" + `false` + "`" + `); both when absent."
     prerelease: Boolean
+    "The order of the list; newest published first when absent."
     orderBy: ReleaseOrder
+    "Page size, 0 to 100; 100 when absent."
     first: Int
+    "The ` + "`" + `endCursor` + "`" + ` of the previous page."
     after: String
+    "Answer from the lake as it was at this instant."
     asOf: DateTime
+    "Page size from the end of the list, 0 to 100 (backward paging, with ` + "`" + `before` + "`" + `)."
+    last: Int
+    "The ` + "`" + `startCursor` + "`" + ` of the page after the one wanted (backward paging)."
+    before: String
+    "Only releases this lake first saw at or after this instant (` + "`" + `firstSeenAt >= seenSince` + "`" + `)."
+    seenSince: DateTime
   ): ReleaseConnection!
   """
   How fetching this product has gone across ingest runs: its last success, its
@@ -1158,6 +1338,14 @@ type Product {
     "Answer from the lake as it was at this instant."
     asOf: DateTime
   ): [ReleaseLine!]!
+  "Opaque, stable id (Relay): the same in every lake version and on every replica."
+  id: ID!
+  "The project's home page (catalog key ` + "`" + `homepage` + "`" + `); null when the catalog gives none."
+  homepage: String
+  "One sentence on what it is (catalog key ` + "`" + `description` + "`" + `); null when there is none."
+  description: String
+  "A short group name, e.g. ` + "`" + `Web frameworks` + "`" + ` (catalog key ` + "`" + `category` + "`" + `); null when the catalog gives none."
+  category: String
 }
 
 """
@@ -1201,10 +1389,10 @@ type Lake {
 type IngestRun {
   "Run id, e.g. ` + "`" + `20261125T000000Z-3f9a` + "`" + `."
   id: String!
-  "schedule, cli or mutation."
+  "What started it: ` + "`" + `schedule` + "`" + `, ` + "`" + `cli` + "`" + ` or ` + "`" + `mutation` + "`" + `."
   trigger: String!
   """
-  running, succeeded, partial (some products failed or were skipped), failed
+  One of running, succeeded, partial (some products failed or were skipped), failed
   (nothing could be committed) or cancelled (a shutdown ended it; ` + "`" + `version` + "`" + ` says
   whether it committed first).
   """
@@ -1255,7 +1443,7 @@ type SourceStats {
 
 "One step of an ingest run."
 type IngestStep {
-  "crawl, parse, commit or send."
+  "The step: ` + "`" + `crawl` + "`" + `, ` + "`" + `parse` + "`" + `, ` + "`" + `commit` + "`" + ` or ` + "`" + `send` + "`" + `."
   name: String!
   "When the step started."
   startedAt: DateTime!
@@ -1269,7 +1457,7 @@ type IngestStep {
 type IngestFailure {
   "The product key."
   product: String!
-  "failed or skipped."
+  "Either ` + "`" + `failed` + "`" + ` or ` + "`" + `skipped` + "`" + `."
   status: String!
   "Why."
   message: String!
@@ -1352,6 +1540,18 @@ type ReleaseLine {
   ` + "`" + `asOf` + "`" + ` picks). A line of prereleases only is never active.
   """
   active: Boolean!
+}
+
+# api (issue 19): Relay's Global Object Identification.
+
+"""
+An object with a stable id (Relay's Global Object Identification): fetch it
+again with ` + "`" + `node(id:)` + "`" + `. Ids are opaque to clients; docs/api.md says how they
+are made.
+"""
+interface Node {
+  "Opaque, stable id: the same in every lake version and on every replica."
+  id: ID!
 }
 `, BuiltIn: false},
 }
@@ -1443,6 +1643,10 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
 	case "endCursor":
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
+	case "hasPreviousPage":
+		return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+	case "startCursor":
+		return ec.fieldContext_PageInfo_startCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
@@ -1465,6 +1669,14 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 		return ec.fieldContext_Product_status(ctx, field)
 	case "lines":
 		return ec.fieldContext_Product_lines(ctx, field)
+	case "id":
+		return ec.fieldContext_Product_id(ctx, field)
+	case "homepage":
+		return ec.fieldContext_Product_homepage(ctx, field)
+	case "description":
+		return ec.fieldContext_Product_description(ctx, field)
+	case "category":
+		return ec.fieldContext_Product_category(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
 }
@@ -1531,6 +1743,8 @@ func (ec *executionContext) childFields_Release(ctx context.Context, field graph
 		return ec.fieldContext_Release_notes(ctx, field)
 	case "semver":
 		return ec.fieldContext_Release_semver(ctx, field)
+	case "id":
+		return ec.fieldContext_Release_id(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Release", field.Name)
 }
@@ -1842,6 +2056,30 @@ func (ec *executionContext) field_Product_releases_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["asOf"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg8
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "seenSince",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["seenSince"] = arg9
 	return args, nil
 }
 
@@ -1895,6 +2133,34 @@ func (ec *executionContext) field_Query_latest_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_product_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1920,6 +2186,44 @@ func (ec *executionContext) field_Query_products_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["search"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_release_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "product",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["product"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "tag",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tag"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
 	return args, nil
 }
 
@@ -1990,6 +2294,30 @@ func (ec *executionContext) field_Query_releases_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["asOf"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg8
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg9
+	arg10, err := graphql.ProcessArgField(ctx, rawArgs, "seenSince",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["seenSince"] = arg10
 	return args, nil
 }
 
@@ -2814,6 +3142,52 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
+func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasPreviousPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_startCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
 func (ec *executionContext) _Product_key(ctx context.Context, field graphql.CollectedField, obj *releaselake.Product) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2960,7 +3334,7 @@ func (ec *executionContext) _Product_releases(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Product().Releases(ctx, obj, fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["prerelease"].(*bool), fc.Args["orderBy"].(*ReleaseOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["asOf"].(*time.Time))
+			return ec.Resolvers.Product().Releases(ctx, obj, fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["prerelease"].(*bool), fc.Args["orderBy"].(*ReleaseOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["asOf"].(*time.Time), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["seenSince"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ReleaseConnection) graphql.Marshaler {
@@ -3068,6 +3442,98 @@ func (ec *executionContext) fieldContext_Product_lines(ctx context.Context, fiel
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Product_id(ctx context.Context, field graphql.CollectedField, obj *releaselake.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Product().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Product_homepage(ctx context.Context, field graphql.CollectedField, obj *releaselake.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_homepage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Product().Homepage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Product_homepage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, true, true, "String")
+}
+
+func (ec *executionContext) _Product_description(ctx context.Context, field graphql.CollectedField, obj *releaselake.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Product().Description(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Product_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, true, true, "String")
+}
+
+func (ec *executionContext) _Product_category(ctx context.Context, field graphql.CollectedField, obj *releaselake.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Product().Category(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Product_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, true, true, "String")
 }
 
 func (ec *executionContext) _ProductStatus_lastSuccessAt(ctx context.Context, field graphql.CollectedField, obj *ProductStatus) (ret graphql.Marshaler) {
@@ -3310,7 +3776,7 @@ func (ec *executionContext) _Query_releases(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Releases(ctx, fc.Args["products"].([]string), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["prerelease"].(*bool), fc.Args["orderBy"].(*ReleaseOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["asOf"].(*time.Time))
+			return ec.Resolvers.Query().Releases(ctx, fc.Args["products"].([]string), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["prerelease"].(*bool), fc.Args["orderBy"].(*ReleaseOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["asOf"].(*time.Time), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["seenSince"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ReleaseConnection) graphql.Marshaler {
@@ -3357,8 +3823,8 @@ func (ec *executionContext) _Query_latest(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Query().Latest(ctx, fc.Args["products"].([]string), fc.Args["asOf"].(*time.Time))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []releaselake.Release) graphql.Marshaler {
-			return ec.marshalNRelease2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚐReleaseᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*releaselake.Release) graphql.Marshaler {
+			return ec.marshalNRelease2ᚕᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐRelease(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3546,6 +4012,138 @@ func (ec *executionContext) fieldContext_Query_ingestRuns(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_ingestRuns_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Node(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v Node) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_node_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_nodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Nodes(ctx, fc.Args["ids"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []Node) graphql.Marshaler {
+			return ec.marshalNNode2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_nodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_release(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_release(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Release(ctx, fc.Args["product"].(string), fc.Args["version"].(*string), fc.Args["tag"].(*string), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *releaselake.Release) graphql.Marshaler {
+			return ec.marshalORelease2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐRelease(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_release(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Release(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_release_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -3966,6 +4564,29 @@ func (ec *executionContext) fieldContext_Release_semver(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Release_id(ctx context.Context, field graphql.CollectedField, obj *releaselake.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Release().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Release_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Release", field, true, true, "ID")
 }
 
 func (ec *executionContext) _ReleaseConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ReleaseConnection) (ret graphql.Marshaler) {
@@ -5661,6 +6282,33 @@ func UnmarshalReleaseOrder(ctx context.Context, raw any) (ReleaseOrder, error) {
 
 // region    ************************** interface.gotpl ***************************
 
+func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj Node) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case releaselake.Release:
+		return ec._Release(ctx, sel, &obj)
+	case *releaselake.Release:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Release(ctx, sel, obj)
+	case releaselake.Product:
+		return ec._Product(ctx, sel, &obj)
+	case *releaselake.Product:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Product(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of Node must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
@@ -5985,6 +6633,16 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "hasPreviousPage":
+			out.Values[i] = ec._PageInfo_hasPreviousPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startCursor":
+			out.Values[i] = ec._PageInfo_startCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -6002,7 +6660,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var productImplementors = []string{"Product"}
+var productImplementors = []string{"Product", "Node"}
 
 func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, obj *releaselake.Product) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, productImplementors)
@@ -6056,6 +6714,30 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Product_lines(ctx, field, obj)
+				})
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_id(ctx, field, obj)
+				})
+		case "homepage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_homepage(ctx, field, obj)
+				})
+		case "description":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_description(ctx, field, obj)
+				})
+		case "category":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_category(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -6237,6 +6919,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_ingestRuns(ctx, field)
 				})
+		case "node":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_node(ctx, field)
+				})
+		case "nodes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_nodes(ctx, field)
+				})
+		case "release":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_release(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -6268,7 +6968,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return out
 }
 
-var releaseImplementors = []string{"Release"}
+var releaseImplementors = []string{"Release", "Node"}
 
 func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, obj *releaselake.Release) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, releaseImplementors)
@@ -6350,6 +7050,12 @@ func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Release_id(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -7022,6 +7728,49 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalID(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalID(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNIngestFailure2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐIngestFailure(ctx context.Context, sel ast.SelectionSet, v IngestFailure) graphql.Marshaler {
 	return ec._IngestFailure(ctx, sel, &v)
 }
@@ -7112,6 +7861,16 @@ func (ec *executionContext) marshalNLake2ᚖgithubᚗcomᚋreleaselakeᚋrelease
 	return ec._Lake(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐNode(ctx context.Context, sel ast.SelectionSet, v []Node) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalONode2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐNode(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNOrderDirection2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐOrderDirection(ctx context.Context, v any) (OrderDirection, error) {
 	var res OrderDirection
 	err := res.UnmarshalGQL(v)
@@ -7190,6 +7949,16 @@ func (ec *executionContext) marshalNRelease2ᚕgithubᚗcomᚋreleaselakeᚋrele
 			return graphql.Null
 		}
 	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRelease2ᚕᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐRelease(ctx context.Context, sel ast.SelectionSet, v []*releaselake.Release) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalORelease2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐRelease(ctx, sel, v[i])
+	})
 
 	return ret
 }
@@ -7557,6 +8326,13 @@ func (ec *executionContext) marshalOInt2ᚖint64(ctx context.Context, sel ast.Se
 	_ = ctx
 	res := graphql.MarshalInt64(*v)
 	return res
+}
+
+func (ec *executionContext) marshalONode2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐNode(ctx context.Context, sel ast.SelectionSet, v Node) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Node(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOProduct2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐProduct(ctx context.Context, sel ast.SelectionSet, v *releaselake.Product) graphql.Marshaler {

@@ -63,7 +63,7 @@ func TestGraphiQL_defaultQueryRuns(t *testing.T) {
 			t.Errorf("the first page of graphiql.DefaultQuery has no release of %s: %+v", k, answer)
 		}
 	}
-	if pages := s.checkPaging(t, where, graphiql.DefaultQuery, ""); pages < 3 {
+	if pages := s.checkPaging(t, where, graphiql.DefaultQuery, "", false); pages < 3 {
 		t.Errorf("graphiql.DefaultQuery walked %d pages over the doc lake, want several", pages)
 	}
 }
