@@ -8,7 +8,7 @@ BIN := bin/releaselake
 GITHUB_SCHEMA := .cache/github-schema.graphql
 PY_VENV := .cache/venv
 
-.PHONY: run build test test-go deps chromium promtool github-schema py-deps generate check-generate vet clean
+.PHONY: run demo build test test-go deps chromium promtool github-schema py-deps generate check-generate vet clean
 .PHONY: graphql-audit bench bench-gateway bench-shortcuts bench-ab wrk bench-github bench-scale fuzz soak
 .PHONY: hdfs-up hdfs-down spark-check
 
@@ -20,6 +20,12 @@ build:
 run: build
 	mkdir -p .run
 	cd .run && exec ../$(BIN) serve
+
+# The demo: every product of the default catalog crawled from recorded upstreams served
+# in-process, offline and with no token, into a temporary lake removed at exit; served
+# where run serves (RELEASELAKE_ADDR). DEMO_FLAGS="-dir DIR" keeps the lake in DIR.
+demo: build
+	exec $(BIN) demo $(DEMO_FLAGS)
 
 test: deps vet check-generate test-go fuzz
 

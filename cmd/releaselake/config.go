@@ -35,6 +35,7 @@ type Config struct {
 	Retention   time.Duration     // vacuum -retention (RELEASELAKE_RETENTION): keep unneeded files this long
 	DryRun      bool              // vacuum -dry-run: list, remove nothing
 	Gen         GenConfig         // gen's flags
+	DemoDir     string            // demo -dir
 }
 
 // ParseFlags reads the flags of a subcommand over defaults taken from getenv.
@@ -50,14 +51,14 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 	setSources := func() {}
 	fs := flag.NewFlagSet("releaselake "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	if cmd != "page" { // the page server has no lake and no GitHub
+	if cmd != "page" && cmd != "demo" { // the page server has no lake and no GitHub; the demo has its own
 		fs.StringVar(&c.Lake, "lake", env("RELEASELAKE_LAKE", "./lake"), "lake root: a path, file:///abs/path or hdfs://host:port/path (RELEASELAKE_LAKE)")
 	}
-	if cmd != "page" && cmd != "gen" { // gen writes its own catalog and asks no upstream
+	if cmd != "page" && cmd != "gen" && cmd != "demo" { // gen writes its own catalog and asks no upstream
 		fs.StringVar(&c.Catalog, "catalog", env("RELEASELAKE_CATALOG", ""), "catalog file replacing the embedded one (RELEASELAKE_CATALOG)")
 		setSources = c.sourceFlags(fs, env)
 	}
-	if cmd != "gen" {
+	if cmd != "gen" && cmd != "demo" {
 		c.pageFlags(cmd, fs, env, getenv)
 	}
 	fs.StringVar(&c.LogFormat, "log", env("RELEASELAKE_LOG", "auto"), "log format: auto (text on a terminal, else JSON), text or json (RELEASELAKE_LOG)")
@@ -91,6 +92,7 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 		fs.BoolVar(&c.Check, "check", false, "only compare the rebuild with yellow; exit 1 if they differ")
 	}
 	c.genFlags(cmd, fs)
+	c.demoFlags(cmd, fs, env)
 	if err := c.vacuumFlags(cmd, fs, env); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"net/http"
 	"path/filepath"
@@ -54,7 +55,7 @@ func (c *Config) sourceSecrets(getenv func(string) string) []string {
 func (m *Main) addSources() error {
 	cfg := releaselake.SourceConfig{
 		Settings: m.Config.Sources,
-		HTTP:     &http.Client{Transport: sourceTransport, Timeout: httpfetch.Timeout},
+		HTTP:     &http.Client{Transport: cmp.Or(m.transport, sourceTransport), Timeout: httpfetch.Timeout},
 		Log:      m.Log,
 	}
 	if m.Config.Catalog != "" {

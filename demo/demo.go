@@ -1,0 +1,222 @@
+// Package demo is `releaselake demo`: the real crawler, lake and server over
+// upstreams answered in-process from data embedded in the binary, so that a
+// newcomer sees every product of the default catalog with no token and no
+// network.
+//
+// The upstreams: the schema-checked fake GitHub (ingest/github/githubtest)
+// holding the recorded tag histories of shared/fixtures (12 repositories) and
+// plausible generated ones for the other 34 (data/github.csv), and the Power BI
+// blog feed and Tableau releases page generated in their real formats (web.go).
+// The sources reach them through their ordinary settings (GITHUB_GRAPHQL_URL,
+// GITHUB_TOKEN) and an HTTP transport that answers the feed's and page's URLs
+// and refuses every host but 127.0.0.1. The manual product reads its embedded
+// file as always.
+//
+// Run ingests once (day 1), moves the upstreams on by a day (NextDay: new
+// releases, prereleases turned GA, the vendor's "coming soon" released) and
+// ingests again, so that the lake holds two versions and asOf the first answers
+// differently; then it serves.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/ingest/github/githubtest"
+	"github.com/releaselake/releaselake/ingest/sources"
+)
+
+// Notice is the banner of the page and of `lake { notices }` while the demo serves.
+const Notice = "This is demo data (releaselake demo): recorded and generated upstream answers served in-process, not live releases."
+
+// Options configure Start.
+type Options struct {
+	// Dir holds everything the demo writes (the lake, in Dir/lake). Empty: a
+	// temporary directory, removed by Close.
+	Dir string
+	Log *slog.Logger
+}
+
+// Demo is the demo's upstreams and its directory.
+type Demo struct {
+	Dir  string // where the demo writes
+	Lake string // the lake root, Dir/lake
+	// Settings are every source kind's settings: the fake GitHub's URL and token,
+	// the defaults for the rest.
+	Settings map[string]string
+	// Transport carries the sources' requests (see the package comment).
+	Transport http.RoundTripper
+
+	log     *slog.Logger
+	temp    bool
+	plans   []repoPlan
+	github  *githubtest.Server
+	web     *web
+	day1End time.Time
+}
+
+// Start makes the directory and starts the upstreams on day 1. The lake
+// directory must be new or empty: the demo writes into no existing lake.
+func Start(opts Options) (_ *Demo, err error) {
+	d := &Demo{Dir: opts.Dir, log: opts.Log}
+	if d.log == nil {
+		d.log = slog.Default()
+	}
+	if d.Dir == "" {
+		if d.Dir, err = os.MkdirTemp("", "releaselake-demo-"); err != nil {
+			return nil, err
+		}
+		d.temp = true
+	}
+	defer func() {
+		if err != nil {
+			d.Close()
+		}
+	}()
+	d.Lake = filepath.Join(d.Dir, "lake")
+	if entries, err := os.ReadDir(d.Lake); err == nil && len(entries) > 0 {
+		return nil, fmt.Errorf("demo: %s holds a lake already; give -dir a new or empty directory", d.Lake)
+	}
+	if err := os.MkdirAll(d.Lake, 0o755); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	now := time.Now()
+	if d.plans, err = readPlans(); err != nil {
+		return nil, err
+	}
+	repos := make([]githubtest.Repo, len(d.plans))
+	for i, p := range d.plans {
+		if repos[i], err = p.history(now); err != nil {
+			return nil, err
+		}
+	}
+	schema, err := githubSchema()
+	if err != nil {
+		return nil, fmt.Errorf("demo: GitHub schema: %w", err)
+	}
+	d.github, err = githubtest.Start(func(msg string) { d.log.Warn("demo: the fake GitHub: " + msg) },
+		githubtest.WithSchema(schemaFile, schema), githubtest.WithRepos(repos), githubtest.WithoutRequestLog(),
+		githubtest.WithToken("demo-token"))
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	d.web = newWeb(now)
+	local := http.DefaultTransport.(*http.Transport).Clone()
+	local.Proxy = nil // 127.0.0.1 only
+	d.Transport = &transport{web: d.web, local: local}
+	d.Settings = map[string]string{}
+	for _, k := range sources.Kinds {
+		for _, s := range k.Settings {
+			d.Settings[s.Env] = s.Default // the registries' own URLs: the transport refuses them
+		}
+	}
+	d.Settings["GITHUB_GRAPHQL_URL"], d.Settings["GITHUB_TOKEN"] = d.github.URL, d.github.Token
+	return d, nil
+}
+
+// NextDay moves the upstreams on by a day: the tags and releases of data/github.csv's
+// day2 column, this month's Power BI summary, Tableau's next patch released.
+func (d *Demo) NextDay() {
+	now := time.Now()
+	for _, p := range d.plans {
+		for _, t := range p.day2Tags(now) {
+			d.github.AddTag(p.repo, t)
+			if p.releases {
+				d.github.AddRelease(p.repo, githubtest.Release{TagName: t.Name, Name: t.Name,
+					Description: githubtest.ReleaseNotes(p.repo, t.Name), IsPrerelease: githubtest.LooksPrerelease(t.Name)})
+			}
+		}
+	}
+	d.web.nextDay(now)
+}
+
+// App is the program the demo runs over its upstreams: releaselake serve's,
+// opened over d.Lake with d.Settings and d.Transport.
+type App interface {
+	Ingest(ctx context.Context, trigger string, products []string) (releaselake.Run, error)
+	Serve(ctx context.Context) error
+	Addr() string
+}
+
+// Run ingests day 1, moves on a day, ingests day 2 and starts serving; it
+// returns once the server listens, having logged the URLs to open.
+func (d *Demo) Run(ctx context.Context, app App) error {
+	start := time.Now()
+	var last int64
+	for day := 1; day <= 2; day++ {
+		if day == 2 {
+			d.NextDay()
+		}
+		run, err := app.Ingest(ctx, "cli", nil)
+		if err != nil {
+			return fmt.Errorf("demo: ingest of day %d: %w", day, err)
+		}
+		if run.Error != "" {
+			d.log.Warn("demo: ingest", "day", day, "error", run.Error)
+		}
+		d.log.Info("demo: ingested", "day", day, "version", run.Version, "rows", run.Rows, "added", run.Added, "changed", run.Changed)
+		last = max(last, run.Version)
+		if day == 1 {
+			if run.Version == releaselake.NoVersion {
+				return errors.New("demo: the first ingest committed nothing")
+			}
+			d.day1End = run.EndedAt
+		}
+	}
+	if err := app.Serve(ctx); err != nil {
+		return err
+	}
+	base := "http://" + app.Addr()
+	if err := waitServing(ctx, base, last); err != nil {
+		d.log.Warn("demo: the server has not loaded day 2 yet", "err", err)
+	}
+	d.log.Info("demo: ready", "after", time.Since(start).Round(time.Millisecond), "dir", d.Dir,
+		"page", base+"/", "graphiql", base+"/graphiql", "graphql", base+"/graphql", "feed", base+"/feed.atom",
+		"asOf", d.day1End.UTC().Format(time.RFC3339Nano))
+	d.log.Info(`demo: time travel: { latest(products: ["vue", "kubernetes"], asOf: "` +
+		d.day1End.UTC().Format(time.RFC3339Nano) + `") { product { key } version } } answers as the lake was after day 1`)
+	return nil
+}
+
+// waitServing waits (up to 30 s) until the server's /readyz says it serves version.
+func waitServing(ctx context.Context, base string, version int64) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	want := fmt.Sprintf("ready: version %d,", version)
+	var last string
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/readyz", nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
+			resp.Body.Close()
+			if last = string(b); strings.HasPrefix(last, want) {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("/readyz says %q: %w", last, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// Close stops the upstreams and removes the directory if Start made it.
+func (d *Demo) Close() error {
+	if d.github != nil {
+		d.github.Close()
+	}
+	if d.temp {
+		return os.RemoveAll(d.Dir)
+	}
+	return nil
+}
