@@ -81,6 +81,20 @@ func TestMakeDemo_cleanCopy(t *testing.T) {
 	if changed == 0 || was["vue"] == "" || was["vue"] == "3.6.0" {
 		t.Errorf("asOf day 1 answers like day 2 (%d products differ; vue was %q): no time travel", changed, was["vue"])
 	}
+	// docs/demo.md's query, as written there.
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "demo.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, query, _ := strings.Cut(string(doc), "```graphql\n")
+	query, _, _ = strings.Cut(query, "```")
+	var docAnswer struct {
+		Before, Now []struct{ Version string }
+	}
+	d.graphql(t, strings.ReplaceAll(query, "ASOF", d.asOf), &docAnswer)
+	if len(docAnswer.Now) != 3 || len(docAnswer.Before) != 3 || docAnswer.Before[0] == docAnswer.Now[0] {
+		t.Errorf("docs/demo.md's time-travel query: %+v, want vue before day 2 unlike now", docAnswer)
+	}
 	page := d.get(t, "/")
 	if !containsFold(page, "demo data") {
 		t.Errorf("the page does not say demo data:\n%.2000s", page)

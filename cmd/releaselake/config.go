@@ -92,7 +92,10 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 		fs.BoolVar(&c.Check, "check", false, "only compare the rebuild with yellow; exit 1 if they differ")
 	}
 	c.genFlags(cmd, fs)
-	c.demoFlags(cmd, fs, env)
+	if cmd == "demo" {
+		fs.StringVar(&c.Addr, "addr", env("RELEASELAKE_ADDR", "127.0.0.1:8080"), "listen address (RELEASELAKE_ADDR)")
+		fs.StringVar(&c.DemoDir, "dir", "", "where the demo writes its lake; empty: a temporary directory removed at exit")
+	}
 	if err := c.vacuumFlags(cmd, fs, env); err != nil {
 		return err
 	}
