@@ -80,14 +80,15 @@ func (p repoPlan) history(now time.Time) (githubtest.Repo, error) {
 	repo := githubtest.Repo{Owner: owner, Name: name, PublishesReleases: p.releases}
 	versions := p.versions()
 	step := time.Duration(p.cadence) * 24 * time.Hour
-	at := now.Add(-3*24*time.Hour - time.Duration(hash(p.repo)%20)*time.Hour)
+	// The latest release came out 3 days to a cadence and 3 days ago: a busy
+	// project's recently, a quiet one's long ago.
+	at := now.Add(-3*24*time.Hour - time.Duration(hash(p.repo)%uint32(p.cadence*24))*time.Hour)
 	for i := len(versions) - 1; i >= 0; i-- { // newest first, going back in time
-		v := versions[i]
-		repo.Tags = append(repo.Tags, p.tag(v.name, at))
-		if v.pre { // the prereleases of a minor line come a few days apart
+		repo.Tags = append(repo.Tags, p.tag(versions[i].name, at))
+		if i > 0 && versions[i-1].pre { // a minor line's prereleases come a few days apart, and before its .0
 			at = at.Add(-step / 3)
 		} else {
-			at = at.Add(-step - time.Duration(hash(p.repo, v.name)%24)*time.Hour)
+			at = at.Add(-step - time.Duration(hash(p.repo, versions[i].name)%24)*time.Hour)
 		}
 	}
 	slices.Reverse(repo.Tags)
