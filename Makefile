@@ -1,6 +1,7 @@
-# releaselake. The two commands a fresh machine needs:
+# releaselake. The commands a fresh machine needs:
 #   make run    build and serve on http://127.0.0.1:8080 over a local lake in .run/lake
 #   make test   install what the tests need, then run the whole test suite
+#   make demo   the same as run over demo data, offline and with no token (docs/demo.md)
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO ?= go
