@@ -44,6 +44,7 @@ type Options struct {
 	// temporary directory, removed by Close.
 	Dir string
 	Log *slog.Logger
+	Now func() time.Time // the clock dating day 1 and day 2; time.Now if nil
 }
 
 // Demo is the demo's upstreams and its directory.
@@ -57,6 +58,7 @@ type Demo struct {
 	Transport http.RoundTripper
 
 	log     *slog.Logger
+	now     func() time.Time
 	temp    bool
 	plans   []repoPlan
 	github  *githubtest.Server
@@ -67,9 +69,12 @@ type Demo struct {
 // Start makes the directory and starts the upstreams on day 1. The lake
 // directory must be new or empty: the demo writes into no existing lake.
 func Start(opts Options) (_ *Demo, err error) {
-	d := &Demo{Dir: opts.Dir, log: opts.Log}
+	d := &Demo{Dir: opts.Dir, log: opts.Log, now: opts.Now}
 	if d.log == nil {
 		d.log = slog.Default()
+	}
+	if d.now == nil {
+		d.now = time.Now
 	}
 	if d.Dir == "" {
 		if d.Dir, err = os.MkdirTemp("", "releaselake-demo-"); err != nil {
@@ -89,7 +94,7 @@ func Start(opts Options) (_ *Demo, err error) {
 	if err := os.MkdirAll(d.Lake, 0o755); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	now := time.Now()
+	now := d.now()
 	if d.plans, err = readPlans(); err != nil {
 		return nil, err
 	}
@@ -105,7 +110,7 @@ func Start(opts Options) (_ *Demo, err error) {
 	}
 	d.github, err = githubtest.Start(func(msg string) { d.log.Warn("demo: the fake GitHub: " + msg) },
 		githubtest.WithSchema(schemaFile, schema), githubtest.WithRepos(repos), githubtest.WithoutRequestLog(),
-		githubtest.WithToken("demo-token"))
+		githubtest.WithToken("demo-token"), githubtest.WithClock(d.now))
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
@@ -126,7 +131,7 @@ func Start(opts Options) (_ *Demo, err error) {
 // NextDay moves the upstreams on by a day: the tags and releases of data/github.csv's
 // day2 column, this month's Power BI summary, Tableau's next patch released.
 func (d *Demo) NextDay() {
-	now := time.Now()
+	now := d.now()
 	for _, p := range d.plans {
 		for _, t := range p.day2Tags(now) {
 			d.github.AddTag(p.repo, t)

@@ -10,7 +10,7 @@ import (
 
 // The sources' transport answers the catalog's feed and page URLs in-process,
 // lets requests to 127.0.0.1 through and refuses every other host.
-func TestTransport(t *testing.T) {
+func TestTransport_recordedHostsInProcessOthersRefused(t *testing.T) {
 	local := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "local") }))
 	defer local.Close()
 	w := newWeb(testNow)

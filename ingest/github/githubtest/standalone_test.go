@@ -13,7 +13,7 @@ import (
 
 // Outside a test, the fake reads no files when given its schema and repositories,
 // answers as NewServer's does, and reports what would fail a test instead.
-func TestStart(t *testing.T) {
+func TestStart_withoutFilesReportsInsteadOfFailing(t *testing.T) {
 	sdl, err := os.ReadFile(filepath.Join("..", "..", "..", ".cache", "github-schema.graphql"))
 	if err != nil {
 		t.Fatalf("GitHub schema (make github-schema): %v", err)
