@@ -5,12 +5,13 @@
 //
 // The upstreams: the schema-checked fake GitHub (ingest/github/githubtest)
 // holding the recorded tag histories of shared/fixtures (12 repositories) and
-// plausible generated ones for the other 34 (data/github.csv), and the Power BI
-// blog feed and Tableau releases page generated in their real formats (web.go).
-// The sources reach them through their ordinary settings (GITHUB_GRAPHQL_URL,
-// GITHUB_TOKEN) and an HTTP transport that answers the feed's and page's URLs
-// and refuses every host but 127.0.0.1. The manual product reads its embedded
-// file as always.
+// plausible generated ones for the other 34 (data/github.csv), the Power BI
+// blog feed and Tableau releases page generated in their real formats (web.go),
+// and PyPI, npm and Maven registries for catalogs that name packages
+// (registry.go). The sources reach them through their ordinary settings
+// (GITHUB_GRAPHQL_URL, GITHUB_TOKEN, RELEASELAKE_PYPI_URL, …) and an HTTP
+// transport that answers the feed's and page's URLs and refuses every host but
+// 127.0.0.1. The manual product reads its embedded file as always.
 //
 // Run ingests once (day 1), moves the upstreams on by a day (NextDay: new
 // releases, prereleases turned GA, the vendor's "coming soon" released) and
@@ -25,12 +26,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/catalog"
 	"github.com/releaselake/releaselake/ingest/github/githubtest"
 	"github.com/releaselake/releaselake/ingest/sources"
 )
@@ -45,6 +48,12 @@ type Options struct {
 	Dir string
 	Log *slog.Logger
 	Now func() time.Time // the clock dating day 1 and day 2; time.Now if nil
+	// Catalog is the catalog file the demo serves (read as -catalog reads it);
+	// empty: the default catalog. Its GitHub repositories that data/github.csv
+	// does not name get a generated history, and its PyPI, npm and Maven packages
+	// are answered by the registries (registry.go); a feed or page URL other than
+	// the default catalog's is refused, and its product fails.
+	Catalog string
 }
 
 // Demo is the demo's upstreams and its directory.
@@ -63,6 +72,7 @@ type Demo struct {
 	plans   []repoPlan
 	github  *githubtest.Server
 	web     *web
+	reg     *httptest.Server // the package registries
 	day1End time.Time
 }
 
@@ -98,6 +108,9 @@ func Start(opts Options) (_ *Demo, err error) {
 	if d.plans, err = readPlans(); err != nil {
 		return nil, err
 	}
+	if err := d.planCatalog(opts.Catalog); err != nil {
+		return nil, err
+	}
 	repos := make([]githubtest.Repo, len(d.plans))
 	for i, p := range d.plans {
 		if repos[i], err = p.history(now); err != nil {
@@ -115,17 +128,44 @@ func Start(opts Options) (_ *Demo, err error) {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	d.web = newWeb(now)
+	d.reg = httptest.NewServer(http.HandlerFunc(d.web.serveRegistry))
 	local := http.DefaultTransport.(*http.Transport).Clone()
 	local.Proxy = nil // 127.0.0.1 only
 	d.Transport = &transport{web: d.web, local: local}
 	d.Settings = map[string]string{}
 	for _, k := range sources.Kinds {
 		for _, s := range k.Settings {
-			d.Settings[s.Env] = s.Default // the registries' own URLs: the transport refuses them
+			d.Settings[s.Env] = s.Default
 		}
 	}
 	d.Settings["GITHUB_GRAPHQL_URL"], d.Settings["GITHUB_TOKEN"] = d.github.URL, d.github.Token
+	d.Settings["RELEASELAKE_PYPI_URL"] = d.reg.URL
+	d.Settings["RELEASELAKE_NPM_URL"] = d.reg.URL + "/npm"
+	d.Settings["RELEASELAKE_MAVEN_URL"] = d.reg.URL + "/maven"
 	return d, nil
+}
+
+// planCatalog adds a generated plan for each GitHub repository of the catalog
+// that data/github.csv does not name.
+func (d *Demo) planCatalog(file string) error {
+	cat, err := catalog.Default(sources.Kinds)
+	if file != "" {
+		cat, err = catalog.Load(file, sources.Kinds)
+	}
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for _, p := range d.plans {
+		have[strings.ToLower(p.repo)] = true
+	}
+	for _, p := range cat.Products() {
+		if p.Kind == releaselake.KindGitHub && !have[strings.ToLower(p.Ref)] {
+			d.plans = append(d.plans, generatedPlan(p.Ref, "v", "-rc.N"))
+			have[strings.ToLower(p.Ref)] = true
+		}
+	}
+	return nil
 }
 
 // NextDay moves the upstreams on by a day: the tags and releases of data/github.csv's
@@ -219,6 +259,9 @@ func waitServing(ctx context.Context, base string, version int64) error {
 func (d *Demo) Close() error {
 	if d.github != nil {
 		d.github.Close()
+	}
+	if d.reg != nil {
+		d.reg.Close()
 	}
 	if d.temp {
 		return os.RemoveAll(d.Dir)

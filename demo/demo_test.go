@@ -132,11 +132,7 @@ func TestMakeDemo_cleanCopy(t *testing.T) {
 // With -dir the lake stays in that directory after exit, and the demo writes
 // nowhere else: not in its working directory, not in TMPDIR or HOME.
 func TestDemo_dirKeepsTheLakeAndNothingElse(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "releaselake")
-	build := exec.Command("go", "build", "-o", bin, "../cmd/releaselake")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	dir, work, tmp, home, proxy := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir(), offlineProxy(t)
 	cmd := exec.Command(bin, "demo", "-dir", dir)
 	cmd.Dir = work
@@ -160,6 +156,71 @@ func TestDemo_dirKeepsTheLakeAndNothingElse(t *testing.T) {
 	if out, err := again.CombinedOutput(); err == nil || !strings.Contains(string(out), "holds a lake already") {
 		t.Errorf("demo over an existing lake: %v\n%s", err, out)
 	}
+}
+
+// A catalog of one's own gets every kind of upstream: generated histories for
+// GitHub repositories and PyPI, npm and Maven packages the demo has never heard
+// of, in the documents those sources read, moved on a day like the rest.
+func TestDemo_catalogOfEveryKind(t *testing.T) {
+	bin, dir := buildBinary(t), t.TempDir()
+	catalog := filepath.Join(dir, "catalog.yaml")
+	if err := os.WriteFile(catalog, []byte(`products:
+  - key: flask
+    github: pallets/flask
+  - key: widget
+    github: acme/widget
+  - key: sample
+    pypi: sampleproject
+  - key: reactivity
+    npm: '@vue/reactivity'
+  - key: spring
+    maven: org.springframework:spring-core
+  - key: powerbi
+    feed: https://powerbi.microsoft.com/en-us/blog/feed/
+    version_pattern: '^Power BI (?P<month>[A-Z][a-z]+) (?P<year>\d{4}) Feature Summary'
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "demo", "-dir", filepath.Join(dir, "demo"), "-catalog", catalog)
+	cmd.Env = demoEnv(t, t.TempDir(), t.TempDir(), offlineProxy(t).url)
+	d := start(t, cmd, 90*time.Second)
+	defer d.stop(t)
+	type latest struct {
+		Latest []struct {
+			Product struct{ Key string }
+			Version string
+		}
+	}
+	var now, before latest
+	d.graphql(t, `{ latest { product { key } version } }`, &now)
+	d.graphql(t, `{ latest(asOf: "`+d.asOf+`") { product { key } version } }`, &before)
+	was := map[string]string{}
+	for _, r := range before.Latest {
+		was[r.Product.Key] = r.Version
+	}
+	is := map[string]string{}
+	for _, r := range now.Latest {
+		is[r.Product.Key] = r.Version
+	}
+	for _, key := range []string{"flask", "widget", "sample", "reactivity", "spring", "powerbi"} {
+		if is[key] == "" {
+			t.Errorf("%s has no latest version", key)
+		}
+	}
+	for _, key := range []string{"widget", "sample", "reactivity", "spring", "powerbi"} {
+		if was[key] == "" || was[key] == is[key] {
+			t.Errorf("%s: latest %q on day 1 and %q on day 2, want two different versions", key, was[key], is[key])
+		}
+	}
+}
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "releaselake")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/releaselake").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // demoEnv is the environment of a demo run: a free port, TMPDIR and HOME of the

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -69,34 +68,42 @@ func parseVersion(s string) (v [3]int, err error) {
 	return v, nil
 }
 
-// history is a repository's tags on day 1: the recorded ones, or a generated run
-// of releases ending a few days before now (with the next minor's first
-// prerelease when day2 is "ga").
+// history is a repository's tags on day 1: the recorded ones, or the generated
+// timeline.
 func (p repoPlan) history(now time.Time) (githubtest.Repo, error) {
 	if p.fixture {
 		return p.recorded()
 	}
 	owner, name, _ := strings.Cut(p.repo, "/")
 	repo := githubtest.Repo{Owner: owner, Name: name, PublishesReleases: p.releases}
+	for _, v := range p.timeline(now) {
+		repo.Tags = append(repo.Tags, p.tag(v.name, v.at))
+	}
+	return repo, nil
+}
+
+// timeline is the generated versions on day 1, oldest first, dated: a run of
+// releases ending a few days before now, with the next minor's first prerelease
+// when day2 is "ga".
+func (p repoPlan) timeline(now time.Time) []version {
 	versions := p.versions()
 	step := time.Duration(p.cadence) * 24 * time.Hour
 	// The latest release came out 3 days to a cadence and 3 days ago: a busy
 	// project's recently, a quiet one's long ago.
 	at := now.Add(-3*24*time.Hour - time.Duration(hash(p.repo)%uint32(p.cadence*24))*time.Hour)
 	for i := len(versions) - 1; i >= 0; i-- { // newest first, going back in time
-		repo.Tags = append(repo.Tags, p.tag(versions[i].name, at))
+		versions[i].at = at.UTC().Truncate(time.Second)
 		if i > 0 && versions[i-1].pre { // a minor line's prereleases come a few days apart, and before its .0
 			at = at.Add(-step / 3)
 		} else {
 			at = at.Add(-step - time.Duration(hash(p.repo, versions[i].name)%24)*time.Hour)
 		}
 	}
-	slices.Reverse(repo.Tags)
 	if p.day2 == "ga" && p.pre != "" {
 		next := fmt.Sprintf("%d.%d.0", p.latest[0], p.latest[1]+1)
-		repo.Tags = append(repo.Tags, p.tag(next+p.preSuffix(1), now.Add(-2*24*time.Hour)))
+		versions = append(versions, version{next + p.preSuffix(1), true, now.Add(-2 * 24 * time.Hour).UTC().Truncate(time.Second)})
 	}
-	return repo, nil
+	return versions
 }
 
 // versions is the generated run of versions, oldest first: the last four minor
@@ -120,47 +127,59 @@ func (p repoPlan) versions() []version {
 		}
 		if p.pre != "" {
 			for n := 1; n <= 2; n++ {
-				out = append(out, version{fmt.Sprintf("%d.%d.0%s", l.major, l.minor, p.preSuffix(n)), true})
+				out = append(out, version{name: fmt.Sprintf("%d.%d.0%s", l.major, l.minor, p.preSuffix(n)), pre: true})
 			}
 		}
 		for patch := 0; patch <= patches; patch++ {
-			out = append(out, version{fmt.Sprintf("%d.%d.%d", l.major, l.minor, patch), false})
+			out = append(out, version{name: fmt.Sprintf("%d.%d.%d", l.major, l.minor, patch)})
 		}
 	}
 	return out
 }
 
-// version is a generated version and whether it is a prerelease.
+// version is a generated version: its name (no tag prefix), whether it is a
+// prerelease, and when it came out.
 type version struct {
 	name string
 	pre  bool
+	at   time.Time
 }
 
 func (p repoPlan) preSuffix(n int) string { return strings.ReplaceAll(p.pre, "N", strconv.Itoa(n)) }
 
 // tag is version's tag, annotated as the Apache projects' (which publish no releases) are.
 func (p repoPlan) tag(version string, at time.Time) githubtest.Tag {
-	return githubtest.Tag{Name: p.prefix + version, Date: at.UTC().Truncate(time.Second), Annotated: !p.releases}
+	return githubtest.Tag{Name: p.prefix + version, Date: at, Annotated: !p.releases}
 }
 
-// day2Tags is what the second day adds: the tags named in data/github.csv, the
-// GA of the prerelease of day 1, or the next patch.
+// day2Tags is what the second day adds, as tags.
 func (p repoPlan) day2Tags(now time.Time) []githubtest.Tag {
+	var tags []githubtest.Tag
+	for _, v := range p.day2Versions(now) {
+		tags = append(tags, p.tag(v.name, v.at))
+	}
+	return tags
+}
+
+// day2Versions is what the second day adds: the versions named in
+// data/github.csv (whole tags, for recorded histories), the GA of the
+// prerelease of day 1, or the next patch.
+func (p repoPlan) day2Versions(now time.Time) []version {
 	var names []string
 	switch p.day2 {
 	case "":
 	case "ga":
-		names = []string{p.prefix + fmt.Sprintf("%d.%d.0", p.latest[0], p.latest[1]+1)}
+		names = []string{fmt.Sprintf("%d.%d.0", p.latest[0], p.latest[1]+1)}
 	case "patch":
-		names = []string{p.prefix + fmt.Sprintf("%d.%d.%d", p.latest[0], p.latest[1], p.latest[2]+1)}
+		names = []string{fmt.Sprintf("%d.%d.%d", p.latest[0], p.latest[1], p.latest[2]+1)}
 	default:
 		names = strings.Fields(p.day2)
 	}
-	var tags []githubtest.Tag
+	var out []version
 	for _, n := range names {
-		tags = append(tags, githubtest.Tag{Name: n, Date: now.UTC().Truncate(time.Second), Annotated: !p.releases})
+		out = append(out, version{name: n, at: now.UTC().Truncate(time.Second)})
 	}
-	return tags
+	return out
 }
 
 // recorded reads the embedded copy of the repository's fixture history.

@@ -54,9 +54,11 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 	if cmd != "page" && cmd != "demo" { // the page server has no lake and no GitHub; the demo has its own
 		fs.StringVar(&c.Lake, "lake", env("RELEASELAKE_LAKE", "./lake"), "lake root: a path, file:///abs/path or hdfs://host:port/path (RELEASELAKE_LAKE)")
 	}
-	if cmd != "page" && cmd != "gen" && cmd != "demo" { // gen writes its own catalog and asks no upstream
+	if cmd != "page" && cmd != "gen" { // gen writes its own catalog and asks no upstream
 		fs.StringVar(&c.Catalog, "catalog", env("RELEASELAKE_CATALOG", ""), "catalog file replacing the embedded one (RELEASELAKE_CATALOG)")
-		setSources = c.sourceFlags(fs, env)
+		if cmd != "demo" { // the demo points the sources at its own upstreams
+			setSources = c.sourceFlags(fs, env)
+		}
 	}
 	if cmd != "gen" && cmd != "demo" {
 		c.pageFlags(cmd, fs, env, getenv)

@@ -13,7 +13,7 @@ import (
 // runDemo is serve over the demo's own lake and in-process upstreams (package demo).
 func runDemo(ctx context.Context, m *Main, _ io.Writer) int {
 	m.Log = newLogger(m.logOut, m.Config.LogFormat)
-	d, err := demo.Start(demo.Options{Dir: m.Config.DemoDir, Log: m.Log})
+	d, err := demo.Start(demo.Options{Dir: m.Config.DemoDir, Log: m.Log, Catalog: m.Config.Catalog})
 	if err == nil {
 		defer d.Close() // after serveUntilDone has closed the lake
 		c := &m.Config
