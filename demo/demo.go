@@ -54,6 +54,8 @@ type Options struct {
 	// are answered by the registries (registry.go); a feed or page URL other than
 	// the default catalog's is refused, and its product fails.
 	Catalog string
+	// Out, if set, receives the URLs to open in plain words once the server is up.
+	Out io.Writer
 }
 
 // Demo is the demo's upstreams and its directory.
@@ -67,6 +69,7 @@ type Demo struct {
 	Transport http.RoundTripper
 
 	log     *slog.Logger
+	out     io.Writer
 	now     func() time.Time
 	temp    bool
 	plans   []repoPlan
@@ -79,7 +82,7 @@ type Demo struct {
 // Start makes the directory and starts the upstreams on day 1. The lake
 // directory must be new or empty: the demo writes into no existing lake.
 func Start(opts Options) (_ *Demo, err error) {
-	d := &Demo{Dir: opts.Dir, log: opts.Log, now: opts.Now}
+	d := &Demo{Dir: opts.Dir, log: opts.Log, out: opts.Out, now: opts.Now}
 	if d.log == nil {
 		d.log = slog.Default()
 	}
@@ -227,9 +230,26 @@ func (d *Demo) Run(ctx context.Context, app App) error {
 	d.log.Info("demo: ready", "after", time.Since(start).Round(time.Millisecond), "dir", d.Dir,
 		"page", base+"/", "graphiql", base+"/graphiql", "graphql", base+"/graphql", "feed", base+"/feed.atom",
 		"asOf", d.day1End.UTC().Format(time.RFC3339Nano))
-	d.log.Info(`demo: time travel: { latest(products: ["vue", "kubernetes"], asOf: "` +
-		d.day1End.UTC().Format(time.RFC3339Nano) + `") { product { key } version } } answers as the lake was after day 1`)
+	if d.out != nil {
+		fmt.Fprintf(d.out, `releaselake demo: demo data, served offline from recorded and generated upstreams (Ctrl-C stops it)
+  the page   %[1]s/
+  GraphiQL   %[1]s/graphiql
+  GraphQL    %[1]s/graphql
+  Atom feed  %[1]s/feed.atom
+  time travel: the lake as it was after day 1, in GraphiQL:
+    { latest(products: ["vue", "kubernetes", "powerbi"], asOf: "%[2]s") { product { key } version } }
+  lake: %[3]s (%[4]s)
+`, base, d.day1End.UTC().Format(time.RFC3339Nano), d.Lake, d.fate())
+	}
 	return nil
+}
+
+// fate says what becomes of the directory at exit.
+func (d *Demo) fate() string {
+	if d.temp {
+		return "removed at exit"
+	}
+	return "kept"
 }
 
 // waitServing waits (up to 30 s) until the server's /readyz says it serves version.

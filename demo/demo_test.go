@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -211,6 +212,26 @@ func TestDemo_catalogOfEveryKind(t *testing.T) {
 		if was[key] == "" || was[key] == is[key] {
 			t.Errorf("%s: latest %q on day 1 and %q on day 2, want two different versions", key, was[key], is[key])
 		}
+	}
+}
+
+// A demo that cannot listen exits 1 and still removes its temporary directory.
+func TestDemo_addressInUse_exits1AndCleansUp(t *testing.T) {
+	bin := buildBinary(t)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	tmp := t.TempDir()
+	cmd := exec.Command(bin, "demo", "-addr", busy.Addr().String())
+	cmd.Env = demoEnv(t, tmp, t.TempDir(), offlineProxy(t).url)
+	out, err := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "address already in use") {
+		t.Errorf("exit %d (%v), want 1 and the reason:\n%s", code, err, out)
+	}
+	if left := entries(t, tmp); len(left) > 0 {
+		t.Errorf("TMPDIR holds %v after a failed start", left)
 	}
 }
 

@@ -11,11 +11,12 @@ import (
 )
 
 // runDemo is serve over the demo's own lake and in-process upstreams (package demo).
-func runDemo(ctx context.Context, m *Main, _ io.Writer) int {
+func runDemo(ctx context.Context, m *Main, stdout io.Writer) int {
 	m.Log = newLogger(m.logOut, m.Config.LogFormat)
-	d, err := demo.Start(demo.Options{Dir: m.Config.DemoDir, Log: m.Log, Catalog: m.Config.Catalog})
+	d, err := demo.Start(demo.Options{Dir: m.Config.DemoDir, Log: m.Log, Catalog: m.Config.Catalog, Out: stdout})
 	if err == nil {
-		defer d.Close() // after serveUntilDone has closed the lake
+		defer d.Close() // after m.Close has closed the lake
+		defer m.Close() // serveUntilDone's, or the one a failed start needs
 		c := &m.Config
 		c.Command, c.Lake, c.Schedule, c.Poll, m.transport = "serve", d.Lake, "off", 10*time.Second, d.Transport
 		maps.Copy(c.Sources, d.Settings)
