@@ -137,6 +137,7 @@ soak: github-schema
 fuzz = $(GO) test -run '^$$' -fuzz '^$(1)$$' -fuzztime $(or $(FUZZTIME),$(3)) $(2)
 fuzz:
 	$(call fuzz,FuzzVersions,.,150000x)
+	$(call fuzz,FuzzSemverAndLine,.,150000x)
 	$(call fuzz,FuzzParse,./catalog/,40000x)
 	$(call fuzz,FuzzParse,./ingest/github/,4000x)
 	$(call fuzz,FuzzRequest,./graph/,4000x)

@@ -102,7 +102,7 @@ func Start(opts Options) (_ *Demo, err error) {
 	}()
 	d.Lake = filepath.Join(d.Dir, "lake")
 	if entries, err := os.ReadDir(d.Lake); err == nil && len(entries) > 0 {
-		return nil, fmt.Errorf("demo: %s holds a lake already; give -dir a new or empty directory", d.Lake)
+		return nil, releaselake.Errorf(releaselake.Invalid, "-dir %q holds a lake already (%s): give the demo a new or empty directory", d.Dir, d.Lake)
 	}
 	if err := os.MkdirAll(d.Lake, 0o755); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)

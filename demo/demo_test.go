@@ -154,8 +154,8 @@ func TestDemo_dirKeepsTheLakeAndNothingElse(t *testing.T) {
 	// A second demo over the same lake is refused: the demo writes into no existing lake.
 	again := exec.Command(bin, "demo", "-dir", dir, "-addr", "127.0.0.1:0")
 	again.Env = cmd.Env
-	if out, err := again.CombinedOutput(); err == nil || !strings.Contains(string(out), "holds a lake already") {
-		t.Errorf("demo over an existing lake: %v\n%s", err, out)
+	if out, _ := again.CombinedOutput(); again.ProcessState.ExitCode() != 2 || !strings.HasPrefix(string(out), `releaselake demo: -dir "`+dir+`" holds a lake already`) {
+		t.Errorf("demo over an existing lake: exit %d, want 2 and one line:\n%s", again.ProcessState.ExitCode(), out)
 	}
 }
 

@@ -93,6 +93,7 @@ type ComplexityRoot struct {
 	Product struct {
 		Key      func(childComplexity int) int
 		Latest   func(childComplexity int, asOf *time.Time) int
+		Lines    func(childComplexity int, depth ReleaseLineDepth, first *int, asOf *time.Time) int
 		Name     func(childComplexity int) int
 		Releases func(childComplexity int, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time) int
 		Repo     func(childComplexity int) int
@@ -134,6 +135,7 @@ type ComplexityRoot struct {
 		Product     func(childComplexity int) int
 		PublishedAt func(childComplexity int) int
 		Repo        func(childComplexity int) int
+		Semver      func(childComplexity int) int
 		Source      func(childComplexity int) int
 		Tag         func(childComplexity int) int
 		URL         func(childComplexity int) int
@@ -151,6 +153,23 @@ type ComplexityRoot struct {
 	ReleaseEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ReleaseLine struct {
+		Active         func(childComplexity int) int
+		First          func(childComplexity int) int
+		LastReleasedAt func(childComplexity int) int
+		Latest         func(childComplexity int) int
+		Line           func(childComplexity int) int
+		Releases       func(childComplexity int) int
+	}
+
+	Semver struct {
+		Build func(childComplexity int) int
+		Major func(childComplexity int) int
+		Minor func(childComplexity int) int
+		Patch func(childComplexity int) int
+		Pre   func(childComplexity int) int
 	}
 
 	SourceStats struct {
@@ -187,6 +206,7 @@ type ProductResolver interface {
 	Latest(ctx context.Context, obj *releaselake.Product, asOf *time.Time) (*releaselake.Release, error)
 	Releases(ctx context.Context, obj *releaselake.Product, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time) (*ReleaseConnection, error)
 	Status(ctx context.Context, obj *releaselake.Product) (*ProductStatus, error)
+	Lines(ctx context.Context, obj *releaselake.Product, depth ReleaseLineDepth, first *int, asOf *time.Time) ([]releaselake.ReleaseLine, error)
 }
 type PushResultResolver interface {
 	Version(ctx context.Context, obj *releaselake.PushResult) (*int, error)
@@ -434,6 +454,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Product.Latest(childComplexity, args["asOf"].(*time.Time)), true
+	case "Product.lines":
+		if e.ComplexityRoot.Product.Lines == nil {
+			break
+		}
+
+		args, err := ec.field_Product_lines_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Product.Lines(childComplexity, args["depth"].(ReleaseLineDepth), args["first"].(*int), args["asOf"].(*time.Time)), true
 	case "Product.name":
 		if e.ComplexityRoot.Product.Name == nil {
 			break
@@ -643,6 +674,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Release.Repo(childComplexity), true
+	case "Release.semver":
+		if e.ComplexityRoot.Release.Semver == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.Semver(childComplexity), true
 	case "Release.source":
 		if e.ComplexityRoot.Release.Source == nil {
 			break
@@ -711,6 +748,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReleaseEdge.Node(childComplexity), true
+
+	case "ReleaseLine.active":
+		if e.ComplexityRoot.ReleaseLine.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseLine.Active(childComplexity), true
+	case "ReleaseLine.first":
+		if e.ComplexityRoot.ReleaseLine.First == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseLine.First(childComplexity), true
+	case "ReleaseLine.lastReleasedAt":
+		if e.ComplexityRoot.ReleaseLine.LastReleasedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseLine.LastReleasedAt(childComplexity), true
+	case "ReleaseLine.latest":
+		if e.ComplexityRoot.ReleaseLine.Latest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseLine.Latest(childComplexity), true
+	case "ReleaseLine.line":
+		if e.ComplexityRoot.ReleaseLine.Line == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseLine.Line(childComplexity), true
+	case "ReleaseLine.releases":
+		if e.ComplexityRoot.ReleaseLine.Releases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseLine.Releases(childComplexity), true
+
+	case "Semver.build":
+		if e.ComplexityRoot.Semver.Build == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Semver.Build(childComplexity), true
+	case "Semver.major":
+		if e.ComplexityRoot.Semver.Major == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Semver.Major(childComplexity), true
+	case "Semver.minor":
+		if e.ComplexityRoot.Semver.Minor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Semver.Minor(childComplexity), true
+	case "Semver.patch":
+		if e.ComplexityRoot.Semver.Patch == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Semver.Patch(childComplexity), true
+	case "Semver.pre":
+		if e.ComplexityRoot.Semver.Pre == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Semver.Pre(childComplexity), true
 
 	case "SourceStats.kind":
 		if e.ComplexityRoot.SourceStats.Kind == nil {
@@ -1000,6 +1105,13 @@ type Release {
   crawled again since the lake began keeping notes. Never null.
   """
   notes: String
+  """
+  The version read as a semantic version (` + "`" + `major.minor.patch-pre+build` + "`" + `); null
+  where it does not read as one: calendar versions (` + "`" + `2024.1.0` + "`" + `, ` + "`" + `20231005` + "`" + `,
+  ` + "`" + `24.04` + "`" + `), versions of four or more components (` + "`" + `0.8.2.1` + "`" + `), PEP 440
+  post-releases (` + "`" + `1.0.post1` + "`" + `) and strings that are not versions.
+  """
+  semver: Semver
 }
 
 "A framework whose releases the lake tracks."
@@ -1032,6 +1144,20 @@ type Product {
   last failure, and whether it is stale. Tells "no release" from "not fetched".
   """
   status: ProductStatus!
+  """
+  The product's release lines (` + "`" + `4.1` + "`" + `, or ` + "`" + `4` + "`" + ` at ` + "`" + `MAJOR` + "`" + ` depth), greatest first
+  by version order, derived from its releases: every version the version order
+  reads has a line, calendar versions included; strings that are not versions
+  are in none. An empty list when the product has no release.
+  """
+  lines(
+    "How many leading version components name a line: ` + "`" + `MAJOR` + "`" + ` (` + "`" + `4` + "`" + `) or ` + "`" + `MINOR` + "`" + ` (` + "`" + `4.1` + "`" + `)."
+    depth: ReleaseLineDepth! = MINOR
+    "At most this many lines, greatest first: 0 to 100, 100 when absent."
+    first: Int
+    "Answer from the lake as it was at this instant."
+    asOf: DateTime
+  ): [ReleaseLine!]!
 }
 
 """
@@ -1162,6 +1288,71 @@ type PushResult {
   "When the push ended."
   at: DateTime!
 }
+
+# Added by the "lines" helper (issue 19): semantic versions and release lines.
+
+"""
+A version read as semantic versioning reads one. Missing components count as 0
+(` + "`" + `0.1` + "`" + ` is ` + "`" + `0.1.0` + "`" + `) and a release word is no prerelease (` + "`" + `2.3.0.RELEASE` + "`" + ` is
+` + "`" + `2.3.0` + "`" + `), as in the version order.
+"""
+type Semver {
+  "The first component."
+  major: Int!
+  "The second component; 0 when the version has none."
+  minor: Int!
+  "The third component; 0 when the version has none."
+  patch: Int!
+  """
+  The prerelease suffix as the version writes it, without its leading separator
+  (` + "`" + `rc.1` + "`" + `, ` + "`" + `M1` + "`" + `, ` + "`" + `beta2` + "`" + `); null for a stable version. It says what the version
+  says: ` + "`" + `Release.prerelease` + "`" + ` also says what upstream says.
+  """
+  pre: String
+  "The build metadata after ` + "`" + `+` + "`" + ` (` + "`" + `b359` + "`" + `); null if none."
+  build: String
+}
+
+"How many leading version components name a release line."
+enum ReleaseLineDepth {
+  "The first component: ` + "`" + `4` + "`" + `."
+  MAJOR
+  "The first two components: ` + "`" + `4.1` + "`" + `."
+  MINOR
+}
+
+"""
+The releases of a product that share their leading version components (the
+line ` + "`" + `4.1` + "`" + ` of Spring Boot is ` + "`" + `4.1.0-M1` + "`" + ` to ` + "`" + `4.1.3` + "`" + `), derived from the history
+alone: no end-of-life dates are invented.
+"""
+type ReleaseLine {
+  """
+  The leading components as numbers, e.g. ` + "`" + `4.1` + "`" + `; a missing one counts as 0 and
+  zero padding is dropped (` + "`" + `24.04` + "`" + ` is in the line ` + "`" + `24.4` + "`" + `).
+  """
+  line: String!
+  """
+  The greatest stable (neither prerelease nor yanked) release by version order;
+  the greatest of all when the line has no stable release.
+  """
+  latest: Release!
+  """
+  The least stable release by version order (` + "`" + `4.1.0` + "`" + `, not ` + "`" + `4.1.0-M1` + "`" + `); the least
+  of all when the line has no stable release.
+  """
+  first: Release!
+  "How many releases the line has: every tag, prereleases and yanked ones included."
+  releases: Int!
+  "When the most recently published release of the line was published, a prerelease or not."
+  lastReleasedAt: DateTime!
+  """
+  True when a stable release of the line was published in the 365 days before
+  the lake version answering was committed (` + "`" + `lake.committedAt` + "`" + `, or the version
+  ` + "`" + `asOf` + "`" + ` picks). A line of prereleases only is never active.
+  """
+  active: Boolean!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -1272,6 +1463,8 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 		return ec.fieldContext_Product_releases(ctx, field)
 	case "status":
 		return ec.fieldContext_Product_status(ctx, field)
+	case "lines":
+		return ec.fieldContext_Product_lines(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
 }
@@ -1336,6 +1529,8 @@ func (ec *executionContext) childFields_Release(ctx context.Context, field graph
 		return ec.fieldContext_Release_firstSeenAt(ctx, field)
 	case "notes":
 		return ec.fieldContext_Release_notes(ctx, field)
+	case "semver":
+		return ec.fieldContext_Release_semver(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Release", field.Name)
 }
@@ -1362,6 +1557,40 @@ func (ec *executionContext) childFields_ReleaseEdge(ctx context.Context, field g
 		return ec.fieldContext_ReleaseEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReleaseEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ReleaseLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "line":
+		return ec.fieldContext_ReleaseLine_line(ctx, field)
+	case "latest":
+		return ec.fieldContext_ReleaseLine_latest(ctx, field)
+	case "first":
+		return ec.fieldContext_ReleaseLine_first(ctx, field)
+	case "releases":
+		return ec.fieldContext_ReleaseLine_releases(ctx, field)
+	case "lastReleasedAt":
+		return ec.fieldContext_ReleaseLine_lastReleasedAt(ctx, field)
+	case "active":
+		return ec.fieldContext_ReleaseLine_active(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReleaseLine", field.Name)
+}
+
+func (ec *executionContext) childFields_Semver(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "major":
+		return ec.fieldContext_Semver_major(ctx, field)
+	case "minor":
+		return ec.fieldContext_Semver_minor(ctx, field)
+	case "patch":
+		return ec.fieldContext_Semver_patch(ctx, field)
+	case "pre":
+		return ec.fieldContext_Semver_pre(ctx, field)
+	case "build":
+		return ec.fieldContext_Semver_build(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Semver", field.Name)
 }
 
 func (ec *executionContext) childFields_SourceStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1521,6 +1750,36 @@ func (ec *executionContext) field_Product_latest_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["asOf"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Product_lines_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "depth",
+		func(ctx context.Context, v any) (ReleaseLineDepth, error) {
+			return ec.unmarshalNReleaseLineDepth2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseLineDepth(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["depth"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg2
 	return args, nil
 }
 
@@ -2767,6 +3026,50 @@ func (ec *executionContext) fieldContext_Product_status(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Product_lines(ctx context.Context, field graphql.CollectedField, obj *releaselake.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_lines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Product().Lines(ctx, obj, fc.Args["depth"].(ReleaseLineDepth), fc.Args["first"].(*int), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []releaselake.ReleaseLine) graphql.Marshaler {
+			return ec.marshalNReleaseLine2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚐReleaseLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_lines(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Product",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReleaseLine(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Product_lines_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ProductStatus_lastSuccessAt(ctx context.Context, field graphql.CollectedField, obj *ProductStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3633,6 +3936,38 @@ func (ec *executionContext) fieldContext_Release_notes(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Release", field, false, false, "String")
 }
 
+func (ec *executionContext) _Release_semver(ctx context.Context, field graphql.CollectedField, obj *releaselake.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_semver(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Semver(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *releaselake.Semver) graphql.Marshaler {
+			return ec.marshalOSemver2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐSemver(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Release_semver(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Release",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Semver(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ReleaseConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ReleaseConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3805,6 +4140,277 @@ func (ec *executionContext) fieldContext_ReleaseEdge_node(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ReleaseLine_line(ctx context.Context, field graphql.CollectedField, obj *releaselake.ReleaseLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseLine_line(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Line, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseLine_line(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReleaseLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReleaseLine_latest(ctx context.Context, field graphql.CollectedField, obj *releaselake.ReleaseLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseLine_latest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Latest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v releaselake.Release) graphql.Marshaler {
+			return ec.marshalNRelease2githubᚗcomᚋreleaselakeᚋreleaselakeᚐRelease(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseLine_latest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReleaseLine",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Release(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReleaseLine_first(ctx context.Context, field graphql.CollectedField, obj *releaselake.ReleaseLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseLine_first(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.First, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v releaselake.Release) graphql.Marshaler {
+			return ec.marshalNRelease2githubᚗcomᚋreleaselakeᚋreleaselakeᚐRelease(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseLine_first(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReleaseLine",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Release(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReleaseLine_releases(ctx context.Context, field graphql.CollectedField, obj *releaselake.ReleaseLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseLine_releases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Releases, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseLine_releases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReleaseLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReleaseLine_lastReleasedAt(ctx context.Context, field graphql.CollectedField, obj *releaselake.ReleaseLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseLine_lastReleasedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastReleasedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseLine_lastReleasedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReleaseLine", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ReleaseLine_active(ctx context.Context, field graphql.CollectedField, obj *releaselake.ReleaseLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseLine_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseLine_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReleaseLine", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Semver_major(ctx context.Context, field graphql.CollectedField, obj *releaselake.Semver) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Semver_major(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Major, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Semver_major(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Semver", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Semver_minor(ctx context.Context, field graphql.CollectedField, obj *releaselake.Semver) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Semver_minor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Minor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Semver_minor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Semver", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Semver_patch(ctx context.Context, field graphql.CollectedField, obj *releaselake.Semver) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Semver_patch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Patch, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Semver_patch(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Semver", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Semver_pre(ctx context.Context, field graphql.CollectedField, obj *releaselake.Semver) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Semver_pre(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pre, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Semver_pre(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Semver", field, false, false, "String")
+}
+
+func (ec *executionContext) _Semver_build(ctx context.Context, field graphql.CollectedField, obj *releaselake.Semver) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Semver_build(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Build, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Semver_build(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Semver", field, false, false, "String")
 }
 
 func (ec *executionContext) _SourceStats_kind(ctx context.Context, field graphql.CollectedField, obj *releaselake.SourceStats) (ret graphql.Marshaler) {
@@ -5445,6 +6051,12 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Product_status(ctx, field, obj)
 				})
+		case "lines":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_lines(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -5733,6 +6345,11 @@ func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "semver":
+			out.Values[i] = ec._Release_semver(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -5817,6 +6434,117 @@ func (ec *executionContext) _ReleaseEdge(ctx context.Context, sel ast.SelectionS
 		case "node":
 			out.Values[i] = ec._ReleaseEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var releaseLineImplementors = []string{"ReleaseLine"}
+
+func (ec *executionContext) _ReleaseLine(ctx context.Context, sel ast.SelectionSet, obj *releaselake.ReleaseLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, releaseLineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReleaseLine")
+		case "line":
+			out.Values[i] = ec._ReleaseLine_line(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "latest":
+			out.Values[i] = ec._ReleaseLine_latest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "first":
+			out.Values[i] = ec._ReleaseLine_first(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "releases":
+			out.Values[i] = ec._ReleaseLine_releases(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastReleasedAt":
+			out.Values[i] = ec._ReleaseLine_lastReleasedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "active":
+			out.Values[i] = ec._ReleaseLine_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var semverImplementors = []string{"Semver"}
+
+func (ec *executionContext) _Semver(ctx context.Context, sel ast.SelectionSet, obj *releaselake.Semver) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, semverImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Semver")
+		case "major":
+			out.Values[i] = ec._Semver_major(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "minor":
+			out.Values[i] = ec._Semver_minor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "patch":
+			out.Values[i] = ec._Semver_patch(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pre":
+			out.Values[i] = ec._Semver_pre(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "build":
+			out.Values[i] = ec._Semver_build(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -6502,6 +7230,36 @@ func (ec *executionContext) marshalNReleaseEdge2ᚕgithubᚗcomᚋreleaselakeᚋ
 	return ret
 }
 
+func (ec *executionContext) marshalNReleaseLine2githubᚗcomᚋreleaselakeᚋreleaselakeᚐReleaseLine(ctx context.Context, sel ast.SelectionSet, v releaselake.ReleaseLine) graphql.Marshaler {
+	return ec._ReleaseLine(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReleaseLine2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚐReleaseLineᚄ(ctx context.Context, sel ast.SelectionSet, v []releaselake.ReleaseLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReleaseLine2githubᚗcomᚋreleaselakeᚋreleaselakeᚐReleaseLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNReleaseLineDepth2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseLineDepth(ctx context.Context, v any) (ReleaseLineDepth, error) {
+	var res ReleaseLineDepth
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReleaseLineDepth2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseLineDepth(ctx context.Context, sel ast.SelectionSet, v ReleaseLineDepth) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNReleaseOrderField2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseOrderField(ctx context.Context, v any) (ReleaseOrderField, error) {
 	var res ReleaseOrderField
 	err := res.UnmarshalGQL(v)
@@ -6821,6 +7579,13 @@ func (ec *executionContext) unmarshalOReleaseOrder2ᚖgithubᚗcomᚋreleaselake
 	}
 	res, err := ec.unmarshalInputReleaseOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSemver2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐSemver(ctx context.Context, sel ast.SelectionSet, v *releaselake.Semver) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Semver(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -105,6 +105,9 @@ func newHandler(r *Resolver, o Options, sc shortcuts) http.Handler {
 	cfg.Complexity.Product.Releases = func(child int, _, _ *time.Time, _ *bool, _ *ReleaseOrder, first *int, _ *string, _ *time.Time) int {
 		return pageCost(child, first)
 	}
+	cfg.Complexity.Product.Lines = func(child int, _ ReleaseLineDepth, first *int, _ *time.Time) int {
+		return pageCost(child, first) // a product's lines, up to first of them
+	}
 	catalogSize := len(r.Catalog.Products())
 	cfg.Complexity.Query.Products = func(child int, _ *string) int { return 1 + catalogSize*child }
 	cfg.Complexity.Query.Latest = func(child int, products []string, _ *time.Time) int {

@@ -123,6 +123,11 @@ func (r *productResolver) Status(ctx context.Context, obj *releaselake.Product) 
 	return r.status(obj.Key), nil
 }
 
+// Lines is the resolver for the lines field.
+func (r *productResolver) Lines(ctx context.Context, obj *releaselake.Product, depth ReleaseLineDepth, first *int, asOf *time.Time) ([]releaselake.ReleaseLine, error) {
+	return r.lines(ctx, obj.Key, depth, first, asOf)
+}
+
 // Version is the resolver for the version field.
 func (r *pushResultResolver) Version(ctx context.Context, obj *releaselake.PushResult) (*int, error) {
 	if obj.Version == releaselake.NoVersion {

@@ -34,6 +34,7 @@ type productIndex struct {
 	order  [numSortKeys][]int32 // the product's rows in each key's descending order
 	pre    []int32              // pre[i]: prereleases among order[ByPublished][:i]
 	latest int32                // greatest stable version, -1 if none
+	lines  lineMemo             // release lines, once asked for (lines.go)
 }
 
 // row is a Release as the index keeps it, without pointers: text as offsets

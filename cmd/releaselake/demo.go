@@ -7,6 +7,7 @@ import (
 	"maps"
 	"time"
 
+	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/demo"
 )
 
@@ -24,6 +25,9 @@ func runDemo(ctx context.Context, m *Main, stdout io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintf(m.logOut, "releaselake demo: %v\n", err)
+		if releaselake.ClassOf(err) == releaselake.Invalid { // the catalog, or -dir holding a lake
+			return 2
+		}
 		return 1
 	}
 	m.notices = append(m.notices, demo.Notice)

@@ -288,17 +288,7 @@ func TestBrowser_graphiqlRunsReleasesQuery(t *testing.T) {
 	ctx := startChromium(t)
 	stack := newBrowserStack(t, false)
 	const q = `{ releases(products: ["react"], first: 3) { totalCount nodes { version prerelease } } }`
-	err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(1280, 900),
-		watchCSP(),
-		chromedp.Navigate(stack.gateway+"/graphiql"),
-		chromedp.WaitVisible(chromedp.CSS(`.graphiql-container`)),
-		chromedp.WaitVisible(chromedp.CSS(`.graphiql-execute-button`)),
-	)
-	if err != nil {
-		saveScreenshot(t, ctx, "graphiql-failed")
-		t.Fatalf("GraphiQL did not load: %v", err)
-	}
+	openGraphiQL(t, ctx, stack.gateway, "graphiql-failed")
 	// GraphiQL's query editor is CodeMirror (v4) or Monaco (v5): set its text
 	// through whichever API it has.
 	how, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(() => {

@@ -336,12 +336,12 @@ func TestPush_configuration(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"push", "-lake", dir}, nil, 1, "no page server configured"},
-		{[]string{"push", "-lake", dir}, map[string]string{"RELEASELAKE_PAGE_URL": "http://127.0.0.1:1"}, 1, "RELEASELAKE_PAGE_SECRET is not"},
-		{[]string{"push", "-lake", dir, "-page-url", "ftp://x"}, map[string]string{"RELEASELAKE_PAGE_SECRET": "s"}, 1, "want http(s)://"},
+		{[]string{"push", "-lake", dir}, nil, 2, "RELEASELAKE_PAGE_URL is not set: want the page server's base URL"},
+		{[]string{"push", "-lake", dir}, map[string]string{"RELEASELAKE_PAGE_URL": "http://127.0.0.1:1"}, 2, "RELEASELAKE_PAGE_URL is set but RELEASELAKE_PAGE_SECRET is not"},
+		{[]string{"push", "-lake", dir, "-page-url", "ftp://x"}, map[string]string{"RELEASELAKE_PAGE_SECRET": "s"}, 2, `-page-url "ftp://x": want http(s)://`},
 		{[]string{"push", "-lake", dir, "-page-url", "http://127.0.0.1:1"}, map[string]string{"RELEASELAKE_PAGE_SECRET": "s"}, 1, "nothing to push"},
-		{[]string{"page", "-addr", "127.0.0.1:0", "-dir", dir}, nil, 1, "RELEASELAKE_PAGE_SECRET is not set"},
-		{[]string{"page", "-lake", dir}, nil, 2, "flag provided but not defined: -lake"},
+		{[]string{"page", "-addr", "127.0.0.1:0", "-dir", dir}, nil, 2, "RELEASELAKE_PAGE_SECRET is not set"},
+		{[]string{"page", "-lake", dir}, nil, 2, "unknown flag -lake (see releaselake page -h)"},
 	}
 	for _, tc := range cases {
 		a := &app{t: t, env: tc.env}
