@@ -62,8 +62,8 @@ type Options struct {
 type Demo struct {
 	Dir  string // where the demo writes
 	Lake string // the lake root, Dir/lake
-	// Settings are every source kind's settings: the fake GitHub's URL and token,
-	// the defaults for the rest.
+	// Settings are every source kind's settings: the fake GitHub's URL and
+	// token, the registries' URLs, the defaults for the rest.
 	Settings map[string]string
 	// Transport carries the sources' requests (see the package comment).
 	Transport http.RoundTripper
