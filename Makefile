@@ -9,24 +9,25 @@ BIN := bin/releaselake
 GITHUB_SCHEMA := .cache/github-schema.graphql
 PY_VENV := .cache/venv
 
-.PHONY: run demo build test test-go deps chromium promtool github-schema py-deps generate check-generate vet clean
+.PHONY: run build test test-go deps chromium promtool github-schema py-deps generate check-generate vet clean
 .PHONY: graphql-audit bench bench-gateway bench-shortcuts bench-ab wrk bench-github bench-scale fuzz soak
 .PHONY: hdfs-up hdfs-down spark-check
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/releaselake
 
+# The demo: every product of the default catalog crawled from recorded upstreams served
+# in-process, offline and with no token, into a temporary lake removed at exit; served
+# where run serves (RELEASELAKE_ADDR). DEMO_FLAGS="-dir DIR" keeps the lake in DIR.
+.PHONY: demo
+demo: build
+	exec $(BIN) demo $(DEMO_FLAGS)
+
 # Serve with no configuration: the lake and page data live in .run/ (the lake/
 # directory of this repository is a Go package, so the run does not use ./lake here).
 run: build
 	mkdir -p .run
 	cd .run && exec ../$(BIN) serve
-
-# The demo: every product of the default catalog crawled from recorded upstreams served
-# in-process, offline and with no token, into a temporary lake removed at exit; served
-# where run serves (RELEASELAKE_ADDR). DEMO_FLAGS="-dir DIR" keeps the lake in DIR.
-demo: build
-	exec $(BIN) demo $(DEMO_FLAGS)
 
 test: deps vet check-generate test-go fuzz
 
