@@ -1,6 +1,7 @@
-# releaselake. The two commands a fresh machine needs:
+# releaselake. The commands a fresh machine needs:
 #   make run    build and serve on http://127.0.0.1:8080 over a local lake in .run/lake
 #   make test   install what the tests need, then run the whole test suite
+#   make demo   the same as run over demo data, offline and with no token (docs/demo.md)
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO ?= go
@@ -14,6 +15,13 @@ PY_VENV := .cache/venv
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/releaselake
+
+# The demo: every product of the default catalog crawled from recorded upstreams served
+# in-process, offline and with no token, into a temporary lake removed at exit; served
+# where run serves (RELEASELAKE_ADDR). DEMO_FLAGS="-dir DIR" keeps the lake in DIR.
+.PHONY: demo
+demo: build
+	exec $(BIN) demo $(DEMO_FLAGS)
 
 # Serve with no configuration: the lake and page data live in .run/ (the lake/
 # directory of this repository is a Go package, so the run does not use ./lake here).

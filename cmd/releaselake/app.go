@@ -64,6 +64,7 @@ type Main struct {
 	closeOnce sync.Once
 	closeErr  error
 	logOut    io.Writer
+	transport http.RoundTripper // the sources' transport when set (demo), else sourceTransport
 }
 
 // NewMain returns a Main that logs to logOut.

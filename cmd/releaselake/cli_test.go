@@ -141,6 +141,7 @@ func TestCLI_everyCommandByCommonMistakes(t *testing.T) {
 				"ingest":  `2 RELEASELAKE_CATALOG "/nope/catalog.yaml": cannot read the catalog file: open /nope/catalog.yaml: no such file or directory`,
 				"push":    `2 RELEASELAKE_CATALOG "/nope/catalog.yaml": cannot read the catalog file: open /nope/catalog.yaml: no such file or directory`,
 				"rebuild": `2 RELEASELAKE_CATALOG "/nope/catalog.yaml": cannot read the catalog file: open /nope/catalog.yaml: no such file or directory`,
+				"demo":    `2 RELEASELAKE_CATALOG "/nope/catalog.yaml": cannot read the catalog file: open /nope/catalog.yaml: no such file or directory`,
 				"version": versionRuns},
 			others: badLog},
 		{name: "lake cannot be created", env: map[string]string{"RELEASELAKE_LAKE": "/proc/nope/lake"},
@@ -234,7 +235,7 @@ func TestCLI_helpListsOnlyTheCommandsFlags(t *testing.T) {
 		"vacuum":  {"-lake", "-retention", "-dry-run", "-log"},
 		"gen":     {"-lake", "-products", "-releases", "-seed", "-out", "-log"},
 		"page":    {"-addr", "-dir", "-log"},
-		"demo":    {"-addr", "-dir", "-log"},
+		"demo":    {"-catalog", "-addr", "-dir", "-log"},
 		"version": nil,
 	}
 	for name := range commands {

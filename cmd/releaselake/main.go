@@ -50,6 +50,7 @@ var commands = map[string]command{
 	"push":    {summary: "push the current snapshot to the page server now (RELEASELAKE_PAGE_URL)", open: true, run: runPush},
 	"page":    {summary: "the public page server: receives signed snapshot pushes, serves the page and feed", open: false, run: runPage},
 	"gen":     {summary: "write a synthetic catalog (-out) and one run's raw GitHub answers into the lake, for scale tests", open: false, run: runGen},
+	"demo":    {summary: "serve demo data: the default catalog crawled from recorded upstreams in-process, offline, into a temporary lake", run: runDemo},
 	"vacuum":  {summary: "remove files the lake keeps only for time travel, once older than -retention (default 7 days)", open: true, run: runVacuum},
 	"version": {summary: "print the module version, the commit it was built from and the Go version", run: runVersion},
 }

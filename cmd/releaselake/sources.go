@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"net/http"
 	"path/filepath"
 
@@ -20,7 +21,7 @@ var sourceTransport http.RoundTripper
 func (m *Main) addSources() error {
 	cfg := releaselake.SourceConfig{
 		Settings: m.Config.Sources,
-		HTTP:     &http.Client{Transport: sourceTransport, Timeout: httpfetch.Timeout},
+		HTTP:     &http.Client{Transport: cmp.Or(m.transport, sourceTransport), Timeout: httpfetch.Timeout},
 		Log:      m.Log,
 	}
 	if m.Config.Catalog != "" {

@@ -51,7 +51,7 @@ var all = sync.OnceValue(func() []setting {
 	out := []setting{
 		{flag: "lake", env: "RELEASELAKE_LAKE", def: "./lake", cmds: "lake", dir: true,
 			usage: "lake root: a path, file:///abs/path or hdfs://host:port/path", set: (*Config).setLake},
-		{flag: "catalog", env: "RELEASELAKE_CATALOG", cmds: "crawl push rebuild",
+		{flag: "catalog", env: "RELEASELAKE_CATALOG", cmds: "crawl push rebuild demo",
 			usage: "catalog file replacing the embedded one", set: (*Config).setCatalog},
 		{flag: "addr", env: "RELEASELAKE_ADDR", def: "127.0.0.1:8080", cmds: "serve demo", usage: "listen address",
 			set: func(c *Config, v string) error { c.Addr = v; return hostPort(v) }},
