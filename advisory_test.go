@@ -115,7 +115,7 @@ func TestParseRange(t *testing.T) {
 		{"< 5.3.0.RELEASE", "5.2.9.RELEASE", true, true},
 		{"= 5.3.0", "5.3.0.RELEASE", true, true},
 		{"< 1.0", "nightly", false, false}, // not a version: unknown, not "no"
-		{"~> 1.2", "1.2.3", false, false},   // not GitHub's syntax
+		{"~> 1.2", "1.2.3", false, false},  // not GitHub's syntax
 		{"", "1.0", false, false},
 		{">= 1.0,", "1.0", false, false},
 		{"< 1.0 || > 2.0", "3.0", false, false},
