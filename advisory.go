@@ -1,6 +1,7 @@
 package releaselake
 
 import (
+	"context"
 	"strings"
 	"time"
 )
@@ -175,3 +176,55 @@ func orderOf(v, w Version) int {
 }
 
 func sameVersion(v, w Version) bool { return orderOf(v, w) == 0 }
+
+// AdvisoryCrawl is one product's package for AdvisorySource.FetchAdvisories,
+// with what the lake knows of it.
+type AdvisoryCrawl struct {
+	Product Product
+	Package Package    // PackageOf(Product), never the zero Package
+	Prev    []Advisory // the product's rows in the newest committed advisories version
+	State   []byte     // what the source returned in Fetched.State last time; nil if none
+}
+
+// AdvisorySource fetches the security advisories of products' packages. As
+// with Source, fetching and parsing are apart, so that the advisories table
+// can be rebuilt from red.
+type AdvisorySource interface {
+	// FetchAdvisories asks upstream about each crawl's package and returns,
+	// per crawl in the same order, the raw answers (one JSON document each,
+	// kept in red under AdvisoryRed) and the state for next time, or the
+	// error that stopped it. One product's failure never stops the others.
+	FetchAdvisories(ctx context.Context, crawls []AdvisoryCrawl) []Fetched
+	// ParseAdvisories turns one product's raw answers of one run into the
+	// product's complete set of advisory rows, given its rows before the run
+	// (an incremental answer says what changed, prev supplies the rest).
+	ParseAdvisories(p Product, raw [][]byte, prev []Advisory) ([]Advisory, error)
+}
+
+// AdvisoryRed is the red file (source name) of advisory answers.
+const AdvisoryRed = "github-advisories"
+
+// AdvisorySnapshot is one committed version of the yellow_advisories table.
+type AdvisorySnapshot struct {
+	Version       int64 // the table's version; NoVersion when none is committed
+	YellowVersion int64 // the yellow version it was committed with; NoVersion if none
+	Advisories    []Advisory
+}
+
+// AdvisoryLake is a lake that keeps a yellow_advisories table beside yellow
+// (lake.Store is one). Each commit records the yellow version it accompanies,
+// so a reader of yellow version v reads the advisories committed with v or
+// before it.
+type AdvisoryLake interface {
+	// AdvisoriesHead returns the table's newest version, NoVersion if none.
+	AdvisoriesHead(ctx context.Context) (int64, error)
+	// AdvisoriesFor returns the newest committed version whose yellow version
+	// is at most yellow: what a reader of that yellow version sees; the empty
+	// snapshot (Version NoVersion) if there is none.
+	AdvisoriesFor(ctx context.Context, yellow int64) (AdvisorySnapshot, error)
+	// CommitAdvisories writes rows as the table's complete new state on top of
+	// version base, recording yellow as the yellow version it goes with, and
+	// returns the new version. Class Conflict if base is not the head; class
+	// Invalid if two rows share (Product, Key()).
+	CommitAdvisories(ctx context.Context, base int64, rows []Advisory, yellow int64, info CommitInfo) (int64, error)
+}
