@@ -88,6 +88,10 @@ func batchType(sh shape) reflect.Type {
 		repoFields := []reflect.StructField{
 			{Name: "NameWithOwner", Type: reflect.TypeOf("")},
 			{Name: "URL", Type: reflect.TypeOf("")},
+			// The repository's facts, for Product.description and homepage
+			// where the catalog gives none (facts.go): free, as scalars are.
+			{Name: "Description", Type: reflect.TypeOf((*string)(nil))},
+			{Name: "HomepageURL", Type: reflect.TypeOf((*string)(nil)), Tag: `graphql:"homepageUrl"`},
 		}
 		releases, tags := sh.kind(i)
 		if releases {

@@ -231,13 +231,7 @@ func (s *Source) read(batch []*job, body []byte, round int, at, now time.Time, l
 		}
 		return
 	}
-	var rl rateLimit
-	if raw, ok := ans.Data["rateLimit"]; ok && json.Unmarshal(raw, &rl) == nil {
-		s.mu.Lock()
-		s.stats.Points += rl.Cost
-		s.stats.RateRemaining, s.stats.RateResetAt = rl.Remaining, rl.ResetAt
-		s.mu.Unlock()
-	}
+	s.noteRate(ans.Data["rateLimit"])
 	errs := map[string]*graphQLError{}
 	for i := range ans.Errors {
 		if len(ans.Errors[i].Path) > 0 {
@@ -392,4 +386,16 @@ func dedupe(queue []*job) []*job {
 		}
 	}
 	return out
+}
+
+// noteRate adds an answer's rateLimit to the stats.
+func (s *Source) noteRate(raw json.RawMessage) {
+	var rl rateLimit
+	if len(raw) == 0 || json.Unmarshal(raw, &rl) != nil {
+		return
+	}
+	s.mu.Lock()
+	s.stats.Points += rl.Cost
+	s.stats.RateRemaining, s.stats.RateResetAt = rl.Remaining, rl.ResetAt
+	s.mu.Unlock()
 }

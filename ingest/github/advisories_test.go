@@ -1,0 +1,176 @@
+package github_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/ingest"
+	"github.com/releaselake/releaselake/ingest/github"
+	"github.com/releaselake/releaselake/ingest/github/githubtest"
+	"github.com/releaselake/releaselake/lake"
+	"github.com/releaselake/releaselake/lake/localfs"
+)
+
+// advisoryRig is an ingest of flask (package PIP flask) and, for py's
+// withdrawn advisory, a product whose catalog package is PIP py, against the
+// fake GitHub.
+func advisoryRig(t *testing.T) (*githubtest.Server, *lake.Store, *ingest.Runner) {
+	t.Helper()
+	flask := releaselake.Product{Key: "flask", Kind: "github", Ref: "pallets/flask", Package: releaselake.Package{Ecosystem: "PIP", Name: "flask"}}
+	py := releaselake.Product{Key: "py", Kind: "github", Ref: "mwaskom/seaborn", Package: releaselake.Package{Ecosystem: "PIP", Name: "py"}}
+	cat, err := releaselake.NewCatalog([]releaselake.Product{flask, py})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := githubtest.NewServer(t)
+	src := github.New(github.Config{URL: srv.URL, Token: srv.Token, Sleep: func(context.Context, time.Duration) error { return nil }})
+	store := lake.Open(localfs.New(t.TempDir()))
+	r := &ingest.Runner{Lake: store, Catalog: cat, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Sources: map[string]releaselake.Source{releaselake.KindGitHub: src}}
+	return srv, store, r
+}
+
+func advisoryRows(t *testing.T, store *lake.Store) releaselake.AdvisorySnapshot {
+	t.Helper()
+	snap, err := store.AdvisoriesFor(context.Background(), math.MaxInt64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap
+}
+
+// fake GitHub -> red -> yellow_advisories: the first run lists both packages
+// in full in one request, keeps the answers in red and commits every range;
+// a run with nothing new asks one cheap page per package and commits
+// nothing; a changed advisory is read from the first page and replaces its
+// row; the repository's description lands in the facts state.
+func TestIngest_advisories(t *testing.T) {
+	srv, store, r := advisoryRig(t)
+	ctx := context.Background()
+	run, err := r.Run(ctx, "test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := advisoryRows(t, store)
+	if snap.Version != 0 || snap.YellowVersion != run.Version || len(snap.Advisories) != 3 {
+		t.Fatalf("after run 1: advisories v%d for yellow v%d, %d rows; want v0 for v%d, 3 rows", snap.Version, snap.YellowVersion, len(snap.Advisories), run.Version)
+	}
+	byRange := map[string]releaselake.Advisory{}
+	for _, a := range snap.Advisories {
+		byRange[a.Product+" "+a.VulnerableRange] = a
+	}
+	if a := byRange["flask >= 2.3.0, < 2.3.2"]; a.GHSAID != "GHSA-m2qf-hxjv-5gpq" || a.FirstPatched != "2.3.2" || a.Severity != "HIGH" || a.Withdrawn() || a.URL != "https://github.com/advisories/GHSA-m2qf-hxjv-5gpq" {
+		t.Errorf("flask 2.3 range = %+v", a)
+	}
+	if a := byRange["py <= 1.11.0"]; !a.Withdrawn() || a.FirstPatched != "" || a.Package != "py" || a.Ecosystem != "PIP" {
+		t.Errorf("py range = %+v", a)
+	}
+	var advStats *releaselake.SourceStats
+	for i, s := range run.Sources {
+		if s.Kind == releaselake.AdvisoryRed {
+			advStats = &run.Sources[i]
+		}
+	}
+	if advStats == nil || advStats.Requests != 1 || advStats.Points != 1 {
+		t.Errorf("run 1 advisory stats %+v: want 1 request, 1 point", advStats)
+	}
+	runs, err := store.RedRuns(ctx)
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("red runs %v, %v", runs, err)
+	}
+	lines, err := store.ReadRed(ctx, runs[0], releaselake.AdvisoryRed)
+	if err != nil || len(lines) != 2 {
+		t.Fatalf("red %s: %d lines, %v; want one per package", releaselake.AdvisoryRed, len(lines), err)
+	}
+	var rl ingest.RedLine
+	if err := json.Unmarshal(lines[0], &rl); err != nil || !strings.Contains(string(rl.Answer), `"full":true`) || !strings.Contains(string(rl.Answer), "GHSA-") {
+		t.Errorf("red line %s", lines[0])
+	}
+	facts, err := store.ReadState(ctx, releaselake.FactsState)
+	if err != nil || !strings.Contains(string(facts), `"flask":{"description":"The Python micro framework for building web applications.","homepage":"https://flask.palletsprojects.com"}`) {
+		t.Errorf("facts state %s, %v", facts, err)
+	}
+
+	// Nothing new upstream: one request, first pages of 10, no commit.
+	before := len(srv.Requests())
+	run2, err := r.Run(ctx, "test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap := advisoryRows(t, store); snap.Version != 0 {
+		t.Errorf("after a run with nothing new: advisories v%d, want v0", snap.Version)
+	}
+	var advQueries []githubtest.Request
+	for _, q := range srv.Requests()[before:] {
+		if strings.Contains(q.Query, "securityVulnerabilities") {
+			advQueries = append(advQueries, q)
+		}
+	}
+	if len(advQueries) != 1 || advQueries[0].Variables["f0"] != 10.0 {
+		t.Errorf("run 2 asked %d advisory requests (first %v); want 1 incremental one of 10", len(advQueries), advQueries)
+	}
+	_ = run2
+
+	// GitHub changes the 2.3 range's advisory: the next run reads it and
+	// commits it, for the yellow version it runs with.
+	var v githubtest.Vulnerability
+	pkgs, _ := githubtest.Advisories()
+	v = pkgs[0].Vulnerabilities[0]
+	v.Advisory.Severity = "CRITICAL"
+	v.UpdatedAt = time.Now().UTC().Truncate(time.Second)
+	srv.AddVulnerability("PIP", "flask", v)
+	if _, err := r.Run(ctx, "test", nil); err != nil {
+		t.Fatal(err)
+	}
+	snap = advisoryRows(t, store)
+	if snap.Version != 1 || len(snap.Advisories) != 3 {
+		t.Fatalf("after the change: advisories v%d, %d rows; want v1, 3", snap.Version, len(snap.Advisories))
+	}
+	for _, a := range snap.Advisories {
+		if a.VulnerableRange == v.VulnerableVersionRange && (a.Severity != "CRITICAL" || !a.UpdatedAt.Equal(v.UpdatedAt)) {
+			t.Errorf("changed range = %+v", a)
+		}
+	}
+	if rej := srv.Rejected(); len(rej) != 0 {
+		t.Errorf("GitHub would refuse: %s %v", rej[0].Query, rej[0].Errors)
+	}
+}
+
+// A package GitHub fails on keeps its rows and state; the step's error is in
+// the run record, and the run itself succeeds.
+func TestIngest_advisoriesFailureKeepsRows(t *testing.T) {
+	srv, store, r := advisoryRig(t)
+	ctx := context.Background()
+	if _, err := r.Run(ctx, "test", nil); err != nil {
+		t.Fatal(err)
+	}
+	srv.SetFault(func(q *githubtest.Request) *githubtest.Fault {
+		if strings.Contains(q.Query, "securityVulnerabilities") {
+			return githubtest.BadGateway()
+		}
+		return nil
+	})
+	run, err := r.Run(ctx, "test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var step releaselake.RunStep
+	for _, s := range run.Steps {
+		if s.Name == "advisories" {
+			step = s
+		}
+	}
+	if !strings.Contains(step.Error, "advisories of 2 products not fetched") || run.Status != releaselake.RunSucceeded {
+		t.Errorf("run %s, advisories step %+v", run.Status, step)
+	}
+	if snap := advisoryRows(t, store); snap.Version != 0 || len(snap.Advisories) != 3 {
+		t.Errorf("advisories v%d, %d rows; want v0's 3 kept", snap.Version, len(snap.Advisories))
+	}
+}
