@@ -56,6 +56,9 @@ func Rebuild(ctx context.Context, lake releaselake.Lake, cat *releaselake.Catalo
 		}
 		crawled := map[string][]releaselake.Release{}
 		for _, kind := range run.Sources {
+			if kind == releaselake.AdvisoryRed {
+				continue // yellow_advisories' answers, not yellow's rows
+			}
 			src, ok := sources[kind]
 			if !ok {
 				return nil, fmt.Errorf("rebuild run %s: no source %q to parse its answers", run.ID, kind)
