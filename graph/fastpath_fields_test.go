@@ -15,9 +15,12 @@ import (
 // leaves to gqlgen on purpose, "Type.field" -> why. A query selecting one is
 // answered by gqlgen's executor (fastpath.ReasonUnknownField).
 var deliberateFallbacks = map[string]string{
-	"Query.lake":       "operator status, one small object: gqlgen's executor costs nothing worth a writer",
-	"Query.ingestRuns": "operator history, up to 100 small records read from the lake, not the index",
-	"Product.status":   "operator health of one product, from the runs' health state, not the index: no hot list asks for it",
+	"Query.lake":         "operator status, one small object: gqlgen's executor costs nothing worth a writer",
+	"Query.ingestRuns":   "operator history, up to 100 small records read from the lake, not the index",
+	"Product.status":     "operator health of one product, from the runs' health state, not the index: no hot list asks for it",
+	"Product.advisories": "security advisories, a short list per product from yellow_advisories beside the index; a product page asks once",
+	"Release.advisories": "advisories affecting one release: range evaluation over the product's advisories, asked on a release's page, not in hot lists",
+	"Release.fixes":      "advisories one release fixes: as Release.advisories",
 }
 
 // guardedTypes are the types whose every field the fast path must serve or

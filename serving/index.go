@@ -1,6 +1,7 @@
 package serving
 
 import (
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -27,6 +28,8 @@ type Index struct {
 	pre      []int32                  // pre[k]: prereleases among order[ByPublished][:k]
 	products map[string]*productIndex // by catalog key
 	keys     []string                 // product keys present, ascending (row.product indexes it)
+
+	adv atomic.Pointer[Advisories] // served with this version: advisories.go
 }
 
 // productIndex is one product's share of an Index.
