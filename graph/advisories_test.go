@@ -1,0 +1,106 @@
+package graph
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/ingest/github/githubtest"
+	"github.com/releaselake/releaselake/serving"
+)
+
+// docAdvisories are the fake GitHub's real advisories, Flask's two ranges of
+// GHSA-m2qf-hxjv-5gpq and py's withdrawn GHSA-w596-4wvx-j9j6 (given to
+// pandas here, to show a withdrawn one), with flask's repository facts.
+func docAdvisories() *serving.Advisories {
+	pkgs, err := githubtest.Advisories()
+	if err != nil {
+		panic(err)
+	}
+	owner := map[string]string{"flask": "flask", "py": "pandas"}
+	var rows []releaselake.Advisory
+	for _, p := range pkgs {
+		for _, v := range p.Vulnerabilities {
+			a := releaselake.Advisory{Product: owner[p.Name], GHSAID: v.Advisory.GHSAID, Summary: v.Advisory.Summary,
+				Severity: v.Advisory.Severity, VulnerableRange: v.VulnerableVersionRange, PublishedAt: v.Advisory.PublishedAt,
+				UpdatedAt: v.UpdatedAt, URL: v.Advisory.Permalink, Ecosystem: p.Ecosystem, Package: p.Name}
+			if v.FirstPatchedVersion != nil {
+				a.FirstPatched = v.FirstPatchedVersion.Identifier
+			}
+			if v.Advisory.WithdrawnAt != nil {
+				a.WithdrawnAt = *v.Advisory.WithdrawnAt
+			}
+			rows = append(rows, a)
+		}
+	}
+	rows = append(rows, releaselake.Advisory{Product: "flask", GHSAID: "GHSA-xxxx-xxxx-xxxx", Summary: "A range releaselake cannot read",
+		Severity: "LOW", VulnerableRange: "~> 2.3", PublishedAt: rows[0].PublishedAt, UpdatedAt: rows[0].UpdatedAt,
+		URL: "https://github.com/advisories/GHSA-xxxx-xxxx-xxxx", Ecosystem: "PIP", Package: "flask"})
+	return serving.NewAdvisories(0, rows, map[string]releaselake.ProductFacts{
+		"flask": {Description: "The Python micro framework for building web applications.", Homepage: "https://flask.palletsprojects.com"}})
+}
+
+// "Is 2.3.1 affected?": Release.advisories holds the range containing it,
+// Release.fixes the one a version patches; withdrawn and unevaluable ranges
+// are listed by Product.advisories only.
+func TestAdvisories_releaseAffectedAndFixes(t *testing.T) {
+	s := newDocServer(t)
+	// The doc lake, plus the flask releases of GHSA-m2qf-hxjv-5gpq's ranges.
+	rows := docRows()
+	for i, v := range []string{"2.2.4", "2.2.5", "2.3.1", "2.3.2"} {
+		at := time.Date(2023, 4, 25+i, 0, 0, 0, 0, time.UTC)
+		rows = append(rows, releaselake.Release{Product: "flask", Tag: v, Version: v, Name: v, URL: "https://github.com/pallets/flask/releases/tag/" + v,
+			Source: releaselake.SourceGitHubRelease, Repo: "pallets/flask", DateSource: releaselake.DateReleasePublished, PublishedAt: at, FirstSeenAt: at})
+	}
+	ix := serving.NewIndex(releaselake.Snapshot{Version: 43, CommittedAt: docV42Commit, Releases: rows})
+	ix.SetAdvisories(docAdvisories())
+	s.lake.served.Store(ix)
+	rec := s.ask(s.h, false, `{ product(key: "flask") {
+	  advisories { ghsaId vulnerableRange evaluable }
+	  releases { nodes { version advisories { vulnerableRange } fixes { vulnerableRange } } } }
+	  pandas: product(key: "pandas") { advisories { ghsaId withdrawn withdrawnAt firstPatched } releases { nodes { advisories { ghsaId } } } } }`, "", nil)
+	body := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">").Replace(rec.Body.String())
+	for _, want := range []string{
+		`{"version":"2.3.1","advisories":[{"vulnerableRange":">= 2.3.0, < 2.3.2"}],"fixes":[]}`,
+		`{"version":"2.3.2","advisories":[],"fixes":[{"vulnerableRange":">= 2.3.0, < 2.3.2"}]}`,
+		`{"version":"2.2.4","advisories":[{"vulnerableRange":"< 2.2.5"}],"fixes":[]}`,
+		`{"version":"2.2.5","advisories":[],"fixes":[{"vulnerableRange":"< 2.2.5"}]}`,
+		`{"ghsaId":"GHSA-xxxx-xxxx-xxxx","vulnerableRange":"~> 2.3","evaluable":false}`,
+		`"advisories":[{"ghsaId":"GHSA-w596-4wvx-j9j6","withdrawn":true,"withdrawnAt":"2022-10-26T19:32:15Z","firstPatched":null}]`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("answer lacks %s\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, `"releases":{"nodes":[{"advisories":[{"ghsaId":"GHSA-w596`) {
+		t.Errorf("a withdrawn advisory is listed as affecting a release: %s", body)
+	}
+	if r := s.lake.resolver(t); true {
+		d, h := r.FetchedFacts(t.Context(), "flask")
+		if d != "The Python micro framework for building web applications." || h != "https://flask.palletsprojects.com" {
+			t.Errorf("FetchedFacts(flask) = %q, %q", d, h)
+		}
+	}
+}
+
+// Advisory lists are not paginated but priced: every product's advisories,
+// or those of every release of a full page of every product, are refused
+// through the real handler before anything is resolved.
+func TestAdvisories_pricedOverTheLimit(t *testing.T) {
+	s := newDocServer(t)
+	for _, q := range []string{
+		`{ products { advisories { ghsaId summary severity vulnerableRange url } } }`,
+		`{ products { releases(first: 100) { nodes { advisories { ghsaId } } } } }`,
+	} {
+		rec := s.ask(s.h, false, q, "", nil)
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "COMPLEXITY_LIMIT_EXCEEDED") {
+			t.Errorf("%s: %d %s; want COMPLEXITY_LIMIT_EXCEEDED", q, rec.Code, rec.Body)
+		}
+	}
+	rec := s.ask(s.h, false, `{ releases(first: 100) { nodes { version advisories { ghsaId } fixes { ghsaId } } } }`, "", nil)
+	if strings.Contains(rec.Body.String(), "errors") {
+		t.Errorf("a page of 100 releases with their advisories is refused: %s", rec.Body)
+	}
+}
