@@ -348,8 +348,8 @@ func ParseAdvisories(p releaselake.Product, raw [][]byte, prev []releaselake.Adv
 			if n.Advisory.GHSAID == "" {
 				continue
 			}
-			a := releaselake.Advisory{Product: p.Key, GHSAID: n.Advisory.GHSAID, Summary: strings.TrimSpace(n.Advisory.Summary),
-				Severity: n.Advisory.Severity, VulnerableRange: n.VulnerableVersionRange,
+			a := releaselake.Advisory{Product: p.Key, GHSAID: clip(n.Advisory.GHSAID), Summary: clip(n.Advisory.Summary),
+				Severity: clip(n.Advisory.Severity), VulnerableRange: clip(n.VulnerableVersionRange),
 				PublishedAt: n.Advisory.PublishedAt.UTC(), UpdatedAt: n.UpdatedAt.UTC(),
 				URL: n.Advisory.Permalink, Ecosystem: l.Ecosystem, Package: l.Package}
 			if u, ok := releaselake.SafeURL(a.URL); ok {
@@ -358,7 +358,7 @@ func ParseAdvisories(p releaselake.Product, raw [][]byte, prev []releaselake.Adv
 				a.URL = ""
 			}
 			if n.FirstPatchedVersion != nil {
-				a.FirstPatched = n.FirstPatchedVersion.Identifier
+				a.FirstPatched = clip(n.FirstPatchedVersion.Identifier)
 			}
 			if n.Advisory.WithdrawnAt != nil {
 				a.WithdrawnAt = n.Advisory.WithdrawnAt.UTC()
@@ -371,4 +371,23 @@ func ParseAdvisories(p releaselake.Product, raw [][]byte, prev []releaselake.Adv
 		out = append(out, rows[k])
 	}
 	return out, nil
+}
+
+// maxAdvisoryText bounds each text GitHub gives of an advisory (its
+// summaries are a line; 1 KiB is far beyond any).
+const maxAdvisoryText = 1024
+
+// clip bounds upstream text: control characters become spaces, and text
+// past maxAdvisoryText is cut at a rune boundary.
+func clip(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, strings.TrimSpace(s))
+	if len(s) > maxAdvisoryText {
+		s = strings.ToValidUTF8(s[:maxAdvisoryText], "")
+	}
+	return s
 }

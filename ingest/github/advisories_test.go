@@ -174,3 +174,37 @@ func TestIngest_advisoriesFailureKeepsRows(t *testing.T) {
 		t.Errorf("advisories v%d, %d rows; want v0's 3 kept", snap.Version, len(snap.Advisories))
 	}
 }
+
+// What GitHub says is bounded on the way in: a huge summary is cut to 1 KiB,
+// control characters go, a javascript: URL is dropped, and a range too long
+// to evaluate is kept but never guessed.
+func TestIngest_advisoriesHostileAnswer(t *testing.T) {
+	srv, store, r := advisoryRig(t)
+	var v githubtest.Vulnerability
+	v.Advisory.GHSAID = "GHSA-aaaa-bbbb-cccc"
+	v.Advisory.Summary = "evil\x1b[31m" + strings.Repeat("é", 1<<20)
+	v.Advisory.Severity = "HIGH"
+	v.Advisory.Permalink = "javascript:alert(1)"
+	v.VulnerableVersionRange = "< 1.0" + strings.Repeat(", < 1.0", 200)
+	v.UpdatedAt = time.Now().UTC().Truncate(time.Second)
+	srv.AddVulnerability("PIP", "flask", v)
+	if _, err := r.Run(context.Background(), "test", nil); err != nil {
+		t.Fatal(err)
+	}
+	var got *releaselake.Advisory
+	snap := advisoryRows(t, store)
+	for i := range snap.Advisories {
+		if snap.Advisories[i].GHSAID == v.Advisory.GHSAID {
+			got = &snap.Advisories[i]
+		}
+	}
+	if got == nil {
+		t.Fatalf("hostile advisory not kept: %+v", snap.Advisories)
+	}
+	if len(got.Summary) > 1024 || strings.ContainsRune(got.Summary, 0x1b) || got.URL != "" {
+		t.Errorf("summary %d bytes (escape kept: %v), url %q", len(got.Summary), strings.ContainsRune(got.Summary, 0x1b), got.URL)
+	}
+	if _, ok := got.Affects("0.5"); ok {
+		t.Errorf("a %d-byte range was evaluated", len(got.VulnerableRange))
+	}
+}
