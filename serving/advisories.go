@@ -18,6 +18,7 @@ import (
 type Advisories struct {
 	Version   int64 // the yellow_advisories version; NoVersion if none
 	byProduct map[string][]releaselake.Advisory
+	ranges    map[string][]parsedRange // byProduct's ranges, parsed once
 	facts     map[string]releaselake.ProductFacts
 	seen      int64  // the table's head when loaded: a new head reloads
 	factsJSON []byte // the facts state as read: a change reloads
@@ -30,12 +31,26 @@ func NewAdvisories(version int64, rows []releaselake.Advisory, facts map[string]
 	for _, r := range rows {
 		a.byProduct[r.Product] = append(a.byProduct[r.Product], r)
 	}
-	for _, list := range a.byProduct {
+	a.ranges = make(map[string][]parsedRange, len(a.byProduct))
+	for k, list := range a.byProduct {
 		slices.SortFunc(list, func(x, y releaselake.Advisory) int {
 			return cmp.Or(y.PublishedAt.Compare(x.PublishedAt), cmp.Compare(x.GHSAID, y.GHSAID), cmp.Compare(x.VulnerableRange, y.VulnerableRange))
 		})
+		pr := make([]parsedRange, len(list))
+		for i, x := range list {
+			r, err := releaselake.ParseRange(x.VulnerableRange)
+			pr[i] = parsedRange{r, err == nil}
+		}
+		a.ranges[k] = pr
 	}
 	return a
+}
+
+// parsedRange is an advisory's range as ParseRange read it; ok is false for
+// one it cannot evaluate.
+type parsedRange struct {
+	r  releaselake.Range
+	ok bool
 }
 
 // Advisories returns the advisories served with ix, nil if none were loaded.
@@ -57,9 +72,11 @@ func (a *Advisories) Product(key string) []releaselake.Advisory {
 // version, withdrawn ones and those whose range cannot be evaluated left out.
 func (a *Advisories) Affecting(product, version string) []releaselake.Advisory {
 	var out []releaselake.Advisory
-	for _, x := range a.Product(product) {
-		if in, ok := x.Affects(version); in && ok && !x.Withdrawn() {
-			out = append(out, x)
+	for i, x := range a.Product(product) {
+		if pr := a.ranges[product][i]; pr.ok && !x.Withdrawn() {
+			if in, ok := pr.r.Contains(version); in && ok {
+				out = append(out, x)
+			}
 		}
 	}
 	return out
