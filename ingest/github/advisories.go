@@ -89,7 +89,6 @@ type advState struct {
 
 // advJob is one package being crawled.
 type advJob struct {
-	i     int // index in crawls
 	pkg   releaselake.Package
 	full  bool
 	since time.Time // stop once a page reaches back to it (incremental)
@@ -133,7 +132,7 @@ func (s *Source) FetchAdvisories(ctx context.Context, crawls []releaselake.Advis
 	now := s.cfg.Now().UTC()
 	jobs := make([]*advJob, len(crawls))
 	for i, c := range crawls {
-		j := &advJob{i: i, pkg: c.Package, first: advPageFull}
+		j := &advJob{pkg: c.Package, first: advPageFull}
 		id := c.Package.Ecosystem + " " + c.Package.Name
 		var st advState
 		ok := len(c.State) > 0 && json.Unmarshal(c.State, &st) == nil && st.V == 1
@@ -148,7 +147,7 @@ func (s *Source) FetchAdvisories(ctx context.Context, crawls []releaselake.Advis
 	for round := 1; len(queue) > 0; round++ {
 		batch := queue[:min(advBatch, len(queue))]
 		rest := queue[len(batch):]
-		if fatal := s.advRequest(ctx, batch, round, now); fatal != nil {
+		if fatal := s.advRequest(ctx, batch, round); fatal != nil {
 			for _, j := range queue {
 				j.err = fatal
 			}
@@ -184,7 +183,7 @@ func (s *Source) FetchAdvisories(ctx context.Context, crawls []releaselake.Advis
 
 // advRequest sends one request for batch and hands each package its part of
 // the answer; it returns an error only when the whole crawl must stop.
-func (s *Source) advRequest(ctx context.Context, batch []*advJob, round int, now time.Time) error {
+func (s *Source) advRequest(ctx context.Context, batch []*advJob, round int) error {
 	vars := make(map[string]any, 4*len(batch))
 	for i, j := range batch {
 		vars[fmt.Sprintf("e%d", i)] = githubv4.SecurityAdvisoryEcosystem(j.pkg.Ecosystem)
