@@ -1317,7 +1317,7 @@ with the same ` + "`" + `ghsaId` + "`" + `.
 type Advisory {
   "The advisory's GitHub id, e.g. ` + "`" + `GHSA-m2qf-hxjv-5gpq` + "`" + `."
   ghsaId: String!
-  "One line saying what the vulnerability is."
+  "One line saying what the vulnerability is: GitHub's text, untrusted (escape it before showing it)."
   summary: String!
   "GitHub's severity: LOW, MODERATE, HIGH or CRITICAL."
   severity: String!

@@ -130,20 +130,33 @@ func (s *Store) AdvisoriesHead(ctx context.Context) (int64, error) {
 	return vs[len(vs)-1], nil
 }
 
+// advActions reads log entry v's actions.
+func (s *Store) advActions(ctx context.Context, v int64) ([]action, error) {
+	data, err := s.readFile(ctx, advEntryName(v))
+	if err != nil {
+		return nil, err
+	}
+	var out []action
+	for line := range bytes.SplitSeq(bytes.TrimSpace(data), []byte("\n")) {
+		var a action
+		if err := json.Unmarshal(line, &a); err != nil {
+			return nil, releaselake.Wrap(releaselake.Internal, err, "corrupt log entry "+advEntryName(v))
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
 // advEntry reads log entry v: its add (nil if the table was empty then) and
 // the yellow version it records.
 func (s *Store) advEntry(ctx context.Context, v int64) (*addFile, int64, error) {
-	data, err := s.readFile(ctx, advEntryName(v))
+	actions, err := s.advActions(ctx, v)
 	if err != nil {
 		return nil, 0, err
 	}
 	var add *addFile
 	yellow := releaselake.NoVersion
-	for line := range bytes.SplitSeq(bytes.TrimSpace(data), []byte("\n")) {
-		var a action
-		if err := json.Unmarshal(line, &a); err != nil {
-			return nil, 0, releaselake.Wrap(releaselake.Internal, err, "corrupt log entry "+advEntryName(v))
-		}
+	for _, a := range actions {
 		if a.Add != nil {
 			add = a.Add
 		}

@@ -6,10 +6,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/lake"
 	"github.com/releaselake/releaselake/lake/localfs"
 )
 
@@ -131,5 +133,50 @@ print(json.dumps({"version": dt.version(), "rows": rows, "schema": fields, "yell
 	}
 	if flask["vulnerable_range"] != "< 2.2.5" || flask["first_patched"] != "2.2.5" || flask["withdrawn_at"] != nil || flask["published_at"] != "2023-05-01T19:22:20+00:00" {
 		t.Errorf("flask row = %v", flask)
+	}
+}
+
+// Vacuum removes what yellow_advisories no longer needs, as for yellow:
+// files removed from the table once past retention, and files of versions
+// decided without them (a lost or crashed commit) at once; never the head's.
+func TestStore_Vacuum_advisories(t *testing.T) {
+	ctx := context.Background()
+	s, fsys := newStore(t)
+	base := releaselake.NoVersion
+	for i := range 3 {
+		v, err := s.CommitAdvisories(ctx, base, sampleAdvisories()[i:], int64(i), releaselake.CommitInfo{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		base = v
+	}
+	orphan := "yellow_advisories/part-00000000000000000001-0b7d4f2e-51c1-4a53-9f0e-7bb4fd0f1b9e-c000.snappy.parquet"
+	staged := "yellow_advisories/_staging/part-00000000000000000002-0b7d4f2e-51c1-4a53-9f0e-7bb4fd0f1b9e-c000.snappy.parquet"
+	pending := "yellow_advisories/_staging/part-00000000000000000003-0b7d4f2e-51c1-4a53-9f0e-7bb4fd0f1b9e-c000.snappy.parquet"
+	for _, n := range []string{orphan, staged, pending} {
+		writeFile(t, fsys, n, []byte("x"))
+	}
+	parquets := func() []string { return names(t, fsys, "yellow_advisories", ".parquet") }
+	if got := len(parquets()); got != 4 {
+		t.Fatalf("%d data files before vacuum, want 3 commits' and the orphan", got)
+	}
+	res, err := s.Vacuum(ctx, lake.DefaultRetention, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(res.Removed, orphan) || !slices.Contains(res.Removed, staged) || slices.Contains(res.Removed, pending) {
+		t.Errorf("vacuum within retention removed %v: want the orphan and the stale staged file, not v3's", res.Removed)
+	}
+	if got := len(parquets()); got != 3 {
+		t.Errorf("%d data files after vacuum within retention, want the 3 commits'", got)
+	}
+	if _, err := s.Vacuum(ctx, 0, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := parquets(); len(got) != 1 {
+		t.Errorf("after vacuum with no retention: %v, want the head's file only", got)
+	}
+	if snap, err := s.AdvisoriesFor(ctx, 9); err != nil || snap.Version != 2 || len(snap.Advisories) != 1 {
+		t.Errorf("head after vacuum: v%d, %d rows, %v", snap.Version, len(snap.Advisories), err)
 	}
 }
