@@ -208,3 +208,63 @@ func TestIngest_advisoriesHostileAnswer(t *testing.T) {
 		t.Errorf("a %d-byte range was evaluated", len(got.VulnerableRange))
 	}
 }
+
+// failingAdvisories is the lake, whose next advisories commit fails as a
+// process killed between yellow's commit and it would leave the lake.
+type failingAdvisories struct {
+	*lake.Store
+	fail bool
+}
+
+func (f *failingAdvisories) CommitAdvisories(ctx context.Context, base int64, rows []releaselake.Advisory, yellow int64, info releaselake.CommitInfo) (int64, error) {
+	if f.fail {
+		f.fail = false
+		return base, releaselake.Errorf(releaselake.Unavailable, "killed before the advisories commit")
+	}
+	return f.Store.CommitAdvisories(ctx, base, rows, yellow, info)
+}
+
+// Between the two commits: yellow at its new version, yellow_advisories at
+// its previous one, which readers of the new yellow version get; the
+// advisory state is not written, so the next run fetches the change again.
+func TestIngest_advisoriesCrashBetweenCommits(t *testing.T) {
+	srv, store, r := advisoryRig(t)
+	ctx := context.Background()
+	if _, err := r.Run(ctx, "test", nil); err != nil {
+		t.Fatal(err)
+	}
+	f := &failingAdvisories{Store: store, fail: true}
+	r.Lake = f
+	pkgs, _ := githubtest.Advisories()
+	v := pkgs[0].Vulnerabilities[0]
+	v.Advisory.Severity = "CRITICAL"
+	v.UpdatedAt = time.Now().UTC().Truncate(time.Second)
+	srv.AddVulnerability("PIP", "flask", v)
+	at := time.Now().Add(-time.Hour)
+	srv.AddRelease("pallets/flask", githubtest.Release{TagName: "9.9.9", PublishedAt: at, CreatedAt: at})
+	run, err := r.Run(ctx, "test", nil)
+	if err != nil || run.Version != 1 {
+		t.Fatalf("run 2: yellow v%d, %v; want v1 committed", run.Version, err)
+	}
+	snap, err := store.AdvisoriesFor(ctx, run.Version)
+	if err != nil || snap.Version != 0 || snap.YellowVersion != 0 {
+		t.Fatalf("readers of yellow v1 get advisories v%d (of yellow v%d), %v; want v0's", snap.Version, snap.YellowVersion, err)
+	}
+	severity := func() string {
+		for _, a := range advisoryRows(t, store).Advisories {
+			if a.VulnerableRange == v.VulnerableVersionRange {
+				return a.Severity
+			}
+		}
+		return ""
+	}
+	if s := severity(); s != "HIGH" {
+		t.Errorf("severity %q after the failed commit, want the old HIGH", s)
+	}
+	if _, err := r.Run(ctx, "test", nil); err != nil {
+		t.Fatal(err)
+	}
+	if s := severity(); s != "CRITICAL" {
+		t.Errorf("severity %q after the next run, want CRITICAL fetched again", s)
+	}
+}
