@@ -15,8 +15,9 @@ import (
 
 // The run's advisory step, after yellow's commit: fetch the security
 // advisories of every selected product with a package identity
-// (releaselake.PackageOf) from the advisory source (the GitHub source unless
-// Runner.Advisories says otherwise), keep the raw answers in red
+// (releaselake.PackageOf) from the GitHub source (a releaselake.AdvisorySource;
+// without one, or with a Lake that is no releaselake.AdvisoryLake, the step is
+// skipped), keep the raw answers in red
 // (releaselake.AdvisoryRed), and commit the complete new state of the
 // yellow_advisories table, naming the yellow head it goes with.
 //
@@ -36,10 +37,7 @@ func advisoryStateName(product string) string { return releaselake.AdvisoryRed +
 // what went wrong is the step's error in the run record and the log.
 func (r *Runner) advisories(ctx context.Context, log *slog.Logger, run *releaselake.Run, products []releaselake.Product) {
 	r.saveFacts(ctx, log)
-	src := r.Advisories
-	if src == nil {
-		src, _ = r.Sources[releaselake.KindGitHub].(releaselake.AdvisorySource)
-	}
+	src, _ := r.Sources[releaselake.KindGitHub].(releaselake.AdvisorySource)
 	al, ok := r.Lake.(releaselake.AdvisoryLake)
 	if src == nil || !ok {
 		return

@@ -54,10 +54,8 @@ type Runner struct {
 	// lifetime; Wait then waits for them). Without it they end on their own.
 	Base    context.Context
 	started sync.WaitGroup // runs begun by Start
-	// Advisories fetches security advisories [the "github" Source, if it is
-	// one]; none (or a Lake that is no releaselake.AdvisoryLake) skips them.
-	Advisories releaselake.AdvisorySource
-	facts      map[string]releaselake.ProductFacts // the run's, under mu: facts.go
+
+	facts map[string]releaselake.ProductFacts // the run's, under mu: facts.go
 	// Timeout is the deadline of a run's fetching (RELEASELAKE_INGEST_TIMEOUT;
 	// 0: DefaultTimeout): what was fetched by then is committed (fetch.go).
 	Timeout time.Duration
@@ -216,13 +214,13 @@ func (r *Runner) run(ctx context.Context, trigger string, products []string, sta
 	if err := r.commit(ctx, log, &run, snap, parsed); err != nil {
 		return fail(ctx, run, err)
 	}
-	r.advisories(ctx, log, &run, selected) // after yellow's commit: advisories.go
 	// The crawl state may now describe what yellow holds: save it, never before.
 	for name, st := range states {
 		if err := r.Lake.WriteState(ctx, name, st); err != nil {
 			log.Warn("save crawl state; the next run redoes more work", "state", name, "err", err)
 		}
 	}
+	r.advisories(ctx, log, &run, selected) // after yellow's commit: advisories.go
 	run.Status = releaselake.RunSucceeded
 	for _, p := range run.Products {
 		if !p.OK() {
