@@ -136,6 +136,11 @@ func (s *Store) advActions(ctx context.Context, v int64) ([]action, error) {
 	if err != nil {
 		return nil, err
 	}
+	// commitInfo is written last: on HDFS a reader may see a prefix of an
+	// entry being published, which must not read as a version without it.
+	if !bytes.HasSuffix(data, []byte("\n")) || !bytes.Contains(data[bytes.LastIndexByte(data[:len(data)-1], '\n')+1:], []byte(`{"commitInfo":`)) {
+		return nil, releaselake.Errorf(releaselake.Unavailable, "log entry %s is incomplete (being written, or abandoned)", advEntryName(v))
+	}
 	var out []action
 	for line := range bytes.SplitSeq(bytes.TrimSpace(data), []byte("\n")) {
 		var a action

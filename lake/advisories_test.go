@@ -180,3 +180,22 @@ func TestStore_Vacuum_advisories(t *testing.T) {
 		t.Errorf("head after vacuum: v%d, %d rows, %v", snap.Version, len(snap.Advisories), err)
 	}
 }
+
+// A log entry seen half-written (on HDFS a reader may see a prefix of one
+// being published) is not read as a version: an error, never wrong rows.
+func TestStore_AdvisoriesFor_incompleteEntry(t *testing.T) {
+	ctx := context.Background()
+	s, fsys := newStore(t)
+	if _, err := s.CommitAdvisories(ctx, releaselake.NoVersion, sampleAdvisories(), 0, releaselake.CommitInfo{}); err != nil {
+		t.Fatal(err)
+	}
+	// v1 cut after its remove: every line is whole JSON, but commitInfo is missing.
+	writeFile(t, fsys, "yellow_advisories/_delta_log/00000000000000000001.json",
+		[]byte(`{"remove":{"path":"x.parquet","deletionTimestamp":1,"dataChange":true}}`+"\n"))
+	if snap, err := s.AdvisoriesFor(ctx, 5); err == nil {
+		t.Errorf("read an incomplete entry as version %d with %d rows", snap.Version, len(snap.Advisories))
+	}
+	if snap, err := s.AdvisoriesFor(ctx, 0); err == nil {
+		t.Errorf("read past an incomplete head: version %d", snap.Version)
+	}
+}
