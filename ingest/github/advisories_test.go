@@ -3,8 +3,10 @@ package github_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"strings"
 	"testing"
@@ -266,5 +268,41 @@ func TestIngest_advisoriesCrashBetweenCommits(t *testing.T) {
 	}
 	if s := severity(); s != "CRITICAL" {
 		t.Errorf("severity %q after the next run, want CRITICAL fetched again", s)
+	}
+}
+
+// yellow_advisories can be rebuilt from red: replaying the runs' advisory
+// answers gives the rows the runs committed.
+func TestRebuildAdvisories_fromRedEqualsCommitted(t *testing.T) {
+	srv, store, r := advisoryRig(t)
+	ctx := context.Background()
+	pkgs, _ := githubtest.Advisories()
+	for i := range 3 {
+		if i > 0 { // a changed range, read incrementally
+			v := pkgs[0].Vulnerabilities[i%2]
+			v.Advisory.Summary = fmt.Sprintf("edited %d", i)
+			v.UpdatedAt = time.Now().UTC().Add(time.Duration(i) * time.Second).Truncate(time.Second)
+			srv.AddVulnerability("PIP", "flask", v)
+		}
+		if _, err := r.Run(ctx, "test", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := r.Sources[releaselake.KindGitHub].(releaselake.AdvisorySource)
+	got, err := ingest.RebuildAdvisories(ctx, store, r.Catalog, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := advisoryRows(t, store).Advisories
+	key := func(a releaselake.Advisory) string { return a.Product + " " + a.Key() + " " + a.Summary }
+	g, w := map[string]bool{}, map[string]bool{}
+	for _, a := range got {
+		g[key(a)] = true
+	}
+	for _, a := range want {
+		w[key(a)] = true
+	}
+	if len(got) != len(want) || !maps.Equal(g, w) || !w["flask GHSA-m2qf-hxjv-5gpq >= 2.3.0, < 2.3.2 edited 2"] || !w["flask GHSA-m2qf-hxjv-5gpq < 2.2.5 edited 1"] {
+		t.Errorf("rebuilt %v\nwant     %v", g, w)
 	}
 }
