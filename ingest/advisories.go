@@ -17,9 +17,10 @@ import (
 // advisories of every selected product with a package identity
 // (releaselake.PackageOf) from the GitHub source (a releaselake.AdvisorySource;
 // without one, or with a Lake that is no releaselake.AdvisoryLake, the step is
-// skipped), keep the raw answers in red
-// (releaselake.AdvisoryRed), and commit the complete new state of the
-// yellow_advisories table, naming the yellow head it goes with.
+// skipped), keep the raw answers in red (releaselake.AdvisoryRed), and commit
+// the complete new state of the yellow_advisories table, naming the yellow
+// head it goes with. Their first pages ride along the release crawl's first
+// request (prepareAdvisories, before the crawl); the step asks the rest.
 //
 // Order and atomicity (docs/lake.md, "yellow_advisories"): yellow commits
 // first, then yellow_advisories; the two are not one atomic commit. A run
@@ -61,35 +62,13 @@ func (r *Runner) advisoryStep(ctx context.Context, log *slog.Logger, run *releas
 	if err != nil {
 		return nil, fmt.Errorf("read yellow's head: %w", err)
 	}
-	base, err := al.AdvisoriesHead(ctx)
-	if err != nil {
+	snap, crawls, err := r.advisoryCrawls(ctx, al, products)
+	if err != nil || len(crawls) == 0 {
 		return nil, err
 	}
-	snap, err := al.AdvisoriesFor(ctx, math.MaxInt64)
-	if err != nil {
-		return nil, err
-	}
-	if snap.Version != base {
-		return nil, releaselake.Errorf(releaselake.Conflict, "yellow_advisories moved on while read (v%d, then v%d)", base, snap.Version)
-	}
-	prev := map[string][]releaselake.Advisory{}
+	base, prev := snap.Version, map[string][]releaselake.Advisory{}
 	for _, a := range snap.Advisories {
 		prev[a.Product] = append(prev[a.Product], a)
-	}
-	var crawls []releaselake.AdvisoryCrawl
-	for _, p := range products {
-		pkg := releaselake.PackageOf(p)
-		if pkg == (releaselake.Package{}) {
-			continue
-		}
-		st, err := r.Lake.ReadState(ctx, advisoryStateName(p.Key))
-		if err != nil {
-			return nil, fmt.Errorf("read advisory state of %s: %w", p.Key, err)
-		}
-		crawls = append(crawls, releaselake.AdvisoryCrawl{Product: p, Package: pkg, Prev: prev[p.Key], State: st})
-	}
-	if len(crawls) == 0 {
-		return nil, nil
 	}
 	var before releaselake.SourceStats
 	rep, _ := src.(releaselake.Reporter)
@@ -186,4 +165,61 @@ func sameAdvisories(a, b []releaselake.Advisory) bool {
 		}
 	}
 	return true
+}
+
+// advisoryCrawls returns the advisories table's head and the crawls of the
+// products with a package identity.
+func (r *Runner) advisoryCrawls(ctx context.Context, al releaselake.AdvisoryLake, products []releaselake.Product) (releaselake.AdvisorySnapshot, []releaselake.AdvisoryCrawl, error) {
+	base, err := al.AdvisoriesHead(ctx)
+	if err != nil {
+		return releaselake.AdvisorySnapshot{}, nil, err
+	}
+	snap, err := al.AdvisoriesFor(ctx, math.MaxInt64)
+	if err != nil {
+		return snap, nil, err
+	}
+	if snap.Version != base {
+		return snap, nil, releaselake.Errorf(releaselake.Conflict, "yellow_advisories moved on while read (v%d, then v%d)", base, snap.Version)
+	}
+	prev := map[string][]releaselake.Advisory{}
+	for _, a := range snap.Advisories {
+		prev[a.Product] = append(prev[a.Product], a)
+	}
+	var crawls []releaselake.AdvisoryCrawl
+	for _, p := range products {
+		pkg := releaselake.PackageOf(p)
+		if pkg == (releaselake.Package{}) {
+			continue
+		}
+		st, err := r.Lake.ReadState(ctx, advisoryStateName(p.Key))
+		if err != nil {
+			return snap, nil, fmt.Errorf("read advisory state of %s: %w", p.Key, err)
+		}
+		crawls = append(crawls, releaselake.AdvisoryCrawl{Product: p, Package: pkg, Prev: prev[p.Key], State: st})
+	}
+	return snap, crawls, nil
+}
+
+// advisoryRider is an advisory source whose release crawl can carry the
+// first advisory pages (the GitHub source: PrepareAdvisories).
+type advisoryRider interface {
+	PrepareAdvisories(crawls []releaselake.AdvisoryCrawl)
+}
+
+// prepareAdvisories hands the advisory crawls of jobs' products to the
+// advisory source before the release crawl, so that its first request
+// carries them. If it cannot, the advisory step asks for them itself.
+func (r *Runner) prepareAdvisories(ctx context.Context, jobs []*fetchJob) {
+	rider, _ := r.Sources[releaselake.KindGitHub].(advisoryRider)
+	al, ok := r.Lake.(releaselake.AdvisoryLake)
+	if rider == nil || !ok {
+		return
+	}
+	var products []releaselake.Product
+	for _, j := range jobs {
+		products = append(products, j.ps...)
+	}
+	if _, crawls, err := r.advisoryCrawls(ctx, al, products); err == nil {
+		rider.PrepareAdvisories(crawls)
+	}
 }

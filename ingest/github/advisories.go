@@ -89,16 +89,17 @@ type advState struct {
 
 // advJob is one package being crawled.
 type advJob struct {
-	pkg   releaselake.Package
-	full  bool
-	since time.Time // stop once a page reaches back to it (incremental)
-	after *string
-	first int
-	pages int
-	lines [][]byte
-	state advState
-	err   error
-	done  bool
+	product string
+	pkg     releaselake.Package
+	full    bool
+	since   time.Time // stop once a page reaches back to it (incremental)
+	after   *string
+	first   int
+	pages   int
+	lines   [][]byte
+	state   advState
+	err     error
+	done    bool
 }
 
 var (
@@ -113,15 +114,34 @@ func advType(n int) reflect.Type {
 	if t, ok := advTypes[n]; ok {
 		return t
 	}
-	fields := make([]reflect.StructField, 0, n+1)
+	fields := append(advFields(n), reflect.StructField{Name: "RateLimit", Type: reflect.TypeOf(rateLimit{})})
+	t := reflect.StructOf(fields)
+	advTypes[n] = t
+	return t
+}
+
+// advFields are the query fields of n packages' advisories, aliased a0, a1, ….
+func advFields(n int) []reflect.StructField {
+	fields := make([]reflect.StructField, 0, n)
 	for i := range n {
 		fields = append(fields, reflect.StructField{Name: fmt.Sprintf("A%d", i), Type: reflect.TypeOf(vulnConn{}), Tag: reflect.StructTag(fmt.Sprintf(
 			`graphql:"a%d: securityVulnerabilities(ecosystem: $e%d, package: $p%d, first: $f%d, after: $c%d, orderBy: {field: UPDATED_AT, direction: DESC})"`, i, i, i, i, i))})
 	}
-	fields = append(fields, reflect.StructField{Name: "RateLimit", Type: reflect.TypeOf(rateLimit{})})
-	t := reflect.StructOf(fields)
-	advTypes[n] = t
-	return t
+	return fields
+}
+
+// advVars adds the variables of batch's advisory fields to vars.
+func advVars(batch []*advJob, vars map[string]any) {
+	for i, j := range batch {
+		vars[fmt.Sprintf("e%d", i)] = githubv4.SecurityAdvisoryEcosystem(j.pkg.Ecosystem)
+		vars[fmt.Sprintf("p%d", i)] = githubv4.String(j.pkg.Name)
+		vars[fmt.Sprintf("f%d", i)] = githubv4.Int(j.first)
+		var after *githubv4.String
+		if j.after != nil {
+			after = githubv4.NewString(githubv4.String(*j.after))
+		}
+		vars[fmt.Sprintf("c%d", i)] = after
+	}
 }
 
 // FetchAdvisories implements releaselake.AdvisorySource: advBatch packages per
@@ -130,20 +150,22 @@ func advType(n int) reflect.Type {
 // answer is retried a few times, then its packages fail.
 func (s *Source) FetchAdvisories(ctx context.Context, crawls []releaselake.AdvisoryCrawl) []releaselake.Fetched {
 	now := s.cfg.Now().UTC()
+	s.mu.Lock()
+	prepared := s.prepared
+	s.prepared, s.riders = nil, nil
+	s.mu.Unlock()
 	jobs := make([]*advJob, len(crawls))
+	var queue []*advJob
 	for i, c := range crawls {
-		j := &advJob{pkg: c.Package, first: advPageFull}
-		id := c.Package.Ecosystem + " " + c.Package.Name
-		var st advState
-		ok := len(c.State) > 0 && json.Unmarshal(c.State, &st) == nil && st.V == 1
-		if !ok || st.Package != id || st.Rows != len(c.Prev) || (&repoState{LastFull: st.LastFull}).resyncDue(now, s.cfg.ResyncEvery, id) {
-			j.full, j.state = true, advState{V: 1, Package: id, LastFull: now}
-		} else {
-			j.since, j.first, j.state = st.Since, advPageIncr, st
+		j := prepared[c.Product.Key]
+		if j == nil || j.pkg != c.Package {
+			j = s.newAdvJob(c, now)
 		}
 		jobs[i] = j
+		if !j.done && j.err == nil {
+			queue = append(queue, j)
+		}
 	}
-	queue := jobs
 	for round := 1; len(queue) > 0; round++ {
 		batch := queue[:min(advBatch, len(queue))]
 		rest := queue[len(batch):]
@@ -181,20 +203,64 @@ func (s *Source) FetchAdvisories(ctx context.Context, crawls []releaselake.Advis
 	return out
 }
 
+// newAdvJob starts the crawl of c's package: in full, or incremental from its state.
+func (s *Source) newAdvJob(c releaselake.AdvisoryCrawl, now time.Time) *advJob {
+	j := &advJob{product: c.Product.Key, pkg: c.Package, first: advPageFull}
+	id := c.Package.Ecosystem + " " + c.Package.Name
+	var st advState
+	ok := len(c.State) > 0 && json.Unmarshal(c.State, &st) == nil && st.V == 1
+	if !ok || st.Package != id || st.Rows != len(c.Prev) || (&repoState{LastFull: st.LastFull}).resyncDue(now, s.cfg.ResyncEvery, id) {
+		j.full, j.state = true, advState{V: 1, Package: id, LastFull: now}
+	} else {
+		j.since, j.first, j.state = st.Since, advPageIncr, st
+	}
+	return j
+}
+
+// PrepareAdvisories hands the source the advisory crawls of the coming
+// FetchAdvisories before the release crawl, whose first request then carries
+// their first pages (as many as fit its connection budget, up to advBatch)
+// beside the repositories: on a day with nothing new, releases and
+// advisories cost one request together. FetchAdvisories goes on from what
+// that request read, and asks the rest itself.
+func (s *Source) PrepareAdvisories(crawls []releaselake.AdvisoryCrawl) {
+	now := s.cfg.Now().UTC()
+	prepared := make(map[string]*advJob, len(crawls))
+	riders := make([]*advJob, 0, len(crawls))
+	for _, c := range crawls {
+		j := s.newAdvJob(c, now)
+		prepared[c.Product.Key] = j
+		riders = append(riders, j)
+	}
+	s.mu.Lock()
+	s.prepared, s.riders = prepared, riders
+	s.mu.Unlock()
+}
+
+// takeRiders returns the prepared advisory jobs that ride along the first
+// request of a crawl (round 1) with asks, as many as its connection budget
+// leaves room for; they are taken once, whatever that request's fate.
+func (s *Source) takeRiders(round int, asks []ask) []*advJob {
+	if round != 1 {
+		return nil
+	}
+	room := s.cfg.ConnectionBudget
+	for _, a := range asks {
+		room -= a.connections()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := max(0, min(room, advBatch, len(s.riders)))
+	out := s.riders[:n:n]
+	s.riders = s.riders[n:]
+	return out
+}
+
 // advRequest sends one request for batch and hands each package its part of
 // the answer; it returns an error only when the whole crawl must stop.
 func (s *Source) advRequest(ctx context.Context, batch []*advJob, round int) error {
 	vars := make(map[string]any, 4*len(batch))
-	for i, j := range batch {
-		vars[fmt.Sprintf("e%d", i)] = githubv4.SecurityAdvisoryEcosystem(j.pkg.Ecosystem)
-		vars[fmt.Sprintf("p%d", i)] = githubv4.String(j.pkg.Name)
-		vars[fmt.Sprintf("f%d", i)] = githubv4.Int(j.first)
-		var after *githubv4.String
-		if j.after != nil {
-			after = githubv4.NewString(githubv4.String(*j.after))
-		}
-		vars[fmt.Sprintf("c%d", i)] = after
-	}
+	advVars(batch, vars)
 	var waited time.Duration
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
@@ -209,7 +275,7 @@ func (s *Source) advRequest(ctx context.Context, batch []*advJob, round int) err
 		verdict, wait := classify(resp, resp.body, qerr, at)
 		switch verdict {
 		case verdictOK:
-			s.advRead(batch, resp.body, round, at)
+			s.advRead(batch, resp.body, round, at, true)
 			return nil
 		case verdictUnauthorized:
 			return releaselake.Errorf(releaselake.Unauthorized, "GitHub refused the token (HTTP 401): check GITHUB_TOKEN")
@@ -235,8 +301,13 @@ func (s *Source) advRequest(ctx context.Context, batch []*advJob, round int) err
 }
 
 // advRead hands each package of an OK answer its part: a red line, and what
-// to ask next (another page, or nothing).
-func (s *Source) advRead(batch []*advJob, body []byte, round int, at time.Time) {
+// to ask next (another page, or nothing). rate says whether to count the
+// answer's rateLimit (not when the advisories rode along a release request,
+// which counts it).
+func (s *Source) advRead(batch []*advJob, body []byte, round int, at time.Time, rate bool) {
+	if len(batch) == 0 {
+		return
+	}
 	var ans struct {
 		Data   map[string]json.RawMessage `json:"data"`
 		Errors []graphQLError             `json:"errors"`
@@ -247,7 +318,9 @@ func (s *Source) advRead(batch []*advJob, body []byte, round int, at time.Time) 
 		}
 		return
 	}
-	s.noteRate(ans.Data["rateLimit"])
+	if rate {
+		s.noteRate(ans.Data["rateLimit"])
+	}
 	for i, j := range batch {
 		a := fmt.Sprintf("a%d", i)
 		var conn *vulnConn
