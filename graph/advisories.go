@@ -24,6 +24,9 @@ func (r *Resolver) advisories(ctx context.Context, product, version string, list
 	if err != nil {
 		return nil, err
 	}
+	// Advisories are committed after yellow, and may change without a new
+	// yellow version: not cached, no ETag.
+	markVolatile(ctx)
 	var out []releaselake.Advisory
 	switch a := ix.Advisories(); list {
 	case listProduct:
@@ -48,6 +51,7 @@ func (r *Resolver) FetchedFacts(ctx context.Context, productKey string) (descrip
 	if err != nil {
 		return "", ""
 	}
+	markVolatile(ctx) // facts change without a new yellow version
 	return ix.Advisories().Facts(productKey)
 }
 

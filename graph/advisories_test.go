@@ -74,6 +74,17 @@ func TestAdvisories_releaseAffectedAndFixes(t *testing.T) {
 			t.Errorf("answer lacks %s\n%s", want, body)
 		}
 	}
+	// Advisories change without a new yellow version: never cached, even
+	// answering a GET (which gets an ETag otherwise).
+	for _, q := range []string{`{ product(key: "flask") { advisories { ghsaId } } }`, `{ product(key: "flask") { releases { nodes { fixes { ghsaId } } } } }`} {
+		get := s.ask(s.h, true, q, "", nil)
+		if etag := get.Header().Get("ETag"); etag != "" || !strings.Contains(get.Header().Get("Cache-Control"), "no-store") {
+			t.Errorf("%s: ETag %q, Cache-Control %q", q, etag, get.Header().Get("Cache-Control"))
+		}
+	}
+	if get := s.ask(s.h, true, `{ product(key: "flask") { key } }`, "", nil); get.Header().Get("ETag") == "" {
+		t.Errorf("a GET without advisories has no ETag: the check above proves nothing")
+	}
 	if strings.Contains(body, `"releases":{"nodes":[{"advisories":[{"ghsaId":"GHSA-w596`) {
 		t.Errorf("a withdrawn advisory is listed as affecting a release: %s", body)
 	}
