@@ -119,6 +119,7 @@ func newHandler(r *Resolver, o Options, sc shortcuts) http.Handler {
 		}
 		return 1 + n*child
 	}
+	priceAdvisories(&cfg) // advisories.go
 	cfg.Complexity.Query.IngestRuns = func(child int, last *int) int {
 		n := 10
 		if last != nil && *last >= 1 && *last <= 100 {

@@ -133,6 +133,7 @@ func (e *Engine) Run(ctx context.Context) {
 	defer t.Stop()
 	for {
 		e.load(ctx)
+		e.loadAdvisories(ctx) // advisories.go
 		select {
 		case <-ctx.Done():
 			return
