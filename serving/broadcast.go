@@ -157,8 +157,10 @@ type Broadcaster struct {
 	differ Differ
 	max    int
 
-	mu   sync.Mutex
-	subs map[*Subscription]struct{}
+	mu     sync.Mutex
+	subs   map[*Subscription]struct{}
+	closed bool          // Close was called: no new subscriber
+	done   chan struct{} // closed by Close
 
 	delivered atomic.Int64 // events subscribers' clients were sent (Delivered)
 	dropped   atomic.Int64 // subscribers dropped for falling behind
@@ -173,8 +175,26 @@ func NewBroadcaster(max int, d Differ) *Broadcaster {
 	if d == nil {
 		d = IndexDiff{}
 	}
-	return &Broadcaster{differ: d, max: max, subs: map[*Subscription]struct{}{}}
+	return &Broadcaster{differ: d, max: max, subs: map[*Subscription]struct{}{}, done: make(chan struct{})}
 }
+
+// Close ends every subscription and refuses new ones (Unavailable): the
+// server is shutting down. Done is closed.
+func (b *Broadcaster) Close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return
+	}
+	b.closed = true
+	close(b.done)
+	for s := range b.subs {
+		s.closeLocked()
+	}
+}
+
+// Done is closed by Close.
+func (b *Broadcaster) Done() <-chan struct{} { return b.done }
 
 // Subscription is one subscriber's feed: C receives each version published
 // after Subscribe, and is closed by Close or when the subscriber fell behind.
@@ -190,6 +210,9 @@ type Subscription struct {
 func (b *Broadcaster) Subscribe() (*Subscription, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.closed {
+		return nil, releaselake.Errorf(releaselake.Unavailable, "the server is shutting down; subscribe again (on another replica)")
+	}
 	if len(b.subs) >= b.max {
 		return nil, releaselake.Errorf(releaselake.Unavailable,
 			"too many subscriptions: this server holds at most %d at once; retry later or on another replica", b.max)

@@ -137,10 +137,12 @@ func (e *Engine) Signal() {
 }
 
 // Run keeps the served index at the newest committed version until ctx ends:
-// at start, after each Signal, and every Poll for commits by others.
+// at start, after each Signal, and every Poll for commits by others. When
+// ctx ends it closes the Broadcaster, ending every subscription.
 func (e *Engine) Run(ctx context.Context) {
 	t := time.NewTicker(e.opt.Poll)
 	defer t.Stop()
+	defer e.broadcast.Close()
 	for {
 		e.load(ctx)
 		select {

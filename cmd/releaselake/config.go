@@ -26,6 +26,7 @@ type Config struct {
 	CORSOrigins []string          // RELEASELAKE_CORS_ORIGINS: browser origins allowed to call /graphql
 	MetricsAddr string            // RELEASELAKE_METRICS_ADDR: /metrics alone there, not on Addr
 	MaxResponse int               // RELEASELAKE_MAX_RESPONSE_BYTES: largest GraphQL answer (0: 8 MiB)
+	MaxSubs     int               // RELEASELAKE_MAX_SUBSCRIPTIONS: subscriptions (and streams) open at once
 	Deadline    time.Duration     // RELEASELAKE_INGEST_TIMEOUT: deadline of an ingest run's fetching
 	Check       bool              // rebuild -check: compare only
 	PageURL     string            // RELEASELAKE_PAGE_URL: page server to push to; empty: no push
@@ -75,6 +76,9 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 		fs.StringVar(&c.MetricsAddr, "metrics-addr", env("RELEASELAKE_METRICS_ADDR", ""), "listen address of /metrics, then not on -addr (RELEASELAKE_METRICS_ADDR)")
 		if c.MaxResponse, err = strconv.Atoi(env("RELEASELAKE_MAX_RESPONSE_BYTES", "0")); err != nil {
 			return fmt.Errorf("RELEASELAKE_MAX_RESPONSE_BYTES: %w", err)
+		}
+		if c.MaxSubs, err = strconv.Atoi(env("RELEASELAKE_MAX_SUBSCRIPTIONS", "1000")); err != nil || c.MaxSubs < 1 {
+			return fmt.Errorf("RELEASELAKE_MAX_SUBSCRIPTIONS %q: want a number of at least 1", getenv("RELEASELAKE_MAX_SUBSCRIPTIONS"))
 		}
 		c.CORSOrigins = graph.SplitList(getenv("RELEASELAKE_CORS_ORIGINS"))
 		fs.Func("cors-origins", "comma-separated browser origins allowed to call /graphql, * for any (RELEASELAKE_CORS_ORIGINS)",
