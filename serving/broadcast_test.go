@@ -168,3 +168,26 @@ func TestEngine_publishesEachVersionSwappedIn(t *testing.T) {
 		t.Fatal("the first load was published")
 	}
 }
+
+// Close ends every subscription and refuses new ones: the server is
+// shutting down.
+func TestBroadcaster_closeEndsSubscriptions(t *testing.T) {
+	b := NewBroadcaster(0, nil)
+	s, err := b.Subscribe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	b.Close()
+	if _, ok := <-s.C; ok {
+		t.Fatal("a subscription outlived Close")
+	}
+	<-b.Done()
+	if _, err := b.Subscribe(); releaselake.ClassOf(err) != releaselake.Unavailable {
+		t.Fatalf("subscribing after Close: %v", err)
+	}
+	s.Close()
+	if b.Max() != DefaultMaxSubscribers {
+		t.Errorf("max %d, want the default %d", b.Max(), DefaultMaxSubscribers)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -74,11 +73,8 @@ func (c *Config) ParseFlags(cmd string, args []string, getenv func(string) strin
 		}
 		fs.DurationVar(&c.Poll, "poll", poll, "how often to look for commits by other processes (RELEASELAKE_POLL)")
 		fs.StringVar(&c.MetricsAddr, "metrics-addr", env("RELEASELAKE_METRICS_ADDR", ""), "listen address of /metrics, then not on -addr (RELEASELAKE_METRICS_ADDR)")
-		if c.MaxResponse, err = strconv.Atoi(env("RELEASELAKE_MAX_RESPONSE_BYTES", "0")); err != nil {
-			return fmt.Errorf("RELEASELAKE_MAX_RESPONSE_BYTES: %w", err)
-		}
-		if c.MaxSubs, err = strconv.Atoi(env("RELEASELAKE_MAX_SUBSCRIPTIONS", "1000")); err != nil || c.MaxSubs < 1 {
-			return fmt.Errorf("RELEASELAKE_MAX_SUBSCRIPTIONS %q: want a number of at least 1", getenv("RELEASELAKE_MAX_SUBSCRIPTIONS"))
+		if c.MaxResponse, c.MaxSubs, err = graph.Limits(env); err != nil {
+			return err
 		}
 		c.CORSOrigins = graph.SplitList(getenv("RELEASELAKE_CORS_ORIGINS"))
 		fs.Func("cors-origins", "comma-separated browser origins allowed to call /graphql, * for any (RELEASELAKE_CORS_ORIGINS)",
