@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/serving"
@@ -32,12 +33,15 @@ type subsLake struct {
 	rels []releaselake.Release
 }
 
-func newSubsLake(t *testing.T, max int, o Options) *subsLake {
+// newSubsLake serves products a and b (and more keys, each a GitHub
+// product), at most max subscriptions.
+func newSubsLake(t *testing.T, max int, o Options, more ...string) *subsLake {
 	t.Helper()
-	cat, err := releaselake.NewCatalog([]releaselake.Product{
-		{Key: "a", Name: "A", Kind: "github", Ref: "o/a"},
-		{Key: "b", Name: "B", Kind: "pypi", Ref: "b"},
-	})
+	ps := []releaselake.Product{{Key: "a", Name: "A", Kind: "github", Ref: "o/a"}, {Key: "b", Name: "B", Kind: "pypi", Ref: "b"}}
+	for _, k := range more {
+		ps = append(ps, releaselake.Product{Key: k, Name: k, Kind: "github", Ref: "o/" + k})
+	}
+	cat, err := releaselake.NewCatalog(ps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,5 +272,35 @@ func TestSubscription_sseBodyCapped(t *testing.T) {
 	s := openSSE(t, l.srv.URL, eventQuery+strings.Repeat(" ", MaxBodyBytes), nil, nil)
 	if s.resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Fatalf("HTTP %d", s.resp.StatusCode)
+	}
+}
+
+// Every subscription docs/api.md shows runs over SSE and hears of a release
+// of the products it names.
+func TestAPIDoc_subscriptionsRun(t *testing.T) {
+	_, blocks := apiDoc(t)
+	ran := 0
+	for _, b := range blocks {
+		if b.lang != "graphql" {
+			continue
+		}
+		ops := operations(t, b)
+		for i, op := range ops {
+			if op.Operation != ast.Subscription {
+				continue
+			}
+			ran++
+			l := newSubsLake(t, 10, Options{}, "react", "vue")
+			s := openSSE(t, l.srv.URL, operationText(b, ops, i), nil, nil)
+			l.awaitOpen(1)
+			l.publish(releaselake.Release{Product: "vue", Tag: "v9.0.0", Version: "9.0.0", PublishedAt: time.Now().UTC()})
+			name, data := s.next(t)
+			if name != "next" || !bytes.Contains(data, []byte(`"NEW"`)) || bytes.Contains(data, []byte(`"errors"`)) {
+				t.Errorf("docs/api.md:%d: %s %s", b.line, name, data)
+			}
+		}
+	}
+	if ran == 0 {
+		t.Fatal("docs/api.md shows no subscription")
 	}
 }
