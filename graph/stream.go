@@ -117,6 +117,12 @@ func (s *streams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(w, nil, http.StatusForbidden, []byte(`{"errors":[{"message":"this Origin may not open a WebSocket here (RELEASELAKE_CORS_ORIGINS)","extensions":{"code":"FORBIDDEN"}}]}`))
 		return
 	}
+	if ws && !offers(r, "graphql-transport-ws") {
+		// gqlgen also speaks the older graphql-ws, whose keep-alive cannot
+		// tell a dead client: not offered.
+		refuse(w, nil, http.StatusBadRequest, []byte(`{"errors":[{"message":"a WebSocket on /graphql speaks the graphql-transport-ws subprotocol (Sec-WebSocket-Protocol)","extensions":{"code":"BAD_USER_INPUT"}}]}`))
+		return
+	}
 	if s.open.Add(1) > int64(s.b.Max()) {
 		s.open.Add(-1)
 		w.Header().Set("Retry-After", "30")
@@ -163,23 +169,44 @@ func (s *streams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
 		return
 	}
-	s.srv.ServeHTTP(&deadlineWriter{ResponseWriter: w, rc: rc}, r)
+	s.srv.ServeHTTP(&deadlineWriter{ResponseWriter: w, rc: rc, fail: cancel}, r)
 }
 
-// deadlineWriter sets a write deadline before each write of an SSE stream.
+// offers reports whether r's Sec-WebSocket-Protocol lists protocol.
+func offers(r *http.Request, protocol string) bool {
+	for _, h := range r.Header.Values("Sec-WebSocket-Protocol") {
+		for p := range strings.SplitSeq(h, ",") {
+			if strings.TrimSpace(p) == protocol {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// deadlineWriter sets a write deadline before each write of an SSE stream,
+// and ends the stream (fail) when a write fails: gqlgen's SSE transport
+// does not look at its writes' errors.
 type deadlineWriter struct {
 	http.ResponseWriter
-	rc *http.ResponseController
+	rc   *http.ResponseController
+	fail context.CancelFunc
 }
 
 func (d *deadlineWriter) Write(b []byte) (int, error) {
 	d.rc.SetWriteDeadline(time.Now().Add(StreamWriteTimeout))
-	return d.ResponseWriter.Write(b)
+	n, err := d.ResponseWriter.Write(b)
+	if err != nil {
+		d.fail()
+	}
+	return n, err
 }
 
 func (d *deadlineWriter) Flush() {
 	d.rc.SetWriteDeadline(time.Now().Add(StreamWriteTimeout))
-	d.rc.Flush()
+	if err := d.rc.Flush(); err != nil {
+		d.fail()
+	}
 }
 
 // Limits reads the gateway's limits from their variables through env (name,

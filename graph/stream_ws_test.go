@@ -142,7 +142,8 @@ func TestSubscription_websocketDeliversAndBoundsAConnection(t *testing.T) {
 
 // A message over WSReadLimit closes the connection (1009), and so does a
 // connection that sends no connection_init within the init timeout; the
-// server pings an idle connection.
+// server pings an idle connection. A socket not offering
+// graphql-transport-ws is refused 400.
 func TestSubscription_websocketConnectionBounds(t *testing.T) {
 	defer func(init, ka time.Duration) { wsInitTimeout, keepAlive = init, ka }(wsInitTimeout, keepAlive)
 	wsInitTimeout, keepAlive = 300*time.Millisecond, 200*time.Millisecond
@@ -157,6 +158,13 @@ func TestSubscription_websocketConnectionBounds(t *testing.T) {
 	big.send(wsMessage{ID: "1", Type: "subscribe", Payload: p})
 	if _, err := big.read(); websocket.CloseStatus(err) != websocket.StatusMessageTooBig {
 		t.Errorf("a message over the limit: %v", err)
+	}
+
+	for _, protocols := range [][]string{nil, {"graphql-ws"}} {
+		_, resp, err := websocket.Dial(context.Background(), wsURL(l.srv.URL), &websocket.DialOptions{Subprotocols: protocols})
+		if err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("a WebSocket offering %q: %v, %v", protocols, resp, err)
+		}
 	}
 
 	mute, _, err := dialWS(t, l.srv.URL, nil)
