@@ -191,3 +191,27 @@ func TestBroadcaster_closeEndsSubscriptions(t *testing.T) {
 		t.Errorf("max %d, want the default %d", b.Max(), DefaultMaxSubscribers)
 	}
 }
+
+// IndexDiff at make bench-scale's size: 10,000 products, 1,000,000 releases,
+// ten of them new in the newer version.
+func BenchmarkIndexDiff_million(b *testing.B) {
+	rels := make([]releaselake.Release, 0, 1_000_010)
+	for p := range 10_000 {
+		for i := range 100 {
+			v := fmt.Sprintf("%d.%d.0", i/10, i%10)
+			rels = append(rels, releaselake.Release{Product: fmt.Sprintf("p%05d", p), Tag: "v" + v, Version: v, Name: "v" + v,
+				URL: "https://example.com/" + v, PublishedAt: day(1).Add(time.Duration(i) * time.Hour)})
+		}
+	}
+	older := snapshotIndex(1, rels...)
+	for i := range 10 {
+		rels = append(rels, releaselake.Release{Product: fmt.Sprintf("p%05d", i*1000), Tag: "v99.0.0", Version: "99.0.0", PublishedAt: day(2)})
+	}
+	newer := snapshotIndex(2, rels...)
+	b.ResetTimer()
+	for b.Loop() {
+		if cs, _ := (IndexDiff{}).ChangesBetween(older, newer); len(cs) != 10 {
+			b.Fatalf("%d changes", len(cs))
+		}
+	}
+}
