@@ -226,3 +226,36 @@ func TestSubscription_websocketOriginFollowsCORS(t *testing.T) {
 		}
 	}
 }
+
+// On an open WebSocket, a subscription past RELEASELAKE_MAX_SUBSCRIPTIONS is
+// refused as an UNAVAILABLE error; the connection and its others stay.
+func TestSubscription_websocketSubscriptionPastTheProcessBound(t *testing.T) {
+	l := newSubsLake(t, 2, Options{})
+	w, _, err := dialWS(t, l.srv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.init()
+	w.subscribe("1", nil)
+	w.subscribe("2", nil)
+	l.awaitOpen(2)
+	w.subscribe("3", nil)
+	m, err := w.read()
+	if err != nil || m.ID != "3" || !strings.Contains(string(m.Payload), "UNAVAILABLE") || !strings.Contains(string(m.Payload), "at most 2") {
+		t.Fatalf("the third subscription of two: %+v %s, %v", m, m.Payload, err)
+	}
+	l.publish(releaselake.Release{Product: "a", Tag: "v9", Version: "9", PublishedAt: time.Now().UTC()})
+	for heard := map[string]bool{}; len(heard) < 2; {
+		m, err := w.read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.ID == "3" && m.Type == "complete" {
+			continue
+		}
+		if m.Type != "next" || m.ID != "1" && m.ID != "2" {
+			t.Fatalf("after the refusal: %+v %s", m, m.Payload)
+		}
+		heard[m.ID] = true
+	}
+}
