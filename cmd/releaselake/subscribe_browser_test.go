@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -58,11 +57,7 @@ func TestSubscription_browserWithGraphqlSSEClient(t *testing.T) {
 	if code, out := a.run("ingest"); code != 0 {
 		t.Fatalf("ingest exit %d:\n%s", code, out)
 	}
-	m := openMain(t, io.Discard, a.getenv, "serve", "-addr", "127.0.0.1:0", "-schedule", "off", "-poll", subsPoll.String())
-	if err := m.Serve(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
+	m := serveReplica(t, a)
 	api := "http://" + m.Addr() + "/graphql"
 	frontend.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/graphql-sse.js" {
@@ -72,14 +67,6 @@ func TestSubscription_browserWithGraphqlSSEClient(t *testing.T) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(w, subsPage, api, subsQuery)
 	})
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if _, err := m.Engine.Ready(); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("serve is not ready")
-		}
-	}
 
 	ctx := startChromium(t)
 	if err := chromedp.Do(ctx, chromedp.Navigate(frontend.URL)); err != nil {

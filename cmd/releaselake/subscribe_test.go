@@ -142,22 +142,8 @@ func TestSubscription_newReleaseReachesSubscribersOfEveryReplica(t *testing.T) {
 	var replicas []*Main
 	var bases []string
 	for range 2 {
-		m := openMain(t, io.Discard, a.getenv, "serve", "-addr", "127.0.0.1:0", "-schedule", "off", "-poll", subsPoll.String())
-		if err := m.Serve(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { m.Close() })
+		m := serveReplica(t, a)
 		replicas, bases = append(replicas, m), append(bases, "http://"+m.Addr())
-	}
-	for _, m := range replicas {
-		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-			if _, err := m.Engine.Ready(); err == nil {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("a replica is not ready")
-			}
-		}
 	}
 	names := []string{"A over SSE", "A over WebSocket", "B over SSE", "B over WebSocket"}
 	subs := []<-chan subEvent{subscribeSSE(t, bases[0]), subscribeWS(t, bases[0]), subscribeSSE(t, bases[1]), subscribeWS(t, bases[1])}
@@ -269,6 +255,25 @@ func TestRun_badMaxSubscriptions(t *testing.T) {
 		code, out := a.run("serve", "-lake", t.TempDir())
 		if want := `RELEASELAKE_MAX_SUBSCRIPTIONS "` + v + `": want a number of at least 1`; code != 2 || !strings.Contains(out, want) {
 			t.Errorf("%q: exit %d, want 2 with %q:\n%s", v, code, want, out)
+		}
+	}
+}
+
+// serveReplica starts serve on a's lake, polling every subsPoll, with no
+// schedule, and waits until it has loaded the lake.
+func serveReplica(t *testing.T, a *app) *Main {
+	t.Helper()
+	m := openMain(t, io.Discard, a.getenv, "serve", "-addr", "127.0.0.1:0", "-schedule", "off", "-poll", subsPoll.String())
+	if err := m.Serve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := m.Engine.Ready(); err == nil {
+			return m
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("serve is not ready")
 		}
 	}
 }
