@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -215,12 +216,23 @@ func TestSubscription_sseDeliversWhatMatches(t *testing.T) {
 	}
 }
 
-// A subscription asked over plain POST or GET, a query asked over SSE, and
-// unknown products are refused at once, as GraphQL errors.
+// A subscription asked over plain POST or GET (405, as GET refuses
+// mutations), a query or mutation asked over SSE, and unknown products are
+// refused at once, as GraphQL errors.
 func TestSubscription_refusedOffItsTransports(t *testing.T) {
 	l := newSubsLake(t, 10, Options{})
 	if r := post(t, l.srv, eventQuery, nil); code(r) != "BAD_USER_INPUT" || !strings.Contains(r.Errors[0].Message, "text/event-stream") {
 		t.Errorf("subscription over POST: %+v", r)
+	}
+	resp, err := http.Get(l.srv.URL + "?query=" + url.QueryEscape(eventQuery))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got response
+	json.NewDecoder(resp.Body).Decode(&got)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed || len(got.Errors) == 0 { // as GET refuses mutations (fastpath.GET)
+		t.Errorf("subscription over GET: HTTP %d %+v", resp.StatusCode, got)
 	}
 	_, r := openSSE(t, l.srv.URL, `{ products { key } }`, nil, nil).event(t)
 	if code(r) != "BAD_USER_INPUT" || !strings.Contains(r.Errors[0].Message, "subscriptions only") {
