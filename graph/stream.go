@@ -150,9 +150,9 @@ func (s *streams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(w, nil, http.StatusUnsupportedMediaType, notJSONBody)
 		return
 	}
-	// The body is read whole under the server's read timeout, then the
-	// stream is let outlive it (net/http would cancel it when it passes);
-	// each write has its own deadline instead.
+	// The body is read whole, capped, under the server's read timeout; the
+	// stream then outlives that (net/http clears the read deadline once the
+	// body is read), and each write has a deadline of its own.
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	var tooLarge *http.MaxBytesError
 	switch {
@@ -164,12 +164,7 @@ func (s *streams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	rc := http.NewResponseController(w)
-	if err := rc.SetReadDeadline(time.Time{}); err != nil {
-		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
-		return
-	}
-	s.srv.ServeHTTP(&deadlineWriter{ResponseWriter: w, rc: rc, fail: cancel}, r)
+	s.srv.ServeHTTP(&deadlineWriter{ResponseWriter: w, rc: http.NewResponseController(w), fail: cancel}, r)
 }
 
 // offers reports whether r's Sec-WebSocket-Protocol lists protocol.

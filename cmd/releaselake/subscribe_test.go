@@ -277,3 +277,37 @@ func serveReplica(t *testing.T, a *app) *Main {
 		}
 	}
 }
+
+// A stream outlives the server's read timeout, which bounds reading a
+// request, not answering it: net/http clears the read deadline once an SSE
+// request's body is read, and a WebSocket, hijacked, is free of it.
+func TestSubscription_streamsOutliveTheReadTimeout(t *testing.T) {
+	defer func(d time.Duration) { serveReadTimeout = d }(serveReadTimeout)
+	serveReadTimeout = 300 * time.Millisecond
+	gh := githubtest.NewServer(t)
+	catalog := filepath.Join(t.TempDir(), "catalog.yaml")
+	os.WriteFile(catalog, []byte("products:\n  - key: kafka\n    github: apache/kafka\n    tags: true\n"), 0o644)
+	a := &app{t: t, env: map[string]string{"RELEASELAKE_LAKE": filepath.Join(t.TempDir(), "lake"), "RELEASELAKE_CATALOG": catalog,
+		"GITHUB_TOKEN": gh.Token, "GITHUB_GRAPHQL_URL": gh.URL}}
+	if code, out := a.run("ingest"); code != 0 {
+		t.Fatalf("ingest exit %d:\n%s", code, out)
+	}
+	m := serveReplica(t, a)
+	base := "http://" + m.Addr()
+	subs := []<-chan subEvent{subscribeSSE(t, base), subscribeWS(t, base)}
+	time.Sleep(3 * serveReadTimeout) // the read timeout passes
+	gh.AddTag("apache/kafka", githubtest.Tag{Name: "9.9.9", Date: time.Now().UTC().Truncate(time.Second)})
+	if code, out := a.run("ingest"); code != 0 {
+		t.Fatalf("ingest exit %d:\n%s", code, out)
+	}
+	for i, c := range subs {
+		select {
+		case ev, ok := <-c:
+			if !ok || ev.text != "NEW kafka 9.9.9" {
+				t.Errorf("stream %d after the read timeout: %+v (open %v)", i, ev, ok)
+			}
+		case <-time.After(subsPoll + 10*time.Second):
+			t.Errorf("stream %d heard nothing", i)
+		}
+	}
+}
