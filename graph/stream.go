@@ -164,7 +164,11 @@ func (s *streams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	s.srv.ServeHTTP(&deadlineWriter{ResponseWriter: w, rc: http.NewResponseController(w), fail: cancel}, r)
+	rc := http.NewResponseController(w)
+	// Not to leave the deadline to a later request on the connection (Go
+	// 1.26's net/http lets it go anyway, but does not promise to).
+	defer rc.SetWriteDeadline(time.Time{})
+	s.srv.ServeHTTP(&deadlineWriter{ResponseWriter: w, rc: rc, fail: cancel}, r)
 }
 
 // offers reports whether r's Sec-WebSocket-Protocol lists protocol.
