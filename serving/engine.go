@@ -35,6 +35,9 @@ type Options struct {
 	// MaxSubscribers bounds Broadcaster's subscribers
 	// (DefaultMaxSubscribers when 0).
 	MaxSubscribers int
+	// Differ finds what each version changed for the Broadcaster
+	// (IndexDiff{} when nil; one reading the lake's change feed once it has one).
+	Differ Differ
 }
 
 // Engine serves the newest committed version of a lake as an Index: it loads
@@ -68,7 +71,7 @@ func New(l Lake, o Options) *Engine {
 		o.Poll = 10 * time.Second
 	}
 	e := &Engine{lake: l, log: o.Log, opt: o, wake: make(chan struct{}, 1),
-		broadcast: NewBroadcaster(o.MaxSubscribers, nil)}
+		broadcast: NewBroadcaster(o.MaxSubscribers, o.Differ)}
 	e.asOf = asOfIndexes(l.VersionAsOf, func(ctx context.Context, v int64) (*Index, error) { return LoadAt(ctx, l, v) },
 		e.Current, o.AsOfVersions)
 	return e
