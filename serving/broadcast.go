@@ -1,6 +1,7 @@
 package serving
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -116,7 +117,7 @@ func (d IndexDiff) ChangesBetween(older, newer *Index) ([]Change, bool) {
 				sortByTag(out[start:])
 				return out, true
 			}
-			out = append(out, Change{Kind: kind, Release: newer.Row(int(i))})
+			out = append(out, Change{Kind: kind, Release: detached(newer.Row(int(i)))})
 		}
 		sortByTag(out[start:])
 	}
@@ -143,6 +144,17 @@ func sameRow(x *Index, a *row, y *Index, b *row) bool {
 		}
 	}
 	return true
+}
+
+// detached returns rel with its text copied out of the index's arenas: a
+// subscriber holding events of several versions must not keep those
+// versions' arenas alive.
+func detached(rel releaselake.Release) releaselake.Release {
+	for c := range releaselake.StrCol(releaselake.NumStr) {
+		p := rel.Str(c)
+		*p = strings.Clone(*p)
+	}
+	return rel
 }
 
 func sortByTag(cs []Change) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/releaselake/releaselake"
 )
@@ -48,6 +49,14 @@ func TestIndexDiff_newBecameStableUpdated(t *testing.T) {
 	}
 	if r := got[2].Release; !r.PublishedAt.Equal(day(3)) || r.Prerelease {
 		t.Errorf("a change carries the newer row: %+v", r)
+	}
+	for _, c := range got { // copied out: an event held does not keep the version's arenas
+		for _, a := range newer.arenas {
+			lo, hi := uintptr(unsafe.Pointer(unsafe.SliceData(a))), uintptr(unsafe.Pointer(unsafe.SliceData(a)))+uintptr(len(a))
+			if p := uintptr(unsafe.Pointer(unsafe.StringData(c.Release.Tag))); p >= lo && p < hi {
+				t.Errorf("%s's tag points into the index's arena", c.Release.Tag)
+			}
+		}
 	}
 	if got, _ := (IndexDiff{}).ChangesBetween(newer, newer); len(got) != 0 {
 		t.Errorf("a version compared with itself: %q", changeList(got))
