@@ -1,6 +1,7 @@
-# releaselake. The two commands a fresh machine needs:
+# releaselake. The commands a fresh machine needs:
 #   make run    build and serve on http://127.0.0.1:8080 over a local lake in .run/lake
 #   make test   install what the tests need, then run the whole test suite
+#   make demo   the same as run over demo data, offline and with no token (docs/demo.md)
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO ?= go
@@ -9,11 +10,18 @@ GITHUB_SCHEMA := .cache/github-schema.graphql
 PY_VENV := .cache/venv
 
 .PHONY: run build test test-go deps chromium promtool github-schema py-deps generate check-generate vet clean graphql-sse
-.PHONY: graphql-audit bench bench-gateway bench-shortcuts bench-ab wrk bench-github bench-scale fuzz soak
+.PHONY: graphql-audit schema-lint schema-lint-deps bench bench-gateway bench-shortcuts bench-ab wrk bench-github bench-scale fuzz soak
 .PHONY: hdfs-up hdfs-down spark-check
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/releaselake
+
+# The demo: every product of the default catalog crawled from recorded upstreams served
+# in-process, offline and with no token, into a temporary lake removed at exit; served
+# where run serves (RELEASELAKE_ADDR). DEMO_FLAGS="-dir DIR" keeps the lake in DIR.
+.PHONY: demo
+demo: build
+	exec $(BIN) demo $(DEMO_FLAGS)
 
 # Serve with no configuration: the lake and page data live in .run/ (the lake/
 # directory of this repository is a Go package, so the run does not use ./lake here).
@@ -21,7 +29,7 @@ run: build
 	mkdir -p .run
 	cd .run && exec ../$(BIN) serve
 
-test: deps vet check-generate test-go fuzz
+test: deps vet check-generate schema-lint test-go fuzz
 
 # The venv comes first on PATH so the tests' python3 is the one with deltalake.
 # The HDFS tests use the real HDFS of scripts/hdfs: started for the run and
@@ -48,12 +56,19 @@ vet:
 	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './.cache/*' -not -path '*/node_modules/*')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 
-deps: github-schema py-deps chromium graphql-audit graphql-sse promtool
+deps: github-schema py-deps chromium graphql-audit graphql-sse axe schema-lint-deps promtool
 	$(GO) mod download
 
 # A real browser for the page tests: Debian's chromium (CI runs as root).
 chromium:
 	@command -v chromium >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+# axe-core (npm), which the browser tests inject into the release page to check
+# its accessibility (cmd/releaselake/page_browser_test.go).
+.PHONY: axe
+axe: scripts/axe/node_modules/.package-lock.json
+scripts/axe/node_modules/.package-lock.json: scripts/axe/package-lock.json
+	npm ci --prefix scripts/axe --no-audit --no-fund --loglevel=error
 
 # promtool runs the unit tests of the example alerts (deploy/monitoring/alerts_test.yaml).
 promtool:
@@ -99,6 +114,17 @@ graphql-audit: scripts/graphql-audit/node_modules/.package-lock.json
 scripts/graphql-audit/node_modules/.package-lock.json: scripts/graphql-audit/package-lock.json
 	npm ci --prefix scripts/graphql-audit --no-audit --no-fund --loglevel=error
 
+# graphql-schema-linter (npm, pinned in scripts/schema-lint) over the schema:
+# its default rules but the three that want fields, input fields and enum
+# values in alphabetical order (scripts/schema-lint/.graphql-schema-linterrc).
+# Any finding fails.
+SCHEMA_LINT := scripts/schema-lint/node_modules/.bin/graphql-schema-linter
+schema-lint: schema-lint-deps
+	$(SCHEMA_LINT) -c scripts/schema-lint schema.graphqls
+schema-lint-deps: scripts/schema-lint/node_modules/.package-lock.json
+scripts/schema-lint/node_modules/.package-lock.json: scripts/schema-lint/package-lock.json
+	npm ci --prefix scripts/schema-lint --no-audit --no-fund --loglevel=error
+
 # Benchmarks; each writes its section of BENCHMARKS.md.
 bench: bench-gateway bench-github
 
@@ -136,10 +162,12 @@ soak: github-schema
 fuzz = $(GO) test -run '^$$' -fuzz '^$(1)$$' -fuzztime $(or $(FUZZTIME),$(3)) $(2)
 fuzz:
 	$(call fuzz,FuzzVersions,.,150000x)
+	$(call fuzz,FuzzSemverAndLine,.,150000x)
 	$(call fuzz,FuzzParse,./catalog/,40000x)
 	$(call fuzz,FuzzParse,./ingest/github/,4000x)
 	$(call fuzz,FuzzRequest,./graph/,4000x)
 	$(call fuzz,FuzzListArgs,./graph/,50000x)
+	$(call fuzz,FuzzNodeID,./graph/,30000x)
 	$(call fuzz,FuzzFastPath,./graph/,3000x)
 	$(call fuzz,FuzzDecodeParams,./graph/fastpath/,60000x)
 

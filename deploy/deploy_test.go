@@ -1,6 +1,6 @@
 // Package deploy_test checks the deployment files: every Kubernetes manifest
 // decodes strictly into the API types (a typo fails), the probes, security
-// context and secrets are as the README says, and the Dockerfile builds the
+// context and secrets are as docs/operations.md says, and the Dockerfile builds the
 // binary the way the Makefile does.
 package deploy_test
 

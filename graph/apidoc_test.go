@@ -119,7 +119,10 @@ func TestAPIDoc_examplesRun(t *testing.T) {
 				}
 				s.checkQuery(t, where, q, b.vars)
 				if op.VariableDefinitions.ForName("after") != nil {
-					maxPages = max(maxPages, s.checkPaging(t, where, q, b.vars))
+					maxPages = max(maxPages, s.checkPaging(t, where, q, b.vars, false))
+				}
+				if op.VariableDefinitions.ForName("before") != nil {
+					maxPages = max(maxPages, s.checkPaging(t, where, q, b.vars, true))
 				}
 			}
 		}
@@ -170,7 +173,7 @@ func (s *docServer) checkMutation(t *testing.T, where, q string) {
 // checkPaging follows endCursor from the first page to the last and returns
 // the number of pages: every release once, endCursor the last edge's cursor,
 // no next page after the last.
-func (s *docServer) checkPaging(t *testing.T, where, q, vars string) int {
+func (s *docServer) checkPaging(t *testing.T, where, q, vars string, back bool) int {
 	t.Helper()
 	v := map[string]any{}
 	if vars != "" {
@@ -190,8 +193,8 @@ func (s *docServer) checkPaging(t *testing.T, where, q, vars string) int {
 			}
 			Nodes    []json.RawMessage
 			PageInfo struct {
-				HasNextPage bool
-				EndCursor   *string
+				HasNextPage, HasPreviousPage bool
+				EndCursor, StartCursor       *string
 			}
 		}
 		for _, field := range a.Data { // the example's connection
@@ -218,6 +221,13 @@ func (s *docServer) checkPaging(t *testing.T, where, q, vars string) int {
 		}
 		if len(keys) == 0 {
 			t.Fatalf("%s page %d is empty", where, page)
+		}
+		if back {
+			if !conn.PageInfo.HasPreviousPage {
+				return page
+			}
+			v["before"] = *conn.PageInfo.StartCursor
+			continue
 		}
 		if !conn.PageInfo.HasNextPage {
 			return page
@@ -268,10 +278,15 @@ var docErrorCases = []struct {
 	setup        func(*Resolver) // changes the server's resolver
 }{
 	{"BAD_USER_INPUT", "unknown product keys", "POST", `{"query":"{ releases(products: [\"reactt\"]) { totalCount } }"}`, nil, nil},
-	{"BAD_USER_INPUT", "`first` out of range", "GET", "query=" + url.QueryEscape(`{ releases(first: 101) { totalCount } }`), nil, nil},
+	{"BAD_USER_INPUT", "`first` or `last` out of range", "GET", "query=" + url.QueryEscape(`{ releases(first: 101) { totalCount } }`), nil, nil},
 	{"BAD_USER_INPUT", "a `search` over 200 characters", "POST", `{"query":"{ products(search: \"` + strings.Repeat("a ", 11) + `\") { key } }"}`, nil, nil},
 	{"BAD_USER_INPUT", "a bad cursor", "POST", `{"query":"{ releases(after: \"x\") { totalCount } }"}`, nil, nil},
-	{"BAD_USER_INPUT", "`DateTime`", "POST", `{"query":"query($s: DateTime) { releases(since: $s) { totalCount } }","variables":{"s":"2026-11-25"}}`, nil, nil},
+	{"BAD_USER_INPUT", "`DateTime`", "POST", `{"query":"query($s: DateTime) { releases(since: $s) { totalCount } }","variables":{"s":"2026-11-25T"}}`, nil, nil},
+	{"BAD_USER_INPUT", "`first` or `last` out of range or together", "POST", `{"query":"{ releases(first: 1, last: 1) { totalCount } }"}`, nil, nil},
+	{"BAD_USER_INPUT", "`last` out of range", "POST", `{"query":"{ releases(last: 101) { totalCount } }"}`, nil, nil},
+	{"BAD_USER_INPUT", "a bad cursor, id", "POST", `{"query":"{ node(id: \"UmVsZWFzZQ\") { id } }"}`, nil, nil},
+	{"BAD_USER_INPUT", "more than 100 `ids`", "POST", `{"query":"query($ids: [ID!]!) { nodes(ids: $ids) { id } }","variables":{"ids":[` + strings.Repeat(`"x",`, 100) + `"x"]}}`, nil, nil},
+	{"BAD_USER_INPUT", "without exactly one of `version` and `tag`", "POST", `{"query":"{ release(product: \"react\") { id } }"}`, nil, nil},
 	{"BAD_USER_INPUT", "a non-JSON POST", "POST", `query=%7B+__typename+%7D`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, nil},
 	{"BAD_USER_INPUT", "a body over 1 MiB", "POST", `{"query":"{ __typename }","variables":{"x":"` + strings.Repeat("x", MaxBodyBytes) + `"}}`, nil, nil},
 	{"BAD_USER_INPUT", "`orderBy` value", "POST", `{"query":"query($o: ReleaseOrder) { releases(orderBy: $o) { totalCount } }","variables":{"o":{"field":"version"}}}`, nil, nil},

@@ -17,7 +17,7 @@ import (
 // readListArgs reads the arguments of Query.releases or Product.releases.
 func readListArgs(raw fastpath.Args) (listArgs, bool) {
 	var a listArgs
-	var ok [8]bool
+	var ok [11]bool
 	a.Products, ok[0] = fastpath.ArgStrings(raw.Get("products"))
 	a.Since, ok[1] = argTime(raw.Get("since"))
 	a.Until, ok[2] = argTime(raw.Get("until"))
@@ -26,6 +26,9 @@ func readListArgs(raw fastpath.Args) (listArgs, bool) {
 	a.First, ok[5] = fastpath.ArgInt(raw.Get("first"))
 	a.After, ok[6] = fastpath.ArgString(raw.Get("after"))
 	a.AsOf, ok[7] = argTime(raw.Get("asOf"))
+	a.Last, ok[8] = fastpath.ArgInt(raw.Get("last"))
+	a.Before, ok[9] = fastpath.ArgString(raw.Get("before"))
+	a.SeenSince, ok[10] = argTime(raw.Get("seenSince"))
 	for _, o := range ok {
 		if !o {
 			return a, false
@@ -104,3 +107,12 @@ func (s fastSource) Page(ctx context.Context, product string, args fastpath.Args
 func (s fastSource) AppendCursor(dst []byte, srt serving.Sort, rel *releaselake.Release) []byte {
 	return appendCursor(dst, srt, rel)
 }
+
+func (s fastSource) AppendID(dst []byte, product, tag string, release bool) []byte {
+	if release {
+		return appendID(dst, typeRelease, product, tag)
+	}
+	return appendID(dst, typeProduct, product, "")
+}
+
+func (s fastSource) Description(p *releaselake.Product) *string { return s.r.description(p) }

@@ -25,6 +25,9 @@ type listArgs struct {
 	First      *int
 	After      *string
 	AsOf       *time.Time
+	Last       *int
+	Before     *string
+	SeenSince  *time.Time
 }
 
 // sortOf turns the GraphQL order into the domain's; nil is newest published first.
@@ -65,12 +68,26 @@ func sortName(s serving.Sort) string {
 // query validates list arguments against the catalog and returns the domain query.
 func (r *Resolver) query(a *listArgs) (serving.Query, error) {
 	var q serving.Query
-	n := MaxFirst
-	if a.First != nil {
+	switch {
+	case a.First != nil && a.Last != nil:
+		return q, releaselake.Errorf(releaselake.Invalid, "first and last do not go together: page forward with first and after, or backward with last and before")
+	case a.Last != nil && a.After != nil:
+		return q, releaselake.Errorf(releaselake.Invalid, "after does not go with last: page backward with last and before")
+	case a.First != nil && a.Before != nil:
+		return q, releaselake.Errorf(releaselake.Invalid, "before does not go with first: page forward with first and after")
+	case a.After != nil && a.Before != nil:
+		return q, releaselake.Errorf(releaselake.Invalid, "after and before do not go together: pass the cursor of the direction you page in")
+	}
+	n, name := MaxFirst, "first"
+	q.Backward = a.Last != nil || a.Before != nil
+	switch {
+	case a.First != nil:
 		n = *a.First
+	case a.Last != nil:
+		n, name = *a.Last, "last"
 	}
 	if n < 0 || n > MaxFirst {
-		return q, releaselake.Errorf(releaselake.Invalid, "first must be between 0 and %d, got %d", MaxFirst, n)
+		return q, releaselake.Errorf(releaselake.Invalid, "%s must be between 0 and %d, got %d", name, MaxFirst, n)
 	}
 	q.First = n
 	switch {
@@ -83,20 +100,24 @@ func (r *Resolver) query(a *listArgs) (serving.Query, error) {
 		}
 		q.Products = ks
 	}
-	q.Since, q.Until, q.Prerelease = a.Since, a.Until, a.Prerelease
+	q.Since, q.Until, q.Prerelease, q.SeenSince = a.Since, a.Until, a.Prerelease, a.SeenSince
 	var err error
 	if q.Sort, err = sortOf(a.OrderBy); err != nil {
 		return q, err
 	}
-	if a.After != nil {
-		c, s, err := decodeCursor(*a.After)
+	cursor, arg := a.After, "after"
+	if a.Before != nil {
+		cursor, arg = a.Before, "before"
+	}
+	if cursor != nil {
+		c, s, err := decodeCursor(*cursor)
 		if err != nil {
-			return q, err
+			return q, releaselake.Errorf(releaselake.Invalid, "%s: not a cursor from this API; pass a pageInfo.endCursor, pageInfo.startCursor or edges.cursor", arg)
 		}
 		if s != q.Sort {
 			return q, releaselake.Errorf(releaselake.Invalid,
-				"after: this cursor belongs to a list ordered by %s, not %s; pass the orderBy of the page it came from",
-				sortName(s), sortName(q.Sort))
+				"%s: this cursor belongs to a list ordered by %s, not %s; pass the orderBy of the page it came from",
+				arg, sortName(s), sortName(q.Sort))
 		}
 		q.After = &c
 	}
@@ -126,7 +147,7 @@ func (r *Resolver) connection(ctx context.Context, a *listArgs) (*ReleaseConnect
 		TotalCount: pg.Total,
 		Nodes:      make([]releaselake.Release, len(pg.Rows)),
 		Edges:      make([]ReleaseEdge, len(pg.Rows)),
-		PageInfo:   &PageInfo{HasNextPage: pg.HasNext},
+		PageInfo:   &PageInfo{HasNextPage: pg.HasNext, HasPreviousPage: pg.HasPrev},
 	}
 	for i, row := range pg.Rows {
 		conn.Nodes[i] = ix.Row(int(row))
@@ -134,8 +155,8 @@ func (r *Resolver) connection(ctx context.Context, a *listArgs) (*ReleaseConnect
 		conn.Edges[i] = ReleaseEdge{Cursor: encodeCursor(q.Sort, rel), Node: rel}
 	}
 	if n := len(pg.Rows); n > 0 {
-		c := conn.Edges[n-1].Cursor
-		conn.PageInfo.EndCursor = &c
+		start, end := conn.Edges[0].Cursor, conn.Edges[n-1].Cursor
+		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &start, &end
 	}
 	return conn, nil
 }

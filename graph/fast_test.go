@@ -24,8 +24,9 @@ import (
 // whose product left the catalog.
 func oddCatalog(t testing.TB) *releaselake.Catalog {
 	cat, err := releaselake.NewCatalog([]releaselake.Product{
-		{Key: "a", Name: "A \"quoted\" \\ name", Kind: "github", Ref: "o/a"},
-		{Key: "b", Name: "Bé 日本", Kind: "pypi", Ref: "b"},
+		{Key: "a", Name: "A \"quoted\" \\ name", Kind: "github", Ref: "o/a", Category: "Web \"frameworks\"",
+			Homepage: "https://a.example/?q=1&x=<y>", Description: "A sentence\u2028with ünïcode & <tags>."},
+		{Key: "b", Name: "Bé 日本", Kind: "pypi", Ref: "b", Category: "Data"},
 		{Key: "c", Name: "C\x01\x1f\t\n\r<&>\u2028", Kind: "npm", Ref: "@scope/c"},
 		{Key: "empty", Name: "Empty", Kind: "maven", Ref: "g:empty"},
 	})

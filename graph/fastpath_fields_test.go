@@ -18,6 +18,12 @@ var deliberateFallbacks = map[string]string{
 	"Query.lake":       "operator status, one small object: gqlgen's executor costs nothing worth a writer",
 	"Query.ingestRuns": "operator history, up to 100 small records read from the lake, not the index",
 	"Product.status":   "operator health of one product, from the runs' health state, not the index: no hot list asks for it",
+	"Query.node":       "one object by id (a detail page, a client cache refetch): gqlgen's executor costs little for one",
+	"Query.nodes":      "up to 100 objects by id of two types (an interface): a cache refetch, not a hot list; the executor's per-field cost is small beside the lookups",
+	"Query.release":    "one release of a product (a detail page): one object, nothing a writer would save",
+	// lines helper (issue 19): derived fields, answered by gqlgen's executor.
+	"Release.semver": "a nested object parsed from the version on demand, which the writer has no type for; release lists that do not select it keep the fast path",
+	"Product.lines":  "one product's lines, worked out once per index and kept (serving/lines.go): a product page asks for them, no hot list does",
 }
 
 // guardedTypes are the types whose every field the fast path must serve or

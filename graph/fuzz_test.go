@@ -167,6 +167,8 @@ func FuzzListArgs(f *testing.F) {
 	f.Add(`{"products":"a","until":"2026-01-01T00:00:00.5+02:00","prerelease":true,"after":"AQ"}`)
 	f.Add(`{"orderBy":{"field":"NOPE","direction":1},"first":-1,"asOf":3}`)
 	f.Add(`{"products":[null],"first":1e100}`)
+	f.Add(`{"last":3,"before":"AQ","seenSince":"2026-01-01"}`)
+	f.Add(`{"first":3,"last":3,"after":"AQ","before":"AQ","seenSince":"2026-1-1"}`)
 	r := oddResolver(f)
 	f.Fuzz(func(t *testing.T, raw string) {
 		d := json.NewDecoder(strings.NewReader(raw))
@@ -181,6 +183,33 @@ func FuzzListArgs(f *testing.F) {
 		}
 		if _, err := r.query(&a); err != nil && releaselake.ClassOf(err) != releaselake.Invalid {
 			t.Fatalf("%s: class %s: %v", raw, releaselake.ClassOf(err), err)
+		}
+	})
+}
+
+// Any id a client sends is read without a panic, and refused as
+// BAD_USER_INPUT or read as what appendID makes of it: ids round-trip.
+func FuzzNodeID(f *testing.F) {
+	f.Add("UmVsZWFzZTpyZWFjdDp2MTkuMTAuMA", "react", "v19.10.0")
+	f.Add("UHJvZHVjdDp2dWU", "vue", "")
+	f.Add("!!", "a", "rel/release-3.1.0:x")
+	f.Fuzz(func(t *testing.T, id, product, tag string) {
+		if _, _, _, err := decodeID(id); err != nil && releaselake.ClassOf(err) != releaselake.Invalid {
+			t.Fatalf("%q: class %s", id, releaselake.ClassOf(err))
+		}
+		if product == "" || strings.Contains(product, ":") {
+			return // not a catalog key
+		}
+		typ, p, tg, err := decodeID(string(appendID(nil, typeProduct, product, "")))
+		if err != nil || typ != typeProduct || p != product || tg != "" {
+			t.Fatalf("product %q: %q %q %q %v", product, typ, p, tg, err)
+		}
+		if tag == "" || len(product)+len(tag) > MaxIDBytes-len(typeRelease)-2 {
+			return // no release has an empty tag; a longer id is refused by its size
+		}
+		typ, p, tg, err = decodeID(string(appendID(nil, typeRelease, product, tag)))
+		if err != nil || typ != typeRelease || p != product || tg != tag {
+			t.Fatalf("release %q %q: %q %q %q %v", product, tag, typ, p, tg, err)
 		}
 	})
 }

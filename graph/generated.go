@@ -5,6 +5,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -87,18 +88,25 @@ type ComplexityRoot struct {
 	}
 
 	PageInfo struct {
-		EndCursor   func(childComplexity int) int
-		HasNextPage func(childComplexity int) int
+		EndCursor       func(childComplexity int) int
+		HasNextPage     func(childComplexity int) int
+		HasPreviousPage func(childComplexity int) int
+		StartCursor     func(childComplexity int) int
 	}
 
 	Product struct {
-		Key      func(childComplexity int) int
-		Latest   func(childComplexity int, asOf *time.Time) int
-		Name     func(childComplexity int) int
-		Releases func(childComplexity int, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time) int
-		Repo     func(childComplexity int) int
-		Source   func(childComplexity int) int
-		Status   func(childComplexity int) int
+		Category    func(childComplexity int) int
+		Description func(childComplexity int) int
+		Homepage    func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Key         func(childComplexity int) int
+		Latest      func(childComplexity int, asOf *time.Time) int
+		Lines       func(childComplexity int, depth ReleaseLineDepth, first *int, asOf *time.Time) int
+		Name        func(childComplexity int) int
+		Releases    func(childComplexity int, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time, last *int, before *string, seenSince *time.Time) int
+		Repo        func(childComplexity int) int
+		Source      func(childComplexity int) int
+		Status      func(childComplexity int) int
 	}
 
 	ProductStatus struct {
@@ -121,20 +129,25 @@ type ComplexityRoot struct {
 		IngestRuns func(childComplexity int, last *int) int
 		Lake       func(childComplexity int) int
 		Latest     func(childComplexity int, products []string, asOf *time.Time) int
+		Node       func(childComplexity int, id string) int
+		Nodes      func(childComplexity int, ids []string) int
 		Product    func(childComplexity int, key string) int
 		Products   func(childComplexity int, search *string) int
-		Releases   func(childComplexity int, products []string, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time) int
+		Release    func(childComplexity int, product string, version *string, tag *string, asOf *time.Time) int
+		Releases   func(childComplexity int, products []string, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time, last *int, before *string, seenSince *time.Time) int
 	}
 
 	Release struct {
 		DateSource  func(childComplexity int) int
 		FirstSeenAt func(childComplexity int) int
+		ID          func(childComplexity int) int
 		Name        func(childComplexity int) int
 		Notes       func(childComplexity int) int
 		Prerelease  func(childComplexity int) int
 		Product     func(childComplexity int) int
 		PublishedAt func(childComplexity int) int
 		Repo        func(childComplexity int) int
+		Semver      func(childComplexity int) int
 		Source      func(childComplexity int) int
 		Tag         func(childComplexity int) int
 		URL         func(childComplexity int) int
@@ -159,6 +172,23 @@ type ComplexityRoot struct {
 		CommittedAt func(childComplexity int) int
 		Release     func(childComplexity int) int
 		Version     func(childComplexity int) int
+	}
+
+	ReleaseLine struct {
+		Active         func(childComplexity int) int
+		First          func(childComplexity int) int
+		LastReleasedAt func(childComplexity int) int
+		Latest         func(childComplexity int) int
+		Line           func(childComplexity int) int
+		Releases       func(childComplexity int) int
+	}
+
+	Semver struct {
+		Build func(childComplexity int) int
+		Major func(childComplexity int) int
+		Minor func(childComplexity int) int
+		Patch func(childComplexity int) int
+		Pre   func(childComplexity int) int
 	}
 
 	SourceStats struct {
@@ -197,8 +227,13 @@ type MutationResolver interface {
 }
 type ProductResolver interface {
 	Latest(ctx context.Context, obj *releaselake.Product, asOf *time.Time) (*releaselake.Release, error)
-	Releases(ctx context.Context, obj *releaselake.Product, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time) (*ReleaseConnection, error)
+	Releases(ctx context.Context, obj *releaselake.Product, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time, last *int, before *string, seenSince *time.Time) (*ReleaseConnection, error)
 	Status(ctx context.Context, obj *releaselake.Product) (*ProductStatus, error)
+	Lines(ctx context.Context, obj *releaselake.Product, depth ReleaseLineDepth, first *int, asOf *time.Time) ([]releaselake.ReleaseLine, error)
+	ID(ctx context.Context, obj *releaselake.Product) (string, error)
+	Homepage(ctx context.Context, obj *releaselake.Product) (*string, error)
+	Description(ctx context.Context, obj *releaselake.Product) (*string, error)
+	Category(ctx context.Context, obj *releaselake.Product) (*string, error)
 }
 type PushResultResolver interface {
 	Version(ctx context.Context, obj *releaselake.PushResult) (*int, error)
@@ -206,15 +241,20 @@ type PushResultResolver interface {
 	Status(ctx context.Context, obj *releaselake.PushResult) (*int, error)
 }
 type QueryResolver interface {
-	Releases(ctx context.Context, products []string, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time) (*ReleaseConnection, error)
-	Latest(ctx context.Context, products []string, asOf *time.Time) ([]releaselake.Release, error)
+	Releases(ctx context.Context, products []string, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time, last *int, before *string, seenSince *time.Time) (*ReleaseConnection, error)
+	Latest(ctx context.Context, products []string, asOf *time.Time) ([]*releaselake.Release, error)
 	Products(ctx context.Context, search *string) ([]releaselake.Product, error)
 	Product(ctx context.Context, key string) (*releaselake.Product, error)
 	Lake(ctx context.Context) (*LakeStatus, error)
 	IngestRuns(ctx context.Context, last *int) ([]releaselake.Run, error)
+	Node(ctx context.Context, id string) (Node, error)
+	Nodes(ctx context.Context, ids []string) ([]Node, error)
+	Release(ctx context.Context, product string, version *string, tag *string, asOf *time.Time) (*releaselake.Release, error)
 }
 type ReleaseResolver interface {
 	Product(ctx context.Context, obj *releaselake.Release) (*releaselake.Product, error)
+
+	ID(ctx context.Context, obj *releaselake.Release) (string, error)
 }
 type SourceStatsResolver interface {
 	RateResetAt(ctx context.Context, obj *releaselake.SourceStats) (*time.Time, error)
@@ -431,7 +471,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+	case "PageInfo.hasPreviousPage":
+		if e.ComplexityRoot.PageInfo.HasPreviousPage == nil {
+			break
+		}
 
+		return e.ComplexityRoot.PageInfo.HasPreviousPage(childComplexity), true
+	case "PageInfo.startCursor":
+		if e.ComplexityRoot.PageInfo.StartCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "Product.category":
+		if e.ComplexityRoot.Product.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Category(childComplexity), true
+	case "Product.description":
+		if e.ComplexityRoot.Product.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Description(childComplexity), true
+	case "Product.homepage":
+		if e.ComplexityRoot.Product.Homepage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Homepage(childComplexity), true
+	case "Product.id":
+		if e.ComplexityRoot.Product.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.ID(childComplexity), true
 	case "Product.key":
 		if e.ComplexityRoot.Product.Key == nil {
 			break
@@ -449,6 +525,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Product.Latest(childComplexity, args["asOf"].(*time.Time)), true
+	case "Product.lines":
+		if e.ComplexityRoot.Product.Lines == nil {
+			break
+		}
+
+		args, err := ec.field_Product_lines_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Product.Lines(childComplexity, args["depth"].(ReleaseLineDepth), args["first"].(*int), args["asOf"].(*time.Time)), true
 	case "Product.name":
 		if e.ComplexityRoot.Product.Name == nil {
 			break
@@ -465,7 +552,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Product.Releases(childComplexity, args["since"].(*time.Time), args["until"].(*time.Time), args["prerelease"].(*bool), args["orderBy"].(*ReleaseOrder), args["first"].(*int), args["after"].(*string), args["asOf"].(*time.Time)), true
+		return e.ComplexityRoot.Product.Releases(childComplexity, args["since"].(*time.Time), args["until"].(*time.Time), args["prerelease"].(*bool), args["orderBy"].(*ReleaseOrder), args["first"].(*int), args["after"].(*string), args["asOf"].(*time.Time), args["last"].(*int), args["before"].(*string), args["seenSince"].(*time.Time)), true
 	case "Product.repo":
 		if e.ComplexityRoot.Product.Repo == nil {
 			break
@@ -576,6 +663,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Latest(childComplexity, args["products"].([]string), args["asOf"].(*time.Time)), true
+	case "Query.node":
+		if e.ComplexityRoot.Query.Node == nil {
+			break
+		}
+
+		args, err := ec.field_Query_node_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.nodes":
+		if e.ComplexityRoot.Query.Nodes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
 	case "Query.product":
 		if e.ComplexityRoot.Query.Product == nil {
 			break
@@ -598,6 +707,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Products(childComplexity, args["search"].(*string)), true
+	case "Query.release":
+		if e.ComplexityRoot.Query.Release == nil {
+			break
+		}
+
+		args, err := ec.field_Query_release_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Release(childComplexity, args["product"].(string), args["version"].(*string), args["tag"].(*string), args["asOf"].(*time.Time)), true
 	case "Query.releases":
 		if e.ComplexityRoot.Query.Releases == nil {
 			break
@@ -608,7 +728,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Releases(childComplexity, args["products"].([]string), args["since"].(*time.Time), args["until"].(*time.Time), args["prerelease"].(*bool), args["orderBy"].(*ReleaseOrder), args["first"].(*int), args["after"].(*string), args["asOf"].(*time.Time)), true
+		return e.ComplexityRoot.Query.Releases(childComplexity, args["products"].([]string), args["since"].(*time.Time), args["until"].(*time.Time), args["prerelease"].(*bool), args["orderBy"].(*ReleaseOrder), args["first"].(*int), args["after"].(*string), args["asOf"].(*time.Time), args["last"].(*int), args["before"].(*string), args["seenSince"].(*time.Time)), true
 
 	case "Release.dateSource":
 		if e.ComplexityRoot.Release.DateSource == nil {
@@ -622,6 +742,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Release.FirstSeenAt(childComplexity), true
+	case "Release.id":
+		if e.ComplexityRoot.Release.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.ID(childComplexity), true
 	case "Release.name":
 		if e.ComplexityRoot.Release.Name == nil {
 			break
@@ -658,6 +784,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Release.Repo(childComplexity), true
+	case "Release.semver":
+		if e.ComplexityRoot.Release.Semver == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.Semver(childComplexity), true
 	case "Release.source":
 		if e.ComplexityRoot.Release.Source == nil {
 			break
@@ -751,6 +883,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReleaseEvent.Version(childComplexity), true
+
+	case "ReleaseLine.active":
+		if e.ComplexityRoot.ReleaseLine.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseLine.Active(childComplexity), true
+	case "ReleaseLine.first":
+		if e.ComplexityRoot.ReleaseLine.First == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseLine.First(childComplexity), true
+	case "ReleaseLine.lastReleasedAt":
+		if e.ComplexityRoot.ReleaseLine.LastReleasedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseLine.LastReleasedAt(childComplexity), true
+	case "ReleaseLine.latest":
+		if e.ComplexityRoot.ReleaseLine.Latest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseLine.Latest(childComplexity), true
+	case "ReleaseLine.line":
+		if e.ComplexityRoot.ReleaseLine.Line == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseLine.Line(childComplexity), true
+	case "ReleaseLine.releases":
+		if e.ComplexityRoot.ReleaseLine.Releases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseLine.Releases(childComplexity), true
+
+	case "Semver.build":
+		if e.ComplexityRoot.Semver.Build == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Semver.Build(childComplexity), true
+	case "Semver.major":
+		if e.ComplexityRoot.Semver.Major == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Semver.Major(childComplexity), true
+	case "Semver.minor":
+		if e.ComplexityRoot.Semver.Minor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Semver.Minor(childComplexity), true
+	case "Semver.patch":
+		if e.ComplexityRoot.Semver.Patch == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Semver.Patch(childComplexity), true
+	case "Semver.pre":
+		if e.ComplexityRoot.Semver.Pre == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Semver.Pre(childComplexity), true
 
 	case "SourceStats.kind":
 		if e.ComplexityRoot.SourceStats.Kind == nil {
@@ -900,7 +1100,8 @@ func newExecutionContext(
 var sources = []*ast.Source{
 	{Name: "../schema.graphqls", Input: `"""
 An instant in time, as an RFC 3339 timestamp (UTC on output, with or without
-fractional seconds on input), e.g. ` + "`" + `2026-11-25T00:00:00Z` + "`" + `.
+fractional seconds on input), e.g. ` + "`" + `2026-11-25T00:00:00Z` + "`" + `. As input, a date
+alone (` + "`" + `2026-01-01` + "`" + `) means its start in UTC (` + "`" + `2026-01-01T00:00:00Z` + "`" + `).
 """
 scalar DateTime
 
@@ -909,11 +1110,15 @@ type Query {
   """
   Releases of the given products (all products when absent), newest published
   first unless ` + "`" + `orderBy` + "`" + ` says otherwise, prereleases included and flagged.
-  ` + "`" + `since` + "`" + `/` + "`" + `until` + "`" + ` filter on ` + "`" + `publishedAt` + "`" + ` (` + "`" + `publishedAt >= since` + "`" + `, ` + "`" + `< until` + "`" + `). A
-  page holds ` + "`" + `first` + "`" + ` releases (default and maximum 100); pass the previous page's
-  ` + "`" + `pageInfo.endCursor` + "`" + ` as ` + "`" + `after` + "`" + ` for the next, with the same ` + "`" + `orderBy` + "`" + `. Unknown
-  product keys are an error that names them. ` + "`" + `asOf` + "`" + ` answers from the lake as it
-  was at that instant (the newest version committed at or before it).
+  ` + "`" + `since` + "`" + `/` + "`" + `until` + "`" + ` filter on ` + "`" + `publishedAt` + "`" + ` (` + "`" + `publishedAt >= since` + "`" + `, ` + "`" + `< until` + "`" + `),
+  ` + "`" + `seenSince` + "`" + ` on ` + "`" + `firstSeenAt` + "`" + `. A page holds ` + "`" + `first` + "`" + ` releases (default and
+  maximum 100); pass the previous page's ` + "`" + `pageInfo.endCursor` + "`" + ` as ` + "`" + `after` + "`" + ` for the
+  next, with the same ` + "`" + `orderBy` + "`" + `. Backward: ` + "`" + `last` + "`" + ` releases (at most 100) from the
+  end of the list, and ` + "`" + `pageInfo.startCursor` + "`" + ` as ` + "`" + `before` + "`" + ` for the page before.
+  ` + "`" + `first` + "`" + ` and ` + "`" + `last` + "`" + ` do not go together, nor ` + "`" + `after` + "`" + ` with ` + "`" + `last` + "`" + ` or ` + "`" + `before` + "`" + `
+  with ` + "`" + `first` + "`" + `. Unknown product keys are an error that names them. ` + "`" + `asOf` + "`" + `
+  answers from the lake as it was at that instant (the newest version committed
+  at or before it).
   """
   releases(
     "Catalog keys, e.g. ` + "`" + `[\"react\", \"vue\"]` + "`" + `; all products when absent."
@@ -932,35 +1137,87 @@ type Query {
     after: String
     "Answer from the lake as it was at this instant."
     asOf: DateTime
+    "Page size from the end of the list, 0 to 100 (backward paging, with ` + "`" + `before` + "`" + `)."
+    last: Int
+    "The ` + "`" + `startCursor` + "`" + ` of the page after the one wanted (backward paging)."
+    before: String
+    "Only releases this lake first saw at or after this instant (` + "`" + `firstSeenAt >= seenSince` + "`" + `)."
+    seenSince: DateTime
   ): ReleaseConnection!
 
   """
   The greatest stable (not prerelease, not yanked) version of each product, by
-  version order, in the order the products were asked for (catalog order when
-  absent). Products with no stable release are left out.
+  version order: one entry per product asked, in the order asked (catalog order
+  when absent; a key repeated is answered once), null for a product with no
+  stable release.
   """
   latest(
     "Catalog keys; all products when absent."
     products: [String!]
     "Answer from the lake as it was at this instant."
     asOf: DateTime
-  ): [Release!]!
+  ): [Release]!
 
   """
   The products of the catalog, in catalog order. With ` + "`" + `search` + "`" + `, only those whose
   key, name or repository contains every word of it (ignoring case), exact and
   prefix matches of key or name first.
   """
-  products(search: String): [Product!]!
+  products(
+    "Words to look for, e.g. ` + "`" + `\"spring boot\"` + "`" + `; at most 200 characters and 10 words."
+    search: String
+  ): [Product!]!
 
   "One product by key; null when the catalog has no such product."
-  product(key: String!): Product
+  product(
+    "The catalog key, e.g. ` + "`" + `\"react\"` + "`" + `."
+    key: String!
+  ): Product
 
   "The state of the lake the server is answering from."
   lake: Lake!
 
   "The records of the most recent ingest runs, newest first: ` + "`" + `last` + "`" + ` from 1 to 100."
-  ingestRuns(last: Int = 10): [IngestRun!]!
+  ingestRuns(
+    "How many records, 1 to 100."
+    last: Int = 10
+  ): [IngestRun!]!
+
+  """
+  The object with this id (Relay's Global Object Identification): a ` + "`" + `Release` + "`" + `
+  or a ` + "`" + `Product` + "`" + `; null when no such object is in the lake (or the catalog)
+  now. An id not made by this API is a ` + "`" + `BAD_USER_INPUT` + "`" + ` error.
+  """
+  node(
+    "An ` + "`" + `id` + "`" + ` read from a ` + "`" + `Release` + "`" + ` or a ` + "`" + `Product` + "`" + `."
+    id: ID!
+  ): Node
+
+  """
+  The objects with these ids, in the order given, null for each that is gone:
+  at most 100 ids, each priced like a list element.
+  """
+  nodes(
+    "Ids read from ` + "`" + `Release.id` + "`" + ` or ` + "`" + `Product.id` + "`" + `, 1 to 100 of them."
+    ids: [ID!]!
+  ): [Node]!
+
+  """
+  One release of a product by its version (e.g. ` + "`" + `3.5.0` + "`" + `) or by its tag (e.g.
+  ` + "`" + `v3.5.0` + "`" + `): give exactly one of them. When two tags carry the same version
+  (` + "`" + `v1.0` + "`" + ` and ` + "`" + `1.0` + "`" + `), ` + "`" + `version` + "`" + ` answers the first by tag. Null when the product
+  has no such release; an unknown product key is an error.
+  """
+  release(
+    "The catalog key, e.g. ` + "`" + `\"react\"` + "`" + `."
+    product: String!
+    "The version, as in ` + "`" + `Release.version` + "`" + `."
+    version: String
+    "The tag, as in ` + "`" + `Release.tag` + "`" + `."
+    tag: String
+    "Answer from the lake as it was at this instant."
+    asOf: DateTime
+  ): Release
 }
 
 """
@@ -975,7 +1232,10 @@ type Mutation {
   and returns its record at once, with status ` + "`" + `running` + "`" + `; follow it with
   ` + "`" + `ingestRuns` + "`" + `. ` + "`" + `CONFLICT` + "`" + ` if a run is already in progress.
   """
-  runIngest(products: [String!]): IngestRun!
+  runIngest(
+    "Catalog keys; all products when absent."
+    products: [String!]
+  ): IngestRun!
 
   "Pushes the current snapshot to the page server now and says how it went."
   pushPage: PushResult!
@@ -1033,10 +1293,17 @@ type PageInfo {
   hasNextPage: Boolean!
   "Cursor of the last release of the page; null on an empty page."
   endCursor: String
+  """
+  More releases come before this page: false on the first page, true on a
+  page after a cursor that has releases before it.
+  """
+  hasPreviousPage: Boolean!
+  "Cursor of the first release of the page, to pass as ` + "`" + `before` + "`" + `; null on an empty page."
+  startCursor: String
 }
 
 "One published version of a product."
-type Release {
+type Release implements Node {
   "The product it is a release of."
   product: Product!
   "The version: the tag without the project's prefix, e.g. ` + "`" + `3.1.0` + "`" + ` for ` + "`" + `rel/release-3.1.0` + "`" + `."
@@ -1069,10 +1336,22 @@ type Release {
   crawled again since the lake began keeping notes. Never null.
   """
   notes: String
+  """
+  The version read as a semantic version (` + "`" + `major.minor.patch-pre+build` + "`" + `); null
+  where it does not read as one: calendar versions (` + "`" + `2024.1.0` + "`" + `, ` + "`" + `20231005` + "`" + `,
+  ` + "`" + `24.04` + "`" + `), versions of four or more components (` + "`" + `0.8.2.1` + "`" + `), PEP 440
+  post-releases (` + "`" + `1.0.post1` + "`" + `) and strings that are not versions.
+  """
+  semver: Semver
+  """
+  Opaque, stable id (Relay): the same for this release in every lake version
+  and on every replica, and for ` + "`" + `node(id:)` + "`" + `.
+  """
+  id: ID!
 }
 
 "A framework whose releases the lake tracks."
-type Product {
+type Product implements Node {
   "The id used in ` + "`" + `products:` + "`" + ` arguments and in the page's ` + "`" + `?products=` + "`" + `."
   key: String!
   "Display name."
@@ -1088,19 +1367,54 @@ type Product {
   ): Release
   "This product's releases, newest published first unless ` + "`" + `orderBy` + "`" + ` says otherwise; arguments as on ` + "`" + `Query.releases` + "`" + `."
   releases(
+    "Only releases published at or after this instant."
     since: DateTime
+    "Only releases published before this instant."
     until: DateTime
+    "Only prereleases (` + "`" + `true` + "`" + `) or only stable releases (` + "`" + `false` + "`" + `); both when absent."
     prerelease: Boolean
+    "The order of the list; newest published first when absent."
     orderBy: ReleaseOrder
+    "Page size, 0 to 100; 100 when absent."
     first: Int
+    "The ` + "`" + `endCursor` + "`" + ` of the previous page."
     after: String
+    "Answer from the lake as it was at this instant."
     asOf: DateTime
+    "Page size from the end of the list, 0 to 100 (backward paging, with ` + "`" + `before` + "`" + `)."
+    last: Int
+    "The ` + "`" + `startCursor` + "`" + ` of the page after the one wanted (backward paging)."
+    before: String
+    "Only releases this lake first saw at or after this instant (` + "`" + `firstSeenAt >= seenSince` + "`" + `)."
+    seenSince: DateTime
   ): ReleaseConnection!
   """
   How fetching this product has gone across ingest runs: its last success, its
   last failure, and whether it is stale. Tells "no release" from "not fetched".
   """
   status: ProductStatus!
+  """
+  The product's release lines (` + "`" + `4.1` + "`" + `, or ` + "`" + `4` + "`" + ` at ` + "`" + `MAJOR` + "`" + ` depth), greatest first
+  by version order, derived from its releases: every version the version order
+  reads has a line, calendar versions included; strings that are not versions
+  are in none. An empty list when the product has no release.
+  """
+  lines(
+    "How many leading version components name a line: ` + "`" + `MAJOR` + "`" + ` (` + "`" + `4` + "`" + `) or ` + "`" + `MINOR` + "`" + ` (` + "`" + `4.1` + "`" + `)."
+    depth: ReleaseLineDepth! = MINOR
+    "At most this many lines, greatest first: 0 to 100, 100 when absent."
+    first: Int
+    "Answer from the lake as it was at this instant."
+    asOf: DateTime
+  ): [ReleaseLine!]!
+  "Opaque, stable id (Relay): the same in every lake version and on every replica."
+  id: ID!
+  "The project's home page (catalog key ` + "`" + `homepage` + "`" + `); null when the catalog gives none."
+  homepage: String
+  "One sentence on what it is (catalog key ` + "`" + `description` + "`" + `); null when there is none."
+  description: String
+  "A short group name, e.g. ` + "`" + `Web frameworks` + "`" + ` (catalog key ` + "`" + `category` + "`" + `); null when the catalog gives none."
+  category: String
 }
 
 """
@@ -1144,10 +1458,10 @@ type Lake {
 type IngestRun {
   "Run id, e.g. ` + "`" + `20261125T000000Z-3f9a` + "`" + `."
   id: String!
-  "schedule, cli or mutation."
+  "What started it: ` + "`" + `schedule` + "`" + `, ` + "`" + `cli` + "`" + ` or ` + "`" + `mutation` + "`" + `."
   trigger: String!
   """
-  running, succeeded, partial (some products failed or were skipped), failed
+  One of running, succeeded, partial (some products failed or were skipped), failed
   (nothing could be committed) or cancelled (a shutdown ended it; ` + "`" + `version` + "`" + ` says
   whether it committed first).
   """
@@ -1198,7 +1512,7 @@ type SourceStats {
 
 "One step of an ingest run."
 type IngestStep {
-  "crawl, parse, commit or send."
+  "The step: ` + "`" + `crawl` + "`" + `, ` + "`" + `parse` + "`" + `, ` + "`" + `commit` + "`" + ` or ` + "`" + `send` + "`" + `."
   name: String!
   "When the step started."
   startedAt: DateTime!
@@ -1212,7 +1526,7 @@ type IngestStep {
 type IngestFailure {
   "The product key."
   product: String!
-  "failed or skipped."
+  "Either ` + "`" + `failed` + "`" + ` or ` + "`" + `skipped` + "`" + `."
   status: String!
   "Why."
   message: String!
@@ -1230,6 +1544,83 @@ type PushResult {
   message: String!
   "When the push ended."
   at: DateTime!
+}
+
+# Added by the "lines" helper (issue 19): semantic versions and release lines.
+
+"""
+A version read as semantic versioning reads one. Missing components count as 0
+(` + "`" + `0.1` + "`" + ` is ` + "`" + `0.1.0` + "`" + `) and a release word is no prerelease (` + "`" + `2.3.0.RELEASE` + "`" + ` is
+` + "`" + `2.3.0` + "`" + `), as in the version order.
+"""
+type Semver {
+  "The first component."
+  major: Int!
+  "The second component; 0 when the version has none."
+  minor: Int!
+  "The third component; 0 when the version has none."
+  patch: Int!
+  """
+  The prerelease suffix as the version writes it, without its leading separator
+  (` + "`" + `rc.1` + "`" + `, ` + "`" + `M1` + "`" + `, ` + "`" + `beta2` + "`" + `); null for a stable version. It says what the version
+  says: ` + "`" + `Release.prerelease` + "`" + ` also says what upstream says.
+  """
+  pre: String
+  "The build metadata after ` + "`" + `+` + "`" + ` (` + "`" + `b359` + "`" + `); null if none."
+  build: String
+}
+
+"How many leading version components name a release line."
+enum ReleaseLineDepth {
+  "The first component: ` + "`" + `4` + "`" + `."
+  MAJOR
+  "The first two components: ` + "`" + `4.1` + "`" + `."
+  MINOR
+}
+
+"""
+The releases of a product that share their leading version components (the
+line ` + "`" + `4.1` + "`" + ` of Spring Boot is ` + "`" + `4.1.0-M1` + "`" + ` to ` + "`" + `4.1.3` + "`" + `), derived from the history
+alone: no end-of-life dates are invented.
+"""
+type ReleaseLine {
+  """
+  The leading components as numbers, e.g. ` + "`" + `4.1` + "`" + `; a missing one counts as 0 and
+  zero padding is dropped (` + "`" + `24.04` + "`" + ` is in the line ` + "`" + `24.4` + "`" + `).
+  """
+  line: String!
+  """
+  The greatest stable (neither prerelease nor yanked) release by version order;
+  the greatest of all when the line has no stable release.
+  """
+  latest: Release!
+  """
+  The least stable release by version order (` + "`" + `4.1.0` + "`" + `, not ` + "`" + `4.1.0-M1` + "`" + `); the least
+  of all when the line has no stable release.
+  """
+  first: Release!
+  "How many releases the line has: every tag, prereleases and yanked ones included."
+  releases: Int!
+  "When the most recently published release of the line was published, a prerelease or not."
+  lastReleasedAt: DateTime!
+  """
+  True when a stable release of the line was published in the 365 days before
+  the lake version answering was committed (` + "`" + `lake.committedAt` + "`" + `, or the version
+  ` + "`" + `asOf` + "`" + ` picks). A line of prereleases only is never active.
+  """
+  active: Boolean!
+}
+
+# api (issue 19): Relay's Global Object Identification.
+
+"""
+An object with a stable id (Relay's Global Object Identification): fetch it
+again with ` + "`" + `node(id:)` + "`" + `. Ids are opaque to clients; docs/api.md says how they
+are made.
+"""
+interface Node {
+  "Opaque, stable id: the same in every lake version and on every replica."
+  id: ID!
 }
 
 # subs: subscriptions (issue 20 §3)
@@ -1367,6 +1758,10 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
 	case "endCursor":
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
+	case "hasPreviousPage":
+		return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+	case "startCursor":
+		return ec.fieldContext_PageInfo_startCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
@@ -1387,6 +1782,16 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 		return ec.fieldContext_Product_releases(ctx, field)
 	case "status":
 		return ec.fieldContext_Product_status(ctx, field)
+	case "lines":
+		return ec.fieldContext_Product_lines(ctx, field)
+	case "id":
+		return ec.fieldContext_Product_id(ctx, field)
+	case "homepage":
+		return ec.fieldContext_Product_homepage(ctx, field)
+	case "description":
+		return ec.fieldContext_Product_description(ctx, field)
+	case "category":
+		return ec.fieldContext_Product_category(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
 }
@@ -1451,6 +1856,10 @@ func (ec *executionContext) childFields_Release(ctx context.Context, field graph
 		return ec.fieldContext_Release_firstSeenAt(ctx, field)
 	case "notes":
 		return ec.fieldContext_Release_notes(ctx, field)
+	case "semver":
+		return ec.fieldContext_Release_semver(ctx, field)
+	case "id":
+		return ec.fieldContext_Release_id(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Release", field.Name)
 }
@@ -1491,6 +1900,40 @@ func (ec *executionContext) childFields_ReleaseEvent(ctx context.Context, field 
 		return ec.fieldContext_ReleaseEvent_committedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReleaseEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_ReleaseLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "line":
+		return ec.fieldContext_ReleaseLine_line(ctx, field)
+	case "latest":
+		return ec.fieldContext_ReleaseLine_latest(ctx, field)
+	case "first":
+		return ec.fieldContext_ReleaseLine_first(ctx, field)
+	case "releases":
+		return ec.fieldContext_ReleaseLine_releases(ctx, field)
+	case "lastReleasedAt":
+		return ec.fieldContext_ReleaseLine_lastReleasedAt(ctx, field)
+	case "active":
+		return ec.fieldContext_ReleaseLine_active(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReleaseLine", field.Name)
+}
+
+func (ec *executionContext) childFields_Semver(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "major":
+		return ec.fieldContext_Semver_major(ctx, field)
+	case "minor":
+		return ec.fieldContext_Semver_minor(ctx, field)
+	case "patch":
+		return ec.fieldContext_Semver_patch(ctx, field)
+	case "pre":
+		return ec.fieldContext_Semver_pre(ctx, field)
+	case "build":
+		return ec.fieldContext_Semver_build(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Semver", field.Name)
 }
 
 func (ec *executionContext) childFields_SourceStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1653,6 +2096,36 @@ func (ec *executionContext) field_Product_latest_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Product_lines_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "depth",
+		func(ctx context.Context, v any) (ReleaseLineDepth, error) {
+			return ec.unmarshalNReleaseLineDepth2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseLineDepth(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["depth"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Product_releases_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1712,6 +2185,30 @@ func (ec *executionContext) field_Product_releases_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["asOf"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg8
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "seenSince",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["seenSince"] = arg9
 	return args, nil
 }
 
@@ -1765,6 +2262,34 @@ func (ec *executionContext) field_Query_latest_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_product_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1790,6 +2315,44 @@ func (ec *executionContext) field_Query_products_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["search"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_release_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "product",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["product"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "tag",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tag"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
 	return args, nil
 }
 
@@ -1860,6 +2423,30 @@ func (ec *executionContext) field_Query_releases_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["asOf"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg8
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg9
+	arg10, err := graphql.ProcessArgField(ctx, rawArgs, "seenSince",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["seenSince"] = arg10
 	return args, nil
 }
 
@@ -2706,6 +3293,52 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
+func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasPreviousPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_startCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
 func (ec *executionContext) _Product_key(ctx context.Context, field graphql.CollectedField, obj *releaselake.Product) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2852,7 +3485,7 @@ func (ec *executionContext) _Product_releases(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Product().Releases(ctx, obj, fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["prerelease"].(*bool), fc.Args["orderBy"].(*ReleaseOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["asOf"].(*time.Time))
+			return ec.Resolvers.Product().Releases(ctx, obj, fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["prerelease"].(*bool), fc.Args["orderBy"].(*ReleaseOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["asOf"].(*time.Time), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["seenSince"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ReleaseConnection) graphql.Marshaler {
@@ -2916,6 +3549,142 @@ func (ec *executionContext) fieldContext_Product_status(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Product_lines(ctx context.Context, field graphql.CollectedField, obj *releaselake.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_lines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Product().Lines(ctx, obj, fc.Args["depth"].(ReleaseLineDepth), fc.Args["first"].(*int), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []releaselake.ReleaseLine) graphql.Marshaler {
+			return ec.marshalNReleaseLine2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚐReleaseLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_lines(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Product",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReleaseLine(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Product_lines_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Product_id(ctx context.Context, field graphql.CollectedField, obj *releaselake.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Product().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Product_homepage(ctx context.Context, field graphql.CollectedField, obj *releaselake.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_homepage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Product().Homepage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Product_homepage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, true, true, "String")
+}
+
+func (ec *executionContext) _Product_description(ctx context.Context, field graphql.CollectedField, obj *releaselake.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Product().Description(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Product_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, true, true, "String")
+}
+
+func (ec *executionContext) _Product_category(ctx context.Context, field graphql.CollectedField, obj *releaselake.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Product().Category(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Product_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Product", field, true, true, "String")
 }
 
 func (ec *executionContext) _ProductStatus_lastSuccessAt(ctx context.Context, field graphql.CollectedField, obj *ProductStatus) (ret graphql.Marshaler) {
@@ -3158,7 +3927,7 @@ func (ec *executionContext) _Query_releases(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Releases(ctx, fc.Args["products"].([]string), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["prerelease"].(*bool), fc.Args["orderBy"].(*ReleaseOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["asOf"].(*time.Time))
+			return ec.Resolvers.Query().Releases(ctx, fc.Args["products"].([]string), fc.Args["since"].(*time.Time), fc.Args["until"].(*time.Time), fc.Args["prerelease"].(*bool), fc.Args["orderBy"].(*ReleaseOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["asOf"].(*time.Time), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["seenSince"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ReleaseConnection) graphql.Marshaler {
@@ -3205,8 +3974,8 @@ func (ec *executionContext) _Query_latest(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Query().Latest(ctx, fc.Args["products"].([]string), fc.Args["asOf"].(*time.Time))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []releaselake.Release) graphql.Marshaler {
-			return ec.marshalNRelease2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚐReleaseᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*releaselake.Release) graphql.Marshaler {
+			return ec.marshalNRelease2ᚕᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐRelease(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3394,6 +4163,138 @@ func (ec *executionContext) fieldContext_Query_ingestRuns(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_ingestRuns_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Node(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v Node) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_node_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_nodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Nodes(ctx, fc.Args["ids"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []Node) graphql.Marshaler {
+			return ec.marshalNNode2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_nodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_release(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_release(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Release(ctx, fc.Args["product"].(string), fc.Args["version"].(*string), fc.Args["tag"].(*string), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *releaselake.Release) graphql.Marshaler {
+			return ec.marshalORelease2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐRelease(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_release(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Release(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_release_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -3784,6 +4685,61 @@ func (ec *executionContext) fieldContext_Release_notes(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Release", field, false, false, "String")
 }
 
+func (ec *executionContext) _Release_semver(ctx context.Context, field graphql.CollectedField, obj *releaselake.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_semver(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Semver(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *releaselake.Semver) graphql.Marshaler {
+			return ec.marshalOSemver2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐSemver(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Release_semver(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Release",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Semver(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Release_id(ctx context.Context, field graphql.CollectedField, obj *releaselake.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Release().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Release_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Release", field, true, true, "ID")
+}
+
 func (ec *executionContext) _ReleaseConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ReleaseConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4057,6 +5013,277 @@ func (ec *executionContext) _ReleaseEvent_committedAt(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_ReleaseEvent_committedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReleaseEvent", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ReleaseLine_line(ctx context.Context, field graphql.CollectedField, obj *releaselake.ReleaseLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseLine_line(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Line, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseLine_line(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReleaseLine", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReleaseLine_latest(ctx context.Context, field graphql.CollectedField, obj *releaselake.ReleaseLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseLine_latest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Latest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v releaselake.Release) graphql.Marshaler {
+			return ec.marshalNRelease2githubᚗcomᚋreleaselakeᚋreleaselakeᚐRelease(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseLine_latest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReleaseLine",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Release(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReleaseLine_first(ctx context.Context, field graphql.CollectedField, obj *releaselake.ReleaseLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseLine_first(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.First, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v releaselake.Release) graphql.Marshaler {
+			return ec.marshalNRelease2githubᚗcomᚋreleaselakeᚋreleaselakeᚐRelease(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseLine_first(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReleaseLine",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Release(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReleaseLine_releases(ctx context.Context, field graphql.CollectedField, obj *releaselake.ReleaseLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseLine_releases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Releases, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseLine_releases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReleaseLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReleaseLine_lastReleasedAt(ctx context.Context, field graphql.CollectedField, obj *releaselake.ReleaseLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseLine_lastReleasedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastReleasedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseLine_lastReleasedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReleaseLine", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ReleaseLine_active(ctx context.Context, field graphql.CollectedField, obj *releaselake.ReleaseLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseLine_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseLine_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReleaseLine", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Semver_major(ctx context.Context, field graphql.CollectedField, obj *releaselake.Semver) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Semver_major(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Major, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Semver_major(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Semver", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Semver_minor(ctx context.Context, field graphql.CollectedField, obj *releaselake.Semver) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Semver_minor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Minor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Semver_minor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Semver", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Semver_patch(ctx context.Context, field graphql.CollectedField, obj *releaselake.Semver) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Semver_patch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Patch, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Semver_patch(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Semver", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Semver_pre(ctx context.Context, field graphql.CollectedField, obj *releaselake.Semver) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Semver_pre(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pre, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Semver_pre(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Semver", field, false, false, "String")
+}
+
+func (ec *executionContext) _Semver_build(ctx context.Context, field graphql.CollectedField, obj *releaselake.Semver) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Semver_build(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Build, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Semver_build(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Semver", field, false, false, "String")
 }
 
 func (ec *executionContext) _SourceStats_kind(ctx context.Context, field graphql.CollectedField, obj *releaselake.SourceStats) (ret graphql.Marshaler) {
@@ -5351,6 +6578,33 @@ func UnmarshalReleaseOrder(ctx context.Context, raw any) (ReleaseOrder, error) {
 
 // region    ************************** interface.gotpl ***************************
 
+func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj Node) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case releaselake.Release:
+		return ec._Release(ctx, sel, &obj)
+	case *releaselake.Release:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Release(ctx, sel, obj)
+	case releaselake.Product:
+		return ec._Product(ctx, sel, &obj)
+	case *releaselake.Product:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Product(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of Node must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
@@ -5675,6 +6929,16 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "hasPreviousPage":
+			out.Values[i] = ec._PageInfo_hasPreviousPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startCursor":
+			out.Values[i] = ec._PageInfo_startCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -5692,7 +6956,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var productImplementors = []string{"Product"}
+var productImplementors = []string{"Product", "Node"}
 
 func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, obj *releaselake.Product) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, productImplementors)
@@ -5740,6 +7004,36 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Product_status(ctx, field, obj)
+				})
+		case "lines":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_lines(ctx, field, obj)
+				})
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_id(ctx, field, obj)
+				})
+		case "homepage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_homepage(ctx, field, obj)
+				})
+		case "description":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_description(ctx, field, obj)
+				})
+		case "category":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_category(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -5921,6 +7215,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_ingestRuns(ctx, field)
 				})
+		case "node":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_node(ctx, field)
+				})
+		case "nodes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_nodes(ctx, field)
+				})
+		case "release":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_release(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -5952,7 +7264,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return out
 }
 
-var releaseImplementors = []string{"Release"}
+var releaseImplementors = []string{"Release", "Node"}
 
 func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, obj *releaselake.Release) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, releaseImplementors)
@@ -6029,6 +7341,17 @@ func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "semver":
+			out.Values[i] = ec._Release_semver(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Release_id(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -6161,6 +7484,117 @@ func (ec *executionContext) _ReleaseEvent(ctx context.Context, sel ast.Selection
 		case "committedAt":
 			out.Values[i] = ec._ReleaseEvent_committedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var releaseLineImplementors = []string{"ReleaseLine"}
+
+func (ec *executionContext) _ReleaseLine(ctx context.Context, sel ast.SelectionSet, obj *releaselake.ReleaseLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, releaseLineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReleaseLine")
+		case "line":
+			out.Values[i] = ec._ReleaseLine_line(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "latest":
+			out.Values[i] = ec._ReleaseLine_latest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "first":
+			out.Values[i] = ec._ReleaseLine_first(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "releases":
+			out.Values[i] = ec._ReleaseLine_releases(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastReleasedAt":
+			out.Values[i] = ec._ReleaseLine_lastReleasedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "active":
+			out.Values[i] = ec._ReleaseLine_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var semverImplementors = []string{"Semver"}
+
+func (ec *executionContext) _Semver(ctx context.Context, sel ast.SelectionSet, obj *releaselake.Semver) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, semverImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Semver")
+		case "major":
+			out.Values[i] = ec._Semver_major(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "minor":
+			out.Values[i] = ec._Semver_minor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "patch":
+			out.Values[i] = ec._Semver_patch(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pre":
+			out.Values[i] = ec._Semver_pre(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "build":
+			out.Values[i] = ec._Semver_build(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -6658,6 +8092,49 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalID(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalID(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNIngestFailure2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐIngestFailure(ctx context.Context, sel ast.SelectionSet, v IngestFailure) graphql.Marshaler {
 	return ec._IngestFailure(ctx, sel, &v)
 }
@@ -6748,6 +8225,16 @@ func (ec *executionContext) marshalNLake2ᚖgithubᚗcomᚋreleaselakeᚋrelease
 	return ec._Lake(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐNode(ctx context.Context, sel ast.SelectionSet, v []Node) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalONode2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐNode(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNOrderDirection2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐOrderDirection(ctx context.Context, v any) (OrderDirection, error) {
 	var res OrderDirection
 	err := res.UnmarshalGQL(v)
@@ -6830,6 +8317,16 @@ func (ec *executionContext) marshalNRelease2ᚕgithubᚗcomᚋreleaselakeᚋrele
 	return ret
 }
 
+func (ec *executionContext) marshalNRelease2ᚕᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐRelease(ctx context.Context, sel ast.SelectionSet, v []*releaselake.Release) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalORelease2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐRelease(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalNRelease2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐRelease(ctx context.Context, sel ast.SelectionSet, v *releaselake.Release) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Release!")
@@ -6882,6 +8379,36 @@ func (ec *executionContext) marshalNReleaseEvent2ᚖgithubᚗcomᚋreleaselake�
 		return graphql.Null
 	}
 	return ec._ReleaseEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReleaseLine2githubᚗcomᚋreleaselakeᚋreleaselakeᚐReleaseLine(ctx context.Context, sel ast.SelectionSet, v releaselake.ReleaseLine) graphql.Marshaler {
+	return ec._ReleaseLine(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReleaseLine2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚐReleaseLineᚄ(ctx context.Context, sel ast.SelectionSet, v []releaselake.ReleaseLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReleaseLine2githubᚗcomᚋreleaselakeᚋreleaselakeᚐReleaseLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNReleaseLineDepth2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseLineDepth(ctx context.Context, v any) (ReleaseLineDepth, error) {
+	var res ReleaseLineDepth
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReleaseLineDepth2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseLineDepth(ctx context.Context, sel ast.SelectionSet, v ReleaseLineDepth) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNReleaseOrderField2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseOrderField(ctx context.Context, v any) (ReleaseOrderField, error) {
@@ -7183,6 +8710,13 @@ func (ec *executionContext) marshalOInt2ᚖint64(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalONode2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐNode(ctx context.Context, sel ast.SelectionSet, v Node) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Node(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOProduct2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐProduct(ctx context.Context, sel ast.SelectionSet, v *releaselake.Product) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -7203,6 +8737,13 @@ func (ec *executionContext) unmarshalOReleaseOrder2ᚖgithubᚗcomᚋreleaselake
 	}
 	res, err := ec.unmarshalInputReleaseOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSemver2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐSemver(ctx context.Context, sel ast.SelectionSet, v *releaselake.Semver) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Semver(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -99,12 +99,17 @@ func newHandler(r *Resolver, o Options, sc shortcuts) http.Handler {
 		log = slog.New(slog.DiscardHandler)
 	}
 	cfg := Config{Resolvers: r}
-	cfg.Complexity.Query.Releases = func(child int, _ []string, _, _ *time.Time, _ *bool, _ *ReleaseOrder, first *int, _ *string, _ *time.Time) int {
-		return pageCost(child, first)
+	cfg.Complexity.Query.Releases = func(child int, _ []string, _, _ *time.Time, _ *bool, _ *ReleaseOrder, first *int, _ *string, _ *time.Time, last *int, _ *string, seenSince *time.Time) int {
+		return pageCost(child, first, last, seenSince != nil)
 	}
-	cfg.Complexity.Product.Releases = func(child int, _, _ *time.Time, _ *bool, _ *ReleaseOrder, first *int, _ *string, _ *time.Time) int {
-		return pageCost(child, first)
+	cfg.Complexity.Product.Releases = func(child int, _, _ *time.Time, _ *bool, _ *ReleaseOrder, first *int, _ *string, _ *time.Time, last *int, _ *string, seenSince *time.Time) int {
+		return pageCost(child, first, last, seenSince != nil)
 	}
+	cfg.Complexity.Product.Lines = func(child int, _ ReleaseLineDepth, first *int, _ *time.Time) int {
+		return pageCost(child, first, nil, false) // a product's lines, up to first of them
+	}
+	// Each id may be a release to find and answer, as a list element is.
+	cfg.Complexity.Query.Nodes = func(child int, ids []string) int { return 1 + len(ids)*max(child, 1) }
 	catalogSize := len(r.Catalog.Products())
 	cfg.Complexity.Query.Products = func(child int, _ *string) int { return 1 + catalogSize*child }
 	cfg.Complexity.Query.Latest = func(child int, products []string, _ *time.Time) int {
@@ -234,10 +239,18 @@ var pricing = []complexity.Option{complexity.WithIgnoreFields(map[string]struct{
 })}
 
 // pageCost prices a connection by the page it may return.
-func pageCost(child int, first *int) int {
+//
+// With seenSince a page costs at least MaxFirst rows, whatever its size:
+// counting what it keeps may visit thousands of rows (serving.countSeen),
+// so its aliases are held to what a full page's are.
+func pageCost(child int, first, last *int, seenSince bool) int {
 	n := MaxFirst
-	if first != nil && *first >= 0 && *first <= MaxFirst {
+	switch {
+	case seenSince, first != nil && last != nil: // the latter refused by the resolver
+	case first != nil && *first >= 0 && *first <= MaxFirst:
 		n = *first
+	case last != nil && *last >= 0 && *last <= MaxFirst:
+		n = *last
 	}
 	// A page costs at least one a row it may return, whatever it selects:
 	// finding its rows (and hasNextPage) takes a walk through them even when

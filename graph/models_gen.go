@@ -16,7 +16,7 @@ import (
 type IngestFailure struct {
 	// The product key.
 	Product string `json:"product"`
-	// failed or skipped.
+	// Either `failed` or `skipped`.
 	Status string `json:"status"`
 	// Why.
 	Message string `json:"message"`
@@ -35,6 +35,11 @@ type PageInfo struct {
 	HasNextPage bool `json:"hasNextPage"`
 	// Cursor of the last release of the page; null on an empty page.
 	EndCursor *string `json:"endCursor,omitempty"`
+	// More releases come before this page: false on the first page, true on a
+	// page after a cursor that has releases before it.
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// Cursor of the first release of the page, to pass as `before`; null on an empty page.
+	StartCursor *string `json:"startCursor,omitempty"`
 }
 
 // What the API answers: releases, products, the lake and its ingest runs.

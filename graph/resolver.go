@@ -115,8 +115,24 @@ func (r *Resolver) product(key string) releaselake.Product {
 	return releaselake.Product{Key: key, Name: key}
 }
 
+// description is a product's one-sentence description: the catalog's, nil
+// when it gives none. The one place it is resolved (for gqlgen and the fast
+// path), so another source (a repository's description) extends it here.
+func (r *Resolver) description(p *releaselake.Product) *string {
+	return optional(p.Description)
+}
+
+// optional is s, or nil when it is empty (a fact the catalog does not give).
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
 // latest returns the greatest stable release of each product (catalog order
-// when products is nil), at asOf.
+// when products is nil; duplicates left out), at asOf: nil for a product
+// with none.
 func (r *Resolver) latest(ctx context.Context, products []string, asOf *time.Time) ([]*releaselake.Release, error) {
 	ks, err := r.selectKeys(products)
 	if err != nil {
@@ -126,10 +142,10 @@ func (r *Resolver) latest(ctx context.Context, products []string, asOf *time.Tim
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*releaselake.Release, 0, len(ks))
-	for _, k := range ks { // without duplicates, as Catalog.Select gives them
+	out := make([]*releaselake.Release, len(ks))
+	for i, k := range ks { // without duplicates, as Catalog.Select gives them
 		if rel, ok := ix.Latest(k); ok {
-			out = append(out, &rel)
+			out[i] = &rel
 		}
 	}
 	return out, nil

@@ -112,15 +112,40 @@ func (r *productResolver) Latest(ctx context.Context, obj *releaselake.Product, 
 }
 
 // Releases is the resolver for the releases field.
-func (r *productResolver) Releases(ctx context.Context, obj *releaselake.Product, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time) (*ReleaseConnection, error) {
+func (r *productResolver) Releases(ctx context.Context, obj *releaselake.Product, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time, last *int, before *string, seenSince *time.Time) (*ReleaseConnection, error) {
 	return r.connection(ctx, &listArgs{Product: obj.Key, Since: since, Until: until, Prerelease: prerelease,
-		OrderBy: orderBy, First: first, After: after, AsOf: asOf})
+		OrderBy: orderBy, First: first, After: after, AsOf: asOf, Last: last, Before: before, SeenSince: seenSince})
 }
 
 // Status is the resolver for the status field.
 func (r *productResolver) Status(ctx context.Context, obj *releaselake.Product) (*ProductStatus, error) {
 	markVolatile(ctx) // health changes without a new lake version
 	return r.status(obj.Key), nil
+}
+
+// Lines is the resolver for the lines field.
+func (r *productResolver) Lines(ctx context.Context, obj *releaselake.Product, depth ReleaseLineDepth, first *int, asOf *time.Time) ([]releaselake.ReleaseLine, error) {
+	return r.lines(ctx, obj.Key, depth, first, asOf)
+}
+
+// ID is the resolver for the id field.
+func (r *productResolver) ID(ctx context.Context, obj *releaselake.Product) (string, error) {
+	return productID(obj.Key), nil
+}
+
+// Homepage is the resolver for the homepage field.
+func (r *productResolver) Homepage(ctx context.Context, obj *releaselake.Product) (*string, error) {
+	return optional(obj.Homepage), nil
+}
+
+// Description is the resolver for the description field.
+func (r *productResolver) Description(ctx context.Context, obj *releaselake.Product) (*string, error) {
+	return r.description(obj), nil
+}
+
+// Category is the resolver for the category field.
+func (r *productResolver) Category(ctx context.Context, obj *releaselake.Product) (*string, error) {
+	return optional(obj.Category), nil
 }
 
 // Version is the resolver for the version field.
@@ -141,22 +166,14 @@ func (r *pushResultResolver) Status(ctx context.Context, obj *releaselake.PushRe
 }
 
 // Releases is the resolver for the releases field.
-func (r *queryResolver) Releases(ctx context.Context, products []string, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time) (*ReleaseConnection, error) {
+func (r *queryResolver) Releases(ctx context.Context, products []string, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time, last *int, before *string, seenSince *time.Time) (*ReleaseConnection, error) {
 	return r.connection(ctx, &listArgs{Products: products, Since: since, Until: until, Prerelease: prerelease,
-		OrderBy: orderBy, First: first, After: after, AsOf: asOf})
+		OrderBy: orderBy, First: first, After: after, AsOf: asOf, Last: last, Before: before, SeenSince: seenSince})
 }
 
 // Latest is the resolver for the latest field.
-func (r *queryResolver) Latest(ctx context.Context, products []string, asOf *time.Time) ([]releaselake.Release, error) {
-	rels, err := r.latest(ctx, products, asOf)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]releaselake.Release, len(rels))
-	for i, rel := range rels {
-		out[i] = *rel
-	}
-	return out, nil
+func (r *queryResolver) Latest(ctx context.Context, products []string, asOf *time.Time) ([]*releaselake.Release, error) {
+	return r.latest(ctx, products, asOf)
 }
 
 // Products is the resolver for the products field.
@@ -202,10 +219,30 @@ func (r *queryResolver) IngestRuns(ctx context.Context, last *int) ([]releaselak
 	return r.Runs(ctx, n)
 }
 
+// Node is the resolver for the node field.
+func (r *queryResolver) Node(ctx context.Context, id string) (Node, error) {
+	return r.node(ctx, id)
+}
+
+// Nodes is the resolver for the nodes field.
+func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]Node, error) {
+	return r.nodes(ctx, ids)
+}
+
+// Release is the resolver for the release field.
+func (r *queryResolver) Release(ctx context.Context, product string, version *string, tag *string, asOf *time.Time) (*releaselake.Release, error) {
+	return r.release(ctx, product, version, tag, asOf)
+}
+
 // Product is the resolver for the product field.
 func (r *releaseResolver) Product(ctx context.Context, obj *releaselake.Release) (*releaselake.Product, error) {
 	p := r.product(obj.Product)
 	return &p, nil
+}
+
+// ID is the resolver for the id field.
+func (r *releaseResolver) ID(ctx context.Context, obj *releaselake.Release) (string, error) {
+	return releaseID(obj), nil
 }
 
 // RateResetAt is the resolver for the rateResetAt field.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -206,19 +205,4 @@ func (d *deadlineWriter) Flush() {
 	if err := d.rc.Flush(); err != nil {
 		d.fail()
 	}
-}
-
-// Limits reads the gateway's limits from their variables through env (name,
-// default → value): RELEASELAKE_MAX_RESPONSE_BYTES (0: DefaultMaxResponseBytes)
-// and RELEASELAKE_MAX_SUBSCRIPTIONS (default serving.DefaultMaxSubscribers, at
-// least 1).
-func Limits(env func(name, def string) string) (maxResponse, maxSubscriptions int, err error) {
-	if maxResponse, err = strconv.Atoi(env("RELEASELAKE_MAX_RESPONSE_BYTES", "0")); err != nil {
-		return 0, 0, fmt.Errorf("RELEASELAKE_MAX_RESPONSE_BYTES: %w", err)
-	}
-	v := env("RELEASELAKE_MAX_SUBSCRIPTIONS", strconv.Itoa(serving.DefaultMaxSubscribers))
-	if maxSubscriptions, err = strconv.Atoi(v); err != nil || maxSubscriptions < 1 {
-		return 0, 0, fmt.Errorf("RELEASELAKE_MAX_SUBSCRIPTIONS %q: want a number of at least 1", v)
-	}
-	return maxResponse, maxSubscriptions, nil
 }

@@ -3,8 +3,10 @@ package page
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -83,25 +85,30 @@ type atomEntry struct {
 	Content   atomText     `xml:"content"`
 }
 
+// FeedTitleNames is how many product names a feed's title spells out before
+// "and N more".
+const FeedTitleNames = 5
+
 // RenderFeed returns the Atom document of the given products' recent releases
-// (all products when keys is empty; unknown keys are left out).
+// (all products when keys is empty; unknown keys are left out), titled by the
+// products it is of.
 func RenderFeed(s *Snapshot, keys []string) ([]byte, error) {
-	v := Build(s, keys, nil, time.Time{})
+	v := Build(s, keys, "", nil, time.Time{})
 	query := ""
 	if i := strings.IndexByte(v.FeedURL, '?'); i >= 0 {
 		query = v.FeedURL[i:]
 	}
-	var known []string
+	var known, names []string
 	for _, c := range v.Cards {
-		known = append(known, c.Key)
+		known, names = append(known, c.Key), append(names, c.Name)
 	}
 	id := "urn:releaselake:feed"
 	if len(keys) > 0 {
 		id += ":" + strings.Join(known, ",")
 	}
 	feed := atomFeed{
-		Title:    "Releases",
-		Subtitle: "Release history tracked by releaselake",
+		Title:    feedTitle(names, len(keys) == 0),
+		Subtitle: "New releases, newest first, as tracked by releaselake",
 		ID:       id,
 		Updated:  s.CommittedAt.UTC().Format(time.RFC3339),
 		Links: []atomLink{
@@ -111,17 +118,24 @@ func RenderFeed(s *Snapshot, keys []string) ([]byte, error) {
 		Author:    atomPerson{Name: "releaselake"},
 		Generator: "releaselake",
 	}
-	names := map[string]string{}
-	var rows []releaselake.Release
-	for _, c := range v.Cards {
-		names[c.Key] = c.Name
-		for _, it := range c.Recent {
-			rows = append(rows, it.Release)
+	type row struct {
+		rel  releaselake.Release
+		card *Card
+	}
+	var rows []row
+	for i := range v.Cards {
+		c := &v.Cards[i]
+		seen := map[string]bool{}
+		for _, it := range slices.Concat(c.Recent, c.Stable) {
+			if !seen[it.Tag] {
+				seen[it.Tag] = true
+				rows = append(rows, row{it.Release, c})
+			}
 		}
 	}
-	sort.SliceStable(rows, func(i, j int) bool { return releaselake.Less(&rows[i], &rows[j]) })
-	for _, rel := range rows {
-		feed.Entries = append(feed.Entries, entry(names[rel.Product], rel))
+	sort.SliceStable(rows, func(i, j int) bool { return releaselake.Less(&rows[i].rel, &rows[j].rel) })
+	for _, r := range rows {
+		feed.Entries = append(feed.Entries, entry(r.card, r.rel))
 	}
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)
@@ -134,26 +148,72 @@ func RenderFeed(s *Snapshot, keys []string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// entry is the feed entry of one release. Its id stays the same for as long as
-// the release exists: it names the product and the tag.
-func entry(name string, r releaselake.Release) atomEntry {
+// feedTitle names the products a feed is of: "Releases of all 49 products",
+// "Releases of Spark, Airflow", "Releases of A, B, C, D, E and 3 more".
+func feedTitle(names []string, all bool) string {
+	switch {
+	case all:
+		return "Releases of all " + plural(len(names), "product")
+	case len(names) == 0:
+		return "Releases of no known product"
+	case len(names) > FeedTitleNames:
+		return fmt.Sprintf("Releases of %s and %d more", strings.Join(names[:FeedTitleNames], ", "), len(names)-FeedTitleNames)
+	}
+	return "Releases of " + strings.Join(names, ", ")
+}
+
+// entry is the feed entry of one release of c's product. Its id stays the same
+// for as long as the release exists: it names the product and the tag.
+func entry(c *Card, r releaselake.Release) atomEntry {
 	published := r.PublishedAt.UTC().Format(time.RFC3339)
-	title := name + " " + r.Version
-	text := name + " " + r.Version + " was published on " + r.PublishedAt.UTC().Format("2006-01-02") + "."
+	title := c.Name + " " + r.Version
 	if r.Prerelease {
 		title += " (prerelease)"
-		text += " It is a prerelease."
+	}
+	if r.Yanked {
+		title += " (yanked)"
 	}
 	e := atomEntry{
 		Title:     title,
 		ID:        "urn:releaselake:release:" + r.Product + ":" + url.PathEscape(r.Tag),
 		Updated:   published,
 		Published: published,
-		Category:  atomCategory{Term: r.Product, Label: name},
-		Content:   atomText{Type: "text", Text: text},
+		Category:  atomCategory{Term: r.Product, Label: c.Name},
+		Content:   atomText{Type: "text", Text: whatChanged(c, r)},
 	}
 	if u, _ := releaselake.SafeURL(r.URL); u != "" {
 		e.Links = append(e.Links, atomLink{Rel: "alternate", Type: "text/html", Href: u})
 	}
 	return e
+}
+
+// whatChanged says what r is to a reader of the feed: a new release or
+// prerelease, or the general availability of a version whose prerelease the
+// snapshot holds, whether it was yanked, then the first lines of its notes
+// where the snapshot has them. (Whether a release was re-dated the snapshot cannot tell: it holds
+// one version of the lake.)
+func whatChanged(c *Card, r releaselake.Release) string {
+	date := r.PublishedAt.UTC().Format("2006-01-02")
+	text := "New release: " + c.Name + " " + r.Version + ", published " + date + "."
+	switch {
+	case r.Prerelease:
+		text = "New prerelease: " + c.Name + " " + r.Version + ", published " + date + ". Prereleases are previews, not for production."
+	default:
+		for _, p := range c.Prereleases {
+			if core, _, _ := strings.Cut(p.Version, "-"); core == r.Version && p.PublishedAt.Before(r.PublishedAt) {
+				text = c.Name + " " + r.Version + " is generally available, published " + date + ", after prerelease " + p.Version + "."
+				break
+			}
+		}
+	}
+	if r.Yanked {
+		text += " It has since been yanked upstream: do not use it."
+	}
+	if c.Latest != nil && c.Latest.Tag == r.Tag && r.Notes == "" {
+		r.Notes = summary(c.Latest.Notes)
+	}
+	if r.Notes != "" {
+		text += "\n\n" + r.Notes
+	}
+	return text
 }

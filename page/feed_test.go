@@ -11,6 +11,9 @@ import (
 
 	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/atom"
+
+	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/serving"
 )
 
 // checkAtom parses body with gofeed's Atom parser and checks what RFC 4287
@@ -119,5 +122,53 @@ func TestFeed_beforeAnySnapshot(t *testing.T) {
 	f := &Feed{Snapshot: func() *Snapshot { return nil }}
 	if code, _ := get(f, "/feed.atom"); code != 503 {
 		t.Fatalf("status %d, want 503", code)
+	}
+}
+
+// The feed is titled by the products it is of, and each entry says what
+// changed: a new release, a new prerelease, or a version become generally
+// available after its prerelease, and whether it was yanked, then the first
+// lines of its notes.
+func TestFeed_titledByProductsEntriesSayWhatChanged(t *testing.T) {
+	ix := serving.NewIndex(releaselake.Snapshot{Version: 3, CommittedAt: day(9), Releases: []releaselake.Release{
+		{Product: "vue", Tag: "v3.6.0-rc.1", Version: "3.6.0-rc.1", Prerelease: true, PublishedAt: day(2), Notes: "Release candidate.\n\nTry it."},
+		{Product: "vue", Tag: "v3.6.0", Version: "3.6.0", PublishedAt: day(6), Notes: "\n## Features\n\n* <b>fast</b> & small\n* two\n* three\n* four"},
+		{Product: "react", Tag: "v19.0.0", Version: "19.0.0", PublishedAt: day(3)},
+		{Product: "react", Tag: "v18.9.0", Version: "18.9.0", PublishedAt: day(1), Yanked: true},
+	}})
+	snap := NewSnapshot(testCatalog(t), ix)
+	f := &Feed{Snapshot: func() *Snapshot { return snap }}
+	for _, c := range []struct{ query, title string }{
+		{"", "Releases of all 3 products"},
+		{"?products=vue,React", "Releases of Vue, React"},
+		{"?products=nosuch", "Releases of no known product"},
+	} {
+		_, body := get(f, "/feed.atom"+c.query)
+		if got := checkAtom(t, []byte(body)).Title; got != c.title {
+			t.Errorf("%s: title %q, want %q", c.query, got, c.title)
+		}
+	}
+	if got := feedTitle([]string{"A", "B", "C", "D", "E", "F", "G"}, false); got != "Releases of A, B, C, D, E and 2 more" {
+		t.Errorf("long title %q", got)
+	}
+	_, body := get(f, "/feed.atom?products=vue,react")
+	texts := map[string]string{}
+	for _, e := range checkAtom(t, []byte(body)).Entries {
+		texts[e.Title] = e.Content.Value
+	}
+	for title, want := range map[string]string{
+		"Vue 3.6.0":                   "Vue 3.6.0 is generally available, published 2026-03-06, after prerelease 3.6.0-rc.1.\n\n## Features\n* <b>fast</b> & small\n* two",
+		"Vue 3.6.0-rc.1 (prerelease)": "New prerelease: Vue 3.6.0-rc.1, published 2026-03-02. Prereleases are previews, not for production.\n\nRelease candidate.\nTry it.",
+		"React 19.0.0":                "New release: React 19.0.0, published 2026-03-03.",
+	} {
+		if texts[title] != want {
+			t.Errorf("%s: %q, want %q", title, texts[title], want)
+		}
+	}
+	if strings.Contains(body, "<b>fast</b>") {
+		t.Error("notes are not escaped in the feed's XML")
+	}
+	if _, html := get(handler(snap), "/?products=react"); !strings.Contains(html, `<li><span>18.9.0 <span class="yanked">yanked</span></span>`) {
+		t.Errorf("the card does not mark the yanked release:\n%s", card(t, html, "react"))
 	}
 }

@@ -13,7 +13,7 @@ import (
 // card returns the HTML of one product's card.
 func card(t *testing.T, html, key string) string {
 	t.Helper()
-	m := regexp.MustCompile(`(?s)<section class="card" data-product="` + key + `".*?</section>`).FindString(html)
+	m := regexp.MustCompile(`(?s)<article class="card" id="p-` + key + `" data-product="` + key + `".*?</article>`).FindString(html)
 	if m == "" {
 		t.Fatalf("no card %s in\n%s", key, html)
 	}
@@ -45,7 +45,7 @@ func TestHandler_cardsSayNeverFetchedFailedNoStableReleaseAndStale(t *testing.T)
 	_, html := get(hd, "/")
 
 	vue := card(t, html, "vue")
-	if !strings.Contains(vue, `data-health="failing"`) || !strings.Contains(vue, "failed since <time datetime=\"2026-03-09T00:00:00Z\">2026-03-09 00:00 UTC</time>: HTTP 500 Internal Server Error") ||
+	if !strings.Contains(vue, `data-health="failing"`) || !strings.Contains(vue, `failed since <time datetime="2026-03-09T00:00:00Z" title="2026-03-09 00:00 UTC">1 hour ago</time>: HTTP 500 Internal Server Error`) ||
 		!strings.Contains(vue, ">3.5.0</a>") {
 		t.Errorf("failing card, its rows kept:\n%s", vue)
 	}
@@ -81,7 +81,7 @@ func TestHandler_emptyLakeSaysNoDataYetAndFirstIngestRunning(t *testing.T) {
 	empty := NewSnapshot(testCatalog(t), serving.NewIndex(releaselake.Snapshot{Version: releaselake.NoVersion})).WithHealth(releaselake.Health{}, 0)
 	h := handler(empty)
 	_, html := get(h, "/")
-	for _, bad := range []string{"0001-01-01", "version -1", "Data as of"} {
+	for _, bad := range []string{"0001-01-01", "version -1", "Updated"} {
 		if strings.Contains(html, bad) {
 			t.Errorf("empty lake's page says %q", bad)
 		}
@@ -91,8 +91,9 @@ func TestHandler_emptyLakeSaysNoDataYetAndFirstIngestRunning(t *testing.T) {
 	}
 	started := time.Date(2026, 12, 6, 13, 47, 0, 0, time.UTC)
 	h.Ingesting = func() (time.Time, bool) { return started, true }
+	h.Now = func() time.Time { return started.Add(5 * time.Minute) }
 	_, html = get(h, "/")
-	if !strings.Contains(html, `No data yet: <span class="ingesting">the first ingest is running (started <time datetime="2026-12-06T13:47:00Z">2026-12-06 13:47 UTC</time>)</span>.`) {
+	if !strings.Contains(html, `No data yet: <span class="ingesting">the first ingest is running (started <time datetime="2026-12-06T13:47:00Z" title="2026-12-06 13:47 UTC">5 minutes ago</time>)</span>.`) {
 		t.Errorf("empty lake's page while the first ingest runs:\n%s", html)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,122 +29,19 @@ var pageHTML string
 var tmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 	"date":     func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 	"datetime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"stamp":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"ago":      ago,
 }).Parse(pageHTML))
+
+// favicon is the page's icon, served at /favicon.svg and /favicon.ico (where
+// browsers and feed readers look without being told).
+//
+//go:embed favicon.svg
+var favicon []byte
 
 // policy is the page's Content-Security-Policy: its inline script and style
 // by their hashes (they hold no template actions), nothing else.
 var policy = csp.Policy(pageHTML)
-
-// View is what the page shows.
-type View struct {
-	Loaded      bool       // there is a snapshot; when false the page says Pending
-	Pending     string     // e.g. "The lake is loading."
-	Empty       bool       // the snapshot is of a lake never committed to: "no data yet"
-	Ingesting   *time.Time // a (first) ingest is running, since then
-	Version     int64
-	CommittedAt time.Time
-	Notices     []string
-	Cards       []Card
-	Unknown     []string // requested keys the snapshot does not have
-	FeedURL     string   // the feed of the same products, relative to the page
-}
-
-// Card is one product's box on the page.
-type Card struct {
-	Key, Name string
-	Latest    *Item
-	Recent    []Item // newest first, prereleases included
-	// Health is the card's state: "" (the snapshot has no health), "never"
-	// (no run tried it), "failing", "stale" or "ok".
-	Health        string
-	LastSuccessAt time.Time
-	FailingSince  time.Time // when Health is failing
-	Reason        string    // of the failure
-	Stale         bool      // no success within the snapshot's stale window (a failing card may be stale too)
-}
-
-// None is what a card without a stable release says instead of a version.
-func (c Card) None() string {
-	switch {
-	case c.Health == "":
-		return "no stable release known"
-	case c.Health == "never":
-		return "never fetched"
-	case c.Health == "failing" && c.LastSuccessAt.IsZero():
-		return "" // the failure says it all
-	}
-	return "no stable release"
-}
-
-// Item is a release on a card.
-type Item struct {
-	releaselake.Release
-	New bool // published within NewWindow before the snapshot
-}
-
-// Build makes the view of the given product keys (all when empty, in snapshot
-// order; otherwise in the order asked, duplicates dropped) from a snapshot,
-// which may be nil when there is none yet, at time now (for staleness).
-func Build(s *Snapshot, keys []string, notices []string, now time.Time) View {
-	v := View{Notices: notices, FeedURL: feedURL(keys)}
-	if s == nil {
-		return v
-	}
-	v.Loaded, v.Version, v.CommittedAt = true, s.Version, s.CommittedAt
-	v.Empty = s.Version < 0
-	products := s.Products
-	if len(keys) > 0 {
-		products = nil
-		seen := map[string]bool{}
-		for _, k := range keys {
-			if seen[k] {
-				continue
-			}
-			seen[k] = true
-			if p, ok := s.product(k); ok {
-				products = append(products, p)
-			} else {
-				v.Unknown = append(v.Unknown, k)
-			}
-		}
-	}
-	for _, p := range products {
-		c := Card{Key: p.Key, Name: p.Name}
-		if p.Latest != nil {
-			c.Latest = &Item{Release: linkable(*p.Latest), New: s.isNew(*p.Latest)}
-		}
-		for _, r := range p.Recent {
-			c.Recent = append(c.Recent, Item{Release: linkable(r), New: s.isNew(r)})
-		}
-		if s.Health {
-			c.health(p.Status, now, time.Duration(s.StaleWindowSeconds)*time.Second)
-		}
-		v.Cards = append(v.Cards, c)
-	}
-	return v
-}
-
-// health sets the card's health from its product's status.
-func (c *Card) health(st *Status, now time.Time, window time.Duration) {
-	if st == nil || (st.LastSuccessAt.IsZero() && st.FailingSince.IsZero()) {
-		c.Health = "never"
-		return
-	}
-	c.LastSuccessAt, c.FailingSince, c.Reason = st.LastSuccessAt, st.FailingSince, st.Reason
-	since := st.LastSuccessAt
-	if since.IsZero() {
-		since = st.FailingSince
-	}
-	c.Stale = window > 0 && now.Sub(since) > window
-	switch {
-	case !st.FailingSince.IsZero():
-		c.Health = "failing"
-	case c.Stale:
-		c.Health = "stale"
-	default:
-		c.Health = "ok"
-	}
-}
 
 // linkable returns r without its URL if that is not an http or https one: a
 // pushed snapshot is not trusted to have been checked.
@@ -164,8 +62,10 @@ func feedURL(keys []string) string {
 	return "feed.atom?products=" + strings.Join(esc, ",")
 }
 
-// Handler serves the page at / for ?products=a,b,c (all products when absent).
-// The page of one snapshot and one query is the same bytes on every request.
+// Handler serves the page at / for ?products=a,b,c (all products when absent)
+// in the order ?sort= names (Sorts), and its icon. Relative dates count from
+// the request's time: the page of one snapshot and one query changes only
+// as they say another number.
 type Handler struct {
 	Snapshot func() *Snapshot // nil while there is none
 	Notices  func() []string  // banners for operators; may be nil
@@ -177,7 +77,14 @@ type Handler struct {
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/" {
+	switch r.URL.Path {
+	case "/":
+	case "/favicon.svg", "/favicon.ico":
+		if allowGet(w, r) {
+			serveBytes(w, r, "image/svg+xml", favicon)
+		}
+		return
+	default:
 		http.NotFound(w, r)
 		return
 	}
@@ -198,7 +105,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v := Build(snap, keys, notices, now())
+	sortBy, ok := sortParam(w, r)
+	if !ok {
+		return
+	}
+	v := Build(snap, keys, sortBy, notices, now())
 	if h.Ingesting != nil {
 		if since, ok := h.Ingesting(); ok {
 			v.Ingesting = &since
@@ -245,11 +156,16 @@ func serveBytes(w http.ResponseWriter, r *http.Request, contentType string, body
 }
 
 // MaxProductKeys is how many keys ?products= may name when the catalog has
-// fewer products: a page or feed of 120k unknown keys took 0.5 s.
-const MaxProductKeys = 1000
+// fewer products: a page or feed of 120k unknown keys took 0.5 s. MaxKeyBytes
+// bounds each, since unknown keys are shown back.
+const (
+	MaxProductKeys = 1000
+	MaxKeyBytes    = 200
+)
 
 // productsParam reads ?products=, answering 400 to more keys than
-// MaxProductKeys or the snapshot's products, whichever is more.
+// MaxProductKeys or the snapshot's products, whichever is more, or to a key
+// longer than MaxKeyBytes.
 func productsParam(w http.ResponseWriter, r *http.Request, s *Snapshot) ([]string, bool) {
 	raw := r.URL.Query().Get("products")
 	limit := MaxProductKeys
@@ -260,7 +176,28 @@ func productsParam(w http.ResponseWriter, r *http.Request, s *Snapshot) ([]strin
 		http.Error(w, fmt.Sprintf("?products= names %d keys, at most %d", n, limit), http.StatusBadRequest)
 		return nil, false
 	}
-	return ParseProducts(raw), true
+	keys := ParseProducts(raw)
+	for _, k := range keys {
+		if len(k) > MaxKeyBytes {
+			http.Error(w, fmt.Sprintf("?products= has a key of %d bytes, at most %d", len(k), MaxKeyBytes), http.StatusBadRequest)
+			return nil, false
+		}
+	}
+	return keys, true
+}
+
+// sortParam reads ?sort=: absent, or one of Sorts; anything else is 400.
+func sortParam(w http.ResponseWriter, r *http.Request) (string, bool) {
+	v := r.URL.Query().Get("sort")
+	if v == "" || slices.ContainsFunc(Sorts, func(s struct{ Key, Label string }) bool { return s.Key == v }) {
+		return v, true
+	}
+	names := make([]string, len(Sorts))
+	for i, s := range Sorts {
+		names[i] = s.Key
+	}
+	http.Error(w, "?sort= is one of "+strings.Join(names, ", "), http.StatusBadRequest)
+	return "", false
 }
 
 // ParseProducts splits a ?products= value: comma-separated keys, blanks dropped.

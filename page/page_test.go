@@ -17,9 +17,9 @@ func day(d int) time.Time { return time.Date(2026, 3, d, 0, 0, 0, 0, time.UTC) }
 func testCatalog(t *testing.T) *releaselake.Catalog {
 	t.Helper()
 	cat, err := releaselake.NewCatalog([]releaselake.Product{
-		{Key: "react", Name: "React", Kind: "github", Ref: "facebook/react"},
-		{Key: "vue", Name: "Vue", Kind: "github", Ref: "vuejs/core"},
-		{Key: "flask", Name: "Flask", Kind: "github", Ref: "pallets/flask"},
+		{Key: "react", Name: "React", Kind: "github", Ref: "facebook/react", Category: "Frontend"},
+		{Key: "vue", Name: "Vue", Kind: "github", Ref: "vuejs/core", Category: "Frontend"},
+		{Key: "flask", Name: "Flask", Kind: "github", Ref: "pallets/flask", Category: "Backend"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -67,9 +67,11 @@ func TestHandler_productsInRequestedOrderWithLatest(t *testing.T) {
 		!strings.Contains(vue, `2026-03-01`) || !strings.Contains(vue, `3.6.0-rc.1</a> <span class="pre">pre</span>`) {
 		t.Errorf("vue card: latest must be 3.5.0 by version order, rc marked:\n%s", vue)
 	}
-	if !strings.Contains(html, "Unknown product keys: nosuch.") || !strings.Contains(html, "lake version 7") ||
-		!strings.Contains(html, `datetime="2026-03-09T00:00:00Z"`) {
-		t.Error("missing unknown-key note, data version or refresh time")
+	if !strings.Contains(html, "Unknown product keys: nosuch.") || !strings.Contains(html, `Updated <time datetime="2026-03-09T00:00:00Z" title="2026-03-09 00:00 UTC">`) {
+		t.Error("missing unknown-key note or update time")
+	}
+	if strings.Contains(html, "lake version") {
+		t.Error("the page speaks of lake versions to its readers")
 	}
 	if !strings.Contains(html, "GITHUB_TOKEN is not set &lt;b&gt;") {
 		t.Error("notice missing or not escaped")
@@ -86,7 +88,8 @@ func TestHandler_productsInRequestedOrderWithLatest(t *testing.T) {
 }
 
 // The "new" badge is relative to the snapshot's time, so the page of one
-// snapshot is the same whenever it is asked for.
+// snapshot badges the same releases whenever it is asked for. Vue's rc is new
+// as the card's prerelease (newer than 3.5.0) and in the prerelease toggle.
 func TestHandler_newBadgeRelativeToSnapshot(t *testing.T) {
 	snap := testSnapshot(t) // committed March 9: vue 3.4.9 (6th) and 3.6.0-rc.1 (5th) are new, 3.5.0 (1st) is not
 	_, html := get(handler(snap), "/?products=vue")
@@ -99,8 +102,8 @@ func TestHandler_newBadgeRelativeToSnapshot(t *testing.T) {
 			t.Errorf("page lacks %s:\n%s", want, html)
 		}
 	}
-	if strings.Count(html, `class="new"`) != 2 {
-		t.Errorf("want exactly two new badges:\n%s", html)
+	if strings.Count(html, `class="new"`) != 3 {
+		t.Errorf("want exactly three new badges:\n%s", html)
 	}
 	snap.CommittedAt = day(20)
 	if _, later := get(handler(snap), "/?products=vue"); strings.Contains(later, `class="new"`) {
@@ -190,9 +193,9 @@ func TestHandler_latestNotesEscapedAndCut(t *testing.T) {
 	}})
 	snap := NewSnapshot(testCatalog(t), ix)
 	for _, p := range snap.Products {
-		for _, r := range p.Recent {
-			if r.Notes != "" {
-				t.Errorf("%s %s: recent release with notes in the snapshot", p.Key, r.Tag)
+		for _, r := range append(p.Recent, p.Stable...) {
+			if len(r.Notes) > SummaryBytes+len("…") || strings.Count(r.Notes, "\n") >= SummaryLines {
+				t.Errorf("%s %s: %d bytes, %d lines of notes of a recent release in the snapshot", p.Key, r.Tag, len(r.Notes), strings.Count(r.Notes, "\n")+1)
 			}
 		}
 		if p.Latest != nil && len(p.Latest.Notes) > NotesBytes+len("…") {

@@ -15,7 +15,7 @@ import (
 )
 
 // MaxSnapshotBytes caps the body of a push. A snapshot of the 49 default
-// products is some 100 KB.
+// products is a few hundred KB (docs/page.md).
 const MaxSnapshotBytes = 8 << 20
 
 // Pushes read at once, and how long one more waits for its turn before a 503:

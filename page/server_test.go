@@ -81,7 +81,7 @@ func TestServer_acceptsSignedPushesAndRefusesTheRest(t *testing.T) {
 		t.Fatalf("push: %d %+v", code, r)
 	}
 	before := ps.page()
-	if !strings.Contains(before, "lake version 7") || !strings.Contains(before, ">3.5.0</a>") {
+	if !strings.Contains(before, `Updated <time datetime="2026-03-09T00:00:00Z"`) || !strings.Contains(before, ">3.5.0</a>") {
 		t.Fatalf("page after push:\n%s", before)
 	}
 
@@ -127,7 +127,7 @@ func TestServer_acceptsSignedPushesAndRefusesTheRest(t *testing.T) {
 	if code, r := ps.do(signed(encode(t, newer), ps.now, secret)); code != 200 || r.Status != "stored" || r.Version != 8 {
 		t.Fatalf("newer: %d %+v", code, r)
 	}
-	if html := ps.page(); !strings.Contains(html, "lake version 8") || !strings.Contains(html, ">3.5.1</a>") {
+	if html := ps.page(); !strings.Contains(html, `data-version="8"`) || !strings.Contains(html, ">3.5.1</a>") {
 		t.Fatalf("page after newer push:\n%s", html)
 	}
 	if got := files(t, ps.dir); len(got) != 3 { // two snapshots and replay.json

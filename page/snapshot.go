@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -23,6 +25,17 @@ const RecentCount = 5
 // Notes run to 125,000 characters on GitHub: whole, they would swell every
 // push past what the page server takes (MaxSnapshotBytes).
 const NotesBytes = 2000
+
+// SummaryBytes is how much of a recent release's notes a snapshot carries: their
+// first SummaryLines non-blank lines, for the feed's entries.
+const (
+	SummaryBytes = 280
+	SummaryLines = 3
+)
+
+// CadenceMonths is how many months of stable releases a product's cadence
+// counts, up to and including the snapshot's month.
+const CadenceMonths = 24
 
 // NewWindow is how long a release counts as new: published within NewWindow
 // before the snapshot's time (not the request's, so that a page of one snapshot
@@ -53,15 +66,24 @@ type Status struct {
 	Reason        string    `json:"reason,omitempty"`      // the last failure in a few words
 }
 
-// Product is one product of a snapshot.
+// Product is one product of a snapshot. Category, Stable and Cadence are
+// absent from snapshots made before they existed: the page then groups
+// nothing, takes the stable releases from Recent and draws no cadence.
 type Product struct {
-	Key    string               `json:"key"`
-	Name   string               `json:"name"`
-	Latest *releaselake.Release `json:"latest,omitempty"` // greatest stable version; nil if none
+	Key      string               `json:"key"`
+	Name     string               `json:"name"`
+	Category string               `json:"category,omitempty"` // the catalog's; "" when it gives none
+	Latest   *releaselake.Release `json:"latest,omitempty"`   // greatest stable version; nil if none
 	// Recent are the newest published releases, newest first, prereleases
 	// included; at most RecentCount.
 	Recent []releaselake.Release `json:"recent"`
-	Status *Status               `json:"status,omitempty"` // when Snapshot.Health; nil: never tried
+	// Stable are the newest published stable releases, newest first; at most
+	// RecentCount.
+	Stable []releaselake.Release `json:"stable,omitempty"`
+	// Cadence counts the stable releases published in each of the
+	// CadenceMonths months up to the snapshot's (UTC), oldest month first.
+	Cadence []int   `json:"cadence,omitempty"`
+	Status  *Status `json:"status,omitempty"` // when Snapshot.Health; nil: never tried
 }
 
 // NewSnapshot returns the snapshot of an index for the products of cat. It
@@ -71,20 +93,64 @@ func NewSnapshot(cat *releaselake.Catalog, ix *serving.Index) *Snapshot {
 		return nil
 	}
 	s := &Snapshot{Version: ix.Version, CommittedAt: ix.CommittedAt.UTC(), Products: []Product{}}
+	stable := false
 	for _, p := range cat.Products() {
-		sp := Product{Key: p.Key, Name: p.Name, Recent: []releaselake.Release{}}
+		sp := Product{Key: p.Key, Name: p.Name, Category: p.Category, Recent: []releaselake.Release{}}
 		if l, ok := ix.Latest(p.Key); ok {
 			l.Notes = excerpt(l.Notes, NotesBytes)
 			sp.Latest = &l
 		}
 		rs := ix.Releases(serving.Filter{Products: []string{p.Key}})
-		for _, r := range rs[:min(RecentCount, len(rs))] {
-			r.Notes = ""
-			sp.Recent = append(sp.Recent, r)
-		}
+		sp.Recent = summarised(rs[:min(RecentCount, len(rs))])
+		rs = ix.Releases(serving.Filter{Products: []string{p.Key}, Prerelease: &stable})
+		sp.Stable = summarised(rs[:min(RecentCount, len(rs))])
+		sp.Cadence = cadence(rs, s.CommittedAt)
 		s.Products = append(s.Products, sp)
 	}
 	return s
+}
+
+// summarised returns copies of rs whose notes are cut to their first lines.
+func summarised(rs []releaselake.Release) []releaselake.Release {
+	out := make([]releaselake.Release, len(rs))
+	for i, r := range rs {
+		r.Notes = summary(r.Notes)
+		out[i] = r
+	}
+	return out
+}
+
+// summary returns the first SummaryLines non-blank lines of notes, trimmed,
+// at most SummaryBytes of them.
+func summary(notes string) string {
+	var lines []string
+	for l := range strings.Lines(notes) {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+			if len(lines) == SummaryLines {
+				break
+			}
+		}
+	}
+	return excerpt(strings.Join(lines, "\n"), SummaryBytes)
+}
+
+// cadence counts the releases rs published in each of the CadenceMonths months
+// up to and including the month of at, oldest first.
+func cadence(rs []releaselake.Release, at time.Time) []int {
+	counts := make([]int, CadenceMonths)
+	last := monthIndex(at)
+	for _, r := range rs {
+		if i := CadenceMonths - 1 - (last - monthIndex(r.PublishedAt)); i >= 0 && i < CadenceMonths {
+			counts[i]++
+		}
+	}
+	return counts
+}
+
+func monthIndex(t time.Time) int {
+	t = t.UTC()
+	return t.Year()*12 + int(t.Month()) - 1
 }
 
 // WithHealth returns a copy of s whose products carry their health from h,
@@ -121,8 +187,9 @@ func excerpt(s string, n int) string {
 }
 
 // Validate reports what makes s unfit to serve: a negative version, a product
-// without key or name, a key twice, a release of another product, or more than
-// RecentCount recent releases.
+// without key or name, a key twice, a release of another product, more than
+// RecentCount recent or stable releases, or a cadence longer than
+// CadenceMonths or with a negative count.
 func (s *Snapshot) Validate() error {
 	if s.Version < 0 {
 		return fmt.Errorf("version %d: want a committed lake version (>= 0)", s.Version)
@@ -142,12 +209,15 @@ func (s *Snapshot) Validate() error {
 			return fmt.Errorf("products[%d]: key %q twice", i, p.Key)
 		}
 		seen[p.Key] = true
-		if len(p.Recent) > RecentCount {
-			return fmt.Errorf("product %q: %d recent releases, at most %d", p.Key, len(p.Recent), RecentCount)
+		if len(p.Recent) > RecentCount || len(p.Stable) > RecentCount {
+			return fmt.Errorf("product %q: %d recent and %d stable releases, at most %d each", p.Key, len(p.Recent), len(p.Stable), RecentCount)
 		}
-		rs := p.Recent
+		if len(p.Cadence) > CadenceMonths || slices.ContainsFunc(p.Cadence, func(n int) bool { return n < 0 }) {
+			return fmt.Errorf("product %q: cadence of %d months (at most %d), counts must not be negative", p.Key, len(p.Cadence), CadenceMonths)
+		}
+		rs := slices.Concat(p.Recent, p.Stable)
 		if p.Latest != nil {
-			rs = append([]releaselake.Release{*p.Latest}, rs...)
+			rs = append(rs, *p.Latest)
 		}
 		for _, r := range rs {
 			if r.Product != p.Key {
@@ -187,14 +257,21 @@ func Decode(b []byte) (*Snapshot, error) {
 	return &s, nil
 }
 
-// product returns the product with the given key.
-func (s *Snapshot) product(key string) (Product, bool) {
-	for _, p := range s.Products {
-		if p.Key == key {
-			return p, true
-		}
+// finder returns a function finding a product by its key, in any case: keys
+// are lower-case in the default catalog, but people write "Vue". One map per
+// call, so that many keys against a large catalog stay linear.
+func (s *Snapshot) finder() func(key string) (Product, bool) {
+	byKey := make(map[string]int, len(s.Products))
+	for i, p := range s.Products {
+		byKey[strings.ToLower(p.Key)] = i
 	}
-	return Product{}, false
+	return func(key string) (Product, bool) {
+		i, ok := byKey[strings.ToLower(key)]
+		if !ok {
+			return Product{}, false
+		}
+		return s.Products[i], true
+	}
 }
 
 // isNew reports whether r was published within NewWindow before the snapshot.

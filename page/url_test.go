@@ -9,7 +9,7 @@ import (
 // snapshot is not trusted to come from it) links nowhere on the page or in the feed.
 func TestPageAndFeed_neverLinkAnotherScheme(t *testing.T) {
 	snap := testSnapshot(t)
-	vue, _ := snap.product("vue")
+	vue, _ := snap.finder()("vue")
 	for _, u := range []string{"javascript:alert(1)", "data:text/html,<script>alert(1)</script>", " vbscript:msgbox(1)"} {
 		vue.Latest.URL = u // v3.5.0
 		vue.Recent[2].URL = u

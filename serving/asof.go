@@ -143,7 +143,7 @@ const minAsOfRows = 1 << 16
 // evict drops the least recently used loaded versions beyond max, and beyond
 // as many rows together as the served index holds (at least minAsOfRows),
 // those of a load in flight included, so that time travel at most doubles
-// what indexes take (README: memory sizing); the most recent one stays
+// what indexes take (docs/scale.md: memory sizing); the most recent one stays
 // whatever its size. mu is held.
 func (c *asOfCache) evict() {
 	budget := minAsOfRows

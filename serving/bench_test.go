@@ -18,3 +18,30 @@ func BenchmarkNewIndex(b *testing.B) {
 		serving.NewIndex(snap)
 	}
 }
+
+// BenchmarkPage_seenSince pages 1,000,000 rows of 10,000 products
+// (laketest.ScaleRows: a fifth of them first seen after the first run) by
+// seenSince: the rows of the last day's run, and all those after the first
+// run (the most rows a page sorts: 200,000), beside no seenSince.
+func BenchmarkPage_seenSince(b *testing.B) {
+	rows := laketest.ScaleRows(1_000_000, 10_000)
+	ix := serving.NewIndex(releaselake.Snapshot{Version: 1, Releases: rows})
+	byFirstSeen := ix.Page(serving.Query{Sort: serving.Sort{Key: serving.ByFirstSeen}, First: ix.Rows()})
+	newest := ix.Row(int(byFirstSeen.Rows[0])).FirstSeenAt
+	fifth := ix.Row(int(byFirstSeen.Rows[ix.Rows()/5-1])).FirstSeenAt
+	for _, bc := range []struct {
+		name string
+		q    serving.Query
+	}{
+		{"last day, first 100", serving.Query{Filter: serving.Filter{SeenSince: &newest}, First: 100}},
+		{"a fifth, first 100", serving.Query{Filter: serving.Filter{SeenSince: &fifth}, First: 100}},
+		{"a fifth, by version, first 100", serving.Query{Filter: serving.Filter{SeenSince: &fifth}, Sort: serving.Sort{Key: serving.ByVersion}, First: 100}},
+		{"no seenSince, first 100", serving.Query{First: 100}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				ix.Page(bc.q)
+			}
+		})
+	}
+}

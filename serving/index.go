@@ -1,6 +1,7 @@
 package serving
 
 import (
+	"sort"
 	"time"
 	"unsafe"
 
@@ -34,6 +35,7 @@ type productIndex struct {
 	order  [numSortKeys][]int32 // the product's rows in each key's descending order
 	pre    []int32              // pre[i]: prereleases among order[ByPublished][:i]
 	latest int32                // greatest stable version, -1 if none
+	lines  lineMemo             // release lines, once asked for (lines.go)
 }
 
 // row is a Release as the index keeps it, without pointers: text as offsets
@@ -87,6 +89,8 @@ func (a instant) before(b instant) bool { return a.sec < b.sec || a.sec == b.sec
 
 func (r *row) publishedAt() instant { return instant{r.published, r.publishedNs} }
 
+func (r *row) firstSeenAt() instant { return instant{r.firstSeen, r.firstSeenNs} }
+
 // Rows returns the number of releases in the index.
 func (ix *Index) Rows() int { return len(ix.rows) }
 
@@ -139,6 +143,38 @@ func textOf(arena []byte, t text) string {
 func (ix *Index) Latest(product string) (releaselake.Release, bool) {
 	if pi := ix.products[product]; pi != nil && pi.latest >= 0 {
 		return ix.Row(int(pi.latest)), true
+	}
+	return releaselake.Release{}, false
+}
+
+// Release returns the release of product with this tag: the lake's key of a
+// release. It reads the product's rows one by one (a product has thousands
+// at most).
+func (ix *Index) Release(product, tag string) (releaselake.Release, bool) {
+	if pi := ix.products[product]; pi != nil {
+		for _, i := range pi.order[ByVersion] {
+			if ix.tag(i) == tag {
+				return ix.Row(int(i)), true
+			}
+		}
+	}
+	return releaselake.Release{}, false
+}
+
+// ReleaseOfVersion returns the release of product with this version; of
+// two tags with one version (v1.0 and 1.0), the first by tag. A binary
+// search of the product's version order, then the versions equal to it.
+func (ix *Index) ReleaseOfVersion(product, version string) (releaselake.Release, bool) {
+	pi := ix.products[product]
+	if pi == nil {
+		return releaselake.Release{}, false
+	}
+	idx := pi.order[ByVersion] // greatest version first, then by tag
+	k := sort.Search(len(idx), func(k int) bool { return releaselake.CompareVersions(ix.version(idx[k]), version) <= 0 })
+	for ; k < len(idx) && releaselake.CompareVersions(ix.version(idx[k]), version) == 0; k++ {
+		if ix.version(idx[k]) == version { // versions that compare equal may be spelt apart
+			return ix.Row(int(idx[k])), true
+		}
 	}
 	return releaselake.Release{}, false
 }

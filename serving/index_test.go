@@ -92,6 +92,7 @@ func reference(all []releaselake.Release, q Query) []releaselake.Release {
 		case q.Prerelease != nil && r.Prerelease != *q.Prerelease:
 		case q.Since != nil && r.PublishedAt.Before(*q.Since):
 		case q.Until != nil && !r.PublishedAt.Before(*q.Until):
+		case q.SeenSince != nil && r.FirstSeenAt.Before(*q.SeenSince):
 		default:
 			out = append(out, r)
 		}
@@ -149,6 +150,7 @@ func randomRows(rng *rand.Rand, n int) []releaselake.Release {
 }
 
 func TestIndex_Page_matchesReferenceAcrossPages(t *testing.T) {
+	defer func(n int) { fewSeenRows = n }(fewSeenRows)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for round := range 200 {
 		all := randomRows(rng, 1+rng.IntN(120))
@@ -175,6 +177,8 @@ func TestIndex_Page_matchesReferenceAcrossPages(t *testing.T) {
 		q.Prerelease = []*bool{nil, &yes, &no}[rng.IntN(3)]
 		q.Since = []*time.Time{nil, &d5}[rng.IntN(2)]
 		q.Until = []*time.Time{nil, &d12}[rng.IntN(2)]
+		q.SeenSince = seenSinceOf(rng)
+		fewSeenRows = []int{4096, 5, 0}[rng.IntN(3)] // sorting the rows seen since, or walking all
 		q.Sort = Sort{Key: SortKey(rng.IntN(int(numSortKeys))), Asc: rng.IntN(2) == 0}
 		q.First = 1 + rng.IntN(15)
 		want := reference(all, q)
@@ -187,6 +191,9 @@ func TestIndex_Page_matchesReferenceAcrossPages(t *testing.T) {
 			for _, i := range pg.Rows {
 				r := ix.Row(int(i))
 				got = append(got, r.Product+"@"+r.Tag)
+			}
+			if pg.HasPrev != (pages > 0) {
+				t.Fatalf("round %d page %d: hasPrev %v", round, pages, pg.HasPrev)
 			}
 			if !pg.HasNext {
 				break

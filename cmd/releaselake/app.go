@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 	"github.com/releaselake/releaselake/graph/graphiql"
 	"github.com/releaselake/releaselake/ingest"
 	"github.com/releaselake/releaselake/ingest/sources"
+	"github.com/releaselake/releaselake/internal/cli"
 	"github.com/releaselake/releaselake/lake"
 	"github.com/releaselake/releaselake/lake/hdfs"
 	"github.com/releaselake/releaselake/lake/localfs"
@@ -41,7 +41,7 @@ var serveIdleTimeout, serveReadTimeout = 2 * time.Minute, 5 * time.Minute
 // Main is the program: its configuration and the parts wired from it. An
 // end-to-end test runs it like main does, on 127.0.0.1:0 over a temp lake.
 type Main struct {
-	Config Config
+	Config cli.Config
 	Log    *slog.Logger
 
 	Catalog *releaselake.Catalog
@@ -64,6 +64,7 @@ type Main struct {
 	closeOnce sync.Once
 	closeErr  error
 	logOut    io.Writer
+	transport http.RoundTripper // the sources' transport when set (demo), else sourceTransport
 }
 
 // NewMain returns a Main that logs to logOut.
@@ -71,8 +72,8 @@ func NewMain(logOut io.Writer) *Main {
 	return &Main{logOut: logOut}
 }
 
-// Open validates the configuration and wires the catalog, the lake, the sources
-// and the ingest runner. For serve it also begins reading the lake's newest
+// Open wires the catalog, the lake, the sources and the ingest runner from the
+// configuration ParseFlags checked. For serve it also begins reading the lake's newest
 // version, which Serve's first load takes (Close stops it); it starts nothing else.
 func (m *Main) Open() (err error) {
 	c := &m.Config
@@ -85,7 +86,7 @@ func (m *Main) Open() (err error) {
 
 	fsys, err := openFS(c.Lake)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", c.Named("lake"), err)
 	}
 	m.Metrics = metrics.New()
 	backend := "local"
@@ -114,7 +115,7 @@ func (m *Main) Open() (err error) {
 		m.Catalog, err = catalog.Default(sources.Kinds)
 	}
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", c.Named("catalog"), err)
 	}
 
 	m.Runner = &ingest.Runner{
@@ -130,36 +131,23 @@ func (m *Main) Open() (err error) {
 		Timeout:  c.Deadline,
 	}
 	m.health.State = m.Runner.Health
-	if err := m.openPush(); err != nil {
-		return err
-	}
+	m.openPush()
 	return m.addSources()
 }
 
-// openFS opens the lake root named by RELEASELAKE_LAKE.
+// openFS opens the lake root: an hdfs:// URL or a local directory (as
+// internal/cli leaves RELEASELAKE_LAKE).
 func openFS(root string) (lake.FS, error) {
-	switch {
-	case strings.HasPrefix(root, "hdfs://"):
-		// HADOOP_CONF_DIR and HADOOP_USER_NAME are read by lake/hdfs; it connects
-		// on first use, so serve starts (and reports) while the NameNode is down.
-		fsys, err := hdfs.Open(hdfs.Config{URL: root})
-		if err != nil {
-			return nil, releaselake.Wrap(releaselake.Invalid, err, "lake "+root)
-		}
-		return fsys, nil
-	case strings.HasPrefix(root, "file://"):
-		u, err := url.Parse(root)
-		if err != nil || u.Path == "" || (u.Host != "" && u.Host != "localhost") {
-			return nil, releaselake.Errorf(releaselake.Invalid, "lake %q: want file:///absolute/path", root)
-		}
-		root = u.Path
-	case strings.Contains(root, "://"):
-		return nil, releaselake.Errorf(releaselake.Invalid, "lake %q: want a path, file:///abs/path or hdfs://host:port/path", root)
+	if !strings.HasPrefix(root, "hdfs://") {
+		return localfs.New(root), nil
 	}
-	if root == "" {
-		return nil, releaselake.Errorf(releaselake.Invalid, "lake: empty path")
+	// HADOOP_CONF_DIR and HADOOP_USER_NAME are read by lake/hdfs; it connects
+	// on first use, so serve starts (and reports) while the NameNode is down.
+	fsys, err := hdfs.Open(hdfs.Config{URL: root})
+	if err != nil {
+		return nil, releaselake.Errorf(releaselake.Invalid, "%v", err)
 	}
-	return localfs.New(root), nil
+	return fsys, nil
 }
 
 // Ingest runs one ingest now.
@@ -171,17 +159,8 @@ func (m *Main) Ingest(ctx context.Context, trigger string, products []string) (r
 // once the listener is open. Close stops everything.
 func (m *Main) Serve(ctx context.Context) error {
 	c := m.Config
-	var loc *time.Location
 	if c.Schedule != "off" {
-		var err error
-		if loc, err = time.LoadLocation(c.TZ); err != nil {
-			return fmt.Errorf("RELEASELAKE_TZ %q: %w", c.TZ, err)
-		}
-		period, err := ingest.SchedulePeriod(c.Schedule, loc, time.Now())
-		if err != nil {
-			return err
-		}
-		m.health.Window = releaselake.StaleWindow(period)
+		m.health.Window = releaselake.StaleWindow(c.Period)
 	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -209,7 +188,7 @@ func (m *Main) Serve(ctx context.Context) error {
 	}()
 	go func() { defer m.wg.Done(); m.Engine.Run(bg) }()
 	if c.Schedule != "off" {
-		m.schedule, err = ingest.Schedule(c.Schedule, loc, m.Log, m.Runner.RunTick)
+		m.schedule, err = ingest.Schedule(c.Schedule, c.Location, m.Log, m.Runner.RunTick)
 		if err != nil {
 			m.Close()
 			return err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -13,25 +12,6 @@ import (
 	"github.com/releaselake/releaselake/synth"
 )
 
-// GenConfig holds the flags of `releaselake gen`.
-type GenConfig struct {
-	Products int
-	Releases int
-	Seed     int64
-	Out      string // directory of the catalog
-}
-
-// genFlags adds the flags of `releaselake gen`.
-func (c *Config) genFlags(cmd string, fs *flag.FlagSet) {
-	if cmd != "gen" {
-		return
-	}
-	fs.IntVar(&c.Gen.Products, "products", 10000, "GitHub products in the catalog")
-	fs.IntVar(&c.Gen.Releases, "releases", 1000000, "releases (yellow rows) the red table parses to, over all products")
-	fs.Int64Var(&c.Gen.Seed, "seed", 1, "seed: the same seed writes the same catalog and red table")
-	fs.StringVar(&c.Gen.Out, "out", ".", "directory to write catalog.yaml to")
-}
-
 // runGen writes a synthetic catalog to -out/catalog.yaml and one ingest run's
 // raw GitHub answers for it into the lake's red table, with a run record, so
 // that `releaselake rebuild` with that catalog parses them into yellow. The
@@ -39,6 +19,11 @@ func (c *Config) genFlags(cmd string, fs *flag.FlagSet) {
 func runGen(ctx context.Context, m *Main, stdout io.Writer) int {
 	c := m.Config.Gen
 	start := time.Now()
+	fsys, err := openFS(m.Config.Lake)
+	if err != nil { // a configuration error (HDFS), said as Run says them
+		fmt.Fprintf(m.logOut, "releaselake gen: %s: %v\n", m.Config.Named("lake"), err)
+		return 2
+	}
 	plan, err := synth.NewPlan(synth.Config{Products: c.Products, Releases: c.Releases, Seed: c.Seed})
 	if err != nil {
 		fmt.Fprintf(stdout, "gen: %v\n", err)
@@ -46,11 +31,6 @@ func runGen(ctx context.Context, m *Main, stdout io.Writer) int {
 	}
 	catalog := filepath.Join(c.Out, "catalog.yaml")
 	if err := plan.WriteCatalogFile(catalog); err != nil {
-		fmt.Fprintf(stdout, "gen: %v\n", err)
-		return 1
-	}
-	fsys, err := openFS(m.Config.Lake)
-	if err != nil {
 		fmt.Fprintf(stdout, "gen: %v\n", err)
 		return 1
 	}

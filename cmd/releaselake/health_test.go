@@ -33,7 +33,7 @@ func pageBody(t *testing.T, url string) string {
 // cardOf returns the HTML of one product's card on a page.
 func cardOf(t *testing.T, html, key string) string {
 	t.Helper()
-	c := regexp.MustCompile(`(?s)<section class="card" data-product="` + key + `".*?</section>`).FindString(html)
+	c := regexp.MustCompile(`(?s)<article class="card" id="p-` + key + `" data-product="` + key + `".*?</article>`).FindString(html)
 	if c == "" {
 		t.Fatalf("no card %s on the page", key)
 	}
@@ -103,7 +103,7 @@ func TestIngest_refusedGitHubToken_exit1OneErrorNoticeAndPage(t *testing.T) {
 	if n := strings.Count(html, `data-health="failing"`); n < 46 {
 		t.Errorf("%d failing cards, want the 46 GitHub ones at least", n)
 	}
-	if c := cardOf(t, html, "react"); !regexp.MustCompile(`failed since <time [^>]+>[0-9-]+ [0-9:]+ UTC</time>: GitHub refused the token \(HTTP 401\)</p>`).MatchString(c) {
+	if c := cardOf(t, html, "react"); !regexp.MustCompile(`failed since <time [^>]+ title="[0-9-]+ [0-9:]+ UTC">[^<]+</time>: GitHub refused the token \(HTTP 401\)</p>`).MatchString(c) {
 		t.Errorf("react's card:\n%s", c)
 	}
 	if !strings.Contains(html, want) {
@@ -188,7 +188,7 @@ func TestIngest_failedVendorPage_failedSinceAndRowsKept(t *testing.T) {
 	}
 	card := cardOf(t, pageBody(t, base+"/"), "tableau")
 	since := first.FailingSince.UTC().Format("2006-01-02 15:04 UTC")
-	if !strings.Contains(card, `data-health="failing"`) || !strings.Contains(card, since+"</time>: HTTP 500 Internal Server Error (after 4 attempts)</p>") || !strings.Contains(card, ">2024.3.1</a>") {
+	if !strings.Contains(card, `data-health="failing"`) || !regexp.MustCompile(`title="`+since+`">[^<]+</time>: HTTP 500 Internal Server Error \(after 4 attempts\)</p>`).MatchString(card) || !strings.Contains(card, ">2024.3.1</a>") {
 		t.Errorf("tableau's card after the 500:\n%s", card)
 	}
 	if n, _ := releasesSince(t, base, []string{"tableau"}, "2024-01-01T00:00:00Z"); n != 4 {
@@ -216,7 +216,7 @@ func TestIngest_failedVendorPage_failedSinceAndRowsKept(t *testing.T) {
 		}
 	}
 	card = cardOf(t, pageBody(t, base+"/"), "tableau")
-	if !strings.Contains(card, since+"</time>: connection refused</p>") || !strings.Contains(card, ">2024.3.1</a>") {
+	if !regexp.MustCompile(`title="`+since+`">[^<]+</time>: connection refused</p>`).MatchString(card) || !strings.Contains(card, ">2024.3.1</a>") {
 		t.Errorf("tableau's card after connections refused:\n%s", card)
 	}
 }
@@ -244,7 +244,7 @@ func TestServe_emptyLakePage_noDataYetThenFirstIngestRunning(t *testing.T) {
 
 	// No schedule: nothing runs, the page says so.
 	html := pageBody(t, a.serve()+"/")
-	for _, bad := range []string{"0001-01-01", "version -1", "Data as of"} {
+	for _, bad := range []string{"0001-01-01", "version -1", "Updated"} {
 		if strings.Contains(html, bad) {
 			t.Errorf("the empty lake's page says %q", bad)
 		}
@@ -260,7 +260,7 @@ func TestServe_emptyLakePage_noDataYetThenFirstIngestRunning(t *testing.T) {
 	}
 	t.Cleanup(func() { release(); m.Close() })
 	base := "http://" + m.Addr()
-	running := regexp.MustCompile(`No data yet: <span class="ingesting">the first ingest is running \(started <time datetime="[^"]+">[0-9-]+ [0-9:]+ UTC</time>\)</span>\.`)
+	running := regexp.MustCompile(`No data yet: <span class="ingesting">the first ingest is running \(started <time datetime="[^"]+" title="[0-9-]+ [0-9:]+ UTC">[^<]+</time>\)</span>\.`)
 	for deadline := time.Now().Add(10 * time.Second); !running.MatchString(pageBody(t, base+"/")); time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the page never said the first ingest runs:\n%s", pageBody(t, base+"/"))
@@ -269,7 +269,7 @@ func TestServe_emptyLakePage_noDataYetThenFirstIngestRunning(t *testing.T) {
 	release()
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		html := pageBody(t, base+"/")
-		if strings.Contains(html, "Data as of") && strings.Contains(cardOf(t, html, "tableau"), `data-health="ok"`) {
+		if strings.Contains(html, "Updated <time") && strings.Contains(cardOf(t, html, "tableau"), `data-health="ok"`) {
 			break
 		}
 		if time.Now().After(deadline) {

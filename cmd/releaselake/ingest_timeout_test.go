@@ -5,11 +5,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/releaselake/releaselake/internal/cli"
 )
 
 func TestConfig_ingestTimeout(t *testing.T) {
 	parse := func(cmd, env string, args ...string) (time.Duration, error) {
-		var c Config
+		var c cli.Config
 		err := c.ParseFlags(cmd, args, func(k string) string {
 			if k == "RELEASELAKE_INGEST_TIMEOUT" {
 				return env

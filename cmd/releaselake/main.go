@@ -3,6 +3,8 @@
 //
 //	releaselake serve    GraphQL API, GraphiQL, the release page, in-process ingest schedule
 //	releaselake ingest   one crawl -> parse -> send run now, then exit
+//
+// and the others `releaselake -h` lists. Configuration is internal/cli's.
 package main
 
 import (
@@ -13,11 +15,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 	"syscall"
 
+	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/ingest"
+	"github.com/releaselake/releaselake/internal/cli"
 )
 
 func main() {
@@ -30,8 +33,9 @@ func main() {
 	os.Exit(Run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
-// command is one subcommand. Its flags are parsed into m.Config first; commands
-// with open set get m.Open() before run.
+// command is one subcommand. Its flags and environment (internal/cli says
+// which a command reads) are parsed into m.Config first; commands with open set
+// get m.Open() before run.
 type command struct {
 	summary string
 	open    bool // call m.Open before run
@@ -46,43 +50,42 @@ var commands = map[string]command{
 	"push":    {summary: "push the current snapshot to the page server now (RELEASELAKE_PAGE_URL)", open: true, run: runPush},
 	"page":    {summary: "the public page server: receives signed snapshot pushes, serves the page and feed", open: false, run: runPage},
 	"gen":     {summary: "write a synthetic catalog (-out) and one run's raw GitHub answers into the lake, for scale tests", open: false, run: runGen},
+	"demo":    {summary: "serve demo data: the default catalog crawled from recorded upstreams in-process, offline, into a temporary lake", run: runDemo},
 	"vacuum":  {summary: "remove files the lake keeps only for time travel, once older than -retention (default 7 days)", open: true, run: runVacuum},
+	"version": {summary: "print the module version, the commit it was built from and the Go version", run: runVersion},
 }
 
-func usage() string {
-	var b strings.Builder
-	b.WriteString("usage: releaselake <command> [flags]\n\ncommands:\n")
-	names := make([]string, 0, len(commands))
-	for name := range commands {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		fmt.Fprintf(&b, "  %-8s %s\n", name, commands[name].summary)
-	}
-	b.WriteString("\nRun 'releaselake <command> -h' for the flags; each defaults to an environment\nvariable (see README.md).\n")
-	return b.String()
-}
-
-// Run runs the command line args and returns the exit code. serve returns when
-// ctx is done, after a graceful shutdown.
+// Run runs the command line args and returns the exit code: 0 done, 1 the
+// command failed, 2 the command line or environment is wrong (one line on
+// stderr, before anything else; docs/cli.md). serve returns when ctx is done,
+// after a graceful shutdown.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	summaries := map[string]string{}
+	for name, c := range commands {
+		summaries[name] = c.summary
+	}
+	if len(args) == 2 && args[0] == "help" { // help serve: serve -h
+		args = []string{args[1], "-h"}
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stderr, usage())
 		if len(args) == 0 {
+			cli.Usage(stderr, summaries)
 			return 2
 		}
+		cli.Usage(stdout, summaries)
 		return 0
 	}
 	name := args[0]
 	cmd, ok := commands[name]
 	if !ok {
-		fmt.Fprintf(stderr, "releaselake: unknown command %q\n\n%s", name, usage())
+		fmt.Fprintf(stderr, "releaselake: unknown command %q (see releaselake -h)\n", name)
 		return 2
 	}
 	m := NewMain(stderr)
-	if err := m.Config.ParseFlags(name, args[1:], getenv, stderr); err != nil {
+	var help strings.Builder
+	if err := m.Config.ParseFlags(name, args[1:], getenv, &help); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stdout, "usage: releaselake %s [flags]\n\n%s\n\n%s", name, cmd.summary, help.String())
 			return 0
 		}
 		fmt.Fprintf(stderr, "releaselake %s: %v\n", name, err)
@@ -91,11 +94,19 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cmd.open {
 		if err := m.Open(); err != nil {
 			fmt.Fprintf(stderr, "releaselake %s: %v\n", name, err)
+			if releaselake.ClassOf(err) == releaselake.Invalid { // the catalog
+				return 2
+			}
 			return 1
 		}
 		defer m.Close()
 	}
 	return cmd.run(ctx, m, stdout)
+}
+
+func runVersion(_ context.Context, _ *Main, stdout io.Writer) int {
+	fmt.Fprint(stdout, cli.Version())
+	return 0
 }
 
 func runIngest(ctx context.Context, m *Main, stdout io.Writer) int {

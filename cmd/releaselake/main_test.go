@@ -330,12 +330,12 @@ func TestRun_badConfiguration(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"ingest", "-lake", dir, "-catalog", bad}, nil, 1, `line 2: product "a": needs exactly one source`},
-		{[]string{"ingest", "-lake", "s3://bucket/x"}, nil, 1, "want a path"},
-		{[]string{"frobnicate"}, nil, 2, "unknown command"},
-		{[]string{"ingest", "-nosuchflag"}, nil, 2, "flag provided but not defined"},
-		{[]string{"ingest", "-lake", dir, "-log", "JSON"}, nil, 2, `log "JSON": want auto, text or json`},
-		{[]string{"serve", "-lake", dir, "-log", "yaml"}, nil, 2, `log "yaml": want auto, text or json`},
+		{[]string{"ingest", "-lake", dir, "-catalog", bad}, nil, 2, `-catalog: ` + bad + `: line 2: product "a": needs exactly one source`},
+		{[]string{"ingest", "-lake", "s3://bucket/x"}, nil, 2, `-lake "s3://bucket/x": want a path`},
+		{[]string{"frobnicate"}, nil, 2, `unknown command "frobnicate" (see releaselake -h)`},
+		{[]string{"ingest", "-nosuchflag"}, nil, 2, "unknown flag -nosuchflag (see releaselake ingest -h)"},
+		{[]string{"ingest", "-lake", dir, "-log", "JSON"}, nil, 2, `-log "JSON": want auto, text or json`},
+		{[]string{"serve", "-lake", dir, "-log", "yaml"}, nil, 2, `-log "yaml": want auto, text or json`},
 		{[]string{"ingest", "-lake", dir}, map[string]string{"GITHUB_TOKEN": "ghp_first\nghp_second"}, 2, "GITHUB_TOKEN holds a space or control character at byte 9"},
 		{[]string{"serve", "-lake", dir}, map[string]string{"RELEASELAKE_ADMIN_TOKEN": "two words"}, 2, "RELEASELAKE_ADMIN_TOKEN holds a space or control character at byte 3"},
 	}
@@ -350,6 +350,25 @@ func TestRun_badConfiguration(t *testing.T) {
 			if strings.Contains(out, strings.Fields(v)[0]) {
 				t.Errorf("%v: the output shows the token:\n%s", tc.args, out)
 			}
+		}
+	}
+}
+
+// A catalog that does not parse is a configuration error for every command
+// that reads one: exit 2, its one line naming the flag, file and line, before
+// anything is logged (serve has begun reading the lake meanwhile).
+func TestRun_badCatalogIsOneLineExit2(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "catalog.yaml")
+	os.WriteFile(bad, []byte("products:\n  - key: a\n    github: o/a\n    pypi: a\n"), 0o644)
+	env := map[string]string{"RELEASELAKE_LAKE": dir, "RELEASELAKE_CATALOG": bad, "RELEASELAKE_LOG": "text",
+		"RELEASELAKE_PAGE_URL": "http://127.0.0.1:1", "RELEASELAKE_PAGE_SECRET": "s", "RELEASELAKE_SCHEDULE": "off"}
+	for _, cmd := range []string{"serve", "ingest", "push", "rebuild"} {
+		a := &app{t: t, env: env}
+		code, out := a.run(cmd)
+		want := "releaselake " + cmd + ": RELEASELAKE_CATALOG: " + bad + ": line 2: product \"a\": needs exactly one source of github, pypi, npm, maven, feed, page, manual (has 2)\n"
+		if code != 2 || out != want {
+			t.Errorf("%s: exit %d:\n%s\nwant exit 2 and exactly:\n%s", cmd, code, out, want)
 		}
 	}
 }

@@ -121,10 +121,11 @@ func newBrowserStack(t *testing.T, withPageServer bool) *browserStack {
 	}
 	vue := maxNumeric(fixtureTags(t, "vuejs__core.jsonl"), "v", 3)
 	s := &browserStack{want: map[string]shownCard{
-		// react: 19.1.0 is new as latest and in the list, with the new rc.
-		"react": {Key: "react", Version: "19.1.0", Href: "https://github.com/facebook/react/releases/tag/v19.1.0", Shown: true, Pre: 1, New: 3},
+		// react: 19.1.0 is new as latest and in the stable list; the new rc
+		// beside it (newer) and behind the prerelease toggle.
+		"react": {Key: "react", Version: "19.1.0", Href: "https://github.com/facebook/react/releases/tag/v19.1.0", Shown: true, Pre: 2, New: 4},
 		"vue":   {Key: "vue", Version: vue, Href: "https://github.com/vuejs/core/releases/tag/v" + vue, Shown: true, Pre: -1, New: -1},
-		"spark": {Key: "spark", Version: "4.0.0", Href: "https://github.com/apache/spark/releases/tag/v4.0.0", Shown: true, Pre: 1, New: 1},
+		"spark": {Key: "spark", Version: "4.0.0", Href: "https://github.com/apache/spark/releases/tag/v4.0.0", Shown: true, Pre: 2, New: 2},
 	}}
 	a := &app{t: t, lake: t.TempDir()}
 	a.env = map[string]string{
@@ -288,17 +289,7 @@ func TestBrowser_graphiqlRunsReleasesQuery(t *testing.T) {
 	ctx := startChromium(t)
 	stack := newBrowserStack(t, false)
 	const q = `{ releases(products: ["react"], first: 3) { totalCount nodes { version prerelease } } }`
-	err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(1280, 900),
-		watchCSP(),
-		chromedp.Navigate(stack.gateway+"/graphiql"),
-		chromedp.WaitVisible(chromedp.CSS(`.graphiql-container`)),
-		chromedp.WaitVisible(chromedp.CSS(`.graphiql-execute-button`)),
-	)
-	if err != nil {
-		saveScreenshot(t, ctx, "graphiql-failed")
-		t.Fatalf("GraphiQL did not load: %v", err)
-	}
+	openGraphiQL(t, ctx, stack.gateway, "graphiql-failed")
 	// GraphiQL's query editor is CodeMirror (v4) or Monaco (v5): set its text
 	// through whichever API it has.
 	how, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(() => {

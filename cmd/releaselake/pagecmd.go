@@ -3,13 +3,11 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"time"
 
@@ -18,34 +16,11 @@ import (
 	"github.com/releaselake/releaselake/serving"
 )
 
-// DefaultPageAddr is where `releaselake page` listens by default: beside a
-// local `serve` on 8080.
-const DefaultPageAddr = "127.0.0.1:8081"
-
-// pageFlags adds the flags of the page server (`page`) and of the push (every
-// other command) to fs.
-func (c *Config) pageFlags(cmd string, fs *flag.FlagSet, env func(name, def string) string, getenv func(string) string) {
-	c.PageSecret = secret(getenv, "RELEASELAKE_PAGE_SECRET")
-	if cmd == "page" {
-		fs.StringVar(&c.Addr, "addr", env("RELEASELAKE_ADDR", DefaultPageAddr), "listen address (RELEASELAKE_ADDR)")
-		fs.StringVar(&c.PageDir, "dir", env("RELEASELAKE_PAGE_DIR", "./page-data"), "where received snapshots are kept (RELEASELAKE_PAGE_DIR)")
-		return
-	}
-	fs.StringVar(&c.PageURL, "page-url", env("RELEASELAKE_PAGE_URL", ""), "page server base URL to push snapshots to; empty: no push (RELEASELAKE_PAGE_URL)")
-}
-
 // openPush wires the send step when a page server is configured.
-func (m *Main) openPush() error {
+func (m *Main) openPush() {
 	c := m.Config
 	if c.PageURL == "" {
-		return nil
-	}
-	u, err := url.Parse(c.PageURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return releaselake.Errorf(releaselake.Invalid, "RELEASELAKE_PAGE_URL %q: want http(s)://host[:port][/path]", releaselake.Redact(c.PageURL))
-	}
-	if c.PageSecret == "" {
-		return releaselake.Errorf(releaselake.Invalid, "RELEASELAKE_PAGE_URL is set but RELEASELAKE_PAGE_SECRET is not: pushes are signed with it")
+		return
 	}
 	m.pages = &page.Sender{
 		Pusher:   &page.Pusher{URL: c.PageURL, Secret: []byte(c.PageSecret), Observe: m.Metrics.Push},
@@ -53,7 +28,6 @@ func (m *Main) openPush() error {
 		Snapshot: m.pageSnapshot,
 	}
 	m.Runner.Send = m.pages.Send
-	return nil
 }
 
 // pageSnapshot returns the page snapshot of the newest committed version, nil
@@ -127,9 +101,6 @@ func (m *Main) ServePage(ctx context.Context) error {
 		m.Log = newLogger(m.logOut, m.Config.LogFormat)
 	}
 	c := m.Config
-	if c.PageSecret == "" {
-		return releaselake.Errorf(releaselake.Invalid, "RELEASELAKE_PAGE_SECRET is not set: the page server verifies every push with it")
-	}
 	store, err := page.OpenStore(c.PageDir, page.DefaultKeep)
 	if err != nil {
 		return err

@@ -374,7 +374,7 @@ func TestMain_allSixKindsOfSourceIntoOneLake(t *testing.T) {
 func TestMain_badRegistryURL(t *testing.T) {
 	a := &app{t: t, env: map[string]string{"RELEASELAKE_PYPI_URL": "pypi.org"}}
 	code, out := a.run("ingest", "-lake", t.TempDir())
-	if code != 1 || !strings.Contains(out, `RELEASELAKE_PYPI_URL "pypi.org": want an http(s) URL`) {
+	if code != 2 || out != `releaselake ingest: RELEASELAKE_PYPI_URL "pypi.org": want an http(s) URL`+"\n" {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 }

@@ -2,32 +2,11 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
 	"github.com/releaselake/releaselake"
-	"github.com/releaselake/releaselake/lake"
 )
-
-// vacuumFlags adds the flags of `releaselake vacuum`.
-func (c *Config) vacuumFlags(cmd string, fs *flag.FlagSet, env func(name, def string) string) error {
-	if cmd != "vacuum" {
-		return nil
-	}
-	c.Retention = lake.DefaultRetention
-	if v := env("RELEASELAKE_RETENTION", ""); v != "" {
-		d, err := lake.ParseRetention(v)
-		if err != nil {
-			return fmt.Errorf("RELEASELAKE_RETENTION: %w", err)
-		}
-		c.Retention = d
-	}
-	fs.Func("retention", "remove unneeded files older than this: 7d, 36h, 0 for all (RELEASELAKE_RETENTION; default 7d)",
-		func(s string) (err error) { c.Retention, err = lake.ParseRetention(s); return err })
-	fs.BoolVar(&c.DryRun, "dry-run", false, "list what would be removed; remove nothing")
-	return nil
-}
 
 // runVacuum removes what the lake keeps only for time travel, once older than
 // the retention (see lake.Store.Vacuum), and says what it removed and which

@@ -49,6 +49,10 @@ type Source interface {
 	Time(v any) (*time.Time, bool)
 	// AppendCursor appends the cursor of rel in order s.
 	AppendCursor(dst []byte, s serving.Sort, rel *releaselake.Release) []byte
+	// AppendID appends the Node id of a release (tag "") or of a product.
+	AppendID(dst []byte, product, tag string, release bool) []byte
+	// Description is a product's description; nil where it has none.
+	Description(p *releaselake.Product) *string
 }
 
 // Options configure the shortcuts. The zero value is valid.

@@ -49,6 +49,12 @@ const (
 	fLatest
 	fReleases
 	fProducts
+	fHasPreviousPage
+	fStartCursor
+	fID
+	fHomepage
+	fDescription
+	fCategory
 	// fColumn+k is column k of releaselake.ReleaseColumns: a stored column
 	// of Release without a case of its own, written by its type.
 	fColumn fieldID = 128
@@ -66,13 +72,15 @@ var (
 		"ReleaseConnection": {"__typename": {fTypename, ""}, "totalCount": {fTotalCount, ""}, "nodes": {fNodes, "Release"},
 			"edges": {fEdges, "ReleaseEdge"}, "pageInfo": {fPageInfo, "PageInfo"}},
 		"ReleaseEdge": {"__typename": {fTypename, ""}, "cursor": {fCursor, ""}, "node": {fNode, "Release"}},
-		"PageInfo":    {"__typename": {fTypename, ""}, "hasNextPage": {fHasNextPage, ""}, "endCursor": {fEndCursor, ""}},
+		"PageInfo": {"__typename": {fTypename, ""}, "hasNextPage": {fHasNextPage, ""}, "endCursor": {fEndCursor, ""},
+			"hasPreviousPage": {fHasPreviousPage, ""}, "startCursor": {fStartCursor, ""}},
 		"Release": withColumns(map[string]fieldDef{"__typename": {fTypename, ""}, "product": {fProduct, "Product"},
 			"version": {fVersion, ""}, "tag": {fTag, ""}, "name": {fName, ""}, "url": {fURL, ""}, "publishedAt": {fPublishedAt, ""},
 			"prerelease": {fPrerelease, ""}, "yanked": {fYanked, ""}, "source": {fSource, ""}, "repo": {fRepo, ""},
-			"dateSource": {fDateSource, ""}, "firstSeenAt": {fFirstSeenAt, ""}}),
+			"dateSource": {fDateSource, ""}, "firstSeenAt": {fFirstSeenAt, ""}, "id": {fID, ""}}),
 		"Product": {"__typename": {fTypename, ""}, "key": {fKey, ""}, "name": {fName, ""}, "source": {fSource, ""},
-			"repo": {fRepo, ""}, "latest": {fLatest, "Release"}, "releases": {fReleases, "ReleaseConnection"}},
+			"repo": {fRepo, ""}, "latest": {fLatest, "Release"}, "releases": {fReleases, "ReleaseConnection"},
+			"id": {fID, ""}, "homepage": {fHomepage, ""}, "description": {fDescription, ""}, "category": {fCategory, ""}},
 	}
 	aliases struct { // alias -> `"alias":`, made once (for a bounded number of aliases)
 		sync.RWMutex

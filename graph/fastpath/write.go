@@ -118,7 +118,7 @@ func (w *jsonWriter) root(p plan) bool {
 
 // latest writes Query.latest as Resolver.latest answers it: the greatest
 // stable release of each product asked (catalog order when none are),
-// duplicates left out, products without one too. Each product's JSON comes
+// duplicates left out, null for a product without one. Each product's JSON comes
 // from the memo of the served index when it has it: at a million rows the
 // fields of a release lie in as many places in memory, its JSON in one.
 func (w *jsonWriter) latest(sel []plan, sig string, products []string, asOf *time.Time) bool {
@@ -142,21 +142,24 @@ func (w *jsonWriter) latest(sel []plan, sig string, products []string, asOf *tim
 	for _, lp := range ps {
 		if memo != nil {
 			if b := memo.load(lp.pos); b != nil { // empty: no stable release
+				sep()
 				if len(b) > 0 {
-					sep()
 					w.buf = append(w.buf, b...)
+				} else {
+					w.buf = append(w.buf, "null"...)
 				}
 				continue
 			}
 		}
+		sep()
 		rel, ok := ix.Latest(lp.Key)
 		if !ok {
 			if memo != nil {
 				memo.store(lp.pos, nil)
 			}
+			w.buf = append(w.buf, "null"...)
 			continue
 		}
-		sep()
 		start := len(w.buf)
 		if !w.release(sel, &rel) {
 			return false
@@ -258,13 +261,19 @@ func (w *jsonWriter) pageInfo(sel []plan, s serving.Sort, ix *serving.Index, pg 
 			w.buf = append(w.buf, `"PageInfo"`...)
 		case fHasNextPage:
 			w.buf = strconv.AppendBool(w.buf, pg.HasNext)
-		case fEndCursor:
+		case fEndCursor, fStartCursor:
 			if n := len(pg.Rows); n > 0 {
-				rel := ix.Row(int(pg.Rows[n-1]))
+				at := n - 1
+				if f.id == fStartCursor {
+					at = 0
+				}
+				rel := ix.Row(int(pg.Rows[at]))
 				w.cursor(s, &rel)
 			} else {
 				w.buf = append(w.buf, "null"...)
 			}
+		case fHasPreviousPage:
+			w.buf = strconv.AppendBool(w.buf, pg.HasPrev)
 		}
 	}
 	w.buf = append(w.buf, '}')
@@ -338,6 +347,8 @@ func (w *jsonWriter) release(sel []plan, rel *releaselake.Release) bool {
 			w.buf = appendQuoted(w.buf, rel.DateSource)
 		case fFirstSeenAt:
 			w.buf = appendTimeJSON(w.buf, rel.FirstSeenAt)
+		case fID:
+			w.id(rel.Product, rel.Tag, true)
 		default:
 			if f.id < fColumn || !w.column(int(f.id-fColumn), rel) {
 				return false
@@ -404,10 +415,35 @@ func (w *jsonWriter) product(sel []plan, p *releaselake.Product) bool {
 			if !ok || !w.connection(f.sel, ix, s, &pg) {
 				return false
 			}
+		case fID:
+			w.id(p.Key, "", false)
+		case fHomepage:
+			w.optional(&p.Homepage)
+		case fDescription:
+			w.optional(w.src.Description(p))
+		case fCategory:
+			w.optional(&p.Category)
 		default:
 			return false
 		}
 	}
 	w.buf = append(w.buf, '}')
 	return true
+}
+
+// id writes a Node id as a JSON string: base64url needs no escaping.
+func (w *jsonWriter) id(product, tag string, release bool) {
+	w.buf = append(w.buf, '"')
+	w.buf = w.src.AppendID(w.buf, product, tag, release)
+	w.buf = append(w.buf, '"')
+}
+
+// optional writes a nullable String: null for nil or "" (a fact not given),
+// as the resolvers answer it.
+func (w *jsonWriter) optional(s *string) {
+	if s == nil || *s == "" {
+		w.buf = append(w.buf, "null"...)
+		return
+	}
+	w.buf = appendQuoted(w.buf, *s)
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -241,30 +242,43 @@ func readTags(path string) (fixtureRepo, error) {
 		return fixtureRepo{}, fmt.Errorf("read tags: %w", err)
 	}
 	defer f.Close()
+	return parseTags(f, path)
+}
+
+// parseTags reads one repository's tags in the fixture format; name says where from.
+func parseTags(in io.Reader, name string) (fixtureRepo, error) {
 	var r fixtureRepo
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(in)
 	for line := 1; sc.Scan(); line++ {
 		if strings.TrimSpace(sc.Text()) == "" {
 			continue
 		}
 		var ft fixtureTag
 		if err := json.Unmarshal(sc.Bytes(), &ft); err != nil {
-			return r, fmt.Errorf("read tags %s:%d: %w", path, line, err)
+			return r, fmt.Errorf("read tags %s:%d: %w", name, line, err)
 		}
 		date, err := time.Parse(time.RFC3339, ft.Date)
 		if err != nil {
-			return r, fmt.Errorf("read tags %s:%d: %w", path, line, err)
+			return r, fmt.Errorf("read tags %s:%d: %w", name, line, err)
 		}
 		r.owner, r.name = ft.Owner, ft.Repo
 		r.tags = append(r.tags, Tag{Name: ft.Tag, Date: date, Annotated: ft.Annotated})
 	}
 	if err := sc.Err(); err != nil {
-		return r, fmt.Errorf("read tags %s: %w", path, err)
+		return r, fmt.Errorf("read tags %s: %w", name, err)
 	}
 	if r.owner == "" {
-		return r, fmt.Errorf("read tags %s: empty", path)
+		return r, fmt.Errorf("read tags %s: empty", name)
 	}
 	return r, nil
+}
+
+// ParseHistory reads one repository's tags in the format of the fixture files
+// (github/<owner>__<repo>.jsonl: one JSON object a line, oldest first); name says
+// where they come from, in errors. PublishesReleases is left false.
+func ParseHistory(in io.Reader, name string) (Repo, error) {
+	fr, err := parseTags(in, name)
+	return Repo{Owner: fr.owner, Name: fr.name, Tags: fr.tags}, err
 }
 
 // newRepo builds a server's copy of one fixture repository, deriving its releases.

@@ -48,4 +48,8 @@
 // Requests (or only count it with Usage: requests, points, nodes; WithoutRequestLog keeps
 // no answers in memory), and break the transport with SetFault (see SecondaryRateLimit,
 // BadGateway, RateLimited, Errors, CutOff) and SetRateLimit.
+//
+// Outside a test (releaselake demo), Start runs the same server with the schema and the
+// repositories given (WithSchema, WithRepos, ParseHistory) and a function that receives
+// what would fail a test; Close stops it.
 package githubtest

@@ -21,7 +21,7 @@ type Server struct {
 	URL   string // the GraphQL endpoint: base URL + "/graphql"
 	Token string // the token the server accepts (Client sends it)
 
-	t      testing.TB
+	t      reporter // the test, or Start's report function
 	hs     *httptest.Server
 	schema *ast.Schema
 	cfg    config
@@ -45,6 +45,7 @@ type config struct {
 	token        string
 	now          func() time.Time
 	noLog        bool
+	standalone   // Start's options (standalone.go)
 }
 
 // AllowInvalid stops the server from failing the test on queries GitHub would reject;
@@ -114,17 +115,28 @@ type Location struct {
 // fixtures are missing.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	s, err := start(t, opts)
+	if err != nil {
+		t.Fatalf("githubtest: %v", err)
+	}
+	t.Cleanup(s.hs.Close)
+	return s
+}
+
+// start is NewServer and Start: it reads the schema and the repositories (the
+// options', else the files'), and listens on 127.0.0.1.
+func start(t reporter, opts []Option) (*Server, error) {
 	cfg := config{token: "ghp_githubtest", now: time.Now}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	schema, err := loadSchema()
+	schema, err := cfg.loadSchema()
 	if err != nil {
-		t.Fatalf("githubtest: %v", err)
+		return nil, err
 	}
-	fixtures, err := loadFixtures()
+	fixtures, err := cfg.loadRepos()
 	if err != nil {
-		t.Fatalf("githubtest: %v", err)
+		return nil, err
 	}
 	s := &Server{
 		t:       t,
@@ -145,8 +157,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	}
 	s.hs = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	s.URL = s.hs.URL + "/graphql"
-	t.Cleanup(s.hs.Close)
-	return s
+	return s, nil
 }
 
 // Client returns an HTTP client that sends the server's token.

@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"strings"
+)
+
+// Usage writes the program's usage: every command with its summary.
+func Usage(w io.Writer, summaries map[string]string) {
+	fmt.Fprint(w, "usage: releaselake <command> [flags]\n\ncommands:\n")
+	names := make([]string, 0, len(summaries))
+	for name := range summaries {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", name, summaries[name])
+	}
+	fmt.Fprint(w, "\nRun 'releaselake <command> -h' for its flags and environment variables (docs/cli.md).\n")
+}
+
+// WriteFlags writes the flags and environment variables command cmd reads,
+// and nothing else: its -h.
+func WriteFlags(w io.Writer, cmd string) {
+	var flags, env []string
+	for _, s := range settingsOf(cmd) {
+		var about []string
+		if s.flag != "" && s.env != "" {
+			about = append(about, s.env)
+		}
+		if s.boolean {
+			// a flag without a value
+		} else if s.def != "" && strings.Contains(s.def, " ") {
+			about = append(about, fmt.Sprintf("default %q", s.def))
+		} else if s.def != "" {
+			about = append(about, "default "+s.def)
+		}
+		if s.secret {
+			about = append(about, "secret")
+		}
+		line := ""
+		if len(about) > 0 {
+			line = "  (" + strings.Join(about, ", ") + ")"
+		}
+		if s.flag != "" {
+			flags = append(flags, fmt.Sprintf("  -%s%s\n        %s\n", s.flag, line, s.usage))
+		} else {
+			env = append(env, fmt.Sprintf("  %s%s\n        %s\n", s.env, line, s.usage))
+		}
+	}
+	if len(flags) > 0 {
+		fmt.Fprintf(w, "flags (each overrides the environment variable named beside it):\n%s", strings.Join(flags, ""))
+	}
+	if len(env) > 0 {
+		fmt.Fprintf(w, "environment variables (no flag):\n%s", strings.Join(env, ""))
+	}
+	if len(flags)+len(env) == 0 {
+		fmt.Fprintln(w, "no flags")
+	}
+}
+
+// Version says what this binary is: the module version ("(devel)" when built
+// from a checkout rather than a tagged module), the commit it was built from
+// (from the Go build's VCS stamp; "unknown" without one, e.g. built outside a
+// git checkout or with -buildvcs=false) and the Go release that built it.
+func Version() string {
+	mod, commit := "unknown", "unknown"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		mod = info.Main.Version
+		vcs := map[string]string{}
+		for _, s := range info.Settings {
+			vcs[s.Key] = s.Value
+		}
+		if rev := vcs["vcs.revision"]; rev != "" {
+			commit = rev
+			if t := vcs["vcs.time"]; t != "" {
+				commit += " (" + t + ")"
+			}
+			if vcs["vcs.modified"] == "true" {
+				commit += ", with uncommitted changes"
+			}
+		}
+	}
+	return fmt.Sprintf("releaselake %s\ncommit: %s\ngo: %s %s/%s\n", mod, commit, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
