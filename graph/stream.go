@@ -163,6 +163,7 @@ func (s *streams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	w.Header().Set("X-Accel-Buffering", "no") // a proxy (nginx) passes each event on at once
 	rc := http.NewResponseController(w)
 	// Not to leave the deadline to a later request on the connection (Go
 	// 1.26's net/http lets it go anyway, but does not promise to).

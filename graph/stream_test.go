@@ -180,8 +180,8 @@ func (s *sseStream) event(t *testing.T) (event, response) {
 func TestSubscription_sseDeliversWhatMatches(t *testing.T) {
 	l := newSubsLake(t, 10, Options{})
 	stable := openSSE(t, l.srv.URL, eventQuery, map[string]any{"p": []string{"a"}}, nil)
-	if ct := stable.resp.Header.Get("Content-Type"); stable.resp.StatusCode != 200 || ct != "text/event-stream" {
-		t.Fatalf("HTTP %d, %s", stable.resp.StatusCode, ct)
+	if h := stable.resp.Header; stable.resp.StatusCode != 200 || h.Get("Content-Type") != "text/event-stream" || h.Get("X-Accel-Buffering") != "no" {
+		t.Fatalf("HTTP %d, %v", stable.resp.StatusCode, h)
 	}
 	all := openSSE(t, l.srv.URL, eventQuery, map[string]any{"pre": true}, nil)
 	l.awaitOpen(2)
