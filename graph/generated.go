@@ -38,6 +38,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Release() ReleaseResolver
 	SourceStats() SourceStatsResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -186,6 +187,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ReleaseEvent struct {
+		Change      func(childComplexity int) int
+		CommittedAt func(childComplexity int) int
+		Release     func(childComplexity int) int
+		Version     func(childComplexity int) int
+	}
+
 	ReleaseLine struct {
 		Active         func(childComplexity int) int
 		First          func(childComplexity int) int
@@ -209,6 +217,10 @@ type ComplexityRoot struct {
 		RateRemaining func(childComplexity int) int
 		RateResetAt   func(childComplexity int) int
 		Requests      func(childComplexity int) int
+	}
+
+	Subscription struct {
+		ReleasePublished func(childComplexity int, products []string, prerelease *bool) int
 	}
 }
 
@@ -276,6 +288,9 @@ type ReleaseResolver interface {
 }
 type SourceStatsResolver interface {
 	RateResetAt(ctx context.Context, obj *releaselake.SourceStats) (*time.Time, error)
+}
+type SubscriptionResolver interface {
+	ReleasePublished(ctx context.Context, products []string, prerelease *bool) (<-chan *ReleaseEvent, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -971,6 +986,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReleaseEdge.Node(childComplexity), true
 
+	case "ReleaseEvent.change":
+		if e.ComplexityRoot.ReleaseEvent.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseEvent.Change(childComplexity), true
+	case "ReleaseEvent.committedAt":
+		if e.ComplexityRoot.ReleaseEvent.CommittedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseEvent.CommittedAt(childComplexity), true
+	case "ReleaseEvent.release":
+		if e.ComplexityRoot.ReleaseEvent.Release == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseEvent.Release(childComplexity), true
+	case "ReleaseEvent.version":
+		if e.ComplexityRoot.ReleaseEvent.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseEvent.Version(childComplexity), true
+
 	case "ReleaseLine.active":
 		if e.ComplexityRoot.ReleaseLine.Active == nil {
 			break
@@ -1070,6 +1110,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SourceStats.Requests(childComplexity), true
 
+	case "Subscription.releasePublished":
+		if e.ComplexityRoot.Subscription.ReleasePublished == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_releasePublished_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ReleasePublished(childComplexity, args["products"].([]string), args["prerelease"].(*bool)), true
+
 	}
 	return 0, false
 }
@@ -1124,6 +1176,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -1736,6 +1805,52 @@ type Advisory {
   "The package name in that ecosystem, e.g. ` + "`" + `flask` + "`" + ` or ` + "`" + `org.springframework.boot:spring-boot` + "`" + `."
   package: String!
 }
+
+# subs: subscriptions (issue 20 §3)
+
+"""
+What a client can subscribe to: over GraphQL over Server-Sent Events (the
+graphql-sse protocol: POST /graphql with ` + "`" + `Accept: text/event-stream` + "`" + `) or over
+WebSocket (the graphql-transport-ws subprotocol on /graphql). Queries and
+mutations go over GET and POST.
+"""
+type Subscription {
+  """
+  Each release that a newly loaded lake version added or changed, as that
+  version is loaded by the replica serving the subscription (every replica
+  loads every version, within its poll interval of the commit). Releases are
+  told in product key, then tag order; removed releases are not told. Unknown
+  product keys are an error that names them.
+  """
+  releasePublished(
+    "Catalog keys, e.g. ` + "`" + `[\"react\", \"vue\"]` + "`" + `; all products when absent."
+    products: [String!]
+    "Also tell of prereleases (and of changes to them); by default, stable releases only."
+    prerelease: Boolean = false
+  ): ReleaseEvent!
+}
+
+"A release a lake version added or changed."
+type ReleaseEvent {
+  "The release as the new version holds it."
+  release: Release!
+  "How the version changed it."
+  change: ReleaseChange!
+  "The lake version that brought the change."
+  version: Int!
+  "When that version was committed."
+  committedAt: DateTime!
+}
+
+"How a lake version changed a release."
+enum ReleaseChange {
+  "A release the previous version did not hold."
+  NEW
+  "A prerelease the new version holds as stable (a prerelease turned GA)."
+  BECAME_STABLE
+  "A release with another column changed: re-dated, renamed, yanked, new notes."
+  UPDATED
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -1992,6 +2107,20 @@ func (ec *executionContext) childFields_ReleaseEdge(ctx context.Context, field g
 		return ec.fieldContext_ReleaseEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReleaseEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ReleaseEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "release":
+		return ec.fieldContext_ReleaseEvent_release(ctx, field)
+	case "change":
+		return ec.fieldContext_ReleaseEvent_change(ctx, field)
+	case "version":
+		return ec.fieldContext_ReleaseEvent_version(ctx, field)
+	case "committedAt":
+		return ec.fieldContext_ReleaseEvent_committedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReleaseEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_ReleaseLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2539,6 +2668,28 @@ func (ec *executionContext) field_Query_releases_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["seenSince"] = arg10
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_releasePublished_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "products",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["products"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "prerelease",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["prerelease"] = arg1
 	return args, nil
 }
 
@@ -5379,6 +5530,107 @@ func (ec *executionContext) fieldContext_ReleaseEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _ReleaseEvent_release(ctx context.Context, field graphql.CollectedField, obj *ReleaseEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseEvent_release(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Release, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *releaselake.Release) graphql.Marshaler {
+			return ec.marshalNRelease2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐRelease(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseEvent_release(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReleaseEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Release(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReleaseEvent_change(ctx context.Context, field graphql.CollectedField, obj *ReleaseEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseEvent_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ReleaseChange) graphql.Marshaler {
+			return ec.marshalNReleaseChange2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseEvent_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReleaseEvent", field, false, false, "ReleaseChange")
+}
+
+func (ec *executionContext) _ReleaseEvent_version(ctx context.Context, field graphql.CollectedField, obj *ReleaseEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseEvent_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseEvent_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReleaseEvent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReleaseEvent_committedAt(ctx context.Context, field graphql.CollectedField, obj *ReleaseEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseEvent_committedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CommittedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseEvent_committedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReleaseEvent", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _ReleaseLine_line(ctx context.Context, field graphql.CollectedField, obj *releaselake.ReleaseLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5763,6 +6015,50 @@ func (ec *executionContext) _SourceStats_rateResetAt(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_SourceStats_rateResetAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SourceStats", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _Subscription_releasePublished(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_releasePublished(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ReleasePublished(ctx, fc.Args["products"].([]string), fc.Args["prerelease"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ReleaseEvent) graphql.Marshaler {
+			return ec.marshalNReleaseEvent2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_releasePublished(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReleaseEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_releasePublished_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -7889,6 +8185,54 @@ func (ec *executionContext) _ReleaseEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var releaseEventImplementors = []string{"ReleaseEvent"}
+
+func (ec *executionContext) _ReleaseEvent(ctx context.Context, sel ast.SelectionSet, obj *ReleaseEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, releaseEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReleaseEvent")
+		case "release":
+			out.Values[i] = ec._ReleaseEvent_release(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "change":
+			out.Values[i] = ec._ReleaseEvent_change(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._ReleaseEvent_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "committedAt":
+			out.Values[i] = ec._ReleaseEvent_committedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var releaseLineImplementors = []string{"ReleaseLine"}
 
 func (ec *executionContext) _ReleaseLine(ctx context.Context, sel ast.SelectionSet, obj *releaselake.ReleaseLine) graphql.Marshaler {
@@ -8052,6 +8396,26 @@ func (ec *executionContext) _SourceStats(ctx context.Context, sel ast.SelectionS
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "releasePublished":
+		return ec._Subscription_releasePublished(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -8721,6 +9085,16 @@ func (ec *executionContext) marshalNRelease2ᚖgithubᚗcomᚋreleaselakeᚋrele
 	return ec._Release(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNReleaseChange2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseChange(ctx context.Context, v any) (ReleaseChange, error) {
+	var res ReleaseChange
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReleaseChange2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseChange(ctx context.Context, sel ast.SelectionSet, v ReleaseChange) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNReleaseConnection2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseConnection(ctx context.Context, sel ast.SelectionSet, v *ReleaseConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReleaseConnection!")
@@ -8747,6 +9121,14 @@ func (ec *executionContext) marshalNReleaseEdge2ᚕgithubᚗcomᚋreleaselakeᚋ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNReleaseEvent2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseEvent(ctx context.Context, sel ast.SelectionSet, v *ReleaseEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReleaseEvent!")
+		return graphql.Null
+	}
+	return ec._ReleaseEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNReleaseLine2githubᚗcomᚋreleaselakeᚋreleaselakeᚐReleaseLine(ctx context.Context, sel ast.SelectionSet, v releaselake.ReleaseLine) graphql.Marshaler {

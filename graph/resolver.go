@@ -40,6 +40,9 @@ type Resolver struct {
 	StaleWindow time.Duration
 	// Now is the clock of Product.status.stale [time.Now].
 	Now func() time.Time
+	// Broadcast tells subscriptions of each lake version loaded (graph/subscribe.go);
+	// nil: no subscriptions (the streaming transports are off, releasePublished UNAVAILABLE).
+	Broadcast *serving.Broadcaster
 }
 
 // status returns the GraphQL status of product key.

@@ -284,6 +284,11 @@ func (r *sourceStatsResolver) RateResetAt(ctx context.Context, obj *releaselake.
 	return &obj.RateResetAt, nil
 }
 
+// ReleasePublished is the resolver for the releasePublished field.
+func (r *subscriptionResolver) ReleasePublished(ctx context.Context, products []string, prerelease *bool) (<-chan *ReleaseEvent, error) {
+	return r.releasePublished(ctx, products, prerelease)
+}
+
 // Advisory returns AdvisoryResolver implementation.
 func (r *Resolver) Advisory() AdvisoryResolver { return &advisoryResolver{r} }
 
@@ -311,14 +316,18 @@ func (r *Resolver) Release() ReleaseResolver { return &releaseResolver{r} }
 // SourceStats returns SourceStatsResolver implementation.
 func (r *Resolver) SourceStats() SourceStatsResolver { return &sourceStatsResolver{r} }
 
+// Subscription returns SubscriptionResolver implementation.
+func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
+
 type (
-	advisoryResolver    struct{ *Resolver }
-	ingestRunResolver   struct{ *Resolver }
-	ingestStepResolver  struct{ *Resolver }
-	mutationResolver    struct{ *Resolver }
-	productResolver     struct{ *Resolver }
-	pushResultResolver  struct{ *Resolver }
-	queryResolver       struct{ *Resolver }
-	releaseResolver     struct{ *Resolver }
-	sourceStatsResolver struct{ *Resolver }
+	advisoryResolver     struct{ *Resolver }
+	ingestRunResolver    struct{ *Resolver }
+	ingestStepResolver   struct{ *Resolver }
+	mutationResolver     struct{ *Resolver }
+	productResolver      struct{ *Resolver }
+	pushResultResolver   struct{ *Resolver }
+	queryResolver        struct{ *Resolver }
+	releaseResolver      struct{ *Resolver }
+	sourceStatsResolver  struct{ *Resolver }
+	subscriptionResolver struct{ *Resolver }
 )
