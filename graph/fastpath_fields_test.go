@@ -18,6 +18,7 @@ var deliberateFallbacks = map[string]string{
 	"Query.lake":       "operator status, one small object: gqlgen's executor costs nothing worth a writer",
 	"Query.ingestRuns": "operator history, up to 100 small records read from the lake, not the index",
 	"Product.status":   "operator health of one product, from the runs' health state, not the index: no hot list asks for it",
+	"Query.changes":    "the change feed, read from the lake's change data files (at most 100 versions, 100 rows), not from the index the fast path serves",
 }
 
 // guardedTypes are the types whose every field the fast path must serve or

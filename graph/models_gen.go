@@ -3,8 +3,21 @@
 package graph
 
 import (
+	"time"
+
 	"github.com/releaselake/releaselake"
 )
+
+// A page of the lake's change feed.
+type Changes struct {
+	// The versions that changed rows of the asked products, oldest first.
+	Versions []LakeChange `json:"versions"`
+	// The newest version this answer read, changed rows or not: pass it as `since`
+	// for the next page. Equal to `since` when nothing was read.
+	Through int `json:"through"`
+	// Whether versions after `through` are committed: ask again with `since: through`.
+	HasMore bool `json:"hasMore"`
+}
 
 // A product an ingest run could not crawl.
 type IngestFailure struct {
@@ -14,6 +27,24 @@ type IngestFailure struct {
 	Status string `json:"status"`
 	// Why.
 	Message string `json:"message"`
+}
+
+// What one committed lake version changed.
+type LakeChange struct {
+	// The lake version (Delta table version).
+	Version int `json:"version"`
+	// When the version was committed.
+	CommittedAt time.Time `json:"committedAt"`
+	// Releases new in this version.
+	Added []releaselake.Release `json:"added"`
+	// Releases this version changed: a prerelease made GA, a re-dated or edited release.
+	Changed []ReleaseChange `json:"changed"`
+	// Releases this version removed (gone upstream), as they were.
+	Removed []releaselake.Release `json:"removed"`
+	// Whether the version changed more rows than the answer could hold (`first`,
+	// e.g. version 0, the first load): its lists then hold the first ones by
+	// (product, tag). Read such a version with `releases(asOf:)`.
+	Truncated bool `json:"truncated"`
 }
 
 // Operations that change things. Each needs the header
@@ -33,6 +64,16 @@ type PageInfo struct {
 
 // What the API answers: releases, products, the lake and its ingest runs.
 type Query struct {
+}
+
+// A release one version changed.
+type ReleaseChange struct {
+	// The release as the version has it.
+	Release *releaselake.Release `json:"release"`
+	// The release as the version before had it.
+	Before *releaselake.Release `json:"before"`
+	// The fields whose values differ, e.g. `["prerelease"]`.
+	Fields []string `json:"fields"`
 }
 
 // A page of releases (Relay connection).

@@ -202,6 +202,11 @@ func (r *queryResolver) IngestRuns(ctx context.Context, last *int) ([]releaselak
 	return r.Runs(ctx, n)
 }
 
+// Changes is the resolver for the changes field.
+func (r *queryResolver) Changes(ctx context.Context, since *int, sinceTime *time.Time, products []string, first *int) (*Changes, error) {
+	return r.changes(ctx, since, sinceTime, products, first)
+}
+
 // Product is the resolver for the product field.
 func (r *releaseResolver) Product(ctx context.Context, obj *releaselake.Release) (*releaselake.Product, error) {
 	p := r.product(obj.Product)
