@@ -2,10 +2,8 @@ package lake
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"path"
 
 	"github.com/google/uuid"
@@ -108,8 +106,11 @@ func (s *Store) stageInto(ctx context.Context, dir string, name func(attempt int
 		return "", fmt.Errorf("write: %w", err)
 	}
 	base := path.Base(staged)
-	err = s.fs.Rename(ctx, staged, dir+"/"+base)
-	if errors.Is(err, fs.ErrNotExist) {
+	// dir may not exist yet (_change_data/ before the first change set):
+	// made only when the rename fails, since backends report a missing
+	// parent differently; a rename that failed for another reason fails
+	// again.
+	if err = s.fs.Rename(ctx, staged, dir+"/"+base); err != nil {
 		if err = s.fs.MkdirAll(ctx, dir); err == nil {
 			err = s.fs.Rename(ctx, staged, dir+"/"+base)
 		}
