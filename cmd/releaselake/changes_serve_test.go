@@ -90,6 +90,20 @@ func TestServe_changesAnswersTheChangeFeed(t *testing.T) {
 		t.Errorf("v2's change = %+v, want one release whose prerelease changed", v)
 	}
 
+	// sinceTime: the versions committed after the instant; v1's commit time
+	// gives v2 and v3.
+	s := lake.Open(mustFS(t, a.lake))
+	v1, err := s.SnapshotAt(context.Background(), 1)
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	query(t, base, `query ($t: DateTime) { changes(sinceTime: $t) { through versions { version } } }`,
+		map[string]any{"t": v1.CommittedAt.Format(time.RFC3339Nano)}, &got)
+	if v := got.Changes.Versions; len(v) != 2 || v[0].Version != 2 || v[1].Version != 3 {
+		t.Errorf("changes(sinceTime: v1's commit) = %+v, want v2 and v3", got.Changes)
+	}
+
 	// A page of one row: v1 only, then on from it.
 	query(t, base, changesQuery, map[string]any{"since": 0, "first": 1}, &got)
 	if len(got.Changes.Versions) != 1 || got.Changes.Through != 1 || !got.Changes.HasMore {
