@@ -7,9 +7,14 @@ import (
 	"github.com/releaselake/releaselake"
 )
 
-// MaxChangeVersions bounds the versions one changes answer reads: each costs
-// a log entry and a change data file read from the lake, rows or not.
-const MaxChangeVersions = 100
+// Bounds of one changes answer: it reads at most MaxChangeVersions versions
+// (each a log entry and a change data file read from the lake, rows or not)
+// and at most MaxChangeRowsRead change rows into memory (before the
+// products filter and the rows budget, first).
+const (
+	MaxChangeVersions = 100
+	MaxChangeRowsRead = 10_000
+)
 
 // changes answers Query.changes from the change feed: the versions after
 // since (or after the one committed at or before sinceTime) up to the
@@ -58,12 +63,19 @@ func (r *Resolver) changes(ctx context.Context, since *int, sinceTime *time.Time
 	if from >= head {
 		return out, nil
 	}
-	sets, err := r.ChangeFeed.Changes(ctx, from+1, min(head, from+MaxChangeVersions))
+	sets, err := r.ChangeFeed.Changes(ctx, from+1, min(head, from+MaxChangeVersions), MaxChangeRowsRead)
 	if err != nil {
 		return nil, err
 	}
 	rows := 0
 	for _, set := range sets {
+		if set.TooLarge { // always the first: more rows than one answer reads
+			out.Through = int(set.Version)
+			lc := changeOf(set, nil)
+			lc.Truncated = true
+			out.Versions = append(out.Versions, lc)
+			break
+		}
 		var picked []releaselake.Change
 		for _, c := range set.Changes {
 			if keep == nil || keep[c.Release().Product] {

@@ -156,7 +156,7 @@ func (l *docLake) resolver(t testing.TB) *Resolver {
 // before 41 were committed before the change feed.
 type docChanges struct{ l *docLake }
 
-func (d docChanges) Changes(_ context.Context, from, to int64) ([]releaselake.ChangeSet, error) {
+func (d docChanges) Changes(_ context.Context, from, to int64, _ int) ([]releaselake.ChangeSet, error) {
 	if from < 41 || to > 42 || from > to {
 		return nil, releaselake.Errorf(releaselake.NotFound, "the doc lake has the changes of versions 41 and 42 only")
 	}

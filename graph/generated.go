@@ -1006,9 +1006,9 @@ type Query {
   What the lake versions after ` + "`" + `since` + "`" + ` (or committed after ` + "`" + `sinceTime` + "`" + `) added,
   changed and removed, version by version, oldest first, read from the lake's
   change feed. Pass exactly one of ` + "`" + `since` + "`" + ` and ` + "`" + `sinceTime` + "`" + `. An answer reads at
-  most 100 versions and holds at most ` + "`" + `first` + "`" + ` rows (added, changed and removed
-  together); versions that change none of ` + "`" + `products` + "`" + ` are left out. Continue
-  with ` + "`" + `since: through` + "`" + ` while ` + "`" + `hasMore` + "`" + `.
+  most 100 versions and 10,000 changed rows, and holds at most ` + "`" + `first` + "`" + ` rows
+  (added, changed and removed together); versions that change none of
+  ` + "`" + `products` + "`" + ` are left out. Continue with ` + "`" + `since: through` + "`" + ` while ` + "`" + `hasMore` + "`" + `.
   """
   changes(
     "A lake version (` + "`" + `lake { version }` + "`" + `): the changes of the versions after it; -1 for all."
@@ -1319,9 +1319,10 @@ type LakeChange {
   "Releases this version removed (gone upstream), as they were."
   removed: [Release!]!
   """
-  Whether the version changed more rows than the answer could hold (` + "`" + `first` + "`" + `,
-  e.g. version 0, the first load): its lists then hold the first ones by
-  (product, tag). Read such a version with ` + "`" + `releases(asOf:)` + "`" + `.
+  Whether the version changed more rows than the answer could hold (` + "`" + `first` + "`" + `):
+  its lists then hold the first ones by (product, tag); none when it changed
+  more than one answer reads (10,000 rows, e.g. version 0, the first load).
+  Read such a version with ` + "`" + `releases(asOf:)` + "`" + `.
   """
   truncated: Boolean!
 }

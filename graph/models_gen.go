@@ -41,9 +41,10 @@ type LakeChange struct {
 	Changed []ReleaseChange `json:"changed"`
 	// Releases this version removed (gone upstream), as they were.
 	Removed []releaselake.Release `json:"removed"`
-	// Whether the version changed more rows than the answer could hold (`first`,
-	// e.g. version 0, the first load): its lists then hold the first ones by
-	// (product, tag). Read such a version with `releases(asOf:)`.
+	// Whether the version changed more rows than the answer could hold (`first`):
+	// its lists then hold the first ones by (product, tag); none when it changed
+	// more than one answer reads (10,000 rows, e.g. version 0, the first load).
+	// Read such a version with `releases(asOf:)`.
 	Truncated bool `json:"truncated"`
 }
 

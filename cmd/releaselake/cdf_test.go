@@ -48,7 +48,7 @@ func changeIngests(t *testing.T, lakeLoc string) ([]string, *app) {
 	}
 	s := lake.Open(mustFS(t, lakeLoc))
 	defer s.Close()
-	sets, err := s.Changes(context.Background(), 1, 3)
+	sets, err := s.Changes(context.Background(), 1, 3, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}

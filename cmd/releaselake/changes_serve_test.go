@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/graph"
 	"github.com/releaselake/releaselake/lake"
 	"github.com/releaselake/releaselake/lake/localfs"
 )
@@ -167,5 +168,37 @@ func TestServe_changesReadsAtMost100Versions(t *testing.T) {
 	query(t, base, changesQuery, map[string]any{"since": 99, "p": []string{"flask"}}, &got)
 	if c := got.Changes; c.Through != 104 || c.HasMore || len(c.Versions) != 0 {
 		t.Errorf("changes(since: 99) = %+v, want through 104, no more", c)
+	}
+}
+
+// A version with more change rows than one answer reads (MaxChangeRowsRead:
+// here a first load of 10,001 rows) comes alone, truncated and empty: no
+// request makes the server hold more than that many rows.
+func TestServe_changesOfAHugeVersionAreNotRead(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "lake")
+	s := lake.Open(localfs.New(dir))
+	ctx := context.Background()
+	at := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	var rows []releaselake.Release
+	for i := range graph.MaxChangeRowsRead + 1 {
+		rows = append(rows, releaselake.Release{Product: "django", Tag: fmt.Sprintf("0.0.%d", i), Source: releaselake.SourcePyPI, PublishedAt: at, FirstSeenAt: at})
+	}
+	for v, rs := range [][]releaselake.Release{rows, append(rows, releaselake.Release{Product: "flask", Tag: "1.0.0", PublishedAt: at, FirstSeenAt: at})} {
+		if got, err := s.Commit(ctx, int64(v)-1, rs, releaselake.CommitInfo{Operation: "INGEST"}); err != nil || got != int64(v) {
+			t.Fatalf("commit %d = v%d, %v", v, got, err)
+		}
+	}
+	s.Close()
+	a := &app{t: t, lake: dir, env: map[string]string{"RELEASELAKE_LAKE": dir}}
+	base := a.serve()
+
+	var got gqlChanges
+	query(t, base, changesQuery, map[string]any{"since": -1}, &got)
+	if c := got.Changes; c.Through != 0 || !c.HasMore || len(c.Versions) != 1 || !c.Versions[0].Truncated || len(c.Versions[0].Added) != 0 {
+		t.Errorf("changes(since: -1) = %+v, want v0 alone, truncated and empty, through 0 and more", c)
+	}
+	query(t, base, changesQuery, map[string]any{"since": 0}, &got)
+	if keys := got.keys(); !slices.Equal(keys, []string{"1 insert flask/1.0.0 prerelease=false"}) || got.Changes.HasMore {
+		t.Errorf("changes(since: 0) = %q, want v1's flask row", keys)
 	}
 }
