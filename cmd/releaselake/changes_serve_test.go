@@ -142,22 +142,15 @@ func TestServe_changesAnswersTheChangeFeed(t *testing.T) {
 // is: a client cannot make one request read the whole log. Versions that
 // change none of the asked products are left out, and through moves on.
 func TestServe_changesReadsAtMost100Versions(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "lake")
-	s := lake.Open(localfs.New(dir))
-	ctx := context.Background()
-	at := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	rows := []releaselake.Release{{Product: "flask", Tag: "1.0.0", Version: "1.0.0", Source: releaselake.SourcePyPI, PublishedAt: at, FirstSeenAt: at}}
+	rows := []releaselake.Release{{Product: "flask", Tag: "1.0.0", Version: "1.0.0", Source: releaselake.SourcePyPI, PublishedAt: lakeTime, FirstSeenAt: lakeTime}}
+	var versions [][]releaselake.Release
 	for v := range 105 {
 		r := rows[0]
 		r.Product, r.Tag = "django", fmt.Sprintf("%d.0.0", v)
 		rows = append(rows, r)
-		if got, err := s.Commit(ctx, int64(v)-1, rows, releaselake.CommitInfo{Operation: "INGEST"}); err != nil || got != int64(v) {
-			t.Fatalf("commit %d = v%d, %v", v, got, err)
-		}
+		versions = append(versions, slices.Clone(rows))
 	}
-	s.Close()
-	a := &app{t: t, lake: dir, env: map[string]string{"RELEASELAKE_LAKE": dir}}
-	base := a.serve()
+	base := serveVersions(t, versions)
 
 	var got gqlChanges
 	query(t, base, changesQuery, map[string]any{"since": -1, "p": []string{"flask"}}, &got)
@@ -175,22 +168,11 @@ func TestServe_changesReadsAtMost100Versions(t *testing.T) {
 // here a first load of 10,001 rows) comes alone, truncated and empty: no
 // request makes the server hold more than that many rows.
 func TestServe_changesOfAHugeVersionAreNotRead(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "lake")
-	s := lake.Open(localfs.New(dir))
-	ctx := context.Background()
-	at := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	var rows []releaselake.Release
 	for i := range graph.MaxChangeRowsRead + 1 {
-		rows = append(rows, releaselake.Release{Product: "django", Tag: fmt.Sprintf("0.0.%d", i), Source: releaselake.SourcePyPI, PublishedAt: at, FirstSeenAt: at})
+		rows = append(rows, releaselake.Release{Product: "django", Tag: fmt.Sprintf("0.0.%d", i), Source: releaselake.SourcePyPI, PublishedAt: lakeTime, FirstSeenAt: lakeTime})
 	}
-	for v, rs := range [][]releaselake.Release{rows, append(rows, releaselake.Release{Product: "flask", Tag: "1.0.0", PublishedAt: at, FirstSeenAt: at})} {
-		if got, err := s.Commit(ctx, int64(v)-1, rs, releaselake.CommitInfo{Operation: "INGEST"}); err != nil || got != int64(v) {
-			t.Fatalf("commit %d = v%d, %v", v, got, err)
-		}
-	}
-	s.Close()
-	a := &app{t: t, lake: dir, env: map[string]string{"RELEASELAKE_LAKE": dir}}
-	base := a.serve()
+	base := serveVersions(t, [][]releaselake.Release{rows, append(rows, releaselake.Release{Product: "flask", Tag: "1.0.0", PublishedAt: lakeTime, FirstSeenAt: lakeTime})})
 
 	var got gqlChanges
 	query(t, base, changesQuery, map[string]any{"since": -1}, &got)
@@ -201,4 +183,22 @@ func TestServe_changesOfAHugeVersionAreNotRead(t *testing.T) {
 	if keys := got.keys(); !slices.Equal(keys, []string{"1 insert flask/1.0.0 prerelease=false"}) || got.Changes.HasMore {
 		t.Errorf("changes(since: 0) = %q, want v1's flask row", keys)
 	}
+}
+
+var lakeTime = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// serveVersions commits each element of versions as the next version of a
+// new lake and serves it.
+func serveVersions(t *testing.T, versions [][]releaselake.Release) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "lake")
+	s := lake.Open(localfs.New(dir))
+	for v, rows := range versions {
+		if got, err := s.Commit(context.Background(), int64(v)-1, rows, releaselake.CommitInfo{Operation: "INGEST"}); err != nil || got != int64(v) {
+			t.Fatalf("commit %d = v%d, %v", v, got, err)
+		}
+	}
+	s.Close()
+	a := &app{t: t, lake: dir, env: map[string]string{"RELEASELAKE_LAKE": dir}}
+	return a.serve()
 }
