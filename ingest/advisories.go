@@ -43,6 +43,12 @@ func (r *Runner) advisories(ctx context.Context, log *slog.Logger, run *releasel
 	if src == nil || !ok {
 		return
 	}
+	if whole := run.SourceErrors[releaselake.KindGitHub]; whole != "" {
+		// GitHub failed as a whole (a refused token, an unreachable host): the
+		// run says so once; asking it again for advisories would only repeat it.
+		r.step(run, "advisories", r.now(), fmt.Errorf("skipped: %s", whole))
+		return
+	}
 	start := r.now()
 	states, err := r.advisoryStep(ctx, log, run, src, al, products)
 	r.step(run, "advisories", start, err)
