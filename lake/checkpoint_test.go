@@ -74,7 +74,7 @@ func TestStore_Commit_checkpointsEveryTenVersions(t *testing.T) {
 			}
 		case r.Protocol != nil:
 			protocols++
-			if r.Protocol.MinReaderVersion != 1 || r.Protocol.MinWriterVersion != 2 {
+			if r.Protocol.MinReaderVersion != 1 || r.Protocol.MinWriterVersion != 4 {
 				t.Errorf("checkpoint protocol = %+v", r.Protocol)
 			}
 		case r.MetaData != nil:

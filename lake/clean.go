@@ -92,13 +92,13 @@ func (s *Store) fates(ctx context.Context, lst *logListing, head int64) *fates {
 var entryTempPattern = regexp.MustCompile(`^\.([0-9]{20})\.json\.`)
 
 // cleanOrphans removes data files whose commit is decided against them, in
-// yellow/ and _staging/, and temporary files of committed log entries. It
+// yellow/, _change_data/ and _staging/, and temporary files of committed log entries. It
 // returns how many files it removed.
 func (s *Store) cleanOrphans(ctx context.Context, lst *logListing, head int64) (int, error) {
 	f := s.fates(ctx, lst, head)
 	n := 0
 	var errs []error
-	for _, dir := range []string{yellowDir, stagingDir} {
+	for _, dir := range []string{yellowDir, changeDir, stagingDir} {
 		infos, err := s.fs.ReadDir(ctx, dir)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -111,7 +111,7 @@ func (s *Store) cleanOrphans(ctx context.Context, lst *logListing, head int64) (
 			orphan, decided, ok := f.fate(fi.Name())
 			// A staged file is never named by the log: once its version is
 			// decided, either it lost or its copy in yellow/ is the one committed.
-			if fi.IsDir() || !ok || !decided || (dir == yellowDir && !orphan) {
+			if fi.IsDir() || !ok || !decided || (dir != stagingDir && !orphan) {
 				continue
 			}
 			if err := s.fs.Remove(ctx, dir+"/"+fi.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -96,6 +96,11 @@ func TestStore_Vacuum_removesOnlyWhatRetentionAllows(t *testing.T) {
 	if len(data) != 4 {
 		t.Fatalf("data files = %q", data)
 	}
+	// v1..v3 each wrote their change set, on Nov 2..4.
+	changes := names(t, fsys, "yellow/_change_data", ".parquet")
+	if len(changes) != 3 {
+		t.Fatalf("change data files = %q", changes)
+	}
 	fsys.touch(t, "_runs/.run9.json.tmp-1", now.Add(-50*time.Hour))
 	fsys.touch(t, "_runs/.run9.json.tmp-2", now.Add(-time.Hour))
 	fsys.touch(t, "red/dt=2026-11-01/run=r1/.github.jsonl.tmp-x", now.Add(-50*time.Hour))
@@ -110,12 +115,13 @@ func TestStore_Vacuum_removesOnlyWhatRetentionAllows(t *testing.T) {
 		"_runs/.run9.json.tmp-1",
 		"_state/github/.react.json.tmp-y",
 		"red/dt=2026-11-01/run=r1/.github.jsonl.tmp-x",
-		"yellow/" + data[0], // left on Nov 2, before the cutoff of Nov 3
+		"yellow/" + data[0],                 // left on Nov 2, before the cutoff of Nov 3
+		"yellow/_change_data/" + changes[0], // v1's changes, committed on Nov 2
 		"yellow/part-00000-0000dead-c000.snappy.parquet",
 	}
 	slices.Sort(want)
-	if !slices.Equal(dry.Removed, want) || dry.Kept != 3 || dry.OldestReadable != 1 {
-		t.Errorf("dry run = %+v\nwant removed %q, 3 kept, oldest readable 1", dry, want)
+	if !slices.Equal(dry.Removed, want) || dry.Kept != 5 || dry.OldestReadable != 1 {
+		t.Errorf("dry run = %+v\nwant removed %q, 5 kept (3 data, 2 change data files), oldest readable 1", dry, want)
 	}
 	if _, err := s.SnapshotAt(ctx, 0); err != nil {
 		t.Errorf("a dry run removed something: v0: %v", err)
@@ -139,10 +145,17 @@ func TestStore_Vacuum_removesOnlyWhatRetentionAllows(t *testing.T) {
 		}
 	}
 
-	// With no retention only the head's files stay.
+	if _, err := s.Changes(ctx, 1, 3); releaselake.ClassOf(err) != releaselake.NotFound || !strings.Contains(err.Error(), "vacuum") {
+		t.Errorf("Changes(1, 3) after vacuum = %v, want NotFound saying vacuum removed them", err)
+	}
+	if sets, err := s.Changes(ctx, 2, 3); err != nil || len(sets) != 2 {
+		t.Errorf("Changes(2, 3) after vacuum = %v, %v; want two change sets", sets, err)
+	}
+
+	// With no retention only the head's files stay: not even its changes.
 	res, err = s.Vacuum(ctx, 0, false)
-	if err != nil || len(res.Removed) != 3 || res.OldestReadable != 3 || res.Kept != 1 {
-		t.Errorf("Vacuum(0) = %+v, %v; want the files of v1 and v2 and the young temporary file removed", res, err)
+	if err != nil || len(res.Removed) != 5 || res.OldestReadable != 3 || res.Kept != 1 {
+		t.Errorf("Vacuum(0) = %+v, %v; want the files of v1 and v2, the change data files of v2 and v3 and the young temporary file removed", res, err)
 	}
 	assertSnapshot(t, s, 3, versionRows(3))
 	if _, err := s.Vacuum(ctx, -time.Hour, true); releaselake.ClassOf(err) != releaselake.Invalid {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,9 +16,10 @@ import (
 
 // Commit implements releaselake.Lake. It writes the rows, sorted by (product,
 // tag), to one new data file under _staging, closes it, renames it into
-// yellow/, and then publishes log entry base+1 (without overwriting) holding a
-// remove for every file of base, an add for the new one (none if rows is
-// empty) and commitInfo. Version 0 also carries protocol and metaData, as
+// yellow/, writes the change set (cdf.go), and then publishes log entry base+1
+// (without overwriting) holding a remove for every file of base, an add for
+// the new one (none if rows is empty), a cdc action for the change set and
+// commitInfo. Version 0 also carries protocol and metaData, as
 // does the first commit after the table's columns changed. After
 // a commit it writes the checkpoint if one is due and removes what failed
 // and crashed commits left behind (clean.go); neither fails the commit.
@@ -70,17 +70,16 @@ func (s *Store) commit(ctx context.Context, base int64, rels []releaselake.Relea
 	c := &pending{base: base, prev: prev, now: now, info: info, at: at, txn: txn}
 	if rows.len() > 0 {
 		if c.add, err = s.writeDataFile(ctx, rows, base+1, txn, now); err != nil {
-			// Our staged file is gone if another writer committed our version
-			// and removed it as the orphan it then is.
-			if h, _, herr := s.head(ctx); errors.Is(err, fs.ErrNotExist) && herr == nil && h > base {
-				return 0, releaselake.Wrap(releaselake.Conflict, err, fmt.Sprintf("v%d was committed by another writer", base+1))
-			}
-			return 0, err
+			return 0, s.lostRace(ctx, base, err)
 		}
+	}
+	if c.cdc, c.dataChange, err = s.recordChanges(ctx, lst, base, rows, base+1, txn); err != nil {
+		s.removeOrphans(ctx, c.files())
+		return 0, s.lostRace(ctx, base, err)
 	}
 	for rebases, tries := 0, 0; ; tries++ {
 		if tries > 2*maxRebases {
-			s.removeOrphan(ctx, c.dataName())
+			s.removeOrphans(ctx, c.files())
 			return 0, releaselake.Errorf(releaselake.Conflict, "could not publish log entry v%d: it keeps changing", c.base+1)
 		}
 		v := c.base + 1
@@ -99,12 +98,12 @@ func (s *Store) commit(ctx context.Context, base int64, rels []releaselake.Relea
 			return v, nil
 		case entryRepair:
 			if rebases++; rebases > maxRebases {
-				s.removeOrphan(ctx, c.dataName())
+				s.removeOrphans(ctx, c.files())
 				return 0, fmt.Errorf("publish log entry: stepped over %d repair entries: %w", maxRebases, perr)
 			}
 			c.base = v // it changed nothing: commit on top of it
 		case entryOther:
-			s.removeOrphan(ctx, c.dataName())
+			s.removeOrphans(ctx, c.files())
 			return 0, releaselake.Wrap(releaselake.Conflict, perr, fmt.Sprintf("v%d was committed by another writer", v))
 		case entryIncomplete:
 			if err := s.repair(ctx, v); err != nil {
@@ -113,18 +112,28 @@ func (s *Store) commit(ctx context.Context, base int64, rels []releaselake.Relea
 				// keep the data file it names. If it is repaired instead, the
 				// next commit removes the file as an orphan.
 				if errors.Is(perr, fs.ErrExist) {
-					s.removeOrphan(ctx, c.dataName())
+					s.removeOrphans(ctx, c.files())
 				}
 				return 0, err
 			}
 		case entryAbsent:
-			s.removeOrphan(ctx, c.dataName())
+			s.removeOrphans(ctx, c.files())
 			return 0, fmt.Errorf("publish log entry: %w", perr)
 		default:
 			// Unknown: keep the data file, which an entry of ours may name.
 			return 0, fmt.Errorf("publish log entry: %w (then reading it back: %v; the commit may yet show up)", perr, rerr)
 		}
 	}
+}
+
+// lostRace returns err, as a Conflict if a staged file of ours is gone
+// because another writer committed version base+1 and removed it as the
+// orphan it then is.
+func (s *Store) lostRace(ctx context.Context, base int64, err error) error {
+	if h, _, herr := s.head(ctx); errors.Is(err, fs.ErrNotExist) && herr == nil && h > base {
+		return releaselake.Wrap(releaselake.Conflict, err, fmt.Sprintf("v%d was committed by another writer", base+1))
+	}
+	return err
 }
 
 // pending is a commit being published.
@@ -136,13 +145,23 @@ type pending struct {
 	info releaselake.CommitInfo
 	at   time.Time
 	txn  string
+
+	cdc *cdcFile // the change set (cdf.go); nil when there is none to write
+	// dataChange is false when the new rows equal base's: the add and
+	// remove then only rewrite the table (cdf.go).
+	dataChange bool
 }
 
-func (c *pending) dataName() string {
-	if c.add == nil {
-		return ""
+// files returns the files the commit wrote, as lake names.
+func (c *pending) files() []string {
+	var out []string
+	if c.add != nil {
+		out = append(out, yellowDir+"/"+c.add.Path)
 	}
-	return yellowDir + "/" + c.add.Path
+	if c.cdc != nil {
+		out = append(out, yellowDir+"/"+c.cdc.Path)
+	}
+	return out
 }
 
 // entry renders the log entry of the commit on top of c.base.
@@ -150,33 +169,46 @@ func (c *pending) entry() ([]byte, error) {
 	var actions []action
 	if c.base == releaselake.NoVersion {
 		actions = append(actions,
-			action{Protocol: &protocol{MinReaderVersion: readerVersion, MinWriterVersion: writerVersion}},
+			action{Protocol: cdfProtocol(nil)},
 			action{MetaData: &metaData{
 				ID:               uuid.NewString(),
 				Format:           format{Provider: "parquet", Options: map[string]string{}},
 				SchemaString:     schemaString,
 				PartitionColumns: []string{},
-				Configuration:    map[string]string{},
+				Configuration:    withCDF(nil),
 				CreatedTime:      millis(c.now),
 			}})
-	} else if md := c.prev.metaData; md != nil && md.SchemaString != schemaString {
-		// The table's columns changed (a column was added): the new schema
-		// goes with the commit that first writes it. Every file of base is
-		// removed below, so the table never holds a file without a column
-		// its schema calls required.
-		evolved := *md
-		evolved.SchemaString = schemaString
-		actions = append(actions, action{MetaData: &evolved})
+	} else {
+		// A table written before the change feed gets it with its next
+		// commit: the protocol that declares it and the table property.
+		if p := cdfProtocol(c.prev.protocol); p != nil {
+			actions = append(actions, action{Protocol: p})
+		}
+		if md := c.prev.metaData; md != nil && (md.SchemaString != schemaString || !cdfEnabled(md)) {
+			// The table's columns changed (a column was added): the new schema
+			// goes with the commit that first writes it. Every file of base is
+			// removed below, so the table never holds a file without a column
+			// its schema calls required.
+			evolved := *md
+			evolved.SchemaString = schemaString
+			evolved.Configuration = withCDF(md.Configuration)
+			actions = append(actions, action{MetaData: &evolved})
+		}
 	}
 	for _, name := range sortedKeys(c.prev.files) {
 		f := c.prev.files[name]
 		actions = append(actions, action{Remove: &removeFile{
-			Path: f.Path, DeletionTimestamp: millis(c.now), DataChange: true,
+			Path: f.Path, DeletionTimestamp: millis(c.now), DataChange: c.dataChange,
 			PartitionValues: map[string]string{}, Size: f.Size,
 		}})
 	}
 	if c.add != nil {
-		actions = append(actions, action{Add: c.add})
+		add := *c.add
+		add.DataChange = c.dataChange
+		actions = append(actions, action{Add: &add})
+	}
+	if c.cdc != nil {
+		actions = append(actions, action{CDC: c.cdc})
 	}
 	ci := &commitInfo{
 		Timestamp:           millis(c.at),
@@ -237,6 +269,13 @@ func (s *Store) settle(ctx context.Context, v int64, txn string) (entryState, er
 	}
 }
 
+// removeOrphans removes files no log entry names, as removeOrphan does.
+func (s *Store) removeOrphans(ctx context.Context, names []string) {
+	for _, name := range names {
+		s.removeOrphan(ctx, name)
+	}
+}
+
 // removeOrphan removes a data file no log entry names. Failure is harmless:
 // readers never see it and the next commit or vacuum removes it.
 func (s *Store) removeOrphan(ctx context.Context, name string) {
@@ -259,16 +298,9 @@ func (s *Store) writeDataFile(ctx context.Context, rows sorted, v int64, txn str
 	if err != nil {
 		return nil, err
 	}
-	staged, err := s.writeRetrying(ctx, func(attempt int) string {
-		return stagingDir + "/" + dataFileName(v, txn, attempt)
-	}, buf.Bytes())
+	base, err := s.stageInto(ctx, yellowDir, func(attempt int) string { return dataFileName(v, txn, attempt) }, buf.Bytes())
 	if err != nil {
-		return nil, fmt.Errorf("write data file: %w", err)
-	}
-	base := path.Base(staged)
-	if err := s.fs.Rename(ctx, staged, yellowDir+"/"+base); err != nil {
-		s.removeOrphan(ctx, staged)
-		return nil, fmt.Errorf("move %s into the table: %w", staged, err)
+		return nil, fmt.Errorf("data file: %w", err)
 	}
 	return &addFile{
 		Path: base, PartitionValues: map[string]string{}, Size: size,

@@ -12,7 +12,8 @@ import (
 )
 
 // The Delta Lake log, as far as this lake writes and reads it: protocol reader 1
-// / writer 2, no partitions, no deletion vectors. See
+// / writer 4 for yellow (the change data feed, cdf.go; writerVersion is what a
+// table without it declares), no partitions, no deletion vectors. See
 // https://github.com/delta-io/delta/blob/master/PROTOCOL.md.
 
 const (
@@ -28,6 +29,7 @@ type action struct {
 	MetaData   *metaData   `json:"metaData,omitempty"`
 	Remove     *removeFile `json:"remove,omitempty"`
 	Add        *addFile    `json:"add,omitempty"`
+	CDC        *cdcFile    `json:"cdc,omitempty"` // change data (cdf.go)
 }
 
 type protocol struct {
@@ -107,10 +109,11 @@ func dataFileName(v int64, txn string, attempt int) string {
 	return fmt.Sprintf("part-%020d-%s-c%03d.snappy.parquet", v, txn, attempt)
 }
 
-var dataFilePattern = regexp.MustCompile(`^part-([0-9]{20})-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-c[0-9]{3}\.snappy\.parquet$`)
+// dataFilePattern matches data files and change data files (changeFileName).
+var dataFilePattern = regexp.MustCompile(`^(?:part|cdc)-([0-9]{20})-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-c[0-9]{3}\.snappy\.parquet$`)
 
-// parseDataFileName returns the version and commit a data file was written
-// for; ok is false for names this lake does not make.
+// parseDataFileName returns the version and commit a data file (or change
+// data file) was written for; ok is false for names this lake does not make.
 func parseDataFileName(base string) (v int64, txn string, ok bool) {
 	m := dataFilePattern.FindStringSubmatch(base)
 	if m == nil {
@@ -155,7 +158,7 @@ func isRepair(actions []action, info *commitInfo) bool {
 		return false
 	}
 	for _, a := range actions {
-		if a.Add != nil || a.Remove != nil {
+		if a.Add != nil || a.Remove != nil || a.CDC != nil {
 			return false
 		}
 	}

@@ -3,6 +3,7 @@ package lake_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -47,14 +48,15 @@ func TestStore_Commit_writesDeltaLogActions(t *testing.T) {
 	if strings.Join(kinds, ",") != "protocol,metaData,add,commitInfo" {
 		t.Fatalf("v0 actions = %v", kinds)
 	}
-	if p := v0[0]["protocol"]; p["minReaderVersion"] != 1.0 || p["minWriterVersion"] != 2.0 {
+	// Writer version 4: writers must respect delta.enableChangeDataFeed.
+	if p := v0[0]["protocol"]; p["minReaderVersion"] != 1.0 || p["minWriterVersion"] != 4.0 {
 		t.Errorf("protocol = %v", p)
 	}
 	md := v0[1]["metaData"]
 	if !regexp.MustCompile("^"+uuidRE+"$").MatchString(md["id"].(string)) || md["createdTime"] != clockMs {
 		t.Errorf("metaData id/createdTime = %v/%v", md["id"], md["createdTime"])
 	}
-	if f, _ := json.Marshal([]any{md["format"], md["partitionColumns"], md["configuration"]}); string(f) != `[{"options":{},"provider":"parquet"},[],{}]` {
+	if f, _ := json.Marshal([]any{md["format"], md["partitionColumns"], md["configuration"]}); string(f) != `[{"options":{},"provider":"parquet"},[],{"delta.enableChangeDataFeed":"true"}]` {
 		t.Errorf("metaData format, partitionColumns, configuration = %s", f)
 	}
 	var schema struct {
@@ -108,13 +110,18 @@ func TestStore_Commit_writesDeltaLogActions(t *testing.T) {
 	}
 
 	v1 := logLines(t, readAll(t, fsys, "yellow/_delta_log/00000000000000000001.json"))
-	if len(v1) != 3 || v1[0]["remove"] == nil || v1[1]["add"] == nil || v1[2]["commitInfo"] == nil {
-		t.Fatalf("v1 = %v, want remove, add, commitInfo", v1)
+	if len(v1) != 4 || v1[0]["remove"] == nil || v1[1]["add"] == nil || v1[2]["cdc"] == nil || v1[3]["commitInfo"] == nil {
+		t.Fatalf("v1 = %v, want remove, add, cdc, commitInfo", v1)
+	}
+	cdcRE := regexp.MustCompile(`^_change_data/cdc-00000000000000000001-` + uuidRE + `-c000\.snappy\.parquet$`)
+	if c := v1[2]["cdc"]; !cdcRE.MatchString(c["path"].(string)) || c["dataChange"] != false || c["size"] == 0.0 ||
+		fmt.Sprint(c["partitionValues"]) != "map[]" {
+		t.Errorf("v1 cdc = %v", c)
 	}
 	if rm := v1[0]["remove"]; rm["path"] != path || rm["dataChange"] != true || rm["deletionTimestamp"] != clockMs {
 		t.Errorf("v1 remove = %v, want v0's file %s", rm, path)
 	}
-	if ci := v1[2]["commitInfo"]; ci["readVersion"] != 0.0 || ci["runId"] != "run2" {
+	if ci := v1[3]["commitInfo"]; ci["readVersion"] != 0.0 || ci["runId"] != "run2" {
 		t.Errorf("v1 commitInfo = %v", ci)
 	}
 }

@@ -21,8 +21,12 @@ import (
 // through nanoseconds, which overflow outside 1677..2262; a zero time.Time
 // is year 1), dictionary encoding where the table says. It is derived from a
 // struct type made with reflect, tagged as a hand-written row struct would be.
-var fileSchema = func() *parquet.Schema {
-	fields := make([]reflect.StructField, len(releaselake.ReleaseColumns))
+var fileSchema = rowSchema()
+
+// rowSchema is the schema of the table's columns followed by extra ones (a
+// change data file's _change_type, cdf.go).
+func rowSchema(extra ...reflect.StructField) *parquet.Schema {
+	fields := make([]reflect.StructField, len(releaselake.ReleaseColumns), len(releaselake.ReleaseColumns)+len(extra))
 	for i, c := range releaselake.ReleaseColumns {
 		tag := c.Name
 		var typ reflect.Type
@@ -39,8 +43,9 @@ var fileSchema = func() *parquet.Schema {
 		}
 		fields[i] = reflect.StructField{Name: fmt.Sprintf("C%d", i), Type: typ, Tag: reflect.StructTag(`parquet:"` + tag + `"`)}
 	}
+	fields = append(fields, extra...)
 	return parquet.NewSchema("row", parquet.SchemaOf(reflect.New(reflect.StructOf(fields)).Elem().Interface()))
-}()
+}
 
 // deltaType is the Delta type of a column type.
 var deltaType = [...]string{releaselake.StringColumn: "string", releaselake.TimeColumn: "timestamp", releaselake.BoolColumn: "boolean"}

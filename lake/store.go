@@ -5,10 +5,11 @@
 // Layout under the lake root:
 //
 //	red/dt=YYYY-MM-DD/run=<run-id>/<source>.jsonl         raw answers, never overwritten
-//	yellow/_delta_log/%020d.json                          Delta log (reader 1 / writer 2)
+//	yellow/_delta_log/%020d.json                          Delta log (reader 1 / writer 4: change data feed)
 //	yellow/_delta_log/%020d.checkpoint.parquet            checkpoint every 10 versions
 //	yellow/_delta_log/_last_checkpoint                    the newest checkpoint
 //	yellow/part-%020d-<txn>-c%03d.snappy.parquet          data files (version, commit, attempt)
+//	yellow/_change_data/cdc-%020d-<txn>-c%03d.snappy.parquet  each commit's changed rows (cdf.go)
 //	yellow/_staging/                                      data files being written
 //	_runs/<run-id>.json                                   run records
 //	_state/                                               crawl state

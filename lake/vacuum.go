@@ -47,7 +47,10 @@ type VacuumResult struct {
 // Vacuum removes what the lake keeps only for time travel or never needed,
 // once it is older than retention:
 //   - data files removed from the table (by a later version) more than
-//     retention ago, by the remove action's deletionTimestamp;
+//     retention ago, by the remove action's deletionTimestamp, and change
+//     data files (_change_data/) whose version was committed more than
+//     retention ago (as Delta's VACUUM, by their time): the change feed
+//     reads back over the versions committed within retention;
 //   - data files of commits that lost or crashed (decided by the log, at any
 //     age, see clean.go), and data files no log entry names and whose
 //     modification time is before the cutoff;
@@ -81,7 +84,7 @@ func (s *Store) vacuum(ctx context.Context, retention time.Duration, dryRun bool
 	fates := s.fates(ctx, lst, head)
 
 	remove := map[string]int64{} // name -> size
-	for _, dir := range []string{yellowDir, stagingDir} {
+	for _, dir := range []string{yellowDir, changeDir, stagingDir} {
 		infos, err := s.fs.ReadDir(ctx, dir)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -118,6 +121,8 @@ func (s *Store) vacuum(ctx context.Context, retention time.Duration, dryRun bool
 				remove[name] = fi.Size()
 			case ours && !decided:
 				res.Kept++ // may be being committed
+			case dir == changeDir && old(fi.ModTime()):
+				remove[name] = fi.Size() // committed, but its log entry is gone
 			case !ours && strings.HasSuffix(fi.Name(), ".parquet") && old(fi.ModTime()):
 				remove[name] = fi.Size()
 			case !ours && strings.HasSuffix(fi.Name(), ".parquet"):
@@ -233,6 +238,13 @@ func (s *Store) history(ctx context.Context, lst *logListing, head int64) (*hist
 			if a.Remove != nil {
 				if p, err := dataPath(a.Remove.Path); err == nil {
 					h.removedAt[p] = max(h.removedAt[p], a.Remove.DeletionTimestamp)
+				}
+			}
+			// A change data file is never part of a version's data: it
+			// counts as removed when its version was committed.
+			if a.CDC != nil && info != nil {
+				if p, err := dataPath(a.CDC.Path); err == nil {
+					h.removedAt[p] = max(h.removedAt[p], info.Timestamp)
 				}
 			}
 		}
