@@ -26,6 +26,7 @@ import (
 	"github.com/releaselake/releaselake/metrics"
 	"github.com/releaselake/releaselake/page"
 	"github.com/releaselake/releaselake/serving"
+	"github.com/releaselake/releaselake/webhook"
 )
 
 // ShutdownTimeout bounds a graceful shutdown.
@@ -117,10 +118,7 @@ func (m *Main) Open() (err error) {
 		return fmt.Errorf("%s: %w", c.Named("catalog"), err)
 	}
 
-	m.Runner = &ingest.Runner{
-		Lake:    m.Lake,
-		Catalog: m.Catalog,
-		Log:     m.Log,
+	m.Runner = &ingest.Runner{Lake: m.Lake, Catalog: m.Catalog, Log: m.Log,
 		Committed: func(int64) {
 			if m.Engine != nil {
 				m.Engine.Signal()
@@ -131,6 +129,9 @@ func (m *Main) Open() (err error) {
 	}
 	m.health.State = m.Runner.Health
 	m.openPush()
+	if m.Runner.Deliver, err = webhook.Open(c.Webhooks, m.Catalog, m.Lake, m.Metrics, m.Log); err != nil {
+		return fmt.Errorf("%s: %w", c.Named("webhooks"), err)
+	}
 	return m.addSources()
 }
 

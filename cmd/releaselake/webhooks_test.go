@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/ingest/github/githubtest"
+	"github.com/releaselake/releaselake/lake"
+	"github.com/releaselake/releaselake/webhook"
+	"github.com/releaselake/releaselake/webhook/webhooktest"
+)
+
+// Real ingests (each a new Main on the same lake, as a restarted process
+// is) against the fake GitHub deliver to two local receivers: a signed JSON
+// target of GA releases, and a Slack target that takes prereleases too. The
+// lake's first version is not sent; a version the JSON receiver was down for
+// is delivered by the next run, in order; a run after that sends nothing
+// again.
+func TestIngest_webhooksDeliverOnceInOrder(t *testing.T) {
+	gh := githubtest.NewServer(t)
+	dir := t.TempDir()
+	catalog := filepath.Join(dir, "catalog.yaml")
+	os.WriteFile(catalog, []byte("products:\n  - key: flask\n    github: pallets/flask\n"), 0o644)
+	const secret = "s3cret-of-the-json-target"
+	jsonRecv, slackRecv := webhooktest.New(t, secret), webhooktest.New(t, "")
+	hooks := filepath.Join(dir, "webhooks.yaml")
+	os.WriteFile(hooks, []byte(fmt.Sprintf(`targets:
+  - url: %s
+    secret: %s
+    products: [flask]
+  - url: %s
+    format: slack
+    prerelease: true
+`, jsonRecv.URL, secret, slackRecv.URL)), 0o600)
+	lakeDir := filepath.Join(dir, "lake")
+	a := &app{t: t, lake: lakeDir, env: map[string]string{"RELEASELAKE_LAKE": lakeDir, "RELEASELAKE_CATALOG": catalog,
+		"RELEASELAKE_WEBHOOKS": hooks, "GITHUB_TOKEN": gh.Token, "GITHUB_GRAPHQL_URL": gh.URL}}
+	ingest := func(version int) {
+		t.Helper()
+		code, out := a.run("ingest")
+		if code != 0 || !strings.Contains(out, fmt.Sprintf("version %d,", version)) {
+			t.Fatalf("ingest: exit %d, want version %d\n%s", code, version, out)
+		}
+		if strings.Contains(out, secret) {
+			t.Fatalf("the output shows the secret:\n%s", out)
+		}
+	}
+	at := time.Date(2031, 3, 1, 12, 0, 0, 0, time.UTC)
+
+	ingest(0) // the lake's first version: every release, sent to no one
+	if n := len(jsonRecv.Deliveries()) + len(slackRecv.Deliveries()); n != 0 {
+		t.Fatalf("the lake's first version was delivered %d times", n)
+	}
+	gh.AddRelease("pallets/flask", githubtest.Release{TagName: "9.0.0", PublishedAt: at, CreatedAt: at, IsPrerelease: true})
+	ingest(1) // a prerelease: for the Slack target only
+	jsonRecv.Down()
+	gh.EditRelease("pallets/flask", "9.0.0", func(r *githubtest.Release) { r.IsPrerelease = false })
+	ingest(2) // GA while the JSON receiver is down: the run succeeds, its record says so
+	s := lake.Open(mustFS(t, lakeDir))
+	defer s.Close()
+	runs, err := s.Runs(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if step := stepNamed(runs[0], "webhooks"); !strings.Contains(step, "not reached") || strings.Contains(step, secret) || strings.Contains(step, jsonRecv.URL) {
+		t.Fatalf("run record's webhooks step = %q, want the JSON target not reached (and no URL or secret)", step)
+	}
+	jsonRecv.Up(t)
+	gh.AddRelease("pallets/flask", githubtest.Release{TagName: "9.0.1", PublishedAt: at.Add(time.Hour), CreatedAt: at.Add(time.Hour)})
+	ingest(3) // the missed v2, then v3
+	if code, out := a.run("ingest"); code != 0 || !strings.Contains(out, "version -1,") {
+		t.Fatalf("ingest with nothing new: exit %d\n%s", code, out)
+	}
+	runs, _ = s.Runs(context.Background(), 1)
+	if step := stepNamed(runs[0], "webhooks"); step != "" {
+		t.Fatalf("webhooks step of the last run failed: %s", step)
+	}
+
+	var got []string
+	for _, d := range jsonRecv.Deliveries() {
+		if d.SignatureErr != nil {
+			t.Errorf("delivery %s: signature: %v", d.ID, d.SignatureErr)
+		}
+		var b webhook.Body
+		if err := json.Unmarshal(d.Body, &b); err != nil {
+			t.Fatalf("JSON body: %v\n%s", err, d.Body)
+		}
+		for _, r := range b.Releases {
+			got = append(got, fmt.Sprintf("json %s v%d %s/%s %s", d.ID[len(d.ID)-2:], b.Version, r.Product, r.Tag, r.Change))
+		}
+	}
+	for _, d := range slackRecv.Deliveries() {
+		if err := webhooktest.CheckSlack(d.Body); err != nil {
+			t.Errorf("Slack body: %v\n%s", err, d.Body)
+		}
+		var m struct{ Text string }
+		json.Unmarshal(d.Body, &m)
+		got = append(got, "slack "+d.ID[len(d.ID)-2:]+" "+m.Text)
+	}
+	want := []string{
+		"json -2 v2 flask/9.0.0 ga",
+		"json -3 v3 flask/9.0.1 new",
+		"slack -1 1 release: flask 9.0.0",
+		"slack -2 1 release: flask 9.0.0",
+		"slack -3 1 release: flask 9.0.1",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("deliveries:\n got  %q\n want %q", got, want)
+	}
+}
+
+// stepNamed returns the error of run's step name ("" if it did not fail).
+func stepNamed(run releaselake.Run, name string) string {
+	for _, s := range run.Steps {
+		if s.Name == name {
+			return s.Error
+		}
+	}
+	return ""
+}
