@@ -235,20 +235,10 @@ func (r *Runner) run(ctx context.Context, trigger string, products []string, sta
 	}
 	r.recordHealth(ctx, log, done)
 	if r.Deliver != nil {
-		start := r.now()
-		err := r.Deliver(ctx, run.Version)
-		r.step(&run, "webhooks", start, err)
-		if err != nil {
-			log.Warn("webhooks not delivered; retried on the next run", "err", err)
-		}
+		r.lastStep(ctx, log, &run, "webhooks", func(ctx context.Context) error { return r.Deliver(ctx, run.Version) })
 	}
 	if r.Send != nil {
-		start := r.now()
-		err := r.Send(ctx)
-		r.step(&run, "send", start, err)
-		if err != nil {
-			log.Warn("send failed; retried on the next run", "err", err)
-		}
+		r.lastStep(ctx, log, &run, "send", r.Send)
 	}
 	if parent.Err() != nil {
 		run.Status = releaselake.RunCancelled

@@ -199,8 +199,8 @@ func (n *Notifier) writeState(ctx context.Context, t Target, st State) error {
 	return nil
 }
 
-// post makes one POST of b to t; a network error or 5xx is tried once more
-// after a second.
+// post makes one POST of b to t; a network error, a 5xx, 408 or 429 is tried
+// once more after a second.
 func (n *Notifier) post(ctx context.Context, t Target, b Body) error {
 	data, err := encode(t, b)
 	if err != nil {
@@ -211,8 +211,8 @@ func (n *Notifier) post(ctx context.Context, t Target, b Body) error {
 		outcome := "delivered"
 		switch {
 		case err == nil:
-		case status >= 400 && status < 500:
-			outcome = "refused"
+		case status >= 300 && status < 500 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests:
+			outcome = "refused" // sending it again now would be refused again
 		default:
 			outcome = "failed"
 		}

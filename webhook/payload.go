@@ -92,6 +92,10 @@ const (
 	SlackMaxText    = 3000
 	SlackMaxHeader  = 150
 	slackReleaseCap = SlackMaxBlocks - 2 // a header, then releases, then the "and N more" context
+	// A release's line is at most a label, escaped (x5), and a URL: well
+	// within a section's 3,000 characters.
+	slackMaxLabel = 200
+	slackMaxURL   = 1000
 )
 
 // SlackMessage is an incoming-webhook message: text (the notification and
@@ -127,10 +131,11 @@ func slackMessage(b Body) SlackMessage {
 		if i == slackReleaseCap-1 && total > slackReleaseCap {
 			break
 		}
-		label := r.Product + " " + r.Version
+		// Cut before escaping, so no cut lands inside an escape or a link.
+		label := truncate(r.Product+" "+r.Version, slackMaxLabel)
 		names = append(names, label)
 		line := "*" + slackEscape(label) + "*"
-		if r.URL != "" {
+		if r.URL != "" && len(r.URL) <= slackMaxURL {
 			line = "*<" + slackURL(r.URL) + "|" + slackEscape(label) + ">*"
 		}
 		line += " " + map[string]string{ChangeNew: "new", ChangeGA: "is GA", ChangeYanked: "was yanked"}[r.Change]
@@ -140,7 +145,7 @@ func slackMessage(b Body) SlackMessage {
 		if !r.PublishedAt.IsZero() {
 			line += " · published " + r.PublishedAt.Format("2006-01-02")
 		}
-		m.Blocks = append(m.Blocks, SlackBlock{Type: "section", Text: &SlackText{Type: "mrkdwn", Text: truncate(line, SlackMaxText)}})
+		m.Blocks = append(m.Blocks, SlackBlock{Type: "section", Text: &SlackText{Type: "mrkdwn", Text: line}})
 	}
 	if more := total - len(names); more > 0 {
 		m.Blocks = append(m.Blocks, SlackBlock{Type: "context",

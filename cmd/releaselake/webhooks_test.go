@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -83,6 +85,28 @@ func TestIngest_webhooksDeliverOnceInOrder(t *testing.T) {
 	if step := stepNamed(runs[0], "webhooks"); step != "" {
 		t.Fatalf("webhooks step of the last run failed: %s", step)
 	}
+	// One more in a process whose metrics are read: each target's POST
+	// counted as delivered, and neither behind.
+	gh.AddRelease("pallets/flask", githubtest.Release{TagName: "9.0.2", PublishedAt: at.Add(2 * time.Hour), CreatedAt: at.Add(2 * time.Hour)})
+	m := openMain(t, io.Discard, a.getenv, "ingest")
+	defer m.Close()
+	if run, err := m.Ingest(context.Background(), "cli", nil); err != nil || run.Version != 4 {
+		t.Fatalf("ingest: version %d, %v", run.Version, err)
+	}
+	rec := httptest.NewRecorder()
+	m.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, tg := range []*webhooktest.Receiver{jsonRecv, slackRecv} {
+		id := strings.TrimSuffix(tg.Deliveries()[0].ID, "-2")
+		id = strings.TrimSuffix(id, "-1")
+		for _, line := range []string{
+			fmt.Sprintf(`releaselake_webhook_deliveries_total{outcome="delivered",target=%q} 1`, id),
+			fmt.Sprintf(`releaselake_webhook_undelivered_versions{target=%q} 0`, id),
+		} {
+			if !strings.Contains(rec.Body.String(), line+"\n") {
+				t.Errorf("/metrics lacks %s", line)
+			}
+		}
+	}
 
 	var got []string
 	for _, d := range jsonRecv.Deliveries() {
@@ -108,9 +132,11 @@ func TestIngest_webhooksDeliverOnceInOrder(t *testing.T) {
 	want := []string{
 		"json -2 v2 flask/9.0.0 ga",
 		"json -3 v3 flask/9.0.1 new",
+		"json -4 v4 flask/9.0.2 new",
 		"slack -1 1 release: flask 9.0.0",
 		"slack -2 1 release: flask 9.0.0",
 		"slack -3 1 release: flask 9.0.1",
+		"slack -4 1 release: flask 9.0.2",
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("deliveries:\n got  %q\n want %q", got, want)
@@ -125,4 +151,19 @@ func stepNamed(run releaselake.Run, name string) string {
 		}
 	}
 	return ""
+}
+
+// A webhooks file that names a product the catalog does not have stops the
+// command at start, exit 2, naming the variable, the file and the line, and
+// never the secret.
+func TestIngest_webhooksFileCheckedAtStart(t *testing.T) {
+	dir := t.TempDir()
+	hooks := filepath.Join(dir, "webhooks.yaml")
+	os.WriteFile(hooks, []byte("targets:\n  - url: https://hooks.example/a\n    secret: s3cret-in-the-file\n  - url: https://hooks.example/b\n    secret: s3cret-in-the-file\n    products: [no-such-product]\n"), 0o600)
+	a := &app{t: t, lake: filepath.Join(dir, "lake"), env: map[string]string{"RELEASELAKE_LAKE": filepath.Join(dir, "lake"), "RELEASELAKE_WEBHOOKS": hooks}}
+	code, out := a.run("ingest")
+	want := "releaselake ingest: RELEASELAKE_WEBHOOKS: " + hooks + ":4: products: \"no-such-product\" is not a catalog product key"
+	if code != 2 || !strings.Contains(out, want) || strings.Contains(out, "s3cret") {
+		t.Fatalf("exit %d, output:\n%s\nwant exit 2 and %q", code, out, want)
+	}
 }
