@@ -123,3 +123,31 @@ func TestDeliver_redirectNotFollowedAnswerCapped(t *testing.T) {
 		}
 	}
 }
+
+// A receiver that answers 503 is tried once more, then again by the next
+// run, always under the same delivery id and each time freshly signed; once
+// it answers 2xx, a later run sends nothing.
+func TestDeliver_retriedUnderOneDeliveryID(t *testing.T) {
+	s := commits(t, []releaselake.Release{rel("go", "1.0.0")}, []releaselake.Release{rel("go", "1.0.0"), rel("go", "1.1.0")})
+	recv := webhooktest.New(t, "k")
+	tg := target(t, "{url: '"+recv.URL+"', secret: k}")
+	n := &webhook.Notifier{Lake: s, Targets: []webhook.Target{tg}}
+	recv.FailNext(2)
+	if err := n.Deliver(context.Background(), 1); err == nil || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("first run: %v, want the 503", err)
+	}
+	for range 2 { // the next run, and one after it
+		if err := n.Deliver(context.Background(), releaselake.NoVersion); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := recv.Deliveries()
+	if len(got) != 3 {
+		t.Fatalf("%d deliveries, want 3 (two attempts, then the next run's)", len(got))
+	}
+	for _, d := range got {
+		if d.ID != tg.ID+"-1" || d.SignatureErr != nil {
+			t.Errorf("delivery %q (signature: %v), want id %s-1 and a valid signature", d.ID, d.SignatureErr, tg.ID)
+		}
+	}
+}

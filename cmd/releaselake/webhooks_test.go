@@ -166,4 +166,8 @@ func TestIngest_webhooksFileCheckedAtStart(t *testing.T) {
 	if code != 2 || !strings.Contains(out, want) || strings.Contains(out, "s3cret") {
 		t.Fatalf("exit %d, output:\n%s\nwant exit 2 and %q", code, out, want)
 	}
+	a.env["RELEASELAKE_WEBHOOKS"] = filepath.Join(dir, "missing.yaml")
+	if code, out := a.run("serve"); code != 2 || !strings.Contains(out, "cannot read the webhooks file: open ") {
+		t.Fatalf("a missing file: exit %d\n%s", code, out)
+	}
 }

@@ -34,6 +34,14 @@ type Receiver struct {
 	srv    *http.Server
 	mu     sync.Mutex
 	got    []Delivery
+	fail   int // answer 503 to this many more deliveries
+}
+
+// FailNext makes the receiver take the next n deliveries but answer 503 Service Unavailable.
+func (r *Receiver) FailNext(n int) {
+	r.mu.Lock()
+	r.fail = n
+	r.mu.Unlock()
 }
 
 // New starts a receiver on 127.0.0.1; secret, if not empty, is the target's.
@@ -67,7 +75,13 @@ func (r *Receiver) handle(w http.ResponseWriter, req *http.Request) {
 	}
 	r.mu.Lock()
 	r.got = append(r.got, d)
+	fail := r.fail > 0
+	r.fail--
 	r.mu.Unlock()
+	if fail {
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+		return
+	}
 	if d.SignatureErr != nil {
 		http.Error(w, d.SignatureErr.Error(), http.StatusUnauthorized)
 		return
