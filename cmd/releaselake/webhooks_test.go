@@ -20,8 +20,7 @@ import (
 	"github.com/releaselake/releaselake/webhook/webhooktest"
 )
 
-// Real ingests (each a new Main on the same lake, as a restarted process
-// is) against the fake GitHub deliver to two local receivers: a signed JSON
+// Real ingests (each a new process of the binary on the same lake) against the fake GitHub deliver to two local receivers: a signed JSON
 // target of GA releases, and a Slack target that takes prereleases too. The
 // lake's first version is not sent; a version the JSON receiver was down for
 // is delivered by the next run, in order; a run after that sends nothing
@@ -45,15 +44,17 @@ func TestIngest_webhooksDeliverOnceInOrder(t *testing.T) {
 	lakeDir := filepath.Join(dir, "lake")
 	a := &app{t: t, lake: lakeDir, env: map[string]string{"RELEASELAKE_LAKE": lakeDir, "RELEASELAKE_CATALOG": catalog,
 		"RELEASELAKE_WEBHOOKS": hooks, "GITHUB_TOKEN": gh.Token, "GITHUB_GRAPHQL_URL": gh.URL}}
-	ingest := func(version int) {
+	// Each ingest is a new process of the real binary: a restart each time.
+	ingest := func(version int) string {
 		t.Helper()
-		code, out := a.run("ingest")
+		code, out, logs := runBinary(t, dir, a.env, "ingest")
 		if code != 0 || !strings.Contains(out, fmt.Sprintf("version %d,", version)) {
-			t.Fatalf("ingest: exit %d, want version %d\n%s", code, version, out)
+			t.Fatalf("ingest: exit %d, want version %d\n%s\n%s", code, version, out, logs)
 		}
-		if strings.Contains(out, secret) {
-			t.Fatalf("the output shows the secret:\n%s", out)
+		if strings.Contains(out+logs, secret) || strings.Contains(out+logs, "/hook") {
+			t.Fatalf("the output or log shows a secret or a target's URL:\n%s\n%s", out, logs)
 		}
+		return logs
 	}
 	at := time.Date(2031, 3, 1, 12, 0, 0, 0, time.UTC)
 
@@ -65,7 +66,10 @@ func TestIngest_webhooksDeliverOnceInOrder(t *testing.T) {
 	ingest(1) // a prerelease: for the Slack target only
 	jsonRecv.Down()
 	gh.EditRelease("pallets/flask", "9.0.0", func(r *githubtest.Release) { r.IsPrerelease = false })
-	ingest(2) // GA while the JSON receiver is down: the run succeeds, its record says so
+	// GA while the JSON receiver is down: the run succeeds, its log and record say so.
+	if logs := ingest(2); !strings.Contains(logs, "webhooks failed; retried on the next run") {
+		t.Fatalf("the log does not tell of the failed delivery:\n%s", logs)
+	}
 	s := lake.Open(mustFS(t, lakeDir))
 	defer s.Close()
 	runs, err := s.Runs(context.Background(), 1)
@@ -78,9 +82,7 @@ func TestIngest_webhooksDeliverOnceInOrder(t *testing.T) {
 	jsonRecv.Up(t)
 	gh.AddRelease("pallets/flask", githubtest.Release{TagName: "9.0.1", PublishedAt: at.Add(time.Hour), CreatedAt: at.Add(time.Hour)})
 	ingest(3) // the missed v2, then v3
-	if code, out := a.run("ingest"); code != 0 || !strings.Contains(out, "version -1,") {
-		t.Fatalf("ingest with nothing new: exit %d\n%s", code, out)
-	}
+	ingest(-1) // nothing new: nothing sent again
 	runs, _ = s.Runs(context.Background(), 1)
 	if step := stepNamed(runs[0], "webhooks"); step != "" {
 		t.Fatalf("webhooks step of the last run failed: %s", step)
