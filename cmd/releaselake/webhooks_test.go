@@ -81,7 +81,7 @@ func TestIngest_webhooksDeliverOnceInOrder(t *testing.T) {
 	}
 	jsonRecv.Up(t)
 	gh.AddRelease("pallets/flask", githubtest.Release{TagName: "9.0.1", PublishedAt: at.Add(time.Hour), CreatedAt: at.Add(time.Hour)})
-	ingest(3) // the missed v2, then v3
+	ingest(3)  // the missed v2, then v3
 	ingest(-1) // nothing new: nothing sent again
 	runs, _ = s.Runs(context.Background(), 1)
 	if step := stepNamed(runs[0], "webhooks"); step != "" {
