@@ -55,7 +55,8 @@ type Observer interface {
 type Notifier struct {
 	Targets  []Target
 	Lake     Lake
-	Client   *http.Client     // defaults to one that follows no redirect, PostTimeout a POST
+	Client   *http.Client     // defaults to one that follows no redirect
+	Timeout  time.Duration    // of one POST, its answer included; 0: PostTimeout
 	Now      func() time.Time // defaults to time.Now
 	Log      *slog.Logger     // nil discards
 	Observer Observer         // nil: none
@@ -232,7 +233,11 @@ func (n *Notifier) post(ctx context.Context, t Target, b Body) error {
 
 // attempt makes one POST; its error says why it was not a 2xx, never the URL.
 func (n *Notifier) attempt(ctx context.Context, t Target, version int64, data []byte) (int, error) {
-	ctx, cancel := context.WithTimeout(ctx, PostTimeout)
+	timeout := n.Timeout
+	if timeout <= 0 {
+		timeout = PostTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.URL, bytes.NewReader(data))
 	if err != nil {
@@ -267,7 +272,6 @@ func (n *Notifier) attempt(ctx context.Context, t Target, version int64, data []
 }
 
 var defaultClient = &http.Client{
-	Timeout: PostTimeout,
 	// A receiver's redirect is not followed: the body is signed for this
 	// target, and a redirect could take it somewhere else.
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

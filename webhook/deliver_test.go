@@ -151,3 +151,23 @@ func TestDeliver_retriedUnderOneDeliveryID(t *testing.T) {
 		}
 	}
 }
+
+// A receiver that takes the request and never answers holds a run for at
+// most the POST timeout per attempt: the run ends with the target failed.
+func TestDeliver_silentReceiverTimesOut(t *testing.T) {
+	stop := make(chan struct{})
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-stop:
+		case <-r.Context().Done():
+		}
+	}))
+	defer silent.Close()
+	defer close(stop)
+	s := commits(t, []releaselake.Release{rel("go", "1.0.0")}, []releaselake.Release{rel("go", "1.0.0"), rel("go", "1.1.0")})
+	n := &webhook.Notifier{Lake: s, Timeout: 100 * time.Millisecond, Targets: []webhook.Target{target(t, "{url: '"+silent.URL+"', secret: k}")}}
+	err := n.Deliver(context.Background(), 1)
+	if err == nil || !strings.Contains(err.Error(), "not reached: context deadline exceeded") {
+		t.Fatalf("err = %v, want the POST's deadline", err)
+	}
+}
