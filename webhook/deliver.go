@@ -10,7 +10,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/releaselake/releaselake"
@@ -91,14 +93,19 @@ func (n *Notifier) Deliver(ctx context.Context, committed int64) error {
 	if head == releaselake.NoVersion {
 		return nil
 	}
-	var failed []string
-	for _, t := range n.Targets {
-		if err := n.target(ctx, t, head, committed); err != nil {
-			n.log().Warn("webhook not delivered; the next run tries again", "target", t.ID, "host", t.Host(), "err", err)
-			failed = append(failed, fmt.Sprintf("webhook %s (%s): %v", t.ID, t.Host(), err))
-		}
+	// Targets at once: one that never answers must not use up the others' time.
+	failed := make([]string, len(n.Targets))
+	var wg sync.WaitGroup
+	for i, t := range n.Targets {
+		wg.Go(func() {
+			if err := n.target(ctx, t, head, committed); err != nil {
+				n.log().Warn("webhook not delivered; the next run tries again", "target", t.ID, "host", t.Host(), "err", err)
+				failed[i] = fmt.Sprintf("webhook %s (%s): %v", t.ID, t.Host(), err)
+			}
+		})
 	}
-	if len(failed) > 0 {
+	wg.Wait()
+	if failed = slices.DeleteFunc(failed, func(s string) bool { return s == "" }); len(failed) > 0 {
 		return errors.New(strings.Join(failed, "; "))
 	}
 	return nil
