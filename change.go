@@ -70,15 +70,23 @@ type ChangeSet struct {
 	Version     int64
 	CommittedAt time.Time // the commit's time (UTC), as Snapshot.CommittedAt
 	Changes     []Change  // sorted by (Product, Tag); empty for a version that changed no row
+	// TooLarge says the version changed more rows than the reader was allowed
+	// to read (ChangeFeed.Changes's maxRows; e.g. version 0, a first load):
+	// Changes is then empty. Read the version itself (Lake.SnapshotAt).
+	TooLarge bool
 }
 
 // ChangeFeed reads the change sets the lake recorded with each commit (the
 // Delta table's Change Data Feed).
 type ChangeFeed interface {
 	// Changes returns the change sets of versions from to to (both included,
-	// to at most the head), oldest first, one per version. Class Invalid if
-	// from > to or from < 0; NotFound if to is not committed, if a version in
-	// the range was committed before the table recorded changes, or if vacuum
-	// removed a file the range needs.
-	Changes(ctx context.Context, from, to int64) ([]ChangeSet, error)
+	// to at most the head), oldest first, one per version, reading at most
+	// maxRows change rows (an update counts two): it stops before the first
+	// version that would pass maxRows, so it may return fewer versions
+	// (callers go on after the last one), and returns that version with
+	// TooLarge if it is the first. Class Invalid if from > to, from < 0 or
+	// maxRows < 1; NotFound if to is not committed, if a version in the range
+	// was committed before the table recorded changes, or if vacuum removed a
+	// file the range needs.
+	Changes(ctx context.Context, from, to int64, maxRows int) ([]ChangeSet, error)
 }

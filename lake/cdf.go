@@ -174,17 +174,24 @@ func (s *Store) recordChanges(ctx context.Context, lst *logListing, base int64, 
 	return cdc, true, err
 }
 
-// writeChangeFile writes a change set as a change data file, staged and
-// renamed into _change_data/ as data files are (writeDataFile).
+// writeChangeFile writes a change set as a change data file, straight into
+// _change_data/ (Create makes the directory): unlike a data file it needs no
+// staging and rename, since no reader looks at a change data file until a
+// log entry names it, and that entry is published only once the file is
+// closed. A file whose commit then fails is an orphan like its data file,
+// removed the same way (clean.go).
 func (s *Store) writeChangeFile(ctx context.Context, changes []changeRow, v int64, txn string) (*cdcFile, error) {
 	var buf bytes.Buffer
 	if err := writeChangeParquet(&buf, changes); err != nil {
 		return nil, fmt.Errorf("encode change data file: %w", err)
 	}
-	base, err := s.stageInto(ctx, changeDir, func(attempt int) string { return changeFileName(v, txn, attempt) }, buf.Bytes())
+	name, err := s.writeRetrying(ctx, func(attempt int) string {
+		return changeDir + "/" + changeFileName(v, txn, attempt)
+	}, buf.Bytes())
 	if err != nil {
-		return nil, fmt.Errorf("change data file: %w", err)
+		return nil, fmt.Errorf("write change data file: %w", err)
 	}
+	base := path.Base(name)
 	return &cdcFile{
 		Path: path.Base(changeDir) + "/" + base, PartitionValues: map[string]string{}, Size: int64(buf.Len()),
 	}, nil

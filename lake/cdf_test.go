@@ -66,7 +66,7 @@ func TestStore_Changes_eachCommitsChangeSet(t *testing.T) {
 	ctx := context.Background()
 	versions := changeHistory(t, s)
 
-	sets, err := s.Changes(ctx, 0, 4)
+	sets, err := s.Changes(ctx, 0, 4, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,16 +105,49 @@ func TestStore_Changes_eachCommitsChangeSet(t *testing.T) {
 		t.Errorf("change data files = %q, want one for each of v1..v3", got)
 	}
 
-	if sets, err := s.Changes(ctx, 2, 2); err != nil || len(sets) != 1 || len(sets[0].Changes) != 2 {
+	if sets, err := s.Changes(ctx, 2, 2, 1000); err != nil || len(sets) != 1 || len(sets[0].Changes) != 2 {
 		t.Errorf("Changes(2, 2) = %v, %v", sets, err)
 	}
 	for _, r := range [][2]int64{{-1, 2}, {3, 2}} {
-		if _, err := s.Changes(ctx, r[0], r[1]); releaselake.ClassOf(err) != releaselake.Invalid {
+		if _, err := s.Changes(ctx, r[0], r[1], 1000); releaselake.ClassOf(err) != releaselake.Invalid {
 			t.Errorf("Changes(%d, %d) = %v, want Invalid", r[0], r[1], err)
 		}
 	}
-	if _, err := s.Changes(ctx, 0, 5); releaselake.ClassOf(err) != releaselake.NotFound {
+	if _, err := s.Changes(ctx, 0, 5, 1000); releaselake.ClassOf(err) != releaselake.NotFound {
 		t.Errorf("Changes(0, 5) beyond the head = %v, want NotFound", err)
+	}
+	if _, err := s.Changes(ctx, 0, 4, 0); releaselake.ClassOf(err) != releaselake.Invalid {
+		t.Errorf("Changes(0, 4, 0 rows) = %v, want Invalid", err)
+	}
+
+	// maxRows: v0 has 4 rows, v1 1, v2 4 (two updates): 5 rows read stop
+	// before v2; a first version over the limit comes alone, TooLarge.
+	for _, c := range []struct {
+		from    int64
+		maxRows int
+		want    string
+	}{
+		{0, 5, "[v0 v1]"},
+		{0, 9, "[v0 v1 v2]"},
+		{0, 3, "[v0:too large]"},
+		{2, 3, "[v2:too large]"},
+		{3, 1, "[v3 v4]"}, // v4 changed nothing: it reads no row
+	} {
+		sets, err := s.Changes(ctx, c.from, 4, c.maxRows)
+		var got []string
+		for _, set := range sets {
+			switch {
+			case set.TooLarge && len(set.Changes) == 0:
+				got = append(got, fmt.Sprintf("v%d:too large", set.Version))
+			case !set.TooLarge:
+				got = append(got, fmt.Sprintf("v%d", set.Version))
+			default:
+				got = append(got, fmt.Sprintf("v%d:too large with %d changes", set.Version, len(set.Changes)))
+			}
+		}
+		if err != nil || fmt.Sprint(got) != c.want {
+			t.Errorf("Changes(%d, 4, %d rows) = %v, %v; want %s", c.from, c.maxRows, got, err, c.want)
+		}
 	}
 }
 
@@ -199,7 +232,7 @@ func TestStore_Changes_readableByDeltaLake(t *testing.T) {
 	dir := t.TempDir()
 	s := openStore(t, localfs.New(dir))
 	changeHistory(t, s)
-	ours, err := s.Changes(context.Background(), 0, 4)
+	ours, err := s.Changes(context.Background(), 0, 4, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +268,7 @@ func TestStore_Commit_upgradesATableToTheChangeFeed(t *testing.T) {
 	}
 	s := openStore(t, fsys)
 	ctx := context.Background()
-	if _, err := s.Changes(ctx, 0, 0); releaselake.ClassOf(err) != releaselake.NotFound {
+	if _, err := s.Changes(ctx, 0, 0, 1000); releaselake.ClassOf(err) != releaselake.NotFound {
 		t.Errorf("Changes(0, 0) of a table without the change feed = %v, want NotFound", err)
 	}
 	next := slices.Clone(rows)
@@ -249,7 +282,7 @@ func TestStore_Commit_upgradesATableToTheChangeFeed(t *testing.T) {
 	if md := v1[1]["metaData"]; md == nil || md["id"] != "legacy" || fmt.Sprint(md["configuration"]) != "map[delta.enableChangeDataFeed:true]" {
 		t.Errorf("v1's second action %v, want the table's metaData with the change feed on", v1[1])
 	}
-	sets, err := s.Changes(ctx, 1, 1)
+	sets, err := s.Changes(ctx, 1, 1, 1000)
 	if err != nil || len(sets) != 1 {
 		t.Fatalf("Changes(1, 1) = %v, %v", sets, err)
 	}
@@ -257,7 +290,7 @@ func TestStore_Commit_upgradesATableToTheChangeFeed(t *testing.T) {
 	if got, want := summary(sets[0]), []string{"~python/v3.13.0rc2:prerelease", "~react/v19.0.0:notes"}; !slices.Equal(got, want) {
 		t.Errorf("v1 changes %q, want %q", got, want)
 	}
-	if _, err := s.Changes(ctx, 0, 1); releaselake.ClassOf(err) != releaselake.NotFound || !strings.Contains(err.Error(), "version 0") {
+	if _, err := s.Changes(ctx, 0, 1, 1000); releaselake.ClassOf(err) != releaselake.NotFound || !strings.Contains(err.Error(), "version 0") {
 		t.Errorf("Changes(0, 1) = %v, want NotFound naming version 0", err)
 	}
 
@@ -298,7 +331,7 @@ func TestStore_Changes_checkpointsAndCleaning(t *testing.T) {
 	if v, err := s.Commit(ctx, 10, versionRows(12), releaselake.CommitInfo{RunID: "run12"}); err != nil || v != 12 {
 		t.Fatalf("commit over the abandoned v11 = v%d, %v", v, err)
 	}
-	sets, err := s.Changes(ctx, 10, 12)
+	sets, err := s.Changes(ctx, 10, 12, 1000)
 	if err != nil || len(sets) != 3 {
 		t.Fatalf("Changes(10, 12) = %v, %v", sets, err)
 	}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/releaselake/releaselake"
 )
 
@@ -19,14 +21,14 @@ var _ releaselake.ChangeFeed = (*Store)(nil)
 // A version committed while the table's change feed was off is refused, as
 // Spark does: its add and remove would read as every row deleted and
 // inserted again.
-func (s *Store) Changes(ctx context.Context, from, to int64) ([]releaselake.ChangeSet, error) {
-	sets, err := s.changes(ctx, from, to)
+func (s *Store) Changes(ctx context.Context, from, to int64, maxRows int) ([]releaselake.ChangeSet, error) {
+	sets, err := s.changes(ctx, from, to, maxRows)
 	return sets, boundary(err, "read the yellow change feed v%d..v%d", from, to)
 }
 
-func (s *Store) changes(ctx context.Context, from, to int64) ([]releaselake.ChangeSet, error) {
-	if from < 0 || from > to {
-		return nil, releaselake.Errorf(releaselake.Invalid, "versions %d to %d: want 0 <= from <= to", from, to)
+func (s *Store) changes(ctx context.Context, from, to int64, maxRows int) ([]releaselake.ChangeSet, error) {
+	if from < 0 || from > to || maxRows < 1 {
+		return nil, releaselake.Errorf(releaselake.Invalid, "versions %d to %d, at most %d rows: want 0 <= from <= to, maxRows >= 1", from, to, maxRows)
 	}
 	lst, err := s.committed(ctx, to)
 	if err != nil {
@@ -58,18 +60,41 @@ func (s *Store) changes(ctx context.Context, from, to int64) ([]releaselake.Chan
 			return nil, releaselake.Errorf(releaselake.NotFound,
 				"version %d was committed before the table recorded its changes (%s)", v, cdfProperty)
 		}
-		rows, err := s.versionChanges(ctx, v, actions)
+		set := releaselake.ChangeSet{Version: v, CommittedAt: time.UnixMilli(info.Timestamp).UTC()}
+		files, err := changeFiles(v, actions)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, releaselake.ChangeSet{Version: v, CommittedAt: time.UnixMilli(info.Timestamp).UTC(), Changes: pairChanges(rows)})
+		n, err := s.countRows(ctx, v, files)
+		if err != nil {
+			return nil, err
+		}
+		if maxRows -= n; maxRows < 0 {
+			if len(out) == 0 {
+				set.TooLarge = true
+				out = append(out, set)
+			}
+			break
+		}
+		rows, err := s.readChanges(ctx, v, files)
+		if err != nil {
+			return nil, err
+		}
+		set.Changes = pairChanges(rows)
+		out = append(out, set)
 	}
 	return out, nil
 }
 
-// versionChanges reads the change rows of version v from its actions.
-func (s *Store) versionChanges(ctx context.Context, v int64, actions []action) ([]changeRow, error) {
-	var cdc, adds, removes []string
+// versionFiles are the files a version's changes are read from: its cdc
+// files if it has any, else its add and remove files that change data.
+type versionFiles struct {
+	cdc, adds, removes []string
+}
+
+// changeFiles finds the files of version v's changes in its actions.
+func changeFiles(v int64, actions []action) (versionFiles, error) {
+	var f versionFiles
 	for _, a := range actions {
 		var (
 			uri  string
@@ -77,23 +102,51 @@ func (s *Store) versionChanges(ctx context.Context, v int64, actions []action) (
 		)
 		switch {
 		case a.CDC != nil:
-			uri, list = a.CDC.Path, &cdc
+			uri, list = a.CDC.Path, &f.cdc
 		case a.Add != nil && a.Add.DataChange:
-			uri, list = a.Add.Path, &adds
+			uri, list = a.Add.Path, &f.adds
 		case a.Remove != nil && a.Remove.DataChange:
-			uri, list = a.Remove.Path, &removes
+			uri, list = a.Remove.Path, &f.removes
 		default:
 			continue
 		}
 		name, err := dataPath(uri)
 		if err != nil {
-			return nil, releaselake.Wrap(releaselake.Internal, err, fmt.Sprintf("log entry %d", v))
+			return f, releaselake.Wrap(releaselake.Internal, err, fmt.Sprintf("log entry %d", v))
 		}
 		*list = append(*list, name)
 	}
+	if len(f.cdc) > 0 {
+		f.adds, f.removes = nil, nil
+	}
+	return f, nil
+}
+
+// countRows returns the rows in a version's change files, from their footers.
+func (s *Store) countRows(ctx context.Context, v int64, f versionFiles) (int, error) {
+	n := 0
+	for _, name := range slices.Concat(f.cdc, f.adds, f.removes) {
+		file, err := s.fs.Open(ctx, name)
+		if err != nil {
+			return 0, goneAfterVacuum(v, err)
+		}
+		pf, err := noPanic(func() (*parquet.File, error) {
+			return parquet.OpenFile(file, file.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+		})
+		file.Close()
+		if err != nil {
+			return 0, releaselake.Wrap(releaselake.Internal, err, "read the footer of "+name)
+		}
+		n += int(pf.NumRows())
+	}
+	return n, nil
+}
+
+// readChanges reads the change rows of version v from its files.
+func (s *Store) readChanges(ctx context.Context, v int64, f versionFiles) ([]changeRow, error) {
 	var rows []changeRow
-	if len(cdc) > 0 {
-		for _, name := range cdc {
+	if len(f.cdc) > 0 {
+		for _, name := range f.cdc {
 			got, err := s.readChangeFile(ctx, v, name)
 			if err != nil {
 				return nil, err
@@ -105,7 +158,7 @@ func (s *Store) versionChanges(ctx context.Context, v int64, actions []action) (
 	for _, f := range []struct {
 		names []string
 		typ   releaselake.ChangeType
-	}{{removes, releaselake.ChangeDelete}, {adds, releaselake.ChangeInsert}} {
+	}{{f.removes, releaselake.ChangeDelete}, {f.adds, releaselake.ChangeInsert}} {
 		for _, name := range f.names {
 			rels, err := s.readDataFile(ctx, v, name)
 			if err != nil {

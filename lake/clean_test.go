@@ -145,10 +145,10 @@ func TestStore_Vacuum_removesOnlyWhatRetentionAllows(t *testing.T) {
 		}
 	}
 
-	if _, err := s.Changes(ctx, 1, 3); releaselake.ClassOf(err) != releaselake.NotFound || !strings.Contains(err.Error(), "vacuum") {
+	if _, err := s.Changes(ctx, 1, 3, 1000); releaselake.ClassOf(err) != releaselake.NotFound || !strings.Contains(err.Error(), "vacuum") {
 		t.Errorf("Changes(1, 3) after vacuum = %v, want NotFound saying vacuum removed them", err)
 	}
-	if sets, err := s.Changes(ctx, 2, 3); err != nil || len(sets) != 2 {
+	if sets, err := s.Changes(ctx, 2, 3, 1000); err != nil || len(sets) != 2 {
 		t.Errorf("Changes(2, 3) after vacuum = %v, %v; want two change sets", sets, err)
 	}
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"time"
 
 	"github.com/google/uuid"
@@ -298,9 +299,16 @@ func (s *Store) writeDataFile(ctx context.Context, rows sorted, v int64, txn str
 	if err != nil {
 		return nil, err
 	}
-	base, err := s.stageInto(ctx, yellowDir, func(attempt int) string { return dataFileName(v, txn, attempt) }, buf.Bytes())
+	staged, err := s.writeRetrying(ctx, func(attempt int) string {
+		return stagingDir + "/" + dataFileName(v, txn, attempt)
+	}, buf.Bytes())
 	if err != nil {
-		return nil, fmt.Errorf("data file: %w", err)
+		return nil, fmt.Errorf("write data file: %w", err)
+	}
+	base := path.Base(staged)
+	if err := s.fs.Rename(ctx, staged, yellowDir+"/"+base); err != nil {
+		s.removeOrphan(ctx, staged)
+		return nil, fmt.Errorf("move %s into the table: %w", staged, err)
 	}
 	return &addFile{
 		Path: base, PartitionValues: map[string]string{}, Size: size,

@@ -2,11 +2,8 @@ package lake
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"path"
 
 	"github.com/google/uuid"
 )
@@ -97,26 +94,4 @@ func (s *Store) writeAndRename(ctx context.Context, dir, tmp, target string, dat
 // the old content or the new, never a part.
 func (s *Store) replace(ctx context.Context, dir, name string, data []byte) error {
 	return s.writeAndRename(ctx, dir, fmt.Sprintf(".%s.tmp-%s", name, uuid.NewString()), dir+"/"+name, data)
-}
-
-// stageInto writes data to a new file under _staging, named name(attempt)
-// (redone into a new name on failure, as writeRetrying does), closes it and
-// renames it into dir, made if missing. It returns the file's base name.
-func (s *Store) stageInto(ctx context.Context, dir string, name func(attempt int) string, data []byte) (string, error) {
-	staged, err := s.writeRetrying(ctx, func(attempt int) string { return stagingDir + "/" + name(attempt) }, data)
-	if err != nil {
-		return "", fmt.Errorf("write: %w", err)
-	}
-	base := path.Base(staged)
-	err = s.fs.Rename(ctx, staged, dir+"/"+base)
-	if errors.Is(err, fs.ErrNotExist) {
-		if err = s.fs.MkdirAll(ctx, dir); err == nil {
-			err = s.fs.Rename(ctx, staged, dir+"/"+base)
-		}
-	}
-	if err != nil {
-		s.removeOrphan(ctx, staged)
-		return "", fmt.Errorf("move %s into the table: %w", staged, err)
-	}
-	return base, nil
 }

@@ -24,6 +24,10 @@ const (
 	// MaxVersions is the most versions one run reads for a target; the rest
 	// wait for the next run.
 	MaxVersions = 50
+	// MaxRows is the most change rows one read of the change feed holds; a
+	// version that changed more (a rebuild, a large catalog's first ingest)
+	// is skipped, logged.
+	MaxRows = 10_000
 	// PostTimeout bounds one POST, its answer included.
 	PostTimeout = 10 * time.Second
 	// RunTimeout bounds a run's deliveries to every target.
@@ -121,36 +125,14 @@ func (n *Notifier) target(ctx context.Context, t Target, head, committed int64) 
 			n.Observer.WebhookUndelivered(t.ID, head-st.Delivered)
 		}
 	}()
-	from, to := st.Delivered+1, min(head, st.Delivered+MaxVersions)
-	if from > to {
-		return nil
-	}
-	sets, err := n.Lake.Changes(ctx, from, to)
-	if releaselake.ClassOf(err) == releaselake.NotFound {
-		// Vacuumed, or committed before the change feed: skip what cannot be read.
-		sets, err = n.readable(ctx, t, from, to)
-	}
-	if err != nil {
-		return fmt.Errorf("read the change feed: %w", err)
-	}
-	for _, set := range sets {
-		body, ok := bodyOf(t, set)
-		if ok {
-			if err := n.post(ctx, t, body); err != nil {
-				if st.Failures == 0 {
-					st.FailingSince = n.now()
-				}
-				st.Failures++
-				st.LastError = err.Error()
-				n.writeState(ctx, t, st)
-				return fmt.Errorf("version %d: %w (%d failures since %s)", set.Version, err, st.Failures, st.FailingSince.Format(time.RFC3339))
-			}
-			st.Failures, st.FailingSince, st.LastError, st.DeliveredAt = 0, time.Time{}, "", n.now()
+	to := min(head, st.Delivered+MaxVersions)
+	for st.Delivered < to {
+		sets, err := n.changes(ctx, t, st.Delivered+1, to)
+		if err != nil {
+			return fmt.Errorf("read the change feed: %w", err)
 		}
-		st.Delivered = set.Version
-		if ok {
-			// Written after each 2xx: a crash now resends at most this version.
-			if err := n.writeState(ctx, t, st); err != nil {
+		for _, set := range sets {
+			if err := n.version(ctx, t, &st, set); err != nil {
 				return err
 			}
 		}
@@ -158,23 +140,48 @@ func (n *Notifier) target(ctx context.Context, t Target, head, committed int64) 
 	return n.writeState(ctx, t, st)
 }
 
-// readable returns the change sets of from..to that can be read, one by
-// one, logging the versions skipped.
-func (n *Notifier) readable(ctx context.Context, t Target, from, to int64) ([]releaselake.ChangeSet, error) {
-	var out []releaselake.ChangeSet
-	for v := from; v <= to; v++ {
-		sets, err := n.Lake.Changes(ctx, v, v)
-		if releaselake.ClassOf(err) == releaselake.NotFound {
-			n.log().Warn("webhook skips a version the change feed cannot give", "target", t.ID, "version", v, "err", err)
-			out = append(out, releaselake.ChangeSet{Version: v})
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sets...)
+// version delivers one change set to t, if anything in it matches, and
+// advances st past it.
+func (n *Notifier) version(ctx context.Context, t Target, st *State, set releaselake.ChangeSet) error {
+	if set.TooLarge {
+		n.log().Warn("webhook skips a version that changed more rows than a read may hold", "target", t.ID, "version", set.Version, "max_rows", MaxRows)
 	}
-	return out, nil
+	body, ok := bodyOf(t, set)
+	if !ok {
+		st.Delivered = set.Version
+		return nil
+	}
+	if err := n.post(ctx, t, body); err != nil {
+		if st.Failures == 0 {
+			st.FailingSince = n.now()
+		}
+		st.Failures++
+		st.LastError = err.Error()
+		n.writeState(ctx, t, *st)
+		return fmt.Errorf("version %d: %w (%d failures since %s)", set.Version, err, st.Failures, st.FailingSince.Format(time.RFC3339))
+	}
+	st.Failures, st.FailingSince, st.LastError, st.DeliveredAt = 0, time.Time{}, "", n.now()
+	st.Delivered = set.Version
+	// Written after each 2xx: a crash now resends at most this version.
+	return n.writeState(ctx, t, *st)
+}
+
+// changes returns change sets from from on, as many as one read of MaxRows
+// rows gives (at least one). A version the feed cannot give (vacuumed, or
+// committed before the change feed) is an empty set, logged.
+func (n *Notifier) changes(ctx context.Context, t Target, from, to int64) ([]releaselake.ChangeSet, error) {
+	sets, err := n.Lake.Changes(ctx, from, to, MaxRows)
+	if releaselake.ClassOf(err) == releaselake.NotFound {
+		// Read alone, the first version says whether it is the one missing.
+		if sets, err = n.Lake.Changes(ctx, from, from, MaxRows); releaselake.ClassOf(err) == releaselake.NotFound {
+			n.log().Warn("webhook skips a version the change feed cannot give", "target", t.ID, "version", from, "err", err)
+			return []releaselake.ChangeSet{{Version: from}}, nil
+		}
+	}
+	if err == nil && len(sets) == 0 {
+		err = fmt.Errorf("no change set from version %d", from)
+	}
+	return sets, err
 }
 
 func (n *Notifier) readState(ctx context.Context, t Target, head, committed int64) (State, error) {

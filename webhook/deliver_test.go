@@ -171,3 +171,29 @@ func TestDeliver_silentReceiverTimesOut(t *testing.T) {
 		t.Fatalf("err = %v, want the POST's deadline", err)
 	}
 }
+
+// A version that changed more rows than one read may hold (MaxRows) is
+// skipped, and the versions after it are delivered.
+func TestDeliver_skipsAVersionTooLargeToRead(t *testing.T) {
+	first := []releaselake.Release{rel("go", "0.0.1")}
+	large := append([]releaselake.Release(nil), first...)
+	for i := range webhook.MaxRows + 1 {
+		large = append(large, rel("go", fmt.Sprintf("1.%d.0", i)))
+	}
+	next := append(append([]releaselake.Release(nil), large...), rel("go", "2.0.0"))
+	s := commits(t, first, large, next)
+	recv := webhooktest.New(t, "k")
+	n := &webhook.Notifier{Lake: s, Targets: []webhook.Target{target(t, "{url: '"+recv.URL+"', secret: k}")}}
+	if err := n.Deliver(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range recv.Deliveries() {
+		var b webhook.Body
+		json.Unmarshal(d.Body, &b)
+		got = append(got, fmt.Sprintf("v%d: %d releases, first %s", b.Version, len(b.Releases)+b.Omitted, b.Releases[0].Version))
+	}
+	if want := "v2: 1 releases, first 2.0.0"; len(got) != 1 || got[0] != want {
+		t.Fatalf("deliveries %q, want [%q]", got, want)
+	}
+}

@@ -21,8 +21,8 @@ import (
 // changeIngests runs the ingests the change feed is checked on, into the lake
 // at lakeLoc: v0 the catalog's flask history; v1 a new prerelease; v2 that
 // release made GA; v3 an older release deleted. It returns the lake's own
-// change feed of v1..v3 as feedKeys.
-func changeIngests(t *testing.T, lakeLoc string) []string {
+// change feed of v1..v3 as feedKeys, and the app that ran them.
+func changeIngests(t *testing.T, lakeLoc string) ([]string, *app) {
 	t.Helper()
 	gh := githubtest.NewServer(t)
 	catalog := filepath.Join(t.TempDir(), "catalog.yaml")
@@ -48,7 +48,7 @@ func changeIngests(t *testing.T, lakeLoc string) []string {
 	}
 	s := lake.Open(mustFS(t, lakeLoc))
 	defer s.Close()
-	sets, err := s.Changes(context.Background(), 1, 3)
+	sets, err := s.Changes(context.Background(), 1, 3, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func changeIngests(t *testing.T, lakeLoc string) []string {
 	if !slices.Equal(keys, want) {
 		t.Fatalf("the lake's change feed of v1..v3 = %q, want %q", keys, want)
 	}
-	return keys
+	return keys, a
 }
 
 // feedKey is one change feed row as the tests compare it.
@@ -89,7 +89,7 @@ func feedKey(v int64, typ releaselake.ChangeType, r *releaselake.Release) string
 func TestIngest_changeFeedReadByDeltaRS(t *testing.T) {
 	py := deltaPython(t)
 	dir := filepath.Join(t.TempDir(), "lake")
-	want := changeIngests(t, dir)
+	want, _ := changeIngests(t, dir)
 
 	cmd := exec.Command(py, filepath.Join("..", "..", "lake", "testdata", "read_cdf.py"), filepath.Join(dir, "yellow"), "1")
 	var stderr bytes.Buffer

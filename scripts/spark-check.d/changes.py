@@ -2,7 +2,7 @@
 (readChangeFeed from startingVersion 1) and prints its rows as JSON for
 TestHDFS_sparkReadsTheChangeFeed (cmd/releaselake/hdfs_spark_cdf_test.go).
 
-    python changes.py hdfs://127.0.0.1:9000/path/to/lake
+    python changes.py hdfs://127.0.0.1:9000/path/to/lake [starting version, 1 if absent]
 """
 
 import json
@@ -13,7 +13,7 @@ from delta import configure_spark_with_delta_pip
 from pyspark.sql import SparkSession
 
 
-def main(lake):
+def main(lake, start):
     builder = (
         SparkSession.builder.master("local[1]")
         .appName("releaselake-spark-check-cdf")
@@ -28,7 +28,7 @@ def main(lake):
     changes = (
         spark.read.format("delta")
         .option("readChangeFeed", "true")
-        .option("startingVersion", 1)
+        .option("startingVersion", start)
         .load(lake + "/yellow")
         .selectExpr("product", "tag", "prerelease", "_change_type", "_commit_version")
         .collect()
@@ -38,4 +38,4 @@ def main(lake):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1)
