@@ -350,3 +350,35 @@ func commitHistoryFrom(t *testing.T, s *lake.Store, from, to int) {
 		mustCommit(t, s, int64(i)-1, versionRows(i), fmt.Sprint("run", i))
 	}
 }
+
+// A first commit that steps over a repair entry at version 0 (which declares
+// no change feed) turns the feed on in its own entry, its rows read as
+// inserts from its add; version 0 is refused, by delta-rs too.
+func TestStore_Changes_firstCommitOverARepairedVersion0(t *testing.T) {
+	s, fsys := newStore(t)
+	ctx := context.Background()
+	writeFile(t, fsys, "yellow/_delta_log/00000000000000000000.json", []byte(`{"commitInfo":{"timest`))
+	if v, err := s.Commit(ctx, releaselake.NoVersion, sampleRows(), releaselake.CommitInfo{RunID: "run1"}); err != nil || v != 1 {
+		t.Fatalf("commit over the abandoned v0 = v%d, %v", v, err)
+	}
+	if _, err := s.Changes(ctx, 0, 1, 1000); releaselake.ClassOf(err) != releaselake.NotFound {
+		t.Errorf("Changes(0, 1) = %v, want NotFound: v0 has no change feed", err)
+	}
+	sets, err := s.Changes(ctx, 1, 1, 1000)
+	if err != nil || len(sets) != 1 {
+		t.Fatalf("Changes(1, 1) = %v, %v", sets, err)
+	}
+	want := []string{"+pandas/0.1", "+python/v3.12.0", "+python/v3.13.0rc2", "+react/v19.0.0"}
+	if !slices.Equal(summary(sets[0]), want) {
+		t.Errorf("v1 %q; want %q", summary(sets[0]), want)
+	}
+	v1 := logLines(t, readAll(t, fsys, "yellow/_delta_log/00000000000000000001.json"))
+	if v1[0]["protocol"]["minWriterVersion"] != 4.0 || v1[1]["metaData"] == nil {
+		t.Errorf("v1 = %v, want protocol 1/4 and metaData first", v1)
+	}
+	got := readCDF(t, requireDeltaLake(t), filepath.Join(fsys.Root(), "yellow"), 1)
+	sortFeed(got.Rows)
+	if want := feedRows(sets); !reflect.DeepEqual(got.Rows, want) {
+		t.Errorf("load_cdf from v1:\n got  %v\n want %v", got.Rows, want)
+	}
+}

@@ -56,7 +56,7 @@ func (s *Store) changes(ctx context.Context, from, to int64, maxRows int) ([]rel
 				md = a.MetaData
 			}
 		}
-		if !cdfEnabled(md) && !isRepair(actions, info) {
+		if !cdfEnabled(md) { // a repair entry at v0 too: delta-rs refuses it as well
 			return nil, releaselake.Errorf(releaselake.NotFound,
 				"version %d was committed before the table recorded its changes (%s)", v, cdfProperty)
 		}

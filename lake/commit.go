@@ -103,6 +103,11 @@ func (s *Store) commit(ctx context.Context, base int64, rels []releaselake.Relea
 				return 0, fmt.Errorf("publish log entry: stepped over %d repair entries: %w", maxRebases, perr)
 			}
 			c.base = v // it changed nothing: commit on top of it
+			// but a repair of version 0 made the table: its protocol and
+			// metaData are base's now (entry upgrades them to the change feed).
+			if actions, info, err := s.readEntry(ctx, v); err == nil {
+				_ = c.prev.apply(v, actions, info)
+			}
 		case entryOther:
 			s.removeOrphans(ctx, c.files())
 			return 0, releaselake.Wrap(releaselake.Conflict, perr, fmt.Sprintf("v%d was committed by another writer", v))
