@@ -19,6 +19,7 @@ import (
 	"github.com/releaselake/releaselake/graph/graphiql"
 	"github.com/releaselake/releaselake/ingest"
 	"github.com/releaselake/releaselake/ingest/sources"
+	"github.com/releaselake/releaselake/ingest/webhook"
 	"github.com/releaselake/releaselake/internal/cli"
 	"github.com/releaselake/releaselake/lake"
 	"github.com/releaselake/releaselake/lake/hdfs"
@@ -26,7 +27,6 @@ import (
 	"github.com/releaselake/releaselake/metrics"
 	"github.com/releaselake/releaselake/page"
 	"github.com/releaselake/releaselake/serving"
-	"github.com/releaselake/releaselake/webhook"
 )
 
 // ShutdownTimeout bounds a graceful shutdown.

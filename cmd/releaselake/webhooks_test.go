@@ -15,9 +15,9 @@ import (
 
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/ingest/github/githubtest"
+	"github.com/releaselake/releaselake/ingest/webhook"
+	"github.com/releaselake/releaselake/ingest/webhook/webhooktest"
 	"github.com/releaselake/releaselake/lake"
-	"github.com/releaselake/releaselake/webhook"
-	"github.com/releaselake/releaselake/webhook/webhooktest"
 )
 
 // Real ingests (each a new process of the binary on the same lake) against the fake GitHub deliver to two local receivers: a signed JSON

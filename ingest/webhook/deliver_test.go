@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/ingest/webhook"
+	"github.com/releaselake/releaselake/ingest/webhook/webhooktest"
 	"github.com/releaselake/releaselake/lake"
 	"github.com/releaselake/releaselake/lake/localfs"
-	"github.com/releaselake/releaselake/webhook"
-	"github.com/releaselake/releaselake/webhook/webhooktest"
 )
 
 // commits writes each list of rows as the lake's next version and returns the lake.

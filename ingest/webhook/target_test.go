@@ -8,7 +8,7 @@ import (
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/catalog"
 	"github.com/releaselake/releaselake/ingest/sources"
-	"github.com/releaselake/releaselake/webhook"
+	"github.com/releaselake/releaselake/ingest/webhook"
 )
 
 func testCatalog(t *testing.T) *releaselake.Catalog {

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/releaselake/releaselake/ingest/webhook"
 	"github.com/releaselake/releaselake/page"
-	"github.com/releaselake/releaselake/webhook"
 )
 
 // Delivery is one POST the receiver took.

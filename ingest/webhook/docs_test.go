@@ -14,8 +14,8 @@ import (
 	"testing"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/ingest/webhook"
 	"github.com/releaselake/releaselake/page"
-	"github.com/releaselake/releaselake/webhook"
 )
 
 // The verification example of docs/webhooks.md, run with python3, accepts
@@ -25,7 +25,7 @@ func TestDocs_pythonVerifyAcceptsADelivery(t *testing.T) {
 	if err != nil {
 		t.Skip("python3 not on PATH: the docs example is not run")
 	}
-	doc, err := os.ReadFile(filepath.Join("..", "docs", "webhooks.md"))
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "webhooks.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
