@@ -86,7 +86,8 @@ func StateName(id string) string { return "webhooks/" + id }
 // the version the run committed (releaselake.NoVersion if none): a target
 // without state starts just before it (or at the head), never with the
 // lake's first version, which adds every release ever published. The error
-// names the targets that failed; the next run tries them again.
+// names the targets that failed (the run logs and records it); the next
+// run tries them again.
 func (n *Notifier) Deliver(ctx context.Context, committed int64) error {
 	ctx, cancel := context.WithTimeout(ctx, RunTimeout)
 	defer cancel()
@@ -103,7 +104,6 @@ func (n *Notifier) Deliver(ctx context.Context, committed int64) error {
 	for i, t := range n.Targets {
 		wg.Go(func() {
 			if err := n.target(ctx, t, head, committed); err != nil {
-				n.log().Warn("webhook not delivered; the next run tries again", "target", t.ID, "host", t.Host(), "err", err)
 				failed[i] = fmt.Sprintf("webhook %s (%s): %v", t.ID, t.Host(), err)
 			}
 		})
@@ -122,7 +122,7 @@ func (n *Notifier) target(ctx context.Context, t Target, head, committed int64) 
 	}
 	defer func() {
 		if n.Observer != nil {
-			n.Observer.WebhookUndelivered(t.ID, head-st.Delivered)
+			n.Observer.WebhookUndelivered(t.ID, max(head-st.Delivered, 0))
 		}
 	}()
 	to := min(head, st.Delivered+MaxVersions)
@@ -160,6 +160,7 @@ func (n *Notifier) version(ctx context.Context, t Target, st *State, set release
 		n.writeState(ctx, t, *st)
 		return fmt.Errorf("version %d: %w (%d failures since %s)", set.Version, err, st.Failures, st.FailingSince.Format(time.RFC3339))
 	}
+	n.log().Info("webhook delivered", "target", t.ID, "host", t.Host(), "version", set.Version, "releases", len(body.Releases)+body.Omitted)
 	st.Failures, st.FailingSince, st.LastError, st.DeliveredAt = 0, time.Time{}, "", n.now()
 	st.Delivered = set.Version
 	// Written after each 2xx: a crash now resends at most this version.
