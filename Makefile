@@ -9,7 +9,7 @@ BIN := bin/releaselake
 GITHUB_SCHEMA := .cache/github-schema.graphql
 PY_VENV := .cache/venv
 
-.PHONY: run build test test-go deps chromium promtool github-schema py-deps generate check-generate vet clean
+.PHONY: run build test test-go deps chromium promtool github-schema py-deps generate check-generate vet clean graphql-sse
 .PHONY: graphql-audit schema-lint schema-lint-deps bench bench-gateway bench-shortcuts bench-ab wrk bench-github bench-scale fuzz soak
 .PHONY: hdfs-up hdfs-down spark-check
 
@@ -56,7 +56,7 @@ vet:
 	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './.cache/*' -not -path '*/node_modules/*')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 
-deps: github-schema py-deps chromium graphql-audit axe schema-lint-deps promtool
+deps: github-schema py-deps chromium graphql-audit graphql-sse axe schema-lint-deps promtool
 	$(GO) mod download
 
 # A real browser for the page tests: Debian's chromium (CI runs as root).
@@ -101,6 +101,12 @@ check-generate:
 
 clean:
 	rm -rf bin .cache
+
+# The graphql-sse browser client (npm), which the subscription browser test
+# serves to headless Chromium.
+graphql-sse: scripts/graphql-sse/node_modules/.package-lock.json
+scripts/graphql-sse/node_modules/.package-lock.json: scripts/graphql-sse/package-lock.json
+	npm ci --prefix scripts/graphql-sse --no-audit --no-fund --loglevel=error
 
 # The graphql-http audit suite (GraphQL over HTTP), run by a Go test against the
 # real server (cmd/releaselake/graphql_test.go).

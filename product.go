@@ -27,6 +27,10 @@ type Product struct {
 	Homepage    string
 	Description string
 
+	// Package is the catalog's package key: the product's identity in a package
+	// ecosystem where its source does not give one (PackageOf), for advisories.
+	Package Package
+
 	Line int // line of the entry in its catalog file, for messages
 }
 

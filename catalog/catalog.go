@@ -102,6 +102,14 @@ func entry(n *yaml.Node, kinds releaselake.SourceKinds) (releaselake.Product, er
 			return p, bad("%s given twice (first at line %d)", k.Value, first)
 		}
 		seen[k.Value] = k.Line
+		if k.Value == "package" {
+			pkg, line, err := packageKey(v)
+			if err != nil {
+				return p, fmt.Errorf(":%d: product %q: package: %v", line, p.Key, err)
+			}
+			p.Package = pkg
+			continue
+		}
 		if v.Kind != yaml.ScalarNode {
 			return p, bad("%s must be a single value", k.Value)
 		}
@@ -147,6 +155,9 @@ func entry(n *yaml.Node, kinds releaselake.SourceKinds) (releaselake.Product, er
 	if nsources != 1 {
 		return p, fmt.Errorf(": line %d: product %q: needs exactly one source of %s (has %d)",
 			n.Line, p.Key, strings.Join(kinds.Names(), ", "), nsources)
+	}
+	if p.Package != (releaselake.Package{}) && p.Kind != "" && releaselake.PackageOf(releaselake.Product{Kind: p.Kind, Ref: p.Ref}) != (releaselake.Package{}) {
+		return p, fmt.Errorf(":%d: product %q: package: the %s source names the package already", seen["package"], p.Key, p.Kind)
 	}
 	if err := check(kinds, kind, p, foreign); err != nil {
 		return p, fmt.Errorf(":%d: product %q: %v", n.Line, p.Key, err)

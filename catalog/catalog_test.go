@@ -108,3 +108,51 @@ func TestLoad_fileReplacesDefault(t *testing.T) {
 		t.Fatalf("Select unknown: %v", err)
 	}
 }
+
+func TestParse_packageKey(t *testing.T) {
+	c, err := Parse([]byte("products:\n  - key: a\n    github: o/a\n    package: {ecosystem: MAVEN, name: 'org.x:y'}\n  - key: b\n    pypi: b\n"), "test.yaml", sources.Kinds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := c.Product("a")
+	b, _ := c.Product("b")
+	if got := releaselake.PackageOf(a); got != (releaselake.Package{Ecosystem: "MAVEN", Name: "org.x:y"}) {
+		t.Errorf("a's package = %+v", got)
+	}
+	if got := releaselake.PackageOf(b); got != (releaselake.Package{Ecosystem: "PIP", Name: "b"}) {
+		t.Errorf("b's package = %+v (its pypi source gives it)", got)
+	}
+	d, err := Default(sources.Kinds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]releaselake.Package{
+		"django":     {Ecosystem: "PIP", Name: "django"},
+		"flask":      {Ecosystem: "PIP", Name: "flask"},
+		"springboot": {Ecosystem: "MAVEN", Name: "org.springframework.boot:spring-boot"},
+		"react":      {Ecosystem: "NPM", Name: "react"},
+	} {
+		if p, _ := d.Product(key); releaselake.PackageOf(p) != want {
+			t.Errorf("default %s: package %+v, want %+v", key, releaselake.PackageOf(p), want)
+		}
+	}
+}
+
+func TestParse_packageKeyErrors(t *testing.T) {
+	head := "products:\n  - key: a\n    github: o/a\n"
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"scalar", head + "    package: django\n", `test.yaml:4: product "a": package: want a mapping`},
+		{"bad ecosystem", head + "    package:\n      ecosystem: PYPI\n      name: x\n", `test.yaml:5: product "a": package: ecosystem "PYPI": want one of PIP, NPM`},
+		{"no name", head + "    package: {ecosystem: PIP}\n", `test.yaml:4: product "a": package: needs both ecosystem and name`},
+		{"unknown part", head + "    package:\n      ecosystem: PIP\n      name: x\n      version: 1\n", `test.yaml:7: product "a": package: unknown key "version"`},
+		{"nested", head + "    package:\n      ecosystem: PIP\n      name: [x]\n", `test.yaml:6: product "a": package: name must be a single value`},
+		{"control char", head + "    package: {ecosystem: PIP, name: \"a\\x01\"}\n", `package: name: contains a control character`},
+		{"twice", head + "    package: {ecosystem: PIP, name: x}\n    package: {ecosystem: PIP, name: y}\n", `test.yaml:5: product "a": package given twice (first at line 4)`},
+		{"pypi gives it", "products:\n  - key: a\n    pypi: a\n    package: {ecosystem: PIP, name: x}\n", `test.yaml:4: product "a": package: the pypi source names the package already`},
+	} {
+		_, err := Parse([]byte(tc.yaml), "test.yaml", sources.Kinds)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want it to contain %q", tc.name, err, tc.want)
+		}
+	}
+}

@@ -116,3 +116,4 @@ func (s fastSource) AppendID(dst []byte, product, tag string, release bool) []by
 }
 
 func (s fastSource) Description(p *releaselake.Product) *string { return s.r.description(p) }
+func (s fastSource) Homepage(p *releaselake.Product) *string    { return s.r.homepage(p) }

@@ -19,8 +19,9 @@ import (
 type responseCache struct {
 	mu    sync.Mutex
 	seed  maphash.Seed
-	seen  *[maxSeen]uint64 // hashes of keys asked once, by their low bits (0: none)
-	ix    *serving.Index   // the generation the entries belong to
+	seen  *[maxSeen]uint64    // hashes of keys asked once, by their low bits (0: none)
+	ix    *serving.Index      // the generation the entries belong to
+	adv   *serving.Advisories // and the advisories and facts served with it
 	items map[string]*list.Element
 	lru   list.List // of *cacheEntry, most recent at the front
 	size  int       // bytes of keys and bodies held
@@ -44,11 +45,12 @@ func newResponseCache(maxBytes int) *responseCache {
 	return &responseCache{items: map[string]*list.Element{}, max: maxBytes, seed: maphash.MakeSeed(), seen: new([maxSeen]uint64)}
 }
 
-// get returns the answer to key for index ix, nil if there is none.
-func (c *responseCache) get(ix *serving.Index, key []byte) *cacheEntry {
+// get returns the answer to key for index ix served with adv (the
+// advisories and facts, which change without a new index), nil if there is none.
+func (c *responseCache) get(ix *serving.Index, adv *serving.Advisories, key []byte) *cacheEntry {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ix != ix {
+	if c.ix != ix || c.adv != adv {
 		return nil
 	}
 	el, ok := c.items[string(key)]
@@ -62,7 +64,7 @@ func (c *responseCache) get(ix *serving.Index, key []byte) *cacheEntry {
 // put keeps an answer, and its Content-Type, for index ix if its key was seen
 // before. Answers too big for a sixteenth of the cache are not kept. A newer
 // index than the cache's starts a new generation.
-func (c *responseCache) put(ix *serving.Index, key []byte, op string, contentType []string, body []byte) {
+func (c *responseCache) put(ix *serving.Index, adv *serving.Advisories, key []byte, op string, contentType []string, body []byte) {
 	n := len(key) + len(body)
 	if n > c.max/16 {
 		return
@@ -80,13 +82,13 @@ func (c *responseCache) put(ix *serving.Index, key []byte, op string, contentTyp
 		contentType: contentType, contentLength: []string{strconv.Itoa(len(body))}}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ix != ix {
+	if c.ix != ix || c.adv != adv {
 		if c.ix != nil && ix.Version < c.ix.Version {
 			return // a request that began before the newer index was swapped in
 		}
 		clear(c.items)
 		c.lru.Init()
-		c.ix, c.size = ix, 0
+		c.ix, c.adv, c.size = ix, adv, 0
 	}
 	if _, ok := c.items[e.key]; ok {
 		return

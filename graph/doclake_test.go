@@ -95,6 +95,9 @@ func newDocLake() *docLake {
 		v41: serving.NewIndex(releaselake.Snapshot{Version: 41, CommittedAt: docV41Commit, Releases: older}),
 		v42: serving.NewIndex(releaselake.Snapshot{Version: 42, CommittedAt: docV42Commit, Releases: all}),
 	}
+	adv := docAdvisories()
+	l.v41.SetAdvisories(adv)
+	l.v42.SetAdvisories(adv)
 	l.served.Store(l.v42)
 	return l
 }

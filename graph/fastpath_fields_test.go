@@ -24,6 +24,10 @@ var deliberateFallbacks = map[string]string{
 	// lines helper (issue 19): derived fields, answered by gqlgen's executor.
 	"Release.semver": "a nested object parsed from the version on demand, which the writer has no type for; release lists that do not select it keep the fast path",
 	"Product.lines":  "one product's lines, worked out once per index and kept (serving/lines.go): a product page asks for them, no hot list does",
+	// advisories helper (issue 19): per-product lists beside the index.
+	"Product.advisories": "security advisories, a short list per product from yellow_advisories beside the index; a product page asks once",
+	"Release.advisories": "advisories affecting one release: range evaluation over the product's advisories, asked on a release's page, not in hot lists",
+	"Release.fixes":      "advisories one release fixes: as Release.advisories",
 }
 
 // guardedTypes are the types whose every field the fast path must serve or

@@ -29,6 +29,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Advisory() AdvisoryResolver
 	IngestRun() IngestRunResolver
 	IngestStep() IngestStepResolver
 	Mutation() MutationResolver
@@ -37,12 +38,29 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Release() ReleaseResolver
 	SourceStats() SourceStatsResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Advisory struct {
+		Ecosystem       func(childComplexity int) int
+		Evaluable       func(childComplexity int) int
+		FirstPatched    func(childComplexity int) int
+		GHSAID          func(childComplexity int) int
+		Package         func(childComplexity int) int
+		PublishedAt     func(childComplexity int) int
+		Severity        func(childComplexity int) int
+		Summary         func(childComplexity int) int
+		URL             func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+		VulnerableRange func(childComplexity int) int
+		Withdrawn       func(childComplexity int) int
+		WithdrawnAt     func(childComplexity int) int
+	}
+
 	IngestFailure struct {
 		Message func(childComplexity int) int
 		Product func(childComplexity int) int
@@ -94,6 +112,7 @@ type ComplexityRoot struct {
 	}
 
 	Product struct {
+		Advisories  func(childComplexity int) int
 		Category    func(childComplexity int) int
 		Description func(childComplexity int) int
 		Homepage    func(childComplexity int) int
@@ -137,8 +156,10 @@ type ComplexityRoot struct {
 	}
 
 	Release struct {
+		Advisories  func(childComplexity int) int
 		DateSource  func(childComplexity int) int
 		FirstSeenAt func(childComplexity int) int
+		Fixes       func(childComplexity int) int
 		ID          func(childComplexity int) int
 		Name        func(childComplexity int) int
 		Notes       func(childComplexity int) int
@@ -166,6 +187,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ReleaseEvent struct {
+		Change      func(childComplexity int) int
+		CommittedAt func(childComplexity int) int
+		Release     func(childComplexity int) int
+		Version     func(childComplexity int) int
+	}
+
 	ReleaseLine struct {
 		Active         func(childComplexity int) int
 		First          func(childComplexity int) int
@@ -190,12 +218,23 @@ type ComplexityRoot struct {
 		RateResetAt   func(childComplexity int) int
 		Requests      func(childComplexity int) int
 	}
+
+	Subscription struct {
+		ReleasePublished func(childComplexity int, products []string, prerelease *bool) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
 
 // region    ************************** generated!.gotpl **************************
 
+type AdvisoryResolver interface {
+	FirstPatched(ctx context.Context, obj *releaselake.Advisory) (*string, error)
+
+	WithdrawnAt(ctx context.Context, obj *releaselake.Advisory) (*time.Time, error)
+
+	Evaluable(ctx context.Context, obj *releaselake.Advisory) (bool, error)
+}
 type IngestRunResolver interface {
 	EndedAt(ctx context.Context, obj *releaselake.Run) (*time.Time, error)
 	Version(ctx context.Context, obj *releaselake.Run) (*int, error)
@@ -222,6 +261,7 @@ type ProductResolver interface {
 	Homepage(ctx context.Context, obj *releaselake.Product) (*string, error)
 	Description(ctx context.Context, obj *releaselake.Product) (*string, error)
 	Category(ctx context.Context, obj *releaselake.Product) (*string, error)
+	Advisories(ctx context.Context, obj *releaselake.Product) ([]releaselake.Advisory, error)
 }
 type PushResultResolver interface {
 	Version(ctx context.Context, obj *releaselake.PushResult) (*int, error)
@@ -243,9 +283,14 @@ type ReleaseResolver interface {
 	Product(ctx context.Context, obj *releaselake.Release) (*releaselake.Product, error)
 
 	ID(ctx context.Context, obj *releaselake.Release) (string, error)
+	Advisories(ctx context.Context, obj *releaselake.Release) ([]releaselake.Advisory, error)
+	Fixes(ctx context.Context, obj *releaselake.Release) ([]releaselake.Advisory, error)
 }
 type SourceStatsResolver interface {
 	RateResetAt(ctx context.Context, obj *releaselake.SourceStats) (*time.Time, error)
+}
+type SubscriptionResolver interface {
+	ReleasePublished(ctx context.Context, products []string, prerelease *bool) (<-chan *ReleaseEvent, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -265,6 +310,85 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "Advisory.ecosystem":
+		if e.ComplexityRoot.Advisory.Ecosystem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.Ecosystem(childComplexity), true
+	case "Advisory.evaluable":
+		if e.ComplexityRoot.Advisory.Evaluable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.Evaluable(childComplexity), true
+	case "Advisory.firstPatched":
+		if e.ComplexityRoot.Advisory.FirstPatched == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.FirstPatched(childComplexity), true
+	case "Advisory.ghsaId":
+		if e.ComplexityRoot.Advisory.GHSAID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.GHSAID(childComplexity), true
+	case "Advisory.package":
+		if e.ComplexityRoot.Advisory.Package == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.Package(childComplexity), true
+	case "Advisory.publishedAt":
+		if e.ComplexityRoot.Advisory.PublishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.PublishedAt(childComplexity), true
+	case "Advisory.severity":
+		if e.ComplexityRoot.Advisory.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.Severity(childComplexity), true
+	case "Advisory.summary":
+		if e.ComplexityRoot.Advisory.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.Summary(childComplexity), true
+	case "Advisory.url":
+		if e.ComplexityRoot.Advisory.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.URL(childComplexity), true
+	case "Advisory.updatedAt":
+		if e.ComplexityRoot.Advisory.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.UpdatedAt(childComplexity), true
+	case "Advisory.vulnerableRange":
+		if e.ComplexityRoot.Advisory.VulnerableRange == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.VulnerableRange(childComplexity), true
+	case "Advisory.withdrawn":
+		if e.ComplexityRoot.Advisory.Withdrawn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.Withdrawn(childComplexity), true
+	case "Advisory.withdrawnAt":
+		if e.ComplexityRoot.Advisory.WithdrawnAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Advisory.WithdrawnAt(childComplexity), true
 
 	case "IngestFailure.message":
 		if e.ComplexityRoot.IngestFailure.Message == nil {
@@ -469,6 +593,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "Product.advisories":
+		if e.ComplexityRoot.Product.Advisories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Advisories(childComplexity), true
 	case "Product.category":
 		if e.ComplexityRoot.Product.Category == nil {
 			break
@@ -715,6 +845,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Releases(childComplexity, args["products"].([]string), args["since"].(*time.Time), args["until"].(*time.Time), args["prerelease"].(*bool), args["orderBy"].(*ReleaseOrder), args["first"].(*int), args["after"].(*string), args["asOf"].(*time.Time), args["last"].(*int), args["before"].(*string), args["seenSince"].(*time.Time)), true
 
+	case "Release.advisories":
+		if e.ComplexityRoot.Release.Advisories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.Advisories(childComplexity), true
 	case "Release.dateSource":
 		if e.ComplexityRoot.Release.DateSource == nil {
 			break
@@ -727,6 +863,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Release.FirstSeenAt(childComplexity), true
+	case "Release.fixes":
+		if e.ComplexityRoot.Release.Fixes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.Fixes(childComplexity), true
 	case "Release.id":
 		if e.ComplexityRoot.Release.ID == nil {
 			break
@@ -844,6 +986,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReleaseEdge.Node(childComplexity), true
 
+	case "ReleaseEvent.change":
+		if e.ComplexityRoot.ReleaseEvent.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseEvent.Change(childComplexity), true
+	case "ReleaseEvent.committedAt":
+		if e.ComplexityRoot.ReleaseEvent.CommittedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseEvent.CommittedAt(childComplexity), true
+	case "ReleaseEvent.release":
+		if e.ComplexityRoot.ReleaseEvent.Release == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseEvent.Release(childComplexity), true
+	case "ReleaseEvent.version":
+		if e.ComplexityRoot.ReleaseEvent.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseEvent.Version(childComplexity), true
+
 	case "ReleaseLine.active":
 		if e.ComplexityRoot.ReleaseLine.Active == nil {
 			break
@@ -943,6 +1110,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SourceStats.Requests(childComplexity), true
 
+	case "Subscription.releasePublished":
+		if e.ComplexityRoot.Subscription.ReleasePublished == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_releasePublished_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ReleasePublished(childComplexity, args["products"].([]string), args["prerelease"].(*bool)), true
+
 	}
 	return 0, false
 }
@@ -997,6 +1176,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -1279,6 +1475,15 @@ type Release implements Node {
   and on every replica, and for ` + "`" + `node(id:)` + "`" + `.
   """
   id: ID!
+  """
+  The security advisories whose vulnerable range contains this version ("is
+  3.5.1 affected?"), newest published first. Withdrawn advisories are left out,
+  and so are those whose range cannot be evaluated (` + "`" + `evaluable: false` + "`" + `; see
+  ` + "`" + `Product.advisories` + "`" + `). Empty where the product has no package identity.
+  """
+  advisories: [Advisory!]!
+  "The security advisories whose first patched version is this one, withdrawn ones left out."
+  fixes: [Advisory!]!
 }
 
 "A framework whose releases the lake tracks."
@@ -1346,6 +1551,13 @@ type Product implements Node {
   description: String
   "A short group name, e.g. ` + "`" + `Web frameworks` + "`" + ` (catalog key ` + "`" + `category` + "`" + `); null when the catalog gives none."
   category: String
+  """
+  GitHub's security advisories about the product's package (its pypi, npm or
+  maven source, or the catalog's ` + "`" + `package` + "`" + `), one entry per vulnerable range,
+  newest published first; withdrawn ones included and flagged. From the lake
+  version being served.
+  """
+  advisories: [Advisory!]!
 }
 
 """
@@ -1553,6 +1765,92 @@ interface Node {
   "Opaque, stable id: the same in every lake version and on every replica."
   id: ID!
 }
+
+# advisories helper: GitHub security advisories (yellow_advisories).
+
+"""
+One vulnerable range of a GitHub security advisory about a product's package.
+An advisory with several ranges (one per release line, say) is several entries
+with the same ` + "`" + `ghsaId` + "`" + `.
+"""
+type Advisory {
+  "The advisory's GitHub id, e.g. ` + "`" + `GHSA-m2qf-hxjv-5gpq` + "`" + `."
+  ghsaId: String!
+  "One line saying what the vulnerability is: GitHub's text, untrusted (escape it before showing it)."
+  summary: String!
+  "GitHub's severity: LOW, MODERATE, HIGH or CRITICAL."
+  severity: String!
+  "The versions affected, in GitHub's syntax, e.g. ` + "`" + `>= 2.3.0, < 2.3.2` + "`" + `."
+  vulnerableRange: String!
+  "The first version not affected on this range; null if none is patched."
+  firstPatched: String
+  "When GitHub published the advisory."
+  publishedAt: DateTime!
+  "When GitHub last changed this range of it."
+  updatedAt: DateTime!
+  "When GitHub withdrew the advisory; null unless withdrawn."
+  withdrawnAt: DateTime
+  "True if GitHub withdrew the advisory (it was a mistake or a duplicate)."
+  withdrawn: Boolean!
+  "The advisory's page on github.com."
+  url: String!
+  """
+  False when the vulnerable range cannot be read in the project's version order
+  (an operator other than =, <, <=, >, >=, or a bound that is not a version):
+  then releaselake does not guess, and ` + "`" + `Release.advisories` + "`" + ` leaves it out.
+  """
+  evaluable: Boolean!
+  "The package ecosystem: PIP, NPM, MAVEN, GO, RUBYGEMS, NUGET, COMPOSER or RUST."
+  ecosystem: String!
+  "The package name in that ecosystem, e.g. ` + "`" + `flask` + "`" + ` or ` + "`" + `org.springframework.boot:spring-boot` + "`" + `."
+  package: String!
+}
+
+# subs: subscriptions (issue 20 §3)
+
+"""
+What a client can subscribe to: over GraphQL over Server-Sent Events (the
+graphql-sse protocol: POST /graphql with ` + "`" + `Accept: text/event-stream` + "`" + `) or over
+WebSocket (the graphql-transport-ws subprotocol on /graphql). Queries and
+mutations go over GET and POST.
+"""
+type Subscription {
+  """
+  Each release that a newly loaded lake version added or changed, as that
+  version is loaded by the replica serving the subscription (every replica
+  loads every version, within its poll interval of the commit). Releases are
+  told in product key, then tag order; removed releases are not told. Unknown
+  product keys are an error that names them.
+  """
+  releasePublished(
+    "Catalog keys, e.g. ` + "`" + `[\"react\", \"vue\"]` + "`" + `; all products when absent."
+    products: [String!]
+    "Also tell of prereleases (and of changes to them); by default, stable releases only."
+    prerelease: Boolean = false
+  ): ReleaseEvent!
+}
+
+"A release a lake version added or changed."
+type ReleaseEvent {
+  "The release as the new version holds it."
+  release: Release!
+  "How the version changed it."
+  change: ReleaseChange!
+  "The lake version that brought the change."
+  version: Int!
+  "When that version was committed."
+  committedAt: DateTime!
+}
+
+"How a lake version changed a release."
+enum ReleaseChange {
+  "A release the previous version did not hold."
+  NEW
+  "A prerelease the new version holds as stable (a prerelease turned GA)."
+  BECAME_STABLE
+  "A release with another column changed: re-dated, renamed, yanked, new notes."
+  UPDATED
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -1560,6 +1858,38 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_Advisory(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ghsaId":
+		return ec.fieldContext_Advisory_ghsaId(ctx, field)
+	case "summary":
+		return ec.fieldContext_Advisory_summary(ctx, field)
+	case "severity":
+		return ec.fieldContext_Advisory_severity(ctx, field)
+	case "vulnerableRange":
+		return ec.fieldContext_Advisory_vulnerableRange(ctx, field)
+	case "firstPatched":
+		return ec.fieldContext_Advisory_firstPatched(ctx, field)
+	case "publishedAt":
+		return ec.fieldContext_Advisory_publishedAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Advisory_updatedAt(ctx, field)
+	case "withdrawnAt":
+		return ec.fieldContext_Advisory_withdrawnAt(ctx, field)
+	case "withdrawn":
+		return ec.fieldContext_Advisory_withdrawn(ctx, field)
+	case "url":
+		return ec.fieldContext_Advisory_url(ctx, field)
+	case "evaluable":
+		return ec.fieldContext_Advisory_evaluable(ctx, field)
+	case "ecosystem":
+		return ec.fieldContext_Advisory_ecosystem(ctx, field)
+	case "package":
+		return ec.fieldContext_Advisory_package(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Advisory", field.Name)
+}
 
 func (ec *executionContext) childFields_IngestFailure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -1677,6 +2007,8 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 		return ec.fieldContext_Product_description(ctx, field)
 	case "category":
 		return ec.fieldContext_Product_category(ctx, field)
+	case "advisories":
+		return ec.fieldContext_Product_advisories(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
 }
@@ -1745,6 +2077,10 @@ func (ec *executionContext) childFields_Release(ctx context.Context, field graph
 		return ec.fieldContext_Release_semver(ctx, field)
 	case "id":
 		return ec.fieldContext_Release_id(ctx, field)
+	case "advisories":
+		return ec.fieldContext_Release_advisories(ctx, field)
+	case "fixes":
+		return ec.fieldContext_Release_fixes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Release", field.Name)
 }
@@ -1771,6 +2107,20 @@ func (ec *executionContext) childFields_ReleaseEdge(ctx context.Context, field g
 		return ec.fieldContext_ReleaseEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReleaseEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ReleaseEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "release":
+		return ec.fieldContext_ReleaseEvent_release(ctx, field)
+	case "change":
+		return ec.fieldContext_ReleaseEvent_change(ctx, field)
+	case "version":
+		return ec.fieldContext_ReleaseEvent_version(ctx, field)
+	case "committedAt":
+		return ec.fieldContext_ReleaseEvent_committedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReleaseEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_ReleaseLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2321,6 +2671,28 @@ func (ec *executionContext) field_Query_releases_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_releasePublished_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "products",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["products"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "prerelease",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["prerelease"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field___Directive_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2394,6 +2766,305 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _Advisory_ghsaId(ctx context.Context, field graphql.CollectedField, obj *releaselake.Advisory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_ghsaId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GHSAID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_ghsaId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Advisory", field, false, false, "String")
+}
+
+func (ec *executionContext) _Advisory_summary(ctx context.Context, field graphql.CollectedField, obj *releaselake.Advisory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Advisory", field, false, false, "String")
+}
+
+func (ec *executionContext) _Advisory_severity(ctx context.Context, field graphql.CollectedField, obj *releaselake.Advisory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_severity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Severity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Advisory", field, false, false, "String")
+}
+
+func (ec *executionContext) _Advisory_vulnerableRange(ctx context.Context, field graphql.CollectedField, obj *releaselake.Advisory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_vulnerableRange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VulnerableRange, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_vulnerableRange(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Advisory", field, false, false, "String")
+}
+
+func (ec *executionContext) _Advisory_firstPatched(ctx context.Context, field graphql.CollectedField, obj *releaselake.Advisory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_firstPatched(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Advisory().FirstPatched(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_firstPatched(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Advisory", field, true, true, "String")
+}
+
+func (ec *executionContext) _Advisory_publishedAt(ctx context.Context, field graphql.CollectedField, obj *releaselake.Advisory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_publishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_publishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Advisory", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Advisory_updatedAt(ctx context.Context, field graphql.CollectedField, obj *releaselake.Advisory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Advisory", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Advisory_withdrawnAt(ctx context.Context, field graphql.CollectedField, obj *releaselake.Advisory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_withdrawnAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Advisory().WithdrawnAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_withdrawnAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Advisory", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _Advisory_withdrawn(ctx context.Context, field graphql.CollectedField, obj *releaselake.Advisory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_withdrawn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Withdrawn(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_withdrawn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Advisory", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _Advisory_url(ctx context.Context, field graphql.CollectedField, obj *releaselake.Advisory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Advisory", field, false, false, "String")
+}
+
+func (ec *executionContext) _Advisory_evaluable(ctx context.Context, field graphql.CollectedField, obj *releaselake.Advisory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_evaluable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Advisory().Evaluable(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_evaluable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Advisory", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Advisory_ecosystem(ctx context.Context, field graphql.CollectedField, obj *releaselake.Advisory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_ecosystem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ecosystem, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_ecosystem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Advisory", field, false, false, "String")
+}
+
+func (ec *executionContext) _Advisory_package(ctx context.Context, field graphql.CollectedField, obj *releaselake.Advisory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Advisory_package(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Package, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Advisory_package(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Advisory", field, false, false, "String")
+}
 
 func (ec *executionContext) _IngestFailure_product(ctx context.Context, field graphql.CollectedField, obj *IngestFailure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -3536,6 +4207,38 @@ func (ec *executionContext) fieldContext_Product_category(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Product", field, true, true, "String")
 }
 
+func (ec *executionContext) _Product_advisories(ctx context.Context, field graphql.CollectedField, obj *releaselake.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_advisories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Product().Advisories(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []releaselake.Advisory) graphql.Marshaler {
+			return ec.marshalNAdvisory2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚐAdvisoryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_advisories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Product",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Advisory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ProductStatus_lastSuccessAt(ctx context.Context, field graphql.CollectedField, obj *ProductStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4589,6 +5292,70 @@ func (ec *executionContext) fieldContext_Release_id(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Release", field, true, true, "ID")
 }
 
+func (ec *executionContext) _Release_advisories(ctx context.Context, field graphql.CollectedField, obj *releaselake.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_advisories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Release().Advisories(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []releaselake.Advisory) graphql.Marshaler {
+			return ec.marshalNAdvisory2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚐAdvisoryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Release_advisories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Release",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Advisory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Release_fixes(ctx context.Context, field graphql.CollectedField, obj *releaselake.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_fixes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Release().Fixes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []releaselake.Advisory) graphql.Marshaler {
+			return ec.marshalNAdvisory2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚐAdvisoryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Release_fixes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Release",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Advisory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ReleaseConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ReleaseConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4761,6 +5528,107 @@ func (ec *executionContext) fieldContext_ReleaseEdge_node(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ReleaseEvent_release(ctx context.Context, field graphql.CollectedField, obj *ReleaseEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseEvent_release(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Release, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *releaselake.Release) graphql.Marshaler {
+			return ec.marshalNRelease2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐRelease(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseEvent_release(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReleaseEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Release(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReleaseEvent_change(ctx context.Context, field graphql.CollectedField, obj *ReleaseEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseEvent_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ReleaseChange) graphql.Marshaler {
+			return ec.marshalNReleaseChange2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseEvent_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReleaseEvent", field, false, false, "ReleaseChange")
+}
+
+func (ec *executionContext) _ReleaseEvent_version(ctx context.Context, field graphql.CollectedField, obj *ReleaseEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseEvent_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseEvent_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReleaseEvent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReleaseEvent_committedAt(ctx context.Context, field graphql.CollectedField, obj *ReleaseEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseEvent_committedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CommittedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseEvent_committedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReleaseEvent", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _ReleaseLine_line(ctx context.Context, field graphql.CollectedField, obj *releaselake.ReleaseLine) (ret graphql.Marshaler) {
@@ -5147,6 +6015,50 @@ func (ec *executionContext) _SourceStats_rateResetAt(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_SourceStats_rateResetAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SourceStats", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _Subscription_releasePublished(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_releasePublished(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ReleasePublished(ctx, fc.Args["products"].([]string), fc.Args["prerelease"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ReleaseEvent) graphql.Marshaler {
+			return ec.marshalNReleaseEvent2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_releasePublished(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReleaseEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_releasePublished_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -6313,6 +7225,102 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 
 // region    **************************** object.gotpl ****************************
 
+var advisoryImplementors = []string{"Advisory"}
+
+func (ec *executionContext) _Advisory(ctx context.Context, sel ast.SelectionSet, obj *releaselake.Advisory) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, advisoryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Advisory")
+		case "ghsaId":
+			out.Values[i] = ec._Advisory_ghsaId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "summary":
+			out.Values[i] = ec._Advisory_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "severity":
+			out.Values[i] = ec._Advisory_severity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "vulnerableRange":
+			out.Values[i] = ec._Advisory_vulnerableRange(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "firstPatched":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Advisory_firstPatched(ctx, field, obj)
+				})
+		case "publishedAt":
+			out.Values[i] = ec._Advisory_publishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Advisory_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "withdrawnAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Advisory_withdrawnAt(ctx, field, obj)
+				})
+		case "withdrawn":
+			out.Values[i] = ec._Advisory_withdrawn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "url":
+			out.Values[i] = ec._Advisory_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "evaluable":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Advisory_evaluable(ctx, field, obj)
+				})
+		case "ecosystem":
+			out.Values[i] = ec._Advisory_ecosystem(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "package":
+			out.Values[i] = ec._Advisory_package(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var ingestFailureImplementors = []string{"IngestFailure"}
 
 func (ec *executionContext) _IngestFailure(ctx context.Context, sel ast.SelectionSet, obj *IngestFailure) graphql.Marshaler {
@@ -6739,6 +7747,12 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Product_category(ctx, field, obj)
 				})
+		case "advisories":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_advisories(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -7056,6 +8070,18 @@ func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Release_id(ctx, field, obj)
 				})
+		case "advisories":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Release_advisories(ctx, field, obj)
+				})
+		case "fixes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Release_fixes(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -7139,6 +8165,54 @@ func (ec *executionContext) _ReleaseEdge(ctx context.Context, sel ast.SelectionS
 			}
 		case "node":
 			out.Values[i] = ec._ReleaseEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var releaseEventImplementors = []string{"ReleaseEvent"}
+
+func (ec *executionContext) _ReleaseEvent(ctx context.Context, sel ast.SelectionSet, obj *ReleaseEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, releaseEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReleaseEvent")
+		case "release":
+			out.Values[i] = ec._ReleaseEvent_release(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "change":
+			out.Values[i] = ec._ReleaseEvent_change(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._ReleaseEvent_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "committedAt":
+			out.Values[i] = ec._ReleaseEvent_committedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -7322,6 +8396,26 @@ func (ec *executionContext) _SourceStats(ctx context.Context, sel ast.SelectionS
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "releasePublished":
+		return ec._Subscription_releasePublished(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -7686,6 +8780,26 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNAdvisory2githubᚗcomᚋreleaselakeᚋreleaselakeᚐAdvisory(ctx context.Context, sel ast.SelectionSet, v releaselake.Advisory) graphql.Marshaler {
+	return ec._Advisory(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAdvisory2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚐAdvisoryᚄ(ctx context.Context, sel ast.SelectionSet, v []releaselake.Advisory) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAdvisory2githubᚗcomᚋreleaselakeᚋreleaselakeᚐAdvisory(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -7971,6 +9085,16 @@ func (ec *executionContext) marshalNRelease2ᚖgithubᚗcomᚋreleaselakeᚋrele
 	return ec._Release(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNReleaseChange2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseChange(ctx context.Context, v any) (ReleaseChange, error) {
+	var res ReleaseChange
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReleaseChange2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseChange(ctx context.Context, sel ast.SelectionSet, v ReleaseChange) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNReleaseConnection2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseConnection(ctx context.Context, sel ast.SelectionSet, v *ReleaseConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReleaseConnection!")
@@ -7997,6 +9121,14 @@ func (ec *executionContext) marshalNReleaseEdge2ᚕgithubᚗcomᚋreleaselakeᚋ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNReleaseEvent2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐReleaseEvent(ctx context.Context, sel ast.SelectionSet, v *ReleaseEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReleaseEvent!")
+		return graphql.Null
+	}
+	return ec._ReleaseEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNReleaseLine2githubᚗcomᚋreleaselakeᚋreleaselakeᚐReleaseLine(ctx context.Context, sel ast.SelectionSet, v releaselake.ReleaseLine) graphql.Marshaler {

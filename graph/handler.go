@@ -119,6 +119,7 @@ func newHandler(r *Resolver, o Options, sc shortcuts) http.Handler {
 		}
 		return 1 + n*child
 	}
+	priceAdvisories(&cfg) // advisories.go
 	cfg.Complexity.Query.IngestRuns = func(child int, last *int) int {
 		n := 10
 		if last != nil && *last >= 1 && *last <= 100 {
@@ -189,8 +190,12 @@ func newHandler(r *Resolver, o Options, sc shortcuts) http.Handler {
 	case o.CacheBytes > 0:
 		h.cache = newResponseCache(o.CacheBytes)
 	}
+	var root http.Handler = h
+	if r.Broadcast != nil {
+		root = newStreams(h, es, r.Broadcast, o, log) // subscriptions: graph/stream.go
+	}
 	if len(o.CORSOrigins) == 0 {
-		return h
+		return root
 	}
 	return cors.New(cors.Options{
 		AllowedOrigins: o.CORSOrigins,
@@ -198,7 +203,7 @@ func newHandler(r *Resolver, o Options, sc shortcuts) http.Handler {
 		AllowedHeaders: []string{"Content-Type", "Authorization", "Accept", "If-None-Match"},
 		ExposedHeaders: []string{"ETag"},
 		MaxAge:         600,
-	}).Handler(h)
+	}).Handler(root)
 }
 
 // directKnows are graph's extensions the direct path may skip: the admin

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"strconv"
@@ -174,6 +176,10 @@ func (h *httpLayer) serve(w http.ResponseWriter, r *http.Request, o *observation
 	}
 
 	ix := h.index()
+	var adv *serving.Advisories // pinned with ix: answers are cached and tagged for both
+	if ix != nil {
+		adv = ix.Advisories()
+	}
 	var key *bytes.Buffer
 	if h.cache != nil && ix != nil && (get || body != nil) {
 		key = getBuf()
@@ -187,10 +193,10 @@ func (h *httpLayer) serve(w http.ResponseWriter, r *http.Request, o *observation
 		} else {
 			key.Write(body.Bytes())
 		}
-		if e := h.cache.get(ix, key.Bytes()); e != nil {
+		if e := h.cache.get(ix, adv, key.Bytes()); e != nil {
 			out := w.Header()
 			out["Content-Type"], out["Content-Length"] = e.contentType, e.contentLength
-			status := h.write(w, r, nil, http.StatusOK, e.body, true, ix)
+			status := h.write(w, r, nil, http.StatusOK, e.body, true, ix, adv)
 			if o != nil {
 				o.op = e.op
 				o.sent(status, e.body)
@@ -230,9 +236,9 @@ func (h *httpLayer) serve(w http.ResponseWriter, r *http.Request, o *observation
 	}
 	cacheable := ix != nil && status == http.StatusOK && note.query.Load() && !note.volatile.Load()
 	if cacheable && key != nil {
-		h.cache.put(ix, key.Bytes(), note.op, rec.header["Content-Type"], out)
+		h.cache.put(ix, adv, key.Bytes(), note.op, rec.header["Content-Type"], out)
 	}
-	status = h.write(w, r, rec.header, status, out, cacheable, ix)
+	status = h.write(w, r, rec.header, status, out, cacheable, ix, adv)
 	if o != nil {
 		o.op = note.op
 		o.sent(status, out)
@@ -296,7 +302,7 @@ func (h *httpLayer) requestError(note *requestNote, rec *recorder) ([]byte, int)
 // the ETag of the lake version and a public max-age (or 304 when the client has
 // it); everything else no-store. header (nil: none) is copied into w's; the
 // body goes out in one Write. It returns the status sent.
-func (h *httpLayer) write(w http.ResponseWriter, r *http.Request, header http.Header, status int, body []byte, cacheable bool, ix *serving.Index) int {
+func (h *httpLayer) write(w http.ResponseWriter, r *http.Request, header http.Header, status int, body []byte, cacheable bool, ix *serving.Index, adv *serving.Advisories) int {
 	out := w.Header()
 	for k, v := range header {
 		out[k] = v
@@ -304,9 +310,9 @@ func (h *httpLayer) write(w http.ResponseWriter, r *http.Request, header http.He
 	if cacheable && r.Method == http.MethodGet {
 		// A strong ETag names one representation: the two media types of an
 		// answer (Vary: Accept) get two.
-		tag := h.etags.of(ix)
+		tag := h.etags.of(ix, adv)
 		if ct := out["Content-Type"]; len(ct) > 0 && strings.HasPrefix(ct[0], graphqlJSON) {
-			tag = h.etagsGQL.of(ix)
+			tag = h.etagsGQL.of(ix, adv)
 		}
 		out["Etag"] = tag
 		out["Cache-Control"] = h.publicHdr
@@ -327,23 +333,38 @@ func (h *httpLayer) write(w http.ResponseWriter, r *http.Request, header http.He
 	return status
 }
 
-// etagMemo makes the ETag of an index once: the lake version and a
-// fingerprint of what else shapes answers (schema and catalog), so a restart
-// with another catalog never answers 304 with an old body.
+// etagMemo makes the ETag of an index once: the lake version, the
+// advisories and facts served with it (they change without a new version),
+// and a fingerprint of what else shapes answers (schema and catalog), so a
+// restart with another catalog never answers 304 with an old body.
 type etagMemo struct {
 	fingerprint string // with a suffix per media type
-	last        lastHeader[*serving.Index]
+	last        lastHeader[answerSource]
 }
 
-func (m *etagMemo) of(ix *serving.Index) []string {
-	if hdr, ok := m.last.get(ix); ok {
+// answerSource is what an answer was made from.
+type answerSource struct {
+	ix  *serving.Index
+	adv *serving.Advisories
+}
+
+func (m *etagMemo) of(ix *serving.Index, adv *serving.Advisories) []string {
+	if hdr, ok := m.last.get(answerSource{ix, adv}); ok {
 		return hdr
 	}
 	v := "empty"
 	if ix.Version != releaselake.NoVersion {
 		v = "v" + strconv.FormatInt(ix.Version, 10)
 	}
-	return m.last.set(ix, `"`+v+"-"+m.fingerprint+`"`)
+	fp := m.fingerprint
+	if adv != nil { // folded into the fingerprint (its media type suffix kept): the ETag keeps its form
+		base, suffix, _ := strings.Cut(fp, "-")
+		fp = fmt.Sprintf("%08x", crc32.ChecksumIEEE([]byte(base+"/"+adv.Tag())))
+		if suffix != "" {
+			fp += "-" + suffix
+		}
+	}
+	return m.last.set(answerSource{ix, adv}, `"`+v+"-"+fp+`"`)
 }
 
 // lengthMemo keeps the Content-Length header of the last answer's length:

@@ -3,6 +3,12 @@
 package graph
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
 	"github.com/releaselake/releaselake"
 )
 
@@ -60,10 +66,90 @@ type ReleaseEdge struct {
 	Node *releaselake.Release `json:"node"`
 }
 
+// A release a lake version added or changed.
+type ReleaseEvent struct {
+	// The release as the new version holds it.
+	Release *releaselake.Release `json:"release"`
+	// How the version changed it.
+	Change ReleaseChange `json:"change"`
+	// The lake version that brought the change.
+	Version int `json:"version"`
+	// When that version was committed.
+	CommittedAt time.Time `json:"committedAt"`
+}
+
 // An order for a list of releases.
 type ReleaseOrder struct {
 	// What to order by.
 	Field ReleaseOrderField `json:"field"`
 	// `DESC` (newest or greatest first) or `ASC`.
 	Direction OrderDirection `json:"direction"`
+}
+
+// What a client can subscribe to: over GraphQL over Server-Sent Events (the
+// graphql-sse protocol: POST /graphql with `Accept: text/event-stream`) or over
+// WebSocket (the graphql-transport-ws subprotocol on /graphql). Queries and
+// mutations go over GET and POST.
+type Subscription struct {
+}
+
+// How a lake version changed a release.
+type ReleaseChange string
+
+const (
+	// A release the previous version did not hold.
+	ReleaseChangeNew ReleaseChange = "NEW"
+	// A prerelease the new version holds as stable (a prerelease turned GA).
+	ReleaseChangeBecameStable ReleaseChange = "BECAME_STABLE"
+	// A release with another column changed: re-dated, renamed, yanked, new notes.
+	ReleaseChangeUpdated ReleaseChange = "UPDATED"
+)
+
+var AllReleaseChange = []ReleaseChange{
+	ReleaseChangeNew,
+	ReleaseChangeBecameStable,
+	ReleaseChangeUpdated,
+}
+
+func (e ReleaseChange) IsValid() bool {
+	switch e {
+	case ReleaseChangeNew, ReleaseChangeBecameStable, ReleaseChangeUpdated:
+		return true
+	}
+	return false
+}
+
+func (e ReleaseChange) String() string {
+	return string(e)
+}
+
+func (e *ReleaseChange) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReleaseChange(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReleaseChange", str)
+	}
+	return nil
+}
+
+func (e ReleaseChange) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReleaseChange) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReleaseChange) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -40,6 +40,9 @@ type Resolver struct {
 	StaleWindow time.Duration
 	// Now is the clock of Product.status.stale [time.Now].
 	Now func() time.Time
+	// Broadcast tells subscriptions of each lake version loaded (graph/subscribe.go);
+	// nil: no subscriptions (the streaming transports are off, releasePublished UNAVAILABLE).
+	Broadcast *serving.Broadcaster
 }
 
 // status returns the GraphQL status of product key.
@@ -116,7 +119,21 @@ func (r *Resolver) product(key string) releaselake.Product {
 // when it gives none. The one place it is resolved (for gqlgen and the fast
 // path), so another source (a repository's description) extends it here.
 func (r *Resolver) description(p *releaselake.Product) *string {
-	return optional(p.Description)
+	if p.Description != "" {
+		return &p.Description
+	}
+	d, _ := r.fetchedFacts(p.Key)
+	return optional(d)
+}
+
+// homepage is a product's home page: the catalog's, else its source's (GitHub's
+// homepageUrl); nil where neither gives one.
+func (r *Resolver) homepage(p *releaselake.Product) *string {
+	if p.Homepage != "" {
+		return &p.Homepage
+	}
+	_, h := r.fetchedFacts(p.Key)
+	return optional(h)
 }
 
 // optional is s, or nil when it is empty (a fact the catalog does not give).

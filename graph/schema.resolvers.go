@@ -12,6 +12,22 @@ import (
 	"github.com/releaselake/releaselake"
 )
 
+// FirstPatched is the resolver for the firstPatched field.
+func (r *advisoryResolver) FirstPatched(ctx context.Context, obj *releaselake.Advisory) (*string, error) {
+	return nonEmpty(obj.FirstPatched), nil
+}
+
+// WithdrawnAt is the resolver for the withdrawnAt field.
+func (r *advisoryResolver) WithdrawnAt(ctx context.Context, obj *releaselake.Advisory) (*time.Time, error) {
+	return nonZero(obj.WithdrawnAt), nil
+}
+
+// Evaluable is the resolver for the evaluable field.
+func (r *advisoryResolver) Evaluable(ctx context.Context, obj *releaselake.Advisory) (bool, error) {
+	_, err := releaselake.ParseRange(obj.VulnerableRange)
+	return err == nil, nil
+}
+
 // EndedAt is the resolver for the endedAt field.
 func (r *ingestRunResolver) EndedAt(ctx context.Context, obj *releaselake.Run) (*time.Time, error) {
 	if obj.EndedAt.IsZero() {
@@ -135,7 +151,7 @@ func (r *productResolver) ID(ctx context.Context, obj *releaselake.Product) (str
 
 // Homepage is the resolver for the homepage field.
 func (r *productResolver) Homepage(ctx context.Context, obj *releaselake.Product) (*string, error) {
-	return optional(obj.Homepage), nil
+	return r.homepage(obj), nil
 }
 
 // Description is the resolver for the description field.
@@ -146,6 +162,11 @@ func (r *productResolver) Description(ctx context.Context, obj *releaselake.Prod
 // Category is the resolver for the category field.
 func (r *productResolver) Category(ctx context.Context, obj *releaselake.Product) (*string, error) {
 	return optional(obj.Category), nil
+}
+
+// Advisories is the resolver for the advisories field.
+func (r *productResolver) Advisories(ctx context.Context, obj *releaselake.Product) ([]releaselake.Advisory, error) {
+	return r.advisories(ctx, obj.Key, "", listProduct)
 }
 
 // Version is the resolver for the version field.
@@ -245,6 +266,16 @@ func (r *releaseResolver) ID(ctx context.Context, obj *releaselake.Release) (str
 	return releaseID(obj), nil
 }
 
+// Advisories is the resolver for the advisories field.
+func (r *releaseResolver) Advisories(ctx context.Context, obj *releaselake.Release) ([]releaselake.Advisory, error) {
+	return r.advisories(ctx, obj.Product, obj.Version, listAffecting)
+}
+
+// Fixes is the resolver for the fixes field.
+func (r *releaseResolver) Fixes(ctx context.Context, obj *releaselake.Release) ([]releaselake.Advisory, error) {
+	return r.advisories(ctx, obj.Product, obj.Version, listFixing)
+}
+
 // RateResetAt is the resolver for the rateResetAt field.
 func (r *sourceStatsResolver) RateResetAt(ctx context.Context, obj *releaselake.SourceStats) (*time.Time, error) {
 	if obj.RateResetAt.IsZero() {
@@ -252,6 +283,14 @@ func (r *sourceStatsResolver) RateResetAt(ctx context.Context, obj *releaselake.
 	}
 	return &obj.RateResetAt, nil
 }
+
+// ReleasePublished is the resolver for the releasePublished field.
+func (r *subscriptionResolver) ReleasePublished(ctx context.Context, products []string, prerelease *bool) (<-chan *ReleaseEvent, error) {
+	return r.releasePublished(ctx, products, prerelease)
+}
+
+// Advisory returns AdvisoryResolver implementation.
+func (r *Resolver) Advisory() AdvisoryResolver { return &advisoryResolver{r} }
 
 // IngestRun returns IngestRunResolver implementation.
 func (r *Resolver) IngestRun() IngestRunResolver { return &ingestRunResolver{r} }
@@ -277,13 +316,18 @@ func (r *Resolver) Release() ReleaseResolver { return &releaseResolver{r} }
 // SourceStats returns SourceStatsResolver implementation.
 func (r *Resolver) SourceStats() SourceStatsResolver { return &sourceStatsResolver{r} }
 
+// Subscription returns SubscriptionResolver implementation.
+func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
+
 type (
-	ingestRunResolver   struct{ *Resolver }
-	ingestStepResolver  struct{ *Resolver }
-	mutationResolver    struct{ *Resolver }
-	productResolver     struct{ *Resolver }
-	pushResultResolver  struct{ *Resolver }
-	queryResolver       struct{ *Resolver }
-	releaseResolver     struct{ *Resolver }
-	sourceStatsResolver struct{ *Resolver }
+	advisoryResolver     struct{ *Resolver }
+	ingestRunResolver    struct{ *Resolver }
+	ingestStepResolver   struct{ *Resolver }
+	mutationResolver     struct{ *Resolver }
+	productResolver      struct{ *Resolver }
+	pushResultResolver   struct{ *Resolver }
+	queryResolver        struct{ *Resolver }
+	releaseResolver      struct{ *Resolver }
+	sourceStatsResolver  struct{ *Resolver }
+	subscriptionResolver struct{ *Resolver }
 )

@@ -48,6 +48,7 @@ func (r *Runner) timeout() time.Duration {
 // cancelled and their unanswered products fail with a deadline error; what
 // was fetched before is kept. late says whether the deadline passed.
 func (r *Runner) fetchAll(ctx context.Context, jobs []*fetchJob) (late bool) {
+	r.prepareAdvisories(ctx, jobs) // advisories.go: their first pages ride along
 	d := r.timeout()
 	fctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()

@@ -21,28 +21,10 @@ import (
 // start, to the second). Runs whose record says failed, or cancelled before
 // they committed, are skipped, as their rows were never committed. Lines of products no longer in the catalog are skipped.
 func Rebuild(ctx context.Context, lake releaselake.Lake, cat *releaselake.Catalog, sources map[string]releaselake.Source) ([]releaselake.Release, error) {
-	runs, err := lake.RedRuns(ctx)
+	runs, failed, err := redRuns(ctx, lake)
 	if err != nil {
 		return nil, err
 	}
-	records, err := lake.Runs(ctx, 0)
-	if err != nil {
-		return nil, err
-	}
-	failed := map[string]bool{}
-	started := map[string]time.Time{}
-	for _, r := range records {
-		failed[r.ID] = r.Status == releaselake.RunFailed || (r.Status == releaselake.RunCancelled && r.Version == releaselake.NoVersion)
-		started[r.ID] = r.StartedAt
-	}
-	// Ids order runs to the second; within a second, the records' start times do.
-	sort.SliceStable(runs, func(i, j int) bool {
-		a, b := runs[i].ID[:min(16, len(runs[i].ID))], runs[j].ID[:min(16, len(runs[j].ID))]
-		if a != b {
-			return a < b
-		}
-		return started[runs[i].ID].Before(started[runs[j].ID])
-	})
 	// The state between runs, by product: a run replaces the rows of the
 	// products it parsed, and only those are touched.
 	state := map[string][]releaselake.Release{}
@@ -56,6 +38,9 @@ func Rebuild(ctx context.Context, lake releaselake.Lake, cat *releaselake.Catalo
 		}
 		crawled := map[string][]releaselake.Release{}
 		for _, kind := range run.Sources {
+			if kind == releaselake.AdvisoryRed {
+				continue // yellow_advisories' answers, not yellow's rows
+			}
 			src, ok := sources[kind]
 			if !ok {
 				return nil, fmt.Errorf("rebuild run %s: no source %q to parse its answers", run.ID, kind)
@@ -190,4 +175,32 @@ func RunTime(id string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("run id %q: %w", id, err)
 	}
 	return t, nil
+}
+
+// redRuns returns the runs of the red table in the order they ran, and which
+// of them committed nothing (failed, or cancelled before their commit).
+func redRuns(ctx context.Context, lake releaselake.Lake) ([]releaselake.RedRun, map[string]bool, error) {
+	runs, err := lake.RedRuns(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	records, err := lake.Runs(ctx, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	failed := map[string]bool{}
+	started := map[string]time.Time{}
+	for _, r := range records {
+		failed[r.ID] = r.Status == releaselake.RunFailed || (r.Status == releaselake.RunCancelled && r.Version == releaselake.NoVersion)
+		started[r.ID] = r.StartedAt
+	}
+	// Ids order runs to the second; within a second, the records' start times do.
+	sort.SliceStable(runs, func(i, j int) bool {
+		a, b := runs[i].ID[:min(16, len(runs[i].ID))], runs[j].ID[:min(16, len(runs[j].ID))]
+		if a != b {
+			return a < b
+		}
+		return started[runs[i].ID].Before(started[runs[j].ID])
+	})
+	return runs, failed, nil
 }

@@ -57,6 +57,8 @@ type Runner struct {
 	// lifetime; Wait then waits for them). Without it they end on their own.
 	Base    context.Context
 	started sync.WaitGroup // runs begun by Start
+
+	facts map[string]releaselake.ProductFacts // the run's, under mu: facts.go
 	// Timeout is the deadline of a run's fetching (RELEASELAKE_INGEST_TIMEOUT;
 	// 0: DefaultTimeout): what was fetched by then is committed (fetch.go).
 	Timeout time.Duration
@@ -221,6 +223,7 @@ func (r *Runner) run(ctx context.Context, trigger string, products []string, sta
 			log.Warn("save crawl state; the next run redoes more work", "state", name, "err", err)
 		}
 	}
+	r.advisories(ctx, log, &run, selected) // after yellow's commit: advisories.go
 	run.Status = releaselake.RunSucceeded
 	for _, p := range run.Products {
 		if !p.OK() {
@@ -353,6 +356,7 @@ func (r *Runner) crawl(ctx context.Context, log *slog.Logger, run *releaselake.R
 				var res releaselake.Parsed
 				if res, f.Err = src.Parse(p, f.Raw, prev[p.Key]); f.Err == nil {
 					parsed[p.Key] = res.Releases
+					r.noteFacts(src, p.Key, f.Raw) // facts.go
 					rp.Releases, rp.Ignored = len(res.Releases), res.Ignored
 				}
 			}

@@ -147,6 +147,9 @@ func (s *Store) vacuum(ctx context.Context, retention time.Duration, dryRun bool
 		}
 	}
 
+	if err := s.advisoryGarbage(ctx, old, remove); err != nil { // advisories_vacuum.go
+		return res, err
+	}
 	res.Removed = sortedKeys(remove)
 	for _, name := range res.Removed {
 		res.Bytes += remove[name]

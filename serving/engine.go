@@ -32,6 +32,12 @@ type Options struct {
 	AsOfVersions int
 	// Loaded, if set, is called after each new index is swapped in.
 	Loaded func(ctx context.Context, ix *Index)
+	// MaxSubscribers bounds Broadcaster's subscribers
+	// (DefaultMaxSubscribers when 0).
+	MaxSubscribers int
+	// Differ finds what each version changed for the Broadcaster
+	// (IndexDiff{} when nil; one reading the lake's change feed once it has one).
+	Differ Differ
 }
 
 // Engine serves the newest committed version of a lake as an Index: it loads
@@ -50,6 +56,8 @@ type Engine struct {
 	wake    chan struct{}         // a commit by this process: reload now
 	preload chan loaded           // Run's first load, begun by Preload; nil once taken
 
+	broadcast *Broadcaster // told of each index swapped in
+
 	stopPreload context.CancelFunc
 	wg          sync.WaitGroup
 }
@@ -62,7 +70,8 @@ func New(l Lake, o Options) *Engine {
 	if o.Poll == 0 {
 		o.Poll = 10 * time.Second
 	}
-	e := &Engine{lake: l, log: o.Log, opt: o, wake: make(chan struct{}, 1)}
+	e := &Engine{lake: l, log: o.Log, opt: o, wake: make(chan struct{}, 1),
+		broadcast: NewBroadcaster(o.MaxSubscribers, o.Differ)}
 	e.asOf = asOfIndexes(l.VersionAsOf, func(ctx context.Context, v int64) (*Index, error) { return LoadAt(ctx, l, v) },
 		e.Current, o.AsOfVersions)
 	return e
@@ -85,6 +94,10 @@ func (e *Engine) Close() {
 	}
 	e.wg.Wait()
 }
+
+// Broadcaster returns what tells subscribers of each version swapped in,
+// after the first, and what it added or changed.
+func (e *Engine) Broadcaster() *Broadcaster { return e.broadcast }
 
 // Current returns the index being served, nil until the first load.
 func (e *Engine) Current() *Index { return e.index.Load() }
@@ -127,12 +140,15 @@ func (e *Engine) Signal() {
 }
 
 // Run keeps the served index at the newest committed version until ctx ends:
-// at start, after each Signal, and every Poll for commits by others.
+// at start, after each Signal, and every Poll for commits by others. When
+// ctx ends it closes the Broadcaster, ending every subscription.
 func (e *Engine) Run(ctx context.Context) {
 	t := time.NewTicker(e.opt.Poll)
 	defer t.Stop()
+	defer e.broadcast.Close()
 	for {
 		e.load(ctx)
+		e.loadAdvisories(ctx) // advisories.go
 		select {
 		case <-ctx.Done():
 			return
@@ -164,13 +180,14 @@ func (e *Engine) load(ctx context.Context) {
 			l = e.read(ctx)
 		}
 		if err = l.err; err == nil {
-			e.index.Store(l.ix)
+			older := e.index.Swap(l.ix)
 			e.reachable()
 			e.log.Info("lake loaded", "version", l.ix.Version, "rows", l.ix.Rows(),
 				"took", l.took.Round(time.Millisecond))
 			if e.opt.Loaded != nil {
 				e.opt.Loaded(ctx, l.ix)
 			}
+			e.broadcast.Publish(older, l.ix)
 			// What the load leaves behind (decoded pages, buffers, the index
 			// replaced) goes back to the system now rather than at the
 			// scavenger's pace; the index holds no pointers, so the forced

@@ -2,6 +2,7 @@ package serving
 
 import (
 	"sort"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -28,6 +29,8 @@ type Index struct {
 	pre      []int32                  // pre[k]: prereleases among order[ByPublished][:k]
 	products map[string]*productIndex // by catalog key
 	keys     []string                 // product keys present, ascending (row.product indexes it)
+
+	adv atomic.Pointer[Advisories] // served with this version: advisories.go
 }
 
 // productIndex is one product's share of an Index.

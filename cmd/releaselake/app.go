@@ -99,7 +99,7 @@ func (m *Main) Open() (err error) {
 	if c.Command == "serve" {
 		// The first load needs only the lake: it runs while the catalog is
 		// parsed (10,000 products take ~0.3 s) and the rest is set up.
-		m.Engine = serving.New(m.Lake, serving.Options{Log: m.Log, Poll: c.Poll,
+		m.Engine = serving.New(m.Lake, serving.Options{Log: m.Log, Poll: c.Poll, MaxSubscribers: c.MaxSubs,
 			AsOfVersions: 4, // time travel: the most recently asked older versions stay in memory
 			Loaded: func(ctx context.Context, ix *serving.Index) {
 				m.Metrics.Index(ix.Version, ix.Rows(), time.Now())
@@ -108,6 +108,7 @@ func (m *Main) Open() (err error) {
 				}
 			}})
 		m.Engine.Preload()
+		m.Metrics.Subscribers(m.Engine.Broadcaster())
 	}
 	if c.Catalog != "" {
 		m.Catalog, err = catalog.Load(c.Catalog, sources.Kinds)
@@ -256,7 +257,7 @@ func (m *Main) routes() http.Handler {
 		},
 		PushPage: m.PushPage,
 		AsOf:     m.Engine.AsOf,
-		Health:   m.Runner.Health, StaleWindow: m.health.Window,
+		Health:   m.Runner.Health, StaleWindow: m.health.Window, Broadcast: m.Engine.Broadcaster(),
 	}
 	mux.Handle("/graphql", graph.NewHandler(r, graph.Options{Log: m.Log, AdminToken: m.Config.AdminToken, CORSOrigins: m.Config.CORSOrigins,
 		Observe: m.Metrics.GraphQL, FastPathFallback: m.Metrics.FastPathFallback, MaxResponseBytes: m.Config.MaxResponse}))

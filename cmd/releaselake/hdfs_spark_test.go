@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,6 +32,9 @@ type sparkRead struct {
 	RedColumns []string          `json:"red_columns"`
 	RedRuns    []string          `json:"red_runs"`
 	RedDays    []string          `json:"red_days"`
+	// yellow_advisories: product, ghsa_id, vulnerable_range, first_patched, withdrawn
+	Advisories      [][5]any          `json:"advisories"`
+	AdvisoryColumns map[string]string `json:"advisory_columns"`
 }
 
 type sparkRelease struct {
@@ -127,8 +131,29 @@ func TestHDFS_sparkReadsTheLake(t *testing.T) {
 		t.Errorf("Spark read notes on %d releases; the lake has %d (want equal and more than 0)", len(got.Notes), len(notes))
 	}
 
-	// red: every line of every run, with dt and run discovered as partitions.
+	// yellow_advisories: the rows the lake holds (flask's two ranges of
+	// GHSA-m2qf-hxjv-5gpq, from the fake GitHub), nullable columns as null.
 	s := lake.Open(mustFS(t, lakeURL))
+	adv, err := s.AdvisoriesFor(context.Background(), math.MaxInt64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantAdv [][5]any
+	for _, a := range adv.Advisories {
+		var fp any
+		if a.FirstPatched != "" {
+			fp = a.FirstPatched
+		}
+		wantAdv = append(wantAdv, [5]any{a.Product, a.GHSAID, a.VulnerableRange, fp, a.Withdrawn()})
+	}
+	if len(wantAdv) == 0 || fmt.Sprint(got.Advisories) != fmt.Sprint(wantAdv) {
+		t.Errorf("Spark read yellow_advisories as %v; the lake has %v (want equal, not empty)", got.Advisories, wantAdv)
+	}
+	if got.AdvisoryColumns["withdrawn_at"] != "timestamp" || got.AdvisoryColumns["first_patched"] != "string" || len(got.AdvisoryColumns) != 12 {
+		t.Errorf("Spark schema of yellow_advisories = %v", got.AdvisoryColumns)
+	}
+
+	// red: every line of every run, with dt and run discovered as partitions.
 	runs, err := s.RedRuns(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -51,8 +51,10 @@ type Source interface {
 	AppendCursor(dst []byte, s serving.Sort, rel *releaselake.Release) []byte
 	// AppendID appends the Node id of a release (tag "") or of a product.
 	AppendID(dst []byte, product, tag string, release bool) []byte
-	// Description is a product's description; nil where it has none.
+	// Description and Homepage are a product's facts: the catalog's, else
+	// what its source says (GitHub's repository); nil where there is none.
 	Description(p *releaselake.Product) *string
+	Homepage(p *releaselake.Product) *string
 }
 
 // Options configure the shortcuts. The zero value is valid.

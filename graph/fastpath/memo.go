@@ -12,10 +12,12 @@ import (
 // each release under each selection of plain Release fields (and the
 // product's key, name, source, repo; never fields with arguments): the same
 // releases are asked for again and again, and copying their bytes is cheaper
-// than writing them. A new index starts afresh.
+// than writing them. A new index starts afresh, and so do new advisories and
+// facts served with it (a product's description and homepage may be GitHub's).
 type rowMemos struct {
 	mu    sync.Mutex
 	ix    *serving.Index
+	adv   *serving.Advisories
 	bySig map[memoKey]*rowMemo
 	bytes atomic.Int64 // kept for ix, bounded by max
 	max   int64        // Options.RowMemoBytes; <= 0: nothing is kept
@@ -54,8 +56,8 @@ func (m *rowMemos) get(ix, served *serving.Index, sig string, kind memoKind, n i
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.ix != ix {
-		m.ix, m.bySig = ix, map[memoKey]*rowMemo{}
+	if adv := ix.Advisories(); m.ix != ix || m.adv != adv {
+		m.ix, m.adv, m.bySig = ix, adv, map[memoKey]*rowMemo{}
 		m.bytes.Store(0)
 	}
 	k := memoKey{sig, kind}

@@ -418,7 +418,7 @@ func (w *jsonWriter) product(sel []plan, p *releaselake.Product) bool {
 		case fID:
 			w.id(p.Key, "", false)
 		case fHomepage:
-			w.optional(&p.Homepage)
+			w.optional(w.src.Homepage(p))
 		case fDescription:
 			w.optional(w.src.Description(p))
 		case fCategory:

@@ -52,8 +52,9 @@ type rateLimit struct {
 	NodeCount int
 }
 
-// shape counts the repositories of a batch by what they ask for, in alias order.
-type shape struct{ both, releases, tags int }
+// shape counts the repositories of a batch by what they ask for, in alias
+// order, and the packages whose advisories ride along (advisories.go).
+type shape struct{ both, releases, tags, adv int }
 
 func (sh shape) kind(i int) (releases, tags bool) {
 	switch {
@@ -88,6 +89,10 @@ func batchType(sh shape) reflect.Type {
 		repoFields := []reflect.StructField{
 			{Name: "NameWithOwner", Type: reflect.TypeOf("")},
 			{Name: "URL", Type: reflect.TypeOf("")},
+			// The repository's facts, for Product.description and homepage
+			// where the catalog gives none (facts.go): free, as scalars are.
+			{Name: "Description", Type: reflect.TypeOf((*string)(nil))},
+			{Name: "HomepageURL", Type: reflect.TypeOf((*string)(nil)), Tag: `graphql:"homepageUrl"`},
 		}
 		releases, tags := sh.kind(i)
 		if releases {
@@ -104,6 +109,7 @@ func batchType(sh shape) reflect.Type {
 			Tag:  reflect.StructTag(fmt.Sprintf(`graphql:"%s: repository(owner: $o%d, name: $n%d)"`, alias(i), i, i)),
 		})
 	}
+	fields = append(fields, advFields(sh.adv)...)
 	fields = append(fields, reflect.StructField{Name: "RateLimit", Type: reflect.TypeOf(rateLimit{})})
 	t = reflect.StructOf(fields)
 	batchTypesMu.Lock()

@@ -127,6 +127,7 @@ func (s *Source) request(ctx context.Context, batch []*job, round int, now time.
 	for i, j := range batch {
 		asks[i] = j.ask()
 	}
+	riders := s.takeRiders(round, asks) // advisories.go
 	backoff := s.cfg.Backoff
 	var limited time.Duration // waited so far for the primary rate limit
 	limits, fails := 0, 0     // secondary limits, and failures, of this request
@@ -135,7 +136,7 @@ func (s *Source) request(ctx context.Context, batch []*job, round int, now time.
 			return batch, releaselake.Wrap(releaselake.Unavailable, err, "github crawl stopped")
 		}
 		at := s.cfg.Now().UTC()
-		resp, body, qerr := s.send(ctx, asks)
+		resp, body, qerr := s.send(ctx, asks, riders)
 		if err := ctx.Err(); err != nil && resp.status == 0 {
 			// The run's end, not the network's: its deadline looks like a request's timeout.
 			return batch, releaselake.Wrap(releaselake.Unavailable, err, "github crawl stopped")
@@ -150,6 +151,7 @@ func (s *Source) request(ctx context.Context, batch []*job, round int, now time.
 		switch verdict {
 		case verdictOK:
 			s.read(batch, body, round, at, now, log)
+			s.advRead(riders, body, round, at, false)
 			return nil, nil
 		case verdictUnauthorized:
 			return batch, releaselake.Errorf(releaselake.Unauthorized, "GitHub refused the token (HTTP 401): check GITHUB_TOKEN")
@@ -207,12 +209,16 @@ func (s *Source) request(ctx context.Context, batch []*job, round int, now time.
 	}
 }
 
-// send posts one query for asks through githubv4 and returns the answer as it
-// came over the wire.
-func (s *Source) send(ctx context.Context, asks []ask) (response, []byte, error) {
-	q := reflect.New(batchType(shapeOf(asks))).Interface()
+// send posts one query for asks, and the advisories riding along, through
+// githubv4 and returns the answer as it came over the wire.
+func (s *Source) send(ctx context.Context, asks []ask, riders []*advJob) (response, []byte, error) {
+	sh := shapeOf(asks)
+	sh.adv = len(riders)
+	q := reflect.New(batchType(sh)).Interface()
+	vars := batchVars(asks)
+	advVars(riders, vars)
 	var resp response
-	err := s.client.Query(withCapture(ctx, &resp), q, batchVars(asks))
+	err := s.client.Query(withCapture(ctx, &resp), q, vars)
 	s.mu.Lock()
 	s.stats.Requests++
 	s.mu.Unlock()
@@ -231,13 +237,7 @@ func (s *Source) read(batch []*job, body []byte, round int, at, now time.Time, l
 		}
 		return
 	}
-	var rl rateLimit
-	if raw, ok := ans.Data["rateLimit"]; ok && json.Unmarshal(raw, &rl) == nil {
-		s.mu.Lock()
-		s.stats.Points += rl.Cost
-		s.stats.RateRemaining, s.stats.RateResetAt = rl.Remaining, rl.ResetAt
-		s.mu.Unlock()
-	}
+	s.noteRate(ans.Data["rateLimit"])
 	errs := map[string]*graphQLError{}
 	for i := range ans.Errors {
 		if len(ans.Errors[i].Path) > 0 {
@@ -392,4 +392,16 @@ func dedupe(queue []*job) []*job {
 		}
 	}
 	return out
+}
+
+// noteRate adds an answer's rateLimit to the stats.
+func (s *Source) noteRate(raw json.RawMessage) {
+	var rl rateLimit
+	if len(raw) == 0 || json.Unmarshal(raw, &rl) != nil {
+		return
+	}
+	s.mu.Lock()
+	s.stats.Points += rl.Cost
+	s.stats.RateRemaining, s.stats.RateResetAt = rl.Remaining, rl.ResetAt
+	s.mu.Unlock()
 }

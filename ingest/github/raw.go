@@ -49,6 +49,8 @@ type answer struct {
 type repository struct {
 	NameWithOwner string        `json:"nameWithOwner"`
 	URL           string        `json:"url"`
+	Description   *string       `json:"description"` // absent from answers fetched before facts were
+	HomepageURL   *string       `json:"homepageUrl"`
 	Releases      *releasesPage `json:"releases"`
 	Refs          *refsPage     `json:"refs"`
 }

@@ -74,6 +74,10 @@ type Source struct {
 
 	mu    sync.Mutex
 	stats releaselake.SourceStats
+	// Advisory crawls PrepareAdvisories made: by product, and those still
+	// waiting to ride along the release crawl's first request.
+	prepared map[string]*advJob
+	riders   []*advJob
 }
 
 var (

@@ -35,6 +35,7 @@ type Config struct {
 	CORSOrigins []string          // RELEASELAKE_CORS_ORIGINS: browser origins allowed to call /graphql
 	MetricsAddr string            // RELEASELAKE_METRICS_ADDR: /metrics alone there, not on Addr
 	MaxResponse int               // RELEASELAKE_MAX_RESPONSE_BYTES: largest GraphQL answer (0: 8 MiB)
+	MaxSubs     int               // RELEASELAKE_MAX_SUBSCRIPTIONS: subscriptions (and streams) open at once
 	Deadline    time.Duration     // RELEASELAKE_INGEST_TIMEOUT: deadline of an ingest run's fetching
 	Check       bool              // rebuild -check: compare only
 	PageURL     string            // RELEASELAKE_PAGE_URL: page server to push to; empty: no push

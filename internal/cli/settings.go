@@ -146,6 +146,13 @@ var all = sync.OnceValue(func() []setting {
 				}
 				return nil
 			}},
+		setting{env: "RELEASELAKE_MAX_SUBSCRIPTIONS", def: "1000", cmds: "serve", usage: "GraphQL subscriptions (and SSE/WebSocket streams) open at once; past it new ones are refused",
+			set: func(c *Config, v string) (err error) {
+				if c.MaxSubs, err = strconv.Atoi(v); err != nil || c.MaxSubs < 1 {
+					return errors.New("want a number of at least 1")
+				}
+				return nil
+			}},
 		setting{env: "RELEASELAKE_ADMIN_TOKEN", secret: true, cmds: "serve", usage: "bearer token of the GraphQL mutations",
 			set: func(c *Config, v string) error { c.AdminToken = v; return oneWord(v) }},
 		setting{env: "RELEASELAKE_PAGE_SECRET", secret: true, cmds: "pushes page", usage: "HMAC secret of snapshot pushes, the same at both ends",

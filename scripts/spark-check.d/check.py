@@ -5,8 +5,8 @@ and prints what it found as JSON for TestHDFS_sparkReadsTheLake
     python check.py hdfs://127.0.0.1:9000/path/to/lake
 
 yellow is read as a Delta table (delta-spark): the current version, VERSION AS
-OF 0, and its history; red with spark.read.json, which discovers the dt= and
-run= partition columns.
+OF 0, and its history; yellow_advisories as a Delta table too; red with
+spark.read.json, which discovers the dt= and run= partition columns.
 """
 
 import json
@@ -46,6 +46,8 @@ def main(lake):
         .orderBy("product", "tag")
         .collect()
     )
+    advisories = spark.read.format("delta").load(lake + "/yellow_advisories")
+    adv_rows = advisories.orderBy("product", "ghsa_id", "vulnerable_range").collect()
     red = spark.read.json(lake + "/red")
     out = {
         "spark": spark.version,
@@ -55,6 +57,11 @@ def main(lake):
         "history": [[h["version"], h["operation"]] for h in history],
         "kafka": [r.asDict() for r in kafka],
         "notes": [[r["product"], r["tag"], r["notes"]] for r in notes],
+        "advisories": [
+            [r["product"], r["ghsa_id"], r["vulnerable_range"], r["first_patched"], r["withdrawn_at"] is not None]
+            for r in adv_rows
+        ],
+        "advisory_columns": {f.name: f.dataType.simpleString() for f in advisories.schema.fields},
         "red_rows": red.count(),
         "red_columns": sorted(red.columns),
         "red_runs": sorted(r["run"] for r in red.select("run").distinct().collect()),

@@ -29,6 +29,9 @@ type Repo struct {
 	PublishesReleases bool
 	Tags              []Tag     // fixture order (oldest first), then tags added by AddTag
 	Releases          []Release // derivation order, then releases added by AddRelease
+	// Description and HomepageURL are the repository's; empty ones resolve to
+	// what facts.go knows of the fixture repository, or null.
+	Description, HomepageURL string
 
 	// listings caches each connection's items in their order ("releases/CREATED_AT"…),
 	// so that paging through a large repository does not sort it once per page; every

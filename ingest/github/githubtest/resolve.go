@@ -45,6 +45,8 @@ func (queryRoot) resolve(ec *execution, f *ast.Field, args map[string]any, path 
 			return nil, &Error{Type: "NOT_FOUND", Message: fmt.Sprintf("Could not resolve to a Repository with the name '%s/%s'.", owner, name)}
 		}
 		return &repoObj{r}, nil
+	case "securityVulnerabilities":
+		return s.securityVulnerabilities(args)
 	case "rateLimit":
 		return &rateObj{rate: s.rate, cost: ec.q.cost}, nil
 	case "node":
@@ -144,6 +146,8 @@ func (o *repoObj) resolve(ec *execution, f *ast.Field, args map[string]any, _ []
 		return false, nil
 	case "visibility":
 		return "PUBLIC", nil
+	case "description", "homepageUrl":
+		return r.fact(f.Name), nil
 	case "releases":
 		return o.releases(args)
 	case "refs":

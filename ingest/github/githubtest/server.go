@@ -35,6 +35,7 @@ type Server struct {
 	seq      int
 	fault    func(*Request) *Fault
 	rate     rateLimit
+	vulns    map[string][]Vulnerability // by packageKey; advisory.go
 }
 
 // Option configures NewServer.
