@@ -20,6 +20,14 @@ func newWebhookCollectors(reg *prometheus.Registry) webhookCollectors {
 	return w
 }
 
+// WebhookTarget makes target's delivery counters exist at 0 from start-up,
+// so rate() and increase() see its first POST (webhook.Observer).
+func (m *Metrics) WebhookTarget(target string) {
+	for _, o := range []string{"delivered", "refused", "failed"} {
+		m.webhooks.deliveries.WithLabelValues(target, o)
+	}
+}
+
 // WebhookDelivery counts one webhook POST (webhook.Observer).
 func (m *Metrics) WebhookDelivery(target, outcome string) {
 	m.webhooks.deliveries.WithLabelValues(target, outcome).Inc()

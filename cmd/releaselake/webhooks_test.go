@@ -102,6 +102,7 @@ func TestIngest_webhooksDeliverOnceInOrder(t *testing.T) {
 		id = strings.TrimSuffix(id, "-1")
 		for _, line := range []string{
 			fmt.Sprintf(`releaselake_webhook_deliveries_total{outcome="delivered",target=%q} 1`, id),
+			fmt.Sprintf(`releaselake_webhook_deliveries_total{outcome="failed",target=%q} 0`, id),
 			fmt.Sprintf(`releaselake_webhook_undelivered_versions{target=%q} 0`, id),
 		} {
 			if !strings.Contains(rec.Body.String(), line+"\n") {

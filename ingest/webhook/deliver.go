@@ -51,6 +51,8 @@ type Lake interface {
 
 // Observer is told of each delivery's outcome (metrics.Metrics is one).
 type Observer interface {
+	// WebhookTarget is told of each target at start.
+	WebhookTarget(target string)
 	// WebhookDelivery counts a POST: outcome delivered, refused (4xx) or failed.
 	WebhookDelivery(target, outcome string)
 	// WebhookUndelivered says how many versions target is behind the head.
@@ -322,6 +324,11 @@ func Open(path string, catalog *releaselake.Catalog, lake Lake, obs Observer, lo
 	targets, err := Load(path, catalog)
 	if err != nil {
 		return nil, err
+	}
+	for _, t := range targets {
+		if obs != nil {
+			obs.WebhookTarget(t.ID)
+		}
 	}
 	n := &Notifier{Targets: targets, Lake: lake, Observer: obs, Log: log}
 	return n.Deliver, nil
