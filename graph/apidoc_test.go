@@ -297,6 +297,7 @@ var docErrorCases = []struct {
 	{"BAD_USER_INPUT", "a persisted-query hash that does not match its query", "GET", "query=" + url.QueryEscape(`{ __typename }`) +
 		`&extensions=` + url.QueryEscape(`{"persistedQuery":{"version":1,"sha256Hash":"`+strings.Repeat("ab", 32)+`"}}`), nil, nil},
 	{"NOT_FOUND", "`asOf` before the first commit", "POST", `{"query":"{ latest(asOf: \"2020-01-01T00:00:00Z\") { version } }"}`, nil, nil},
+	{"NOT_FOUND", "`changes` of versions with no change data", "POST", `{"query":"{ changes(since: 10) { through } }"}`, nil, nil},
 	{"UNAVAILABLE", "has not loaded the lake yet", "GET", "query=" + url.QueryEscape(`{ latest { version } }`), nil,
 		func(r *Resolver) { r.Index = func() *serving.Index { return nil } }},
 	{"UNAVAILABLE", "a feature not configured", "POST", `{"query":"mutation { pushPage { pushed } }"}`, map[string]string{"Authorization": "Bearer sekret"},

@@ -141,7 +141,44 @@ func (l *docLake) resolver(t testing.TB) *Resolver {
 		Health:      func() releaselake.Health { return docHealth },
 		StaleWindow: releaselake.StaleWindow(24 * time.Hour),
 		Now:         func() time.Time { return docV42Commit.Add(time.Hour) },
+		ChangeFeed:  docChanges{l},
+		VersionAsOf: func(_ context.Context, t time.Time) (int64, error) {
+			switch {
+			case t.Before(docV41Commit):
+				return releaselake.NoVersion, nil
+			case t.Before(docV42Commit):
+				return 41, nil
+			}
+			return 42, nil
+		},
 	}
+}
+
+// docChanges is the change feed of the doc lake: v42 added kafka 4.0.0 and
+// vue 3.5.22 to v41 (derived from the two versions' rows); the versions
+// before 41 were committed before the change feed.
+type docChanges struct{ l *docLake }
+
+func (d docChanges) Changes(_ context.Context, from, to int64, _ int) ([]releaselake.ChangeSet, error) {
+	if from < 41 || to > 42 || from > to {
+		return nil, releaselake.Errorf(releaselake.NotFound, "the doc lake has the changes of versions 41 and 42 only")
+	}
+	var out []releaselake.ChangeSet
+	for v := from; v <= to; v++ {
+		set := releaselake.ChangeSet{Version: v, CommittedAt: docV41Commit}
+		if v == 42 {
+			set.CommittedAt = docV42Commit
+			for _, r := range docRows() { // kafka before vue: sorted by (product, tag)
+				if r.Tag == "4.0.0" {
+					set.Changes = append([]releaselake.Change{{After: &r}}, set.Changes...)
+				} else if r.Tag == "v3.5.22" {
+					set.Changes = append(set.Changes, releaselake.Change{After: &r})
+				}
+			}
+		}
+		out = append(out, set)
+	}
+	return out, nil
 }
 
 // docHealth: react fetched by the v42 run; tableau failing since 2026-03-25,

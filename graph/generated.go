@@ -61,6 +61,18 @@ type ComplexityRoot struct {
 		WithdrawnAt     func(childComplexity int) int
 	}
 
+	ChangedRelease struct {
+		Before  func(childComplexity int) int
+		Fields  func(childComplexity int) int
+		Release func(childComplexity int) int
+	}
+
+	Changes struct {
+		HasMore  func(childComplexity int) int
+		Through  func(childComplexity int) int
+		Versions func(childComplexity int) int
+	}
+
 	IngestFailure struct {
 		Message func(childComplexity int) int
 		Product func(childComplexity int) int
@@ -96,6 +108,15 @@ type ComplexityRoot struct {
 		CommittedAt func(childComplexity int) int
 		Notices     func(childComplexity int) int
 		Rows        func(childComplexity int) int
+		Version     func(childComplexity int) int
+	}
+
+	LakeChange struct {
+		Added       func(childComplexity int) int
+		Changed     func(childComplexity int) int
+		CommittedAt func(childComplexity int) int
+		Removed     func(childComplexity int) int
+		Truncated   func(childComplexity int) int
 		Version     func(childComplexity int) int
 	}
 
@@ -144,6 +165,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Changes    func(childComplexity int, since *int, sinceTime *time.Time, products []string, first *int) int
 		IngestRuns func(childComplexity int, last *int) int
 		Lake       func(childComplexity int) int
 		Latest     func(childComplexity int, products []string, asOf *time.Time) int
@@ -278,6 +300,7 @@ type QueryResolver interface {
 	Node(ctx context.Context, id string) (Node, error)
 	Nodes(ctx context.Context, ids []string) ([]Node, error)
 	Release(ctx context.Context, product string, version *string, tag *string, asOf *time.Time) (*releaselake.Release, error)
+	Changes(ctx context.Context, since *int, sinceTime *time.Time, products []string, first *int) (*Changes, error)
 }
 type ReleaseResolver interface {
 	Product(ctx context.Context, obj *releaselake.Release) (*releaselake.Product, error)
@@ -389,6 +412,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Advisory.WithdrawnAt(childComplexity), true
+
+	case "ChangedRelease.before":
+		if e.ComplexityRoot.ChangedRelease.Before == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangedRelease.Before(childComplexity), true
+	case "ChangedRelease.fields":
+		if e.ComplexityRoot.ChangedRelease.Fields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangedRelease.Fields(childComplexity), true
+	case "ChangedRelease.release":
+		if e.ComplexityRoot.ChangedRelease.Release == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangedRelease.Release(childComplexity), true
+
+	case "Changes.hasMore":
+		if e.ComplexityRoot.Changes.HasMore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Changes.HasMore(childComplexity), true
+	case "Changes.through":
+		if e.ComplexityRoot.Changes.Through == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Changes.Through(childComplexity), true
+	case "Changes.versions":
+		if e.ComplexityRoot.Changes.Versions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Changes.Versions(childComplexity), true
 
 	case "IngestFailure.message":
 		if e.ComplexityRoot.IngestFailure.Message == nil {
@@ -549,6 +610,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lake.Version(childComplexity), true
+
+	case "LakeChange.added":
+		if e.ComplexityRoot.LakeChange.Added == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LakeChange.Added(childComplexity), true
+	case "LakeChange.changed":
+		if e.ComplexityRoot.LakeChange.Changed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LakeChange.Changed(childComplexity), true
+	case "LakeChange.committedAt":
+		if e.ComplexityRoot.LakeChange.CommittedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LakeChange.CommittedAt(childComplexity), true
+	case "LakeChange.removed":
+		if e.ComplexityRoot.LakeChange.Removed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LakeChange.Removed(childComplexity), true
+	case "LakeChange.truncated":
+		if e.ComplexityRoot.LakeChange.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LakeChange.Truncated(childComplexity), true
+	case "LakeChange.version":
+		if e.ComplexityRoot.LakeChange.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LakeChange.Version(childComplexity), true
 
 	case "Mutation.pushPage":
 		if e.ComplexityRoot.Mutation.PushPage == nil {
@@ -749,6 +847,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PushResult.Version(childComplexity), true
 
+	case "Query.changes":
+		if e.ComplexityRoot.Query.Changes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_changes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Changes(childComplexity, args["since"].(*int), args["sinceTime"].(*time.Time), args["products"].([]string), args["first"].(*int)), true
 	case "Query.ingestRuns":
 		if e.ComplexityRoot.Query.IngestRuns == nil {
 			break
@@ -1345,6 +1454,25 @@ type Query {
     "Answer from the lake as it was at this instant."
     asOf: DateTime
   ): Release
+
+  """
+  What the lake versions after ` + "`" + `since` + "`" + ` (or committed after ` + "`" + `sinceTime` + "`" + `) added,
+  changed and removed, version by version, oldest first, read from the lake's
+  change feed. Pass exactly one of ` + "`" + `since` + "`" + ` and ` + "`" + `sinceTime` + "`" + `. An answer reads at
+  most 100 versions and 10,000 changed rows, and holds at most ` + "`" + `first` + "`" + ` rows
+  (added, changed and removed together); versions that change none of
+  ` + "`" + `products` + "`" + ` are left out. Continue with ` + "`" + `since: through` + "`" + ` while ` + "`" + `hasMore` + "`" + `.
+  """
+  changes(
+    "A lake version (` + "`" + `lake { version }` + "`" + `): the changes of the versions after it; -1 for all."
+    since: Int
+    "An instant: the changes of the versions committed after it."
+    sinceTime: DateTime
+    "Catalog keys; all products when absent."
+    products: [String!]
+    "The most rows one answer holds, 1 to 100; 100 when absent."
+    first: Int
+  ): Changes!
 }
 
 """
@@ -1851,6 +1979,52 @@ enum ReleaseChange {
   "A release with another column changed: re-dated, renamed, yanked, new notes."
   UPDATED
 }
+
+# --- cdf helper: the change feed (issue 20 §2) ---
+
+"A page of the lake's change feed."
+type Changes {
+  "The versions that changed rows of the asked products, oldest first."
+  versions: [LakeChange!]!
+  """
+  The newest version this answer read, changed rows or not: pass it as ` + "`" + `since` + "`" + `
+  for the next page. Equal to ` + "`" + `since` + "`" + ` when nothing was read.
+  """
+  through: Int!
+  "Whether versions after ` + "`" + `through` + "`" + ` are committed: ask again with ` + "`" + `since: through` + "`" + `."
+  hasMore: Boolean!
+}
+
+"What one committed lake version changed."
+type LakeChange {
+  "The lake version (Delta table version)."
+  version: Int!
+  "When the version was committed."
+  committedAt: DateTime!
+  "Releases new in this version."
+  added: [Release!]!
+  "Releases this version changed: a prerelease made GA, a re-dated or edited release."
+  changed: [ChangedRelease!]!
+  "Releases this version removed (gone upstream), as they were."
+  removed: [Release!]!
+  """
+  Whether the version changed more rows than the answer could hold (` + "`" + `first` + "`" + `):
+  its lists then hold the first ones by (product, tag); none when it changed
+  more than one answer reads (10,000 rows, e.g. version 0, the first load).
+  Read such a version with ` + "`" + `releases(asOf:)` + "`" + `.
+  """
+  truncated: Boolean!
+}
+
+"A release one version changed: as it is and as it was."
+type ChangedRelease {
+  "The release as the version has it."
+  release: Release!
+  "The release as the version before had it."
+  before: Release!
+  "The fields whose values differ, e.g. ` + "`" + `[\"prerelease\"]` + "`" + `."
+  fields: [String!]!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -1889,6 +2063,30 @@ func (ec *executionContext) childFields_Advisory(ctx context.Context, field grap
 		return ec.fieldContext_Advisory_package(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Advisory", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangedRelease(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "release":
+		return ec.fieldContext_ChangedRelease_release(ctx, field)
+	case "before":
+		return ec.fieldContext_ChangedRelease_before(ctx, field)
+	case "fields":
+		return ec.fieldContext_ChangedRelease_fields(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangedRelease", field.Name)
+}
+
+func (ec *executionContext) childFields_Changes(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "versions":
+		return ec.fieldContext_Changes_versions(ctx, field)
+	case "through":
+		return ec.fieldContext_Changes_through(ctx, field)
+	case "hasMore":
+		return ec.fieldContext_Changes_hasMore(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Changes", field.Name)
 }
 
 func (ec *executionContext) childFields_IngestFailure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1965,6 +2163,24 @@ func (ec *executionContext) childFields_Lake(ctx context.Context, field graphql.
 		return ec.fieldContext_Lake_notices(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Lake", field.Name)
+}
+
+func (ec *executionContext) childFields_LakeChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "version":
+		return ec.fieldContext_LakeChange_version(ctx, field)
+	case "committedAt":
+		return ec.fieldContext_LakeChange_committedAt(ctx, field)
+	case "added":
+		return ec.fieldContext_LakeChange_added(ctx, field)
+	case "changed":
+		return ec.fieldContext_LakeChange_changed(ctx, field)
+	case "removed":
+		return ec.fieldContext_LakeChange_removed(ctx, field)
+	case "truncated":
+		return ec.fieldContext_LakeChange_truncated(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LakeChange", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2444,6 +2660,44 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_changes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "since",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["since"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "sinceTime",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODateTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sinceTime"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "products",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["products"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
 	return args, nil
 }
 
@@ -3064,6 +3318,171 @@ func (ec *executionContext) _Advisory_package(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Advisory_package(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Advisory", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChangedRelease_release(ctx context.Context, field graphql.CollectedField, obj *ChangedRelease) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangedRelease_release(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Release, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *releaselake.Release) graphql.Marshaler {
+			return ec.marshalNRelease2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐRelease(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangedRelease_release(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangedRelease",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Release(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangedRelease_before(ctx context.Context, field graphql.CollectedField, obj *ChangedRelease) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangedRelease_before(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Before, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *releaselake.Release) graphql.Marshaler {
+			return ec.marshalNRelease2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚐRelease(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangedRelease_before(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangedRelease",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Release(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangedRelease_fields(ctx context.Context, field graphql.CollectedField, obj *ChangedRelease) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangedRelease_fields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangedRelease_fields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangedRelease", field, false, false, "String")
+}
+
+func (ec *executionContext) _Changes_versions(ctx context.Context, field graphql.CollectedField, obj *Changes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Changes_versions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Versions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []LakeChange) graphql.Marshaler {
+			return ec.marshalNLakeChange2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐLakeChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Changes_versions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Changes",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LakeChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Changes_through(ctx context.Context, field graphql.CollectedField, obj *Changes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Changes_through(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Through, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Changes_through(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Changes", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Changes_hasMore(ctx context.Context, field graphql.CollectedField, obj *Changes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Changes_hasMore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasMore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Changes_hasMore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Changes", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _IngestFailure_product(ctx context.Context, field graphql.CollectedField, obj *IngestFailure) (ret graphql.Marshaler) {
@@ -3689,6 +4108,171 @@ func (ec *executionContext) _Lake_notices(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Lake_notices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Lake", field, false, false, "String")
+}
+
+func (ec *executionContext) _LakeChange_version(ctx context.Context, field graphql.CollectedField, obj *LakeChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LakeChange_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LakeChange_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LakeChange", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LakeChange_committedAt(ctx context.Context, field graphql.CollectedField, obj *LakeChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LakeChange_committedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CommittedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LakeChange_committedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LakeChange", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _LakeChange_added(ctx context.Context, field graphql.CollectedField, obj *LakeChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LakeChange_added(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Added, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []releaselake.Release) graphql.Marshaler {
+			return ec.marshalNRelease2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚐReleaseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LakeChange_added(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LakeChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Release(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LakeChange_changed(ctx context.Context, field graphql.CollectedField, obj *LakeChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LakeChange_changed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ChangedRelease) graphql.Marshaler {
+			return ec.marshalNChangedRelease2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐChangedReleaseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LakeChange_changed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LakeChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangedRelease(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LakeChange_removed(ctx context.Context, field graphql.CollectedField, obj *LakeChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LakeChange_removed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Removed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []releaselake.Release) graphql.Marshaler {
+			return ec.marshalNRelease2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚐReleaseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LakeChange_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LakeChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Release(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LakeChange_truncated(ctx context.Context, field graphql.CollectedField, obj *LakeChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LakeChange_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LakeChange_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LakeChange", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Mutation_runIngest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -4847,6 +5431,50 @@ func (ec *executionContext) fieldContext_Query_release(ctx context.Context, fiel
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_release_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_changes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Changes(ctx, fc.Args["since"].(*int), fc.Args["sinceTime"].(*time.Time), fc.Args["products"].([]string), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Changes) graphql.Marshaler {
+			return ec.marshalNChanges2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐChanges(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_changes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Changes(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_changes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7321,6 +7949,92 @@ func (ec *executionContext) _Advisory(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var changedReleaseImplementors = []string{"ChangedRelease"}
+
+func (ec *executionContext) _ChangedRelease(ctx context.Context, sel ast.SelectionSet, obj *ChangedRelease) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changedReleaseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangedRelease")
+		case "release":
+			out.Values[i] = ec._ChangedRelease_release(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "before":
+			out.Values[i] = ec._ChangedRelease_before(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fields":
+			out.Values[i] = ec._ChangedRelease_fields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var changesImplementors = []string{"Changes"}
+
+func (ec *executionContext) _Changes(ctx context.Context, sel ast.SelectionSet, obj *Changes) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Changes")
+		case "versions":
+			out.Values[i] = ec._Changes_versions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "through":
+			out.Values[i] = ec._Changes_through(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hasMore":
+			out.Values[i] = ec._Changes_hasMore(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var ingestFailureImplementors = []string{"IngestFailure"}
 
 func (ec *executionContext) _IngestFailure(ctx context.Context, sel ast.SelectionSet, obj *IngestFailure) graphql.Marshaler {
@@ -7550,6 +8264,64 @@ func (ec *executionContext) _Lake(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "notices":
 			out.Values[i] = ec._Lake_notices(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var lakeChangeImplementors = []string{"LakeChange"}
+
+func (ec *executionContext) _LakeChange(ctx context.Context, sel ast.SelectionSet, obj *LakeChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, lakeChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LakeChange")
+		case "version":
+			out.Values[i] = ec._LakeChange_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "committedAt":
+			out.Values[i] = ec._LakeChange_committedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "added":
+			out.Values[i] = ec._LakeChange_added(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changed":
+			out.Values[i] = ec._LakeChange_changed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removed":
+			out.Values[i] = ec._LakeChange_removed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._LakeChange_truncated(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -7950,6 +8722,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_release(ctx, field)
+				})
+		case "changes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_changes(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -8814,6 +9592,34 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNChangedRelease2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐChangedRelease(ctx context.Context, sel ast.SelectionSet, v ChangedRelease) graphql.Marshaler {
+	return ec._ChangedRelease(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNChangedRelease2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐChangedReleaseᚄ(ctx context.Context, sel ast.SelectionSet, v []ChangedRelease) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChangedRelease2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐChangedRelease(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChanges2ᚖgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐChanges(ctx context.Context, sel ast.SelectionSet, v *Changes) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Changes!")
+		return graphql.Null
+	}
+	return ec._Changes(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := UnmarshalDateTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -8973,6 +9779,26 @@ func (ec *executionContext) marshalNLake2ᚖgithubᚗcomᚋreleaselakeᚋrelease
 		return graphql.Null
 	}
 	return ec._Lake(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLakeChange2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐLakeChange(ctx context.Context, sel ast.SelectionSet, v LakeChange) graphql.Marshaler {
+	return ec._LakeChange(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNLakeChange2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐLakeChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []LakeChange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLakeChange2githubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐLakeChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋreleaselakeᚋreleaselakeᚋgraphᚐNode(ctx context.Context, sel ast.SelectionSet, v []Node) graphql.Marshaler {

@@ -120,6 +120,9 @@ func newHandler(r *Resolver, o Options, sc shortcuts) http.Handler {
 		return 1 + n*child
 	}
 	priceAdvisories(&cfg) // advisories.go
+	cfg.Complexity.Query.Changes = func(child int, _ *int, _ *time.Time, _ []string, first *int) int {
+		return pageCost(child, first, nil, false) // every version it returns has a row
+	}
 	cfg.Complexity.Query.IngestRuns = func(child int, last *int) int {
 		n := 10
 		if last != nil && *last >= 1 && *last <= 100 {

@@ -12,6 +12,27 @@ import (
 	"github.com/releaselake/releaselake"
 )
 
+// A release one version changed: as it is and as it was.
+type ChangedRelease struct {
+	// The release as the version has it.
+	Release *releaselake.Release `json:"release"`
+	// The release as the version before had it.
+	Before *releaselake.Release `json:"before"`
+	// The fields whose values differ, e.g. `["prerelease"]`.
+	Fields []string `json:"fields"`
+}
+
+// A page of the lake's change feed.
+type Changes struct {
+	// The versions that changed rows of the asked products, oldest first.
+	Versions []LakeChange `json:"versions"`
+	// The newest version this answer read, changed rows or not: pass it as `since`
+	// for the next page. Equal to `since` when nothing was read.
+	Through int `json:"through"`
+	// Whether versions after `through` are committed: ask again with `since: through`.
+	HasMore bool `json:"hasMore"`
+}
+
 // A product an ingest run could not crawl.
 type IngestFailure struct {
 	// The product key.
@@ -20,6 +41,25 @@ type IngestFailure struct {
 	Status string `json:"status"`
 	// Why.
 	Message string `json:"message"`
+}
+
+// What one committed lake version changed.
+type LakeChange struct {
+	// The lake version (Delta table version).
+	Version int `json:"version"`
+	// When the version was committed.
+	CommittedAt time.Time `json:"committedAt"`
+	// Releases new in this version.
+	Added []releaselake.Release `json:"added"`
+	// Releases this version changed: a prerelease made GA, a re-dated or edited release.
+	Changed []ChangedRelease `json:"changed"`
+	// Releases this version removed (gone upstream), as they were.
+	Removed []releaselake.Release `json:"removed"`
+	// Whether the version changed more rows than the answer could hold (`first`):
+	// its lists then hold the first ones by (product, tag); none when it changed
+	// more than one answer reads (10,000 rows, e.g. version 0, the first load).
+	// Read such a version with `releases(asOf:)`.
+	Truncated bool `json:"truncated"`
 }
 
 // Operations that change things. Each needs the header

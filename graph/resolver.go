@@ -14,8 +14,8 @@ import (
 )
 
 // Resolver holds what the resolvers read and do. Catalog, Index, Runs and
-// Notices are required; a nil RunIngest, PushPage or AsOf makes that feature
-// answer UNAVAILABLE; Health, StaleWindow and Now are optional.
+// Notices are required; a nil RunIngest, PushPage, AsOf or ChangeFeed makes
+// that feature answer UNAVAILABLE; Health, StaleWindow and Now are optional.
 type Resolver struct {
 	Catalog *releaselake.Catalog
 	// Index returns the index being served, nil until the first load.
@@ -43,6 +43,12 @@ type Resolver struct {
 	// Broadcast tells subscriptions of each lake version loaded (graph/subscribe.go);
 	// nil: no subscriptions (the streaming transports are off, releasePublished UNAVAILABLE).
 	Broadcast *serving.Broadcaster
+
+	// ChangeFeed reads the lake's change sets (Query.changes), and
+	// VersionAsOf finds the version committed at or before an instant; nil
+	// makes changes answer UNAVAILABLE.
+	ChangeFeed  releaselake.ChangeFeed
+	VersionAsOf func(ctx context.Context, t time.Time) (int64, error)
 }
 
 // status returns the GraphQL status of product key.

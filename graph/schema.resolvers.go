@@ -255,6 +255,11 @@ func (r *queryResolver) Release(ctx context.Context, product string, version *st
 	return r.release(ctx, product, version, tag, asOf)
 }
 
+// Changes is the resolver for the changes field.
+func (r *queryResolver) Changes(ctx context.Context, since *int, sinceTime *time.Time, products []string, first *int) (*Changes, error) {
+	return r.changes(ctx, since, sinceTime, products, first)
+}
+
 // Product is the resolver for the product field.
 func (r *releaseResolver) Product(ctx context.Context, obj *releaselake.Release) (*releaselake.Product, error) {
 	p := r.product(obj.Product)

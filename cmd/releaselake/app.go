@@ -258,6 +258,7 @@ func (m *Main) routes() http.Handler {
 		PushPage: m.PushPage,
 		AsOf:     m.Engine.AsOf,
 		Health:   m.Runner.Health, StaleWindow: m.health.Window, Broadcast: m.Engine.Broadcaster(),
+		ChangeFeed: m.Lake, VersionAsOf: m.Lake.VersionAsOf,
 	}
 	mux.Handle("/graphql", graph.NewHandler(r, graph.Options{Log: m.Log, AdminToken: m.Config.AdminToken, CORSOrigins: m.Config.CORSOrigins,
 		Observe: m.Metrics.GraphQL, FastPathFallback: m.Metrics.FastPathFallback, MaxResponseBytes: m.Config.MaxResponse}))
