@@ -129,7 +129,7 @@ func (r *Runner) advisoryStep(ctx context.Context, log *slog.Logger, run *releas
 	for _, k := range slices.Sorted(maps.Keys(next)) {
 		rows = append(rows, next[k]...)
 	}
-	if !sameAdvisories(rows, snap.Advisories) {
+	if !SameAdvisories(rows, snap.Advisories) {
 		v, err := al.CommitAdvisories(ctx, base, rows, yellow, releaselake.CommitInfo{RunID: run.ID, Operation: "INGEST", At: r.now()})
 		if err != nil {
 			return nil, err
@@ -147,8 +147,8 @@ func (r *Runner) advisoryStep(ctx context.Context, log *slog.Logger, run *releas
 	return states, nil
 }
 
-// sameAdvisories reports whether a and b hold the same rows, in any order.
-func sameAdvisories(a, b []releaselake.Advisory) bool {
+// SameAdvisories reports whether a and b hold the same rows, in any order.
+func SameAdvisories(a, b []releaselake.Advisory) bool {
 	if len(a) != len(b) {
 		return false
 	}

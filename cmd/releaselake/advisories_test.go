@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,5 +123,39 @@ print(json.dumps(sorted([r["product"], r["ghsa_id"], r["vulnerable_range"], r["w
 	want := `[[flask GHSA-m2qf-hxjv-5gpq < 2.2.5 false] [flask GHSA-m2qf-hxjv-5gpq >= 2.3.0, < 2.3.2 false] [pylib GHSA-w596-4wvx-j9j6 <= 1.11.0 true]]`
 	if got := fmt.Sprint(rows); got != want {
 		t.Errorf("delta-rs read %s\nwant %s", got, want)
+	}
+}
+
+// rebuild recomputes yellow_advisories from red as it does yellow: after an
+// ingest it equals the committed table (-check exits 0); in a lake whose
+// advisories table is gone it differs (-check exits 1), and rebuild commits
+// the same rows again.
+func TestRebuild_advisoriesFromRed(t *testing.T) {
+	gh := githubtest.NewServer(t)
+	dir := t.TempDir()
+	cat := filepath.Join(dir, "catalog.yaml")
+	if err := os.WriteFile(cat, []byte("products:\n  - key: flask\n    github: pallets/flask\n    package: {ecosystem: PIP, name: flask}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := &app{t: t, lake: filepath.Join(dir, "lake")}
+	a.env = map[string]string{"RELEASELAKE_LAKE": a.lake, "RELEASELAKE_CATALOG": cat,
+		"GITHUB_TOKEN": gh.Token, "GITHUB_GRAPHQL_URL": gh.URL}
+	if code, out := a.run("ingest"); code != 0 {
+		t.Fatalf("ingest exit %d:\n%s", code, out)
+	}
+	if code, out := a.run("rebuild", "-check"); code != 0 || !strings.Contains(out, "yellow_advisories equals the rebuild (2 rows)") {
+		t.Fatalf("rebuild -check after an ingest: exit %d:\n%s", code, out)
+	}
+	if err := os.RemoveAll(filepath.Join(a.lake, "yellow_advisories")); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := a.run("rebuild", "-check"); code != 1 || !strings.Contains(out, "rebuilt 2 advisory rows from red") {
+		t.Fatalf("rebuild -check without the table: exit %d, want 1:\n%s", code, out)
+	}
+	if code, out := a.run("rebuild"); code != 0 || !strings.Contains(out, "committed the advisories rebuild as yellow_advisories v0") {
+		t.Fatalf("rebuild: exit %d:\n%s", code, out)
+	}
+	if code, out := a.run("rebuild", "-check"); code != 0 {
+		t.Fatalf("rebuild -check after the rebuild: exit %d:\n%s", code, out)
 	}
 }

@@ -10,35 +10,80 @@ import (
 	"github.com/releaselake/releaselake/ingest"
 )
 
-// runRebuild recomputes yellow from red and commits the result if it differs
-// from the newest version (with -check, only says whether it differs: exit 1).
+// runRebuild recomputes yellow, then yellow_advisories, from red and commits
+// each that differs from its newest version (with -check, only says whether
+// either differs: exit 1).
 func runRebuild(ctx context.Context, m *Main, stdout io.Writer) int {
+	fail := func(format string, args ...any) int {
+		fmt.Fprintf(stdout, "rebuild: "+format+"\n", args...)
+		return 1
+	}
 	// Runner.Sources holds every kind, those left off too: parsing needs no token.
 	rows, err := ingest.Rebuild(ctx, m.Lake, m.Catalog, m.Runner.Sources)
 	if err != nil {
-		fmt.Fprintf(stdout, "rebuild: %v\n", err)
-		return 1
+		return fail("%v", err)
 	}
 	snap, err := m.Lake.Snapshot(ctx)
 	if err != nil {
-		fmt.Fprintf(stdout, "rebuild: read yellow: %v\n", err)
-		return 1
+		return fail("read yellow: %v", err)
 	}
 	d := ingest.Compare(snap.Releases, rows)
 	fmt.Fprintf(stdout, "rebuilt %d rows from red; yellow v%d has %d: %d added, %d changed, %d removed\n",
 		len(rows), snap.Version, len(snap.Releases), d.Added, d.Changed, d.Removed)
-	if d == (ingest.Diff{}) {
+	differs, yellow := d != (ingest.Diff{}), snap.Version
+	switch {
+	case !differs:
 		fmt.Fprintln(stdout, "yellow equals the rebuild: nothing to commit")
-		return 0
+	case !m.Config.Check:
+		if yellow, err = m.Lake.Commit(ctx, snap.Version, rows, releaselake.CommitInfo{RunID: ingest.NewRunID(time.Now()), Operation: "REBUILD", At: time.Now()}); err != nil {
+			return fail("commit: %v", err)
+		}
+		fmt.Fprintf(stdout, "committed the rebuild as v%d\n", yellow)
 	}
-	if m.Config.Check {
-		return 1
-	}
-	v, err := m.Lake.Commit(ctx, snap.Version, rows, releaselake.CommitInfo{RunID: ingest.NewRunID(time.Now()), Operation: "REBUILD", At: time.Now()})
+	advDiffers, err := rebuildAdvisories(ctx, m, stdout, yellow)
 	if err != nil {
-		fmt.Fprintf(stdout, "rebuild: commit: %v\n", err)
+		return fail("%v", err)
+	}
+	if m.Config.Check && (differs || advDiffers) {
 		return 1
 	}
-	fmt.Fprintf(stdout, "committed the rebuild as v%d\n", v)
 	return 0
+}
+
+// rebuildAdvisories recomputes yellow_advisories from the runs' raw advisory
+// answers in red and, without -check, commits them with yellow version yellow
+// if they differ from the table's head. It reports whether they differ.
+func rebuildAdvisories(ctx context.Context, m *Main, stdout io.Writer, yellow int64) (bool, error) {
+	src, ok := m.Runner.Sources[releaselake.KindGitHub].(releaselake.AdvisorySource)
+	if !ok {
+		return false, nil // no source of advisories: nothing in red to rebuild from
+	}
+	rows, err := ingest.RebuildAdvisories(ctx, m.Lake, m.Catalog, src)
+	if err != nil {
+		return false, err
+	}
+	head, err := m.Lake.AdvisoriesHead(ctx)
+	if err != nil {
+		return false, fmt.Errorf("read yellow_advisories: %w", err)
+	}
+	cur := releaselake.AdvisorySnapshot{Version: releaselake.NoVersion}
+	if head != releaselake.NoVersion {
+		if cur, err = m.Lake.AdvisoriesFor(ctx, yellow); err != nil {
+			return false, fmt.Errorf("read yellow_advisories: %w", err)
+		}
+	}
+	if ingest.SameAdvisories(rows, cur.Advisories) {
+		fmt.Fprintf(stdout, "yellow_advisories equals the rebuild (%d rows): nothing to commit\n", len(rows))
+		return false, nil
+	}
+	fmt.Fprintf(stdout, "rebuilt %d advisory rows from red; yellow_advisories v%d has %d\n", len(rows), cur.Version, len(cur.Advisories))
+	if m.Config.Check {
+		return true, nil
+	}
+	v, err := m.Lake.CommitAdvisories(ctx, head, rows, yellow, releaselake.CommitInfo{RunID: ingest.NewRunID(time.Now()), Operation: "REBUILD", At: time.Now()})
+	if err != nil {
+		return true, fmt.Errorf("commit yellow_advisories: %w", err)
+	}
+	fmt.Fprintf(stdout, "committed the advisories rebuild as yellow_advisories v%d\n", v)
+	return true, nil
 }
