@@ -50,6 +50,9 @@ type Runner struct {
 	// sending (a new version, or a push that failed before), and its error is
 	// recorded in the run's "send" step: it never fails the run.
 	Send func(ctx context.Context) error
+	// Deliver, if set, is the webhooks step, run before Send on the same
+	// terms, told the version this run committed (NoVersion if none).
+	Deliver func(ctx context.Context, committed int64) error
 	// Base, if set, ends the runs Start begins when it ends (a server's
 	// lifetime; Wait then waits for them). Without it they end on their own.
 	Base    context.Context
@@ -234,13 +237,11 @@ func (r *Runner) run(ctx context.Context, trigger string, products []string, sta
 		done.Status = releaselake.RunCancelled
 	}
 	r.recordHealth(ctx, log, done)
+	if r.Deliver != nil {
+		r.lastStep(ctx, log, &run, "webhooks", func(ctx context.Context) error { return r.Deliver(ctx, run.Version) })
+	}
 	if r.Send != nil {
-		start := r.now()
-		err := r.Send(ctx)
-		r.step(&run, "send", start, err)
-		if err != nil {
-			log.Warn("send failed; retried on the next run", "err", err)
-		}
+		r.lastStep(ctx, log, &run, "send", r.Send)
 	}
 	if parent.Err() != nil {
 		run.Status = releaselake.RunCancelled

@@ -41,6 +41,7 @@ type Metrics struct {
 	pushes          *prometheus.CounterVec
 	fastFallbacks   *prometheus.CounterVec
 	fastPanics      prometheus.Counter
+	webhooks        webhookCollectors
 
 	mu        sync.Mutex
 	latest    map[string]float64 // the newest time set on each lastRun and productSuccess series
@@ -92,6 +93,7 @@ func New() *Metrics {
 		m.fastFallbacks, m.fastPanics} {
 		f(c)
 	}
+	m.webhooks = newWebhookCollectors(m.reg)
 	m.indexVersion.Set(float64(releaselake.NoVersion))
 	for _, s := range []string{releaselake.RunSucceeded, releaselake.RunPartial, releaselake.RunFailed, releaselake.RunCancelled} {
 		m.runs.WithLabelValues(s) // present at 0 from start-up, so rate() and absent() work

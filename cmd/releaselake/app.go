@@ -19,6 +19,7 @@ import (
 	"github.com/releaselake/releaselake/graph/graphiql"
 	"github.com/releaselake/releaselake/ingest"
 	"github.com/releaselake/releaselake/ingest/sources"
+	"github.com/releaselake/releaselake/ingest/webhook"
 	"github.com/releaselake/releaselake/internal/cli"
 	"github.com/releaselake/releaselake/lake"
 	"github.com/releaselake/releaselake/lake/hdfs"
@@ -118,10 +119,7 @@ func (m *Main) Open() (err error) {
 		return fmt.Errorf("%s: %w", c.Named("catalog"), err)
 	}
 
-	m.Runner = &ingest.Runner{
-		Lake:    m.Lake,
-		Catalog: m.Catalog,
-		Log:     m.Log,
+	m.Runner = &ingest.Runner{Lake: m.Lake, Catalog: m.Catalog, Log: m.Log,
 		Committed: func(int64) {
 			if m.Engine != nil {
 				m.Engine.Signal()
@@ -132,6 +130,9 @@ func (m *Main) Open() (err error) {
 	}
 	m.health.State = m.Runner.Health
 	m.openPush()
+	if m.Runner.Deliver, err = webhook.Open(c.Webhooks, m.Catalog, m.Lake, m.Metrics, m.Log); err != nil {
+		return fmt.Errorf("%s: %w", c.Named("webhooks"), err)
+	}
 	return m.addSources()
 }
 

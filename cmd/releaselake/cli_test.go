@@ -228,8 +228,8 @@ func TestCLI_helpListsOnlyTheCommandsFlags(t *testing.T) {
 	sources := []string{"-github-url", "-pypi-url", "-npm-url", "-maven-url"}
 	want := map[string][]string{
 		"serve": append([]string{"-lake", "-catalog", "-addr", "-tz", "-schedule", "-poll", "-ingest-timeout", "-metrics-addr",
-			"-cors-origins", "-page-url"}, append(sources, "-log")...),
-		"ingest":  append([]string{"-lake", "-catalog", "-ingest-timeout", "-page-url"}, append(sources, "-log")...),
+			"-cors-origins", "-page-url", "-webhooks"}, append(sources, "-log")...),
+		"ingest":  append([]string{"-lake", "-catalog", "-ingest-timeout", "-page-url", "-webhooks"}, append(sources, "-log")...),
 		"push":    {"-lake", "-catalog", "-page-url", "-log"},
 		"rebuild": {"-lake", "-catalog", "-check", "-log"},
 		"vacuum":  {"-lake", "-retention", "-dry-run", "-log"},

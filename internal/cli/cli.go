@@ -46,6 +46,7 @@ type Config struct {
 	DryRun      bool              // vacuum -dry-run: list, remove nothing
 	Gen         GenConfig         // gen's flags
 	DemoDir     string            // demo -dir: the demo's own lake; empty: a temporary one
+	Webhooks    string            // RELEASELAKE_WEBHOOKS: webhook targets file; empty: none
 
 	named map[string]string // by setting key: "-flag" when the flag gave the value, else the variable
 }

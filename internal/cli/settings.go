@@ -103,6 +103,8 @@ var all = sync.OnceValue(func() []setting {
 				}
 				return nil
 			}},
+		{flag: "webhooks", env: "RELEASELAKE_WEBHOOKS", cmds: "crawl", usage: "YAML file of webhook targets told of each commit's new releases (docs/webhooks.md)",
+			set: func(c *Config, v string) (err error) { c.Webhooks, err = readableFile(v, "webhooks"); return err }},
 		{flag: "check", boolean: true, def: "false", cmds: "rebuild", usage: "only compare the rebuild with yellow; exit 1 if they differ",
 			set: func(c *Config, v string) (err error) { c.Check, err = boolean(v); return err }},
 		{flag: "retention", env: "RELEASELAKE_RETENTION", def: "7d", cmds: "vacuum", usage: "remove unneeded files older than this: 7d, 36h, 0 for all",
@@ -238,24 +240,30 @@ func usableDir(dir string, create bool, what string) (string, error) {
 
 // setCatalog takes the catalog file, which must be readable; what it says is
 // checked when it is loaded.
-func (c *Config) setCatalog(v string) error {
+func (c *Config) setCatalog(v string) (err error) {
+	c.Catalog, err = readableFile(v, "catalog")
+	return err
+}
+
+// readableFile returns the absolute path of file v ("" if v is), once it
+// can be read; what names it in errors.
+func readableFile(v, what string) (string, error) {
 	if v == "" {
-		return nil
+		return "", nil
 	}
 	abs, err := filepath.Abs(v)
 	if err != nil {
-		return fmt.Errorf("cannot read the catalog file: %v", err)
+		return "", fmt.Errorf("cannot read the %s file: %v", what, err)
 	}
 	f, err := os.Open(abs)
 	if err != nil {
-		return fmt.Errorf("cannot read the catalog file: %v", err)
+		return "", fmt.Errorf("cannot read the %s file: %v", what, err)
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err != nil || fi.IsDir() {
-		return errors.New("want a catalog file, not a directory")
+		return "", fmt.Errorf("want a %s file, not a directory", what)
 	}
-	c.Catalog = abs
-	return nil
+	return abs, nil
 }
 
 func hostPort(v string) error {
