@@ -87,3 +87,18 @@ func TestDependencyDirection_sourcePackages(t *testing.T) {
 		t.Errorf("ingest/sources lists %d source packages, want at least 7", n)
 	}
 }
+
+// The shipping binary links no test machinery: releaselake demo runs the fake
+// GitHub (ingest/github/githubtest) in-process, and a test helper importing
+// testing or net/http/httptest would bring their flags and code along.
+func TestShippingBinary_linksNoTestPackages(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", module+"/cmd/releaselake").Output()
+	if err != nil {
+		t.Fatalf("go list -deps cmd/releaselake: %v", err)
+	}
+	for _, d := range strings.Fields(string(out)) {
+		if d == "testing" || d == "net/http/httptest" || strings.HasPrefix(d, "testing/") {
+			t.Errorf("cmd/releaselake links %s (go list -deps ./cmd/releaselake)", d)
+		}
+	}
+}

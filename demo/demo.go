@@ -13,10 +13,11 @@
 // transport that answers the feed's and page's URLs and refuses every host but
 // 127.0.0.1. The manual product reads its embedded file as always.
 //
-// Run ingests once (day 1), moves the upstreams on by a day (NextDay: new
-// releases, prereleases turned GA, the vendor's "coming soon" released) and
-// ingests again, so that the lake holds two versions and asOf the first answers
-// differently; then it serves.
+// Run ingests once (day 1, dated yesterday: Now), moves the upstreams on by a
+// day (NextDay: new releases, prereleases turned GA, the vendor's "coming soon"
+// released) and ingests again (today), so that the lake holds two versions a
+// day apart and asOf any instant between them answers as day 1 did; then it
+// serves.
 package demo
 
 import (
@@ -25,11 +26,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/releaselake/releaselake"
@@ -47,7 +49,7 @@ type Options struct {
 	// temporary directory, removed by Close.
 	Dir string
 	Log *slog.Logger
-	Now func() time.Time // the clock dating day 1 and day 2; time.Now if nil
+	Now func() time.Time // the clock dating day 2 (day 1 is a day before it); time.Now if nil
 	// Catalog is the catalog file the demo serves (read as -catalog reads it);
 	// empty: the default catalog. Its GitHub repositories that data/github.csv
 	// does not name get a generated history, and its PyPI, npm and Maven packages
@@ -70,24 +72,39 @@ type Demo struct {
 
 	log     *slog.Logger
 	out     io.Writer
-	now     func() time.Time
+	clock   func() time.Time // Options.Now
+	today   atomic.Bool      // NextDay has run: Now is clock's, no longer a day before
 	temp    bool
 	plans   []repoPlan
+	names   map[string]string // the catalog's product names by lower-case owner/name
 	github  *githubtest.Server
 	web     *web
-	reg     *httptest.Server // the package registries
+	reg     *http.Server // the package registries
+	regURL  string
 	day1End time.Time
+}
+
+// Now is the demo's time: a day before the clock until NextDay (day 1 is
+// yesterday), the clock's after. The upstreams date their day 1 and day 2 by
+// it, and the ingest runner must too (ingest.Runner.Now): then the runs, the
+// rows' firstSeenAt and the lake's commits of day 1 are dated yesterday, and
+// asOf any instant between the two ingests (an hour ago, say) finds day 1.
+func (d *Demo) Now() time.Time {
+	if d.today.Load() {
+		return d.clock()
+	}
+	return d.clock().Add(-24 * time.Hour)
 }
 
 // Start makes the directory and starts the upstreams on day 1. The lake
 // directory must be new or empty: the demo writes into no existing lake.
 func Start(opts Options) (_ *Demo, err error) {
-	d := &Demo{Dir: opts.Dir, log: opts.Log, out: opts.Out, now: opts.Now}
+	d := &Demo{Dir: opts.Dir, log: opts.Log, out: opts.Out, clock: opts.Now}
 	if d.log == nil {
 		d.log = slog.Default()
 	}
-	if d.now == nil {
-		d.now = time.Now
+	if d.clock == nil {
+		d.clock = time.Now
 	}
 	if d.Dir == "" {
 		if d.Dir, err = os.MkdirTemp("", "releaselake-demo-"); err != nil {
@@ -107,7 +124,7 @@ func Start(opts Options) (_ *Demo, err error) {
 	if err := os.MkdirAll(d.Lake, 0o755); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	now := d.now()
+	now := d.Now()
 	if d.plans, err = readPlans(); err != nil {
 		return nil, err
 	}
@@ -126,12 +143,17 @@ func Start(opts Options) (_ *Demo, err error) {
 	}
 	d.github, err = githubtest.Start(func(msg string) { d.log.Warn("demo: the fake GitHub: " + msg) },
 		githubtest.WithSchema(schemaFile, schema), githubtest.WithRepos(repos), githubtest.WithoutRequestLog(),
-		githubtest.WithToken("demo-token"), githubtest.WithClock(d.now))
+		githubtest.WithToken("demo-token"), githubtest.WithClock(d.Now), githubtest.WithNotes(d.releaseNotes))
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	d.web = newWeb(now)
-	d.reg = httptest.NewServer(http.HandlerFunc(d.web.serveRegistry))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("demo: the package registries: %w", err)
+	}
+	d.reg, d.regURL = &http.Server{Handler: http.HandlerFunc(d.web.serveRegistry), ReadHeaderTimeout: 10 * time.Second}, "http://"+ln.Addr().String()
+	go d.reg.Serve(ln) // ends with ErrServerClosed at Close
 	local := http.DefaultTransport.(*http.Transport).Clone()
 	local.Proxy = nil // 127.0.0.1 only
 	d.Transport = &transport{web: d.web, local: local}
@@ -142,9 +164,9 @@ func Start(opts Options) (_ *Demo, err error) {
 		}
 	}
 	d.Settings["GITHUB_GRAPHQL_URL"], d.Settings["GITHUB_TOKEN"] = d.github.URL, d.github.Token
-	d.Settings["RELEASELAKE_PYPI_URL"] = d.reg.URL
-	d.Settings["RELEASELAKE_NPM_URL"] = d.reg.URL + "/npm"
-	d.Settings["RELEASELAKE_MAVEN_URL"] = d.reg.URL + "/maven"
+	d.Settings["RELEASELAKE_PYPI_URL"] = d.regURL
+	d.Settings["RELEASELAKE_NPM_URL"] = d.regURL + "/npm"
+	d.Settings["RELEASELAKE_MAVEN_URL"] = d.regURL + "/maven"
 	return d, nil
 }
 
@@ -162,7 +184,11 @@ func (d *Demo) planCatalog(file string) error {
 	for _, p := range d.plans {
 		have[strings.ToLower(p.repo)] = true
 	}
+	d.names = map[string]string{}
 	for _, p := range cat.Products() {
+		if p.Kind == releaselake.KindGitHub {
+			d.names[strings.ToLower(p.Ref)] = p.Name
+		}
 		if p.Kind == releaselake.KindGitHub && !have[strings.ToLower(p.Ref)] {
 			d.plans = append(d.plans, generatedPlan(p.Ref, "v", "-rc.N"))
 			have[strings.ToLower(p.Ref)] = true
@@ -174,17 +200,28 @@ func (d *Demo) planCatalog(file string) error {
 // NextDay moves the upstreams on by a day: the tags and releases of data/github.csv's
 // day2 column, this month's Power BI summary, Tableau's next patch released.
 func (d *Demo) NextDay() {
-	now := d.now()
+	d.today.Store(true)
+	now := d.Now()
 	for _, p := range d.plans {
 		for _, t := range p.day2Tags(now) {
 			d.github.AddTag(p.repo, t)
 			if p.releases {
 				d.github.AddRelease(p.repo, githubtest.Release{TagName: t.Name, Name: t.Name,
-					Description: githubtest.ReleaseNotes(p.repo, t.Name), IsPrerelease: githubtest.LooksPrerelease(t.Name)})
+					Description: d.releaseNotes(p.repo, t.Name), IsPrerelease: githubtest.LooksPrerelease(t.Name)})
 			}
 		}
 	}
 	d.web.nextDay(now)
+}
+
+// releaseNotes is the description of a demo release: said to be generated, with
+// no link (a made-up pull request number would lead to a real, unrelated one).
+func (d *Demo) releaseNotes(repo, tag string) string {
+	name := d.names[strings.ToLower(repo)]
+	if name == "" {
+		name = repo
+	}
+	return "Demo data: a generated release note for " + name + " " + tag + ", not the project's own.\n"
 }
 
 // App is the program the demo runs over its upstreams: releaselake serve's,
@@ -219,6 +256,11 @@ func (d *Demo) Run(ctx context.Context, app App) error {
 			}
 			d.day1End = run.EndedAt
 		}
+		if day == 1 && run.EndedAt.After(d.clock().Add(-time.Hour)) {
+			// An App whose runner keeps the real time would commit both days a
+			// moment apart: asOf would need the exact instant.
+			return errors.New("demo: day 1 was not dated yesterday: the ingest runner must use Demo.Now")
+		}
 	}
 	if err := app.Serve(ctx); err != nil {
 		return err
@@ -229,7 +271,7 @@ func (d *Demo) Run(ctx context.Context, app App) error {
 	}
 	d.log.Info("demo: ready", "after", time.Since(start).Round(time.Millisecond), "dir", d.Dir,
 		"page", base+"/", "graphiql", base+"/graphiql", "graphql", base+"/graphql", "feed", base+"/feed.atom",
-		"asOf", d.day1End.UTC().Format(time.RFC3339Nano))
+		"asOf", d.AsOf())
 	if d.out != nil {
 		fmt.Fprintf(d.out, `releaselake demo: demo data, served offline from recorded and generated upstreams (Ctrl-C stops it)
   the page   %[1]s/
@@ -239,9 +281,15 @@ func (d *Demo) Run(ctx context.Context, app App) error {
   time travel: the lake as it was after day 1, in GraphiQL:
     { latest(products: ["vue", "kubernetes", "powerbi"], asOf: "%[2]s") { product { key } version } }
   lake: %[3]s (%[4]s)
-`, base, d.day1End.UTC().Format(time.RFC3339Nano), d.Lake, d.fate())
+`, base, d.AsOf(), d.Lake, d.fate())
 	}
 	return nil
+}
+
+// AsOf is an instant between the two days, for asOf: the whole minute after day
+// 1's ingest ended (a day ago).
+func (d *Demo) AsOf() string {
+	return d.day1End.UTC().Truncate(time.Minute).Add(time.Minute).Format(time.RFC3339)
 }
 
 // fate says what becomes of the directory at exit.
@@ -281,7 +329,7 @@ func (d *Demo) Close() error {
 		d.github.Close()
 	}
 	if d.reg != nil {
-		d.reg.Close()
+		d.reg.Shutdown(context.Background())
 	}
 	if d.temp {
 		return os.RemoveAll(d.Dir)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -50,32 +51,28 @@ func TestMakeDemo_cleanCopy(t *testing.T) {
 			Version int
 			Notices []string
 		}
-		Latest []struct {
-			Product struct{ Key string }
-			Version string
-		}
 	}
-	d.graphql(t, `{ lake { version notices } latest { product { key } version } }`, &now)
-	if len(now.Latest) < 45 {
-		t.Errorf("%d products have a latest version, want at least 45: %+v", len(now.Latest), now.Latest)
+	d.graphql(t, `{ lake { version notices } }`, &now)
+	// latest answers every catalog product, null where it has no version.
+	is := d.latest(t, "")
+	if len(is) < 45 {
+		t.Errorf("%d products have a latest version, want at least 45: %v", len(is), is)
 	}
 	if now.Lake.Version != 1 || !containsFold(strings.Join(now.Lake.Notices, "\n"), "demo data") {
 		t.Errorf("lake = %+v, want version 1 (two days) and a demo data notice", now.Lake)
 	}
-	var before struct {
-		Latest []struct {
-			Product struct{ Key string }
-			Version string
-		}
+	// The instant the demo prints for asOf is a whole minute, and any instant
+	// between the days finds day 1: an hour ago as well.
+	if at, err := time.Parse(time.RFC3339, d.asOf); err != nil || !at.Equal(at.Truncate(time.Minute)) {
+		t.Errorf("asOf %q is not a whole minute (%v)", d.asOf, err)
 	}
-	d.graphql(t, `{ latest(asOf: "`+d.asOf+`") { product { key } version } }`, &before)
-	was := map[string]string{}
-	for _, r := range before.Latest {
-		was[r.Product.Key] = r.Version
+	was := d.latest(t, d.asOf)
+	if hourAgo := d.latest(t, time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)); !maps.Equal(hourAgo, was) {
+		t.Errorf("asOf an hour ago answers unlike asOf %s (day 1):\n%v\n%v", d.asOf, hourAgo, was)
 	}
 	changed := 0
-	for _, r := range now.Latest {
-		if was[r.Product.Key] != r.Version {
+	for key, v := range is {
+		if was[key] != v {
 			changed++
 		}
 	}
@@ -84,10 +81,6 @@ func TestMakeDemo_cleanCopy(t *testing.T) {
 	}
 	// Day 2 reaches every kind of upstream: a recorded GitHub history (Vue's release
 	// candidates turn 3.6.0), a generated one, the feed and the vendor page.
-	is := map[string]string{}
-	for _, r := range now.Latest {
-		is[r.Product.Key] = r.Version
-	}
 	for _, key := range []string{"vue", "kubernetes", "powerbi", "tableau"} {
 		if was[key] == "" || was[key] == is[key] {
 			t.Errorf("%s: latest %q on day 1 and %q on day 2, want two different versions", key, was[key], is[key])
@@ -186,23 +179,7 @@ func TestDemo_catalogOfEveryKind(t *testing.T) {
 	cmd.Env = demoEnv(t, t.TempDir(), t.TempDir(), offlineProxy(t).url)
 	d := start(t, cmd, 90*time.Second)
 	defer d.stop(t)
-	type latest struct {
-		Latest []struct {
-			Product struct{ Key string }
-			Version string
-		}
-	}
-	var now, before latest
-	d.graphql(t, `{ latest { product { key } version } }`, &now)
-	d.graphql(t, `{ latest(asOf: "`+d.asOf+`") { product { key } version } }`, &before)
-	was := map[string]string{}
-	for _, r := range before.Latest {
-		was[r.Product.Key] = r.Version
-	}
-	is := map[string]string{}
-	for _, r := range now.Latest {
-		is[r.Product.Key] = r.Version
-	}
+	is, was := d.latest(t, ""), d.latest(t, d.asOf)
 	for _, key := range []string{"flask", "widget", "sample", "reactivity", "spring", "powerbi"} {
 		if is[key] == "" {
 			t.Errorf("%s has no latest version", key)
@@ -215,23 +192,83 @@ func TestDemo_catalogOfEveryKind(t *testing.T) {
 	}
 }
 
-// A demo that cannot listen exits 1 and still removes its temporary directory.
-func TestDemo_addressInUse_exits1AndCleansUp(t *testing.T) {
+// A demo whose address is taken (make run serving already) says so at once, in
+// one line naming the setting, before any ingest: exit 2, as for any
+// configuration error (docs/cli.md), and no temporary directory left.
+func TestDemo_addressInUse_exits2AtOnce(t *testing.T) {
 	bin := buildBinary(t)
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer busy.Close()
-	tmp := t.TempDir()
-	cmd := exec.Command(bin, "demo", "-addr", busy.Addr().String())
-	cmd.Env = demoEnv(t, tmp, t.TempDir(), offlineProxy(t).url)
-	out, err := cmd.CombinedOutput()
-	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "address already in use") {
-		t.Errorf("exit %d (%v), want 1 and the reason:\n%s", code, err, out)
+	addr := busy.Addr().String()
+	for _, tc := range []struct {
+		args  []string
+		env   string
+		named string
+	}{
+		{[]string{"-addr", addr}, "", "-addr"},
+		{nil, "RELEASELAKE_ADDR=" + addr, "RELEASELAKE_ADDR"},
+	} {
+		tmp := t.TempDir()
+		cmd := exec.Command(bin, append([]string{"demo"}, tc.args...)...)
+		cmd.Env = append(demoEnv(t, tmp, t.TempDir(), offlineProxy(t).url), "RELEASELAKE_LOG=text")
+		if tc.env != "" {
+			cmd.Env = append(cmd.Env, tc.env)
+		}
+		out, err := cmd.CombinedOutput()
+		want := `releaselake demo: ` + tc.named + ` "` + addr + `": cannot listen there (listen tcp ` + addr +
+			`: bind: address already in use): want a free host:port, such as 127.0.0.1:9090` + "\n"
+		if code := cmd.ProcessState.ExitCode(); code != 2 || string(out) != want {
+			t.Errorf("%v %s: exit %d (%v), want 2 and one line, before anything else:\n%s\nwant:\n%s", tc.args, tc.env, code, err, out, want)
+		}
+		if left := entries(t, tmp); len(left) > 0 {
+			t.Errorf("TMPDIR holds %v after a failed start", left)
+		}
 	}
-	if left := entries(t, tmp); len(left) > 0 {
-		t.Errorf("TMPDIR holds %v after a failed start", left)
+}
+
+// The release notes the demo shows are said to be generated, and carry neither
+// the tests' script probe nor links to made-up pull requests (which would lead to
+// real, unrelated ones); about two in three releases have notes, as before.
+func TestDemo_releaseNotesArePlain(t *testing.T) {
+	cmd := exec.Command(buildBinary(t), "demo", "-dir", filepath.Join(t.TempDir(), "demo"))
+	cmd.Env = demoEnv(t, t.TempDir(), t.TempDir(), offlineProxy(t).url)
+	d := start(t, cmd, 90*time.Second)
+	defer d.stop(t)
+	type releases struct {
+		Releases struct {
+			Nodes []struct {
+				Product struct{ Key string }
+				Version string
+				Notes   string
+				Source  string
+			}
+		}
+	}
+	notes, seen := 0, 0 // GitHub's; the Power BI feed's posts have a line each
+	// The newest 100 of every product (day 2's among them), and Vue's recorded
+	// history, whose releases the fake derives from its tags.
+	for _, products := range []string{"", `products: ["vue"], `} {
+		var out releases
+		d.graphql(t, `{ releases(`+products+`first: 100) { nodes { product { key } version notes source } } }`, &out)
+		for _, r := range out.Releases.Nodes {
+			seen++
+			if r.Notes == "" {
+				continue
+			}
+			if r.Source == "github-release" {
+				notes++
+			}
+			if n := r.Notes; strings.Contains(n, "<script") || strings.Contains(n, "/pull/") || strings.Contains(n, "http") ||
+				r.Source == "github-release" && !strings.HasPrefix(n, "Demo data: a generated release note for ") {
+				t.Errorf("%s %s: notes %q, want a plain generated note", r.Product.Key, r.Version, n)
+			}
+		}
+	}
+	if notes == 0 {
+		t.Errorf("no release has notes among %d", seen)
 	}
 }
 
@@ -393,6 +430,30 @@ func (r *running) get(t *testing.T, path string) string {
 		t.Errorf("GET %s: %s\n%.500s", path, resp.Status, b)
 	}
 	return string(b)
+}
+
+// latest is the products that have a latest version at asOf (now if empty), and
+// their versions: latest answers every catalog product, null where none.
+func (r *running) latest(t *testing.T, asOf string) map[string]string {
+	t.Helper()
+	args := ""
+	if asOf != "" {
+		args = `(asOf: "` + asOf + `")`
+	}
+	var out struct {
+		Latest []*struct {
+			Product struct{ Key string }
+			Version string
+		}
+	}
+	r.graphql(t, `{ latest`+args+` { product { key } version } }`, &out)
+	m := map[string]string{}
+	for _, l := range out.Latest {
+		if l != nil && l.Version != "" {
+			m[l.Product.Key] = l.Version
+		}
+	}
+	return m
 }
 
 func (r *running) graphql(t *testing.T, query string, data any) {

@@ -163,11 +163,13 @@ func (m *Main) Serve(ctx context.Context) error {
 	if c.Schedule != "off" {
 		m.health.Window = releaselake.StaleWindow(c.Period)
 	}
-	ln, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+	var err error
+	if m.ln == nil { // the demo binds it before its ingests
+		if m.ln, err = net.Listen("tcp", c.Addr); err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
 	}
-	m.ln = ln
+	ln := m.ln
 	if c.MetricsAddr != "" {
 		if m.metricsLn, err = m.Metrics.Listen(c.MetricsAddr, m.Log); err != nil {
 			ln.Close()

@@ -44,7 +44,7 @@ func (s *Server) addRepo(op, nameWithOwner string, publishesReleases bool, tags 
 		s.errorf("%s: %s exists", op, nameWithOwner)
 		return
 	}
-	r := newRepo(fixtureRepo{owner: owner, name: name, releases: publishesReleases, tags: tags})
+	r := newRepo(fixtureRepo{owner: owner, name: name, releases: publishesReleases, tags: tags}, s.cfg.notes)
 	for i := range r.Releases {
 		r.Releases[i].DatabaseID = s.uniqueReleaseID(r.Releases[i].DatabaseID)
 	}

@@ -285,7 +285,7 @@ func ParseHistory(in io.Reader, name string) (Repo, error) {
 }
 
 // newRepo builds a server's copy of one fixture repository, deriving its releases.
-func newRepo(fr fixtureRepo) *Repo {
+func newRepo(fr fixtureRepo, notes func(nameWithOwner, tag string) string) *Repo {
 	r := &Repo{
 		Owner:             fr.owner,
 		Name:              fr.name,
@@ -295,7 +295,7 @@ func newRepo(fr fixtureRepo) *Repo {
 	r.DatabaseID = repoDatabaseID(r.NameWithOwner())
 	r.ID = nodeID("R", strconv.FormatInt(r.DatabaseID, 10))
 	if r.PublishesReleases {
-		r.Releases = deriveReleases(r)
+		r.Releases = deriveReleases(r, notes)
 	}
 	return r
 }

@@ -50,6 +50,8 @@
 // BadGateway, RateLimited, Errors, CutOff) and SetRateLimit.
 //
 // Outside a test (releaselake demo), Start runs the same server with the schema and the
-// repositories given (WithSchema, WithRepos, ParseHistory) and a function that receives
-// what would fail a test; Close stops it.
+// repositories given (WithSchema, WithRepos, ParseHistory), notes fit for people
+// (WithNotes) and a function that receives what would fail a test; Close stops it. The
+// package imports neither testing nor net/http/httptest (NewServer takes a TB), so the
+// binary that links it does not either.
 package githubtest

@@ -2,15 +2,16 @@ package githubtest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"maps"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -22,7 +23,9 @@ type Server struct {
 	Token string // the token the server accepts (Client sends it)
 
 	t      reporter // the test, or Start's report function
-	hs     *httptest.Server
+	hs     *http.Server
+	client *http.Transport // Client's: to 127.0.0.1, no proxy
+	served chan struct{}   // closed when hs.Serve has returned
 	schema *ast.Schema
 	cfg    config
 
@@ -46,7 +49,8 @@ type config struct {
 	token        string
 	now          func() time.Time
 	noLog        bool
-	standalone   // Start's options (standalone.go)
+	notes        func(nameWithOwner, tag string) string // derived releases' descriptions
+	standalone                                          // Start's options (standalone.go)
 }
 
 // AllowInvalid stops the server from failing the test on queries GitHub would reject;
@@ -111,23 +115,32 @@ type Location struct {
 	Column int `json:"column"`
 }
 
+// TB is the part of testing.TB NewServer uses (a *testing.T is one). The package
+// does not import testing: releaselake demo links it into the shipping binary.
+type TB interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
 // NewServer starts a fake GitHub GraphQL API holding the fixture repositories; it is closed
 // when the test ends. It fails the test when the schema (make github-schema) or the
 // fixtures are missing.
-func NewServer(t testing.TB, opts ...Option) *Server {
+func NewServer(t TB, opts ...Option) *Server {
 	t.Helper()
 	s, err := start(t, opts)
 	if err != nil {
 		t.Fatalf("githubtest: %v", err)
 	}
-	t.Cleanup(s.hs.Close)
+	t.Cleanup(s.Close)
 	return s
 }
 
 // start is NewServer and Start: it reads the schema and the repositories (the
 // options', else the files'), and listens on 127.0.0.1.
 func start(t reporter, opts []Option) (*Server, error) {
-	cfg := config{token: "ghp_githubtest", now: time.Now}
+	cfg := config{token: "ghp_githubtest", now: time.Now, notes: ReleaseNotes}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -150,20 +163,38 @@ func start(t reporter, opts []Option) (*Server, error) {
 	}
 	s.rate = rateLimit{limit: 5000, resetAt: cfg.now().Add(time.Hour).Truncate(time.Second)}
 	for _, fr := range fixtures {
-		r := newRepo(fr)
+		r := newRepo(fr, cfg.notes)
 		for i := range r.Releases {
 			r.Releases[i].DatabaseID = s.uniqueReleaseID(r.Releases[i].DatabaseID)
 		}
 		s.repos[strings.ToLower(r.NameWithOwner())] = r
 	}
-	s.hs = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	s.URL = s.hs.URL + "/graphql"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s.hs = &http.Server{Handler: http.HandlerFunc(s.serveHTTP), ReadHeaderTimeout: 10 * time.Second}
+	s.client, s.served = &http.Transport{}, make(chan struct{})
+	go func() {
+		defer close(s.served)
+		if err := s.hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.t.Errorf("githubtest: serve: %v", err)
+		}
+	}()
+	s.URL = "http://" + ln.Addr().String() + "/graphql"
 	return s, nil
+}
+
+// Close stops the server, waiting for the requests in flight.
+func (s *Server) Close() {
+	s.hs.Shutdown(context.Background())
+	<-s.served
+	s.client.CloseIdleConnections()
 }
 
 // Client returns an HTTP client that sends the server's token.
 func (s *Server) Client() *http.Client {
-	return &http.Client{Transport: &bearer{token: s.Token, base: s.hs.Client().Transport}}
+	return &http.Client{Transport: &bearer{token: s.Token, base: s.client}}
 }
 
 type bearer struct {

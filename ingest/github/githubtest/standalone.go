@@ -46,14 +46,18 @@ func WithRepos(repos []Repo) Option {
 	return func(c *config) { c.repos = slices.Clone(repos) }
 }
 
+// WithNotes makes notes(nameWithOwner, tag) the description of each derived
+// release that has one (2 in 3; the others have none), instead of ReleaseNotes'
+// made-up pull request and script probe: releaselake demo shows them to people.
+func WithNotes(notes func(nameWithOwner, tag string) string) Option {
+	return func(c *config) { c.notes = notes }
+}
+
 // Start starts a fake GitHub outside a test, on 127.0.0.1. What would fail a test
 // is passed to report instead (the answer is the same). Close stops it.
 func Start(report func(msg string), opts ...Option) (*Server, error) {
 	return start(reportFunc(report), opts)
 }
-
-// Close stops the server, waiting for the requests in flight.
-func (s *Server) Close() { s.hs.Close() }
 
 func (c *config) loadSchema() (*ast.Schema, error) {
 	if c.schemaSDL == "" {

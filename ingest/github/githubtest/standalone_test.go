@@ -53,3 +53,35 @@ func TestStart_withoutFilesReportsInsteadOfFailing(t *testing.T) {
 		t.Errorf("tags after AddTag = %d, want 3", len(r.Tags))
 	}
 }
+
+// WithNotes replaces the derived releases' notes (the tests' script probe and
+// made-up pull request links) for every repository, the given ones and those
+// added later; without it the probe stays, for the tests that rely on it.
+func TestWithNotes_replacesTheDerivedNotes(t *testing.T) {
+	notes := func(repo, tag string) string { return "generated for " + repo + " " + tag }
+	probe := githubtest.NewServer(t)
+	srv := githubtest.NewServer(t, githubtest.WithNotes(notes))
+	tags := []githubtest.Tag{{Name: "v1.0.0", Date: time.Now()}, {Name: "v1.0.1", Date: time.Now()}, {Name: "v1.1.0", Date: time.Now()}}
+	srv.AddHistory("acme/tool", true, tags)
+	probe.AddHistory("acme/tool", true, tags)
+	for _, repo := range []string{"pallets/flask", "acme/tool"} {
+		r, _ := srv.Repo(repo)
+		p, _ := probe.Repo(repo)
+		with := 0
+		for i, rel := range r.Releases {
+			if rel.Description == "" {
+				continue
+			}
+			with++
+			if want := notes(repo, rel.TagName); rel.Description != want {
+				t.Errorf("%s %s: notes %q, want %q", repo, rel.TagName, rel.Description, want)
+			}
+			if !strings.Contains(p.Releases[i].Description, "<script>") || !strings.Contains(p.Releases[i].Description, "/pull/") {
+				t.Errorf("%s %s without WithNotes: %q, want the probe", repo, rel.TagName, p.Releases[i].Description)
+			}
+		}
+		if with == 0 {
+			t.Errorf("%s: no release has notes among %d", repo, len(r.Releases))
+		}
+	}
+}
