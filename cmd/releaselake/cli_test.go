@@ -209,11 +209,22 @@ func TestCLI_everyCommandByCommonMistakes(t *testing.T) {
 	}{
 		{nil, 2, "usage: releaselake <command> [flags]"},
 		{[]string{"frobnicate"}, 2, `releaselake: unknown command "frobnicate" (see releaselake -h)`},
+		{[]string{"servee"}, 2, `releaselake: unknown command "servee": did you mean serve? (see releaselake -h)`},
+		{[]string{"Ingets"}, 2, `releaselake: unknown command "Ingets": did you mean ingest? (see releaselake -h)`},
+		{[]string{"pag"}, 2, `releaselake: unknown command "pag": did you mean page? (see releaselake -h)`},
+		{[]string{"--lake"}, 2, `releaselake: unknown command "--lake" (see releaselake -h)`},
 		{[]string{"-lake", lakeDir}, 2, `releaselake: unknown command "-lake" (see releaselake -h)`},
 	} {
 		code, _, stderr := runBinary(t, dir, base, tc.args...)
 		if first, _, _ := strings.Cut(stderr, "\n"); code != tc.code || first != tc.line {
 			t.Errorf("releaselake %v: exit %d, first line %q; want %d, %q", tc.args, code, first, tc.code, tc.line)
+		}
+	}
+	// --version and -version are version, as other programs answer them.
+	_, version, _ := runBinary(t, dir, base, "version")
+	for _, arg := range []string{"--version", "-version"} {
+		if code, stdout, stderr := runBinary(t, dir, base, arg); code != 0 || stdout != version || stderr != "" {
+			t.Errorf("releaselake %s: exit %d, stdout %q, stderr %q; want what version prints:\n%s", arg, code, stdout, stderr, version)
 		}
 	}
 	if entries, _ := os.ReadDir(lakeDir); len(entries) != 0 {

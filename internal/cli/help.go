@@ -87,3 +87,43 @@ func Version() string {
 	}
 	return fmt.Sprintf("releaselake %s\ncommit: %s\ngo: %s %s/%s\n", mod, commit, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
+
+// UnknownCommand is the line for a command that is not one of names: with a
+// "did you mean" when exactly one name is within two edits of it (servee,
+// sevre, pus).
+func UnknownCommand(name string, names []string) string {
+	best, bestDist, ties := "", 3, 0
+	for _, n := range names {
+		switch d := editDistance(strings.ToLower(name), n); {
+		case d < bestDist:
+			best, bestDist, ties = n, d, 1
+		case d == bestDist:
+			ties++
+		}
+	}
+	if best != "" && ties == 1 {
+		return fmt.Sprintf("unknown command %q: did you mean %s? (see releaselake -h)", name, best)
+	}
+	return fmt.Sprintf("unknown command %q (see releaselake -h)", name)
+}
+
+// editDistance is the Levenshtein distance of a and b, by bytes (command
+// names are ASCII).
+func editDistance(a, b string) int {
+	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			sub := prev[j-1]
+			if a[i-1] != b[j-1] {
+				sub++
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, sub)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
