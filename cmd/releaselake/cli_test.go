@@ -315,6 +315,41 @@ func TestCLI_version(t *testing.T) {
 	}
 }
 
+// make build stamps what version says (-ldflags -X, docs/cli.md): VERSION and
+// COMMIT when given (as the Dockerfile's build arguments are), else the
+// checkout's git describe and commit, whatever -buildvcs says.
+func TestCLI_versionStampedByTheBuild(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "releaselake")
+	build := func(vars ...string) string {
+		t.Helper()
+		make_ := exec.Command("make", append([]string{"--no-print-directory", "build", "BIN=" + bin}, vars...)...)
+		make_.Dir = filepath.Join("..", "..")
+		if out, err := make_.CombinedOutput(); err != nil {
+			t.Fatalf("make build %v: %v\n%s", vars, err, out)
+		}
+		out, err := exec.Command(bin, "version").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out)
+	}
+	goLine := "go: " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH + "\n"
+	if got, want := build("VERSION=v1.2.3-test", "COMMIT=0123456789abcdef"), "releaselake v1.2.3-test\ncommit: 0123456789abcdef\n"+goLine; got != want {
+		t.Errorf("version of a build stamped v1.2.3-test:\n%s\nwant:\n%s", got, want)
+	}
+	git := func(args ...string) string {
+		out, err := exec.Command("git", append([]string{"-C", filepath.Join("..", "..")}, args...)...).Output()
+		if err != nil {
+			t.Skipf("no git checkout to stamp from: %v", err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	head, describe := git("rev-parse", "HEAD"), git("describe", "--tags", "--always", "--dirty")
+	if got, want := build(), "releaselake "+describe+"\ncommit: "+head+"\n"+goLine; got != want {
+		t.Errorf("version of make build in the checkout:\n%s\nwant:\n%s", got, want)
+	}
+}
+
 // Messages only where they apply: without GITHUB_TOKEN, the commands that do
 // not crawl do not warn that GitHub products are not being crawled.
 func TestCLI_noGitHubNoticeFromCommandsThatDoNotCrawl(t *testing.T) {
