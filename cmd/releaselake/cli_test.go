@@ -58,6 +58,11 @@ func TestCLI_everyCommandByCommonMistakes(t *testing.T) {
 	file := filepath.Join(dir, "a-file")
 	os.Mkdir(lakeDir, 0o755)
 	os.WriteFile(file, []byte("x"), 0o644)
+	// A directory that is not laid out as a lake: its yellow is a file. Nothing
+	// a wait would fix, so a mistake at start, not a lake never ready.
+	notLake := filepath.Join(dir, "not-a-lake")
+	os.MkdirAll(notLake, 0o755)
+	os.WriteFile(filepath.Join(notLake, "yellow"), []byte("x"), 0o644)
 	// Every row's environment starts here: a usable lake, a push configured
 	// (so push gets as far as its own mistakes) and a page directory that
 	// cannot be made, so that page, reading none of the other values, always
@@ -154,6 +159,9 @@ func TestCLI_everyCommandByCommonMistakes(t *testing.T) {
 			only: map[string]string{"page": "2 unknown flag -lake (see releaselake page -h)", "version": "2 unknown flag -lake (see releaselake version -h)",
 				"demo": "2 unknown flag -lake (see releaselake demo -h)"},
 			others: `2 -lake "` + file + `": not a directory`},
+		{name: "lake whose yellow is a file", env: map[string]string{"RELEASELAKE_LAKE": notLake},
+			only:   map[string]string{"page": noPageDir, "version": versionRuns, "demo": noDemoDir},
+			others: `2 RELEASELAKE_LAKE "` + notLake + `": yellow is not a directory, so this is not a lake (docs/lake.md)`},
 		{name: "lake of another scheme", env: map[string]string{"RELEASELAKE_LAKE": "s3://bucket/lake"},
 			only:   map[string]string{"page": noPageDir, "version": versionRuns, "demo": noDemoDir},
 			others: `2 RELEASELAKE_LAKE "s3://bucket/lake": want a path, file:///abs/path or hdfs://host:port/path`},

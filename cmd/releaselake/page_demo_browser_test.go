@@ -53,12 +53,14 @@ func TestBrowser_pageForReadersOverDemoData(t *testing.T) {
 		saveScreenshot(t, ctx, shot.name)
 		saveViewport(t, ctx, shot.name+"-top") // the first screen, as a reader opens it
 		type look struct {
-			Cards    int      `json:"cards"`
-			Versions int      `json:"versions"`
-			Failed   []string `json:"failed"`
-			Strip    []string `json:"strip"`
-			More     string   `json:"more"`
-			Wide     []string `json:"wide"`
+			Cards        int      `json:"cards"`
+			Versions     int      `json:"versions"`
+			Failed       []string `json:"failed"`
+			Strip        []string `json:"strip"`
+			More         string   `json:"more"`
+			Wide         []string `json:"wide"`
+			StripHeight  float64  `json:"stripHeight"`
+			ScreenHeight float64  `json:"screenHeight"`
 		}
 		got, err := chromedp.Run(ctx, chromedp.Evaluate[look](`(() => {
   const w = document.documentElement.clientWidth;
@@ -68,6 +70,8 @@ func TestBrowser_pageForReadersOverDemoData(t *testing.T) {
     failed: Array.from(document.querySelectorAll("[data-product] .failed")).map(e => e.closest("[data-product]").dataset.product),
     strip: Array.from(document.querySelectorAll(".fresh li")).map(li => li.textContent.replace(/\s+/g, " ").trim()),
     more: (document.querySelector('.fresh .meta a[href^="?sort=updated"]') || {}).textContent || "",
+    stripHeight: document.querySelector(".fresh").getBoundingClientRect().height,
+    screenHeight: window.innerHeight,
     wide: Array.from(document.querySelectorAll("body *")).filter(e => e.getBoundingClientRect().right > w + 1)
       .slice(0, 5).map(e => e.tagName + "." + e.className + ": " + (e.textContent || "").slice(0, 40)),
   };
@@ -80,6 +84,11 @@ func TestBrowser_pageForReadersOverDemoData(t *testing.T) {
 		}
 		if len(got.Strip) != 12 || !slices.ContainsFunc(got.Strip, func(s string) bool { return strings.HasPrefix(s, "Vue 3.6.0 ") }) || !regexp.MustCompile(`^\d+ more stable releases?$`).MatchString(got.More) {
 			t.Errorf("%s: new this week %q, then %q; want 12, Vue 3.6.0 (day 2's minor release) among them, and the rest linked", shot.name, got.Strip, got.More)
+		}
+		// On a phone the strip leaves most of the first screen to the cards
+		// (it took all of it, one release a line).
+		if got.StripHeight > got.ScreenHeight/2 {
+			t.Errorf("%s: the strip is %.0f px high on a screen of %.0f", shot.name, got.StripHeight, got.ScreenHeight)
 		}
 		if len(got.Wide) > 0 {
 			t.Errorf("%s: wider than the screen: %q", shot.name, got.Wide)
