@@ -234,6 +234,14 @@ func TestSnapshot_cadenceIsStableReleasesPerMonth(t *testing.T) {
 	if _, html := get(handler(snap), "/?products=flask"); strings.Contains(html, "<svg") {
 		t.Error("a product without releases draws a cadence")
 	}
+	// Releases, but no stable one in the months drawn (the demo's QueryMe): said
+	// in words, not as 24 empty stubs.
+	ix = serving.NewIndex(releaselake.Snapshot{Version: 1, CommittedAt: at, Releases: []releaselake.Release{
+		rel("1.0.0", time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC), false)}})
+	_, html = get(handler(NewSnapshot(testCatalog(t), ix)), "/?products=vue")
+	if c := card(t, html, "vue"); strings.Contains(c, "<svg") || !strings.Contains(c, `<p class="cadence">no stable release in 2 years</p>`) {
+		t.Errorf("a cadence of none:\n%s", c)
+	}
 }
 
 func TestAgo(t *testing.T) {
