@@ -102,7 +102,7 @@ func Build(s *Snapshot, keys []string, sortBy string, notices []string, now time
 		sortBy = "category"
 	}
 	v := View{Notices: notices, FeedURL: feedURL(keys), Now: now, Sort: sortBy, Sorts: sortLinks(keys, sortBy)}
-	v.NewestURL = v.Sorts[slices.IndexFunc(v.Sorts, func(l SortLink) bool { return strings.HasPrefix(l.URL, "?sort=updated") })].URL
+	v.NewestURL = sortURL(keys, "updated")
 	if s == nil {
 		return v
 	}
@@ -254,15 +254,20 @@ func patch(version string) int {
 
 // sortLinks are the links to the page of the same products in each order.
 func sortLinks(keys []string, current string) []SortLink {
+	links := make([]SortLink, len(Sorts))
+	for i, s := range Sorts {
+		links[i] = SortLink{Label: s.Label, URL: sortURL(keys, s.Key), Current: s.Key == current}
+	}
+	return links
+}
+
+// sortURL is the page of the given products (all when none) in the order sortBy.
+func sortURL(keys []string, sortBy string) string {
 	products := ""
 	if q := feedURL(keys); strings.Contains(q, "?") {
 		products = "&" + q[strings.IndexByte(q, '?')+1:]
 	}
-	links := make([]SortLink, len(Sorts))
-	for i, s := range Sorts {
-		links[i] = SortLink{Label: s.Label, URL: "?sort=" + s.Key + products, Current: s.Key == current}
-	}
-	return links
+	return "?sort=" + sortBy + products
 }
 
 // health sets the card's health from its product's status.
