@@ -13,8 +13,14 @@ PY_VENV := .cache/venv
 .PHONY: graphql-audit schema-lint schema-lint-deps bench bench-gateway bench-shortcuts bench-ab wrk bench-github bench-scale fuzz soak
 .PHONY: hdfs-up hdfs-down spark-check
 
+# What `releaselake version` says (docs/cli.md): the checkout's git describe and commit, or
+# "unknown" without git (a source archive). VERSION=… COMMIT=… set them.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+build: export VERSION := $(VERSION)
+build: export COMMIT := $(COMMIT)
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/releaselake
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-X github.com/releaselake/releaselake/internal/cli.version=$${VERSION} -X github.com/releaselake/releaselake/internal/cli.commit=$${COMMIT}" -o $(BIN) ./cmd/releaselake
 
 # The demo: every product of the default catalog crawled from recorded upstreams served
 # in-process, offline and with no token, into a temporary lake removed at exit; served

@@ -318,7 +318,7 @@ func goBuild(t *testing.T, cmd string) string {
 	if m == nil {
 		t.Fatalf("no CGO_ENABLED=0 go build in %q", cmd)
 	}
-	f := strings.Fields(m[1])
+	f := strings.Fields(strings.ReplaceAll(m[1], "$$", "$")) // make's $$ is the shell's $
 	for i := 0; i < len(f); i++ {
 		if f[i] == "-o" {
 			f = append(f[:i], f[i+2:]...)

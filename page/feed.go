@@ -35,7 +35,7 @@ func (f *Feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	body, err := RenderFeed(s, keys)
+	body, err := RenderFeed(s, keys, requestURL(r))
 	if err != nil {
 		http.Error(w, "render feed", http.StatusInternalServerError)
 		return
@@ -85,14 +85,30 @@ type atomEntry struct {
 	Content   atomText     `xml:"content"`
 }
 
+// requestURL is the absolute URL r was sent to, as this server sees it: http,
+// or https when it terminated TLS itself, and the Host the client named (which
+// net/http has checked is a host[:port]). X-Forwarded-Proto is not honoured:
+// nothing tells this server which proxy to trust. Nil without a Host (HTTP/1.0).
+func requestURL(r *http.Request) *url.URL {
+	if r.Host == "" {
+		return nil
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return &url.URL{Scheme: scheme, Host: r.Host, Path: r.URL.Path}
+}
+
 // FeedTitleNames is how many product names a feed's title spells out before
 // "and N more".
 const FeedTitleNames = 5
 
 // RenderFeed returns the Atom document of the given products' recent releases
 // (all products when keys is empty; unknown keys are left out), titled by the
-// products it is of.
-func RenderFeed(s *Snapshot, keys []string) ([]byte, error) {
+// products it is of. Its self and alternate links are absolute, resolved
+// against at (the feed's own URL; its query is ignored), or relative when at is nil.
+func RenderFeed(s *Snapshot, keys []string, at *url.URL) ([]byte, error) {
 	v := Build(s, keys, "", nil, time.Time{})
 	query := ""
 	if i := strings.IndexByte(v.FeedURL, '?'); i >= 0 {
@@ -112,8 +128,8 @@ func RenderFeed(s *Snapshot, keys []string) ([]byte, error) {
 		ID:       id,
 		Updated:  s.CommittedAt.UTC().Format(time.RFC3339),
 		Links: []atomLink{
-			{Rel: "self", Type: "application/atom+xml", Href: v.FeedURL},
-			{Rel: "alternate", Type: "text/html", Href: "./" + query},
+			{Rel: "self", Type: "application/atom+xml", Href: resolve(at, v.FeedURL)},
+			{Rel: "alternate", Type: "text/html", Href: resolve(at, "./"+query)},
 		},
 		Author:    atomPerson{Name: "releaselake"},
 		Generator: "releaselake",
@@ -146,6 +162,15 @@ func RenderFeed(s *Snapshot, keys []string) ([]byte, error) {
 	}
 	buf.WriteByte('\n')
 	return buf.Bytes(), nil
+}
+
+// resolve returns ref resolved against base, or ref itself when base is nil.
+func resolve(base *url.URL, ref string) string {
+	u, err := url.Parse(ref)
+	if base == nil || err != nil {
+		return ref
+	}
+	return base.ResolveReference(u).String()
 }
 
 // feedTitle names the products a feed is of: "Releases of all 49 products",

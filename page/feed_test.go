@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/xml"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -53,7 +55,10 @@ func checkAtom(t *testing.T, body []byte) *atom.Feed {
 	rfc3339("feed updated", f.Updated)
 	hasSelf := false
 	for _, l := range f.Links {
-		hasSelf = hasSelf || l.Rel == "self"
+		if l.Rel == "self" {
+			hasSelf = true
+			iri("feed self link", l.Href)
+		}
 	}
 	if !hasSelf {
 		t.Error("feed has no self link")
@@ -115,6 +120,36 @@ func TestFeed_isValidAtomOfThePagesReleases(t *testing.T) {
 	_, all := get(f, "/feed.atom")
 	if n := len(checkAtom(t, []byte(all)).Entries); n != 4 {
 		t.Errorf("feed of all products has %d entries, want 4", n)
+	}
+}
+
+// The feed's self link is its own absolute URL, as the server was asked for
+// it (RFC 4287 4.2.7: an IRI a reader can fetch again), http or https as the
+// connection was, whatever X-Forwarded-Proto claims; the alternate link is the
+// page of the same products.
+func TestFeed_selfLinkIsAbsolute(t *testing.T) {
+	snap := testSnapshot(t)
+	f := &Feed{Snapshot: func() *Snapshot { return snap }}
+	for _, srv := range []*httptest.Server{httptest.NewServer(f), httptest.NewTLSServer(f)} {
+		defer srv.Close()
+		req, _ := http.NewRequest("GET", srv.URL+"/releases/feed.atom?products=Vue,react&x=1", nil)
+		req.Header.Set("X-Forwarded-Proto", "gopher")
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		links := map[string]string{}
+		for _, l := range checkAtom(t, body).Links {
+			links[l.Rel] = l.Href
+		}
+		if want := srv.URL + "/releases/feed.atom?products=Vue,react"; links["self"] != want {
+			t.Errorf("self %q, want %q", links["self"], want)
+		}
+		if want := srv.URL + "/releases/?products=Vue,react"; links["alternate"] != want {
+			t.Errorf("alternate %q, want %q", links["alternate"], want)
+		}
 	}
 }
 

@@ -22,7 +22,9 @@ type View struct {
 	Cards       []Card   // in the order shown
 	Groups      []Group  // Cards, by category when sorted by it; else one group without a name
 	Fresh       []Item   // stable releases within NewWindow before the snapshot, newest first, at most FreshMax
+	FreshMore   int      // stable releases within NewWindow beyond the FreshMax listed
 	FreshPre    int      // prereleases within NewWindow, not listed in Fresh
+	NewestURL   string   // the page of the same products by last release, where FreshMore are
 	Unknown     []string // requested keys the snapshot does not have
 	Sort        string   // the order shown: "" (as asked), "category", "updated" or "name"
 	Sorts       []SortLink
@@ -100,6 +102,7 @@ func Build(s *Snapshot, keys []string, sortBy string, notices []string, now time
 		sortBy = "category"
 	}
 	v := View{Notices: notices, FeedURL: feedURL(keys), Now: now, Sort: sortBy, Sorts: sortLinks(keys, sortBy)}
+	v.NewestURL = sortURL(keys, "updated")
 	if s == nil {
 		return v
 	}
@@ -129,6 +132,9 @@ func Build(s *Snapshot, keys []string, sortBy string, notices []string, now time
 		v.Cards = append(v.Cards, g.Cards...)
 	}
 	v.Fresh, v.FreshPre = fresh(v.Cards)
+	if n := len(v.Fresh); n > FreshMax {
+		v.Fresh, v.FreshMore = v.Fresh[:FreshMax], n-FreshMax
+	}
 	return v
 }
 
@@ -212,8 +218,10 @@ func arrange(cards []Card, sortBy string) []Group {
 	return []Group{{Cards: cards}}
 }
 
-// fresh returns the stable releases of cards that are new, newest first (at
-// most FreshMax), and how many new prereleases there are besides.
+// fresh returns the stable releases of cards that are new, newest first, and
+// how many new prereleases there are besides. Releases of the same instant
+// (a crawl that saw them first) put a major or minor release (3.6.0) before a
+// patch, then go by product name: the news first, not the alphabet.
 func fresh(cards []Card) (items []Item, pre int) {
 	for _, c := range cards {
 		for _, it := range c.Stable {
@@ -228,28 +236,38 @@ func fresh(cards []Card) (items []Item, pre int) {
 		}
 	}
 	slices.SortStableFunc(items, func(a, b Item) int {
-		if releaselake.Less(&a.Release, &b.Release) {
-			return -1
-		}
-		if releaselake.Less(&b.Release, &a.Release) {
-			return 1
-		}
-		return 0
+		return cmp.Or(b.PublishedAt.Compare(a.PublishedAt), cmp.Compare(patch(a.Version), patch(b.Version)),
+			strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), releaselake.CompareVersions(b.Version, a.Version))
 	})
-	return items[:min(len(items), FreshMax)], pre
+	return items, pre
+}
+
+// patch is 1 for a patch release (1.2.3, 1.2.3.4), 0 for a major or minor one
+// (3.6.0, 2.0, 2026.1) or what is not a version.
+func patch(version string) int {
+	key, ok := releaselake.VersionOf(strings.TrimPrefix(version, "v")).ReleaseKey()
+	if ok && (key[2] != 0 || key[3] != 0) {
+		return 1
+	}
+	return 0
 }
 
 // sortLinks are the links to the page of the same products in each order.
 func sortLinks(keys []string, current string) []SortLink {
+	links := make([]SortLink, len(Sorts))
+	for i, s := range Sorts {
+		links[i] = SortLink{Label: s.Label, URL: sortURL(keys, s.Key), Current: s.Key == current}
+	}
+	return links
+}
+
+// sortURL is the page of the given products (all when none) in the order sortBy.
+func sortURL(keys []string, sortBy string) string {
 	products := ""
 	if q := feedURL(keys); strings.Contains(q, "?") {
 		products = "&" + q[strings.IndexByte(q, '?')+1:]
 	}
-	links := make([]SortLink, len(Sorts))
-	for i, s := range Sorts {
-		links[i] = SortLink{Label: s.Label, URL: "?sort=" + s.Key + products, Current: s.Key == current}
-	}
-	return links
+	return "?sort=" + sortBy + products
 }
 
 // health sets the card's health from its product's status.

@@ -2,6 +2,7 @@ package page
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"regexp"
 	"slices"
@@ -148,6 +149,56 @@ func TestHandler_newThisWeekStrip(t *testing.T) {
 	}
 }
 
+// A busy week lists FreshMax releases, newest first, a major or minor release
+// before the patches of the same instant (Vue 3.6.0 is news; it came in the
+// same crawl as the rest), and links the rest by last release instead of
+// dropping them silently.
+func TestHandler_newThisWeekStripSaysHowManyMore(t *testing.T) {
+	var products []releaselake.Product
+	var rels []releaselake.Release
+	crawl := day(8) // every release below was first seen in one crawl: one instant
+	for i := range FreshMax + 3 {
+		key := fmt.Sprintf("a%02d", i)
+		products = append(products, releaselake.Product{Key: key, Name: "A" + key, Kind: "github", Ref: "o/" + key})
+		rels = append(rels, releaselake.Release{Product: key, Tag: "1.0." + fmt.Sprint(i+1), Version: "1.0." + fmt.Sprint(i+1), PublishedAt: crawl})
+	}
+	products = append(products, releaselake.Product{Key: "vue", Name: "Vue", Kind: "github", Ref: "vuejs/core"},
+		releaselake.Product{Key: "old", Name: "Old", Kind: "github", Ref: "o/old"})
+	rels = append(rels, releaselake.Release{Product: "vue", Tag: "v3.6.0", Version: "3.6.0", PublishedAt: crawl},
+		releaselake.Release{Product: "old", Tag: "v2.0.0", Version: "2.0.0", PublishedAt: day(8).Add(-time.Hour)},
+		releaselake.Release{Product: "old", Tag: "v2.1.0-rc.1", Version: "2.1.0-rc.1", Prerelease: true, PublishedAt: day(7)})
+	cat, err := releaselake.NewCatalog(products)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := NewSnapshot(cat, serving.NewIndex(releaselake.Snapshot{Version: 1, CommittedAt: day(9), Releases: rels}))
+	var keys []string
+	for _, p := range products {
+		keys = append(keys, p.Key)
+	}
+	_, html := get(handler(snap), "/?products="+strings.Join(keys, ","))
+	strip := regexp.MustCompile(`(?s)<section class="fresh".*?</section>`).FindString(html)
+	var listed []string
+	for _, m := range regexp.MustCompile(`<li><a href="#p-([^"]+)">`).FindAllStringSubmatch(strip, -1) {
+		listed = append(listed, m[1])
+	}
+	// Vue's minor release first; then the patches by name, a00 … a10; the
+	// rest (a11 … a14 and Old's, an hour older) are counted.
+	want := []string{"vue", "a00", "a01", "a02", "a03", "a04", "a05", "a06", "a07", "a08", "a09", "a10"}
+	if !slices.Equal(listed, want) {
+		t.Errorf("strip lists %v, want %v", listed, want)
+	}
+	more := `<p class="meta">And <a href="?sort=updated&amp;products=a00,`
+	if !strings.Contains(strip, more) || !strings.Contains(strip, `>5 more stable releases</a>, and 1 prerelease, on the cards.</p>`) {
+		t.Errorf("strip does not say how many more:\n%s", strip)
+	}
+	// Without prereleases, the sentence ends at the link.
+	_, html = get(handler(snap), "/?products=vue,a00,a01,a02,a03,a04,a05,a06,a07,a08,a09,a10,a11")
+	if !strings.Contains(html, `>1 more stable release</a>.</p>`) {
+		t.Errorf("strip of 13:\n%s", regexp.MustCompile(`(?s)<section class="fresh".*?</section>`).FindString(html))
+	}
+}
+
 // The cadence counts stable releases per month up to the snapshot's month and
 // is drawn as one bar per month, the busiest month full height.
 func TestSnapshot_cadenceIsStableReleasesPerMonth(t *testing.T) {
@@ -182,6 +233,14 @@ func TestSnapshot_cadenceIsStableReleasesPerMonth(t *testing.T) {
 	}
 	if _, html := get(handler(snap), "/?products=flask"); strings.Contains(html, "<svg") {
 		t.Error("a product without releases draws a cadence")
+	}
+	// Releases, but no stable one in the months drawn (the demo's QueryMe): said
+	// in words, not as 24 empty stubs.
+	ix = serving.NewIndex(releaselake.Snapshot{Version: 1, CommittedAt: at, Releases: []releaselake.Release{
+		rel("1.0.0", time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC), false)}})
+	_, html = get(handler(NewSnapshot(testCatalog(t), ix)), "/?products=vue")
+	if c := card(t, html, "vue"); strings.Contains(c, "<svg") || !strings.Contains(c, `<p class="cadence">no stable release in 2 years</p>`) {
+		t.Errorf("a cadence of none:\n%s", c)
 	}
 }
 

@@ -58,6 +58,11 @@ func TestCLI_everyCommandByCommonMistakes(t *testing.T) {
 	file := filepath.Join(dir, "a-file")
 	os.Mkdir(lakeDir, 0o755)
 	os.WriteFile(file, []byte("x"), 0o644)
+	// A directory that is not laid out as a lake: its yellow is a file. Nothing
+	// a wait would fix, so a mistake at start, not a lake never ready.
+	notLake := filepath.Join(dir, "not-a-lake")
+	os.MkdirAll(notLake, 0o755)
+	os.WriteFile(filepath.Join(notLake, "yellow"), []byte("x"), 0o644)
 	// Every row's environment starts here: a usable lake, a push configured
 	// (so push gets as far as its own mistakes) and a page directory that
 	// cannot be made, so that page, reading none of the other values, always
@@ -154,6 +159,9 @@ func TestCLI_everyCommandByCommonMistakes(t *testing.T) {
 			only: map[string]string{"page": "2 unknown flag -lake (see releaselake page -h)", "version": "2 unknown flag -lake (see releaselake version -h)",
 				"demo": "2 unknown flag -lake (see releaselake demo -h)"},
 			others: `2 -lake "` + file + `": not a directory`},
+		{name: "lake whose yellow is a file", env: map[string]string{"RELEASELAKE_LAKE": notLake},
+			only:   map[string]string{"page": noPageDir, "version": versionRuns, "demo": noDemoDir},
+			others: `2 RELEASELAKE_LAKE "` + notLake + `": yellow is not a directory, so this is not a lake (docs/lake.md)`},
 		{name: "lake of another scheme", env: map[string]string{"RELEASELAKE_LAKE": "s3://bucket/lake"},
 			only:   map[string]string{"page": noPageDir, "version": versionRuns, "demo": noDemoDir},
 			others: `2 RELEASELAKE_LAKE "s3://bucket/lake": want a path, file:///abs/path or hdfs://host:port/path`},
@@ -209,11 +217,22 @@ func TestCLI_everyCommandByCommonMistakes(t *testing.T) {
 	}{
 		{nil, 2, "usage: releaselake <command> [flags]"},
 		{[]string{"frobnicate"}, 2, `releaselake: unknown command "frobnicate" (see releaselake -h)`},
+		{[]string{"servee"}, 2, `releaselake: unknown command "servee": did you mean serve? (see releaselake -h)`},
+		{[]string{"Ingets"}, 2, `releaselake: unknown command "Ingets": did you mean ingest? (see releaselake -h)`},
+		{[]string{"pag"}, 2, `releaselake: unknown command "pag": did you mean page? (see releaselake -h)`},
+		{[]string{"--lake"}, 2, `releaselake: unknown command "--lake" (see releaselake -h)`},
 		{[]string{"-lake", lakeDir}, 2, `releaselake: unknown command "-lake" (see releaselake -h)`},
 	} {
 		code, _, stderr := runBinary(t, dir, base, tc.args...)
 		if first, _, _ := strings.Cut(stderr, "\n"); code != tc.code || first != tc.line {
 			t.Errorf("releaselake %v: exit %d, first line %q; want %d, %q", tc.args, code, first, tc.code, tc.line)
+		}
+	}
+	// --version and -version are version, as other programs answer them.
+	_, version, _ := runBinary(t, dir, base, "version")
+	for _, arg := range []string{"--version", "-version"} {
+		if code, stdout, stderr := runBinary(t, dir, base, arg); code != 0 || stdout != version || stderr != "" {
+			t.Errorf("releaselake %s: exit %d, stdout %q, stderr %q; want what version prints:\n%s", arg, code, stdout, stderr, version)
 		}
 	}
 	if entries, _ := os.ReadDir(lakeDir); len(entries) != 0 {
@@ -301,6 +320,41 @@ func TestCLI_version(t *testing.T) {
 	}
 	if want := "go: " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH; lines[2] != want {
 		t.Errorf("third line %q, want %q", lines[2], want)
+	}
+}
+
+// make build stamps what version says (-ldflags -X, docs/cli.md): VERSION and
+// COMMIT when given (as the Dockerfile's build arguments are), else the
+// checkout's git describe and commit, whatever -buildvcs says.
+func TestCLI_versionStampedByTheBuild(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "releaselake")
+	build := func(vars ...string) string {
+		t.Helper()
+		make_ := exec.Command("make", append([]string{"--no-print-directory", "build", "BIN=" + bin}, vars...)...)
+		make_.Dir = filepath.Join("..", "..")
+		if out, err := make_.CombinedOutput(); err != nil {
+			t.Fatalf("make build %v: %v\n%s", vars, err, out)
+		}
+		out, err := exec.Command(bin, "version").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out)
+	}
+	goLine := "go: " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH + "\n"
+	if got, want := build("VERSION=v1.2.3-test", "COMMIT=0123456789abcdef"), "releaselake v1.2.3-test\ncommit: 0123456789abcdef\n"+goLine; got != want {
+		t.Errorf("version of a build stamped v1.2.3-test:\n%s\nwant:\n%s", got, want)
+	}
+	git := func(args ...string) string {
+		out, err := exec.Command("git", append([]string{"-C", filepath.Join("..", "..")}, args...)...).Output()
+		if err != nil {
+			t.Skipf("no git checkout to stamp from: %v", err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	head, describe := git("rev-parse", "HEAD"), git("describe", "--tags", "--always", "--dirty")
+	if got, want := build(), "releaselake "+describe+"\ncommit: "+head+"\n"+goLine; got != want {
+		t.Errorf("version of make build in the checkout:\n%s\nwant:\n%s", got, want)
 	}
 }
 

@@ -13,8 +13,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -76,9 +78,12 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 0
 	}
 	name := args[0]
+	if name == "--version" || name == "-version" { // as other programs answer it
+		name = "version"
+	}
 	cmd, ok := commands[name]
 	if !ok {
-		fmt.Fprintf(stderr, "releaselake: unknown command %q (see releaselake -h)\n", name)
+		fmt.Fprintf(stderr, "releaselake: %s\n", cli.UnknownCommand(name, slices.Sorted(maps.Keys(commands))))
 		return 2
 	}
 	m := NewMain(stderr)

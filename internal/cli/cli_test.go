@@ -136,3 +136,22 @@ func TestDocs_nameEverySetting(t *testing.T) {
 		}
 	}
 }
+
+// An unknown command gets a hint when exactly one command is within two
+// edits of it, and none when no command is, or two are equally close.
+func TestUnknownCommand_didYouMean(t *testing.T) {
+	names := []string{"demo", "gen", "ingest", "page", "push", "rebuild", "serve", "vacuum", "version"}
+	for name, want := range map[string]string{
+		"servee":     `unknown command "servee": did you mean serve? (see releaselake -h)`,
+		"SERVE":      `unknown command "SERVE": did you mean serve? (see releaselake -h)`,
+		"vaccum":     `unknown command "vaccum": did you mean vacuum? (see releaselake -h)`,
+		"rebild":     `unknown command "rebild": did you mean rebuild? (see releaselake -h)`,
+		"frobnicate": `unknown command "frobnicate" (see releaselake -h)`,
+		"pah":        `unknown command "pah" (see releaselake -h)`, // page and push, both two edits away
+		"server3x":   `unknown command "server3x" (see releaselake -h)`,
+	} {
+		if got := UnknownCommand(name, names); got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+}

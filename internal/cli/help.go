@@ -63,27 +63,80 @@ func WriteFlags(w io.Writer, cmd string) {
 	}
 }
 
-// Version says what this binary is: the module version ("(devel)" when built
-// from a checkout rather than a tagged module), the commit it was built from
-// (from the Go build's VCS stamp; "unknown" without one, e.g. built outside a
-// git checkout or with -buildvcs=false) and the Go release that built it.
+// version and commit are stamped by the build (the Makefile's build target and
+// the Dockerfile: -ldflags "-X …/internal/cli.version=… -X …/internal/cli.commit=…",
+// from git describe and git rev-parse, "unknown" without git); empty in a plain
+// go build, where the Go toolchain's own stamp is read instead.
+var version, commit string
+
+// Version says what this binary is: the module version (as stamped by the
+// build, else the Go toolchain's: "(devel)" when built from a checkout rather
+// than a tagged module), the commit it was built from (as stamped, else from
+// the Go build's VCS stamp; "unknown" without either, e.g. built outside a git
+// checkout or with -buildvcs=false) and the Go release that built it.
 func Version() string {
-	mod, commit := "unknown", "unknown"
+	mod, rev := "unknown", "unknown"
 	if info, ok := debug.ReadBuildInfo(); ok {
 		mod = info.Main.Version
 		vcs := map[string]string{}
 		for _, s := range info.Settings {
 			vcs[s.Key] = s.Value
 		}
-		if rev := vcs["vcs.revision"]; rev != "" {
-			commit = rev
+		if r := vcs["vcs.revision"]; r != "" {
+			rev = r
 			if t := vcs["vcs.time"]; t != "" {
-				commit += " (" + t + ")"
+				rev += " (" + t + ")"
 			}
 			if vcs["vcs.modified"] == "true" {
-				commit += ", with uncommitted changes"
+				rev += ", with uncommitted changes"
 			}
 		}
 	}
-	return fmt.Sprintf("releaselake %s\ncommit: %s\ngo: %s %s/%s\n", mod, commit, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if version != "" && version != "unknown" {
+		mod = version
+	}
+	if commit != "" && commit != "unknown" {
+		rev = commit
+	}
+	return fmt.Sprintf("releaselake %s\ncommit: %s\ngo: %s %s/%s\n", mod, rev, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+// UnknownCommand is the line for a command that is not one of names: with a
+// "did you mean" when exactly one name is within two edits of it (servee,
+// sevre, pus).
+func UnknownCommand(name string, names []string) string {
+	best, bestDist, ties := "", 3, 0
+	for _, n := range names {
+		switch d := editDistance(strings.ToLower(name), n); {
+		case d < bestDist:
+			best, bestDist, ties = n, d, 1
+		case d == bestDist:
+			ties++
+		}
+	}
+	if best != "" && ties == 1 {
+		return fmt.Sprintf("unknown command %q: did you mean %s? (see releaselake -h)", name, best)
+	}
+	return fmt.Sprintf("unknown command %q (see releaselake -h)", name)
+}
+
+// editDistance is the Levenshtein distance of a and b, by bytes (command
+// names are ASCII).
+func editDistance(a, b string) int {
+	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			sub := prev[j-1]
+			if a[i-1] != b[j-1] {
+				sub++
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, sub)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

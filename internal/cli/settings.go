@@ -188,7 +188,9 @@ func sourceSettings() []setting {
 
 // setLake takes a lake path or URL. A local lake's directory must be readable
 // at start (serve, ingest and gen create it; the other commands read an
-// existing one), and is kept as an absolute path, as logs then say it. An HDFS
+// existing one) and laid out as a lake (a yellow that is a file is not a lake
+// to report not ready over: nothing will fix it), and is kept as an absolute
+// path, as logs then say it. An HDFS
 // lake is connected to on first use, so serve starts, and reports not ready,
 // while the NameNode is down.
 func (c *Config) setLake(v string) (err error) {
@@ -205,8 +207,10 @@ func (c *Config) setLake(v string) (err error) {
 	case strings.Contains(v, "://") || v == "":
 		return errors.New("want a path, file:///abs/path or hdfs://host:port/path")
 	}
-	c.Lake, err = usableDir(v, uses(c.Command, "serve ingest gen"), "lake")
-	return err
+	if c.Lake, err = usableDir(v, uses(c.Command, "serve ingest gen"), "lake"); err != nil {
+		return err
+	}
+	return lake.CheckLocal(c.Lake)
 }
 
 // usableDir returns dir as an absolute path once it is a readable directory,
