@@ -126,3 +126,24 @@ func TestIndex_ReleaseByTagAndVersion(t *testing.T) {
 		t.Errorf("tag v9: %+v", rel)
 	}
 }
+
+// Release finds every row by its product and tag, and no tag the product
+// lacks (its binary search by tag against a scan of the rows).
+func TestIndex_releaseFindsEveryTag(t *testing.T) {
+	rows := randomRows(rand.New(rand.NewPCG(5, 6)), 300)
+	ix := NewIndex(releaselake.Snapshot{Version: 1, Releases: rows})
+	for _, want := range rows {
+		got, ok := ix.Release(want.Product, want.Tag)
+		if !ok || got.Product != want.Product || got.Tag != want.Tag || got.Version != want.Version {
+			t.Fatalf("%s %s: %+v %v", want.Product, want.Tag, got, ok)
+		}
+		for _, missing := range []string{want.Tag + "x", "", want.Tag[:len(want.Tag)-1]} {
+			if slices.ContainsFunc(rows, func(r releaselake.Release) bool { return r.Product == want.Product && r.Tag == missing }) {
+				continue
+			}
+			if got, ok := ix.Release(want.Product, missing); ok {
+				t.Fatalf("%s %q: found %+v", want.Product, missing, got)
+			}
+		}
+	}
+}

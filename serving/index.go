@@ -1,7 +1,9 @@
 package serving
 
 import (
+	"slices"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -38,6 +40,7 @@ type productIndex struct {
 	order  [numSortKeys][]int32 // the product's rows in each key's descending order
 	pre    []int32              // pre[i]: prereleases among order[ByPublished][:i]
 	latest int32                // greatest stable version, -1 if none
+	byTag  []int32              // the product's rows by tag, ascending (a tag is unique in a product)
 	lines  lineMemo             // release lines, once asked for (lines.go)
 }
 
@@ -151,14 +154,13 @@ func (ix *Index) Latest(product string) (releaselake.Release, bool) {
 }
 
 // Release returns the release of product with this tag: the lake's key of a
-// release. It reads the product's rows one by one (a product has thousands
-// at most).
+// release. A binary search of the product's rows by tag: node and nodes may
+// look up thousands of ids a request.
 func (ix *Index) Release(product, tag string) (releaselake.Release, bool) {
 	if pi := ix.products[product]; pi != nil {
-		for _, i := range pi.order[ByVersion] {
-			if ix.tag(i) == tag {
-				return ix.Row(int(i)), true
-			}
+		k, found := slices.BinarySearchFunc(pi.byTag, tag, func(i int32, tag string) int { return strings.Compare(ix.tag(i), tag) })
+		if found {
+			return ix.Row(int(pi.byTag[k])), true
 		}
 	}
 	return releaselake.Release{}, false
