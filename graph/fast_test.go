@@ -129,6 +129,7 @@ var fastPathCases = []struct {
 	{"order by version ascending", `{ releases(orderBy: {field: VERSION, direction: ASC}, first: 12) { nodes { product { key } version } pageInfo { endCursor } } }`, nil, true},
 	{"order by first seen, default direction", `query($o: ReleaseOrder) { releases(orderBy: $o, first: 12) { edges { cursor node { tag firstSeenAt } } } }`, map[string]any{"o": map[string]any{"field": "FIRST_SEEN_AT"}}, true},
 	{"empty page", `{ releases(first: 0) { totalCount nodes { tag } edges { cursor } pageInfo { hasNextPage endCursor } } }`, nil, true},
+	{"empty last page", `{ releases(last: 0) { totalCount nodes { tag } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`, nil, true},
 	{"no match", `{ releases(products: ["empty"]) { totalCount nodes { tag } pageInfo { hasNextPage endCursor } } }`, nil, true},
 	{"latest", `{ latest { ` + allReleaseFields + ` } }`, nil, true},
 	{"latest of some, duplicates", `{ latest(products: ["c", "a", "c", "empty"]) { product { key } version } }`, nil, true},

@@ -158,12 +158,20 @@ func (ix *Index) Latest(product string) (releaselake.Release, bool) {
 // look up thousands of ids a request.
 func (ix *Index) Release(product, tag string) (releaselake.Release, bool) {
 	if pi := ix.products[product]; pi != nil {
-		k, found := slices.BinarySearchFunc(pi.byTag, tag, func(i int32, tag string) int { return strings.Compare(ix.tag(i), tag) })
-		if found {
-			return ix.Row(int(pi.byTag[k])), true
+		if i, ok := ix.byTag(pi, tag); ok {
+			return ix.Row(int(i)), true
 		}
 	}
 	return releaselake.Release{}, false
+}
+
+// byTag returns the row of pi with this tag.
+func (ix *Index) byTag(pi *productIndex, tag string) (int32, bool) {
+	k, ok := slices.BinarySearchFunc(pi.byTag, tag, func(i int32, tag string) int { return strings.Compare(ix.tag(i), tag) })
+	if !ok {
+		return 0, false
+	}
+	return pi.byTag[k], true
 }
 
 // ReleaseOfVersion returns the release of product with this version; of
