@@ -1206,7 +1206,7 @@ type Query {
   """
   The greatest stable (not prerelease, not yanked) version of each product, by
   version order: one entry per product asked, in the order asked (catalog order
-  when absent; a key repeated is answered once), null for a product with no
+  when absent; a key repeated is answered at each position), null for a product with no
   stable release.
   """
   latest(
