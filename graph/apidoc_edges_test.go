@@ -87,7 +87,7 @@ func TestAPIDoc_edges(t *testing.T) {
 		{"On the last page `hasNextPage` is `false`; `endCursor` is `null` only on an empty page",
 			`{ releases(products: ["vue"], since: "2027-01-01T00:00:00Z") { totalCount nodes { tag } pageInfo { hasNextPage endCursor } } }`, ``,
 			[]string{`{"totalCount":0,"nodes":[],"pageInfo":{"hasNextPage":false,"endCursor":null}}`}},
-		{"`first: 0` asks for `totalCount` alone: no releases, `endCursor` `null`, `hasNextPage` `true` when anything matches",
+		{"`first: 0` asks for `totalCount` alone: no releases, `endCursor` `null`; without `after`, `hasNextPage` is `true` when anything matches",
 			`{ releases(products: ["vue"], first: 0) { totalCount nodes { tag } pageInfo { hasNextPage endCursor } } }`, ``,
 			[]string{`{"totalCount":3,"nodes":[],"pageInfo":{"hasNextPage":true,"endCursor":null}}`}},
 		{"`first` is 0 to 100",

@@ -1339,7 +1339,10 @@ type ReleaseConnection {
 
 "A release and its cursor."
 type ReleaseEdge {
-  "Pass as ` + "`" + `after` + "`" + ` to continue after this release (with the same ` + "`" + `orderBy` + "`" + `)."
+  """
+  This release's place in the list: pass it as ` + "`" + `after` + "`" + ` to page on after the
+  release, or as ` + "`" + `before` + "`" + ` to page back before it, with the same ` + "`" + `orderBy` + "`" + `.
+  """
   cursor: String!
   "The release."
   node: Release!
@@ -1347,13 +1350,20 @@ type ReleaseEdge {
 
 "Where a page is in the whole list."
 type PageInfo {
-  "More releases follow this page."
+  """
+  More releases follow this page, whichever way it was asked for: with
+  ` + "`" + `first` + "`" + `, whether the list goes on after it; with ` + "`" + `before` + "`" + `, whether any
+  release lies after it, the one ` + "`" + `before` + "`" + ` names included; false on a page
+  that ends the list (` + "`" + `last` + "`" + ` without ` + "`" + `before` + "`" + `).
+  """
   hasNextPage: Boolean!
-  "Cursor of the last release of the page; null on an empty page."
+  "Cursor of the last release of the page, to pass as ` + "`" + `after` + "`" + `; null on an empty page."
   endCursor: String
   """
-  More releases come before this page: false on the first page, true on a
-  page after a cursor that has releases before it.
+  More releases come before this page, whichever way it was asked for: with
+  ` + "`" + `last` + "`" + `, whether the list goes on before it; with ` + "`" + `after` + "`" + `, whether any
+  release lies before it, the one ` + "`" + `after` + "`" + ` names included; false on a page
+  that starts the list (` + "`" + `first` + "`" + ` without ` + "`" + `after` + "`" + `).
   """
   hasPreviousPage: Boolean!
   "Cursor of the first release of the page, to pass as ` + "`" + `before` + "`" + `; null on an empty page."
