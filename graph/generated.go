@@ -118,7 +118,7 @@ type ComplexityRoot struct {
 		ID          func(childComplexity int) int
 		Key         func(childComplexity int) int
 		Latest      func(childComplexity int, asOf *time.Time) int
-		Lines       func(childComplexity int, depth ReleaseLineDepth, first *int, asOf *time.Time) int
+		Lines       func(childComplexity int, depth ReleaseLineDepth, first *int, asOf *time.Time, after *string) int
 		Name        func(childComplexity int) int
 		Releases    func(childComplexity int, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time, last *int, before *string, seenSince *time.Time) int
 		Repo        func(childComplexity int) int
@@ -244,7 +244,7 @@ type ProductResolver interface {
 	Latest(ctx context.Context, obj *releaselake.Product, asOf *time.Time) (*releaselake.Release, error)
 	Releases(ctx context.Context, obj *releaselake.Product, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time, last *int, before *string, seenSince *time.Time) (*ReleaseConnection, error)
 	Status(ctx context.Context, obj *releaselake.Product) (*ProductStatus, error)
-	Lines(ctx context.Context, obj *releaselake.Product, depth ReleaseLineDepth, first *int, asOf *time.Time) ([]releaselake.ReleaseLine, error)
+	Lines(ctx context.Context, obj *releaselake.Product, depth ReleaseLineDepth, first *int, asOf *time.Time, after *string) ([]releaselake.ReleaseLine, error)
 	ID(ctx context.Context, obj *releaselake.Product) (string, error)
 	Homepage(ctx context.Context, obj *releaselake.Product) (*string, error)
 	Description(ctx context.Context, obj *releaselake.Product) (*string, error)
@@ -635,7 +635,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Product.Lines(childComplexity, args["depth"].(ReleaseLineDepth), args["first"].(*int), args["asOf"].(*time.Time)), true
+		return e.ComplexityRoot.Product.Lines(childComplexity, args["depth"].(ReleaseLineDepth), args["first"].(*int), args["asOf"].(*time.Time), args["after"].(*string)), true
 	case "Product.name":
 		if e.ComplexityRoot.Product.Name == nil {
 			break
@@ -1483,6 +1483,12 @@ type Product implements Node {
     first: Int
     "Answer from the lake as it was at this instant."
     asOf: DateTime
+    """
+    Only the lines after this one in the order served (lesser versions), e.g.
+    ` + "`" + `"4.1"` + "`" + `: pass the last ` + "`" + `line` + "`" + ` of a page for the next page. A line name at
+    ` + "`" + `depth` + "`" + `; it need not be a line of the product (any more).
+    """
+    after: String
   ): [ReleaseLine!]!
   "Opaque, stable id (Relay): the same in every lake version and on every replica."
   id: ID!
@@ -2225,6 +2231,14 @@ func (ec *executionContext) field_Product_lines_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["asOf"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -3940,7 +3954,7 @@ func (ec *executionContext) _Product_lines(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Product().Lines(ctx, obj, fc.Args["depth"].(ReleaseLineDepth), fc.Args["first"].(*int), fc.Args["asOf"].(*time.Time))
+			return ec.Resolvers.Product().Lines(ctx, obj, fc.Args["depth"].(ReleaseLineDepth), fc.Args["first"].(*int), fc.Args["asOf"].(*time.Time), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []releaselake.ReleaseLine) graphql.Marshaler {
