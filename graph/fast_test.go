@@ -132,6 +132,8 @@ var fastPathCases = []struct {
 	{"empty last page", `{ releases(last: 0) { totalCount nodes { tag } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`, nil, true},
 	{"no match", `{ releases(products: ["empty"]) { totalCount nodes { tag } pageInfo { hasNextPage endCursor } } }`, nil, true},
 	{"latest", `{ latest { ` + allReleaseFields + ` } }`, nil, true},
+	{"semver", `{ releases(first: 40) { nodes { version semver { __typename major minor patch pre build } } } latest { s: semver { pre major } } }`, nil, true},
+	{"semver in fragments, twice", `{ releases(first: 9) { nodes { ...S semver { build } } } } fragment S on Release { semver { minor ... on Semver { patch } } }`, nil, true},
 	{"latest of some, duplicates", `{ latest(products: ["c", "a", "c", "empty"]) { product { key } version } }`, nil, true},
 	{"latest of many, duplicates", `{ latest(products: ["c", "a", "c", "empty", "b", "a", "empty", "b", "c", "a"]) { product { key } version } }`, nil, true},
 	{"products with nested lists", `{ products { __typename key name source repo latest { version tag } releases(first: 2, orderBy: {field: VERSION}) { totalCount nodes { version } pageInfo { hasNextPage } } } }`, nil, true},

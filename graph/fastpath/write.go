@@ -335,10 +335,52 @@ func (w *jsonWriter) release(sel []plan, rel *releaselake.Release) bool {
 			w.buf = appendTimeJSON(w.buf, rel.FirstSeenAt)
 		case fID:
 			w.id(rel.Product, rel.Tag, true)
+		case fSemver:
+			if sv := releaselake.SemverOf(rel.Version); sv == nil {
+				w.buf = append(w.buf, "null"...)
+			} else if !w.semver(f.sel, sv) {
+				return false
+			}
 		default:
 			if f.id < fColumn || !w.column(int(f.id-fColumn), rel) {
 				return false
 			}
+		}
+	}
+	w.buf = append(w.buf, '}')
+	return true
+}
+
+// semver writes Release.semver as gqlgen marshals a Semver: Ints, and
+// Strings or null.
+func (w *jsonWriter) semver(sel []plan, sv *releaselake.Semver) bool {
+	w.buf = append(w.buf, '{')
+	for i, f := range sel {
+		if i > 0 {
+			w.buf = append(w.buf, ',')
+		}
+		w.buf = append(w.buf, f.key...)
+		switch f.id {
+		case fTypename:
+			w.buf = append(w.buf, `"Semver"`...)
+		case fMajor:
+			w.buf = strconv.AppendInt(w.buf, int64(sv.Major), 10)
+		case fMinor:
+			w.buf = strconv.AppendInt(w.buf, int64(sv.Minor), 10)
+		case fPatch:
+			w.buf = strconv.AppendInt(w.buf, int64(sv.Patch), 10)
+		case fPre, fBuild:
+			s := sv.Pre
+			if f.id == fBuild {
+				s = sv.Build
+			}
+			if s == nil {
+				w.buf = append(w.buf, "null"...)
+			} else {
+				w.buf = appendQuoted(w.buf, *s)
+			}
+		default:
+			return false
 		}
 	}
 	w.buf = append(w.buf, '}')
