@@ -130,7 +130,9 @@ func BenchmarkGateway_distinctNoFastPath(b *testing.B) {
 // Release.semver, through the fast path and through gqlgen's executor alone.
 func BenchmarkGateway_semver(b *testing.B) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	b.Run("fast", func(b *testing.B) { runBenchOf(b, NewHandler(benchResolver(b), Options{Log: log}), true, benchSemverQuery) })
+	b.Run("fast", func(b *testing.B) {
+		runBenchOf(b, NewHandler(benchResolver(b), Options{Log: log}), true, benchSemverQuery)
+	})
 	b.Run("gqlgen", func(b *testing.B) {
 		runBenchOf(b, newHandler(benchResolver(b), Options{Log: log}, shortcuts{off: true}), true, benchSemverQuery)
 	})
