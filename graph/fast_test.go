@@ -130,6 +130,7 @@ var fastPathCases = []struct {
 	{"order by first seen, default direction", `query($o: ReleaseOrder) { releases(orderBy: $o, first: 12) { edges { cursor node { tag firstSeenAt } } } }`, map[string]any{"o": map[string]any{"field": "FIRST_SEEN_AT"}}, true},
 	{"empty page", `{ releases(first: 0) { totalCount nodes { tag } edges { cursor } pageInfo { hasNextPage endCursor } } }`, nil, true},
 	{"empty last page", `{ releases(last: 0) { totalCount nodes { tag } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`, nil, true},
+	{"empty page before the first cursor", `{ releases(orderBy: {field: VERSION, direction: ASC}, last: 0, before: "AQOAh7OVDZWa7zr_24_5zgMAAWEKMC4wLjAtcmMuMQt2MC4wLjAtcmMuMQ") { totalCount nodes { tag } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } first: releases(orderBy: {field: VERSION, direction: ASC}, first: 1) { edges { cursor } } }`, nil, true},
 	{"no match", `{ releases(products: ["empty"]) { totalCount nodes { tag } pageInfo { hasNextPage endCursor } } }`, nil, true},
 	{"latest", `{ latest { ` + allReleaseFields + ` } }`, nil, true},
 	{"semver", `{ releases(first: 40) { nodes { version semver { __typename major minor patch pre build } } } latest { s: semver { pre major } } }`, nil, true},
