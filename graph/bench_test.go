@@ -53,8 +53,13 @@ const benchQuery = `query ($p: [String!], $s: DateTime) { releases(products: $p,
 	totalCount pageInfo { hasNextPage endCursor }
 	nodes { product { key name } version tag name url publishedAt prerelease source dateSource } } }`
 
-func benchBody(since time.Time) []byte {
-	b, _ := json.Marshal(map[string]any{"query": benchQuery,
+// benchSemverQuery is benchQuery selecting Release.semver too.
+const benchSemverQuery = `query ($p: [String!], $s: DateTime) { releases(products: $p, since: $s, first: 50) {
+	totalCount pageInfo { hasNextPage endCursor }
+	nodes { product { key name } version tag semver { major minor patch pre } } } }`
+
+func benchBody(query string, since time.Time) []byte {
+	b, _ := json.Marshal(map[string]any{"query": query,
 		"variables": map[string]any{"p": []string{"p01", "p07", "p13", "p21", "p42"}, "s": since.Format(time.RFC3339)}})
 	return b
 }
@@ -62,9 +67,11 @@ func benchBody(since time.Time) []byte {
 // benchEpoch is the since of the benchmarks' query.
 var benchEpoch = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func runBench(b *testing.B, h http.Handler, distinct bool) {
+func runBench(b *testing.B, h http.Handler, distinct bool) { runBenchOf(b, h, distinct, benchQuery) }
+
+func runBenchOf(b *testing.B, h http.Handler, distinct bool, query string) {
 	base := benchEpoch
-	body := benchBody(base)
+	body := benchBody(query, base)
 	// Distinct bodies differ in since alone: written over the template's
 	// since in place, so the loop measures the handler, not json.Marshal.
 	stamp := []byte(base.Format(time.RFC3339))
@@ -117,6 +124,18 @@ func BenchmarkGateway_distinct(b *testing.B) {
 
 func BenchmarkGateway_distinctNoFastPath(b *testing.B) {
 	runBench(b, newHandler(benchResolver(b), Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, shortcuts{off: true}), true)
+}
+
+// go test -bench Gateway_semver -run '^$' ./graph: a page selecting
+// Release.semver, through the fast path and through gqlgen's executor alone.
+func BenchmarkGateway_semver(b *testing.B) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	b.Run("fast", func(b *testing.B) {
+		runBenchOf(b, NewHandler(benchResolver(b), Options{Log: log}), true, benchSemverQuery)
+	})
+	b.Run("gqlgen", func(b *testing.B) {
+		runBenchOf(b, newHandler(benchResolver(b), Options{Log: log}, shortcuts{off: true}), true, benchSemverQuery)
+	})
 }
 
 // scaleResolver: 10,000 products of 100 releases, like issue 9's lake (and

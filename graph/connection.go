@@ -110,6 +110,11 @@ func (r *Resolver) query(a *listArgs) (serving.Query, error) {
 		cursor, arg = a.Before, "before"
 	}
 	if cursor != nil {
+		if len(*cursor) > MaxCursorBytes {
+			// Refused before decoding: a cursor's version is compared with
+			// rows, so its length would multiply the work of every alias.
+			return q, releaselake.Errorf(releaselake.Invalid, "%s: a cursor of %d bytes, at most %d; pass a cursor from this API", arg, len(*cursor), MaxCursorBytes)
+		}
 		c, s, err := decodeCursor(*cursor)
 		if err != nil {
 			return q, releaselake.Errorf(releaselake.Invalid, "%s: not a cursor from this API; pass a pageInfo.endCursor, pageInfo.startCursor or edges.cursor", arg)
@@ -226,6 +231,11 @@ func withoutRepeats(ks []string) []string {
 // length and bytes.
 const cursorFormat = 1
 
+// MaxCursorBytes bounds an after or before argument, checked before it is
+// decoded: the cursor of a release whose product key, version and tag
+// together take up to about 1.5 KB, as ids allow 1 KB (MaxIDBytes).
+const MaxCursorBytes = 2048
+
 func encodeCursor(s serving.Sort, r *releaselake.Release) string {
 	var buf [160]byte
 	return string(appendCursor(buf[:0], s, r))
@@ -264,7 +274,11 @@ var errCursor = releaselake.Errorf(releaselake.Invalid, "after: not a cursor fro
 func decodeCursor(s string) (releaselake.Release, serving.Sort, error) {
 	var r releaselake.Release
 	var srt serving.Sort
-	b, err := base64.RawURLEncoding.DecodeString(s)
+	if len(s) > MaxCursorBytes {
+		return r, srt, errCursor
+	}
+	// Strict: trailing bits must be zero, so each cursor has one spelling.
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil || len(b) < 2 || b[0] != cursorFormat {
 		return r, srt, errCursor
 	}

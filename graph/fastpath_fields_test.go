@@ -22,8 +22,7 @@ var deliberateFallbacks = map[string]string{
 	"Query.nodes":      "up to 100 objects by id of two types (an interface): a cache refetch, not a hot list; the executor's per-field cost is small beside the lookups",
 	"Query.release":    "one release of a product (a detail page): one object, nothing a writer would save",
 	// lines helper (issue 19): derived fields, answered by gqlgen's executor.
-	"Release.semver": "a nested object parsed from the version on demand, which the writer has no type for; release lists that do not select it keep the fast path",
-	"Product.lines":  "one product's lines, worked out once per index and kept (serving/lines.go): a product page asks for them, no hot list does",
+	"Product.lines": "one product's lines, worked out once per index and kept (serving/lines.go): a product page asks for them, no hot list does",
 	// advisories helper (issue 19): per-product lists beside the index.
 	"Product.advisories": "security advisories, a short list per product from yellow_advisories beside the index; a product page asks once",
 	"Release.advisories": "advisories affecting one release: range evaluation over the product's advisories, asked on a release's page, not in hot lists",
@@ -86,6 +85,7 @@ func TestFastPath_writesEveryFieldOfItsTable(t *testing.T) {
 		"PageInfo":          `{ releases(first: 3) { pageInfo { %s } } }`,
 		"Release":           `{ releases(first: 3) { nodes { %s } } }`,
 		"Product":           `{ products { %s } }`,
+		"Semver":            `{ releases(first: 40) { nodes { semver { %s } } } }`,
 		"Query":             `{ %s }`,
 	}
 	roots := map[string]string{"releases": "releases(first: 2) { totalCount }", "latest": "latest { tag }",

@@ -197,8 +197,8 @@ func FuzzNodeID(f *testing.F) {
 		if _, _, _, err := decodeID(id); err != nil && releaselake.ClassOf(err) != releaselake.Invalid {
 			t.Fatalf("%q: class %s", id, releaselake.ClassOf(err))
 		}
-		if product == "" || strings.Contains(product, ":") {
-			return // not a catalog key
+		if product == "" || strings.Contains(product, ":") || len(product) > MaxIDBytes-len(typeProduct)-1 {
+			return // not a catalog key, or an id refused by its size
 		}
 		typ, p, tg, err := decodeID(string(appendID(nil, typeProduct, product, "")))
 		if err != nil || typ != typeProduct || p != product || tg != "" {

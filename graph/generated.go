@@ -140,7 +140,7 @@ type ComplexityRoot struct {
 		ID          func(childComplexity int) int
 		Key         func(childComplexity int) int
 		Latest      func(childComplexity int, asOf *time.Time) int
-		Lines       func(childComplexity int, depth ReleaseLineDepth, first *int, asOf *time.Time) int
+		Lines       func(childComplexity int, depth ReleaseLineDepth, first *int, asOf *time.Time, after *string) int
 		Name        func(childComplexity int) int
 		Releases    func(childComplexity int, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time, last *int, before *string, seenSince *time.Time) int
 		Repo        func(childComplexity int) int
@@ -278,7 +278,7 @@ type ProductResolver interface {
 	Latest(ctx context.Context, obj *releaselake.Product, asOf *time.Time) (*releaselake.Release, error)
 	Releases(ctx context.Context, obj *releaselake.Product, since *time.Time, until *time.Time, prerelease *bool, orderBy *ReleaseOrder, first *int, after *string, asOf *time.Time, last *int, before *string, seenSince *time.Time) (*ReleaseConnection, error)
 	Status(ctx context.Context, obj *releaselake.Product) (*ProductStatus, error)
-	Lines(ctx context.Context, obj *releaselake.Product, depth ReleaseLineDepth, first *int, asOf *time.Time) ([]releaselake.ReleaseLine, error)
+	Lines(ctx context.Context, obj *releaselake.Product, depth ReleaseLineDepth, first *int, asOf *time.Time, after *string) ([]releaselake.ReleaseLine, error)
 	ID(ctx context.Context, obj *releaselake.Product) (string, error)
 	Homepage(ctx context.Context, obj *releaselake.Product) (*string, error)
 	Description(ctx context.Context, obj *releaselake.Product) (*string, error)
@@ -748,7 +748,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Product.Lines(childComplexity, args["depth"].(ReleaseLineDepth), args["first"].(*int), args["asOf"].(*time.Time)), true
+		return e.ComplexityRoot.Product.Lines(childComplexity, args["depth"].(ReleaseLineDepth), args["first"].(*int), args["asOf"].(*time.Time), args["after"].(*string)), true
 	case "Product.name":
 		if e.ComplexityRoot.Product.Name == nil {
 			break
@@ -1384,7 +1384,7 @@ type Query {
   """
   The greatest stable (not prerelease, not yanked) version of each product, by
   version order: one entry per product asked, in the order asked (catalog order
-  when absent; a key repeated is answered once), null for a product with no
+  when absent; a key repeated is answered at each position), null for a product with no
   stable release.
   """
   latest(
@@ -1536,7 +1536,10 @@ type ReleaseConnection {
 
 "A release and its cursor."
 type ReleaseEdge {
-  "Pass as ` + "`" + `after` + "`" + ` to continue after this release (with the same ` + "`" + `orderBy` + "`" + `)."
+  """
+  This release's place in the list: pass it as ` + "`" + `after` + "`" + ` to page on after the
+  release, or as ` + "`" + `before` + "`" + ` to page back before it, with the same ` + "`" + `orderBy` + "`" + `.
+  """
   cursor: String!
   "The release."
   node: Release!
@@ -1544,13 +1547,20 @@ type ReleaseEdge {
 
 "Where a page is in the whole list."
 type PageInfo {
-  "More releases follow this page."
+  """
+  More releases follow this page, whichever way it was asked for: with
+  ` + "`" + `first` + "`" + `, whether the list goes on after it; with ` + "`" + `before` + "`" + `, whether any
+  release lies after it, the one ` + "`" + `before` + "`" + ` names included; false on a page
+  that ends the list (` + "`" + `last` + "`" + ` without ` + "`" + `before` + "`" + `).
+  """
   hasNextPage: Boolean!
-  "Cursor of the last release of the page; null on an empty page."
+  "Cursor of the last release of the page, to pass as ` + "`" + `after` + "`" + `; null on an empty page."
   endCursor: String
   """
-  More releases come before this page: false on the first page, true on a
-  page after a cursor that has releases before it.
+  More releases come before this page, whichever way it was asked for: with
+  ` + "`" + `last` + "`" + `, whether the list goes on before it; with ` + "`" + `after` + "`" + `, whether any
+  release lies before it, the one ` + "`" + `after` + "`" + ` names included; false on a page
+  that starts the list (` + "`" + `first` + "`" + ` without ` + "`" + `after` + "`" + `).
   """
   hasPreviousPage: Boolean!
   "Cursor of the first release of the page, to pass as ` + "`" + `before` + "`" + `; null on an empty page."
@@ -1670,6 +1680,12 @@ type Product implements Node {
     first: Int
     "Answer from the lake as it was at this instant."
     asOf: DateTime
+    """
+    Only the lines after this one in the order served (lesser versions), e.g.
+    ` + "`" + `"4.1"` + "`" + `: pass the last ` + "`" + `line` + "`" + ` of a page for the next page. A line name at
+    ` + "`" + `depth` + "`" + `; it need not be a line of the product (any more).
+    """
+    after: String
   ): [ReleaseLine!]!
   "Opaque, stable id (Relay): the same in every lake version and on every replica."
   id: ID!
@@ -2560,6 +2576,14 @@ func (ec *executionContext) field_Product_lines_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["asOf"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -4665,7 +4689,7 @@ func (ec *executionContext) _Product_lines(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Product().Lines(ctx, obj, fc.Args["depth"].(ReleaseLineDepth), fc.Args["first"].(*int), fc.Args["asOf"].(*time.Time))
+			return ec.Resolvers.Product().Lines(ctx, obj, fc.Args["depth"].(ReleaseLineDepth), fc.Args["first"].(*int), fc.Args["asOf"].(*time.Time), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []releaselake.ReleaseLine) graphql.Marshaler {

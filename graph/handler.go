@@ -105,7 +105,7 @@ func newHandler(r *Resolver, o Options, sc shortcuts) http.Handler {
 	cfg.Complexity.Product.Releases = func(child int, _, _ *time.Time, _ *bool, _ *ReleaseOrder, first *int, _ *string, _ *time.Time, last *int, _ *string, seenSince *time.Time) int {
 		return pageCost(child, first, last, seenSince != nil)
 	}
-	cfg.Complexity.Product.Lines = func(child int, _ ReleaseLineDepth, first *int, _ *time.Time) int {
+	cfg.Complexity.Product.Lines = func(child int, _ ReleaseLineDepth, first *int, _ *time.Time, _ *string) int {
 		return pageCost(child, first, nil, false) // a product's lines, up to first of them
 	}
 	// Each id may be a release to find and answer, as a list element is.

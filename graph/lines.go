@@ -43,9 +43,14 @@ func (e *ReleaseLineDepth) UnmarshalGQL(v any) error {
 // MarshalGQL writes e as a JSON string.
 func (e ReleaseLineDepth) MarshalGQL(w io.Writer) { io.WriteString(w, strconv.Quote(string(e))) }
 
+// MaxLineBytes bounds lines(after:), checked before it is read: a line name
+// is a few numbers.
+const MaxLineBytes = 64
+
 // lines answers Product.lines: the product's release lines at depth, at
-// asOf, the first first of them (MaxFirst when nil).
-func (r *Resolver) lines(ctx context.Context, product string, depth ReleaseLineDepth, first *int, asOf *time.Time) ([]releaselake.ReleaseLine, error) {
+// asOf, the first first of them (MaxFirst when nil), after the line named
+// after (when not nil).
+func (r *Resolver) lines(ctx context.Context, product string, depth ReleaseLineDepth, first *int, asOf *time.Time, after *string) ([]releaselake.ReleaseLine, error) {
 	n := MaxFirst
 	if first != nil {
 		n = *first
@@ -53,11 +58,23 @@ func (r *Resolver) lines(ctx context.Context, product string, depth ReleaseLineD
 	if n < 0 || n > MaxFirst {
 		return nil, releaselake.Errorf(releaselake.Invalid, "lines: first must be between 0 and %d, got %d", MaxFirst, n)
 	}
+	from := ""
+	if after != nil {
+		if len(*after) > MaxLineBytes {
+			return nil, releaselake.Errorf(releaselake.Invalid, "lines: after of %d bytes, at most %d", len(*after), MaxLineBytes)
+		}
+		// A line name at depth, as lines gives them: "4.1" at MINOR, not
+		// "4", "4.01" or "4.1.0", which would page from another place.
+		if l, ok := releaselake.VersionOf(*after).Line(depth.components()); !ok || l != *after {
+			return nil, releaselake.Errorf(releaselake.Invalid, "lines: after: %q is not a line name at depth %s, e.g. \"4.1\" at MINOR, \"4\" at MAJOR", *after, depth)
+		}
+		from = *after
+	}
 	ix, err := r.indexAt(ctx, asOf)
 	if err != nil {
 		return nil, err
 	}
-	if ls := ix.Lines(product, depth.components(), n); ls != nil {
+	if ls := ix.LinesAfter(product, depth.components(), from, n); ls != nil {
 		return ls, nil
 	}
 	return []releaselake.ReleaseLine{}, nil

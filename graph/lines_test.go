@@ -187,3 +187,59 @@ func TestProductLines_asOfAndActiveWindow(t *testing.T) {
 		t.Errorf("asOf before the first commit: %s", rec.Body)
 	}
 }
+
+// Lines page with after, the last line of a page: the pages of rails's and
+// kafka's real histories, three lines at a time, are all their lines in
+// order; after a line the product lacks, the lesser ones follow. after is
+// a line name at the depth asked, bounded, through the real server.
+func TestProductLines_pagingAfter(t *testing.T) {
+	srv, _ := fixtureServer(t)
+	const q = `query($p: String!, $d: ReleaseLineDepth!, $n: Int, $after: String) { product(key: $p) { lines(depth: $d, first: $n, after: $after) { line } } }`
+	lines := func(vars map[string]any) []string {
+		t.Helper()
+		a := post(t, srv, q, vars)
+		var got struct{ Lines []struct{ Line string } }
+		if err := json.Unmarshal(a.Data["product"], &got); err != nil || len(a.Errors) > 0 {
+			t.Fatalf("%v: %v %+v", vars, err, a.Errors)
+		}
+		var out []string
+		for _, l := range got.Lines {
+			out = append(out, l.Line)
+		}
+		return out
+	}
+	for _, p := range []string{"rails", "kafka"} {
+		for _, d := range []string{"MAJOR", "MINOR"} {
+			all := lines(map[string]any{"p": p, "d": d})
+			var walked []string
+			vars := map[string]any{"p": p, "d": d, "n": 3}
+			for {
+				page := lines(vars)
+				walked = append(walked, page...)
+				if len(page) < 3 {
+					break
+				}
+				vars["after"] = page[len(page)-1]
+			}
+			if strings.Join(walked, " ") != strings.Join(all, " ") || len(all) < 4 {
+				t.Errorf("%s %s: pages of 3 give %v, all %v", p, d, walked, all)
+			}
+		}
+	}
+	// kafka's lines of the fixtures go 2.0, 1.1, 1.0, 0.11, 0.10, 0.9: after
+	// 1.5 (not a line of it) comes 1.1, after 0.10 (greater than 0.9) 0.9.
+	for after, want := range map[string]string{"1.5": "1.1", "0.10": "0.9", "9.0": "3.8"} {
+		if got := lines(map[string]any{"p": "kafka", "d": "MINOR", "n": 1, "after": after}); len(got) != 1 || got[0] != want {
+			t.Errorf("after %s: %v, want %s", after, got, want)
+		}
+	}
+	for _, after := range []string{"4", "4.01", "4.1.0", "v4.1", "", "nightly", strings.Repeat("9", MaxLineBytes+1)} {
+		a := post(t, srv, q, map[string]any{"p": "kafka", "d": "MINOR", "after": after})
+		if code(a) != "BAD_USER_INPUT" {
+			t.Errorf("after %q: %+v", after, a)
+		}
+	}
+	if got := lines(map[string]any{"p": "kafka", "d": "MAJOR", "after": "0"}); len(got) != 0 {
+		t.Errorf("after the least line: %v", got)
+	}
+}

@@ -71,12 +71,17 @@ type Mutation struct {
 
 // Where a page is in the whole list.
 type PageInfo struct {
-	// More releases follow this page.
+	// More releases follow this page, whichever way it was asked for: with
+	// `first`, whether the list goes on after it; with `before`, whether any
+	// release lies after it, the one `before` names included; false on a page
+	// that ends the list (`last` without `before`).
 	HasNextPage bool `json:"hasNextPage"`
-	// Cursor of the last release of the page; null on an empty page.
+	// Cursor of the last release of the page, to pass as `after`; null on an empty page.
 	EndCursor *string `json:"endCursor,omitempty"`
-	// More releases come before this page: false on the first page, true on a
-	// page after a cursor that has releases before it.
+	// More releases come before this page, whichever way it was asked for: with
+	// `last`, whether the list goes on before it; with `after`, whether any
+	// release lies before it, the one `after` names included; false on a page
+	// that starts the list (`first` without `after`).
 	HasPreviousPage bool `json:"hasPreviousPage"`
 	// Cursor of the first release of the page, to pass as `before`; null on an empty page.
 	StartCursor *string `json:"startCursor,omitempty"`
@@ -100,7 +105,8 @@ type ReleaseConnection struct {
 
 // A release and its cursor.
 type ReleaseEdge struct {
-	// Pass as `after` to continue after this release (with the same `orderBy`).
+	// This release's place in the list: pass it as `after` to page on after the
+	// release, or as `before` to page back before it, with the same `orderBy`.
 	Cursor string `json:"cursor"`
 	// The release.
 	Node *releaselake.Release `json:"node"`

@@ -51,7 +51,9 @@ func decodeID(id string) (typ, product, tag string, err error) {
 	if len(id) > MaxIDBytes*4/3+4 {
 		return "", "", "", bad
 	}
-	raw, e := base64.RawURLEncoding.DecodeString(id)
+	// Strict: an id whose trailing bits are not zero ("…dWV" for "…dWU")
+	// would otherwise name the same object as the id this API gives.
+	raw, e := base64.RawURLEncoding.Strict().DecodeString(id)
 	if e != nil {
 		return "", "", "", bad
 	}

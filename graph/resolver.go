@@ -151,19 +151,23 @@ func optional(s string) *string {
 }
 
 // latest returns the greatest stable release of each product (catalog order
-// when products is nil; duplicates left out), at asOf: nil for a product
-// with none.
+// when products is nil), at asOf: nil for a product with none. A key asked
+// twice is answered twice: clients pair the answer with their list by
+// position.
 func (r *Resolver) latest(ctx context.Context, products []string, asOf *time.Time) ([]*releaselake.Release, error) {
 	ks, err := r.selectKeys(products)
 	if err != nil {
 		return nil, err
+	}
+	if len(products) > 0 {
+		ks = products // known, as selectKeys found
 	}
 	ix, err := r.indexAt(ctx, asOf)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*releaselake.Release, len(ks))
-	for i, k := range ks { // without duplicates, as Catalog.Select gives them
+	for i, k := range ks {
 		if rel, ok := ix.Latest(k); ok {
 			out[i] = &rel
 		}

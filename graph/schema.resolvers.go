@@ -140,8 +140,8 @@ func (r *productResolver) Status(ctx context.Context, obj *releaselake.Product) 
 }
 
 // Lines is the resolver for the lines field.
-func (r *productResolver) Lines(ctx context.Context, obj *releaselake.Product, depth ReleaseLineDepth, first *int, asOf *time.Time) ([]releaselake.ReleaseLine, error) {
-	return r.lines(ctx, obj.Key, depth, first, asOf)
+func (r *productResolver) Lines(ctx context.Context, obj *releaselake.Product, depth ReleaseLineDepth, first *int, asOf *time.Time, after *string) ([]releaselake.ReleaseLine, error) {
+	return r.lines(ctx, obj.Key, depth, first, asOf, after)
 }
 
 // ID is the resolver for the id field.

@@ -82,7 +82,7 @@ func TestServe_answerLeavesInOneWrite(t *testing.T) {
 	plain := httptest.NewServer(h)
 	t.Cleanup(plain.Close)
 
-	big := string(benchBody(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)))
+	big := string(benchBody(benchQuery, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)))
 	// Between net/http's 4 KiB buffer and twice it, the tail stays in that
 	// buffer after the handler's write.
 	medium := strings.Replace(big, "first: 50", "first: 20", 1)
@@ -140,7 +140,7 @@ func TestServe_clientsGoneMidAnswer(t *testing.T) {
 	go Serve(srv, ln)
 	t.Cleanup(func() { srv.Close() })
 	addr := ln.Addr().String()
-	body := benchBody(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
+	body := benchBody(benchQuery, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
 	request := fmt.Sprintf("POST /graphql HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", addr, len(body), body)
 
 	baseline := runtime.NumGoroutine()

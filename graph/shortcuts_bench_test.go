@@ -58,7 +58,7 @@ func BenchmarkShortcut_oneWriteConn(b *testing.B) {
 			defer srv.Close()
 			c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1, DisableCompression: true}}
 			url := "http://" + ln.Addr().String() + "/graphql"
-			body := benchBody(benchEpoch)
+			body := benchBody(benchQuery, benchEpoch)
 			var buf bytes.Buffer
 			b.ReportAllocs()
 			defer reportCPU(b)()

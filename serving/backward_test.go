@@ -126,3 +126,68 @@ func TestIndex_ReleaseByTagAndVersion(t *testing.T) {
 		t.Errorf("tag v9: %+v", rel)
 	}
 }
+
+// Release finds every row by its product and tag, and no tag the product
+// lacks (its binary search by tag against a scan of the rows).
+func TestIndex_releaseFindsEveryTag(t *testing.T) {
+	rows := randomRows(rand.New(rand.NewPCG(5, 6)), 300)
+	ix := NewIndex(releaselake.Snapshot{Version: 1, Releases: rows})
+	for _, want := range rows {
+		got, ok := ix.Release(want.Product, want.Tag)
+		if !ok || got.Product != want.Product || got.Tag != want.Tag || got.Version != want.Version {
+			t.Fatalf("%s %s: %+v %v", want.Product, want.Tag, got, ok)
+		}
+		for _, missing := range []string{want.Tag + "x", "", want.Tag[:len(want.Tag)-1]} {
+			if slices.ContainsFunc(rows, func(r releaselake.Release) bool { return r.Product == want.Product && r.Tag == missing }) {
+				continue
+			}
+			if got, ok := ix.Release(want.Product, missing); ok {
+				t.Fatalf("%s %q: found %+v", want.Product, missing, got)
+			}
+		}
+	}
+}
+
+// An empty page at a cursor says what lies behind it as a page of one does:
+// on [a, b], `after: a, first: 0` has a previous page as `after: a,
+// first: 1` has (a), and backward likewise; in every order, under a filter.
+func TestPage_emptyPageAtCursorAgreesWithAFullOne(t *testing.T) {
+	ix := NewIndex(releaselake.Snapshot{Version: 1, Releases: []releaselake.Release{
+		{Product: "a", Tag: "a", Version: "1.0", PublishedAt: day(1), FirstSeenAt: day(1)},
+		{Product: "a", Tag: "b", Version: "2.0", PublishedAt: day(2), FirstSeenAt: day(2)},
+	}})
+	rows := randomRows(rand.New(rand.NewPCG(9, 10)), 60)
+	big := NewIndex(releaselake.Snapshot{Version: 1, Releases: rows})
+	stable := false
+	for _, c := range []struct {
+		ix *Index
+		f  Filter
+	}{{ix, Filter{}}, {big, Filter{}}, {big, Filter{Prerelease: &stable, Products: []string{"b", "a"}}}} {
+		for k := range numSortKeys {
+			for _, asc := range []bool{false, true} {
+				s := Sort{Key: k, Asc: asc}
+				all := rowsOf(c.ix, c.ix.Page(Query{Sort: s, First: c.ix.Rows()}))
+				for _, backward := range []bool{false, true} {
+					for i := range all {
+						at := all[i]
+						q := Query{Filter: c.f, Sort: s, After: &at, Backward: backward}
+						empty := c.ix.Page(q)
+						q.First = 1
+						one := c.ix.Page(q)
+						behindEmpty, behindOne := empty.HasPrev, one.HasPrev
+						if backward {
+							behindEmpty, behindOne = empty.HasNext, one.HasNext
+						}
+						if len(one.Rows) == 1 && behindEmpty != behindOne {
+							t.Fatalf("%v backward %v at %s %s: empty page says %v behind, a page of one %v",
+								s, backward, at.Product, at.Tag, behindEmpty, behindOne)
+						}
+						if c.ix == ix && s == (Sort{}) && !backward && at.Tag == "b" && !empty.HasPrev {
+							t.Fatalf("after b, first 0, newest first: no previous page")
+						}
+					}
+				}
+			}
+		}
+	}
+}

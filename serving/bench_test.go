@@ -45,3 +45,24 @@ func BenchmarkPage_seenSince(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRelease_byTag looks releases up by tag (node, nodes,
+// release(tag:)) among 3,700 releases of a product (laketest.ScaleRows:
+// 37,000 rows of 10 products), every row of one product in turn.
+func BenchmarkRelease_byTag(b *testing.B) {
+	ix := serving.NewIndex(releaselake.Snapshot{Version: 1, Releases: laketest.ScaleRows(37_000, 10)})
+	product := ix.Row(0).Product
+	pg := ix.Page(serving.Query{Filter: serving.Filter{Products: []string{product}}, First: ix.Rows()})
+	tags := make([]string, len(pg.Rows))
+	for i, r := range pg.Rows {
+		tags[i] = ix.Row(int(r)).Tag
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, ok := ix.Release(product, tags[i%len(tags)]); !ok {
+			b.Fatal("not found")
+		}
+		i++
+	}
+}

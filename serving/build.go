@@ -313,6 +313,7 @@ func (b *IndexBuilder) Build() *Index {
 	byFirstSeen := groupBy(prod, start, fs)
 
 	pre := make([]int32, n+len(ix.keys))
+	byTag := slices.Clone(byVersion) // each product's share sorted by tag below: 4 bytes a row
 	for p, key := range ix.keys {
 		lo, hi := start[p], start[p+1]
 		pi := &productIndex{latest: -1}
@@ -327,6 +328,8 @@ func (b *IndexBuilder) Build() *Index {
 			}
 		}
 		pi.latest = ix.latestOf(pi.order[ByVersion])
+		pi.byTag = byTag[lo:hi:hi]
+		slices.SortFunc(pi.byTag, func(a, b int32) int { return strings.Compare(ix.tag(a), ix.tag(b)) })
 		ix.products[key] = pi
 	}
 	return ix

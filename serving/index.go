@@ -1,7 +1,9 @@
 package serving
 
 import (
+	"slices"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -38,6 +40,7 @@ type productIndex struct {
 	order  [numSortKeys][]int32 // the product's rows in each key's descending order
 	pre    []int32              // pre[i]: prereleases among order[ByPublished][:i]
 	latest int32                // greatest stable version, -1 if none
+	byTag  []int32              // the product's rows by tag, ascending (a tag is unique in a product)
 	lines  lineMemo             // release lines, once asked for (lines.go)
 }
 
@@ -151,17 +154,24 @@ func (ix *Index) Latest(product string) (releaselake.Release, bool) {
 }
 
 // Release returns the release of product with this tag: the lake's key of a
-// release. It reads the product's rows one by one (a product has thousands
-// at most).
+// release. A binary search of the product's rows by tag: node and nodes may
+// look up thousands of ids a request.
 func (ix *Index) Release(product, tag string) (releaselake.Release, bool) {
 	if pi := ix.products[product]; pi != nil {
-		for _, i := range pi.order[ByVersion] {
-			if ix.tag(i) == tag {
-				return ix.Row(int(i)), true
-			}
+		if i, ok := ix.byTag(pi, tag); ok {
+			return ix.Row(int(i)), true
 		}
 	}
 	return releaselake.Release{}, false
+}
+
+// byTag returns the row of pi with this tag.
+func (ix *Index) byTag(pi *productIndex, tag string) (int32, bool) {
+	k, ok := slices.BinarySearchFunc(pi.byTag, tag, func(i int32, tag string) int { return strings.Compare(ix.tag(i), tag) })
+	if !ok {
+		return 0, false
+	}
+	return pi.byTag[k], true
 }
 
 // ReleaseOfVersion returns the release of product with this version; of

@@ -1,6 +1,7 @@
 package serving
 
 import (
+	"sort"
 	"sync"
 	"time"
 
@@ -32,6 +33,13 @@ type lineMemo struct {
 // index's CommittedAt, the time its data is of. The first call for a product
 // and depth walks the product's releases once; later calls cost a copy.
 func (ix *Index) Lines(product string, depth, n int) []releaselake.ReleaseLine {
+	return ix.LinesAfter(product, depth, "", n)
+}
+
+// LinesAfter is Lines from the line after the line named after (a line name
+// at depth, as Lines gives them) in their order: the lines of lesser
+// versions, whether that line is still there or not. after "" is Lines.
+func (ix *Index) LinesAfter(product string, depth int, after string, n int) []releaselake.ReleaseLine {
 	pi := ix.products[product]
 	if pi == nil || depth < releaselake.LineMajor || depth > releaselake.LineMinor {
 		return nil
@@ -39,6 +47,9 @@ func (ix *Index) Lines(product string, depth, n int) []releaselake.ReleaseLine {
 	m := &pi.lines
 	m.once[depth].Do(func() { m.lines[depth] = ix.linesOf(pi.order[ByVersion], depth) })
 	ls := m.lines[depth]
+	if after != "" {
+		ls = ls[sort.Search(len(ls), func(k int) bool { return releaselake.CompareVersions(ls[k].name, after) < 0 }):]
+	}
 	out := make([]releaselake.ReleaseLine, min(max(n, 0), len(ls)))
 	for k, l := range ls[:len(out)] {
 		out[k] = releaselake.ReleaseLine{Line: l.name, Latest: ix.Row(int(l.latest)), First: ix.Row(int(l.first)),

@@ -178,3 +178,27 @@ func TestLines_concurrentFirstAsk(t *testing.T) {
 		}
 	}
 }
+
+// The edge of the active window, written out rather than read from
+// LineActiveWindow so that changing the rule fails here: a stable release
+// published exactly 365 days before the commit keeps its line active, one
+// published a second earlier does not.
+func TestLines_activeWindowEdge(t *testing.T) {
+	at := time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)
+	year := 365 * 24 * time.Hour
+	ix := NewIndex(releaselake.Snapshot{Version: 1, CommittedAt: at, Releases: []releaselake.Release{
+		{Product: "p", Tag: "v1.0.0", Version: "1.0.0", PublishedAt: at.Add(-year)},
+		{Product: "p", Tag: "v2.0.0", Version: "2.0.0", PublishedAt: at.Add(-year - time.Second)},
+		{Product: "p", Tag: "v3.0.0", Version: "3.0.0", PublishedAt: at.Add(-year - time.Nanosecond)},
+	}})
+	want := map[string]bool{"3.0": false, "2.0": false, "1.0": true}
+	ls := ix.Lines("p", releaselake.LineMinor, 10)
+	if len(ls) != len(want) {
+		t.Fatalf("%d lines, want %d", len(ls), len(want))
+	}
+	for _, l := range ls {
+		if l.Active != want[l.Line] {
+			t.Errorf("line %s, released %s before the commit: active %v, want %v", l.Line, at.Sub(l.LastReleasedAt), l.Active, want[l.Line])
+		}
+	}
+}

@@ -152,8 +152,10 @@ func (ix *Index) Page(q Query) Page {
 		return pg
 	}
 	rows, more := ix.walk(&q, &w, runs, first, pg.Total)
-	// Whether releases lie on the far side of the cursor: one step back
-	// from the page's first row (or from the cursor on an empty page).
+	// Whether releases lie before the page: one step back from its first
+	// row. An empty page starts just past the cursor, so the release the
+	// cursor names counts too, as it does before a page's first row:
+	// `after: a, first: 0` and `after: a, first: 1` agree.
 	behind := false
 	if q.After != nil {
 		from := q.After
@@ -161,10 +163,14 @@ func (ix *Index) Page(q Query) Page {
 			r := ix.Row(int(rows[0]))
 			from = &r
 		}
-		back := q
-		back.After, back.Backward = from, !q.Backward
-		short2, _ := ix.runs(&back, &w, short[:0])
-		_, behind = ix.walk(&back, &w, short2, 0, 0)
+		if len(rows) == 0 && ix.atCursor(&q, &w) {
+			behind = true
+		} else {
+			back := q
+			back.After, back.Backward = from, !q.Backward
+			short2, _ := ix.runs(&back, &w, short[:0])
+			_, behind = ix.walk(&back, &w, short2, 0, 0)
+		}
 	}
 	if q.Backward {
 		slices.Reverse(rows)
@@ -174,6 +180,29 @@ func (ix *Index) Page(q Query) Page {
 	}
 	pg.Rows = rows
 	return pg
+}
+
+// atCursor reports whether the release q.After names is in the index, where
+// the cursor puts it in q's order (the same version and times), and matches
+// q's filter.
+func (ix *Index) atCursor(q *Query, w *span) bool {
+	c := q.After
+	if q.Products != nil {
+		if _, ok := slices.BinarySearch(q.Products, c.Product); !ok { // sorted by Page
+			return false
+		}
+	}
+	pi := ix.products[c.Product]
+	if pi == nil {
+		return false
+	}
+	i, ok := ix.byTag(pi, c.Tag)
+	if !ok {
+		return false
+	}
+	r := &ix.rows[i]
+	return ix.version(i) == c.Version && r.publishedAt() == instantOf(c.PublishedAt) &&
+		r.firstSeenAt() == instantOf(c.FirstSeenAt) && q.Filter.match(w, r)
 }
 
 // walk takes up to n rows of runs that match the filter, from q.After in

@@ -55,6 +55,12 @@ const (
 	fHomepage
 	fDescription
 	fCategory
+	fSemver
+	fMajor
+	fMinor
+	fPatch
+	fPre
+	fBuild
 	// fColumn+k is column k of releaselake.ReleaseColumns: a stored column
 	// of Release without a case of its own, written by its type.
 	fColumn fieldID = 128
@@ -77,7 +83,9 @@ var (
 		"Release": withColumns(map[string]fieldDef{"__typename": {fTypename, ""}, "product": {fProduct, "Product"},
 			"version": {fVersion, ""}, "tag": {fTag, ""}, "name": {fName, ""}, "url": {fURL, ""}, "publishedAt": {fPublishedAt, ""},
 			"prerelease": {fPrerelease, ""}, "yanked": {fYanked, ""}, "source": {fSource, ""}, "repo": {fRepo, ""},
-			"dateSource": {fDateSource, ""}, "firstSeenAt": {fFirstSeenAt, ""}, "id": {fID, ""}}),
+			"dateSource": {fDateSource, ""}, "firstSeenAt": {fFirstSeenAt, ""}, "id": {fID, ""}, "semver": {fSemver, "Semver"}}),
+		"Semver": {"__typename": {fTypename, ""}, "major": {fMajor, ""}, "minor": {fMinor, ""}, "patch": {fPatch, ""},
+			"pre": {fPre, ""}, "build": {fBuild, ""}},
 		"Product": {"__typename": {fTypename, ""}, "key": {fKey, ""}, "name": {fName, ""}, "source": {fSource, ""},
 			"repo": {fRepo, ""}, "latest": {fLatest, "Release"}, "releases": {fReleases, "ReleaseConnection"},
 			"id": {fID, ""}, "homepage": {fHomepage, ""}, "description": {fDescription, ""}, "category": {fCategory, ""}},

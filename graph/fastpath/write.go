@@ -2,7 +2,6 @@ package fastpath
 
 import (
 	"context"
-	"slices"
 	"strconv"
 	"time"
 
@@ -10,11 +9,12 @@ import (
 	"github.com/releaselake/releaselake/serving"
 )
 
-// listedKeys is graph's Resolver.selectKeys for the fast path: the products of the
-// keys given, without repeats, or of the catalog's when none are; false if
-// a key is not in the catalog (gqlgen then answers with the error). Each key
-// is looked up once, in the fast path's own map of the catalog: a request may
-// name hundreds.
+// listedKeys is graph's Resolver.selectKeys for Query.latest in the fast
+// path: the products of the keys given, a repeated key as often as it is
+// given (latest answers every position), or of the catalog's when none are;
+// false if a key is not in the catalog (gqlgen then answers with the error).
+// Each key is looked up in the fast path's own map of the catalog: a request
+// may name hundreds.
 func (w *jsonWriter) listedKeys(ks []string) ([]listed, bool) {
 	if len(ks) == 0 { // the whole catalog, in its order: as newFastPath listed it
 		ps := w.src.Catalog().Products()
@@ -24,28 +24,13 @@ func (w *jsonWriter) listedKeys(ks []string) ([]listed, bool) {
 		}
 		return out, true
 	}
-	out := make([]listed, 0, len(ks))
-	var seen []uint64 // by catalog position, for a list too long to search
-	if len(ks) > 8 {
-		seen = make([]uint64, (len(w.products)+63)/64)
-	}
-	for _, k := range ks {
+	out := make([]listed, len(ks))
+	for i, k := range ks {
 		lp, ok := w.products[k]
 		if !ok {
 			return nil, false
 		}
-		if seen == nil {
-			if slices.ContainsFunc(out, func(o listed) bool { return o.pos == lp.pos }) {
-				continue
-			}
-		} else {
-			word, bit := lp.pos/64, uint64(1)<<(lp.pos%64)
-			if seen[word]&bit != 0 {
-				continue
-			}
-			seen[word] |= bit
-		}
-		out = append(out, lp)
+		out[i] = lp
 	}
 	return out, true
 }
@@ -118,9 +103,10 @@ func (w *jsonWriter) root(p plan) bool {
 
 // latest writes Query.latest as Resolver.latest answers it: the greatest
 // stable release of each product asked (catalog order when none are),
-// duplicates left out, null for a product without one. Each product's JSON comes
-// from the memo of the served index when it has it: at a million rows the
-// fields of a release lie in as many places in memory, its JSON in one.
+// a repeated key answered again, null for a product without one. Each
+// product's JSON comes from the memo of the served index when it has it: at
+// a million rows the fields of a release lie in as many places in memory,
+// its JSON in one.
 func (w *jsonWriter) latest(sel []plan, sig string, products []string, asOf *time.Time) bool {
 	ps, ok := w.listedKeys(products)
 	if !ok {
@@ -349,10 +335,52 @@ func (w *jsonWriter) release(sel []plan, rel *releaselake.Release) bool {
 			w.buf = appendTimeJSON(w.buf, rel.FirstSeenAt)
 		case fID:
 			w.id(rel.Product, rel.Tag, true)
+		case fSemver:
+			if sv := releaselake.SemverOf(rel.Version); sv == nil {
+				w.buf = append(w.buf, "null"...)
+			} else if !w.semver(f.sel, sv) {
+				return false
+			}
 		default:
 			if f.id < fColumn || !w.column(int(f.id-fColumn), rel) {
 				return false
 			}
+		}
+	}
+	w.buf = append(w.buf, '}')
+	return true
+}
+
+// semver writes Release.semver as gqlgen marshals a Semver: Ints, and
+// Strings or null.
+func (w *jsonWriter) semver(sel []plan, sv *releaselake.Semver) bool {
+	w.buf = append(w.buf, '{')
+	for i, f := range sel {
+		if i > 0 {
+			w.buf = append(w.buf, ',')
+		}
+		w.buf = append(w.buf, f.key...)
+		switch f.id {
+		case fTypename:
+			w.buf = append(w.buf, `"Semver"`...)
+		case fMajor:
+			w.buf = strconv.AppendInt(w.buf, int64(sv.Major), 10)
+		case fMinor:
+			w.buf = strconv.AppendInt(w.buf, int64(sv.Minor), 10)
+		case fPatch:
+			w.buf = strconv.AppendInt(w.buf, int64(sv.Patch), 10)
+		case fPre, fBuild:
+			s := sv.Pre
+			if f.id == fBuild {
+				s = sv.Build
+			}
+			if s == nil {
+				w.buf = append(w.buf, "null"...)
+			} else {
+				w.buf = appendQuoted(w.buf, *s)
+			}
+		default:
+			return false
 		}
 	}
 	w.buf = append(w.buf, '}')
