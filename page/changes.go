@@ -147,7 +147,8 @@ func newChange(set releaselake.ChangeSet, ch releaselake.Change) Change {
 func changeKey(product, tag string) string { return product + "\x00" + tag }
 
 // validateChanges reports a change of a release s does not show, one release
-// changed twice, an unknown kind or field, or a version after s's.
+// changed twice, an unknown kind or field, or no version or commit time.
+// (Versions are not compared with s's: the feed shows none of them.)
 func (s *Snapshot) validateChanges() error {
 	shown := map[string]bool{}
 	for _, p := range s.Products {
@@ -170,8 +171,8 @@ func (s *Snapshot) validateChanges() error {
 		default:
 			return fmt.Errorf("changes[%d]: kind %q: want new, ga, redated or updated", i, c.Kind)
 		}
-		if c.Version < 0 || c.Version > s.Version || c.At.IsZero() {
-			return fmt.Errorf("changes[%d]: version %d at %v: want a version up to the snapshot's (%d), with its commit time", i, c.Version, c.At, s.Version)
+		if c.Version < 0 || c.At.IsZero() {
+			return fmt.Errorf("changes[%d]: version %d at %v: want a committed version (>= 0) with its commit time", i, c.Version, c.At)
 		}
 		if len(c.Fields) > len(releaselake.ReleaseColumns) || slices.ContainsFunc(c.Fields, func(f string) bool { return !fields[f] }) {
 			return fmt.Errorf("changes[%d]: fields %q: want release fields, each once", i, c.Fields)

@@ -216,7 +216,7 @@ func TestSnapshot_Validate_changes(t *testing.T) {
 		{"unshown release", func(s *Snapshot) { s.Changes[0].Tag = "v0" }, "not a release the snapshot shows"},
 		{"twice", func(s *Snapshot) { s.Changes = append(s.Changes, s.Changes[0]) }, "not a release the snapshot shows"},
 		{"kind", func(s *Snapshot) { s.Changes[0].Kind = "exploded" }, "kind"},
-		{"version after the snapshot's", func(s *Snapshot) { s.Changes[0].Version = 121 }, "version 121"},
+		{"negative version", func(s *Snapshot) { s.Changes[0].Version = -1 }, "version -1"},
 		{"no commit time", func(s *Snapshot) { s.Changes[0].At = time.Time{} }, "commit time"},
 		{"unknown field", func(s *Snapshot) { s.Changes[0].Fields = []string{"notes", "<script>"} }, "fields"},
 	} {
