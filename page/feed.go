@@ -150,8 +150,10 @@ func RenderFeed(s *Snapshot, keys []string, at *url.URL) ([]byte, error) {
 		}
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return releaselake.Less(&rows[i].rel, &rows[j].rel) })
+	changeOf := s.changeOf()
 	for _, r := range rows {
-		feed.Entries = append(feed.Entries, entry(r.card, r.rel))
+		c, _ := changeOf(r.rel)
+		feed.Entries = append(feed.Entries, entry(r.card, r.rel, c))
 	}
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)
@@ -187,24 +189,39 @@ func feedTitle(names []string, all bool) string {
 	return "Releases of " + strings.Join(names, ", ")
 }
 
-// entry is the feed entry of one release of c's product. Its id stays the same
-// for as long as the release exists: it names the product and the tag.
-func entry(c *Card, r releaselake.Release) atomEntry {
+// entry is the feed entry of one release of c's product, whose last change
+// (from the change feed; zero: none known) was ch. Its id stays the same for as
+// long as the release exists: it names the product and the tag. A change after
+// the release was new (GA, re-dated, updated) moves its updated time to the
+// change's commit, so that feed readers show the entry again.
+func entry(c *Card, r releaselake.Release, ch Change) atomEntry {
 	published := r.PublishedAt.UTC().Format(time.RFC3339)
+	updated := published
 	title := c.Name + " " + r.Version
+	switch {
+	case ch.Kind == ChangeGA:
+		title += " (now generally available)"
+	case ch.Kind == ChangeRedated:
+		title += " (re-dated)"
+	case ch.Kind == ChangeUpdated:
+		title += " (updated)"
+	}
 	if r.Prerelease {
 		title += " (prerelease)"
 	}
 	if r.Yanked {
 		title += " (yanked)"
 	}
+	if ch.Kind != "" && ch.Kind != ChangeNew && ch.At.After(r.PublishedAt) {
+		updated = ch.At.UTC().Format(time.RFC3339)
+	}
 	e := atomEntry{
 		Title:     title,
 		ID:        "urn:releaselake:release:" + r.Product + ":" + url.PathEscape(r.Tag),
-		Updated:   published,
+		Updated:   updated,
 		Published: published,
 		Category:  atomCategory{Term: r.Product, Label: c.Name},
-		Content:   atomText{Type: "text", Text: whatChanged(c, r)},
+		Content:   atomText{Type: "text", Text: whatChanged(c, r, ch)},
 	}
 	if u, _ := releaselake.SafeURL(r.URL); u != "" {
 		e.Links = append(e.Links, atomLink{Rel: "alternate", Type: "text/html", Href: u})
@@ -212,12 +229,13 @@ func entry(c *Card, r releaselake.Release) atomEntry {
 	return e
 }
 
-// whatChanged says what r is to a reader of the feed: a new release or
+// whatChanged says what r is to a reader of the feed: what its last change
+// ch was when the change feed told (changeText), else a new release or
 // prerelease, or the general availability of a version whose prerelease the
 // snapshot holds, whether it was yanked, then the first lines of its notes
 // where the snapshot has them. (Whether a release was re-dated the snapshot cannot tell: it holds
-// one version of the lake.)
-func whatChanged(c *Card, r releaselake.Release) string {
+// one version of the lake; its Changes can, and entry says so before this.)
+func whatChanged(c *Card, r releaselake.Release, ch Change) string {
 	date := r.PublishedAt.UTC().Format("2006-01-02")
 	text := "New release: " + c.Name + " " + r.Version + ", published " + date + "."
 	switch {
@@ -230,6 +248,9 @@ func whatChanged(c *Card, r releaselake.Release) string {
 				break
 			}
 		}
+	}
+	if t := changeText(c.Name, r, ch); t != "" {
+		text = t
 	}
 	if r.Yanked {
 		text += " It has since been yanked upstream: do not use it."

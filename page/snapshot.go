@@ -56,6 +56,11 @@ type Snapshot struct {
 	// StaleWindowSeconds is how long a product may go without a success
 	// before its card says stale (releaselake.StaleWindow); 0: never.
 	StaleWindowSeconds int64 `json:"staleWindowSeconds,omitempty"`
+	// Changes are the last changes the lake's change feed recorded of the
+	// releases the snapshot shows (changes.go); absent from snapshots made
+	// before there were any, or when the feed could not be read: the feed then
+	// says what the snapshot alone tells.
+	Changes []Change `json:"changes,omitempty"`
 }
 
 // Status is how fetching a product has gone, as its card shows it; nil or
@@ -189,7 +194,8 @@ func excerpt(s string, n int) string {
 // Validate reports what makes s unfit to serve: a negative version, a product
 // without key or name, a key twice, a release of another product, more than
 // RecentCount recent or stable releases, or a cadence longer than
-// CadenceMonths or with a negative count.
+// CadenceMonths or with a negative count, or a change of a release it does not
+// show (validateChanges).
 func (s *Snapshot) Validate() error {
 	if s.Version < 0 {
 		return fmt.Errorf("version %d: want a committed lake version (>= 0)", s.Version)
@@ -228,7 +234,7 @@ func (s *Snapshot) Validate() error {
 			}
 		}
 	}
-	return nil
+	return s.validateChanges()
 }
 
 // Encode returns the JSON of s, the body of a push.
@@ -279,19 +285,21 @@ func (s *Snapshot) isNew(r releaselake.Release) bool {
 	return r.PublishedAt.After(s.CommittedAt.Add(-NewWindow))
 }
 
-// Health is where snapshots get the products' health: State returns it (nil:
-// snapshots carry none), Window is the schedule's stale window (0: never).
+// Health is where snapshots get what the index alone does not hold: the
+// products' health (State returns it; nil: snapshots carry none; Window is the
+// schedule's stale window, 0: never) and their releases' last changes.
 type Health struct {
-	State  func() releaselake.Health
-	Window time.Duration
+	State   func() releaselake.Health
+	Window  time.Duration
+	Changes Changes
 }
 
-// apply gives s the products' health, if h has any to give.
-func (h Health) apply(s *Snapshot) *Snapshot {
-	if h.State == nil {
-		return s
+// apply gives s the products' health and the changes, if h has any to give.
+func (h Health) apply(ctx context.Context, s *Snapshot) *Snapshot {
+	if h.State != nil {
+		s = s.WithHealth(h.State(), h.Window)
 	}
-	return s.WithHealth(h.State(), h.Window)
+	return h.Changes.apply(ctx, s)
 }
 
 // FromIndex returns a function giving the snapshot of the index that ix returns,
@@ -311,12 +319,18 @@ func FromIndex(cat *releaselake.Catalog, ix func() *serving.Index, health Health
 		if health.State != nil {
 			h = health.State()
 		}
-		if m := last.Load(); m != nil && m.ix == cur && m.run == h.Run && m.at.Equal(h.UpdatedAt) {
+		m := last.Load()
+		if m != nil && m.ix == cur && m.run == h.Run && m.at.Equal(h.UpdatedAt) {
 			return m.snap
 		}
 		snap := NewSnapshot(cat, cur)
 		if health.State != nil && snap != nil {
 			snap = snap.WithHealth(h, health.Window)
+		}
+		if m != nil && m.ix == cur && snap != nil { // only the health changed: the changes did not
+			snap.Changes = m.snap.Changes
+		} else {
+			snap = health.Changes.apply(context.Background(), snap)
 		}
 		last.Store(&memo{ix: cur, run: h.Run, at: h.UpdatedAt, snap: snap})
 		return snap
@@ -348,5 +362,5 @@ func Latest(ctx context.Context, cat *releaselake.Catalog, l Lake, served func()
 		}
 		ix = serving.NewIndex(snap)
 	}
-	return health.apply(NewSnapshot(cat, ix)), nil
+	return health.apply(ctx, NewSnapshot(cat, ix)), nil
 }

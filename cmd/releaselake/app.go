@@ -128,7 +128,7 @@ func (m *Main) Open() (err error) {
 		Finished: m.Metrics.Run,
 		Timeout:  c.Deadline,
 	}
-	m.health.State = m.Runner.Health
+	m.health.State, m.health.Changes = m.Runner.Health, page.Changes{Feed: m.Lake, Log: m.Log}
 	m.openPush()
 	if m.Runner.Deliver, err = webhook.Open(c.Webhooks, m.Catalog, m.Lake, m.Metrics, m.Log); err != nil {
 		return fmt.Errorf("%s: %w", c.Named("webhooks"), err)
