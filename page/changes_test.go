@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -162,7 +163,7 @@ func TestFeed_entriesSayTheChangeFeedsChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before, err := RenderFeed(older, nil)
+	before, err := RenderFeed(older, nil, &url.URL{Scheme: "http", Host: "page.test", Path: "/feed.atom"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +174,7 @@ func TestFeed_entriesSayTheChangeFeedsChange(t *testing.T) {
 	if err != nil || len(withChanges.Changes) != 4 {
 		t.Fatalf("decode a snapshot with changes: %v, %d changes", err, len(withChanges.Changes))
 	}
-	after, err := RenderFeed(withChanges, nil)
+	after, err := RenderFeed(withChanges, nil, &url.URL{Scheme: "http", Host: "page.test", Path: "/feed.atom"})
 	if err != nil {
 		t.Fatal(err)
 	}
