@@ -28,7 +28,7 @@ var deliberateFallbacks = map[string]string{
 	"Release.advisories": "advisories affecting one release: range evaluation over the product's advisories, asked on a release's page, not in hot lists",
 	"Release.fixes":      "advisories one release fixes: as Release.advisories",
 	// cdf helper (issue 20): the change feed.
-	"Query.changes":    "the change feed, read from the lake's change data files (at most 100 versions, 100 rows), not from the index the fast path serves",
+	"Query.changes": "the change feed, read from the lake's change data files (at most 100 versions, 100 rows), not from the index the fast path serves",
 }
 
 // guardedTypes are the types whose every field the fast path must serve or
