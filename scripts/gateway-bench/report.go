@@ -70,7 +70,11 @@ const (
 )
 
 // replaceSection puts md in place of the gateway section of path, or appends it.
-func replaceSection(path, md string) error {
+func replaceSection(path, md string) error { return replaceMarked(path, md, sectionStart, sectionEnd) }
+
+// replaceMarked puts md in place of the section of path between the markers
+// start and end (md carries them), or appends it.
+func replaceMarked(path, md, start, end string) error {
 	old, err := os.ReadFile(path)
 	if err != nil && !os.IsNotExist(err) {
 		return err
@@ -79,9 +83,9 @@ func replaceSection(path, md string) error {
 	if s == "" {
 		s = "# Benchmarks\n\nEach section says how to reproduce it and on what machine it ran.\n"
 	}
-	i, j := strings.Index(s, sectionStart), strings.Index(s, sectionEnd)
+	i, j := strings.Index(s, start), strings.Index(s, end)
 	if i >= 0 && j > i {
-		s = s[:i] + md + s[j+len(sectionEnd)+1:]
+		s = s[:i] + md + s[j+len(end)+1:]
 	} else {
 		s = strings.TrimRight(s, "\n") + "\n\n" + md
 	}
