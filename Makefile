@@ -164,7 +164,7 @@ bench-ab: wrk
 # distinct queries; vegeta and its targets on CPU 1. Replaces its section of
 # BENCHMARKS.md. ~13 minutes with the defaults; a quick look:
 #   make bench-latency LATENCY_WARMUP=10s LATENCY_DURATION=10s LATENCY_RATES=5000
-# LATENCY_SERVERS adds "repeated"; LATENCY_PRIORITY=nice|rt runs server and
+# LATENCY_SERVERS adds "repeated"; LATENCY_PRIORITY=nice runs server and
 # vegeta above the machine's other work (a shared machine); LATENCY_PROFILE=DIR
 # keeps each gateway run's gctrace, a trace and heap profiles.
 VEGETA := bin/vegeta-v12.13.0

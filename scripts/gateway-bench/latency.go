@@ -60,10 +60,12 @@ type latencyRun struct {
 	rss, hwm  int     // server's VmRSS and VmHWM after the run, MiB
 	gcs       uint32  // collections during the measured attack
 	maxPause  float64 // longest stop-the-world pause among them, ms
-	heapGoal  uint64  // the collector's heap goal after the run
+	heapGoal  float64 // the collector's heap goal after the run, bytes
+	gcCPU     float64 // the collector's CPU time during the attack, ms
+	assistCPU float64 // of which requests spent assisting it
 	vegetaCPU float64 // vegeta's CPU time over the attack's wall time
 	serverCPU float64
-	waited    float64 // the server's time runnable but waiting for the CPU (other work on CPU 0), over the attack's wall time
+	others    float64 // CPU 0's busy time not the server's (other work on the machine), over the attack's wall time
 	skipped   string  // why the rate was not measured, when it was not
 }
 
@@ -80,16 +82,16 @@ func latency(args []string) error {
 	ratesFlag := fs.String("rates", "2000,5000,10000", "arrival rates, requests a second")
 	serversFlag := fs.String("servers", "plain,distinct", "servers alternated at each rate: plain, distinct, repeated")
 	rounds := fs.Int("rounds", 1, "times to alternate the servers at each rate")
-	prio := fs.String("priority", "", "the server's and vegeta's priority on a shared machine: \"\" (as any process), nice (nice -n -20) or rt (chrt --fifo 1; the kernel still leaves others 5%)")
+	prio := fs.String("priority", "", "the server's and vegeta's priority on a shared machine: \"\" (as any process) or nice (nice -n -20)")
 	server := fs.String("server", "", "a gateway-bench binary whose serve to measure (another build's); this one by default")
-	profile := fs.String("profile", "", "directory for each gateway run's gctrace, a 5 s trace mid-attack, and heap and allocs profiles after it")
+	profile := fs.String("profile", "", "directory for each run's gctrace, a 5 s trace mid-attack, heap and allocs profiles after it, and vegeta's results")
 	fs.Parse(args)
 	if *vegeta == "" {
 		return errors.New("-vegeta is needed")
 	}
 	var ok bool
 	if priority, ok = priorities[*prio]; !ok {
-		return fmt.Errorf("-priority %q: \"\", nice or rt", *prio)
+		return fmt.Errorf("-priority %q: \"\" or nice", *prio)
 	}
 	var rates []int
 	for f := range strings.SplitSeq(*ratesFlag, ",") {
@@ -110,8 +112,30 @@ func latency(args []string) error {
 	if _, err := exec.LookPath("taskset"); err != nil {
 		return errors.New("taskset is needed (Debian: apt-get install -y util-linux)")
 	}
-	if runtime.NumCPU() < 2 {
+	if runtime.NumCPU() < 2 && os.Getenv("GATEWAY_BENCH_RAISED") == "" { // the raised child sees only CPU 1
 		return fmt.Errorf("needs 2 CPUs (server on CPU 0, vegeta on CPU 1); this machine has %d", runtime.NumCPU())
+	}
+	if priority != nil && os.Getenv("GATEWAY_BENCH_RAISED") == "" {
+		// This process writes vegeta's targets, so it runs raised too: again,
+		// as a session of its own.
+		self, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		cmd := pinned("1", append([]string{self}, os.Args[1:]...)...)
+		cmd.Env = append(os.Environ(), "GATEWAY_BENCH_RAISED=1")
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+		if err := startPinned(cmd); err != nil {
+			return err
+		}
+		// In a session of its own, it no longer hears the terminal: pass it on.
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		go func() { cmd.Process.Signal(<-sig) }()
+		if err := cmd.Wait(); err != nil {
+			return fmt.Errorf("latency run: %w", err)
+		}
+		return nil
 	}
 	// This process writes vegeta's targets: it shares vegeta's core, not the server's.
 	if out, err := exec.Command("taskset", "-a", "-cp", "1", strconv.Itoa(os.Getpid())).CombinedOutput(); err != nil {
@@ -162,8 +186,8 @@ func latency(args []string) error {
 				if err != nil {
 					return fmt.Errorf("%d req/s, %s: %w", rate, sv.name, err)
 				}
-				fmt.Fprintf(os.Stderr, "%5d req/s %-34s sent %7.0f/s  p50 %6.2f  p99 %6.2f  p99.9 %6.2f  max %7.2f ms  RSS %d MiB (peak %d)  %d GCs, max pause %.2f ms  vegeta CPU %.2f  server CPU %.2f, waited %.3f\n",
-					rate, sv.name, r.achieved, r.p50, r.p99, r.p999, r.max, r.rss, r.hwm, r.gcs, r.maxPause, r.vegetaCPU, r.serverCPU, r.waited)
+				fmt.Fprintf(os.Stderr, "%5d req/s %-34s sent %7.0f/s  p50 %6.2f  p99 %6.2f  p99.9 %6.2f  max %7.2f ms  RSS %d MiB (peak %d)  %d GCs, max pause %.2f ms, GC CPU %.0f ms (assists %.0f)  vegeta CPU %.2f  server CPU %.2f, others on CPU 0 %.2f\n",
+					rate, sv.name, r.achieved, r.p50, r.p99, r.p999, r.max, r.rss, r.hwm, r.gcs, r.maxPause, r.gcCPU, r.assistCPU, r.vegetaCPU, r.serverCPU, r.others)
 				if r.achieved < sustained*float64(rate) {
 					skip = fmt.Sprintf("vegeta sent %.0f req/s of %d (%.0f%% of its core) to the %s server", r.achieved, rate, 100*r.vegetaCPU, sv.key)
 					fmt.Fprintf(os.Stderr, "  %d req/s not sustained by the load generator: %s; rate skipped\n", rate, skip)
@@ -189,15 +213,19 @@ func latencyOnce(self, vegeta, tmp, profile string, rate int, sv latencyServer, 
 	tag := fmt.Sprintf("%d-%s-%d", rate, sv.key, round+1)
 	logPath := filepath.Join(tmp, "server.log")
 	var env []string
-	if profile != "" && sv.mode == "graphql" {
+	if profile != "" {
 		logPath = filepath.Join(profile, tag+".gctrace")
 		env = append(env, "GODEBUG=gctrace=1")
 	}
+	started := time.Now()
 	srv, err := startLatencyServer(self, sv.mode, logPath, env)
 	if err != nil {
 		return r, err
 	}
 	defer srv.stop()
+	if profile != "" { // to lay gctrace's times (since the start) beside vegeta's
+		os.WriteFile(filepath.Join(profile, tag+".started"), []byte(strconv.FormatInt(started.UnixNano(), 10)+"\n"), 0o644)
+	}
 	url := "http://" + srv.addr + "/graphql"
 	if warmup > 0 {
 		if _, err := attack(vegeta, url, rate, warmup, "/dev/null", distinctTargets(since)); err != nil {
@@ -212,10 +240,10 @@ func latencyOnce(self, vegeta, tmp, profile string, rate int, sv latencyServer, 
 	if err != nil {
 		return r, err
 	}
-	waitBefore := srv.runDelay()
+	busyBefore := cpu0Busy()
 	results := filepath.Join(tmp, "results.bin")
 	var traced chan error
-	if profile != "" && sv.mode == "graphql" {
+	if profile != "" {
 		traced = make(chan error, 1)
 		go func() { // 5 s from the middle of the attack
 			time.Sleep(dur/2 - 2500*time.Millisecond)
@@ -230,13 +258,14 @@ func latencyOnce(self, vegeta, tmp, profile string, rate int, sv latencyServer, 
 	if err != nil {
 		return r, fmt.Errorf("%w%s", err, srv.died())
 	}
-	r.waited = float64(srv.runDelay()-waitBefore) / float64(after.At.Sub(before.At))
+	r.others = float64(cpu0Busy()-busyBefore-(after.CPU-before.CPU)) / float64(after.At.Sub(before.At))
 	r.rss, r.hwm = srv.memMiB()
 	r.gcs = after.NumGC - before.NumGC
 	for n := before.NumGC + 1; n <= after.NumGC && after.NumGC-n < 256; n++ {
 		r.maxPause = max(r.maxPause, float64(after.PauseNs[(n+255)%256])/1e6)
 	}
 	r.heapGoal = after.HeapGoal
+	r.gcCPU, r.assistCPU = 1000*(after.GCCPU-before.GCCPU), 1000*(after.AssistCPU-before.AssistCPU)
 	r.serverCPU = float64(after.CPU-before.CPU) / float64(after.At.Sub(before.At))
 	if traced != nil { // an older build may not serve them: a profile missing is said, not fatal
 		if err := <-traced; err != nil {
@@ -251,6 +280,11 @@ func latencyOnce(self, vegeta, tmp, profile string, rate int, sv latencyServer, 
 	lat, sent, first, last, err := readResults(vegeta, results)
 	if err != nil {
 		return r, err
+	}
+	if profile != "" {
+		if err := os.Rename(results, filepath.Join(profile, tag+".results.bin")); err != nil {
+			return r, err
+		}
 	}
 	r.requests = len(lat)
 	if last.After(first) {
@@ -269,14 +303,13 @@ func latencyOnce(self, vegeta, tmp, profile string, rate int, sv latencyServer, 
 func attack(vegeta, url string, rate int, dur time.Duration, out string, targets func(w io.Writer, url string) error) (time.Duration, error) {
 	cmd := pinned("1", vegeta, "attack", "-lazy", "-format=json", "-rate="+strconv.Itoa(rate)+"/s",
 		"-duration="+dur.String(), "-timeout=30s", "-max-body=0", "-output="+out)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return 0, err
 	}
-	if err := cmd.Start(); err != nil {
+	if err := startPinned(cmd); err != nil {
 		return 0, err
 	}
 	fed := make(chan error, 1)

@@ -45,21 +45,22 @@ func latencyReport(runs []latencyRun, c latencyConfig) string {
 		"as in the gateway benchmark (50 rows); \"distinct\" gives every request of the run a new `since`, so no cache answers it; "+
 		"plain is a `net/http` handler writing the gateway's answer bytes, sent the same requests. Percentiles are exact over every request "+
 		"of the measured attack, from vegeta's own latencies. RSS is the server's VmRSS after the attack (its peak, VmHWM, in brackets); "+
-		"GCs are the collections during the attack and the longest stop-the-world pause among them. "+
-		"\"waited\" is the share of the attack's wall time the server's threads were runnable but waiting for a CPU (schedstat): "+
-		"other work took CPU 0 (alone, it is near 0). \"sent\" is the rate vegeta kept up; "+
+		"GCs are the collections during the attack and the longest stop-the-world pause among them; "+
+		"GC CPU is the collector's CPU time during the attack (the runtime's estimate), the part requests spent assisting it in brackets. "+
+		"\"others on CPU 0\" is CPU 0's busy time (/proc/stat) less the server's own, over the attack's wall time: "+
+		"the machine's other work that took the server's core (alone, it is near 0). \"sent\" is the rate vegeta kept up; "+
 		"below %.0f%% of the asked rate the load generator, not the server, is the limit, and the rate is skipped.\n\n",
 		warmup, dur, strings.Join(benchProducts, ", "), 100*sustained)
-	b.WriteString("| rate | server | sent req/s | p50 ms | p99 ms | p99.9 ms | max ms | RSS MiB (peak) | GCs (max pause ms) | heap goal MiB | server CPU | waited | vegeta CPU |\n")
-	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| rate | server | sent req/s | p50 ms | p99 ms | p99.9 ms | max ms | RSS MiB (peak) | GCs (max pause ms) | GC CPU (assists) | heap goal MiB | server CPU | others on CPU 0 | vegeta CPU |\n")
+	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range runs {
 		if r.skipped != "" {
-			fmt.Fprintf(&b, "| %d | %s | skipped: %s | | | | | | | | | | |\n", r.rate, r.server.name, r.skipped)
+			fmt.Fprintf(&b, "| %d | %s | skipped: %s | | | | | | | | | | | |\n", r.rate, r.server.name, r.skipped)
 			continue
 		}
-		fmt.Fprintf(&b, "| %d | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %d (%d) | %d (%.2f) | %.0f | %.2f | %.3f | %.2f |\n",
-			r.rate, r.server.name, r.achieved, r.p50, r.p99, r.p999, r.max, r.rss, r.hwm, r.gcs, r.maxPause,
-			float64(r.heapGoal)/(1<<20), r.serverCPU, r.waited, r.vegetaCPU)
+		fmt.Fprintf(&b, "| %d | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %d (%d) | %d (%.2f) | %.0f ms (%.0f) | %.0f | %.2f | %.2f | %.2f |\n",
+			r.rate, r.server.name, r.achieved, r.p50, r.p99, r.p999, r.max, r.rss, r.hwm, r.gcs, r.maxPause, r.gcCPU, r.assistCPU,
+			r.heapGoal/(1<<20), r.serverCPU, r.others, r.vegetaCPU)
 	}
 	b.WriteString("\nTargets (issue 21, one core), worst round:\n\n")
 	for _, line := range latencyVerdicts(runs) {

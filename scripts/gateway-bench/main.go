@@ -182,7 +182,8 @@ func serve(args []string) error {
 		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 		cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 		json.NewEncoder(w).Encode(stats{Mallocs: ms.Mallocs, Requests: served.Load(), CPU: cpu, At: time.Now(),
-			NumGC: ms.NumGC, PauseNs: ms.PauseNs, HeapGoal: heapGoal()})
+			NumGC: ms.NumGC, PauseNs: ms.PauseNs, HeapGoal: gcMetric("/gc/heap/goal:bytes"),
+			GCCPU: gcMetric("/cpu/classes/gc/total:cpu-seconds"), AssistCPU: gcMetric("/cpu/classes/gc/mark/assist:cpu-seconds")})
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -205,13 +206,23 @@ type stats struct {
 	At       time.Time
 	NumGC    uint32      // collections so far
 	PauseNs  [256]uint64 // the last 256 collections' stop-the-world pauses, as MemStats has them
-	HeapGoal uint64      // the collector's heap goal now
+	HeapGoal float64     // the collector's heap goal now, bytes
+	GCCPU    float64     // CPU seconds the collector took so far (the runtime's estimate)
+	// of which requests' goroutines spent assisting the collector's marking
+	AssistCPU float64
 }
 
-func heapGoal() uint64 {
-	s := []rtmetrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+// gcMetric reads a runtime metric that is a count of bytes or seconds.
+func gcMetric(name string) float64 {
+	s := []rtmetrics.Sample{{Name: name}}
 	rtmetrics.Read(s)
-	return s[0].Value.Uint64()
+	switch s[0].Value.Kind() {
+	case rtmetrics.KindUint64:
+		return float64(s[0].Value.Uint64())
+	case rtmetrics.KindFloat64:
+		return s[0].Value.Float64()
+	}
+	return 0
 }
 
 type capture struct {
