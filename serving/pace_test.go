@@ -111,18 +111,29 @@ func setBase(p int) int {
 	return old
 }
 
-// The runtime multiplies GOGC by the live heap, the stacks and the globals
-// together: with many deep stacks (a connection's goroutine each) beside a
-// small heap, a GOGC fitted to the heap alone made a goal of GOGC times the
-// stacks, hundreds of MiB past the headroom.
+// The runtime applies GOGC to the live heap, the stacks and the globals
+// together, and its smallest goal is 4 MiB times GOGC/100: a GOGC fitted to
+// a small heap alone made a goal of hundreds of MiB, past the headroom.
+func TestPaceGC_keepsTheGoalWithinHeadroomOfASmallHeap(t *testing.T) {
+	orig, origBase := debug.SetGCPercent(100), setBase(100)
+	defer func() { debug.SetGCPercent(orig); setBase(origBase) }()
+	runtime.GC()
+	PaceGC()
+	live, goal := readGC("/gc/heap/live:bytes"), readGC("/gc/heap/goal:bytes")
+	if live > 4<<20 {
+		t.Fatalf("%d MiB live in the test binary; the test needs a heap under the runtime's 4 MiB minimum", live>>20)
+	}
+	if limit := live + GCHeadroom + GCHeadroom/16; goal > limit {
+		t.Errorf("heap goal %d MiB with %d KiB live; want at most %d MiB (live + %d MiB of headroom)", goal>>20, live>>10, limit>>20, GCHeadroom>>20)
+	}
+}
+
+// With many deep stacks (a connection's goroutine each) beside a small
+// heap, a GOGC fitted to the heap alone multiplied the stacks.
 func TestPaceGC_keepsTheGoalWithinHeadroomBesideLargeStacks(t *testing.T) {
 	orig, origBase := debug.SetGCPercent(100), setBase(100)
 	defer func() { debug.SetGCPercent(orig); setBase(origBase) }()
-	read := func(name string) uint64 {
-		s := []rtmetrics.Sample{{Name: name}}
-		rtmetrics.Read(s)
-		return s[0].Value.Uint64()
-	}
+	read := readGC
 	// 256 goroutines parked on ~128 KiB of stack each: 32 MiB of stacks.
 	release, parked := make(chan struct{}), make(chan struct{})
 	for range 256 {
@@ -156,4 +167,10 @@ func deepStack(n int, release, parked chan struct{}) byte {
 		return frame[0]
 	}
 	return frame[n%len(frame)] + deepStack(n-1, release, parked)
+}
+
+func readGC(name string) uint64 {
+	s := []rtmetrics.Sample{{Name: name}}
+	rtmetrics.Read(s)
+	return s[0].Value.Uint64()
 }
