@@ -175,6 +175,7 @@ func latency(args []string) error {
 	began := time.Now()
 	var since int64 // seconds after 2020-01-01 of the next distinct query, over the whole run
 	var runs []latencyRun
+	failed := 0
 	for _, rate := range rates {
 		skip := ""
 		for round := range *rounds {
@@ -184,7 +185,14 @@ func latency(args []string) error {
 				}
 				r, err := latencyOnce(self, *vegeta, tmp, *profile, rate, sv, round, *warmup, *dur, &since)
 				if err != nil {
-					return fmt.Errorf("%d req/s, %s: %w", rate, sv.name, err)
+					// The other rates are still measured and reported; the
+					// run as a whole fails at the end.
+					fmt.Fprintf(os.Stderr, "gateway-bench: %d req/s, %s: %v\n", rate, sv.name, err)
+					skip, _, _ = strings.Cut(err.Error(), "\n")
+					skip = "failed: " + skip[:min(len(skip), 200)]
+					runs = append(runs, latencyRun{rate: rate, server: sv, skipped: skip})
+					failed++
+					break
 				}
 				fmt.Fprintf(os.Stderr, "%5d req/s %-34s sent %7.0f/s  p50 %6.2f  p99 %6.2f  p99.9 %6.2f  max %7.2f ms  RSS %d MiB (peak %d)  %d GCs, max pause %.2f ms, GC CPU %.0f ms (assists %.0f)  vegeta CPU %.2f  server CPU %.2f, others on CPU 0 %.2f\n",
 					rate, sv.name, r.achieved, r.p50, r.p99, r.p999, r.max, r.rss, r.hwm, r.gcs, r.maxPause, r.gcCPU, r.assistCPU, r.vegetaCPU, r.serverCPU, r.others)
@@ -202,7 +210,12 @@ func latency(args []string) error {
 		rounds: *rounds, loadBefore: load, loadAfter: loadAverage(), began: began})
 	fmt.Print(md)
 	if *out != "" {
-		return replaceMarked(*out, md, latencyStart, latencyEnd)
+		if err := replaceMarked(*out, md, latencyStart, latencyEnd); err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d run(s) failed (see above and the report)", failed)
 	}
 	return nil
 }

@@ -55,7 +55,7 @@ func latencyReport(runs []latencyRun, c latencyConfig) string {
 	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range runs {
 		if r.skipped != "" {
-			fmt.Fprintf(&b, "| %d | %s | skipped: %s | | | | | | | | | | | |\n", r.rate, r.server.name, r.skipped)
+			fmt.Fprintf(&b, "| %d | %s | not measured: %s | | | | | | | | | | | |\n", r.rate, r.server.name, r.skipped)
 			continue
 		}
 		fmt.Fprintf(&b, "| %d | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %d (%d) | %d (%.2f) | %.0f ms (%.0f) | %.0f | %.2f | %.2f | %.2f |\n",
