@@ -61,7 +61,11 @@ func machine() string {
 	if b, _ := exec.Command("wrk", "-v").CombinedOutput(); len(b) > 0 {
 		wrkVersion = ", " + strings.Fields(string(b))[0] + " " + strings.Fields(string(b))[1]
 	}
-	return fmt.Sprintf("%s, %d CPUs%s, %s%s", model, runtime.NumCPU(), kernel, runtime.Version(), wrkVersion)
+	cpus := runtime.NumCPU() // this process's CPUs: latency's raised child sees only CPU 1
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		cpus = max(cpus, len(regexp.MustCompile(`(?m)^processor\s*:`).FindAll(b, -1)))
+	}
+	return fmt.Sprintf("%s, %d CPUs%s, %s%s", model, cpus, kernel, runtime.Version(), wrkVersion)
 }
 
 const (
