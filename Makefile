@@ -10,7 +10,7 @@ GITHUB_SCHEMA := .cache/github-schema.graphql
 PY_VENV := .cache/venv
 
 .PHONY: run build test test-go deps chromium promtool github-schema py-deps generate check-generate vet clean graphql-sse
-.PHONY: graphql-audit schema-lint schema-lint-deps bench bench-gateway bench-shortcuts bench-ab wrk bench-github bench-scale fuzz soak
+.PHONY: graphql-audit schema-lint schema-lint-deps bench bench-gateway bench-shortcuts bench-ab wrk bench-github bench-scale fuzz soak bench-latency
 .PHONY: hdfs-up hdfs-down spark-check
 
 # What `releaselake version` says (docs/cli.md): the checkout's git describe and commit, or
@@ -197,6 +197,31 @@ bench-gateway: wrk
 # (scripts/gateway-ab): does a change regress the gateway beyond the machine's noise?
 bench-ab: wrk
 	scripts/gateway-ab $(or $(OLD),$(error OLD=<commit> is needed)) $(or $(ROUNDS),3)
+
+# Open-loop latency (issue 21): vegeta (v12.13.0, built from the Go module
+# proxy into bin/) at fixed rates against the plain handler and the gateway,
+# alternated, each a fresh server on CPU 0 with GOMAXPROCS=1 after a warm-up of
+# distinct queries; vegeta and its targets on CPU 1. Replaces its section of
+# BENCHMARKS.md. ~13 minutes with the defaults; a quick look:
+#   make bench-latency LATENCY_WARMUP=10s LATENCY_DURATION=10s LATENCY_RATES=5000
+# LATENCY_SERVERS adds "repeated"; LATENCY_PRIORITY=nice runs server and
+# vegeta above the machine's other work (a shared machine); LATENCY_PROFILE=DIR
+# keeps each gateway run's gctrace, a trace and heap profiles.
+VEGETA := bin/vegeta-v12.13.0
+LATENCY_WARMUP ?= 60s
+LATENCY_DURATION ?= 60s
+LATENCY_RATES ?= 2000,5000,10000
+LATENCY_SERVERS ?= plain,distinct
+LATENCY_ROUNDS ?= 1
+LATENCY_PRIORITY ?=
+LATENCY_PROFILE ?=
+bench-latency: $(VEGETA)
+	$(GO) build -o bin/gateway-bench ./scripts/gateway-bench
+	bin/gateway-bench latency -vegeta $(VEGETA) -o BENCHMARKS.md -warmup $(LATENCY_WARMUP) -d $(LATENCY_DURATION) \
+	  -rates $(LATENCY_RATES) -servers $(LATENCY_SERVERS) -rounds $(LATENCY_ROUNDS) -priority "$(LATENCY_PRIORITY)" -profile "$(LATENCY_PROFILE)"
+$(VEGETA):
+	d=$$(mktemp -d) && GOBIN=$$d $(GO) install github.com/tsenart/vegeta/v12@v12.13.0 && \
+	  mkdir -p bin && mv $$d/vegeta $@ && rmdir $$d
 
 wrk:
 	@command -v wrk >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }

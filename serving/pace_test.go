@@ -110,3 +110,67 @@ func setBase(p int) int {
 	gcBasePercent = p
 	return old
 }
+
+// The runtime applies GOGC to the live heap, the stacks and the globals
+// together, and its smallest goal is 4 MiB times GOGC/100: a GOGC fitted to
+// a small heap alone made a goal of hundreds of MiB, past the headroom.
+func TestPaceGC_keepsTheGoalWithinHeadroomOfASmallHeap(t *testing.T) {
+	orig, origBase := debug.SetGCPercent(100), setBase(100)
+	defer func() { debug.SetGCPercent(orig); setBase(origBase) }()
+	runtime.GC()
+	PaceGC()
+	live, goal := readGC("/gc/heap/live:bytes"), readGC("/gc/heap/goal:bytes")
+	if live > 4<<20 {
+		t.Fatalf("%d MiB live in the test binary; the test needs a heap under the runtime's 4 MiB minimum", live>>20)
+	}
+	if limit := live + GCHeadroom + GCHeadroom/16; goal > limit {
+		t.Errorf("heap goal %d MiB with %d KiB live; want at most %d MiB (live + %d MiB of headroom)", goal>>20, live>>10, limit>>20, GCHeadroom>>20)
+	}
+}
+
+// With many deep stacks (a connection's goroutine each) beside a small
+// heap, a GOGC fitted to the heap alone multiplied the stacks.
+func TestPaceGC_keepsTheGoalWithinHeadroomBesideLargeStacks(t *testing.T) {
+	orig, origBase := debug.SetGCPercent(100), setBase(100)
+	defer func() { debug.SetGCPercent(orig); setBase(origBase) }()
+	read := readGC
+	// 256 goroutines parked on ~128 KiB of stack each: 32 MiB of stacks.
+	release, parked := make(chan struct{}), make(chan struct{})
+	for range 256 {
+		go func() { deepStack(128, release, parked) }()
+	}
+	for range 256 {
+		<-parked
+	}
+	defer close(release)
+	runtime.GC()
+	PaceGC()
+	stacks, live, goal := read("/gc/scan/stack:bytes"), read("/gc/heap/live:bytes"), read("/gc/heap/goal:bytes")
+	if stacks < 16<<20 {
+		t.Fatalf("the test's goroutines hold %d bytes of stack; want at least 16 MiB to show anything", stacks)
+	}
+	// The goal may pass live + headroom by the rounding of a percentage.
+	if limit := live + GCHeadroom + GCHeadroom/16; goal > limit {
+		t.Errorf("heap goal %d MiB with %d MiB live and %d MiB of stacks; want at most %d MiB (live + %d MiB of headroom)",
+			goal>>20, live>>20, stacks>>20, limit>>20, GCHeadroom>>20)
+	}
+}
+
+// deepStack recurses n frames of 1 KiB, says so on parked and waits for
+// release.
+func deepStack(n int, release, parked chan struct{}) byte {
+	var frame [1024]byte
+	frame[n%len(frame)] = byte(n)
+	if n == 0 {
+		parked <- struct{}{}
+		<-release
+		return frame[0]
+	}
+	return frame[n%len(frame)] + deepStack(n-1, release, parked)
+}
+
+func readGC(name string) uint64 {
+	s := []rtmetrics.Sample{{Name: name}}
+	rtmetrics.Read(s)
+	return s[0].Value.Uint64()
+}

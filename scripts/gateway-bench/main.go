@@ -3,6 +3,7 @@
 //
 //	go run ./scripts/gateway-bench run [-o BENCHMARKS.md] [-d 8s] [-rounds 3]
 //	go run ./scripts/gateway-bench scale -bin BIN -lake DIR -catalog FILE (see scale.go)
+//	go run ./scripts/gateway-bench latency -vegeta BIN (open loop; see latency.go)
 //
 // run starts each server as a child process (this binary, "serve") pinned to
 // CPU 0 with GOMAXPROCS=1, and drives it with Debian's wrk (-t2 -c32) pinned to
@@ -34,6 +35,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"runtime"
+	rtmetrics "runtime/metrics"
 	"strconv"
 	"sync/atomic"
 	"syscall"
@@ -62,7 +64,7 @@ const benchSince = "2021-01-01T00:00:00Z"
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: gateway-bench run|serve|scale [flags]")
+		fmt.Fprintln(os.Stderr, "usage: gateway-bench run|serve|scale|latency [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -73,6 +75,8 @@ func main() {
 		err = run(os.Args[2:])
 	case "scale":
 		err = scale(os.Args[2:])
+	case "latency":
+		err = latency(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -166,14 +170,20 @@ func serve(args []string) error {
 		served.Add(1)
 		h.ServeHTTP(w, r)
 	}))
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile) // to look inside a run: go tool pprof ADDR/debug/pprof/profile
+	// To look inside a run: go tool pprof ADDR/debug/pprof/profile (or heap,
+	// allocs), curl ADDR/debug/pprof/trace?seconds=5 for go tool trace.
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("/_stats", func(w http.ResponseWriter, _ *http.Request) {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		var ru syscall.Rusage
 		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 		cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		json.NewEncoder(w).Encode(stats{Mallocs: ms.Mallocs, Requests: served.Load(), CPU: cpu, At: time.Now()})
+		json.NewEncoder(w).Encode(stats{Mallocs: ms.Mallocs, Requests: served.Load(), CPU: cpu, At: time.Now(),
+			NumGC: ms.NumGC, PauseNs: ms.PauseNs, HeapGoal: gcMetric("/gc/heap/goal:bytes"),
+			GCCPU: gcMetric("/cpu/classes/gc/total:cpu-seconds"), AssistCPU: gcMetric("/cpu/classes/gc/mark/assist:cpu-seconds")})
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -194,6 +204,25 @@ type stats struct {
 	Requests int64
 	CPU      time.Duration // the server process's user + system time
 	At       time.Time
+	NumGC    uint32      // collections so far
+	PauseNs  [256]uint64 // the last 256 collections' stop-the-world pauses, as MemStats has them
+	HeapGoal float64     // the collector's heap goal now, bytes
+	GCCPU    float64     // CPU seconds the collector took so far (the runtime's estimate)
+	// of which requests' goroutines spent assisting the collector's marking
+	AssistCPU float64
+}
+
+// gcMetric reads a runtime metric that is a count of bytes or seconds.
+func gcMetric(name string) float64 {
+	s := []rtmetrics.Sample{{Name: name}}
+	rtmetrics.Read(s)
+	switch s[0].Value.Kind() {
+	case rtmetrics.KindUint64:
+		return float64(s[0].Value.Uint64())
+	case rtmetrics.KindFloat64:
+		return s[0].Value.Float64()
+	}
+	return 0
 }
 
 type capture struct {

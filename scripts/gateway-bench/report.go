@@ -61,7 +61,11 @@ func machine() string {
 	if b, _ := exec.Command("wrk", "-v").CombinedOutput(); len(b) > 0 {
 		wrkVersion = ", " + strings.Fields(string(b))[0] + " " + strings.Fields(string(b))[1]
 	}
-	return fmt.Sprintf("%s, %d CPUs%s, %s%s", model, runtime.NumCPU(), kernel, runtime.Version(), wrkVersion)
+	cpus := runtime.NumCPU() // this process's CPUs: latency's raised child sees only CPU 1
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		cpus = max(cpus, len(regexp.MustCompile(`(?m)^processor\s*:`).FindAll(b, -1)))
+	}
+	return fmt.Sprintf("%s, %d CPUs%s, %s%s", model, cpus, kernel, runtime.Version(), wrkVersion)
 }
 
 const (
@@ -70,7 +74,11 @@ const (
 )
 
 // replaceSection puts md in place of the gateway section of path, or appends it.
-func replaceSection(path, md string) error {
+func replaceSection(path, md string) error { return replaceMarked(path, md, sectionStart, sectionEnd) }
+
+// replaceMarked puts md in place of the section of path between the markers
+// start and end (md carries them), or appends it.
+func replaceMarked(path, md, start, end string) error {
 	old, err := os.ReadFile(path)
 	if err != nil && !os.IsNotExist(err) {
 		return err
@@ -79,9 +87,9 @@ func replaceSection(path, md string) error {
 	if s == "" {
 		s = "# Benchmarks\n\nEach section says how to reproduce it and on what machine it ran.\n"
 	}
-	i, j := strings.Index(s, sectionStart), strings.Index(s, sectionEnd)
+	i, j := strings.Index(s, start), strings.Index(s, end)
 	if i >= 0 && j > i {
-		s = s[:i] + md + s[j+len(sectionEnd)+1:]
+		s = s[:i] + md + s[j+len(end)+1:]
 	} else {
 		s = strings.TrimRight(s, "\n") + "\n\n" + md
 	}
