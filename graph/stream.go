@@ -3,6 +3,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -18,7 +19,9 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/coder/websocket"
 	"github.com/rs/cors"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/releaselake/releaselake/graph/fastpath"
 	"github.com/releaselake/releaselake/serving"
@@ -100,18 +103,66 @@ func newStreams(next http.Handler, es graphql.ExecutableSchema, b *serving.Broad
 	return s
 }
 
-// isStream reports whether r asks for a streaming transport.
-func isStream(r *http.Request) bool {
-	return r.Header.Get("Upgrade") != "" ||
-		r.Method == http.MethodPost && strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+// mayBeSSE reports whether r may ask for a subscription over Server-Sent
+// Events: a JSON POST that accepts text/event-stream. Clients such as urql
+// accept it on every request, so the operation decides (isSubscription).
+func mayBeSSE(r *http.Request) bool {
+	return r.Method == http.MethodPost && strings.Contains(r.Header.Get("Accept"), "text/event-stream") &&
+		fastpath.IsJSON(r.Header.Get("Content-Type"))
+}
+
+// isSubscription reports whether the JSON request body asks for a
+// subscription operation. Only a text that holds the keyword can be one, so
+// only those are parsed (within the parser's token limit); a body that does
+// not parse is left to the query transports' errors.
+func isSubscription(body []byte) bool {
+	if !bytes.Contains(body, []byte("subscription")) {
+		return false
+	}
+	var p struct {
+		Query         string `json:"query"`
+		OperationName string `json:"operationName"`
+	}
+	if json.Unmarshal(body, &p) != nil || !strings.Contains(p.Query, "subscription") {
+		return false
+	}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, ParserTokens)
+	if err != nil {
+		return false
+	}
+	op := doc.Operations.ForName(p.OperationName)
+	return op != nil && op.Operation == ast.Subscription
 }
 
 func (s *streams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !isStream(r) {
+	ws := fastpath.IsWebSocket(r)
+	if !ws && !mayBeSSE(r) {
 		s.next.ServeHTTP(w, r)
 		return
 	}
-	ws := r.Header.Get("Upgrade") != ""
+	var body []byte
+	if !ws {
+		// The body is read whole, capped, under the server's read timeout; a
+		// subscription's stream then outlives that (net/http clears the read
+		// deadline once the body is read), and each write has a deadline of
+		// its own. Anything else goes on to the query transports.
+		var err error
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooLarge):
+			refuse(w, nil, http.StatusRequestEntityTooLarge, tooLargeBody)
+			return
+		case err != nil:
+			http.Error(w, "could not read the request body", http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if !isSubscription(body) {
+			s.next.ServeHTTP(w, r)
+			return
+		}
+	}
 	if ws && !s.origin(r) {
 		refuse(w, nil, http.StatusForbidden, []byte(`{"errors":[{"message":"this Origin may not open a WebSocket here (RELEASELAKE_CORS_ORIGINS)","extensions":{"code":"FORBIDDEN"}}]}`))
 		return
@@ -145,24 +196,6 @@ func (s *streams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.srv.ServeHTTP(w, r)
 		return
 	}
-	if !fastpath.IsJSON(r.Header.Get("Content-Type")) {
-		refuse(w, nil, http.StatusUnsupportedMediaType, notJSONBody)
-		return
-	}
-	// The body is read whole, capped, under the server's read timeout; the
-	// stream then outlives that (net/http clears the read deadline once the
-	// body is read), and each write has a deadline of its own.
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		refuse(w, nil, http.StatusRequestEntityTooLarge, tooLargeBody)
-		return
-	case err != nil:
-		http.Error(w, "could not read the request body", http.StatusBadRequest)
-		return
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
 	w.Header().Set("X-Accel-Buffering", "no") // a proxy (nginx) passes each event on at once
 	rc := http.NewResponseController(w)
 	// Not to leave the deadline to a later request on the connection (Go

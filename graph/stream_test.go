@@ -234,15 +234,28 @@ func TestSubscription_refusedOffItsTransports(t *testing.T) {
 	if resp.StatusCode != http.StatusMethodNotAllowed || len(got.Errors) == 0 { // as GET refuses mutations (fastpath.GET)
 		t.Errorf("subscription over GET: HTTP %d %+v", resp.StatusCode, got)
 	}
-	_, r := openSSE(t, l.srv.URL, `{ products { key } }`, nil, nil).event(t)
-	if code(r) != "BAD_USER_INPUT" || !strings.Contains(r.Errors[0].Message, "subscriptions only") {
-		t.Errorf("query over SSE: %+v", r)
+	// A query or a mutation that also accepts text/event-stream (urql's
+	// Accept on every request) is answered by the query transports, as JSON,
+	// and holds no stream's place; and so is a GET with another Upgrade (h2c).
+	for _, q := range []string{`{ products { key } }`, `{ products(search: "subscription") { key } }`} {
+		s := openSSE(t, l.srv.URL, q, nil, map[string]string{"Accept": "application/graphql-response+json, application/json, text/event-stream, multipart/mixed"})
+		var got response
+		json.NewDecoder(s.resp.Body).Decode(&got)
+		if ct := s.resp.Header.Get("Content-Type"); s.resp.StatusCode != http.StatusOK || strings.Contains(ct, "event-stream") || len(got.Errors) != 0 || got.Data["products"] == nil {
+			t.Errorf("query %q accepting event streams: HTTP %d %s %+v", q, s.resp.StatusCode, ct, got)
+		}
 	}
-	_, r = openSSE(t, l.srv.URL, `mutation { pushPage { pushed } }`, nil, nil).event(t)
-	if code(r) != "BAD_USER_INPUT" {
-		t.Errorf("mutation over SSE: %+v", r)
+	if s := openSSE(t, l.srv.URL, `mutation { pushPage { pushed } }`, nil, nil); strings.Contains(s.resp.Header.Get("Content-Type"), "event-stream") {
+		t.Errorf("mutation accepting event streams answered as a stream: %s", s.resp.Header.Get("Content-Type"))
 	}
-	_, r = openSSE(t, l.srv.URL, eventQuery, map[string]any{"p": []string{"nope"}}, nil).event(t)
+	req, _ := http.NewRequest(http.MethodGet, l.srv.URL+"?query="+url.QueryEscape(`{ products { key } }`), nil)
+	req.Header.Set("Upgrade", "h2c")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("GET query with Upgrade: h2c: %v %v", err, resp)
+	} else {
+		resp.Body.Close()
+	}
+	_, r := openSSE(t, l.srv.URL, eventQuery, map[string]any{"p": []string{"nope"}}, nil).event(t)
 	if code(r) != "NOT_FOUND" && code(r) != "BAD_USER_INPUT" || !strings.Contains(r.Errors[0].Message, "nope") {
 		t.Errorf("unknown product: %+v", r)
 	}

@@ -88,7 +88,7 @@ func (d *Direct) Answer(ctx context.Context, r *http.Request, body []byte) (answ
 // answer writes the answer to a request, or returns why it leaves it to
 // gqlgen. *query is set to the query text once known.
 func (d *Direct) answer(ctx context.Context, r *http.Request, body []byte, query *string) (answer []byte, reason string) {
-	if r.Header.Get("Upgrade") != "" {
+	if IsWebSocket(r) {
 		return nil, ReasonRequest
 	}
 	// params stays on the stack: what decodeJSON decodes into (through an

@@ -35,8 +35,20 @@ const (
 	mediaGraphQLResponse = "application/graphql-response+json"
 )
 
+// IsWebSocket reports whether r asks to upgrade to a WebSocket: an Upgrade
+// header naming the websocket token. Another upgrade (curl --http2 sends h2c
+// to an http:// URL) is not ours to refuse: the request is answered as HTTP/1.1.
+func IsWebSocket(r *http.Request) bool {
+	for _, t := range strings.Split(r.Header.Get("Upgrade"), ",") {
+		if strings.EqualFold(strings.TrimSpace(t), "websocket") {
+			return true
+		}
+	}
+	return false
+}
+
 func (POST) Supports(r *http.Request) bool {
-	if r.Header.Get("Upgrade") != "" || r.Method != http.MethodPost {
+	if IsWebSocket(r) || r.Method != http.MethodPost {
 		return false
 	}
 	return IsJSON(r.Header.Get("Content-Type"))
@@ -63,7 +75,7 @@ func (POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecuto
 }
 
 func (GET) Supports(r *http.Request) bool {
-	return r.Header.Get("Upgrade") == "" && r.Method == http.MethodGet
+	return !IsWebSocket(r) && r.Method == http.MethodGet
 }
 
 func (GET) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
