@@ -14,7 +14,18 @@ import (
 const (
 	MaxChangeVersions = 100
 	MaxChangeRowsRead = 10_000
+	// ChangeReadCost is the price of one changes field before its rows: what
+	// it may read (100 versions, 10,000 rows: tens of ms and ~100 MB of
+	// allocation on local disk) does not depend on first, so an operation
+	// holds at most three of them.
+	ChangeReadCost = ComplexityLimit / 4
+	// MaxChangeReads change feed reads run at once in the process; others
+	// wait for a place (or their request's end).
+	MaxChangeReads = 2
 )
+
+// changeReads holds the places of the change feed reads in flight.
+var changeReads = make(chan struct{}, MaxChangeReads)
 
 // changes answers Query.changes from the change feed: the versions after
 // since (or after the one committed at or before sinceTime) up to the
@@ -63,7 +74,13 @@ func (r *Resolver) changes(ctx context.Context, since *int, sinceTime *time.Time
 	if from >= head {
 		return out, nil
 	}
+	select {
+	case changeReads <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	sets, err := r.ChangeFeed.Changes(ctx, from+1, min(head, from+MaxChangeVersions), MaxChangeRowsRead)
+	<-changeReads
 	if err != nil {
 		return nil, err
 	}

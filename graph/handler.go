@@ -121,7 +121,8 @@ func newHandler(r *Resolver, o Options, sc shortcuts) http.Handler {
 	}
 	priceAdvisories(&cfg) // advisories.go
 	cfg.Complexity.Query.Changes = func(child int, _ *int, _ *time.Time, _ []string, first *int) int {
-		return pageCost(child, first, nil, false) // every version it returns has a row
+		// What it reads, then every row it returns (changes.go).
+		return ChangeReadCost + pageCost(child, first, nil, false)
 	}
 	cfg.Complexity.Query.IngestRuns = func(child int, last *int) int {
 		n := 10

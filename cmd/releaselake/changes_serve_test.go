@@ -130,6 +130,11 @@ func TestServe_changesAnswersTheChangeFeed(t *testing.T) {
 			changed { fields release { product { key name } tag version name url source repo dateSource publishedAt firstSeenAt prerelease yanked notes }
 			          before { product { key name } tag version name url source repo dateSource publishedAt firstSeenAt prerelease yanked notes } } } } }`,
 			"COMPLEXITY_LIMIT_EXCEEDED", "complexity"},
+		// Each changes field may read 100 versions and 10,000 rows whatever it
+		// returns: four of them in one operation are refused before any is read.
+		{"four reads", `{ a: changes(since: 0, first: 1) { through } b: changes(since: 0, first: 1) { through }
+			c: changes(since: 0, first: 1) { through } d: changes(since: 0, first: 1) { through } }`,
+			"COMPLEXITY_LIMIT_EXCEEDED", "complexity"},
 	} {
 		r := query(t, base, c.q, nil, nil)
 		if len(r.Errors) == 0 || r.Errors[0].Extensions["code"] != c.code || !strings.Contains(r.Errors[0].Message, c.msg) {
