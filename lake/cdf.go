@@ -178,7 +178,7 @@ func (s *Store) recordChanges(ctx context.Context, lst *logListing, base int64, 
 // _change_data/ (Create makes the directory): unlike a data file it needs no
 // staging and rename, since no reader looks at a change data file until a
 // log entry names it, and that entry is published only once the file is
-// closed. A file whose commit then fails is an orphan like its data file,
+// closed, which on local disk syncs the file and its directory entry. A file whose commit then fails is an orphan like its data file,
 // removed the same way (clean.go).
 func (s *Store) writeChangeFile(ctx context.Context, changes []changeRow, v int64, txn string) (*cdcFile, error) {
 	var buf bytes.Buffer

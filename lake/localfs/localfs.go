@@ -77,18 +77,31 @@ func (f *FS) Create(ctx context.Context, name string) (lake.Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+	dir := filepath.Dir(p)
+	_, statErr := os.Stat(dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
+	}
+	if statErr != nil { // made now: its entry in its parent must survive a power loss too
+		if err := syncDir(filepath.Dir(dir)); err != nil {
+			return nil, err
+		}
 	}
 	file, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	return &writeFile{file}, nil
+	return &writeFile{File: file, dir: dir}, nil
 }
 
-// writeFile syncs before closing, so that Close means durable.
-type writeFile struct{ *os.File }
+// writeFile syncs the file and then its directory before closing is done, so
+// that Close means durable: a file written straight to its final name (a
+// change data file, named by a log entry published after Close) is there
+// after a power loss, not only its bytes.
+type writeFile struct {
+	*os.File
+	dir string
+}
 
 func (w *writeFile) Close() error {
 	serr := w.File.Sync()
@@ -96,7 +109,10 @@ func (w *writeFile) Close() error {
 	if serr != nil {
 		return serr
 	}
-	return cerr
+	if cerr != nil {
+		return cerr
+	}
+	return syncDir(w.dir)
 }
 
 // Publish implements lake.FS: it writes data to a temporary file beside name,
