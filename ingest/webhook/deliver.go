@@ -142,6 +142,9 @@ func (n *Notifier) target(ctx context.Context, t Target, head, committed int64) 
 	return n.writeState(ctx, t, st)
 }
 
+// stateTimeout bounds one write of a target's state.
+const stateTimeout = 10 * time.Second
+
 // version delivers one change set to t, if anything in it matches, and
 // advances st past it.
 func (n *Notifier) version(ctx context.Context, t Target, st *State, set releaselake.ChangeSet) error {
@@ -159,7 +162,9 @@ func (n *Notifier) version(ctx context.Context, t Target, st *State, set release
 		}
 		st.Failures++
 		st.LastError = err.Error()
-		n.writeState(ctx, t, *st)
+		if serr := n.writeState(ctx, t, *st); serr != nil {
+			n.log().Warn("webhook failure not recorded", "target", t.ID, "err", serr)
+		}
 		return fmt.Errorf("version %d: %w (%d failures since %s)", set.Version, err, st.Failures, st.FailingSince.Format(time.RFC3339))
 	}
 	n.log().Info("webhook delivered", "target", t.ID, "host", t.Host(), "version", set.Version, "releases", len(body.Releases)+body.Omitted)
@@ -207,6 +212,10 @@ func (n *Notifier) readState(ctx context.Context, t Target, head, committed int6
 }
 
 func (n *Notifier) writeState(ctx context.Context, t Target, st State) error {
+	// What was delivered is saved even when the run's time has just run out:
+	// not saving it would send the version again.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stateTimeout)
+	defer cancel()
 	b, err := json.Marshal(st)
 	if err == nil {
 		err = n.Lake.WriteState(ctx, StateName(t.ID), b)
