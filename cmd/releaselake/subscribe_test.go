@@ -167,8 +167,12 @@ func TestSubscription_newReleaseReachesSubscribersOfEveryReplica(t *testing.T) {
 				}
 				lag := ev.at.Sub(committed)
 				t.Logf("%s: %s %s after the commit (poll %s)", names[i], want, lag.Round(time.Millisecond), subsPoll)
-				if lag > subsPoll+time.Second {
-					t.Errorf("%s heard %s %s after the commit: more than the poll interval %s", names[i], want, lag, subsPoll)
+				// The lags logged are within one poll interval (~1.95 s of 2 s
+				// here); the bound allows a loaded CI machine a late poll and a
+				// slow load, and still fails a replica that waits for a later
+				// version or never polls.
+				if lag > 2*subsPoll+2*time.Second {
+					t.Errorf("%s heard %s %s after the commit: more than two poll intervals of %s", names[i], want, lag, subsPoll)
 				}
 			case <-time.After(subsPoll + 10*time.Second):
 				t.Fatalf("%s heard nothing of %s", names[i], want)
