@@ -59,8 +59,10 @@ type VacuumResult struct {
 //
 // With retention 0 every such file goes, whatever its time (see expired).
 //
-// It never removes log entries or checkpoints, nor a file of the head
-// version, nor anything a writer may still be committing. With dryRun it
+// It never removes log entries or checkpoints, nor a data file of the head
+// version, nor anything a writer may still be committing. A change data file
+// goes once its version is older than retention, the head's too (as Delta's
+// own vacuum does): the change feed reads back over the retention only. With dryRun it
 // removes nothing and reports what it would remove.
 func (s *Store) Vacuum(ctx context.Context, retention time.Duration, dryRun bool) (VacuumResult, error) {
 	res, err := s.vacuum(ctx, retention, dryRun)

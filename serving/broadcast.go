@@ -56,9 +56,10 @@ type Published struct {
 }
 
 // Differ finds what a newer version added or changed. IndexDiff compares
-// the two indexes; once the lake keeps a change feed (issue 20 §1, Delta's
-// Change Data Feed), a Differ reading it can replace IndexDiff here, with no
-// change to the broadcaster or its subscribers.
+// the two indexes; the lake now keeps a change feed (Delta's Change Data
+// Feed, lake.Store.Changes), and a Differ reading it could replace IndexDiff
+// here (serving.Options.Differ), with no change to the broadcaster or its
+// subscribers.
 type Differ interface {
 	// ChangesBetween returns the releases newer added or changed since
 	// older, and whether it stopped at its bound. older is never nil.
