@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -244,4 +245,45 @@ func TestServer_refusesAPushWithUnboundedChanges(t *testing.T) {
 	if html := ps.page(); !strings.Contains(html, "No release data has been published here yet.") {
 		t.Error("the refused snapshot is served")
 	}
+}
+
+// Requests that find the snapshot stale after a new index share one build:
+// the change feed is read once, not once per request in flight.
+func TestFromIndex_concurrentRequestsShareOneBuild(t *testing.T) {
+	_, feed := changesSnapshot(t)
+	ix := serving.NewIndex(releaselake.Snapshot{Version: 120, CommittedAt: day(9), Releases: []releaselake.Release{
+		{Product: "vue", Tag: "v3.6.0", Version: "3.6.0", PublishedAt: day(5)}}})
+	get := FromIndex(testCatalog(t), func() *serving.Index { return ix }, Health{Changes: Changes{Feed: &lockedFeed{f: feed}}})
+	var wg sync.WaitGroup
+	snaps := make([]*Snapshot, 16)
+	for i := range snaps {
+		wg.Go(func() { snaps[i] = get() })
+	}
+	wg.Wait()
+	for _, s := range snaps[1:] {
+		if s != snaps[0] {
+			t.Fatal("concurrent requests got different snapshots of one index")
+		}
+	}
+	first := len(feed.calls)
+	if get(); first == 0 || len(feed.calls) != first {
+		t.Fatalf("the change feed was read in %d calls, then %d more: want one build", first, len(feed.calls)-first)
+	}
+	if first > 5 { // one build reads at most 100 versions in chunks of 20
+		t.Errorf("%d reads of the change feed for 16 requests: each built its own snapshot", first)
+	}
+}
+
+// lockedFeed serialises a changeFeed, which keeps no lock of its own, and
+// takes a lake's time to answer, so that requests overlap.
+type lockedFeed struct {
+	mu sync.Mutex
+	f  *changeFeed
+}
+
+func (l *lockedFeed) Changes(ctx context.Context, from, to int64, maxRows int) ([]releaselake.ChangeSet, error) {
+	time.Sleep(20 * time.Millisecond)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.f.Changes(ctx, from, to, maxRows)
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -313,15 +314,22 @@ func FromIndex(cat *releaselake.Catalog, ix func() *serving.Index, health Health
 		snap *Snapshot
 	}
 	var last atomic.Pointer[memo]
+	var building sync.Mutex // the requests that find it stale share one build
 	return func() *Snapshot {
 		cur := ix()
 		var h releaselake.Health
 		if health.State != nil {
 			h = health.State()
 		}
+		fresh := func(m *memo) bool { return m != nil && m.ix == cur && m.run == h.Run && m.at.Equal(h.UpdatedAt) }
 		m := last.Load()
-		if m != nil && m.ix == cur && m.run == h.Run && m.at.Equal(h.UpdatedAt) {
+		if fresh(m) {
 			return m.snap
+		}
+		building.Lock()
+		defer building.Unlock()
+		if m = last.Load(); fresh(m) {
+			return m.snap // built by the request this one waited for
 		}
 		snap := NewSnapshot(cat, cur)
 		if health.State != nil && snap != nil {
