@@ -45,17 +45,29 @@ func (a adminAuth) MutateOperationParameters(ctx context.Context, p *graphql.Raw
 	if n := noteOf(ctx); n != nil && n.get {
 		return nil // GET refuses mutations whatever the token: 405 (transport.go)
 	}
-	doc, ok := a.docs.Get(ctx, p.Query)
-	if !ok {
-		var err error
-		if doc, err = parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, ParserTokens); err != nil {
-			return nil
-		}
-	}
-	if op := doc.Operations.ForName(p.OperationName); op == nil || op.Operation != ast.Mutation {
+	doc, _ := a.docs.Get(ctx, p.Query)
+	if !isOperation(doc, p.Query, p.OperationName, ast.Mutation) {
 		return nil
 	}
 	return a.refuse(ctx, p.Headers.Get("Authorization"))
+}
+
+// isOperation reports whether the operation name picks in query is of kind
+// op: only a text holding op's keyword can be, so only those are parsed,
+// within the parser's token limit (doc, if not nil, is query already parsed);
+// a text that does not parse is not, and is left to gqlgen's error.
+func isOperation(doc *ast.QueryDocument, query, name string, op ast.Operation) bool {
+	if !strings.Contains(query, string(op)) {
+		return false
+	}
+	if doc == nil {
+		var err error
+		if doc, err = parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, ParserTokens); err != nil {
+			return false
+		}
+	}
+	o := doc.Operations.ForName(name)
+	return o != nil && o.Operation == op
 }
 
 func (a adminAuth) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {

@@ -21,7 +21,6 @@ import (
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/releaselake/releaselake/graph/fastpath"
 	"github.com/releaselake/releaselake/serving"
@@ -116,22 +115,14 @@ func mayBeSSE(r *http.Request) bool {
 // only those are parsed (within the parser's token limit); a body that does
 // not parse is left to the query transports' errors.
 func isSubscription(body []byte) bool {
-	if !bytes.Contains(body, []byte("subscription")) {
+	if !bytes.Contains(body, []byte(ast.Subscription)) {
 		return false
 	}
 	var p struct {
 		Query         string `json:"query"`
 		OperationName string `json:"operationName"`
 	}
-	if json.Unmarshal(body, &p) != nil || !strings.Contains(p.Query, "subscription") {
-		return false
-	}
-	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, ParserTokens)
-	if err != nil {
-		return false
-	}
-	op := doc.Operations.ForName(p.OperationName)
-	return op != nil && op.Operation == ast.Subscription
+	return json.Unmarshal(body, &p) == nil && isOperation(nil, p.Query, p.OperationName, ast.Subscription)
 }
 
 func (s *streams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
