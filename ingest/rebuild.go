@@ -25,9 +25,9 @@ func Rebuild(ctx context.Context, lake releaselake.Lake, cat *releaselake.Catalo
 	if err != nil {
 		return nil, err
 	}
-	// The state between runs, by product: a run replaces the rows of the
-	// products it parsed, and only those are touched.
-	state := map[string][]releaselake.Release{}
+	// The state between runs, by product, packed (pack.go): a run replaces
+	// the rows of the products it parsed, and only those are touched.
+	state := map[string]packed{}
 	for _, run := range runs {
 		if failed[run.ID] {
 			continue
@@ -36,7 +36,7 @@ func Rebuild(ctx context.Context, lake releaselake.Lake, cat *releaselake.Catalo
 		if err != nil {
 			return nil, err
 		}
-		crawled := map[string][]releaselake.Release{}
+		crawled := map[string]parsedRows{}
 		for _, kind := range run.Sources {
 			if kind == releaselake.AdvisoryRed {
 				continue // yellow_advisories' answers, not yellow's rows
@@ -45,45 +45,73 @@ func Rebuild(ctx context.Context, lake releaselake.Lake, cat *releaselake.Catalo
 			if !ok {
 				return nil, fmt.Errorf("rebuild run %s: no source %q to parse its answers", run.ID, kind)
 			}
-			if err := parseRed(ctx, lake, cat, src, run, kind, state, crawled); err != nil {
+			if err := parseRed(ctx, lake, cat, src, run, kind, at, state, crawled); err != nil {
 				return nil, err
 			}
 		}
-		if ownRows(crawled) {
-			for key, rows := range crawled {
-				// rows is ours: merge it in place.
-				state[key], _ = mergeProduct(rows[:0], state[key], rows, at)
+		own := true
+		for _, p := range crawled {
+			own = own && p.own
+		}
+		if own {
+			for key, p := range crawled {
+				state[key] = p.merged
 			}
 			continue
 		}
+		// Rows filed under another product's key: Merge the whole state, as
+		// Run would. A product whose rows were its own was merged already;
+		// merging its rows again gives them back as they are.
+		raw := map[string][]releaselake.Release{}
+		for key, p := range crawled {
+			if p.own {
+				raw[key] = p.merged.appendTo(nil)
+			} else {
+				raw[key] = p.raw
+			}
+		}
 		var rows []releaselake.Release
 		for _, key := range slices.Sorted(maps.Keys(state)) {
-			rows = append(rows, state[key]...)
+			rows = state[key].appendTo(rows)
 		}
-		rows, _ = Merge(rows, crawled, at)
-		clear(state)
+		rows, _ = Merge(rows, raw, at)
+		byProduct := map[string][]releaselake.Release{}
 		for _, r := range rows {
-			state[r.Product] = append(state[r.Product], r)
+			byProduct[r.Product] = append(byProduct[r.Product], r)
+		}
+		clear(state)
+		for key, rows := range byProduct {
+			state[key] = pack(rows)
 		}
 	}
 	n := 0
-	for _, rows := range state {
-		n += len(rows)
+	for _, p := range state {
+		n += p.n
 	}
 	rows := make([]releaselake.Release, 0, n)
 	for _, key := range slices.Sorted(maps.Keys(state)) {
-		rows = append(rows, state[key]...)
-		delete(state, key) // let the collector have it as the copy grows
+		rows = state[key].appendTo(rows)
+		delete(state, key) // let the collector have what is not in rows
 	}
 	return rows, nil
 }
 
+// parsedRows is what a run's answers parsed to for one product: merged with
+// the product's rows before the run and packed if every row is the product's
+// own (own), else as Parse returned them (raw).
+type parsedRows struct {
+	own    bool
+	merged packed
+	raw    []releaselake.Release
+}
+
 // parseRed parses one run's red lines of one source into crawled, product by
 // product on every CPU (Parse uses nothing but its arguments), given each
-// product's rows before the run in prev. Products that fail to parse are left
-// out, as the run kept their rows.
+// product's rows before the run in prev, and merges each product's rows with
+// them as of the run's start at. Products that fail to parse are left out, as
+// the run kept their rows.
 func parseRed(ctx context.Context, lake releaselake.Lake, cat *releaselake.Catalog, src releaselake.Source,
-	run releaselake.RedRun, kind string, prev, crawled map[string][]releaselake.Release) error {
+	run releaselake.RedRun, kind string, at time.Time, prev map[string]packed, crawled map[string]parsedRows) error {
 	lines, err := lake.ReadRed(ctx, run, kind)
 	if err != nil {
 		return err
@@ -105,7 +133,7 @@ func parseRed(ctx context.Context, lake releaselake.Lake, cat *releaselake.Catal
 		answers[k] = append(answers[k], answer)
 	}
 	lines = nil // from here each product's lines go once it is parsed
-	results := make([][]releaselake.Release, len(order))
+	results := make([]parsedRows, len(order))
 	ok := make([]bool, len(order))
 	invalid := make([]bool, len(order))
 	next := make(chan int)
@@ -115,9 +143,10 @@ func parseRed(ctx context.Context, lake releaselake.Lake, cat *releaselake.Catal
 			for i := range next {
 				p, known := cat.Product(order[i])
 				if known {
-					res, err := src.Parse(p, answers[i], prev[order[i]])
+					old := prev[order[i]].appendTo(nil)
+					res, err := src.Parse(p, answers[i], old)
 					if err == nil {
-						results[i], ok[i], answers[i] = res.Releases, true, nil
+						results[i], ok[i], answers[i] = parsed(order[i], old, res.Releases, at), true, nil
 						continue
 					}
 					// The run kept the product's rows, and so does the rebuild.
@@ -145,6 +174,19 @@ func parseRed(ctx context.Context, lake releaselake.Lake, cat *releaselake.Catal
 		}
 	}
 	return nil
+}
+
+// parsed merges one product's parsed rows with its old ones, as of at, and
+// packs them, if every row is the product's; else it keeps them as parsed.
+func parsed(product string, old, rows []releaselake.Release, at time.Time) parsedRows {
+	for i := range rows {
+		if rows[i].Product != product {
+			return parsedRows{raw: rows}
+		}
+	}
+	// rows is ours: merge it in place.
+	rows, _ = mergeProduct(rows[:0], old, rows, at)
+	return parsedRows{own: true, merged: pack(rows)}
 }
 
 // readRedLine splits a red line into its product and answer. Lines are
