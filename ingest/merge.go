@@ -158,8 +158,53 @@ func sameRow(a, b releaselake.Release) bool {
 	return true
 }
 
-// Compare counts how rows differ from old, firstSeenAt included.
+// Compare counts how rows differ from old, firstSeenAt included. Where each
+// holds every product's rows together, as a snapshot and Rebuild's rows do, it
+// compares product by product, with maps as small as one product (at 10M
+// rows, one map of them all would be about 3 GB).
 func Compare(old, rows []releaselake.Release) Diff {
+	was, ok1 := productSpans(old)
+	is, ok2 := productSpans(rows)
+	if !ok1 || !ok2 {
+		return compareRows(old, rows)
+	}
+	var d Diff
+	for p, span := range is {
+		w := was[p]
+		pd := compareRows(old[w.lo:w.hi], rows[span.lo:span.hi])
+		d.Added, d.Changed, d.Removed = d.Added+pd.Added, d.Changed+pd.Changed, d.Removed+pd.Removed
+	}
+	for p, w := range was {
+		if _, ok := is[p]; !ok {
+			d.Removed += w.hi - w.lo
+		}
+	}
+	return d
+}
+
+// span is where a product's rows lie in a slice of rows.
+type span struct{ lo, hi int }
+
+// productSpans returns where each product's rows lie in rows, if each
+// product's rows lie together.
+func productSpans(rows []releaselake.Release) (map[string]span, bool) {
+	spans := map[string]span{}
+	for i := 0; i < len(rows); {
+		j := i + 1
+		for j < len(rows) && rows[j].Product == rows[i].Product {
+			j++
+		}
+		if _, again := spans[rows[i].Product]; again {
+			return nil, false
+		}
+		spans[rows[i].Product] = span{i, j}
+		i = j
+	}
+	return spans, true
+}
+
+// compareRows is Compare with one map of every row of old.
+func compareRows(old, rows []releaselake.Release) Diff {
 	prev := make(map[releaselake.ReleaseKey]releaselake.Release, len(old))
 	for _, r := range old {
 		prev[r.Key()] = r

@@ -133,3 +133,35 @@ func TestMerge_dropsURLsThatAreNotHTTP(t *testing.T) {
 		}
 	}
 }
+
+// Compare counts the same whether each product's rows lie together (compared
+// product by product) or not (one map of them all): added, changed
+// (firstSeenAt too), removed, and a product that is gone or new altogether.
+func TestCompare_productByProductAsAll(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	row := func(p, tag string) releaselake.Release {
+		return releaselake.Release{Product: p, Tag: tag, PublishedAt: t0, FirstSeenAt: t0}
+	}
+	old := []releaselake.Release{row("a", "1"), row("a", "2"), row("a", "3"), row("b", "1"), row("c", "1"), row("c", "2")}
+	renamed := row("a", "2")
+	renamed.Name = "two"
+	seen := row("c", "1")
+	seen.FirstSeenAt = t0.Add(time.Hour)
+	rows := []releaselake.Release{row("a", "1"), renamed, row("a", "4"), seen, row("c", "2"), row("c", "3"), row("d", "1")}
+	want := Diff{Added: 3, Changed: 2, Removed: 2} // a/4 c/3 d/1; a/2 c/1; a/3 b/1
+	if d := Compare(old, rows); d != want {
+		t.Errorf("products together: %+v, want %+v", d, want)
+	}
+	// The same rows with a product's rows apart.
+	apart := append([]releaselake.Release{rows[3]}, append(rows[:3:3], rows[4:]...)...)
+	apart[0], apart[1] = apart[1], apart[0]
+	if _, together := productSpans(apart); together {
+		t.Fatalf("rows %v: want a product's rows apart", apart)
+	}
+	if d := Compare(old, apart); d != want {
+		t.Errorf("products apart: %+v, want %+v", d, want)
+	}
+	if d := Compare(rows, rows); d != (Diff{}) {
+		t.Errorf("rows with themselves: %+v", d)
+	}
+}
