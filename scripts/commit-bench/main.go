@@ -1,9 +1,15 @@
-// Command commit-bench measures what an ingest run with one new release costs
-// on a lake besides crawling: read the newest yellow version, merge the one
-// product's rows with one new release, commit. It prints the timing of each
-// step as JSON; run it under /usr/bin/time -v for the peak RSS.
+// Command commit-bench measures what an ingest run's commit costs on a lake
+// besides crawling: read the newest yellow version (snapshot), merge the
+// crawled products' rows with one new release each (merge), commit
+// (Store.Commit alone), and how many bytes the commit wrote under yellow/
+// against the live table's bytes. It prints one JSON object; run it under
+// /usr/bin/time -v for the peak RSS. The lake is changed: run it on a copy.
 //
-//	go run ./scripts/commit-bench -lake DIR
+//	go run ./scripts/commit-bench -lake DIR [-products N]
+//
+// -products 1 (the default) is a day with one new release, of the first
+// product; -products 1000 a day with 1,000 changed products, chosen spread
+// evenly over the products in key order, each with one new release.
 package main
 
 import (
@@ -11,8 +17,12 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/releaselake/releaselake"
@@ -22,25 +32,35 @@ import (
 )
 
 func main() {
-	dir := flag.String("lake", "", "lake root on local disk")
+	dir := flag.String("lake", "", "lake root on local disk (changed: use a copy)")
+	products := flag.Int("products", 1, "how many products get one new release each")
 	flag.Parse()
-	if err := run(*dir); err != nil {
+	if err := run(*dir, *products); err != nil {
 		fmt.Fprintln(os.Stderr, "commit-bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir string) error {
+func run(dir string, changed int) error {
 	if p := os.Getenv("CPUPROF"); p != "" {
-		f, _ := os.Create(p)
-		pprof.StartCPUProfile(f)
+		f, err := os.Create(p)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
 		defer pprof.StopCPUProfile()
 	}
 	ctx := context.Background()
 	if dir == "" {
 		return fmt.Errorf("-lake is required")
 	}
+	if changed < 1 {
+		return fmt.Errorf("-products %d: want at least 1", changed)
+	}
 	s := lake.Open(localfs.New(dir))
+	defer s.Close()
 	t0 := time.Now()
 	snap, err := s.Snapshot(ctx)
 	if err != nil {
@@ -50,29 +70,174 @@ func run(dir string) error {
 		return fmt.Errorf("the lake has no rows to add to")
 	}
 	t1 := time.Now()
-	// One new release of the first row's product, as a run that crawled it would
-	// hand to Merge: the product's rows and the new one.
-	p := snap.Releases[0].Product
-	var rows []releaselake.Release
-	for _, r := range snap.Releases {
-		if r.Product == p {
-			rows = append(rows, r)
-		}
-	}
-	nr := rows[0]
-	nr.Tag, nr.Version, nr.Name = "v999.0.0-bench"+t0.Format("150405"), "999.0.0", "bench"
-	nr.PublishedAt = t0
-	rows = append(rows, nr)
-	merged, d := ingest.Merge(snap.Releases, map[string][]releaselake.Release{p: rows}, t0)
-	t2 := time.Now()
-	v, err := s.Commit(ctx, snap.Version, merged, releaselake.CommitInfo{RunID: ingest.NewRunID(t0), Operation: "INGEST"})
+	crawled, err := crawl(snap.Releases, changed, t0)
 	if err != nil {
 		return err
 	}
+	merged, d := ingest.Merge(snap.Releases, crawled, t0)
+	t2 := time.Now()
+
+	yellow := filepath.Join(dir, "yellow")
+	before, err := files(yellow)
+	if err != nil {
+		return err
+	}
+	info := releaselake.CommitInfo{RunID: ingest.NewRunID(t0), Operation: "INGEST"}
+	// issue 21 §2: pass the rows read once CommitInfo has Base (the lead's new
+	// commit, on main at about 19:50); then the store need not read base again:
+	// info.Base = snap.Releases
 	t3 := time.Now()
+	v, err := s.Commit(ctx, snap.Version, merged, info)
+	if err != nil {
+		return err
+	}
+	t4 := time.Now()
+	after, err := files(yellow)
+	if err != nil {
+		return err
+	}
+	written, kinds := newBytes(before, after)
+	tableBytes, err := liveBytes(yellow) // of the version committed
+	if err != nil {
+		return err
+	}
 	return json.NewEncoder(os.Stdout).Encode(map[string]any{
-		"rows": len(merged), "added": d.Added, "version": v,
-		"snapshot_s": t1.Sub(t0).Seconds(), "merge_s": t2.Sub(t1).Seconds(), "commit_s": t3.Sub(t2).Seconds(),
-		"total_s": t3.Sub(t0).Seconds(),
+		"rows": len(merged), "products_changed": len(crawled), "added": d.Added, "version": v,
+		"snapshot_s": t1.Sub(t0).Seconds(), "merge_s": t2.Sub(t1).Seconds(), "commit_s": t4.Sub(t3).Seconds(),
+		"total_s":       t4.Sub(t0).Seconds(),
+		"written_bytes": written, "written_by_kind": kinds, "table_bytes": tableBytes,
+		"written_pct": 100 * float64(written) / float64(tableBytes),
 	})
+}
+
+// crawl returns what a run that found one new release of each of n products
+// hands to Merge: each product's rows and the new one. The products are
+// spread evenly over the snapshot's products in key order (n 1: the first).
+func crawl(rows []releaselake.Release, n int, at time.Time) (map[string][]releaselake.Release, error) {
+	byProduct := map[string][]releaselake.Release{}
+	for _, r := range rows {
+		byProduct[r.Product] = append(byProduct[r.Product], r)
+	}
+	keys := slices.Sorted(func(yield func(string) bool) {
+		for k := range byProduct {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	if n > len(keys) {
+		return nil, fmt.Errorf("-products %d: the lake has %d products", n, len(keys))
+	}
+	crawled := make(map[string][]releaselake.Release, n)
+	for i := range n {
+		p := keys[i*len(keys)/n]
+		own := byProduct[p]
+		nr := own[0]
+		nr.Tag, nr.Version, nr.Name = "v999.0.0-bench"+at.Format("150405"), "999.0.0", "bench"
+		nr.PublishedAt = at
+		crawled[p] = append(slices.Clip(own), nr)
+	}
+	return crawled, nil
+}
+
+// file is what files records of one file.
+type file struct {
+	size int64
+	mod  time.Time
+}
+
+// files lists the files under dir (but _staging, whose files a commit renames
+// into the table) by their path relative to dir.
+func files(dir string) (map[string]file, error) {
+	out := map[string]file{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == "_staging" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		out[rel] = file{fi.Size(), fi.ModTime()}
+		return nil
+	})
+	return out, err
+}
+
+// newBytes sums the sizes of the files of after that are new or rewritten
+// since before, in all and by kind: data files, change data, log (entries,
+// checkpoints, _last_checkpoint).
+func newBytes(before, after map[string]file) (int64, map[string]int64) {
+	var sum int64
+	kinds := map[string]int64{}
+	for name, f := range after {
+		if b, ok := before[name]; ok && b == f {
+			continue
+		}
+		kind := "data"
+		switch {
+		case strings.HasPrefix(name, "_change_data"):
+			kind = "change_data"
+		case strings.HasPrefix(name, "_delta_log"):
+			kind = "log"
+		}
+		sum += f.size
+		kinds[kind] += f.size
+	}
+	return sum, kinds
+}
+
+// liveBytes sums the sizes of the data files of yellow's newest version, by
+// replaying the add and remove actions of every log entry. It needs the log
+// from version 0 (a lake whose older entries were cleaned after a checkpoint
+// is refused).
+func liveBytes(yellow string) (int64, error) {
+	logDir := filepath.Join(yellow, "_delta_log")
+	entries, err := filepath.Glob(filepath.Join(logDir, "*.json"))
+	if err != nil {
+		return 0, err
+	}
+	slices.Sort(entries)
+	if len(entries) == 0 || filepath.Base(entries[0]) != fmt.Sprintf("%020d.json", 0) {
+		return 0, fmt.Errorf("%s: no log entry 0 to replay the live files from", logDir)
+	}
+	live := map[string]int64{}
+	for _, e := range entries {
+		data, err := os.ReadFile(e)
+		if err != nil {
+			return 0, err
+		}
+		for line := range strings.Lines(string(data)) {
+			var a struct {
+				Add *struct {
+					Path string `json:"path"`
+					Size int64  `json:"size"`
+				} `json:"add"`
+				Remove *struct {
+					Path string `json:"path"`
+				} `json:"remove"`
+			}
+			if err := json.Unmarshal([]byte(line), &a); err != nil {
+				return 0, fmt.Errorf("%s: %w", e, err)
+			}
+			if a.Add != nil {
+				live[a.Add.Path] = a.Add.Size
+			}
+			if a.Remove != nil {
+				delete(live, a.Remove.Path)
+			}
+		}
+	}
+	var sum int64
+	for _, size := range live {
+		sum += size
+	}
+	return sum, nil
 }
