@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -163,5 +164,35 @@ func TestCompare_productByProductAsAll(t *testing.T) {
 	}
 	if d := Compare(rows, rows); d != (Diff{}) {
 		t.Errorf("rows with themselves: %+v", d)
+	}
+}
+
+// A product whose old rows lie apart (old is in no promised order) is merged
+// with all of them, and old is left as it was.
+func TestMerge_oldRowsOfAProductApart(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := t0.Add(time.Hour)
+	old := []releaselake.Release{
+		{Product: "a", Tag: "1", FirstSeenAt: t0}, {Product: "b", Tag: "1", FirstSeenAt: t0},
+		{Product: "a", Tag: "2", FirstSeenAt: t0}, {Product: "c", Tag: "1", FirstSeenAt: t0},
+	}
+	was := slices.Clone(old)
+	crawled := map[string][]releaselake.Release{"a": {{Product: "a", Tag: "1"}, {Product: "a", Tag: "2"}, {Product: "a", Tag: "3"}}}
+	rows, d := Merge(old, crawled, now)
+	if d != (Diff{Added: 1}) {
+		t.Errorf("diff %+v, want one added", d)
+	}
+	if !slices.Equal(old, was) {
+		t.Errorf("old changed: %+v", old)
+	}
+	want := map[string]time.Time{"a/1": t0, "a/2": t0, "a/3": now, "b/1": t0, "c/1": t0}
+	for _, r := range rows {
+		if at, ok := want[r.Product+"/"+r.Tag]; !ok || !r.FirstSeenAt.Equal(at) {
+			t.Errorf("row %s/%s first seen %v", r.Product, r.Tag, r.FirstSeenAt)
+		}
+		delete(want, r.Product+"/"+r.Tag)
+	}
+	if len(want) != 0 {
+		t.Errorf("rows lost: %v", want)
 	}
 }
