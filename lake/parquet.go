@@ -134,6 +134,9 @@ func compareReleases(a, b *releaselake.Release) int {
 func (t sorted) len() int                      { return len(t.idx) }
 func (t sorted) at(i int) *releaselake.Release { return &t.rels[t.idx[i]] }
 
+// slice returns rows lo to hi of t.
+func (t sorted) slice(lo, hi int) sorted { return sorted{rels: t.rels, idx: t.idx[lo:hi]} }
+
 // rowGroupRows is the most rows a row group holds. Row groups are cut at a
 // product's first row where one lies in the group's second half, so that a
 // reader filtering on one product (by the row groups' min/max statistics)
