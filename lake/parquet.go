@@ -82,9 +82,11 @@ type sorted struct {
 }
 
 // sortReleases sorts rels by (product, tag), leaving rels as it is. Callers
-// keep each product's rows together (Merge appends product by product), so
-// it orders those runs by product and then each run by tag, unless a product
-// turns up in two runs; a run that comes sorted is only checked.
+// mostly keep each product's rows together (Merge appends product by
+// product), so it finds the runs of one product, orders the runs by product
+// (stably) and then each product's rows by tag; a run that comes sorted is
+// only checked. A product in several runs (a row appended at the end) costs
+// a sort of that product's rows, not of the table.
 func sortReleases(rels []releaselake.Release) sorted {
 	idx := make([]int32, len(rels))
 	type span struct{ lo, hi int }
@@ -97,29 +99,21 @@ func sortReleases(rels []releaselake.Release) sorted {
 		spans = append(spans, span{i, j})
 		i = j
 	}
-	slices.SortFunc(spans, func(a, b span) int { return strings.Compare(rels[a.lo].Product, rels[b.lo].Product) })
-	together := true
-	for k := 1; k < len(spans); k++ {
-		together = together && rels[spans[k].lo].Product != rels[spans[k-1].lo].Product
-	}
-	if !together {
-		for i := range idx {
-			idx[i] = int32(i)
-		}
-		slices.SortFunc(idx, func(a, b int32) int { return compareReleases(&rels[a], &rels[b]) })
-		return sorted{rels: rels, idx: idx}
-	}
+	slices.SortStableFunc(spans, func(a, b span) int { return strings.Compare(rels[a.lo].Product, rels[b.lo].Product) })
 	byTag := func(a, b int32) int { return strings.Compare(rels[a].Tag, rels[b].Tag) }
 	pos := 0
-	for _, sp := range spans {
-		run := idx[pos : pos+sp.hi-sp.lo]
-		for k := range run {
-			run[k] = int32(sp.lo + k)
+	for k := 0; k < len(spans); {
+		start := pos
+		p := rels[spans[k].lo].Product
+		for ; k < len(spans) && rels[spans[k].lo].Product == p; k++ {
+			for i := spans[k].lo; i < spans[k].hi; i++ {
+				idx[pos] = int32(i)
+				pos++
+			}
 		}
-		if !slices.IsSortedFunc(run, byTag) {
+		if run := idx[start:pos]; !slices.IsSortedFunc(run, byTag) {
 			slices.SortFunc(run, byTag)
 		}
-		pos += len(run)
 	}
 	return sorted{rels: rels, idx: idx}
 }

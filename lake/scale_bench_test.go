@@ -5,6 +5,8 @@ package lake_test
 import (
 	"context"
 	"flag"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/releaselake/releaselake"
@@ -16,20 +18,66 @@ import (
 var scaleRows = flag.Int("scale.rows", 100_000, "rows of the table BenchmarkScaleCommit and BenchmarkScaleSnapshot write and read (BENCHMARKS.md: 1,000,000)")
 
 // BenchmarkScaleCommit: one Store.Commit of -scale.rows rows (ScaleRows) on
-// local disk: sort, Parquet encoding, stats, write, log entry.
+// local disk into a new table: sort, Parquet encoding of every file, stats,
+// fingerprints, write, log entry.
 func BenchmarkScaleCommit(b *testing.B) {
 	rows := laketest.ScaleRows(*scaleRows, max(*scaleRows/100, 1))
-	s := lake.Open(localfs.New(b.TempDir()))
 	ctx := context.Background()
-	v := releaselake.NoVersion
 	b.ReportAllocs()
 	cpu0 := cpuTime(b)
 	defer func() { b.ReportMetric(float64((cpuTime(b)-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op") }()
 	for b.Loop() {
-		var err error
-		if v, err = s.Commit(ctx, v, rows, releaselake.CommitInfo{RunID: "bench"}); err != nil {
+		s := lake.Open(localfs.New(b.TempDir()))
+		if _, err := s.Commit(ctx, releaselake.NoVersion, rows, releaselake.CommitInfo{RunID: "bench"}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkScaleCommitChanged: a commit on a table of -scale.rows rows in
+// which one product (/one) or one product in a hundred (/1pct) has a new
+// release, handed the base rows as an ingest does (CommitInfo.Base):
+// cut and fingerprint every part, write the changed ones and the change set.
+func BenchmarkScaleCommitChanged(b *testing.B) {
+	products := max(*scaleRows/100, 1)
+	for _, bc := range []struct {
+		name  string
+		every int // every how many products one changes
+	}{{"one", products}, {"1pct", 100}} {
+		b.Run(bc.name, func(b *testing.B) {
+			rows := laketest.ScaleRows(*scaleRows, products)
+			s := lake.Open(localfs.New(b.TempDir()))
+			ctx := context.Background()
+			v, err := s.Commit(ctx, releaselake.NoVersion, rows, releaselake.CommitInfo{RunID: "bench"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			cpu0 := cpuTime(b)
+			defer func() { b.ReportMetric(float64((cpuTime(b)-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op") }()
+			n := 0
+			for b.Loop() {
+				b.StopTimer()
+				base := rows
+				rows = slices.Clone(rows)
+				seen := map[string]bool{}
+				for i, r := range base {
+					if !seen[r.Product] {
+						seen[r.Product] = true
+						if len(seen)%bc.every == 1%bc.every {
+							nr := base[i]
+							nr.Tag = fmt.Sprintf("bench-%d", n)
+							rows = append(rows, nr)
+						}
+					}
+				}
+				n++
+				b.StartTimer()
+				if v, err = s.Commit(ctx, v, rows, releaselake.CommitInfo{RunID: "bench", Base: base}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
