@@ -47,7 +47,7 @@ func (s *Store) Commit(ctx context.Context, base int64, rows []releaselake.Relea
 const maxRebases = 8
 
 func (s *Store) commit(ctx context.Context, base int64, rels []releaselake.Release, info releaselake.CommitInfo) (int64, error) {
-	rows, err := validRows(rels)
+	rows, err := keyedRows(rels)
 	if err != nil {
 		return 0, err
 	}
@@ -349,16 +349,22 @@ func sleep(ctx context.Context, d time.Duration) error {
 // validRows returns the releases in file order, (product, tag), refusing rows
 // without a product or tag and duplicate (product, tag) pairs.
 func validRows(rels []releaselake.Release) (sorted, error) {
+	rows, err := keyedRows(rels)
+	if err != nil {
+		return sorted{}, err
+	}
+	rows.sortRuns()
+	return rows, rows.unique()
+}
+
+// keyedRows refuses rows without a product or tag, and returns the releases
+// grouped by product (groupReleases): a commit sorts by tag, and checks for
+// duplicates, only the parts it writes (commitparts.go).
+func keyedRows(rels []releaselake.Release) (sorted, error) {
 	for i := range rels {
 		if rels[i].Product == "" || rels[i].Tag == "" {
 			return sorted{}, releaselake.Errorf(releaselake.Invalid, "row %d: product and tag are required", i)
 		}
 	}
-	rows := sortReleases(rels)
-	for i := 1; i < rows.len(); i++ {
-		if a, b := rows.at(i-1), rows.at(i); a.Product == b.Product && a.Tag == b.Tag {
-			return sorted{}, releaselake.Errorf(releaselake.Invalid, "two rows for product %q tag %q", b.Product, b.Tag)
-		}
-	}
-	return rows, nil
+	return groupReleases(rels), nil
 }

@@ -10,10 +10,14 @@ import (
 	"github.com/releaselake/releaselake"
 )
 
-// writeParts compares rows with the version below (c.prev) part by part, as
-// files.go lays the table out, writes the parts that changed as new data
-// files and their change set (cdf.go), and records the files replaced, the
-// files added and the change set in c. The files it wrote are in c (as
+// writeParts compares rows (grouped by product, each product's rows in the
+// order given) with the version below (c.prev) part by part, as files.go
+// lays the table out, writes the parts that changed as new data files and
+// their change set (cdf.go), and records the files replaced, the files
+// added and the change set in c. A part is the same as its file when its
+// rows, in the order given, have the file's fingerprint (the file's rows
+// are sorted and unique, so those are too); a part that changed is sorted by
+// tag and checked for duplicate (product, tag) pairs (class Invalid). The files it wrote are in c (as
 // c.files() lists them) even when it fails, for the caller to remove.
 // baseRows are the caller's rows of the version below, if it gave them
 // (releaselake.CommitInfo.Base).
@@ -31,6 +35,13 @@ func (s *Store) writeParts(ctx context.Context, c *pending, rows sorted, baseRow
 	for i, p := range parts {
 		if p.same {
 			continue
+		}
+		part := rows.slice(p.lo, p.hi)
+		if part.sortRuns() && len(p.old) == 1 && p.old[0].rows == int64(part.len()) && fingerprint(part) == p.old[0].fingerprint {
+			continue // the file's rows, given in another order
+		}
+		if err := part.unique(); err != nil {
+			return err
 		}
 		changed = append(changed, i)
 		for _, f := range p.old {
@@ -101,13 +112,14 @@ func compareTasks(rows sorted, parts []part) []func() error {
 
 // oldRows returns, for each changed part (indexes into parts), the rows of
 // the version below that it replaces, sorted: the caller's base rows of that
-// part when their row count and fingerprint are its file's (so they are that
-// file's rows), else the rows read from its files.
+// part when, in the order given, their row count and fingerprint are its
+// file's (so they are that file's rows, in its order), else the rows read
+// from its files.
 func (s *Store) oldRows(ctx context.Context, parts []part, changed []int, files []liveFile, clustered bool, baseRows []releaselake.Release) ([]sorted, error) {
 	out := make([]sorted, len(changed))
 	known := make([]bool, len(changed))
 	if clustered && len(baseRows) > 0 {
-		given := sortReleases(baseRows)
+		given := groupReleases(baseRows)
 		gparts := cut(given, files, true) // one per file, as parts
 		tasks := make([]func() error, 0, len(changed))
 		for k, i := range changed {

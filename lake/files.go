@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
+	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
 
@@ -56,35 +58,54 @@ func fingerprint(rows sorted) string {
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], fingerprintSeed)
 	d.Write(b[:])
-	buf := make([]byte, 0, 512)
+	buf := make([]byte, 0, 64<<10)
 	for i := range rows.len() {
-		buf = appendRow(buf[:0], rows.at(i))
-		d.Write(buf)
+		buf = appendRow(buf, rows.at(i))
+		if len(buf) >= 60<<10 {
+			d.Write(buf)
+			buf = buf[:0]
+		}
 	}
+	d.Write(buf)
 	return fmt.Sprintf("xxh64:%016x", d.Sum64())
 }
 
-// appendRow appends an unambiguous encoding of r's columns to buf: strings
-// length-prefixed, times as microseconds (what a file keeps), booleans as a byte.
+// appendRow appends an unambiguous encoding of r's columns to buf: the
+// strings, each after its length, then the times as microseconds (what a
+// file keeps), then the booleans as a byte each.
 func appendRow(buf []byte, r *releaselake.Release) []byte {
-	for k, c := range releaselake.ReleaseColumns {
-		switch c.Type {
-		case releaselake.StringColumn:
-			s := *strAt(r, k)
-			buf = binary.AppendUvarint(buf, uint64(len(s)))
-			buf = append(buf, s...)
-		case releaselake.TimeColumn:
-			buf = binary.LittleEndian.AppendUint64(buf, uint64(timeAt(r, k).UnixMicro()))
-		case releaselake.BoolColumn:
-			if *boolAt(r, k) {
-				buf = append(buf, 1)
-			} else {
-				buf = append(buf, 0)
-			}
+	for _, off := range strOffsets {
+		s := *(*string)(unsafe.Add(unsafe.Pointer(r), off))
+		buf = binary.AppendUvarint(buf, uint64(len(s)))
+		buf = append(buf, s...)
+	}
+	for _, off := range timeOffsets {
+		buf = binary.LittleEndian.AppendUint64(buf, uint64((*time.Time)(unsafe.Add(unsafe.Pointer(r), off)).UnixMicro()))
+	}
+	for _, off := range boolOffsets {
+		b := byte(0)
+		if *(*bool)(unsafe.Add(unsafe.Pointer(r), off)) {
+			b = 1
 		}
+		buf = append(buf, b)
 	}
 	return buf
 }
+
+// The offsets in a Release of the table's columns of each type, in table order.
+var strOffsets, timeOffsets, boolOffsets = func() (strs, times, bools []uintptr) {
+	for k, c := range releaselake.ReleaseColumns {
+		switch c.Type {
+		case releaselake.StringColumn:
+			strs = append(strs, fieldOffset[k])
+		case releaselake.TimeColumn:
+			times = append(times, fieldOffset[k])
+		case releaselake.BoolColumn:
+			bools = append(bools, fieldOffset[k])
+		}
+	}
+	return strs, times, bools
+}()
 
 // liveFile is a data file of a version with what the layout needs of its add.
 type liveFile struct {

@@ -81,13 +81,20 @@ type sorted struct {
 	idx  []int32
 }
 
-// sortReleases sorts rels by (product, tag), leaving rels as it is. Callers
-// mostly keep each product's rows together (Merge appends product by
-// product), so it finds the runs of one product, orders the runs by product
-// (stably) and then each product's rows by tag; a run that comes sorted is
-// only checked. A product in several runs (a row appended at the end) costs
-// a sort of that product's rows, not of the table.
+// sortReleases sorts rels by (product, tag), leaving rels as it is:
+// groupReleases, then sortRuns.
 func sortReleases(rels []releaselake.Release) sorted {
+	rows := groupReleases(rels)
+	rows.sortRuns()
+	return rows
+}
+
+// groupReleases orders rels by product, keeping each product's rows in the
+// order given, leaving rels as it is. Callers mostly keep each product's
+// rows together (Merge appends product by product), so it finds the runs of
+// one product and orders the runs by product (stably): a product in several
+// runs (a row appended at the end) costs nothing more.
+func groupReleases(rels []releaselake.Release) sorted {
 	idx := make([]int32, len(rels))
 	type span struct{ lo, hi int }
 	var spans []span
@@ -100,22 +107,45 @@ func sortReleases(rels []releaselake.Release) sorted {
 		i = j
 	}
 	slices.SortStableFunc(spans, func(a, b span) int { return strings.Compare(rels[a.lo].Product, rels[b.lo].Product) })
-	byTag := func(a, b int32) int { return strings.Compare(rels[a].Tag, rels[b].Tag) }
 	pos := 0
-	for k := 0; k < len(spans); {
-		start := pos
-		p := rels[spans[k].lo].Product
-		for ; k < len(spans) && rels[spans[k].lo].Product == p; k++ {
-			for i := spans[k].lo; i < spans[k].hi; i++ {
-				idx[pos] = int32(i)
-				pos++
-			}
-		}
-		if run := idx[start:pos]; !slices.IsSortedFunc(run, byTag) {
-			slices.SortFunc(run, byTag)
+	for _, sp := range spans {
+		for i := sp.lo; i < sp.hi; i++ {
+			idx[pos] = int32(i)
+			pos++
 		}
 	}
 	return sorted{rels: rels, idx: idx}
+}
+
+// sortRuns sorts each product's rows of t, grouped by product, by tag, in
+// place; a product whose rows come sorted is only checked. It reports
+// whether it moved any row.
+func (t sorted) sortRuns() (moved bool) {
+	byTag := func(a, b int32) int { return strings.Compare(t.rels[a].Tag, t.rels[b].Tag) }
+	for lo := 0; lo < len(t.idx); {
+		p := t.rels[t.idx[lo]].Product
+		hi := lo + 1
+		for hi < len(t.idx) && t.rels[t.idx[hi]].Product == p {
+			hi++
+		}
+		if run := t.idx[lo:hi]; !slices.IsSortedFunc(run, byTag) {
+			slices.SortFunc(run, byTag)
+			moved = true
+		}
+		lo = hi
+	}
+	return moved
+}
+
+// unique returns an error of class Invalid if two rows of t, in (product,
+// tag) order, share (product, tag).
+func (t sorted) unique() error {
+	for i := 1; i < t.len(); i++ {
+		if a, b := t.at(i-1), t.at(i); a.Tag == b.Tag && a.Product == b.Product {
+			return releaselake.Errorf(releaselake.Invalid, "two rows for product %q tag %q", b.Product, b.Tag)
+		}
+	}
+	return nil
 }
 
 func compareReleases(a, b *releaselake.Release) int {

@@ -74,3 +74,16 @@ func TestFingerprint_seesEveryColumn(t *testing.T) {
 		t.Error("a byte moved from name to url: same fingerprint")
 	}
 }
+
+func BenchmarkFingerprint(b *testing.B) {
+	rels := make([]releaselake.Release, 100000)
+	for i := range rels {
+		rels[i] = releaselake.Release{Product: fmt.Sprintf("product-%d", i/100), Tag: fmt.Sprintf("v1.%d.%d", i/100, i%100), Version: "1.2.3",
+			Name: "Release name here", URL: "https://github.com/owner/repo/releases/tag/v1.2.3", Source: "github-release", Repo: "owner/repo", DateSource: "release-published"}
+	}
+	rows := sortReleases(rels)
+	b.SetBytes(int64(len(rels)))
+	for b.Loop() {
+		fingerprint(rows)
+	}
+}
