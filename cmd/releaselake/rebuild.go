@@ -48,7 +48,8 @@ func runRebuild(ctx context.Context, m *Main, stdout io.Writer) int {
 	case !differs:
 		fmt.Fprintln(stdout, "yellow equals the rebuild: nothing to commit")
 	case !m.Config.Check:
-		if yellow, err = m.Lake.Commit(ctx, snap.Version, rows, releaselake.CommitInfo{RunID: ingest.NewRunID(time.Now()), Operation: "REBUILD", At: time.Now()}); err != nil {
+		info := releaselake.CommitInfo{RunID: ingest.NewRunID(time.Now()), Operation: "REBUILD", At: time.Now(), Base: snap.Releases}
+		if yellow, err = m.Lake.Commit(ctx, snap.Version, rows, info); err != nil {
 			return fail("commit: %v", err)
 		}
 		fmt.Fprintf(stdout, "committed the rebuild as v%d\n", yellow)

@@ -84,10 +84,9 @@ func run(dir string, changed int) error {
 	if err != nil {
 		return err
 	}
-	info := releaselake.CommitInfo{RunID: ingest.NewRunID(t0), Operation: "INGEST"}
-	// issue 21 §2: pass the rows read once CommitInfo has Base (the lead's new
-	// commit, on main at about 19:50); then the store need not read base again:
-	// info.Base = snap.Releases
+	// As an ingest run commits (ingest/run.go): with the rows it read as Base,
+	// so that the store need not read base again to tell what changed.
+	info := releaselake.CommitInfo{RunID: ingest.NewRunID(t0), Operation: "INGEST", Base: snap.Releases}
 	t3 := time.Now()
 	v, err := s.Commit(ctx, snap.Version, merged, info)
 	if err != nil {
@@ -99,7 +98,7 @@ func run(dir string, changed int) error {
 		return err
 	}
 	written, kinds := newBytes(before, after)
-	tableBytes, err := liveBytes(yellow) // of the version committed
+	layout, err := s.Layout(ctx) // of the version committed
 	if err != nil {
 		return err
 	}
@@ -107,8 +106,8 @@ func run(dir string, changed int) error {
 		"rows": len(merged), "products_changed": len(crawled), "added": d.Added, "version": v,
 		"snapshot_s": t1.Sub(t0).Seconds(), "merge_s": t2.Sub(t1).Seconds(), "commit_s": t4.Sub(t3).Seconds(),
 		"total_s":       t4.Sub(t0).Seconds(),
-		"written_bytes": written, "written_by_kind": kinds, "table_bytes": tableBytes,
-		"written_pct": 100 * float64(written) / float64(tableBytes),
+		"written_bytes": written, "written_by_kind": kinds, "table_bytes": layout.Bytes,
+		"written_pct": 100 * float64(written) / float64(layout.Bytes), "files": layout.Files,
 	})
 }
 
@@ -194,52 +193,4 @@ func newBytes(before, after map[string]file) (int64, map[string]int64) {
 		kinds[kind] += f.size
 	}
 	return sum, kinds
-}
-
-// liveBytes sums the sizes of the data files of yellow's newest version, by
-// replaying the add and remove actions of every log entry. It needs the log
-// from version 0 (a lake whose older entries were cleaned after a checkpoint
-// is refused).
-func liveBytes(yellow string) (int64, error) {
-	logDir := filepath.Join(yellow, "_delta_log")
-	entries, err := filepath.Glob(filepath.Join(logDir, "*.json"))
-	if err != nil {
-		return 0, err
-	}
-	slices.Sort(entries)
-	if len(entries) == 0 || filepath.Base(entries[0]) != fmt.Sprintf("%020d.json", 0) {
-		return 0, fmt.Errorf("%s: no log entry 0 to replay the live files from", logDir)
-	}
-	live := map[string]int64{}
-	for _, e := range entries {
-		data, err := os.ReadFile(e)
-		if err != nil {
-			return 0, err
-		}
-		for line := range strings.Lines(string(data)) {
-			var a struct {
-				Add *struct {
-					Path string `json:"path"`
-					Size int64  `json:"size"`
-				} `json:"add"`
-				Remove *struct {
-					Path string `json:"path"`
-				} `json:"remove"`
-			}
-			if err := json.Unmarshal([]byte(line), &a); err != nil {
-				return 0, fmt.Errorf("%s: %w", e, err)
-			}
-			if a.Add != nil {
-				live[a.Add.Path] = a.Add.Size
-			}
-			if a.Remove != nil {
-				delete(live, a.Remove.Path)
-			}
-		}
-	}
-	var sum int64
-	for _, size := range live {
-		sum += size
-	}
-	return sum, nil
 }
