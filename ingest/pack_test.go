@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,5 +59,41 @@ func TestPack_keepsOtherTimesAsTheyAre(t *testing.T) {
 		if got := p.appendTo(nil); p.rows == nil || !reflect.DeepEqual(got, rows) || got[1].PublishedAt != at {
 			t.Errorf("%s: unpacked %+v, want %+v", name, got, rows)
 		}
+	}
+}
+
+// Rebuilt.Compare counts as Compare does with the unpacked rows, whether old
+// holds each product's rows together or not; Rows gives them in product
+// order and leaves nothing packed.
+func TestRebuilt_compareAsTheRows(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	row := func(p, tag string) releaselake.Release {
+		return releaselake.Release{Product: p, Tag: tag, PublishedAt: t0, FirstSeenAt: t0}
+	}
+	renamed := row("a", "2")
+	renamed.Name = "two"
+	r := &Rebuilt{state: map[string]packed{
+		"c": pack([]releaselake.Release{row("c", "1")}),
+		"a": pack([]releaselake.Release{row("a", "1"), renamed, row("a", "4")}),
+		"e": pack(nil), // parsed to no rows: its old ones are removed
+	}}
+	together := []releaselake.Release{row("a", "1"), row("a", "2"), row("a", "3"), row("b", "1"), row("e", "1")}
+	apart := []releaselake.Release{row("a", "1"), row("b", "1"), row("a", "2"), row("e", "1"), row("a", "3")}
+	want := Diff{Added: 2, Changed: 1, Removed: 3} // a/4 c/1; a/2; a/3 b/1 e/1
+	for name, old := range map[string][]releaselake.Release{"together": together, "apart": apart} {
+		if d := r.Compare(old); d != want || d != Compare(old, r.rows(false)) {
+			t.Errorf("%s: %+v, want %+v", name, d, want)
+		}
+	}
+	if r.Len() != 4 {
+		t.Errorf("Len %d, want 4", r.Len())
+	}
+	rows := r.Rows()
+	var keys []string
+	for _, x := range rows {
+		keys = append(keys, x.Product+"/"+x.Tag)
+	}
+	if strings.Join(keys, " ") != "a/1 a/2 a/4 c/1" || rows[1] != renamed || len(r.state) != 0 {
+		t.Errorf("Rows %v (%d packed left)", keys, len(r.state))
 	}
 }

@@ -19,8 +19,11 @@ import (
 // the runs made them: each run's answers, oldest run first, through its source's
 // Parse given the rows before it, merged as Run merges (firstSeenAt is the run's
 // start, to the second). Runs whose record says failed, or cancelled before
-// they committed, are skipped, as their rows were never committed. Lines of products no longer in the catalog are skipped.
-func Rebuild(ctx context.Context, lake releaselake.Lake, cat *releaselake.Catalog, sources map[string]releaselake.Source) ([]releaselake.Release, error) {
+// they committed, are skipped, as their rows were never committed. Lines of
+// products no longer in the catalog are skipped. The rows come packed
+// (Rebuilt): compared with yellow's before they are unpacked, they need not be
+// held twice beside yellow's.
+func Rebuild(ctx context.Context, lake releaselake.Lake, cat *releaselake.Catalog, sources map[string]releaselake.Source) (*Rebuilt, error) {
 	runs, failed, err := redRuns(ctx, lake)
 	if err != nil {
 		return nil, err
@@ -84,16 +87,61 @@ func Rebuild(ctx context.Context, lake releaselake.Lake, cat *releaselake.Catalo
 			state[key] = pack(rows)
 		}
 	}
+	return &Rebuilt{state: state}, nil
+}
+
+// Rebuilt is the rows Rebuild recomputed, held packed by product.
+type Rebuilt struct {
+	state map[string]packed
+}
+
+// Len is how many rows there are.
+func (r *Rebuilt) Len() int {
 	n := 0
-	for _, p := range state {
+	for _, p := range r.state {
 		n += p.n
 	}
-	rows := make([]releaselake.Release, 0, n)
-	for _, key := range slices.Sorted(maps.Keys(state)) {
-		rows = state[key].appendTo(rows)
-		delete(state, key) // let the collector have what is not in rows
+	return n
+}
+
+// Compare is Compare(old, r.Rows()), unpacking one product at a time where
+// old holds each product's rows together (as a snapshot does).
+func (r *Rebuilt) Compare(old []releaselake.Release) Diff {
+	was, together := productSpans(old)
+	if !together {
+		return compareRows(old, r.rows(false))
 	}
-	return rows, nil
+	var d Diff
+	var buf []releaselake.Release
+	for key, p := range r.state {
+		w := was[key]
+		buf = p.appendTo(buf[:0])
+		pd := compareRows(old[w.lo:w.hi], buf)
+		d.Added, d.Changed, d.Removed = d.Added+pd.Added, d.Changed+pd.Changed, d.Removed+pd.Removed
+	}
+	for key, w := range was {
+		if _, ok := r.state[key]; !ok {
+			d.Removed += w.hi - w.lo
+		}
+	}
+	return d
+}
+
+// Rows unpacks the rows, product by product in key order, letting the
+// collector have the packed form as it goes: r is empty after.
+func (r *Rebuilt) Rows() []releaselake.Release {
+	return r.rows(true)
+}
+
+func (r *Rebuilt) rows(drain bool) []releaselake.Release {
+	rows := make([]releaselake.Release, 0, r.Len())
+	for _, key := range slices.Sorted(maps.Keys(r.state)) {
+		rows = r.state[key].appendTo(rows)
+		if drain {
+			delete(r.state, key) // what rows does not point into is garbage now
+		}
+	}
+	return rows
 }
 
 // parsedRows is what a run's answers parsed to for one product: merged with

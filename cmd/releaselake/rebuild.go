@@ -32,7 +32,7 @@ func runRebuild(ctx context.Context, m *Main, stdout io.Writer) int {
 		defer debug.SetGCPercent(debug.SetGCPercent(rebuildGOGC))
 	}
 	// Runner.Sources holds every kind, those left off too: parsing needs no token.
-	rows, err := ingest.Rebuild(ctx, m.Lake, m.Catalog, m.Runner.Sources)
+	rebuilt, err := ingest.Rebuild(ctx, m.Lake, m.Catalog, m.Runner.Sources)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -40,15 +40,21 @@ func runRebuild(ctx context.Context, m *Main, stdout io.Writer) int {
 	if err != nil {
 		return fail("read yellow: %v", err)
 	}
-	d := ingest.Compare(snap.Releases, rows)
+	d := rebuilt.Compare(snap.Releases)
+	n := rebuilt.Len()
 	fmt.Fprintf(stdout, "rebuilt %d rows from red; yellow v%d has %d: %d added, %d changed, %d removed\n",
-		len(rows), snap.Version, len(snap.Releases), d.Added, d.Changed, d.Removed)
+		n, snap.Version, len(snap.Releases), d.Added, d.Changed, d.Removed)
 	differs, yellow := d != (ingest.Diff{}), snap.Version
 	switch {
 	case !differs:
 		fmt.Fprintln(stdout, "yellow equals the rebuild: nothing to commit")
 	case !m.Config.Check:
-		info := releaselake.CommitInfo{RunID: ingest.NewRunID(time.Now()), Operation: "REBUILD", At: time.Now(), Base: snap.Releases}
+		// yellow's rows go before the rebuilt ones are unpacked, so that the
+		// two are never held at once (10M rows: 2.7 GiB each); the commit
+		// reads what it needs of base itself: the files whose products changed.
+		snap.Releases = nil
+		rows := rebuilt.Rows()
+		info := releaselake.CommitInfo{RunID: ingest.NewRunID(time.Now()), Operation: "REBUILD", At: time.Now()}
 		if yellow, err = m.Lake.Commit(ctx, snap.Version, rows, info); err != nil {
 			return fail("commit: %v", err)
 		}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/ingest"
 	"github.com/releaselake/releaselake/ingest/github/githubtest"
 	"github.com/releaselake/releaselake/lake"
@@ -81,5 +83,43 @@ func TestRebuild_equalsTheIncrementalRuns(t *testing.T) {
 		if r.Product == "flask" && r.Tag == "9.0.0rc1" && r.Notes != "## RC\n\n* <b>notes</b>" {
 			t.Errorf("rebuilt flask 9.0.0rc1 notes %q", r.Notes)
 		}
+	}
+}
+
+// A rebuild over a yellow that differs from red (a row edited, one deleted)
+// says how, and commits red's rows back on top of it.
+func TestRebuild_overAYellowThatDiffers(t *testing.T) {
+	dir := t.TempDir()
+	a := &app{t: t, lake: filepath.Join(dir, "lake"), env: map[string]string{
+		"RELEASELAKE_LAKE": filepath.Join(dir, "lake"), "RELEASELAKE_CATALOG": filepath.Join(dir, "catalog.yaml")}}
+	if code, out := a.run("gen", "-products", "20", "-releases", "600", "-seed", "7", "-out", dir); code != 0 {
+		t.Fatalf("gen: exit %d\n%s", code, out)
+	}
+	if code, out := a.run("rebuild"); code != 0 || !strings.Contains(out, "committed the rebuild as v0") {
+		t.Fatalf("rebuild: exit %d\n%s", code, out)
+	}
+	ctx := context.Background()
+	store := lake.Open(localfs.New(a.lake))
+	v0, err := store.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := slices.Clone(v0.Releases[1:]) // the first row deleted
+	edited[0].Name = "edited"
+	if _, err := store.Commit(ctx, v0.Version, edited, releaselake.CommitInfo{Operation: "TEST"}); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := a.run("rebuild", "-check"); code != 1 || !strings.Contains(out, "yellow v1 has 599: 1 added, 1 changed, 0 removed") {
+		t.Fatalf("rebuild -check: exit %d\n%s", code, out)
+	}
+	if code, out := a.run("rebuild"); code != 0 || !strings.Contains(out, "committed the rebuild as v2") {
+		t.Fatalf("rebuild: exit %d\n%s", code, out)
+	}
+	v2, err := store.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := ingest.Compare(v0.Releases, v2.Releases); d != (ingest.Diff{}) || v2.Version != 2 {
+		t.Errorf("v%d differs from the first rebuild: %+v", v2.Version, d)
 	}
 }
