@@ -207,9 +207,10 @@ func Compare(old, rows []releaselake.Release) Diff {
 		return compareRows(old, rows)
 	}
 	var d Diff
+	var c comparer
 	for p, span := range is {
 		w := was[p]
-		pd := compareRows(old[w.lo:w.hi], rows[span.lo:span.hi])
+		pd := c.diff(old[w.lo:w.hi], rows[span.lo:span.hi])
 		d.Added, d.Changed, d.Removed = d.Added+pd.Added, d.Changed+pd.Changed, d.Removed+pd.Removed
 	}
 	for p, w := range was {
@@ -238,21 +239,38 @@ func productSpans(rows []releaselake.Release) (map[string]span, bool) {
 
 // compareRows is Compare with one map of every row of old.
 func compareRows(old, rows []releaselake.Release) Diff {
-	prev := make(map[releaselake.ReleaseKey]releaselake.Release, len(old))
-	for _, r := range old {
-		prev[r.Key()] = r
+	var c comparer
+	return c.diff(old, rows)
+}
+
+// comparer compares rows as Compare does, with one map used again for each
+// comparison (product by product, at 10M rows, a new map each time would
+// leave gigabytes for the collector).
+type comparer struct {
+	prev map[releaselake.ReleaseKey]int // key -> index in old
+}
+
+func (c *comparer) diff(old, rows []releaselake.Release) Diff {
+	if c.prev == nil {
+		c.prev = make(map[releaselake.ReleaseKey]int, len(old))
+	}
+	clear(c.prev)
+	for i := range old {
+		c.prev[old[i].Key()] = i
 	}
 	var d Diff
-	for _, r := range rows {
-		p, ok := prev[r.Key()]
+	for i := range rows {
+		r := &rows[i]
+		k := r.Key()
+		j, ok := c.prev[k]
 		switch {
 		case !ok:
 			d.Added++
-		case !sameRow(r, p) || !r.FirstSeenAt.Equal(p.FirstSeenAt):
+		case !sameRow(*r, old[j]) || !r.FirstSeenAt.Equal(old[j].FirstSeenAt):
 			d.Changed++
 		}
-		delete(prev, r.Key())
+		delete(c.prev, k)
 	}
-	d.Removed = len(prev)
+	d.Removed = len(c.prev)
 	return d
 }

@@ -112,11 +112,12 @@ func (r *Rebuilt) Compare(old []releaselake.Release) Diff {
 		return compareRows(old, r.rows(false))
 	}
 	var d Diff
+	var c comparer
 	var buf []releaselake.Release
 	for key, p := range r.state {
 		w := was[key]
 		buf = p.appendTo(buf[:0])
-		pd := compareRows(old[w.lo:w.hi], buf)
+		pd := c.diff(old[w.lo:w.hi], buf)
 		d.Added, d.Changed, d.Removed = d.Added+pd.Added, d.Changed+pd.Changed, d.Removed+pd.Removed
 	}
 	for key, w := range was {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -52,7 +53,10 @@ func runRebuild(ctx context.Context, m *Main, stdout io.Writer) int {
 		// yellow's rows go before the rebuilt ones are unpacked, so that the
 		// two are never held at once (10M rows: 2.7 GiB each); the commit
 		// reads what it needs of base itself: the files whose products changed.
+		// The collection frees their memory for the unpacked rows to use, which
+		// would otherwise be allocated anew before the collector next ran.
 		snap.Releases = nil
+		runtime.GC()
 		rows := rebuilt.Rows()
 		info := releaselake.CommitInfo{RunID: ingest.NewRunID(time.Now()), Operation: "REBUILD", At: time.Now()}
 		if yellow, err = m.Lake.Commit(ctx, snap.Version, rows, info); err != nil {
