@@ -10,6 +10,7 @@
 // -products 1 (the default) is a day with one new release, of the first
 // product; -products 1000 a day with 1,000 changed products, chosen spread
 // evenly over the products in key order, each with one new release.
+// CPUPROF=file profiles the whole run's CPU, COMMIT_CPUPROF=file Store.Commit's.
 package main
 
 import (
@@ -43,16 +44,11 @@ func main() {
 }
 
 func run(dir string, changed int) error {
-	if p := os.Getenv("CPUPROF"); p != "" {
-		f, err := os.Create(p)
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := profile("CPUPROF") // the whole run
+	if err != nil {
+		return err
 	}
+	defer stop()
 	ctx := context.Background()
 	if dir == "" {
 		return fmt.Errorf("-lake is required")
@@ -87,12 +83,17 @@ func run(dir string, changed int) error {
 	// As an ingest run commits (ingest/run.go): with the rows it read as Base,
 	// so that the store need not read base again to tell what changed.
 	info := releaselake.CommitInfo{RunID: ingest.NewRunID(t0), Operation: "INGEST", Base: snap.Releases}
+	stopCommit, err := profile("COMMIT_CPUPROF") // Store.Commit alone
+	if err != nil {
+		return err
+	}
 	t3 := time.Now()
 	v, err := s.Commit(ctx, snap.Version, merged, info)
 	if err != nil {
 		return err
 	}
 	t4 := time.Now()
+	stopCommit()
 	after, err := files(yellow)
 	if err != nil {
 		return err
@@ -109,6 +110,24 @@ func run(dir string, changed int) error {
 		"written_bytes": written, "written_by_kind": kinds, "table_bytes": layout.Bytes,
 		"written_pct": 100 * float64(written) / float64(layout.Bytes), "files": layout.Files,
 	})
+}
+
+// profile starts a CPU profile into the file the environment variable env
+// names, if it names one, and returns what stops it.
+func profile(env string) (stop func(), err error) {
+	name := os.Getenv(env)
+	if name == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // crawl returns what a run that found one new release of each of n products
