@@ -53,20 +53,19 @@ func runRebuild(ctx context.Context, m *Main, stdout io.Writer) int {
 		return fail("read yellow: %v", err)
 	}
 	d := rebuilt.Compare(snap.Releases)
-	n := rebuilt.Len()
 	fmt.Fprintf(stdout, "rebuilt %d rows from red; yellow v%d has %d: %d added, %d changed, %d removed\n",
-		n, snap.Version, len(snap.Releases), d.Added, d.Changed, d.Removed)
+		rebuilt.Len(), snap.Version, len(snap.Releases), d.Added, d.Changed, d.Removed)
 	differs, yellow := d != (ingest.Diff{}), snap.Version
 	switch {
 	case !differs:
 		fmt.Fprintln(stdout, "yellow equals the rebuild: nothing to commit")
 	case !m.Config.Check:
-		// yellow's rows go before the rebuilt ones are unpacked, so that the
+		// Yellow's rows go before the rebuilt ones are unpacked, so that the
 		// two are never held at once (10M rows: 2.7 GiB each); the commit
-		// reads what it needs of base itself: the files whose products changed.
-		// Collected and given back to the system with what parsing left
-		// free, their memory is not counted twice once the unpacked rows are
-		// allocated (anew: the free pages are too scattered for 2 GiB).
+		// reads what it needs of base itself, the files whose products
+		// changed. They are collected and handed back to the system at once:
+		// the unpacked rows (2 GiB in one piece at 10M) are allocated anew,
+		// and would otherwise be counted beside them.
 		snap.Releases = nil
 		debug.FreeOSMemory()
 		gcPercent(rebuildCommitGOGC)
