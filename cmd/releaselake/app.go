@@ -127,6 +127,7 @@ func (m *Main) Open() (err error) {
 		},
 		Finished: m.Metrics.Run,
 		Timeout:  c.Deadline,
+		Compact:  m.compact,
 	}
 	m.health.State, m.health.Changes = m.Runner.Health, page.Changes{Feed: m.Lake, Log: m.Log}
 	m.openPush()
