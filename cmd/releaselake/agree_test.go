@@ -127,6 +127,10 @@ func agreeIngests(t *testing.T, lakeLoc string) agreeLake {
 	if code != 0 || !strings.Contains(out, "committed yellow v6") {
 		t.Fatalf("optimize: exit %d, want v6 committed:\n%s", code, out)
 	}
+	// Compacted once, nothing is left to compact: a second optimize commits nothing.
+	if code, out := a.run("optimize"); code != 0 || !strings.Contains(out, "optimize: nothing to compact") {
+		t.Fatalf("optimize again: exit %d, want nothing to compact:\n%s", code, out)
+	}
 	l.optimize = 6
 	gh.AddRelease("fastapi/fastapi", githubtest.Release{TagName: "9.1.0", PublishedAt: at.Add(2 * time.Hour), CreatedAt: at.Add(2 * time.Hour)})
 	ingest(7, "after the optimize")

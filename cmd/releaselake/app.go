@@ -127,8 +127,8 @@ func (m *Main) Open() (err error) {
 		},
 		Finished: m.Metrics.Run,
 		Timeout:  c.Deadline,
-		Compact:  m.compact,
 	}
+	m.Runner.Compact = compactStep(m.Lake, m.Log)
 	m.health.State, m.health.Changes = m.Runner.Health, page.Changes{Feed: m.Lake, Log: m.Log}
 	m.openPush()
 	if m.Runner.Deliver, err = webhook.Open(c.Webhooks, m.Catalog, m.Lake, m.Metrics, m.Log); err != nil {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/lake"
 )
 
 // runOptimize compacts yellow's small data files (lake.Store.Optimize) and
@@ -54,28 +56,36 @@ func runOptimize(ctx context.Context, m *Main, stdout io.Writer) int {
 	return 0
 }
 
-// compact is the ingest runner's last step (ingest.Runner.Compact): it
+// compactor is what the compact step uses of the lake: lake.Store.
+type compactor interface {
+	Layout(ctx context.Context) (lake.Layout, error)
+	Optimize(ctx context.Context) (lake.OptimizeResult, error)
+}
+
+// compactStep is the ingest runner's last step (ingest.Runner.Compact): it
 // compacts yellow once its layout says the data files passed the threshold
 // (lake.Layout.NeedsOptimize). A commit landing meanwhile (another process's
 // ingest won the race) is no error: the next run that commits looks again.
-func (m *Main) compact(ctx context.Context) error {
-	l, err := m.Lake.Layout(ctx)
-	if err != nil {
-		return fmt.Errorf("read yellow's layout: %w", err)
-	}
-	if !l.NeedsOptimize() {
-		m.Log.Debug("no compaction needed", "version", l.Version, "files", l.Files, "small_files", l.SmallFiles)
+func compactStep(lk compactor, log *slog.Logger) func(context.Context) error {
+	return func(ctx context.Context) error {
+		l, err := lk.Layout(ctx)
+		if err != nil {
+			return fmt.Errorf("read yellow's layout: %w", err)
+		}
+		if !l.NeedsOptimize() {
+			log.Debug("no compaction needed", "version", l.Version, "files", l.Files, "small_files", l.SmallFiles)
+			return nil
+		}
+		res, err := lk.Optimize(ctx)
+		switch {
+		case releaselake.ClassOf(err) == releaselake.Conflict:
+			log.Info("compaction skipped: a commit landed meanwhile; the next run that commits looks again", "version", l.Version, "err", err)
+			return nil
+		case err != nil:
+			return fmt.Errorf("optimize yellow v%d: %w", l.Version, err)
+		}
+		log.Info("compacted yellow", "version", res.Version, "files_before", res.FilesBefore, "files_after", res.FilesAfter,
+			"rows_rewritten", res.RowsRewritten, "bytes_written", res.BytesWritten)
 		return nil
 	}
-	res, err := m.Lake.Optimize(ctx)
-	switch {
-	case releaselake.ClassOf(err) == releaselake.Conflict:
-		m.Log.Info("compaction skipped: a commit landed meanwhile; the next run that commits looks again", "version", l.Version, "err", err)
-		return nil
-	case err != nil:
-		return fmt.Errorf("optimize yellow v%d: %w", l.Version, err)
-	}
-	m.Log.Info("compacted yellow", "version", res.Version, "files_before", res.FilesBefore, "files_after", res.FilesAfter,
-		"rows_rewritten", res.RowsRewritten, "bytes_written", res.BytesWritten)
-	return nil
 }
