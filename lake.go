@@ -15,11 +15,18 @@ type Snapshot struct {
 	Releases    []Release // exactly one row per (Product, Tag), in no promised order
 }
 
-// CommitInfo describes a commit in the Delta log's commitInfo action.
+// CommitInfo describes a commit in the Delta log's commitInfo action, and
+// what the caller knows of the version it commits on.
 type CommitInfo struct {
 	RunID     string
 	Operation string // e.g. "INGEST"
 	At        time.Time
+	// Base is optional: the rows of version base as the caller read them
+	// (Snapshot.Releases). A lake that writes only what changed may use them,
+	// once checked against what it stored, instead of reading base again to
+	// tell what changed; wrong or partial rows cost it that read, never a
+	// wrong commit. It is only read.
+	Base []Release
 }
 
 // Lake is the release lake: the red table of raw upstream answers, the yellow Delta

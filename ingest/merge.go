@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/releaselake/releaselake"
@@ -61,9 +63,13 @@ func ownRows(crawled map[string][]releaselake.Release) bool {
 
 // mergeProduct appends to dst one product's new rows, crawled, merged with its
 // old ones as Merge does. dst may be crawled[:0]: it writes no row before
-// reading it.
+// reading it. A product that did not change appends its old rows as they
+// were (in the lake's (product, tag) order, as a snapshot gives them); one
+// that changed, its rows sorted by tag: a commit then finds every product's
+// rows in order and need not sort them (lake's sortReleases).
 func mergeProduct(dst, old, crawled []releaselake.Release, now time.Time) ([]releaselake.Release, Diff) {
 	now = now.UTC().Truncate(time.Microsecond)
+	start := len(dst)
 	prev := make(map[string]int, len(old)) // tag -> index in old
 	for i, r := range old {
 		prev[r.Tag] = i
@@ -91,8 +97,16 @@ func mergeProduct(dst, old, crawled []releaselake.Release, now time.Time) ([]rel
 		dst = append(dst, r)
 	}
 	d.Removed = len(prev) - matched
+	if d == (Diff{}) {
+		return append(dst[:start], old...), d
+	}
+	if mine := dst[start:]; !slices.IsSortedFunc(mine, byTag) {
+		slices.SortFunc(mine, byTag)
+	}
 	return dst, d
 }
+
+func byTag(a, b releaselake.Release) int { return strings.Compare(a.Tag, b.Tag) }
 
 // mergeAny is Merge for crawled rows filed under another product's key.
 func mergeAny(old []releaselake.Release, crawled map[string][]releaselake.Release, now time.Time) ([]releaselake.Release, Diff) {

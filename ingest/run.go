@@ -427,7 +427,7 @@ func (r *Runner) commit(ctx context.Context, log *slog.Logger, run *releaselake.
 			return nil
 		}
 		var err error
-		v, err = r.Lake.Commit(ctx, snap.Version, rows, releaselake.CommitInfo{RunID: run.ID, Operation: "INGEST", At: r.now()})
+		v, err = r.Lake.Commit(ctx, snap.Version, rows, releaselake.CommitInfo{RunID: run.ID, Operation: "INGEST", At: r.now(), Base: snap.Releases})
 		if err == nil {
 			break
 		}

@@ -16,21 +16,24 @@ import (
 )
 
 // The change set of each commit, written as Delta's Change Data Feed
-// (PROTOCOL.md, "Change Data Files" and "Add CDC File"). Every commit of this
-// lake replaces the whole table (it removes every file of the version below
-// and adds one), so a change data reader that fell back to the add and
-// remove actions would see every row deleted and inserted again. Hence each
-// commit that changes rows writes the rows that changed, and only those, to
-// a file under _change_data/ with a _change_type column, named by a cdc
-// action; readers then read that file instead of the data files. A commit
-// whose rows are all equal to its base's (every column) changes no data: its
-// add and remove say dataChange false, as a compaction's do, and it has no
+// (PROTOCOL.md, "Change Data Files" and "Add CDC File"). A commit of this
+// lake replaces the files of the parts of the table that changed (files.go),
+// each with every row of its products, so a change data reader that fell
+// back to the add and remove actions would see the untouched rows of those
+// files deleted and inserted again. Hence each commit that changes rows
+// writes the rows that changed, and only those, to a file under
+// _change_data/ with a _change_type column, named by a cdc action; readers
+// then read that file instead of the data files. A commit whose rows are all
+// equal to its base's (every column) changes no data: its adds and removes
+// say dataChange false, as a compaction's do (optimize.go), and it has no
 // cdc action. Version 0 has none either: its rows are all inserts, which
-// readers take from its add, as the protocol says.
+// readers take from its adds, as the protocol says.
 //
-// The change set is computed here, from the base version's rows and the new
-// ones, not handed in by the caller: every commit gets a true one, whoever
-// commits, at the cost of reading the base version's data file again.
+// The change set is computed here, from the old and new rows of the parts
+// that changed, not handed in by the caller: every commit gets a true one,
+// whoever commits. The old rows are read from the replaced files, unless the
+// caller's rows of the base version (CommitInfo.Base) match those files'
+// fingerprints: then they are those rows, and nothing is read.
 
 const (
 	// changeDir holds the change data files, relative to the lake root.
@@ -102,7 +105,11 @@ type changeRow struct {
 // an update as its preimage and then its postimage. A row changed when any
 // column differs, to the microsecond (what the lake keeps).
 func diffRows(old []releaselake.Release, rows sorted) []changeRow {
-	prev := sortReleases(old)
+	return diffSorted(sortReleases(old), rows)
+}
+
+// diffSorted is diffRows of rows already in (product, tag) order.
+func diffSorted(prev, rows sorted) []changeRow {
 	var out []changeRow
 	i, j := 0, 0
 	for i < prev.len() || j < rows.len() {
@@ -152,26 +159,6 @@ func sameColumns(a, b *releaselake.Release) bool {
 		}
 	}
 	return true
-}
-
-// recordChanges computes the change set of a commit of rows on top of base
-// (whose state is prev) and writes it for version v of commit txn. It
-// returns the cdc action (nil when there is none to write) and whether the
-// commit changes data at all.
-func (s *Store) recordChanges(ctx context.Context, lst *logListing, base int64, rows sorted, v int64, txn string) (*cdcFile, bool, error) {
-	if base == releaselake.NoVersion {
-		return nil, true, nil // version 0: its add is read as inserts
-	}
-	snap, err := s.snapshotAt(ctx, lst, base)
-	if err != nil {
-		return nil, false, fmt.Errorf("read v%d for the change set: %w", base, err)
-	}
-	changes := diffRows(snap.Releases, rows)
-	if len(changes) == 0 {
-		return nil, false, nil
-	}
-	cdc, err := s.writeChangeFile(ctx, changes, v, txn)
-	return cdc, true, err
 }
 
 // writeChangeFile writes a change set as a change data file, straight into

@@ -92,7 +92,7 @@ func encodeCheckpoint(st *tableState, keepSince int64) ([]byte, lastCheckpoint, 
 	for _, name := range sortedKeys(st.files) {
 		a := st.files[name]
 		add := &cpAdd{Path: a.Path, PartitionValues: nonNil(a.PartitionValues), Size: a.Size,
-			ModificationTime: a.ModificationTime, DataChange: false}
+			ModificationTime: a.ModificationTime, DataChange: false, Tags: a.Tags}
 		if a.Stats != "" {
 			stats := a.Stats
 			add.Stats = &stats
@@ -162,7 +162,7 @@ func (s *Store) readCheckpoint(ctx context.Context, v int64) (*tableState, error
 		case r.Add != nil:
 			a := r.Add
 			add := &addFile{Path: a.Path, PartitionValues: nonNil(a.PartitionValues), Size: a.Size,
-				ModificationTime: a.ModificationTime, DataChange: a.DataChange}
+				ModificationTime: a.ModificationTime, DataChange: a.DataChange, Tags: a.Tags}
 			if a.Stats != nil {
 				add.Stats = *a.Stats
 			}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"time"
 
@@ -15,15 +16,17 @@ import (
 	"github.com/releaselake/releaselake"
 )
 
-// Commit implements releaselake.Lake. It writes the rows, sorted by (product,
-// tag), to one new data file under _staging, closes it, renames it into
-// yellow/, writes the change set (cdf.go), and then publishes log entry base+1
-// (without overwriting) holding a remove for every file of base, an add for
-// the new one (none if rows is empty), a cdc action for the change set and
+// Commit implements releaselake.Lake. It lays the rows out as files.go says:
+// cut at the files of base, it writes each part that changed as new data
+// files (sorted by (product, tag)) under _staging, closes them, renames them
+// into yellow/, writes the change set of those parts (cdf.go), and then
+// publishes log entry base+1 (without overwriting) holding a remove for each
+// file replaced, an add for each new one, a cdc action for the change set and
 // commitInfo. Version 0 also carries protocol and metaData, as
-// does the first commit after the table's columns changed. After
-// a commit it writes the checkpoint if one is due and removes what failed
-// and crashed commits left behind (clean.go); neither fails the commit.
+// does the first commit after the table's columns changed (which rewrites
+// every file). After a commit it writes the checkpoint if one is due and
+// removes what failed and crashed commits left behind (clean.go); neither
+// fails the commit.
 //
 // docs/lake.md says what it does when each step fails or the process dies.
 //
@@ -44,7 +47,7 @@ func (s *Store) Commit(ctx context.Context, base int64, rows []releaselake.Relea
 const maxRebases = 8
 
 func (s *Store) commit(ctx context.Context, base int64, rels []releaselake.Release, info releaselake.CommitInfo) (int64, error) {
-	rows, err := validRows(rels)
+	rows, err := keyedRows(rels)
 	if err != nil {
 		return 0, err
 	}
@@ -69,15 +72,17 @@ func (s *Store) commit(ctx context.Context, base int64, rels []releaselake.Relea
 	at := cmp.Or(info.At, now)
 	txn := uuid.NewString()
 	c := &pending{base: base, prev: prev, now: now, info: info, at: at, txn: txn}
-	if rows.len() > 0 {
-		if c.add, err = s.writeDataFile(ctx, rows, base+1, txn, now); err != nil {
-			return 0, s.lostRace(ctx, base, err)
-		}
-	}
-	if c.cdc, c.dataChange, err = s.recordChanges(ctx, lst, base, rows, base+1, txn); err != nil {
+	if err := s.writeParts(ctx, c, rows, info.Base); err != nil {
 		s.removeOrphans(ctx, c.files())
 		return 0, s.lostRace(ctx, base, err)
 	}
+	return s.publish(ctx, c)
+}
+
+// publish publishes c as log entry c.base+1, stepping over repair entries;
+// on failure it removes the files c wrote unless an entry may yet name them.
+func (s *Store) publish(ctx context.Context, c *pending) (int64, error) {
+	txn := c.txn
 	for rebases, tries := 0, 0; ; tries++ {
 		if tries > 2*maxRebases {
 			s.removeOrphans(ctx, c.files())
@@ -146,23 +151,27 @@ func (s *Store) lostRace(ctx context.Context, base int64, err error) error {
 type pending struct {
 	base int64 // the version it goes on top of
 	prev *tableState
-	add  *addFile // nil when the table becomes empty
 	now  time.Time
 	info releaselake.CommitInfo
 	at   time.Time
 	txn  string
 
-	cdc *cdcFile // the change set (cdf.go); nil when there is none to write
-	// dataChange is false when the new rows equal base's: the add and
-	// remove then only rewrite the table (cdf.go).
+	removes []*addFile // base's files it replaces, in path order
+	adds    []*addFile // its new files, in product order
+	cdc     *cdcFile   // the change set (cdf.go); nil when there is none to write
+	// dataChange is false when the new rows equal base's: the adds and
+	// removes then only rewrite the table (cdf.go, optimize.go).
 	dataChange bool
+	// params are commitInfo's operationParameters besides the run id;
+	// {"mode": "Overwrite"} when nil.
+	params map[string]string
 }
 
 // files returns the files the commit wrote, as lake names.
 func (c *pending) files() []string {
 	var out []string
-	if c.add != nil {
-		out = append(out, yellowDir+"/"+c.add.Path)
+	for _, a := range c.adds {
+		out = append(out, yellowDir+"/"+a.Path)
 	}
 	if c.cdc != nil {
 		out = append(out, yellowDir+"/"+c.cdc.Path)
@@ -192,34 +201,38 @@ func (c *pending) entry() ([]byte, error) {
 		}
 		if md := c.prev.metaData; md != nil && (md.SchemaString != schemaString || !cdfEnabled(md)) {
 			// The table's columns changed (a column was added): the new schema
-			// goes with the commit that first writes it. Every file of base is
-			// removed below, so the table never holds a file without a column
-			// its schema calls required.
+			// goes with the commit that first writes it. Such a commit
+			// rewrites every file of base (writeParts), so the table never
+			// holds a file without a column its schema calls required.
 			evolved := *md
 			evolved.SchemaString = schemaString
 			evolved.Configuration = withCDF(md.Configuration)
 			actions = append(actions, action{MetaData: &evolved})
 		}
 	}
-	for _, name := range sortedKeys(c.prev.files) {
-		f := c.prev.files[name]
+	for _, f := range c.removes {
 		actions = append(actions, action{Remove: &removeFile{
 			Path: f.Path, DeletionTimestamp: millis(c.now), DataChange: c.dataChange,
 			PartitionValues: map[string]string{}, Size: f.Size,
 		}})
 	}
-	if c.add != nil {
-		add := *c.add
+	for _, a := range c.adds {
+		add := *a
 		add.DataChange = c.dataChange
 		actions = append(actions, action{Add: &add})
 	}
 	if c.cdc != nil {
 		actions = append(actions, action{CDC: c.cdc})
 	}
+	params := map[string]string{"mode": "Overwrite"}
+	if c.params != nil {
+		params = maps.Clone(c.params)
+	}
+	params["runId"] = c.info.RunID
 	ci := &commitInfo{
 		Timestamp:           millis(c.at),
 		Operation:           cmp.Or(c.info.Operation, "WRITE"),
-		OperationParameters: map[string]string{"mode": "Overwrite", "runId": c.info.RunID},
+		OperationParameters: params,
 		IsolationLevel:      "Serializable",
 		EngineInfo:          engineInfo,
 		TxnID:               c.txn,
@@ -290,11 +303,11 @@ func (s *Store) removeOrphan(ctx context.Context, name string) {
 	}
 }
 
-// writeDataFile writes rows as a new Parquet file for version v of commit txn:
+// writeDataFile writes rows as data file k of version v of commit txn:
 // under _staging first, closed (durable), then renamed into yellow/. A write
 // that fails is removed and redone into a new file (writeRetrying). It returns
-// the add action.
-func (s *Store) writeDataFile(ctx context.Context, rows sorted, v int64, txn string, now time.Time) (*addFile, error) {
+// the add action, with the file's stats and fingerprint (files.go).
+func (s *Store) writeDataFile(ctx context.Context, rows sorted, v int64, txn string, k int, now time.Time) (*addFile, error) {
 	var buf bytes.Buffer
 	size, err := writeParquet(&buf, rows)
 	if err != nil {
@@ -305,7 +318,7 @@ func (s *Store) writeDataFile(ctx context.Context, rows sorted, v int64, txn str
 		return nil, err
 	}
 	staged, err := s.writeRetrying(ctx, func(attempt int) string {
-		return stagingDir + "/" + dataFileName(v, txn, attempt)
+		return stagingDir + "/" + partFileName(v, txn, k, attempt)
 	}, buf.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("write data file: %w", err)
@@ -318,6 +331,7 @@ func (s *Store) writeDataFile(ctx context.Context, rows sorted, v int64, txn str
 	return &addFile{
 		Path: base, PartitionValues: map[string]string{}, Size: size,
 		ModificationTime: millis(now), DataChange: true, Stats: st,
+		Tags: map[string]string{fingerprintTag: fingerprint(rows)},
 	}, nil
 }
 
@@ -335,16 +349,22 @@ func sleep(ctx context.Context, d time.Duration) error {
 // validRows returns the releases in file order, (product, tag), refusing rows
 // without a product or tag and duplicate (product, tag) pairs.
 func validRows(rels []releaselake.Release) (sorted, error) {
+	rows, err := keyedRows(rels)
+	if err != nil {
+		return sorted{}, err
+	}
+	rows.sortRuns()
+	return rows, rows.unique()
+}
+
+// keyedRows refuses rows without a product or tag, and returns the releases
+// grouped by product (groupReleases): a commit sorts by tag, and checks for
+// duplicates, only the parts it writes (commitparts.go).
+func keyedRows(rels []releaselake.Release) (sorted, error) {
 	for i := range rels {
 		if rels[i].Product == "" || rels[i].Tag == "" {
 			return sorted{}, releaselake.Errorf(releaselake.Invalid, "row %d: product and tag are required", i)
 		}
 	}
-	rows := sortReleases(rels)
-	for i := 1; i < rows.len(); i++ {
-		if a, b := rows.at(i-1), rows.at(i); a.Product == b.Product && a.Tag == b.Tag {
-			return sorted{}, releaselake.Errorf(releaselake.Invalid, "two rows for product %q tag %q", b.Product, b.Tag)
-		}
-	}
-	return rows, nil
+	return groupReleases(rels), nil
 }

@@ -302,7 +302,9 @@ func TestStore_Commit_dataFileFailureLeavesNothing(t *testing.T) {
 		w, err := base.Create(ctx, name)
 		return failingWriter{w}, err
 	}}
-	_, err := openStore(t, faulty).Commit(context.Background(), 0, sampleRows(), releaselake.CommitInfo{})
+	changed := sampleRows()
+	changed[0].Name += " (renamed)"
+	_, err := openStore(t, faulty).Commit(context.Background(), 0, changed, releaselake.CommitInfo{})
 	if err == nil || !strings.Contains(err.Error(), "7 attempts") {
 		t.Fatalf("Commit with every data file write failing = %v, want an error after 7 attempts", err)
 	}

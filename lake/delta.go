@@ -59,6 +59,7 @@ type addFile struct {
 	ModificationTime int64             `json:"modificationTime"`
 	DataChange       bool              `json:"dataChange"`
 	Stats            string            `json:"stats,omitempty"`
+	Tags             map[string]string `json:"tags,omitempty"` // the layout's fingerprint (files.go)
 	// DeletionVector is only read, to refuse tables that use them.
 	DeletionVector json.RawMessage `json:"deletionVector,omitempty"`
 }
@@ -109,8 +110,15 @@ func dataFileName(v int64, txn string, attempt int) string {
 	return fmt.Sprintf("part-%020d-%s-c%03d.snappy.parquet", v, txn, attempt)
 }
 
-// dataFilePattern matches data files and change data files (changeFileName).
-var dataFilePattern = regexp.MustCompile(`^(?:part|cdc)-([0-9]{20})-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-c[0-9]{3}\.snappy\.parquet$`)
+// partFileName names data file k of the files commit txn writes for version
+// v (a commit writes one file per changed part of the table, files.go).
+func partFileName(v int64, txn string, k, attempt int) string {
+	return fmt.Sprintf("part-%020d-%s-%05d-c%03d.snappy.parquet", v, txn, k, attempt)
+}
+
+// dataFilePattern matches data files (dataFileName, partFileName) and change
+// data files (changeFileName).
+var dataFilePattern = regexp.MustCompile(`^(?:part|cdc)-([0-9]{20})-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:-[0-9]{5})?-c[0-9]{3}\.snappy\.parquet$`)
 
 // parseDataFileName returns the version and commit a data file (or change
 // data file) was written for; ok is false for names this lake does not make.

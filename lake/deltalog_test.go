@@ -35,7 +35,7 @@ func TestStore_Commit_writesDeltaLogActions(t *testing.T) {
 	mustCommit(t, s, releaselake.NoVersion, sampleRows(), "run1")
 	mustCommit(t, s, 0, sampleRows()[:1], "run2")
 	uuidRE := `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`
-	partRE := regexp.MustCompile(`^part-00000000000000000000-` + uuidRE + `-c000\.snappy\.parquet$`)
+	partRE := regexp.MustCompile(`^part-00000000000000000000-` + uuidRE + `-00000-c000\.snappy\.parquet$`)
 	clockMs := float64(clockTime.UnixMilli())
 
 	v0 := logLines(t, readAll(t, fsys, "yellow/_delta_log/00000000000000000000.json"))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -64,4 +65,18 @@ func WriteLegacyTable(fsys FS, rels []releaselake.Release, at time.Time) error {
 		return err
 	}
 	return fsys.Publish(ctx, entryName(0), entry)
+}
+
+// ReadDataFile reads every row of a data file through the reference reader.
+func ReadDataFile(name string) ([]releaselake.Release, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return readParquet(f, fi.Size())
 }

@@ -81,11 +81,20 @@ type sorted struct {
 	idx  []int32
 }
 
-// sortReleases sorts rels by (product, tag), leaving rels as it is. Callers
-// keep each product's rows together (Merge appends product by product), so
-// it orders those runs by product and then each run by tag, unless a product
-// turns up in two runs; a run that comes sorted is only checked.
+// sortReleases sorts rels by (product, tag), leaving rels as it is:
+// groupReleases, then sortRuns.
 func sortReleases(rels []releaselake.Release) sorted {
+	rows := groupReleases(rels)
+	rows.sortRuns()
+	return rows
+}
+
+// groupReleases orders rels by product, keeping each product's rows in the
+// order given, leaving rels as it is. Callers mostly keep each product's
+// rows together (Merge appends product by product), so it finds the runs of
+// one product and orders the runs by product (stably): a product in several
+// runs (a row appended at the end) costs nothing more.
+func groupReleases(rels []releaselake.Release) sorted {
 	idx := make([]int32, len(rels))
 	type span struct{ lo, hi int }
 	var spans []span
@@ -97,31 +106,46 @@ func sortReleases(rels []releaselake.Release) sorted {
 		spans = append(spans, span{i, j})
 		i = j
 	}
-	slices.SortFunc(spans, func(a, b span) int { return strings.Compare(rels[a.lo].Product, rels[b.lo].Product) })
-	together := true
-	for k := 1; k < len(spans); k++ {
-		together = together && rels[spans[k].lo].Product != rels[spans[k-1].lo].Product
-	}
-	if !together {
-		for i := range idx {
-			idx[i] = int32(i)
-		}
-		slices.SortFunc(idx, func(a, b int32) int { return compareReleases(&rels[a], &rels[b]) })
-		return sorted{rels: rels, idx: idx}
-	}
-	byTag := func(a, b int32) int { return strings.Compare(rels[a].Tag, rels[b].Tag) }
+	slices.SortStableFunc(spans, func(a, b span) int { return strings.Compare(rels[a.lo].Product, rels[b.lo].Product) })
 	pos := 0
 	for _, sp := range spans {
-		run := idx[pos : pos+sp.hi-sp.lo]
-		for k := range run {
-			run[k] = int32(sp.lo + k)
+		for i := sp.lo; i < sp.hi; i++ {
+			idx[pos] = int32(i)
+			pos++
 		}
-		if !slices.IsSortedFunc(run, byTag) {
-			slices.SortFunc(run, byTag)
-		}
-		pos += len(run)
 	}
 	return sorted{rels: rels, idx: idx}
+}
+
+// sortRuns sorts each product's rows of t, grouped by product, by tag, in
+// place; a product whose rows come sorted is only checked. It reports
+// whether it moved any row.
+func (t sorted) sortRuns() (moved bool) {
+	byTag := func(a, b int32) int { return strings.Compare(t.rels[a].Tag, t.rels[b].Tag) }
+	for lo := 0; lo < len(t.idx); {
+		p := t.rels[t.idx[lo]].Product
+		hi := lo + 1
+		for hi < len(t.idx) && t.rels[t.idx[hi]].Product == p {
+			hi++
+		}
+		if run := t.idx[lo:hi]; !slices.IsSortedFunc(run, byTag) {
+			slices.SortFunc(run, byTag)
+			moved = true
+		}
+		lo = hi
+	}
+	return moved
+}
+
+// unique returns an error of class Invalid if two rows of t, in (product,
+// tag) order, share (product, tag).
+func (t sorted) unique() error {
+	for i := 1; i < t.len(); i++ {
+		if a, b := t.at(i-1), t.at(i); a.Tag == b.Tag && a.Product == b.Product {
+			return releaselake.Errorf(releaselake.Invalid, "two rows for product %q tag %q", b.Product, b.Tag)
+		}
+	}
+	return nil
 }
 
 func compareReleases(a, b *releaselake.Release) int {
@@ -133,6 +157,9 @@ func compareReleases(a, b *releaselake.Release) int {
 
 func (t sorted) len() int                      { return len(t.idx) }
 func (t sorted) at(i int) *releaselake.Release { return &t.rels[t.idx[i]] }
+
+// slice returns rows lo to hi of t.
+func (t sorted) slice(lo, hi int) sorted { return sorted{rels: t.rels, idx: t.idx[lo:hi]} }
 
 // rowGroupRows is the most rows a row group holds. Row groups are cut at a
 // product's first row where one lies in the group's second half, so that a

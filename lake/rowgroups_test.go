@@ -15,6 +15,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/releaselake/releaselake"
+	"github.com/releaselake/releaselake/lake"
 	"github.com/releaselake/releaselake/lake/localfs"
 )
 
@@ -45,7 +46,7 @@ func manyProducts() ([]releaselake.Release, map[string]int) {
 // bounded and cut between products.
 func TestStore_Commit_rowGroupsLetAProductFilterReadLittle(t *testing.T) {
 	dir := t.TempDir()
-	s := openStore(t, localfs.New(dir))
+	s := openStore(t, localfs.New(dir), lake.WithFileRows(1<<20)) // one file: its row groups are the subject
 	rows, sizes := manyProducts()
 	mustCommit(t, s, releaselake.NoVersion, rows, "run1")
 	name := dataFile(t, dir)

@@ -239,7 +239,8 @@ func (s *Store) readVersion(ctx context.Context, lst *logListing, v int64, read 
 			df.f.Close()
 		}
 	}()
-	for _, name := range sortedKeys(st.files) {
+	live, _ := liveFiles(st)
+	for _, name := range fileNames(live) { // in product order (files.go)
 		df, err := s.openDataFile(ctx, name)
 		if errors.Is(err, fs.ErrNotExist) {
 			return releaselake.Wrap(releaselake.NotFound, err,

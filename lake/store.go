@@ -8,7 +8,7 @@
 //	yellow/_delta_log/%020d.json                          Delta log (reader 1 / writer 4: change data feed)
 //	yellow/_delta_log/%020d.checkpoint.parquet            checkpoint every 10 versions
 //	yellow/_delta_log/_last_checkpoint                    the newest checkpoint
-//	yellow/part-%020d-<txn>-c%03d.snappy.parquet          data files (version, commit, attempt)
+//	yellow/part-%020d-<txn>-%05d-c%03d.snappy.parquet    data files (version, commit, file, attempt): files.go
 //	yellow/_change_data/cdc-%020d-<txn>-c%03d.snappy.parquet  each commit's changed rows (cdf.go)
 //	yellow/_staging/                                      data files being written
 //	_runs/<run-id>.json                                   run records
@@ -51,6 +51,7 @@ type Store struct {
 	log        *slog.Logger
 	repairWait time.Duration
 	retryWait  time.Duration // first back-off before redoing a failed write
+	fileRows   int           // the most rows a data file holds, unless one product has more (files.go)
 
 	entries entryCache // decoded complete log entries: they never change
 	asOf    asOfMemo   // VersionAsOf's listing of the log
@@ -75,11 +76,16 @@ func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 // The default is 2 minutes; after it the commit fails with class Conflict.
 func WithRepairWait(d time.Duration) Option { return func(s *Store) { s.repairWait = d } }
 
+// WithFileRows sets the most rows a data file of yellow holds, unless one
+// product alone has more (files.go); the default is 128Ki. Tests and
+// benchmarks set it to lay a small table out in many files.
+func WithFileRows(n int) Option { return func(s *Store) { s.fileRows = max(1, n) } }
+
 // Open returns a Store over the lake at the root of fsys. It touches nothing:
 // missing directories are created by the first write.
 func Open(fsys FS, opts ...Option) *Store {
 	s := &Store{fs: fsys, now: time.Now, log: slog.New(slog.DiscardHandler), repairWait: 2 * time.Minute,
-		retryWait: 500 * time.Millisecond}
+		retryWait: 500 * time.Millisecond, fileRows: targetFileRows}
 	for _, o := range opts {
 		o(s)
 	}

@@ -15,6 +15,7 @@ type FaultFS struct {
 	CreateFunc  func(ctx context.Context, name string) (lake.Writer, error)
 	SealedFunc  func(ctx context.Context, name string) (bool, error)
 	RenameFunc  func(ctx context.Context, oldname, newname string) error
+	OpenFunc    func(ctx context.Context, name string) (lake.File, error)
 }
 
 var _ lake.FS = (*FaultFS)(nil)
@@ -49,4 +50,12 @@ func (f *FaultFS) Rename(ctx context.Context, oldname, newname string) error {
 		return f.RenameFunc(ctx, oldname, newname)
 	}
 	return f.FS.Rename(ctx, oldname, newname)
+}
+
+// Open calls OpenFunc if set, the wrapped FS's Open otherwise.
+func (f *FaultFS) Open(ctx context.Context, name string) (lake.File, error) {
+	if f.OpenFunc != nil {
+		return f.OpenFunc(ctx, name)
+	}
+	return f.FS.Open(ctx, name)
 }
