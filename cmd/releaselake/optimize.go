@@ -29,6 +29,8 @@ func runOptimize(ctx context.Context, m *Main, stdout io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "yellow v%d: %d data files (%d small), %d rows, %s\n", l.Version, l.Files, l.SmallFiles, l.Rows, humanBytes(l.Bytes))
 		switch {
+		case !l.Clustered && l.Files > 0:
+			fmt.Fprintf(stdout, "dry run: would rewrite all %d data files: the table is not laid out by product (written before that layout, or by another engine); the schedule would too\n", l.Files)
 		case l.SmallFiles == 0:
 			fmt.Fprintln(stdout, "dry run: nothing to compact")
 		case l.NeedsOptimize():

@@ -31,10 +31,14 @@ func (f *fakeCompactor) Optimize(context.Context) (lake.OptimizeResult, error) {
 // failure is the step's error, saying what failed.
 func TestCompactStep_optimizesPastTheThresholdAndTakesAConflictCalmly(t *testing.T) {
 	// Far past any threshold, and nowhere near one.
-	many := lake.Layout{Version: 7, Files: 100_000, SmallFiles: 100_000, Rows: 1_000_000, Bytes: 1 << 30}
-	few := lake.Layout{Version: 7, Files: 1, SmallFiles: 0, Rows: 10, Bytes: 1 << 10}
-	if !many.NeedsOptimize() || few.NeedsOptimize() {
-		t.Fatalf("NeedsOptimize: %v for %+v, %v for %+v", many.NeedsOptimize(), many, few.NeedsOptimize(), few)
+	many := lake.Layout{Version: 7, Files: 100_000, SmallFiles: 100_000, Rows: 1_000_000, Bytes: 1 << 30, Clustered: true}
+	few := lake.Layout{Version: 7, Files: 1, SmallFiles: 0, Rows: 10, Bytes: 1 << 10, Clustered: true}
+	// A table not laid out by product (written before that layout, or by
+	// another engine) is compacted whatever its files.
+	unclustered := lake.Layout{Version: 7, Files: 1, Rows: 10, Bytes: 1 << 10, Clustered: false}
+	if !many.NeedsOptimize() || few.NeedsOptimize() || !unclustered.NeedsOptimize() {
+		t.Fatalf("NeedsOptimize: %v for %+v, %v for %+v, %v for %+v", many.NeedsOptimize(), many, few.NeedsOptimize(), few,
+			unclustered.NeedsOptimize(), unclustered)
 	}
 	done := lake.OptimizeResult{Version: 8, FilesBefore: 100_000, FilesAfter: 9, FilesRemoved: 99_999, FilesAdded: 8, RowsRewritten: 999_000, BytesWritten: 1 << 29}
 	for _, tc := range []struct {
@@ -48,6 +52,7 @@ func TestCompactStep_optimizesPastTheThresholdAndTakesAConflictCalmly(t *testing
 	}{
 		{name: "few files", layout: few},
 		{name: "many files", layout: many, optimized: 1, log: `level=INFO msg="compacted yellow" version=8 files_before=100000 files_after=9`},
+		{name: "not laid out by product", layout: unclustered, optimized: 1, log: `level=INFO msg="compacted yellow" version=8`},
 		{name: "a commit won the race", layout: many, optErr: releaselake.Errorf(releaselake.Conflict, "yellow v8 was committed meanwhile"), optimized: 1,
 			log: `level=INFO msg="compaction skipped: a commit landed meanwhile; the next run that commits looks again" version=7`},
 		{name: "optimize failed", layout: many, optErr: errors.New("disk full"), optimized: 1, err: "optimize yellow v7: disk full"},
