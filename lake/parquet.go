@@ -259,8 +259,16 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// freeText are the string columns whose values are prose or links, which no
+// reader filters a table by range on: the stats carry no min or max for
+// them (Delta's stats may leave out any column; Spark cuts strings to 32
+// characters for the same reason), so that a file's stats stay small and
+// cheap (long notes compared row by row were a sixth of a commit's time).
+var freeText = map[string]bool{"name": true, "url": true, "notes": true}
+
 // statsOf returns the add action's stats for rows: min and max of the string
-// and timestamp columns (booleans have none, as in Spark), no nulls.
+// columns but free text and of the timestamp columns (booleans have none, as
+// in Spark), no nulls.
 // Timestamps are written in milliseconds, as Spark does; min is rounded down
 // and max up so the bounds stay true for data skipping.
 func statsOf(rows sorted) (string, error) {
@@ -277,10 +285,11 @@ func statsOf(rows sorted) (string, error) {
 		// By position in the table: the string columns, then the timestamps.
 		var strs, times []int
 		for k, c := range releaselake.ReleaseColumns {
-			switch c.Type {
-			case releaselake.StringColumn:
+			switch {
+			case c.Type == releaselake.StringColumn && freeText[c.Name]:
+			case c.Type == releaselake.StringColumn:
 				strs = append(strs, k)
-			case releaselake.TimeColumn:
+			case c.Type == releaselake.TimeColumn:
 				times = append(times, k)
 			}
 		}

@@ -2,6 +2,7 @@ package lake
 
 import (
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"testing"
 
@@ -85,5 +86,23 @@ func BenchmarkFingerprint(b *testing.B) {
 	b.SetBytes(int64(len(rels)))
 	for b.Loop() {
 		fingerprint(rows)
+	}
+}
+
+func BenchmarkWriteParquet(b *testing.B) {
+	rels := make([]releaselake.Release, 1<<17)
+	for i := range rels {
+		rels[i] = releaselake.Release{Product: fmt.Sprintf("product-%d", i/100), Tag: fmt.Sprintf("v1.%d.%d", i/100, i%100), Version: fmt.Sprintf("1.%d.%d", i/100, i%100),
+			Name: fmt.Sprintf("Release %d", i), URL: fmt.Sprintf("https://github.com/owner/repo%d/releases/tag/v1.2.%d", i/100, i), Source: "github-release", Repo: fmt.Sprintf("owner/repo%d", i/100), DateSource: "release-published"}
+	}
+	rows := sortReleases(rels)
+	b.SetBytes(int64(len(rels)))
+	for b.Loop() {
+		if _, err := writeParquet(io.Discard, rows); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := statsOf(rows); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
