@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/ingest/github/githubtest"
 	"github.com/releaselake/releaselake/lake"
+	"github.com/releaselake/releaselake/lake/laketest"
 	"github.com/releaselake/releaselake/lake/localfs"
 )
 
@@ -96,4 +98,51 @@ func TestIngest_compactsOnceSmallFilesPassTheThreshold(t *testing.T) {
 	if head, _ := s.Head(ctx); head != 3 {
 		t.Errorf("head v%d after an ingest with nothing new, want v3", head)
 	}
+}
+
+// A commit landing while the compact step optimizes (another process's
+// ingest won the race) makes the real Store.Optimize fail with Conflict: the
+// step logs it at info and is no error, and the table is the winner's.
+func TestCompactStep_aCommitThatWinsTheRaceIsNoError(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "lake")
+	rows := smallFilesLake(t, dir)
+	ctx := context.Background()
+	racer := lake.Open(localfs.New(dir))
+	defer racer.Close()
+	raced := false
+	fsys := &laketest.FaultFS{FS: localfs.New(dir)}
+	fsys.PublishFunc = func(ctx context.Context, name string, data []byte) error {
+		if name == "yellow/_delta_log/00000000000000000002.json" && !raced {
+			raced = true
+			more := append(slices.Clone(rows), rows[0])
+			more[len(more)-1].Tag, more[len(more)-1].Version = "9.9.9", "9.9.9"
+			if _, err := racer.Commit(ctx, 1, more, releaselake.CommitInfo{RunID: "racer", Operation: "INGEST", At: time.Now()}); err != nil {
+				t.Errorf("the racing commit: %v", err)
+			}
+		}
+		return fsys.FS.Publish(ctx, name, data)
+	}
+	s := lake.Open(fsys)
+	defer s.Close()
+	var logs strings.Builder
+	err := compactStep(s, slog.New(slog.NewTextHandler(&logs, nil)))(ctx)
+	if err != nil || !raced || !strings.Contains(logs.String(), `level=INFO msg="compaction skipped: a commit landed meanwhile`) {
+		t.Fatalf("compact step racing a commit: error %v, raced %v, log:\n%s", err, raced, logs.String())
+	}
+	snap := mustSnapshot(t, racer, 2)
+	if head, _ := racer.Head(ctx); head != 2 || len(snap.Releases) != len(rows)+1 {
+		t.Errorf("head v%d with %d rows; want the racer's v2 with %d", head, len(snap.Releases), len(rows)+1)
+	}
+
+	// The next time, nothing races: it compacts the winner's version, and
+	// the losing attempt's files are gone.
+	logs.Reset()
+	if err := compactStep(s, slog.New(slog.NewTextHandler(&logs, nil)))(ctx); err != nil || !strings.Contains(logs.String(), `msg="compacted yellow" version=3`) {
+		t.Fatalf("compact step after the race: %v\n%s", err, logs.String())
+	}
+	if got, want := lakeRows(mustSnapshot(t, racer, 3).Releases), lakeRows(snap.Releases); !slices.Equal(got, want) {
+		t.Errorf("v3 (the compaction) has %d rows, v2 %d; want the same", len(got), len(want))
+	}
+	assertOptimizeEntry(t, dir, 3)
+	assertNoOrphans(t, localfs.New(dir), 3)
 }
