@@ -86,7 +86,7 @@ func TestIngest_compactsOnceSmallFilesPassTheThreshold(t *testing.T) {
 	if got, want := lakeRows(v3.Releases), lakeRows(v2.Releases); !slices.Equal(got, want) || len(got) != len(synthetic)+62 {
 		t.Errorf("v3 (the compaction) has %d rows, v2 %d; want the same %d (the synthetic products' and flask's 62)", len(got), len(want), len(synthetic)+62)
 	}
-	assertOptimizeEntry(t, dir, 3)
+	assertOptimizeEntry(t, dir, 3, true)
 	if l, err := s.Layout(ctx); err != nil || l.Version != 3 || l.NeedsOptimize() {
 		t.Errorf("layout after the compaction: %+v, %v; want v3, not past the threshold", l, err)
 	}
@@ -143,6 +143,6 @@ func TestCompactStep_aCommitThatWinsTheRaceIsNoError(t *testing.T) {
 	if got, want := lakeRows(mustSnapshot(t, racer, 3).Releases), lakeRows(snap.Releases); !slices.Equal(got, want) {
 		t.Errorf("v3 (the compaction) has %d rows, v2 %d; want the same", len(got), len(want))
 	}
-	assertOptimizeEntry(t, dir, 3)
+	assertOptimizeEntry(t, dir, 3, true)
 	assertNoOrphans(t, localfs.New(dir), 3)
 }

@@ -51,7 +51,7 @@ func TestHDFS_sparkAgreesWithGraphQLAtEveryVersion(t *testing.T) {
 	graphQL := graphQLAtEveryVersion(t, lakeURL, l)
 	assertSameRows(t, "Spark", l, graphQL, rows)
 
-	assertOptimizeEntry(t, lakeURL, l.optimize)
+	assertOptimizeEntry(t, lakeURL, l.optimize, true)
 	for _, c := range []struct {
 		v     int64
 		empty bool
