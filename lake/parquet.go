@@ -181,13 +181,7 @@ const rowGroupRows = 1 << 16
 // into every column's values, then each column written.
 func writeParquet(w io.Writer, rows sorted) (int64, error) {
 	cw := &countingWriter{w: w}
-	pw := parquet.NewWriter(cw, fileSchema,
-		parquet.Compression(&parquet.Snappy),
-		parquet.DataPageVersion(1), // the widest-read page format (older Spark, DuckDB)
-		parquet.PageBufferSize(64<<10),
-		parquet.SortingWriterConfig(parquet.SortingColumns(
-			parquet.Ascending("product"), parquet.Ascending("tag"))),
-	)
+	pw := parquet.NewWriter(cw, append([]parquet.WriterOption{fileSchema}, writerOptions...)...)
 	var vals [releaselake.NumColumns][writeRun]parquet.Value
 	for start := 0; start < rows.len(); {
 		end := groupEnd(rows, start, rowGroupRows)
@@ -213,6 +207,25 @@ func writeParquet(w io.Writer, rows sorted) (int64, error) {
 	}
 	return cw.n, nil
 }
+
+// writerOptions are writeParquet's: snappy, v1 data pages, the sorting
+// columns, and no page bounds for free text (no reader filters by its range;
+// comparing long values page by page was a tenth of a commit's CPU).
+var writerOptions = func() []parquet.WriterOption {
+	opts := []parquet.WriterOption{
+		parquet.Compression(&parquet.Snappy),
+		parquet.DataPageVersion(1), // the widest-read page format (older Spark, DuckDB)
+		parquet.PageBufferSize(64 << 10),
+		parquet.SortingWriterConfig(parquet.SortingColumns(
+			parquet.Ascending("product"), parquet.Ascending("tag"))),
+	}
+	for _, c := range releaselake.ReleaseColumns {
+		if freeText[c.Name] {
+			opts = append(opts, parquet.SkipPageBounds(c.Name))
+		}
+	}
+	return opts
+}()
 
 // writeRun is how many rows writeParquet writes at a time.
 const writeRun = 64
