@@ -36,7 +36,8 @@ type Run struct {
 	SourceErrors map[string]string `json:"sourceErrors,omitempty"`
 }
 
-// RunStep is one step of a run: crawl, parse, commit or send.
+// RunStep is one step of a run: crawl, commit, and after the commit webhooks,
+// send and compact (ingest.Runner).
 type RunStep struct {
 	Name     string        `json:"name"`
 	Started  time.Time     `json:"started"`

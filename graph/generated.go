@@ -1771,7 +1771,7 @@ type IngestRun {
   githubPoints: Int!
   "What each source's fetch cost upstream."
   sources: [SourceStats!]!
-  "The steps of the run: crawl, parse, commit, send."
+  "The steps of the run, in order: crawl, commit, then webhooks, send and compact (the compaction of small data files after a commit; docs/operations.md)."
   steps: [IngestStep!]!
   "Products that failed or were skipped, with the reason."
   failures: [IngestFailure!]!

@@ -53,6 +53,10 @@ type Runner struct {
 	// Deliver, if set, is the webhooks step, run before Send on the same
 	// terms, told the version this run committed (NoVersion if none).
 	Deliver func(ctx context.Context, committed int64) error
+	// Compact, if set, is the last step of a run that committed: it compacts
+	// yellow's small data files when they are many (cmd wires lake.Store's
+	// Layout and Optimize); on the same terms as Send (laststep.go).
+	Compact func(ctx context.Context) error
 	// Base, if set, ends the runs Start begins when it ends (a server's
 	// lifetime; Wait then waits for them). Without it they end on their own.
 	Base    context.Context
@@ -237,12 +241,7 @@ func (r *Runner) run(ctx context.Context, trigger string, products []string, sta
 		done.Status = releaselake.RunCancelled
 	}
 	r.recordHealth(ctx, log, done)
-	if r.Deliver != nil {
-		r.lastStep(ctx, log, &run, "webhooks", func(ctx context.Context) error { return r.Deliver(ctx, run.Version) })
-	}
-	if r.Send != nil {
-		r.lastStep(ctx, log, &run, "send", r.Send)
-	}
+	r.lastSteps(ctx, log, &run, parent.Err() != nil) // laststep.go
 	if parent.Err() != nil {
 		run.Status = releaselake.RunCancelled
 		run.Error = strings.TrimPrefix(run.Error+"; ", "; ") + "cancelled by shutdown"

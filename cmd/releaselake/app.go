@@ -39,6 +39,11 @@ const ShutdownTimeout = 10 * time.Second
 // the context of a request still running when it passes.
 var serveIdleTimeout, serveReadTimeout = 2 * time.Minute, 5 * time.Minute
 
+// lakeOptions are added to the options every command opens the lake with.
+// Tests set lake.WithFileRows, so that a lake of a few hundred rows is laid
+// out in several data files, as one of millions is; nothing else sets it.
+var lakeOptions []lake.Option
+
 // Main is the program: its configuration and the parts wired from it. An
 // end-to-end test runs it like main does, on 127.0.0.1:0 over a temp lake.
 type Main struct {
@@ -95,7 +100,7 @@ func (m *Main) Open() (err error) {
 		backend = "hdfs"
 	}
 	fsys = lake.Instrument(fsys, func(op string, d time.Duration, failed bool) { m.Metrics.FS(backend, op, d, failed) })
-	m.Lake = lake.Open(fsys, lake.WithLogger(m.Log))
+	m.Lake = lake.Open(fsys, append([]lake.Option{lake.WithLogger(m.Log)}, lakeOptions...)...)
 	if c.Command == "serve" {
 		// The first load needs only the lake: it runs while the catalog is
 		// parsed (10,000 products take ~0.3 s) and the rest is set up.
@@ -128,6 +133,7 @@ func (m *Main) Open() (err error) {
 		Finished: m.Metrics.Run,
 		Timeout:  c.Deadline,
 	}
+	m.Runner.Compact = compactStep(m.Lake, m.Log)
 	m.health.State, m.health.Changes = m.Runner.Health, page.Changes{Feed: m.Lake, Log: m.Log}
 	m.openPush()
 	if m.Runner.Deliver, err = webhook.Open(c.Webhooks, m.Catalog, m.Lake, m.Metrics, m.Log); err != nil {

@@ -151,9 +151,10 @@ func TestCLI_everyCommandByCommonMistakes(t *testing.T) {
 			others: badLog},
 		{name: "lake cannot be created", env: map[string]string{"RELEASELAKE_LAKE": "/proc/nope/lake"},
 			only: map[string]string{"page": noPageDir, "version": versionRuns, "demo": noDemoDir,
-				"push":    `2 RELEASELAKE_LAKE "/proc/nope/lake": no such directory (this command reads an existing lake; serve and ingest create one)`,
-				"rebuild": `2 RELEASELAKE_LAKE "/proc/nope/lake": no such directory (this command reads an existing lake; serve and ingest create one)`,
-				"vacuum":  `2 RELEASELAKE_LAKE "/proc/nope/lake": no such directory (this command reads an existing lake; serve and ingest create one)`},
+				"push":     `2 RELEASELAKE_LAKE "/proc/nope/lake": no such directory (this command reads an existing lake; serve and ingest create one)`,
+				"rebuild":  `2 RELEASELAKE_LAKE "/proc/nope/lake": no such directory (this command reads an existing lake; serve and ingest create one)`,
+				"vacuum":   `2 RELEASELAKE_LAKE "/proc/nope/lake": no such directory (this command reads an existing lake; serve and ingest create one)`,
+				"optimize": `2 RELEASELAKE_LAKE "/proc/nope/lake": no such directory (this command reads an existing lake; serve and ingest create one)`},
 			others: `2 RELEASELAKE_LAKE "/proc/nope/lake": cannot create the lake directory: mkdir /proc/nope: no such file or directory`},
 		{name: "lake is a file", args: []string{"-lake", file},
 			only: map[string]string{"page": "2 unknown flag -lake (see releaselake page -h)", "version": "2 unknown flag -lake (see releaselake version -h)",
@@ -176,7 +177,7 @@ func TestCLI_everyCommandByCommonMistakes(t *testing.T) {
 	// is added here once its rows (in only, or others) are right for it.
 	var names []string
 	for name := range commands {
-		if slices.Contains(strings.Fields("demo gen ingest page push rebuild serve vacuum version"), name) {
+		if slices.Contains(strings.Fields("demo gen ingest optimize page push rebuild serve vacuum version"), name) {
 			names = append(names, name)
 		} else {
 			t.Errorf("command %s: say what each mistake does to it in the rows, then add it here", name)
@@ -248,14 +249,15 @@ func TestCLI_helpListsOnlyTheCommandsFlags(t *testing.T) {
 	want := map[string][]string{
 		"serve": append([]string{"-lake", "-catalog", "-addr", "-tz", "-schedule", "-poll", "-ingest-timeout", "-metrics-addr",
 			"-cors-origins", "-page-url", "-webhooks"}, append(sources, "-log")...),
-		"ingest":  append([]string{"-lake", "-catalog", "-ingest-timeout", "-page-url", "-webhooks"}, append(sources, "-log")...),
-		"push":    {"-lake", "-catalog", "-page-url", "-log"},
-		"rebuild": {"-lake", "-catalog", "-check", "-log"},
-		"vacuum":  {"-lake", "-retention", "-dry-run", "-log"},
-		"gen":     {"-lake", "-products", "-releases", "-seed", "-out", "-log"},
-		"page":    {"-addr", "-dir", "-log"},
-		"demo":    {"-catalog", "-addr", "-dir", "-log"},
-		"version": nil,
+		"ingest":   append([]string{"-lake", "-catalog", "-ingest-timeout", "-page-url", "-webhooks"}, append(sources, "-log")...),
+		"push":     {"-lake", "-catalog", "-page-url", "-log"},
+		"rebuild":  {"-lake", "-catalog", "-check", "-log"},
+		"vacuum":   {"-lake", "-retention", "-dry-run", "-log"},
+		"optimize": {"-lake", "-dry-run", "-log"},
+		"gen":      {"-lake", "-products", "-releases", "-seed", "-out", "-log"},
+		"page":     {"-addr", "-dir", "-log"},
+		"demo":     {"-catalog", "-addr", "-dir", "-log"},
+		"version":  nil,
 	}
 	for name := range commands {
 		if _, ok := want[name]; !ok {
@@ -371,6 +373,8 @@ func TestCLI_noGitHubNoticeFromCommandsThatDoNotCrawl(t *testing.T) {
 	}{
 		{[]string{"rebuild", "-check"}, 0, "yellow equals the rebuild: nothing to commit"},
 		{[]string{"vacuum", "-dry-run"}, 0, "the table has no versions"},
+		{[]string{"optimize", "-dry-run"}, 0, "yellow has no versions: nothing to compact"},
+		{[]string{"optimize"}, 0, "optimize: nothing to compact (0 data files); committed nothing"},
 		{[]string{"push"}, 1, "push: nothing to push: the lake has no committed version yet"},
 	} {
 		code, stdout, stderr := runBinary(t, dir, env, tc.args...)

@@ -46,15 +46,16 @@ type command struct {
 
 // commands is every subcommand; each lives in its own file.
 var commands = map[string]command{
-	"serve":   {summary: "serve GraphQL, GraphiQL, the release page, /healthz, /readyz; run the ingest schedule", open: true, run: runServe},
-	"rebuild": {summary: "recompute yellow from red and commit it if it differs (-check: only compare, exit 1 if it differs)", open: true, run: runRebuild},
-	"ingest":  {summary: "run one ingest now and exit (0: committed or nothing new; 1: could not commit, or a source failed as a whole)", open: true, run: runIngest},
-	"push":    {summary: "push the current snapshot to the page server now (RELEASELAKE_PAGE_URL)", open: true, run: runPush},
-	"page":    {summary: "the public page server: receives signed snapshot pushes, serves the page and feed", open: false, run: runPage},
-	"gen":     {summary: "write a synthetic catalog (-out) and one run's raw GitHub answers into the lake, for scale tests", open: false, run: runGen},
-	"demo":    {summary: "serve demo data: the default catalog crawled from recorded upstreams in-process, offline, into a temporary lake", run: runDemo},
-	"vacuum":  {summary: "remove files the lake keeps only for time travel, once older than -retention (default 7 days)", open: true, run: runVacuum},
-	"version": {summary: "print the module version, the commit it was built from and the Go version", run: runVersion},
+	"serve":    {summary: "serve GraphQL, GraphiQL, the release page, /healthz, /readyz; run the ingest schedule", open: true, run: runServe},
+	"rebuild":  {summary: "recompute yellow from red and commit it if it differs (-check: only compare, exit 1 if it differs)", open: true, run: runRebuild},
+	"ingest":   {summary: "run one ingest now and exit (0: committed or nothing new; 1: could not commit, or a source failed as a whole)", open: true, run: runIngest},
+	"push":     {summary: "push the current snapshot to the page server now (RELEASELAKE_PAGE_URL)", open: true, run: runPush},
+	"page":     {summary: "the public page server: receives signed snapshot pushes, serves the page and feed", open: false, run: runPage},
+	"gen":      {summary: "write a synthetic catalog (-out) and one run's raw GitHub answers into the lake, for scale tests", open: false, run: runGen},
+	"demo":     {summary: "serve demo data: the default catalog crawled from recorded upstreams in-process, offline, into a temporary lake", run: runDemo},
+	"vacuum":   {summary: "remove files the lake keeps only for time travel, once older than -retention (default 7 days)", open: true, run: runVacuum},
+	"optimize": {summary: "compact yellow's small data files into fewer (rows unchanged; -dry-run: say whether it would)", open: true, run: runOptimize},
+	"version":  {summary: "print the module version, the commit it was built from and the Go version", run: runVersion},
 }
 
 // Run runs the command line args and returns the exit code: 0 done, 1 the

@@ -43,7 +43,7 @@ type Config struct {
 	PageDir     string            // RELEASELAKE_PAGE_DIR: where `page` keeps received snapshots
 	Sources     map[string]string // the source kinds' settings (GITHUB_TOKEN, RELEASELAKE_PYPI_URL, …), by variable
 	Retention   time.Duration     // vacuum -retention (RELEASELAKE_RETENTION): keep unneeded files this long
-	DryRun      bool              // vacuum -dry-run: list, remove nothing
+	DryRun      bool              // vacuum and optimize -dry-run: say what it would do, change nothing
 	Gen         GenConfig         // gen's flags
 	DemoDir     string            // demo -dir: the demo's own lake; empty: a temporary one
 	Webhooks    string            // RELEASELAKE_WEBHOOKS: webhook targets file; empty: none
@@ -196,7 +196,7 @@ func uses(cmd, cmds string) bool {
 
 // groups names sets of commands that read the same settings.
 var groups = map[string]string{
-	"crawl":  "serve ingest",                         // fetch from upstream: the sources' URLs and tokens
-	"lake":   "serve ingest push rebuild vacuum gen", // read or write a lake
-	"pushes": "serve ingest push",                    // push snapshots to the page server
+	"crawl":  "serve ingest",                                  // fetch from upstream: the sources' URLs and tokens
+	"lake":   "serve ingest push rebuild vacuum optimize gen", // read or write a lake
+	"pushes": "serve ingest push",                             // push snapshots to the page server
 }

@@ -140,7 +140,7 @@ func TestDocs_nameEverySetting(t *testing.T) {
 // An unknown command gets a hint when exactly one command is within two
 // edits of it, and none when no command is, or two are equally close.
 func TestUnknownCommand_didYouMean(t *testing.T) {
-	names := []string{"demo", "gen", "ingest", "page", "push", "rebuild", "serve", "vacuum", "version"}
+	names := []string{"demo", "gen", "ingest", "optimize", "page", "push", "rebuild", "serve", "vacuum", "version"}
 	for name, want := range map[string]string{
 		"servee":     `unknown command "servee": did you mean serve? (see releaselake -h)`,
 		"SERVE":      `unknown command "SERVE": did you mean serve? (see releaselake -h)`,

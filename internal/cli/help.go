@@ -13,12 +13,14 @@ import (
 func Usage(w io.Writer, summaries map[string]string) {
 	fmt.Fprint(w, "usage: releaselake <command> [flags]\n\ncommands:\n")
 	names := make([]string, 0, len(summaries))
+	width := 0
 	for name := range summaries {
 		names = append(names, name)
+		width = max(width, len(name))
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", name, summaries[name])
+		fmt.Fprintf(w, "  %-*s  %s\n", width, name, summaries[name])
 	}
 	fmt.Fprint(w, "\nRun 'releaselake <command> -h' for its flags and environment variables (docs/cli.md).\n")
 }

@@ -116,6 +116,8 @@ var all = sync.OnceValue(func() []setting {
 			}},
 		{flag: "dry-run", boolean: true, def: "false", cmds: "vacuum", usage: "list what would be removed; remove nothing",
 			set: func(c *Config, v string) (err error) { c.DryRun, err = boolean(v); return err }},
+		{flag: "dry-run", boolean: true, def: "false", cmds: "optimize", usage: "say how yellow is laid out and whether it would compact; commit nothing",
+			set: func(c *Config, v string) (err error) { c.DryRun, err = boolean(v); return err }},
 		{flag: "products", def: "10000", cmds: "gen", usage: "GitHub products in the catalog",
 			set: func(c *Config, v string) (err error) { c.Gen.Products, err = positive(v); return err }},
 		{flag: "releases", def: "1000000", cmds: "gen", usage: "releases (yellow rows) the red table parses to, over all products",

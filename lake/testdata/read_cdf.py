@@ -1,6 +1,7 @@
 """Reads the Change Data Feed of a Delta table with delta-rs (deltalake's
 load_cdf), independently of the Go code that wrote it, and prints its rows as
-JSON for lake/cdf_test.go. Arguments: the table path, the starting version."""
+JSON for lake/cdf_test.go. Arguments: the table path, the starting version and,
+optionally, the ending version (the newest if absent)."""
 
 import json
 import os
@@ -10,9 +11,9 @@ import deltalake
 import pyarrow as pa
 
 
-def main(path, start):
+def main(path, start, end=None):
     dt = deltalake.DeltaTable(path)
-    t = pa.RecordBatchReader.from_stream(dt.load_cdf(starting_version=start)).read_all()
+    t = pa.RecordBatchReader.from_stream(dt.load_cdf(starting_version=start, ending_version=end)).read_all()
     for name in ("published_at", "first_seen_at"):
         i = t.schema.get_field_index(name)
         t = t.set_column(i, name, t.column(name).cast(pa.int64()))  # microseconds since the epoch
@@ -27,7 +28,7 @@ def main(path, start):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]))
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else None)
     # As read_delta.py: leave without the interpreter's teardown
     # (delta-io/delta-rs#2184); an error while reading raises above.
     sys.stdout.flush()

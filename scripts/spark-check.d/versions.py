@@ -1,0 +1,75 @@
+"""Reads every version of a releaselake lake's yellow table on HDFS with Spark,
+and the change feed over each OPTIMIZE and the version after it, and prints
+them as JSON for TestHDFS_sparkAgreesWithGraphQLAtEveryVersion
+(cmd/releaselake/hdfs_spark_agree_test.go).
+
+    python versions.py hdfs://127.0.0.1:9000/path/to/lake
+
+Each version is read with SELECT ... VERSION AS OF v, every column, the
+timestamps as microseconds since the epoch (unix_micros), which the test
+compares with GraphQL's releases(asOf:) column by column.
+"""
+
+import json
+import os
+import sys
+
+from delta import configure_spark_with_delta_pip
+from pyspark.sql import SparkSession
+
+COLUMNS = (
+    "product, tag, version, name, url, source, repo, date_source, "
+    "unix_micros(published_at) AS published_at, unix_micros(first_seen_at) AS first_seen_at, "
+    "prerelease, yanked, notes"
+)
+
+
+def main(lake):
+    builder = (
+        SparkSession.builder.master("local[1]")
+        .appName("releaselake-spark-check-versions")
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.jars.ivy", os.environ.get("SPARK_IVY_DIR", ".cache/spark-ivy"))
+    )
+    spark = configure_spark_with_delta_pip(builder).getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    yellow = lake + "/yellow"
+    history = spark.sql(f"DESCRIBE HISTORY delta.`{yellow}`").orderBy("version").collect()
+    newest = history[-1]["version"]
+    at = {}
+    for h in history:
+        v = h["version"]
+        rows = spark.sql(f"SELECT {COLUMNS} FROM delta.`{yellow}` VERSION AS OF {v}").collect()
+        at[str(v)] = [r.asDict() for r in rows]
+    cdf = {}
+    for h in history:
+        if h["operation"] != "OPTIMIZE":
+            continue
+        for v in (h["version"], h["version"] + 1):
+            if v > newest:
+                continue
+            rows = (
+                spark.read.format("delta")
+                .option("readChangeFeed", "true")
+                .option("startingVersion", v)
+                .option("endingVersion", v)
+                .load(yellow)
+                .selectExpr("product", "tag", "_change_type", "_commit_version")
+                .collect()
+            )
+            cdf[str(v)] = [r.asDict() for r in rows]
+    out = {
+        "spark": spark.version,
+        "history": [[h["version"], h["operation"]] for h in history],
+        "at": at,
+        "cdf": cdf,
+    }
+    json.dump(out, sys.stdout)
+    spark.stop()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
