@@ -9,7 +9,8 @@
 //
 // -products 1 (the default) is a day with one new release, of the first
 // product; -products 1000 a day with 1,000 changed products, chosen spread
-// evenly over the products in key order, each with one new release.
+// evenly over the products in key order, each with one new release. -drop N
+// is a day when 9 of every 10 of the first N products left the catalog.
 // CPUPROF=file profiles the whole run's CPU, COMMIT_CPUPROF=file Store.Commit's.
 package main
 
@@ -36,7 +37,9 @@ import (
 func main() {
 	dir := flag.String("lake", "", "lake root on local disk (changed: use a copy)")
 	products := flag.Int("products", 1, "how many products get one new release each")
+	drop := flag.Int("drop", 0, "instead, drop 9 of every 10 of the first N products in key order (their files get small: optimize has work)")
 	flag.Parse()
+	dropN = *drop
 	if err := run(*dir, *products); err != nil {
 		fmt.Fprintln(os.Stderr, "commit-bench:", err)
 		os.Exit(1)
@@ -73,6 +76,10 @@ func run(dir string, changed int) error {
 	}
 	t1 = time.Now() // what the crawl found is the run's: only the merge is timed
 	merged, d := ingest.Merge(snap.Releases, crawled, t0)
+	if dropN > 0 {
+		crawled = nil
+		merged, d = dropProducts(snap.Releases, dropN)
+	}
 	t2 := time.Now()
 
 	yellow := filepath.Join(dir, "yellow")
@@ -158,6 +165,34 @@ func crawl(rows []releaselake.Release, n int, at time.Time) (map[string][]releas
 		crawled[p] = append(own, nr)
 	}
 	return crawled, nil
+}
+
+// dropN is -drop: how many products, first in key order, lose 9 in 10.
+var dropN int
+
+// dropProducts returns rows without 9 of every 10 of the first n products in
+// key order: a day the catalog lost many products of one range.
+func dropProducts(rows []releaselake.Release, n int) ([]releaselake.Release, ingest.Diff) {
+	products := map[string]bool{}
+	for i := range rows {
+		products[rows[i].Product] = true
+	}
+	gone := map[string]bool{}
+	for i, p := range slices.Sorted(maps.Keys(products)) {
+		if i < n && i%10 != 0 {
+			gone[p] = true
+		}
+	}
+	var out []releaselake.Release
+	var d ingest.Diff
+	for _, r := range rows {
+		if gone[r.Product] {
+			d.Removed++
+		} else {
+			out = append(out, r)
+		}
+	}
+	return out, d
 }
 
 // file is what files records of one file.
