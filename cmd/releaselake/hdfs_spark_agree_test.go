@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -28,13 +29,22 @@ func TestHDFS_sparkAgreesWithGraphQLAtEveryVersion(t *testing.T) {
 
 	start := time.Now()
 	var got struct {
-		Spark   string
-		History [][2]any
-		At      map[string][]map[string]any
-		CDF     map[string][]map[string]any
+		Spark         string
+		History       [][2]any
+		At            map[string][]map[string]any
+		CDF           map[string][]map[string]any
+		WithNotes     map[string][][2]string `json:"with_notes"`
+		ByName, ByURL [][2]string
 	}
+	// A name and a URL of the newest version to filter on: flask 9.0.1's.
+	newest := l.rows[l.head]
+	i := slices.IndexFunc(newest, func(r agreeRow) bool { return r.key() == "flask/9.0.1" })
+	if i < 0 {
+		t.Fatal("the newest version has no flask 9.0.1")
+	}
+	name, url := newest[i].Name, newest[i].URL
 	pythonJSON(t, []string{"HADOOP_USER_NAME=releaselake-test"}, &got, py,
-		filepath.Join("..", "..", "scripts", "spark-check.d", "versions.py"), lakeURL)
+		filepath.Join("..", "..", "scripts", "spark-check.d", "versions.py"), lakeURL, name, url)
 	t.Logf("Spark %s read %d versions and the change feed of %d in %s", got.Spark, len(got.At), len(got.CDF), time.Since(start).Round(time.Second))
 
 	var ops []string
@@ -50,6 +60,30 @@ func TestHDFS_sparkAgreesWithGraphQLAtEveryVersion(t *testing.T) {
 	}
 	graphQL := graphQLAtEveryVersion(t, lakeURL, l)
 	assertSameRows(t, "Spark", l, graphQL, rows)
+
+	// Filtering on the free text (the statistics and page index let Spark
+	// skip what cannot match) finds the rows that match.
+	where := func(rows []agreeRow, match func(agreeRow) bool) [][2]string {
+		var out [][2]string
+		for _, r := range rows {
+			if match(r) {
+				out = append(out, [2]string{r.Product, r.Tag})
+			}
+		}
+		return out
+	}
+	for v, rows := range l.rows {
+		want := where(rows, func(r agreeRow) bool { return r.Notes != "" })
+		if got := got.WithNotes[strconv.Itoa(v)]; len(want) == 0 || !slices.Equal(got, want) {
+			t.Errorf("Spark, v%d WHERE notes <> '': %d rows; the lake has %d (want equal, more than 0)", v, len(got), len(want))
+		}
+	}
+	if want := where(newest, func(r agreeRow) bool { return r.Name == name }); !slices.Equal(got.ByName, want) {
+		t.Errorf("Spark WHERE name = %q: %v, want %v", name, got.ByName, want)
+	}
+	if want := where(newest, func(r agreeRow) bool { return r.URL == url }); !slices.Equal(got.ByURL, want) {
+		t.Errorf("Spark WHERE url = %q: %v, want %v", url, got.ByURL, want)
+	}
 
 	assertOptimizeEntry(t, lakeURL, l.optimize, true)
 	for _, c := range []struct {

@@ -3,11 +3,14 @@ and the change feed over each OPTIMIZE and the version after it, and prints
 them as JSON for TestHDFS_sparkAgreesWithGraphQLAtEveryVersion
 (cmd/releaselake/hdfs_spark_agree_test.go).
 
-    python versions.py hdfs://127.0.0.1:9000/path/to/lake
+    python versions.py hdfs://127.0.0.1:9000/path/to/lake [name [url]]
 
 Each version is read with SELECT ... VERSION AS OF v, every column, the
 timestamps as microseconds since the epoch (unix_micros), which the test
-compares with GraphQL's releases(asOf:) column by column.
+compares with GraphQL's releases(asOf:) column by column. The free text is
+also filtered on, as Spark users do (which uses the files' statistics and page
+index to skip what cannot match): each version WHERE notes <> '', the newest
+WHERE name = <name> and WHERE url = <url>; each prints (product, tag).
 """
 
 import json
@@ -24,7 +27,11 @@ COLUMNS = (
 )
 
 
-def main(lake):
+def keys(rows):
+    return sorted([r["product"], r["tag"]] for r in rows)
+
+
+def main(lake, name=None, url=None):
     builder = (
         SparkSession.builder.master("local[1]")
         .appName("releaselake-spark-check-versions")
@@ -39,11 +46,15 @@ def main(lake):
     yellow = lake + "/yellow"
     history = spark.sql(f"DESCRIBE HISTORY delta.`{yellow}`").orderBy("version").collect()
     newest = history[-1]["version"]
-    at = {}
+    at, with_notes = {}, {}
     for h in history:
         v = h["version"]
         rows = spark.sql(f"SELECT {COLUMNS} FROM delta.`{yellow}` VERSION AS OF {v}").collect()
         at[str(v)] = [r.asDict() for r in rows]
+        with_notes[str(v)] = keys(spark.sql(f"SELECT product, tag FROM delta.`{yellow}` VERSION AS OF {v} WHERE notes <> ''").collect())
+    table = spark.read.format("delta").load(yellow)
+    by_name = keys(table.where(table["name"] == name).select("product", "tag").collect()) if name else []
+    by_url = keys(table.where(table["url"] == url).select("product", "tag").collect()) if url else []
     cdf = {}
     for h in history:
         if h["operation"] != "OPTIMIZE":
@@ -66,10 +77,13 @@ def main(lake):
         "history": [[h["version"], h["operation"]] for h in history],
         "at": at,
         "cdf": cdf,
+        "with_notes": with_notes,
+        "by_name": by_name,
+        "by_url": by_url,
     }
     json.dump(out, sys.stdout)
     spark.stop()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:4])
