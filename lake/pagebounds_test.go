@@ -15,9 +15,9 @@ import (
 // a reader that filters by the page index (Spark's parquet-mr, Trino,
 // DuckDB) skips a page whose bounds exclude the value it looks for, so a
 // bound that does not hold loses rows. A column written without page bounds
-// must have no column index, not one whose bounds are empty. (Found by
-// make spark-check: Spark read no row with notes (WHERE notes is not empty) once name, url and
-// notes got empty page bounds, 48f100e.)
+// must have no column index, not one whose bounds are empty. (Found by make
+// spark-check: Spark filtering on notes not empty read no row once name, url
+// and notes got empty page bounds, 48f100e.)
 func TestStore_Commit_pageBoundsHoldEveryValue(t *testing.T) {
 	s, fsys := newStore(t)
 	mustCommit(t, s, -1, sampleRows(), "run1")
