@@ -29,12 +29,13 @@ func TestHDFS_sparkAgreesWithGraphQLAtEveryVersion(t *testing.T) {
 
 	start := time.Now()
 	var got struct {
-		Spark         string
-		History       [][2]any
-		At            map[string][]map[string]any
-		CDF           map[string][]map[string]any
-		WithNotes     map[string][][2]string `json:"with_notes"`
-		ByName, ByURL [][2]string
+		Spark     string
+		History   [][2]any
+		At        map[string][]map[string]any
+		CDF       map[string][]map[string]any
+		WithNotes map[string][][2]string `json:"with_notes"`
+		ByName    [][2]string            `json:"by_name"`
+		ByURL     [][2]string            `json:"by_url"`
 	}
 	// A name and a URL of the newest version to filter on: flask 9.0.1's.
 	newest := l.rows[l.head]
