@@ -263,8 +263,11 @@ func (b *IndexBuilder) Build() *Index {
 	var pubSorted sync.WaitGroup
 	pubSorted.Go(func() { pub = sortTimes(pub) })
 
-	// Version order within each product, and each row's rank in it.
+	// Version order within each product, and each row's rank in it. The rows
+	// of each product in row order are kept for the tag order: a table read
+	// from the lake comes in (product, tag) order, so they are in it already.
 	byVersion := groupBy(prod, start, nil)
+	byTag := slices.Clone(byVersion) // each product's share sorted by tag below: 4 bytes a row
 	vrank := make([]int32, n)
 	versionSort(ix, byVersion, start, vrank)
 	pubSorted.Wait()
@@ -313,10 +316,11 @@ func (b *IndexBuilder) Build() *Index {
 	byFirstSeen := groupBy(prod, start, fs)
 
 	pre := make([]int32, n+len(ix.keys))
-	byTag := slices.Clone(byVersion) // each product's share sorted by tag below: 4 bytes a row
-	for p, key := range ix.keys {
+	pis := make([]productIndex, len(ix.keys))
+	inProducts(len(ix.keys), func(p int) {
 		lo, hi := start[p], start[p+1]
-		pi := &productIndex{latest: -1}
+		pi := &pis[p]
+		pi.latest = -1
 		pi.order[ByPublished] = byPublished[lo:hi:hi]
 		pi.order[ByFirstSeen] = byFirstSeen[lo:hi:hi]
 		pi.order[ByVersion] = byVersion[lo:hi:hi]
@@ -329,10 +333,30 @@ func (b *IndexBuilder) Build() *Index {
 		}
 		pi.latest = ix.latestOf(pi.order[ByVersion])
 		pi.byTag = byTag[lo:hi:hi]
-		slices.SortFunc(pi.byTag, func(a, b int32) int { return strings.Compare(ix.tag(a), ix.tag(b)) })
-		ix.products[key] = pi
+		byTagName := func(a, b int32) int { return strings.Compare(ix.tag(a), ix.tag(b)) }
+		if !slices.IsSortedFunc(pi.byTag, byTagName) {
+			slices.SortFunc(pi.byTag, byTagName)
+		}
+	})
+	for p, key := range ix.keys {
+		ix.products[key] = &pis[p]
 	}
 	return ix
+}
+
+// inProducts runs f for each of n products, on up to GOMAXPROCS goroutines
+// taking products in turn.
+func inProducts(n int, f func(p int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(n/64, 1)) {
+		wg.Go(func() {
+			for p := int(next.Add(1) - 1); p < n; p = int(next.Add(1) - 1) {
+				f(p)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // groupStarts returns where each group of a counting sort by group (0 <=
