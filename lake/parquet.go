@@ -209,23 +209,17 @@ func writeParquet(w io.Writer, rows sorted) (int64, error) {
 }
 
 // writerOptions are writeParquet's: snappy, v1 data pages, the sorting
-// columns, and no page bounds for free text (no reader filters by its range;
-// comparing long values page by page was a tenth of a commit's CPU).
-var writerOptions = func() []parquet.WriterOption {
-	opts := []parquet.WriterOption{
-		parquet.Compression(&parquet.Snappy),
-		parquet.DataPageVersion(1), // the widest-read page format (older Spark, DuckDB)
-		parquet.PageBufferSize(64 << 10),
-		parquet.SortingWriterConfig(parquet.SortingColumns(
-			parquet.Ascending("product"), parquet.Ascending("tag"))),
-	}
-	for _, c := range releaselake.ReleaseColumns {
-		if freeText[c.Name] {
-			opts = append(opts, parquet.SkipPageBounds(c.Name))
-		}
-	}
-	return opts
-}()
+// columns. Every column keeps its page bounds, free text too: parquet-go's
+// SkipPageBounds writes a column index whose pages all say ["", ""], and
+// Spark (parquet-mr's page-index filtering) then skips every page for
+// WHERE notes <> '' (lake/pagebounds_test.go).
+var writerOptions = []parquet.WriterOption{
+	parquet.Compression(&parquet.Snappy),
+	parquet.DataPageVersion(1), // the widest-read page format (older Spark, DuckDB)
+	parquet.PageBufferSize(64 << 10),
+	parquet.SortingWriterConfig(parquet.SortingColumns(
+		parquet.Ascending("product"), parquet.Ascending("tag"))),
+}
 
 // writeRun is how many rows writeParquet writes at a time.
 const writeRun = 64
