@@ -212,7 +212,7 @@ func writeParquet(w io.Writer, rows sorted) (int64, error) {
 // columns. Every column keeps its page bounds, free text too: parquet-go's
 // SkipPageBounds writes a column index whose pages all say ["", ""], and
 // Spark (parquet-mr's page-index filtering) then skips every page for
-// WHERE notes <> ” (lake/pagebounds_test.go).
+// a filter on notes being non-empty (lake/pagebounds_test.go).
 var writerOptions = []parquet.WriterOption{
 	parquet.Compression(&parquet.Snappy),
 	parquet.DataPageVersion(1), // the widest-read page format (older Spark, DuckDB)
