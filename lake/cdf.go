@@ -101,14 +101,9 @@ type changeRow struct {
 	rel *releaselake.Release
 }
 
-// diffRows returns the change set from old to rows, in (product, tag) order,
-// an update as its preimage and then its postimage. A row changed when any
-// column differs, to the microsecond (what the lake keeps).
-func diffRows(old []releaselake.Release, rows sorted) []changeRow {
-	return diffSorted(sortReleases(old), rows)
-}
-
-// diffSorted is diffRows of rows already in (product, tag) order.
+// diffSorted returns the change set from prev to rows, both in (product,
+// tag) order, an update as its preimage and then its postimage. A row
+// changed when any column differs, to the microsecond (what the lake keeps).
 func diffSorted(prev, rows sorted) []changeRow {
 	var out []changeRow
 	i, j := 0, 0
