@@ -50,7 +50,7 @@ const fingerprintTag = "releaselake.fingerprint"
 // fingerprintSeed starts every fingerprint: the table's schema, so that a
 // table whose columns changed rewrites every file (a file must hold every
 // column its schema calls required).
-var fingerprintSeed = func() uint64 { return xxhash.Sum64String("releaselake rows v1\n" + schemaString) }()
+var fingerprintSeed = xxhash.Sum64String("releaselake rows v1\n" + schemaString)
 
 // fingerprint returns the fingerprint of rows (fingerprintTag's value).
 func fingerprint(rows sorted) string {

@@ -80,9 +80,9 @@ func (s *Store) layout(ctx context.Context) (Layout, *compaction, error) {
 		l.Rows += max(f.rows, 0)
 		l.Bytes += f.add.Size
 	}
-	c := &compaction{state: st, files: files, groups: mergeGroups(files, clustered, s.fileRows)}
-	for _, g := range c.groups {
-		if clustered {
+	c := &compaction{state: st, groups: mergeGroups(files, clustered, s.fileRows)}
+	if clustered { // else the one group is every file, small or not
+		for _, g := range c.groups {
 			l.SmallFiles += len(g)
 		}
 	}
@@ -93,7 +93,6 @@ func (s *Store) layout(ctx context.Context) (Layout, *compaction, error) {
 // written again as files of the target size.
 type compaction struct {
 	state  *tableState
-	files  []liveFile
 	groups [][]liveFile
 }
 

@@ -47,8 +47,9 @@ type agreeLake struct {
 	rows [][]agreeRow
 }
 
-// agreeCatalog writes a catalog of the products keys, copied from catalog.yaml.
-func agreeCatalog(t *testing.T, keys ...string) string {
+// catalogOf writes a catalog of the products keys, their entries copied from
+// catalog.yaml (the agree and crash tests).
+func catalogOf(t *testing.T, keys ...string) string {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "..", "catalog.yaml"))
 	if err != nil {
@@ -92,9 +93,9 @@ func agreeIngests(t *testing.T, lakeLoc string) agreeLake {
 	lakeOptions = []lake.Option{lake.WithFileRows(agreeFileRows)}
 	t.Cleanup(func() { lakeOptions = nil })
 	gh := githubtest.NewServer(t)
-	first := agreeCatalog(t, "flask", "kafka", "fastapi", "seaborn", "mobx")
-	grown := agreeCatalog(t, "flask", "kafka", "fastapi", "seaborn", "mobx", "mybatis")
-	shrunk := agreeCatalog(t, "flask", "fastapi", "seaborn", "mobx", "mybatis")
+	first := catalogOf(t, "flask", "kafka", "fastapi", "seaborn", "mobx")
+	grown := catalogOf(t, "flask", "kafka", "fastapi", "seaborn", "mobx", "mybatis")
+	shrunk := catalogOf(t, "flask", "fastapi", "seaborn", "mobx", "mybatis")
 	a := &app{t: t, lake: lakeLoc, env: map[string]string{"RELEASELAKE_LAKE": lakeLoc, "RELEASELAKE_CATALOG": first,
 		"GITHUB_TOKEN": gh.Token, "GITHUB_GRAPHQL_URL": gh.URL, "RELEASELAKE_LOG": "text"}}
 	at := time.Date(2031, 3, 1, 12, 0, 0, 0, time.UTC)

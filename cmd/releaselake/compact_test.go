@@ -64,7 +64,7 @@ func TestIngest_compactsOnceSmallFilesPassTheThreshold(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "lake")
 	synthetic := smallFilesLake(t, dir)
 	gh := githubtest.NewServer(t)
-	a := &app{t: t, lake: dir, env: map[string]string{"RELEASELAKE_LAKE": dir, "RELEASELAKE_CATALOG": agreeCatalog(t, "flask"),
+	a := &app{t: t, lake: dir, env: map[string]string{"RELEASELAKE_LAKE": dir, "RELEASELAKE_CATALOG": catalogOf(t, "flask"),
 		"GITHUB_TOKEN": gh.Token, "GITHUB_GRAPHQL_URL": gh.URL, "RELEASELAKE_LOG": "text"}}
 	code, out := a.run("ingest")
 	if code != 0 || !strings.Contains(out, "version 2,") || !strings.Contains(out, `msg="compacted yellow" version=3 files_before=10 files_after=1`) {

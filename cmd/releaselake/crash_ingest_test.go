@@ -22,8 +22,6 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/releaselake/releaselake"
 	"github.com/releaselake/releaselake/ingest/github/githubtest"
 	"github.com/releaselake/releaselake/lake"
@@ -74,34 +72,6 @@ func TestCrashChild(t *testing.T) {
 
 // crashProducts are the catalog entries with fixture repositories.
 var crashProducts = []string{"kafka", "flask", "mybatis", "prometheus", "fastapi", "seaborn"}
-
-// crashCatalog writes a catalog of crashProducts, copied from catalog.yaml.
-func crashCatalog(t *testing.T) string {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "catalog.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var all struct{ Products []map[string]any }
-	if err := yaml.Unmarshal(data, &all); err != nil {
-		t.Fatal(err)
-	}
-	var keep []map[string]any
-	for _, p := range all.Products {
-		if slices.Contains(crashProducts, p["key"].(string)) {
-			keep = append(keep, p)
-		}
-	}
-	if len(keep) != len(crashProducts) {
-		t.Fatalf("catalog.yaml has %d of %v", len(keep), crashProducts)
-	}
-	out, _ := yaml.Marshal(map[string]any{"products": keep})
-	name := filepath.Join(t.TempDir(), "catalog.yaml")
-	if err := os.WriteFile(name, out, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return name
-}
 
 type crashEnv struct {
 	t    *testing.T
@@ -163,7 +133,7 @@ func tail(s string, n int) string {
 
 func testCrash(t *testing.T, lakeLoc string) {
 	gh := githubtest.NewServer(t)
-	cat := crashCatalog(t)
+	cat := catalogOf(t, crashProducts...)
 	c := &crashEnv{t: t, lake: lakeLoc, logs: &bytes.Buffer{}, env: []string{
 		"RELEASELAKE_CRASH_CHILD=1", "RELEASELAKE_LAKE=" + lakeLoc, "RELEASELAKE_CATALOG=" + cat,
 		"GITHUB_TOKEN=" + gh.Token, "GITHUB_GRAPHQL_URL=" + gh.URL, "RELEASELAKE_LOG=text",

@@ -45,22 +45,11 @@ def deltars(lake, versions):
 
 
 def spark(lake, versions):
-    from delta import configure_spark_with_delta_pip
-    from pyspark.sql import SparkSession
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "spark-check.d"))
+    from session import delta_session
 
-    builder = (
-        SparkSession.builder.master("local[2]")
-        .appName("releaselake-readers")
-        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.memory", "4g")
-        .config("spark.jars.ivy", os.path.abspath(os.environ.get("SPARK_IVY_DIR", ".cache/spark-ivy")))
-    )
-    session = configure_spark_with_delta_pip(builder).getOrCreate()
-    session.sparkContext.setLogLevel("ERROR")
+    session = delta_session("releaselake-readers", cores=2, spark__ui__showConsoleProgress="false",
+                            spark__driver__memory="4g")
     path = "file://" + os.path.abspath(lake) + "/yellow"
     for v in versions:
         t0 = time.time()

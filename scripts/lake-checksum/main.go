@@ -21,7 +21,6 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/releaselake/releaselake"
@@ -73,28 +72,28 @@ func run(dir string) error {
 
 func checksum(rows []releaselake.Release) uint64 {
 	var sum uint64
-	var b strings.Builder
+	var b []byte
 	for i := range rows {
 		r := &rows[i]
-		b.Reset()
+		b = b[:0]
 		for k, c := range releaselake.ReleaseColumns {
 			if k > 0 {
-				b.WriteByte(0x1f)
+				b = append(b, 0x1f)
 			}
 			switch c.Type {
 			case releaselake.StringColumn:
-				b.WriteString(*r.Str(releaselake.StrCol(c.ID)))
+				b = append(b, *r.Str(releaselake.StrCol(c.ID))...)
 			case releaselake.TimeColumn:
-				b.WriteString(strconv.FormatInt(r.Time(releaselake.TimeCol(c.ID)).UnixMicro(), 10))
+				b = strconv.AppendInt(b, r.Time(releaselake.TimeCol(c.ID)).UnixMicro(), 10)
 			case releaselake.BoolColumn:
 				if *r.Bool(releaselake.BoolCol(c.ID)) {
-					b.WriteByte('1')
+					b = append(b, '1')
 				} else {
-					b.WriteByte('0')
+					b = append(b, '0')
 				}
 			}
 		}
-		sum += uint64(crc32.ChecksumIEEE([]byte(b.String())))
+		sum += uint64(crc32.ChecksumIEEE(b))
 	}
 	return sum
 }

@@ -6,25 +6,13 @@ TestHDFS_sparkReadsTheChangeFeed (cmd/releaselake/hdfs_spark_cdf_test.go).
 """
 
 import json
-import os
 import sys
 
-from delta import configure_spark_with_delta_pip
-from pyspark.sql import SparkSession
+from session import delta_session
 
 
 def main(lake, start):
-    builder = (
-        SparkSession.builder.master("local[1]")
-        .appName("releaselake-spark-check-cdf")
-        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.jars.ivy", os.environ.get("SPARK_IVY_DIR", ".cache/spark-ivy"))
-    )
-    spark = configure_spark_with_delta_pip(builder).getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
+    spark = delta_session("releaselake-spark-check-cdf")
     changes = (
         spark.read.format("delta")
         .option("readChangeFeed", "true")

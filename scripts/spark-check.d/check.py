@@ -10,25 +10,13 @@ spark.read.json, which discovers the dt= and run= partition columns.
 """
 
 import json
-import os
 import sys
 
-from delta import configure_spark_with_delta_pip
-from pyspark.sql import SparkSession
+from session import delta_session
 
 
 def main(lake):
-    builder = (
-        SparkSession.builder.master("local[1]")
-        .appName("releaselake-spark-check")
-        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.jars.ivy", os.environ.get("SPARK_IVY_DIR", ".cache/spark-ivy"))
-    )
-    spark = configure_spark_with_delta_pip(builder).getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
+    spark = delta_session("releaselake-spark-check")
     yellow = lake + "/yellow"
 
     current = spark.read.format("delta").load(yellow)

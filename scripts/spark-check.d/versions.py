@@ -14,11 +14,9 @@ WHERE name = <name> and WHERE url = <url>; each prints (product, tag).
 """
 
 import json
-import os
 import sys
 
-from delta import configure_spark_with_delta_pip
-from pyspark.sql import SparkSession
+from session import delta_session
 
 COLUMNS = (
     "product, tag, version, name, url, source, repo, date_source, "
@@ -32,17 +30,7 @@ def keys(rows):
 
 
 def main(lake, name=None, url=None):
-    builder = (
-        SparkSession.builder.master("local[1]")
-        .appName("releaselake-spark-check-versions")
-        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.jars.ivy", os.environ.get("SPARK_IVY_DIR", ".cache/spark-ivy"))
-    )
-    spark = configure_spark_with_delta_pip(builder).getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
+    spark = delta_session("releaselake-spark-check-versions")
     yellow = lake + "/yellow"
     history = spark.sql(f"DESCRIBE HISTORY delta.`{yellow}`").orderBy("version").collect()
     newest = history[-1]["version"]
